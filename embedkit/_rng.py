@@ -1,0 +1,61 @@
+"""Random numbers inside Numba kernels.
+
+State is a ``uint64`` array owned by the caller and indexed by *chunk*, not by thread, so a
+run draws the same numbers at any thread count (see STYLE.md). ``seed_states`` makes it.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_MANT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@numba.njit(cache=True, inline="always")
+def mix64(x):
+    """splitmix64 finaliser: a well-mixed uint64 from any uint64."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True, inline="always")
+def hash_uniform(seed, counter):
+    """A float64 in [0, 1) that depends only on (seed, counter): counter-based randomness."""
+    return np.float64(mix64(np.uint64(seed) ^ mix64(np.uint64(counter))) >> np.uint64(11)) * _MANT
+
+
+@numba.njit(cache=True, inline="always")
+def next_u64(state, k):
+    """Advance ``state[k]`` (xorshift64*) and return a uint64."""
+    x = state[k]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[k] = x
+    return x * np.uint64(0x2545F4914F6CDD1D)
+
+
+@numba.njit(cache=True, inline="always")
+def next_float(state, k):
+    """A float64 in [0, 1) from ``state[k]``."""
+    return np.float64(next_u64(state, k) >> np.uint64(11)) * _MANT
+
+
+@numba.njit(cache=True, inline="always")
+def next_int(state, k, n):
+    """An int64 in [0, n) from ``state[k]`` (n >= 1)."""
+    return np.int64(next_u64(state, k) % np.uint64(n))
+
+
+def seed_states(seed, n):
+    """``n`` independent non-zero uint64 states derived from ``seed`` (deterministic)."""
+    ss = np.random.SeedSequence(int(seed))
+    states = ss.generate_state(n, dtype=np.uint64)
+    states[states == 0] = np.uint64(0x2545F4914F6CDD1D)
+    return states

@@ -1,0 +1,102 @@
+"""Small shared helpers: parameter checks, thread count, atomic writes, progress bars."""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import os
+import tempfile
+
+import numba
+from tqdm.auto import tqdm
+
+from .errors import EmbedkitError
+
+
+# ---------------------------------------------------------------- parameter checks
+def check_int(name, value, *, min=None, max=None):
+    """Return ``value`` as int, or raise EmbedkitError("name must be >= min, got value")."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise EmbedkitError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    if min is not None and value < min:
+        raise EmbedkitError(f"{name} must be >= {min}, got {value}")
+    if max is not None and value > max:
+        raise EmbedkitError(f"{name} must be <= {max}, got {value}")
+    return value
+
+
+def check_float(name, value, *, min=None, max=None, min_open=False, max_open=False):
+    """Return ``value`` as float, checking ``min <= value`` (``<`` when min_open) and max likewise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise EmbedkitError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise EmbedkitError(f"{name} must be a finite number, got {value}")
+    if min is not None and (value <= min if min_open else value < min):
+        raise EmbedkitError(f"{name} must be {'>' if min_open else '>='} {min}, got {value:g}")
+    if max is not None and (value >= max if max_open else value > max):
+        raise EmbedkitError(f"{name} must be {'<' if max_open else '<='} {max}, got {value:g}")
+    return value
+
+
+def check_choice(name, value, choices):
+    """Return ``value`` if it is one of ``choices``, else raise EmbedkitError listing them."""
+    if value not in choices:
+        raise EmbedkitError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+    return value
+
+
+def check_threads(threads):
+    """None means every core Numba may use; otherwise an int >= 1."""
+    if threads is None:
+        return None
+    return check_int("threads", threads, min=1)
+
+
+def check_seed(seed):
+    return check_int("seed", seed, min=0, max=2**63 - 1)
+
+
+# ---------------------------------------------------------------- threads
+@contextlib.contextmanager
+def numba_threads(threads):
+    """Run the block with ``threads`` Numba threads (capped at the pool size); restore after."""
+    old = numba.get_num_threads()
+    n = old if threads is None else max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(old)
+
+
+# ---------------------------------------------------------------- atomic writes
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", encoding=None):
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
+
+    An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
+    write never leaves a half-written ``path``.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------- progress
+def progress_bar(*, total=None, desc=None, unit="it", enabled=False, **kw):
+    """A tqdm bar on stderr, or a silent one when ``enabled`` is false."""
+    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, leave=False,
+                dynamic_ncols=True, unit_scale=True, **kw)

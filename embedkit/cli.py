@@ -1,0 +1,168 @@
+"""The ``embedkit`` command line: option parsing and printing only; the work is in the library."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+
+import click
+
+from . import __version__
+from .errors import EmbedkitError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class EmbedkitGroup(click.Group):
+    """A click group that shows library errors and warnings as one line each."""
+
+    def invoke(self, ctx):
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except EmbedkitError as e:
+                raise click.ClickException(str(e)) from None
+            except MemoryError:
+                raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
+            except BrokenPipeError:
+                sys.stderr.close()
+                sys.exit(1)
+            except KeyboardInterrupt:
+                click.echo("Interrupted.", err=True)
+                sys.exit(130)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"Warning: {message}", err=True)
+
+
+# ---------------------------------------------------------------- option bundles
+def corpus_options(fn):
+    """CORPUS argument plus the vocabulary options shared by every command that reads text."""
+    for deco in reversed([
+        click.argument("corpus", type=click.Path(allow_dash=True)),
+        click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+                     help="Drop words seen fewer times."),
+        click.option("--max-vocab", default=None, type=click.IntRange(min=1),
+                     help="Keep at most this many most frequent words."),
+        click.option("--lowercase", is_flag=True, help="Lower-case the text before counting."),
+    ]):
+        fn = deco(fn)
+    return fn
+
+
+def output_options(fn):
+    """-o/--output and --format for commands that write vectors."""
+    fn = click.option("--format", "fmt", default="word2vec", show_default=True,
+                      type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]),
+                      help="Vector file format.")(fn)
+    fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+                      help="Where to write the vectors.")(fn)
+    return fn
+
+
+threads_option = click.option("--threads", default=None, type=click.IntRange(min=1),
+                              help="Worker threads [default: all cores].")
+seed_option = click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0),
+                           help="Random seed (with --threads 1 runs are bit-identical).")
+
+
+def load_corpus(ctx, corpus, min_count, max_vocab, lowercase):
+    """Scan CORPUS once: vocabulary and encoded corpus."""
+    from .vocab import scan_corpus
+
+    return scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                       progress=ctx.obj["progress"])
+
+
+def write_vectors(vectors, output, fmt):
+    vectors.save(output, format=fmt)
+    click.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {output}", err=True)
+
+
+# ---------------------------------------------------------------- commands
+@click.group(cls=EmbedkitGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="embedkit")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or status lines.")
+@click.pass_context
+def cli(ctx, quiet):
+    """Train, evaluate and explore static word embeddings.
+
+    \b
+    Example:
+      embedkit train ppmi-svd data/sample.txt.xz -o vectors.txt
+      embedkit eval vectors.txt
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+    ctx.obj["progress"] = not quiet and sys.stderr.isatty()
+
+
+@cli.group(cls=EmbedkitGroup)
+def train():
+    """Train word vectors on a corpus (text, .gz/.bz2/.xz, a folder, or - for stdin)."""
+
+
+@cli.command("vocab")
+@corpus_options
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+              help="Write the vocabulary ('word count' lines) here instead of stdout.")
+@click.pass_context
+def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
+    """Count the words of CORPUS and print 'word count' lines, most frequent first.
+
+    \b
+    Example:
+      embedkit vocab data/sample.txt.xz --min-count 5 -o vocab.txt
+    """
+    from .vocab import build_vocab
+
+    vocab = build_vocab(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                        progress=ctx.obj["progress"])
+    if output:
+        vocab.save(output)
+    else:
+        vocab.write(click.get_text_stream("stdout"))
+
+
+@train.command("ppmi-svd")
+@corpus_options
+@output_options
+@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
+@click.option("--window", default=5, show_default=True, type=int, help="Context window (each side).")
+@click.option("--cds", default=0.75, show_default=True, type=float, help="Context-distribution smoothing.")
+@click.option("--neg", default=1.0, show_default=True, type=float, help="Shift: PMI - log(neg).")
+@click.option("--eig", default=0.5, show_default=True, type=float, help="Eigenvalue weighting p (U * S^p).")
+@click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
+@click.option("--sample", default=0.0, show_default=True, type=float, help="Subsample frequent words (e.g. 1e-5).")
+@click.option("--add-context", is_flag=True, help="Output W + C instead of W.")
+@click.option("--n-iter", default=5, show_default=True, type=int, help="Power iterations of randomized SVD.")
+@threads_option
+@seed_option
+@click.pass_context
+def train_ppmi_svd_cmd(ctx, corpus, min_count, max_vocab, lowercase, output, fmt, dim, window, cds, neg,
+                       eig, dynamic_window, sample, add_context, n_iter, threads, seed):
+    """PPMI + truncated SVD (Levy, Goldberg & Dagan 2015).
+
+    \b
+    Example:
+      embedkit train ppmi-svd data/sample.txt.xz -o ppmi.txt --dim 100 --window 5
+    """
+    from .ppmi_svd import train_ppmi_svd
+
+    vectors = train_ppmi_svd(corpus, dim=dim, window=window, min_count=min_count, max_vocab=max_vocab,
+                             lowercase=lowercase, cds=cds, neg=neg, eig=eig, dynamic_window=dynamic_window,
+                             sample=sample, add_context=add_context, n_iter=n_iter, threads=threads,
+                             seed=seed, progress=ctx.obj["progress"])
+    write_vectors(vectors, output, fmt)
+
+
+def main():
+    cli(prog_name="embedkit")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""Sparse co-occurrence counts over the encoded corpus.
+
+Counting works row by row, so no pair list is ever materialised: the (subsampled) corpus is
+copied into a working sequence with a -1 after every sentence, an inverted index lists the
+positions of each word, and each row i is accumulated from the neighbourhoods of word i's
+positions into a dense per-chunk accumulator (a sparse accumulator with a touched list).
+Rows are split into chunks of equal work and the chunks run in parallel with ``prange``.
+A first kernel call counts each row's non-zeros (to size the CSR arrays), a second fills them.
+Corpora larger than ``block_tokens`` are counted block by block and the blocks summed.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from numba import prange
+
+from ._rng import hash_uniform
+from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from .errors import EmbedkitError
+
+WEIGHTINGS = ("uniform", "harmonic")
+BLOCK_TOKENS = 1 << 26
+_WINDOW_SALT = 0x5DEECE66D
+
+
+def keep_probabilities(counts, sample):
+    """word2vec's subsampling: P(keep w) = (sqrt(f/(s*T)) + 1) * s*T/f, capped at 1 (f = count, T = total)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones(len(counts))
+    thr = sample * counts.sum()
+    with np.errstate(divide="ignore"):
+        p = (np.sqrt(counts / thr) + 1.0) * thr / counts
+    return np.minimum(p, 1.0)
+
+
+@numba.njit(cache=True)
+def _build_sequence(ids, offsets, keep, seed, base, window, dynamic, seq, wins):
+    """Copy kept ids into seq with -1 after each sentence; draw each kept token's window. Returns length."""
+    w = 0
+    for s in range(len(offsets) - 1):
+        for p in range(offsets[s], offsets[s + 1]):
+            t = ids[p]
+            if keep[t] < 1.0 and hash_uniform(seed, base + p) >= keep[t]:
+                continue
+            seq[w] = t
+            if dynamic:
+                wins[w] = 1 + np.int32(hash_uniform(seed ^ _WINDOW_SALT, base + p) * window)
+            w += 1
+        seq[w] = -1
+        w += 1
+    return w
+
+
+@numba.njit(cache=True)
+def _index_positions(seq, n, vocab_size):
+    """Inverted index: positions of word i are pos[ptr[i]:ptr[i+1]] (ascending)."""
+    ptr = np.zeros(vocab_size + 1, np.int64)
+    for p in range(n):
+        if seq[p] >= 0:
+            ptr[seq[p] + 1] += 1
+    for i in range(vocab_size):
+        ptr[i + 1] += ptr[i]
+    fill = ptr[:-1].copy()
+    pos = np.empty(ptr[vocab_size], np.int32)
+    for p in range(n):
+        t = seq[p]
+        if t >= 0:
+            pos[fill[t]] = p
+            fill[t] += 1
+    return ptr, pos
+
+
+@numba.njit(parallel=True, cache=True)
+def _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, indptr, indices, data):
+    """Per row i: non-zeros of X[i] (when ``len(indptr) == 0``, only their number is returned).
+
+    X[i, j] += w(d) for every position p of i and every j at distance d <= window(p) in the
+    same sentence, w = 1/d (harmonic) or 1. Returns nnz per row (int64).
+    """
+    vocab_size = len(ptr) - 1
+    fill = len(indptr) > 0
+    nnz = np.zeros(vocab_size, np.int64)
+    for c in prange(len(chunk_rows) - 1):
+        mark = np.full(vocab_size, -1, np.int32)
+        acc = np.zeros(vocab_size if fill else 1, np.float64)
+        touched = np.empty(vocab_size if fill else 1, np.int32)
+        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+            k = 0
+            for a in range(ptr[i], ptr[i + 1]):
+                p = pos[a]
+                b = wins[p] if dynamic else window
+                for side in range(2):
+                    for d in range(1, b + 1):
+                        q = p - d if side == 0 else p + d
+                        if q < 0 or q >= n:
+                            break
+                        j = seq[q]
+                        if j < 0:
+                            break
+                        if mark[j] != i:
+                            mark[j] = i
+                            if fill:
+                                touched[k] = j
+                                acc[j] = 0.0
+                            k += 1
+                        if fill:
+                            acc[j] += 1.0 / d if harmonic else 1.0
+            nnz[i] = k
+            if fill and k > 0:
+                out = indptr[i]
+                if k > vocab_size // 16:  # dense row: a scan is cheaper than a sort
+                    for j in range(vocab_size):
+                        if mark[j] == i:
+                            indices[out] = j
+                            data[out] = acc[j]
+                            out += 1
+                else:
+                    cols = np.sort(touched[:k])
+                    for t in range(k):
+                        indices[out + t] = cols[t]
+                        data[out + t] = acc[cols[t]]
+    return nnz
+
+
+def _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens):
+    check_int("window", window, min=1, max=1000)
+    check_choice("weighting", weighting, WEIGHTINGS)
+    if not isinstance(dynamic_window, (bool, np.bool_)):
+        raise EmbedkitError(f"dynamic_window must be True or False, got {dynamic_window!r}")
+    check_float("sample", sample, min=0.0)
+    check_seed(seed)
+    check_threads(threads)
+    check_int("block_tokens", block_tokens, min=1)
+
+
+def _count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads):
+    n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
+    seq = np.empty(n_alloc, np.int32)
+    wins = np.empty(n_alloc if dynamic else 1, np.int32)
+    n = _build_sequence(ids, offsets, keep, seed, base, window, dynamic, seq, wins)
+    ptr, pos = _index_positions(seq, n, vocab_size)
+    # chunks of rows with about equal work, many per thread
+    n_chunks = max(1, min(vocab_size, 32 * n_threads))
+    targets = np.linspace(0, ptr[-1], n_chunks + 1)
+    chunk_rows = np.unique(np.concatenate([[0], np.searchsorted(ptr, targets[1:-1]), [vocab_size]])).astype(np.int64)
+    empty_i = np.zeros(0, np.int64)
+    nnz = _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, empty_i,
+                      np.zeros(0, np.int32), np.zeros(0, np.float32))
+    indptr = np.zeros(vocab_size + 1, np.int64)
+    np.cumsum(nnz, out=indptr[1:])
+    idx_dtype = np.int32 if indptr[-1] < 2**31 else np.int64
+    indices = np.empty(indptr[-1], idx_dtype)
+    data = np.empty(indptr[-1], np.float32)
+    _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, indptr, indices, data)
+    if idx_dtype == np.int32:
+        indptr = indptr.astype(np.int32)
+    m = sp.csr_matrix((data, indices, indptr), shape=(vocab_size, vocab_size), copy=False)
+    m.has_sorted_indices = True
+    return m
+
+
+def count_cooccurrences(encoded, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0,
+                        seed=0, threads=None, block_tokens=BLOCK_TOKENS, progress=False):
+    """Windowed co-occurrence counts as a V x V ``scipy.sparse.csr_matrix`` (float32, sorted indices).
+
+    ``X[i, j]`` sums, over every occurrence of word i and every word j at most ``window`` tokens
+    away in the same sentence, the weight 1 (``"uniform"``, for PPMI) or 1/distance
+    (``"harmonic"``, for GloVe). Both orders are counted, so the matrix is symmetric unless
+    ``dynamic_window`` is on.
+
+    Parameters
+    ----------
+    encoded : EncodedCorpus
+    window : int, default=5
+        Context words on each side.
+    weighting : {"uniform", "harmonic"}, default="uniform"
+    dynamic_window : bool, default=False
+        Draw each centre word's window uniformly in 1..window (word2vec); X[i, j] then counts
+        j as a context of centre i, and the matrix is no longer exactly symmetric.
+    sample : float, default=0.0
+        Subsample frequent words before counting (word2vec's formula; 0 keeps every token).
+    seed : int, default=0
+        Seed for subsampling and window draws (the result does not depend on ``threads``).
+    threads : int or None, default=None
+    block_tokens : int, default=2**26
+        Count at most this many tokens at a time (bounds the working memory) and sum the blocks.
+    progress : bool, default=False
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+    """
+    _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens)
+    V = encoded.vocab_size
+    keep = keep_probabilities(encoded.counts, sample)
+    offsets = encoded.offsets
+    # split at sentence boundaries into blocks of about block_tokens
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block_tokens, offsets[-1],
+                                                                             block_tokens)),
+                                     [len(offsets) - 1]]))
+    total = None
+    with numba_threads(threads) as n_threads, \
+            progress_bar(total=encoded.n_tokens, desc="counting", unit="tok", enabled=progress) as bar:
+        for s0, s1 in zip(cuts[:-1], cuts[1:]):
+            lo, hi = offsets[s0], offsets[s1]
+            m = _count_block(encoded.ids[lo:hi], offsets[s0:s1 + 1] - lo, keep, seed=seed, base=int(lo),
+                             window=window, dynamic=bool(dynamic_window), harmonic=weighting == "harmonic",
+                             vocab_size=V, n_threads=n_threads)
+            total = m if total is None else total + m
+            bar.update(int(hi - lo))
+    if total is None:
+        total = sp.csr_matrix((V, V), dtype=np.float32)
+    total.sort_indices()
+    return total

@@ -1,0 +1,150 @@
+"""Streaming text reader: plain, .gz, .bz2, .xz, a folder, or stdin, in bounded memory.
+
+Bytes are read in fixed-size chunks, never a whole line, so a 100 MB file without a newline
+(text8's shape) streams like any other. Newlines end sentences; a sentence longer than
+``max_sentence_length`` tokens is cut into pieces. Tokens are whitespace-separated.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import lzma
+import os
+import sys
+import warnings
+import zlib
+from pathlib import Path
+
+from ._util import progress_bar
+from .errors import EmbedkitError
+
+CHUNK_BYTES = 1 << 20
+MAX_SENTENCE_LENGTH = 10_000
+
+_MAGIC = ((b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw)), (b"BZh", bz2.BZ2File), (b"\xfd7zXZ\x00", lzma.LZMAFile))
+_DECODE_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
+
+_bad_bytes = [0]
+
+
+def _count_bad(err):
+    _bad_bytes[0] += err.end - err.start
+    return "\ufffd", err.end
+
+
+codecs.register_error("embedkit-count", _count_bad)
+
+
+def corpus_files(path):
+    """The files a corpus path names: ``[path]``, or every file below a folder (sorted, recursive).
+
+    ``"-"`` stands for standard input. Raises EmbedkitError for a missing or unreadable path.
+    """
+    if str(path) == "-":
+        return ["-"]
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(str(f) for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+        if not files:
+            raise EmbedkitError(f"corpus folder {path} has no files")
+        return files
+    if not p.exists():
+        raise EmbedkitError(f"corpus not found: {path}")
+    if not os.access(p, os.R_OK):
+        raise EmbedkitError(f"cannot read corpus {path}: permission denied")
+    return [str(p)]
+
+
+def _open_stream(name):
+    """(decompressed binary stream, raw file for progress) for one file; compression by magic bytes."""
+    if name == "-":
+        raw = sys.stdin.buffer
+        return raw, None
+    try:
+        raw = open(name, "rb")
+    except OSError as e:
+        raise EmbedkitError(f"cannot read corpus {name}: {e.strerror or e}") from None
+    head = raw.read(6)
+    raw.seek(0)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return opener(raw), raw
+    return raw, raw
+
+
+def iter_text(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=False):
+    """Yield decoded text pieces of about ``chunk_bytes`` that never split a token.
+
+    Each piece ends at a whitespace boundary (the partial token at a chunk's end is carried
+    into the next piece); a file's last piece ends with a newline, so files never run
+    together. Invalid UTF-8 is replaced by U+FFFD and reported once as a warning.
+    """
+    files = corpus_files(path)
+    sizes = [os.path.getsize(f) if f != "-" else 0 for f in files]
+    _bad_bytes[0] = 0
+    with progress_bar(total=sum(sizes) or None, desc="reading", unit="B", enabled=progress) as bar:
+        for name in files:
+            stream, raw = _open_stream(name)
+            decoder = codecs.getincrementaldecoder("utf-8")(errors="embedkit-count")
+            carry = ""
+            last_pos = 0
+            try:
+                while True:
+                    data = stream.read(chunk_bytes)
+                    if raw is not None and raw is not sys.stdin.buffer:
+                        pos = raw.tell()
+                        bar.update(pos - last_pos)
+                        last_pos = pos
+                    if not data:
+                        break
+                    text = carry + decoder.decode(data)
+                    if lowercase:
+                        text = text.lower()
+                    cut = max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"), text.rfind("\r"))
+                    if cut < 0:  # one huge token so far: keep carrying (bounded by a sanity limit)
+                        if len(text) > 64 * max(chunk_bytes, 1 << 14):
+                            raise EmbedkitError(f"{name}: a single token longer than {len(text)} characters; "
+                                                "is this a binary file?")
+                        carry = text
+                        continue
+                    carry = text[cut + 1:]
+                    yield text[:cut + 1]
+                tail = carry + decoder.decode(b"", final=True)
+                yield (tail.lower() if lowercase else tail) + "\n"
+            except _DECODE_ERRORS as e:
+                raise EmbedkitError(f"cannot read corpus {name}: corrupt or unreadable data ({e})") from None
+            finally:
+                if raw is not None and raw is not sys.stdin.buffer:
+                    stream.close()
+                    raw.close()
+    if _bad_bytes[0]:
+        warnings.warn(f"{path}: {_bad_bytes[0]} bytes were not valid UTF-8 and were replaced by U+FFFD",
+                      stacklevel=2)
+
+
+def iter_sentences(path, *, lowercase=False, max_sentence_length=MAX_SENTENCE_LENGTH, progress=False):
+    """Yield each sentence of the corpus as a list of tokens (lines, cut at ``max_sentence_length``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "c.txt")
+    >>> _ = open(p, "w").write("a b c\\nd e\\n")
+    >>> list(iter_sentences(p))
+    [['a', 'b', 'c'], ['d', 'e']]
+    """
+    current = []
+    for piece in iter_text(path, lowercase=lowercase, progress=progress):
+        lines = piece.split("\n")
+        for k, line in enumerate(lines):
+            if k > 0 and current:
+                yield current
+                current = []
+            current.extend(line.split())
+            while len(current) >= max_sentence_length:
+                yield current[:max_sentence_length]
+                current = current[max_sentence_length:]
+    if current:
+        yield current

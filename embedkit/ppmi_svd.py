@@ -1,0 +1,254 @@
+"""PPMI + truncated SVD (Levy, Goldberg & Dagan 2015), on sparse matrices only.
+
+PPMI(w, c) = max(log(X_wc * sum_c' P(c')) - log(sum_c X_wc) - log(P_cds(c)) - log(neg), 0) with the
+context distribution smoothed, P_cds(c) = count(c)^cds / sum count^cds. The SVD is Halko et
+al.'s randomized range finder with power iterations, whose sparse products run in a
+Numba kernel over row chunks of equal work (scipy's sparse product is single-threaded).
+No dense V x V matrix is ever built.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from numba import prange
+
+from ._util import check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from .errors import EmbedkitError
+
+
+@numba.njit(parallel=True, cache=True)
+def _ppmi_rows(indptr, indices, data, log_row, log_ctx, shift, chunk_rows):
+    """In place: data = max(log(data) - log_row[i] - log_ctx[j] - shift, 0). float32 data, float64 logs."""
+    for c in prange(len(chunk_rows) - 1):
+        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+            for a in range(indptr[i], indptr[i + 1]):
+                v = np.log(np.float64(data[a])) - log_row[i] - log_ctx[indices[a]] - shift
+                data[a] = v if v > 0.0 else 0.0
+
+
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _csr_dense_product(indptr, indices, data, y, out, chunk_rows):
+    """out = A @ y for CSR A (float32 data) and C-contiguous float32 y (n, k); rows in chunks of equal nnz."""
+    k = y.shape[1]
+    for c in prange(len(chunk_rows) - 1):
+        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+            for t in range(k):
+                out[i, t] = 0.0
+            for a in range(indptr[i], indptr[i + 1]):
+                v = data[a]
+                row = y[indices[a]]
+                for t in range(k):
+                    out[i, t] += v * row[t]
+
+
+def _balanced_rows(indptr, n_threads):
+    n_rows = len(indptr) - 1
+    n_chunks = max(1, min(n_rows, 16 * n_threads))
+    targets = np.linspace(0, indptr[-1], n_chunks + 1)[1:-1]
+    return np.unique(np.concatenate([[0], np.searchsorted(indptr, targets), [n_rows]])).astype(np.int64)
+
+
+class _Operator:
+    """A CSR matrix with fast parallel products by A and by A.T."""
+
+    def __init__(self, a, n_threads):
+        self.a = a
+        self.at = a.T.tocsr()
+        self.rows = _balanced_rows(self.a.indptr, n_threads)
+        self.rows_t = _balanced_rows(self.at.indptr, n_threads)
+
+    @staticmethod
+    def _mul(m, rows, y):
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        out = np.empty((m.shape[0], y.shape[1]), np.float32)
+        _csr_dense_product(m.indptr, m.indices, m.data, y, out, rows)
+        return out
+
+    def dot(self, y):
+        return self._mul(self.a, self.rows, y)
+
+    def tdot(self, y):
+        return self._mul(self.at, self.rows_t, y)
+
+
+def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
+    """Shifted positive PMI of a co-occurrence matrix, with context-distribution smoothing.
+
+    Parameters
+    ----------
+    cooc : scipy.sparse matrix, V x V
+        Co-occurrence counts (rows: words, columns: contexts).
+    cds : float, default=0.75
+        Exponent applied to context counts before normalising (1 = no smoothing).
+    neg : float, default=1.0
+        Shift: PMI - log(neg) (neg = 1 gives plain PPMI).
+    threads : int or None, default=None
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        float32, explicit zeros removed.
+    """
+    check_float("cds", cds, min=0.0, min_open=True)
+    check_float("neg", neg, min=0.0, min_open=True)
+    check_threads(threads)
+    m = sp.csr_matrix(cooc, dtype=np.float32, copy=True)
+    m.sort_indices()
+    row = np.asarray(m.sum(axis=1), dtype=np.float64).ravel()
+    ctx = np.asarray(m.sum(axis=0), dtype=np.float64).ravel()
+    ctx_cds = ctx ** cds
+    with np.errstate(divide="ignore"):
+        log_row = np.log(row)
+        log_ctx = np.log(ctx_cds / ctx_cds.sum())
+    with numba_threads(threads) as n:
+        _ppmi_rows(m.indptr, m.indices, m.data, log_row, log_ctx, float(np.log(neg)), _balanced_rows(m.indptr, n))
+    m.eliminate_zeros()
+    return m
+
+
+def _orthonormalize(y):
+    """An orthonormal basis of y's columns: Cholesky QR done twice (cheap, stable enough), QR as fallback."""
+    y = y.astype(np.float64)
+    for _ in range(2):
+        try:
+            chol = np.linalg.cholesky(y.T @ y)
+        except np.linalg.LinAlgError:
+            return np.linalg.qr(y)[0]
+        y = y @ scipy.linalg.solve_triangular(chol, np.eye(len(chol)), lower=True).T
+    return y
+
+
+def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None):
+    """Top ``dim`` singular triplets of sparse ``a`` (Halko, Martinsson & Tropp 2011), signs fixed.
+
+    Returns ``(u, s, vt)`` with u (n, dim) float32, s (dim,) float64, vt (dim, m) float32; the
+    sign of each pair is chosen so that the largest-magnitude entry of u's column is positive.
+    """
+    check_int("n_iter", n_iter, min=0)
+    check_int("oversample", oversample, min=0)
+    a = sp.csr_matrix(a, dtype=np.float32)
+    n, m = a.shape
+    if dim > min(n, m):
+        raise EmbedkitError(f"dim must be <= the vocabulary size ({min(n, m)}), got {dim}")
+    k = min(dim + oversample, min(n, m))
+    rng = np.random.default_rng(seed)
+    with numba_threads(threads) as n_threads:
+        op = _Operator(a, n_threads)
+        q = op.dot(rng.standard_normal((m, k), dtype=np.float32))
+        for _ in range(n_iter):
+            q = op.dot(_orthonormalize(op.tdot(_orthonormalize(q))))
+        q = _orthonormalize(q)
+        bt = op.tdot(q)  # (m, k) = (Q^T A)^T
+    # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
+    qb = _orthonormalize(bt)
+    ur, s, vrt = np.linalg.svd((qb.T @ bt).T, full_matrices=False)
+    u = (q @ ur)[:, :dim]
+    s = s[:dim]
+    vt = (qb @ vrt.T).T[:dim]
+    signs = np.sign(u[np.abs(u).argmax(axis=0), np.arange(dim)])
+    signs[signs == 0] = 1.0
+    return (u * signs).astype(np.float32), s, (vt * signs[:, None]).astype(np.float32)
+
+
+def _check(dim, cds, neg, eig, n_iter, seed, threads):
+    check_int("dim", dim, min=1)
+    check_float("cds", cds, min=0.0, min_open=True)
+    check_float("neg", neg, min=0.0, min_open=True)
+    check_float("eig", eig, min=0.0)
+    check_int("n_iter", n_iter, min=0)
+    check_seed(seed)
+    check_threads(threads)
+
+
+def fit_ppmi_svd(cooc, words, *, counts=None, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False,
+                 n_iter=5, seed=1, threads=None, progress=False):
+    """Vectors from a co-occurrence matrix: PPMI, randomized SVD, then U * S^eig (+ V * S^eig).
+
+    Parameters
+    ----------
+    cooc : scipy.sparse matrix, V x V
+    words : list of str
+        The V words, in the matrix's row order.
+    counts : array of int or None
+        Word counts, kept in the returned Vectors.
+    dim, cds, neg, eig, add_context, n_iter, seed, threads, progress
+        See :func:`train_ppmi_svd`.
+
+    Returns
+    -------
+    Vectors
+    """
+    from .vectors import Vectors
+
+    _check(dim, cds, neg, eig, n_iter, seed, threads)
+    if cooc.shape != (len(words), len(words)):
+        raise EmbedkitError(f"co-occurrence matrix is {cooc.shape[0]} x {cooc.shape[1]} but there are "
+                            f"{len(words)} words")
+    with progress_bar(total=2, desc="ppmi+svd", enabled=progress) as bar:
+        pmi = ppmi_matrix(cooc, cds=cds, neg=neg, threads=threads)
+        bar.update(1)
+        if pmi.nnz == 0:
+            raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
+        u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads)
+        bar.update(1)
+    w = u * (s ** eig).astype(np.float32)
+    if add_context:
+        w += vt.T * (s ** eig).astype(np.float32)
+    return Vectors(list(words), np.ascontiguousarray(w, dtype=np.float32), counts)
+
+
+def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False, cds=0.75,
+                   neg=1.0, eig=0.5, dynamic_window=False, sample=0.0, add_context=False, n_iter=5, seed=1,
+                   threads=None, progress=False):
+    """Train PPMI+SVD vectors on a corpus: scan, count (uniform window), PPMI, SVD.
+
+    Parameters
+    ----------
+    corpus : str or Path
+        Text file (plain, .gz, .bz2, .xz), folder, or ``"-"`` for stdin.
+    dim : int, default=100
+    window : int, default=5
+        Context words on each side (uniform weighting).
+    min_count : int, default=5
+    max_vocab : int or None, default=None
+    lowercase : bool, default=False
+    cds : float, default=0.75
+        Context-distribution smoothing exponent.
+    neg : float, default=1.0
+        Shifted PPMI: subtract log(neg).
+    eig : float, default=0.5
+        Eigenvalue weighting: vectors are U * S**eig.
+    dynamic_window : bool, default=False
+    sample : float, default=0.0
+        Subsample frequent words before counting.
+    add_context : bool, default=False
+        Return W + C (U S^eig + V S^eig).
+    n_iter : int, default=5
+        Power iterations of the randomized SVD.
+    seed : int, default=1
+    threads : int or None, default=None
+    progress : bool, default=False
+
+    Returns
+    -------
+    Vectors
+
+    Examples
+    --------
+    >>> v = train_ppmi_svd("data/sample.txt.xz", dim=50)   # doctest: +SKIP
+    >>> v.most_similar("king", topn=3)                      # doctest: +SKIP
+    """
+    from .cooc import count_cooccurrences
+    from .vocab import scan_corpus
+
+    _check(dim, cds, neg, eig, n_iter, seed, threads)
+    check_int("window", window, min=1)
+    vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                             progress=progress)
+    cooc = count_cooccurrences(enc, window=window, weighting="uniform", dynamic_window=dynamic_window,
+                               sample=sample, seed=seed, threads=threads, progress=progress)
+    return fit_ppmi_svd(cooc, vocab.words, counts=vocab.counts, dim=dim, cds=cds, neg=neg, eig=eig,
+                        add_context=add_context, n_iter=n_iter, seed=seed, threads=threads, progress=progress)

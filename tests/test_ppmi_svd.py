@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from embedkit.cooc import count_cooccurrences
+from embedkit.errors import EmbedkitError
+from embedkit.ppmi_svd import fit_ppmi_svd, ppmi_matrix, randomized_svd, train_ppmi_svd
+from reference import ppmi_reference
+
+
+def random_counts(n=15, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.poisson(0.8, size=(n, n)).astype(np.float64)
+    return x + x.T
+
+
+@pytest.mark.parametrize("cds,neg", [(0.75, 1.0), (1.0, 1.0), (0.5, 5.0)])
+def test_ppmi_matches_reference(cds, neg):
+    x = random_counts()
+    got = ppmi_matrix(sp.csr_matrix(x), cds=cds, neg=neg)
+    np.testing.assert_allclose(got.toarray(), ppmi_reference(x, cds, neg), rtol=1e-5, atol=1e-6)
+    assert got.dtype == np.float32 and (got.data > 0).all()
+
+
+def test_randomized_svd_matches_dense_svd():
+    rng = np.random.default_rng(1)
+    # low-rank plus noise, with a clear spectral gap, so 5 singular triplets are well defined
+    a = rng.standard_normal((300, 8)) @ np.diag([50, 40, 30, 20, 10, 1, 1, 1]) @ rng.standard_normal((8, 200))
+    a = sp.csr_matrix(a + 0.01 * rng.standard_normal(a.shape))
+    u, s, vt = randomized_svd(a, 5, n_iter=4, seed=0)
+    ud, sd, vtd = np.linalg.svd(a.toarray(), full_matrices=False)
+    np.testing.assert_allclose(s, sd[:5], rtol=1e-4)
+    for k in range(5):  # same vectors up to sign, and our signs are fixed
+        assert abs(abs(u[:, k] @ ud[:, k]) - 1) < 1e-3 and abs(abs(vt[k] @ vtd[k]) - 1) < 1e-3
+        assert u[np.abs(u[:, k]).argmax(), k] > 0
+    np.testing.assert_allclose(u.T @ u, np.eye(5), atol=1e-4)
+
+
+def test_svd_is_reproducible_and_thread_independent():
+    a = sp.csr_matrix(random_counts(40, 3))
+    r1 = randomized_svd(a, 4, seed=5, threads=1)
+    r2 = randomized_svd(a, 4, seed=5, threads=2)
+    for x, y in zip(r1, r2):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_fit_options_eig_and_add_context():
+    x = sp.csr_matrix(random_counts(30, 4))
+    words = [f"w{i}" for i in range(30)]
+    pmi = ppmi_matrix(x)
+    u, s, vt = randomized_svd(pmi, 6, n_iter=5, seed=1)
+    v0 = fit_ppmi_svd(x, words, dim=6, eig=0.0, seed=1)
+    np.testing.assert_allclose(v0.matrix, u, atol=1e-6)
+    v1 = fit_ppmi_svd(x, words, dim=6, eig=1.0, add_context=True, seed=1)
+    np.testing.assert_allclose(v1.matrix, u * s + vt.T * s, rtol=1e-4, atol=1e-5)
+    assert v1.matrix.dtype == np.float32 and v1.matrix.flags.c_contiguous
+
+
+@pytest.mark.parametrize("kw,msg", [({"dim": 0}, "dim must be >= 1"), ({"cds": 0.0}, "cds must be > 0"),
+                                    ({"neg": -1.0}, "neg must be > 0"), ({"eig": -0.5}, "eig must be >= 0"),
+                                    ({"dim": 500}, "dim must be <= the vocabulary size")])
+def test_bad_parameters(kw, msg):
+    x = sp.csr_matrix(random_counts(20))
+    with pytest.raises(EmbedkitError, match=msg):
+        fit_ppmi_svd(x, [str(i) for i in range(20)], **kw)
+
+
+def test_quality_floor_on_sample(sample_scan):
+    """PPMI+SVD must learn: WS-353 rho well above chance (measured 0.597 at dim 50, window 5)."""
+    from embedkit.eval import evaluate
+
+    vocab, enc = sample_scan
+    x = count_cooccurrences(enc, window=5)
+    vectors = fit_ppmi_svd(x, vocab.words, counts=vocab.counts, dim=50, seed=1)
+    scores = evaluate(vectors).summary()
+    assert scores["WS-353-ALL"] > 0.52
+    assert scores["MEN-TR-3k"] > 0.47  # measured 0.545
+
+
+def test_train_from_path_end_to_end(write_corpus):
+    text = "\n".join(["the king rules the land", "the queen rules the land", "a dog eats food",
+                      "a cat eats food"] * 30)
+    v = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1)
+    assert len(v) == 11 and v.matrix.shape == (11, 3)
+    assert v.words[0] == "the"

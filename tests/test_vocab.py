@@ -1,0 +1,100 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from embedkit.errors import EmbedkitError
+from embedkit.vocab import Vocab, build_vocab, scan_corpus
+
+
+def test_order_count_then_word_and_min_count(write_corpus):
+    p = write_corpus("b a c b a d\nc b e\n")
+    v = build_vocab(p, min_count=2)
+    assert v.words == ["b", "a", "c"]
+    assert v.counts.tolist() == [3, 2, 2]
+    assert build_vocab(p, min_count=1, max_vocab=4).words == ["b", "a", "c", "d"]
+
+
+def test_encoded_corpus_drops_oov_and_keeps_sentences(write_corpus, tmp_path):
+    p = write_corpus("b a x c b\n\ny y\nz\nb a d\n")
+    v, enc = scan_corpus(p, min_count=2, cache_dir=tmp_path / "cache")
+    assert v.words == ["b", "a", "y"]
+    ids = np.asarray(enc.ids)
+    sents = [ids[enc.offsets[s]:enc.offsets[s + 1]].tolist() for s in range(enc.n_sentences)]
+    assert sents == [[0, 1, 0], [2, 2], [0, 1]]  # the all-OOV line "z" leaves no empty sentence
+    assert enc.ids.dtype == np.int32 and not enc.ids.flags.writeable
+    assert (tmp_path / "cache" / "ids.int32").stat().st_size == 4 * 7
+
+
+def test_sample_corpus_matches_a_plain_python_count(sample_path, sample_scan):
+    import lzma
+    from collections import Counter
+
+    text = lzma.open(sample_path, "rt").read()
+    counter = Counter(text.split())
+    vocab, enc = sample_scan
+    expected = sorted(((w, c) for w, c in counter.items() if c >= 5), key=lambda wc: (-wc[1], wc[0]))
+    assert vocab.words == [w for w, _ in expected]
+    assert vocab.counts.tolist() == [c for _, c in expected]
+    assert enc.n_tokens == vocab.counts.sum()
+    assert np.bincount(enc.ids, minlength=len(vocab)).tolist() == vocab.counts.tolist()
+    assert np.diff(enc.offsets).max() <= 10_000 and np.diff(enc.offsets).min() >= 1
+    # long lines are cut every 10,000 tokens of text, then out-of-vocabulary tokens dropped
+    first = [w for w in text.split("\n")[0].split()[:10_000] if counter[w] >= 5]
+    assert [vocab.words[i] for i in enc.ids[:enc.offsets[1]]] == first
+
+
+def test_pruning_warns_and_keeps_frequent_words(write_corpus):
+    words = " ".join(f"rare{i}" for i in range(300)) + " the" * 50
+    p = write_corpus(words + "\n")
+    with pytest.warns(UserWarning, match="pruned"):
+        v = build_vocab(p, min_count=1, max_distinct=100)
+    assert v.words[0] == "the" and v.counts[0] == 50
+    assert len(v) < 301
+
+
+def test_save_load_roundtrip(tmp_path, write_corpus):
+    v = build_vocab(write_corpus("a b b c c c\n"), min_count=1)
+    v.save(tmp_path / "vocab.txt")
+    assert (tmp_path / "vocab.txt").read_text() == "c 3\nb 2\na 1\n"
+    w = Vocab.load(tmp_path / "vocab.txt")
+    assert w.words == v.words and w.counts.tolist() == v.counts.tolist()
+
+
+def test_bad_vocab_file(tmp_path):
+    (tmp_path / "v.txt").write_text("a 1\nb two\n")
+    with pytest.raises(EmbedkitError, match="line 2"):
+        Vocab.load(tmp_path / "v.txt")
+
+
+@pytest.mark.parametrize("kw,msg", [({"min_count": 0}, "min_count must be >= 1"),
+                                    ({"max_vocab": 0}, "max_vocab must be >= 1"),
+                                    ({"min_count": 1.5}, "min_count must be an integer")])
+def test_bad_parameters(write_corpus, kw, msg):
+    with pytest.raises(EmbedkitError, match=msg):
+        build_vocab(write_corpus("a b\n"), **kw)
+
+
+def test_empty_corpus_and_empty_vocabulary(write_corpus):
+    with pytest.raises(EmbedkitError, match="empty"):
+        scan_corpus(write_corpus("   \n\n"))
+    with pytest.raises(EmbedkitError, match="min_count=5"):
+        scan_corpus(write_corpus("a b c\n"), min_count=5)
+
+
+def test_temporary_cache_is_removed(write_corpus):
+    import gc
+    import os
+
+    _, enc = scan_corpus(write_corpus("a a b\n"), min_count=1)
+    folder = enc.folder
+    assert os.path.isdir(folder)
+    del enc
+    gc.collect()
+    assert not os.path.exists(folder)
+
+
+def test_no_warnings_on_clean_text(sample_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_vocab(sample_path, min_count=50)
