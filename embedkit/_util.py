@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 import numbers
 import os
 import tempfile
@@ -100,3 +102,57 @@ def progress_bar(*, total=None, desc=None, unit="it", enabled=False, **kw):
     """A tqdm bar on stderr, or a silent one when ``enabled`` is false."""
     return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, leave=False,
                 dynamic_ncols=True, unit_scale=True, **kw)
+
+
+# ---------------------------------------------------------------- background reading
+class _Raised:
+    def __init__(self, exc):
+        self.exc = exc
+
+
+def prefetch(iterable, depth=4):
+    """Iterate ``iterable`` in a background thread, ``depth`` items ahead.
+
+    Decompression (which releases the GIL) then overlaps with the consumer's work. An
+    exception in the producer is re-raised in the consumer; a consumer that stops early
+    stops the producer.
+    """
+    q = queue.Queue(depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def run():
+        try:
+            for item in iterable:
+                if not put(item):
+                    return
+            put(done)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            put(_Raised(e))
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        thread.join()

@@ -2,7 +2,8 @@
 
 Bytes are read in fixed-size chunks, never a whole line, so a 100 MB file without a newline
 (text8's shape) streams like any other. Newlines end sentences; a sentence longer than
-``max_sentence_length`` tokens is cut into pieces. Tokens are whitespace-separated.
+``max_sentence_length`` tokens is cut into pieces. Tokens are separated by ASCII whitespace
+(space, tab, newline, carriage return, vertical tab, form feed).
 """
 
 from __future__ import annotations
@@ -74,21 +75,35 @@ def _open_stream(name):
     return raw, raw
 
 
-def iter_text(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=False):
-    """Yield decoded text pieces of about ``chunk_bytes`` that never split a token.
+_WHITESPACE = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
 
-    Each piece ends at a whitespace boundary (the partial token at a chunk's end is carried
-    into the next piece); a file's last piece ends with a newline, so files never run
-    together. Invalid UTF-8 is replaced by U+FFFD and reported once as a warning.
+
+def _clean(body, lowercase):
+    """Valid UTF-8 bytes: invalid sequences replaced by U+FFFD (and counted); lower-cased if asked."""
+    if lowercase:
+        return body.decode("utf-8", "embedkit-count").lower().encode("utf-8")
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        return body.decode("utf-8", "embedkit-count").encode("utf-8")
+
+
+def iter_pieces(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=False):
+    """Yield the corpus as UTF-8 byte pieces of about ``chunk_bytes`` that never split a token.
+
+    Each piece ends with an ASCII whitespace byte (the partial token at a chunk's end is
+    carried into the next piece) and a file's last piece ends with a newline, so files never
+    run together. Invalid UTF-8 is replaced by U+FFFD and reported once, as a warning.
     """
     files = corpus_files(path)
     sizes = [os.path.getsize(f) if f != "-" else 0 for f in files]
+    limit = 64 * max(chunk_bytes, 1 << 14)
     _bad_bytes[0] = 0
     with progress_bar(total=sum(sizes) or None, desc="reading", unit="B", enabled=progress) as bar:
         for name in files:
             stream, raw = _open_stream(name)
-            decoder = codecs.getincrementaldecoder("utf-8")(errors="embedkit-count")
-            carry = ""
+            carry = b""
             last_pos = 0
             try:
                 while True:
@@ -99,20 +114,17 @@ def iter_text(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=False)
                         last_pos = pos
                     if not data:
                         break
-                    text = carry + decoder.decode(data)
-                    if lowercase:
-                        text = text.lower()
-                    cut = max(text.rfind(" "), text.rfind("\n"), text.rfind("\t"), text.rfind("\r"))
-                    if cut < 0:  # one huge token so far: keep carrying (bounded by a sanity limit)
-                        if len(text) > 64 * max(chunk_bytes, 1 << 14):
-                            raise EmbedkitError(f"{name}: a single token longer than {len(text)} characters; "
+                    buf = carry + data if carry else data
+                    cut = max(buf.rfind(w) for w in _WHITESPACE)
+                    if cut < 0:  # one token so far: keep carrying, within reason
+                        if len(buf) > limit:
+                            raise EmbedkitError(f"{name}: a single token longer than {len(buf)} bytes; "
                                                 "is this a binary file?")
-                        carry = text
+                        carry = buf
                         continue
-                    carry = text[cut + 1:]
-                    yield text[:cut + 1]
-                tail = carry + decoder.decode(b"", final=True)
-                yield (tail.lower() if lowercase else tail) + "\n"
+                    carry = buf[cut + 1:]
+                    yield _clean(buf[:cut + 1], lowercase)
+                yield _clean(carry, lowercase) + b"\n"
             except _DECODE_ERRORS as e:
                 raise EmbedkitError(f"cannot read corpus {name}: corrupt or unreadable data ({e})") from None
             finally:
@@ -136,13 +148,13 @@ def iter_sentences(path, *, lowercase=False, max_sentence_length=MAX_SENTENCE_LE
     [['a', 'b', 'c'], ['d', 'e']]
     """
     current = []
-    for piece in iter_text(path, lowercase=lowercase, progress=progress):
-        lines = piece.split("\n")
+    for piece in iter_pieces(path, lowercase=lowercase, progress=progress):
+        lines = piece.split(b"\n")
         for k, line in enumerate(lines):
             if k > 0 and current:
                 yield current
                 current = []
-            current.extend(line.split())
+            current.extend(t.decode("utf-8") for t in line.split())
             while len(current) >= max_sentence_length:
                 yield current[:max_sentence_length]
                 current = current[max_sentence_length:]

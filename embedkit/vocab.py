@@ -1,7 +1,8 @@
 """Vocabulary and encoded corpus, from one streaming pass over the text.
 
-The pass gives every new word a provisional id, appends the provisional ids to a cache file
-and counts them with ``np.bincount``. Once the vocabulary is fixed (``min_count``,
+A Numba kernel splits the text's bytes, looks every token up in an open-addressing hash
+table (giving each new word a provisional id and counting it), and the provisional ids are
+appended to a cache file. Once the vocabulary is fixed (``min_count``,
 ``max_vocab``, order by count then word), a Numba kernel rewrites the id file in place with
 the final ids, dropping out-of-vocabulary tokens, and the trainers memory-map it.
 """
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_int
-from .corpus import MAX_SENTENCE_LENGTH, iter_text
+from ._util import atomic_write, check_int, prefetch
+from .corpus import MAX_SENTENCE_LENGTH, iter_pieces
 from .errors import EmbedkitError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
@@ -148,75 +149,205 @@ def _remap_ids(ids, ends, remap):
     return w, out_ends[:n_out]
 
 
-def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_length=MAX_SENTENCE_LENGTH):
-    """One pass: provisional ids (written to ``ids_file`` if given), their counts, sentence ends."""
-    table = {}
-    counts = np.zeros(1 << 16, np.int64)
-    end_chunks = []
-    n_tokens = 0
-    cur = 0  # tokens in the current sentence
-    pruned = 0
-    min_reduce = 1
-    for piece in iter_text(path, lowercase=lowercase, progress=progress):
-        toks = []
-        ends = []
-        for k, line in enumerate(piece.split("\n")):
-            if k > 0 and cur:
-                ends.append(n_tokens + len(toks))
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(cache=True, nogil=True)
+def _tokenize(buf, pos, slots, hashes, starts, lengths, counts, arena, state, out_ids, out_ends, max_len):
+    """Split UTF-8 bytes on ASCII whitespace and give each token its provisional id.
+
+    Open-addressing hash table: ``slots`` (-1 = empty) holds ids; per id ``hashes``, ``starts``
+    and ``lengths`` (-1 = pruned) locate its bytes in ``arena``; ``counts`` counts it.
+    ``state`` = [n_ids, arena_used, n_tokens, tokens in current sentence, n_out, n_ends].
+    Ids go to ``out_ids``, sentence ends (token positions) to ``out_ends``. Returns the byte
+    position reached: ``len(buf)``, or earlier when a table is full (the caller grows it).
+    """
+    mask = len(slots) - 1
+    n_ids, used, ntok, cur, n_out, n_ends = state[0], state[1], state[2], state[3], state[4], state[5]
+    n = len(buf)
+    i = pos
+    while i < n:
+        c = buf[i]
+        if c == 10:
+            if cur > 0:
+                out_ends[n_ends] = ntok
+                n_ends += 1
                 cur = 0
-            words = line.split()
-            if not words:
-                continue
-            toks += words
-            cur += len(words)
-            while cur > max_sentence_length:  # cut long lines (text8 is one line)
-                cur -= max_sentence_length
-                ends.append(n_tokens + len(toks) - cur)
-        if not toks:
-            if ends:
-                end_chunks.append(np.array(ends, np.int64))
+            i += 1
             continue
-        new = set(toks).difference(table)
-        if new:
-            table.update(zip(new, range(len(table) + pruned, len(table) + pruned + len(new))))
-        ids = np.fromiter(map(table.__getitem__, toks), dtype=np.int32, count=len(toks))
-        top = len(table) + pruned
-        if top > len(counts):
-            counts = np.concatenate([counts, np.zeros(max(top, 2 * len(counts)) - len(counts), np.int64)])
-        counts[:top] += np.bincount(ids, minlength=top)
+        if c == 32 or c == 9 or c == 13 or c == 11 or c == 12:
+            i += 1
+            continue
+        j = i
+        h = _FNV_OFFSET
+        while j < n:
+            c = buf[j]
+            if c == 32 or c == 10 or c == 9 or c == 13 or c == 11 or c == 12:
+                break
+            h = (h ^ np.uint64(c)) * _FNV_PRIME
+            j += 1
+        length = j - i
+        s = np.int64(h & np.uint64(mask))
+        k = -1
+        while slots[s] != -1:
+            q = slots[s]
+            if hashes[q] == h and lengths[q] == length:
+                a = starts[q]
+                same = True
+                for t in range(length):
+                    if arena[a + t] != buf[i + t]:
+                        same = False
+                        break
+                if same:
+                    k = q
+                    break
+            s = (s + 1) & mask
+        if k < 0:
+            if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
+                break  # full: the caller grows the tables and calls again from i
+            k = n_ids
+            n_ids += 1
+            slots[s] = k
+            hashes[k] = h
+            starts[k] = used
+            lengths[k] = length
+            arena[used:used + length] = buf[i:j]
+            used += length
+        counts[k] += 1
+        out_ids[n_out] = k
+        n_out += 1
+        ntok += 1
+        cur += 1
+        if cur == max_len:
+            out_ends[n_ends] = ntok
+            n_ends += 1
+            cur = 0
+        i = j
+    state[0], state[1], state[2], state[3], state[4], state[5] = n_ids, used, ntok, cur, n_out, n_ends
+    return i
+
+
+@numba.njit(cache=True)
+def _rehash(slots, hashes, lengths, n_ids):
+    """Insert every live id (length >= 0) into an empty ``slots`` table."""
+    mask = len(slots) - 1
+    for k in range(n_ids):
+        if lengths[k] >= 0:
+            s = np.int64(hashes[k] & np.uint64(mask))
+            while slots[s] != -1:
+                s = (s + 1) & mask
+            slots[s] = k
+
+
+class _Table:
+    """The growable arrays behind ``_tokenize``."""
+
+    def __init__(self):
+        self.slots = np.full(1 << 16, -1, np.int32)
+        self.hashes = np.zeros(1 << 15, np.uint64)
+        self.starts = np.zeros(1 << 15, np.int64)
+        self.lengths = np.zeros(1 << 15, np.int32)
+        self.counts = np.zeros(1 << 15, np.int64)
+        self.arena = np.zeros(1 << 20, np.uint8)
+        self.state = np.zeros(6, np.int64)
+
+    @property
+    def n_ids(self):
+        return int(self.state[0])
+
+    def grow(self, need_bytes):
+        n_ids, used = self.n_ids, int(self.state[1])
+        if n_ids >= len(self.hashes):
+            new = 2 * len(self.hashes)
+            for name in ("hashes", "starts", "lengths", "counts"):
+                old = getattr(self, name)
+                arr = np.zeros(new, old.dtype)
+                arr[:n_ids] = old[:n_ids]
+                setattr(self, name, arr)
+        if used + need_bytes > len(self.arena):
+            arena = np.zeros(max(2 * len(self.arena), used + need_bytes), np.uint8)
+            arena[:used] = self.arena[:used]
+            self.arena = arena
+        if 2 * (n_ids + 1) > len(self.slots):
+            self.slots = np.full(2 * len(self.slots), -1, np.int32)
+            _rehash(self.slots, self.hashes, self.lengths, n_ids)
+
+    def live(self):
+        """Ids that were not pruned."""
+        return np.flatnonzero(self.lengths[:self.n_ids] >= 0)
+
+    def prune(self, min_reduce):
+        """Forget live ids seen at most ``min_reduce`` times; compact the arena. Returns how many."""
+        n_ids = self.n_ids
+        drop = (self.lengths[:n_ids] >= 0) & (self.counts[:n_ids] <= min_reduce)
+        self.lengths[:n_ids][drop] = -1
+        self.counts[:n_ids][drop] = 0
+        keep = self.live()
+        pieces = [self.arena[a:a + n] for a, n in zip(self.starts[keep].tolist(), self.lengths[keep].tolist())]
+        arena = np.concatenate(pieces) if pieces else np.zeros(0, np.uint8)
+        self.starts[keep] = np.concatenate([[0], np.cumsum(self.lengths[keep])[:-1]]) if len(keep) else keep
+        self.arena = np.concatenate([arena, np.zeros(max(len(arena), 1 << 20), np.uint8)])
+        self.state[1] = len(arena)
+        self.slots[:] = -1
+        _rehash(self.slots, self.hashes, self.lengths, n_ids)
+        return int(drop.sum())
+
+    def word(self, k):
+        a = self.starts[k]
+        return self.arena[a:a + self.lengths[k]].tobytes().decode("utf-8")
+
+
+def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_length=MAX_SENTENCE_LENGTH):
+    """One pass: provisional ids (written to ``ids_file`` if given), a table with their counts,
+    sentence ends (token positions), pruning figures."""
+    table = _Table()
+    end_chunks = []
+    pruned = 0
+    min_reduce = 0
+    for piece in prefetch(iter_pieces(path, lowercase=lowercase, progress=progress)):
+        buf = np.frombuffer(piece, np.uint8)
+        out_ids = np.empty(len(buf) // 2 + 1, np.int32)
+        out_ends = np.empty(len(buf) // 2 + 2, np.int64)
+        table.state[4:6] = 0
+        pos = 0
+        while True:
+            pos = _tokenize(buf, pos, table.slots, table.hashes, table.starts, table.lengths, table.counts,
+                            table.arena, table.state, out_ids, out_ends, max_sentence_length)
+            if pos >= len(buf):
+                break
+            table.grow(len(buf) - pos)
         if ids_file is not None:
-            ids.tofile(ids_file)
-        n_tokens += len(toks)
-        if ends:
-            end_chunks.append(np.array(ends, np.int64))
-        if len(table) > max_distinct:  # word2vec's ReduceVocab: forget the rarest, warn later
-            while len(table) > 0.7 * max_distinct:
-                drop = [w for w, i in table.items() if counts[i] <= min_reduce]
-                for w in drop:
-                    counts[table.pop(w)] = 0
-                pruned += len(drop)
-                min_reduce += 1
-    if cur:
+            out_ids[:table.state[4]].tofile(ids_file)
+        if table.state[5]:
+            end_chunks.append(out_ends[:table.state[5]].copy())
+        while len(table.live()) > max_distinct:  # word2vec's ReduceVocab: forget the rarest
+            min_reduce += 1
+            pruned += table.prune(min_reduce)
+    n_tokens = int(table.state[2])
+    if table.state[3]:
         end_chunks.append(np.array([n_tokens], np.int64))
     ends = np.concatenate(end_chunks) if end_chunks else np.zeros(0, np.int64)
-    return table, counts, ends, n_tokens, pruned, min_reduce - 1
+    return table, n_tokens, ends, pruned, min_reduce
 
 
-def _make_vocab(table, counts, min_count, max_vocab, pruned, min_reduce, path):
-    if not table:
+def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
+    """The final vocabulary and, for each of its words, the provisional id."""
+    if table.n_ids == 0:
         raise EmbedkitError(f"corpus {path} is empty (no tokens)")
-    items = [(w, i) for w, i in table.items() if counts[i] >= min_count]
-    if not items:
+    live = table.live()
+    cand = live[table.counts[live] >= min_count]
+    if len(cand) == 0:
         raise EmbedkitError(f"vocabulary is empty: no word of {path} occurs at least min_count={min_count} times")
-    items.sort(key=lambda wi: (-counts[wi[1]], wi[0]))
+    items = sorted(((-int(table.counts[k]), table.word(k), k) for k in cand.tolist()))
     if max_vocab is not None:
         items = items[:max_vocab]
     if pruned:
-        warnings.warn(f"vocabulary pruned while counting: {pruned} rare strings (count <= {min_reduce}) "
-                      f"were forgotten to stay under {MAX_DISTINCT} distinct strings; counts of words "
-                      "near that frequency are approximate", stacklevel=3)
-    pids = np.array([i for _, i in items], dtype=np.int64)
-    return Vocab([w for w, _ in items], counts[pids]), pids
+        warnings.warn(f"vocabulary pruned while counting: {pruned} rare strings (seen <= {min_reduce} times "
+                      f"when forgotten) were dropped to stay under max_distinct; counts of words near that "
+                      "frequency are approximate", stacklevel=3)
+    pids = np.array([k for _, _, k in items], dtype=np.int64)
+    return Vocab([w for _, w, _ in items], table.counts[pids]), pids
 
 
 def _check(min_count, max_vocab, max_distinct):
@@ -249,9 +380,9 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, max_disti
     Vocab
     """
     _check(min_count, max_vocab, max_distinct)
-    table, counts, _, _, pruned, mr = _scan(path, lowercase=lowercase, progress=progress, ids_file=None,
-                                            max_distinct=max_distinct)
-    return _make_vocab(table, counts, min_count, max_vocab, pruned, mr, path)[0]
+    table, _, _, pruned, mr = _scan(path, lowercase=lowercase, progress=progress, ids_file=None,
+                                    max_distinct=max_distinct)
+    return _make_vocab(table, min_count, max_vocab, pruned, mr, path)[0]
 
 
 def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir=None,
@@ -284,10 +415,10 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
     ids_path = os.path.join(folder, "ids.int32")
     try:
         with open(ids_path, "wb") as f:
-            table, counts, ends, n_tokens, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
-                                                             ids_file=f, max_distinct=max_distinct)
-        vocab, pids = _make_vocab(table, counts, min_count, max_vocab, pruned, mr, path)
-        remap = np.full(len(counts), -1, np.int32)
+            table, n_tokens, ends, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
+                                                      ids_file=f, max_distinct=max_distinct)
+        vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
+        remap = np.full(max(table.n_ids, 1), -1, np.int32)
         remap[pids] = np.arange(len(pids), dtype=np.int32)
         mm = np.memmap(ids_path, dtype=np.int32, mode="r+", shape=(n_tokens,))
         n, new_ends = _remap_ids(mm, ends, remap)
