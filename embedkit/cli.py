@@ -15,7 +15,28 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 
 class EmbedkitGroup(click.Group):
-    """A click group that shows library errors and warnings as one line each."""
+    """A click group that reports every error (usage or library) as one stderr line.
+
+    ``EmbedkitError`` becomes ``Error: <message>`` with exit status 1, a usage error
+    ``Error: <message>`` with status 2, Ctrl-C exits 130, and library warnings print as one
+    ``Warning: ...`` line each. A traceback is always an embedkit bug.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx):
         with warnings.catch_warnings():
@@ -27,12 +48,6 @@ class EmbedkitGroup(click.Group):
                 raise click.ClickException(str(e)) from None
             except MemoryError:
                 raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
-            except BrokenPipeError:
-                sys.stderr.close()
-                sys.exit(1)
-            except KeyboardInterrupt:
-                click.echo("Interrupted.", err=True)
-                sys.exit(130)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -125,7 +140,7 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
     if output:
         vocab.save(output)
     else:
-        vocab.write(click.get_text_stream("stdout"))
+        vocab.write(sys.stdout)
 
 
 @train.command("ppmi-svd")

@@ -194,24 +194,38 @@ def count_cooccurrences(encoded, *, window=5, weighting="uniform", dynamic_windo
     scipy.sparse.csr_matrix
     """
     _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens)
+    total = None
+    for m in iter_cooccurrence_blocks(encoded, window=window, weighting=weighting, dynamic_window=dynamic_window,
+                                      sample=sample, seed=seed, threads=threads, block_tokens=block_tokens,
+                                      progress=progress):
+        total = m if total is None else total + m
+    if total is None:
+        total = sp.csr_matrix((encoded.vocab_size, encoded.vocab_size), dtype=np.float32)
+    total.sort_indices()
+    return total
+
+
+def iter_cooccurrence_blocks(encoded, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0,
+                             seed=0, threads=None, block_tokens=BLOCK_TOKENS, progress=False):
+    """Yield the counts of consecutive blocks of about ``block_tokens`` tokens (cut at sentence ends).
+
+    Each block is a V x V CSR matrix (float32, sorted indices) as :func:`count_cooccurrences`
+    returns for that block alone; their sum is the whole corpus's matrix. Parameters are
+    those of :func:`count_cooccurrences`; working memory is about 9 bytes per block token
+    plus the block's matrix.
+    """
+    _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens)
     V = encoded.vocab_size
     keep = keep_probabilities(encoded.counts, sample)
     offsets = encoded.offsets
-    # split at sentence boundaries into blocks of about block_tokens
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block_tokens, offsets[-1],
                                                                              block_tokens)),
                                      [len(offsets) - 1]]))
-    total = None
     with numba_threads(threads) as n_threads, \
             progress_bar(total=encoded.n_tokens, desc="counting", unit="tok", enabled=progress) as bar:
         for s0, s1 in zip(cuts[:-1], cuts[1:]):
             lo, hi = offsets[s0], offsets[s1]
-            m = _count_block(encoded.ids[lo:hi], offsets[s0:s1 + 1] - lo, keep, seed=seed, base=int(lo),
-                             window=window, dynamic=bool(dynamic_window), harmonic=weighting == "harmonic",
-                             vocab_size=V, n_threads=n_threads)
-            total = m if total is None else total + m
+            yield _count_block(encoded.ids[lo:hi], offsets[s0:s1 + 1] - lo, keep, seed=seed, base=int(lo),
+                               window=window, dynamic=bool(dynamic_window), harmonic=weighting == "harmonic",
+                               vocab_size=V, n_threads=n_threads)
             bar.update(int(hi - lo))
-    if total is None:
-        total = sp.csr_matrix((V, V), dtype=np.float32)
-    total.sort_indices()
-    return total

@@ -109,10 +109,13 @@ def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
     return m
 
 
-def _orthonormalize(y):
-    """An orthonormal basis of y's columns: Cholesky QR done twice (cheap, stable enough), QR as fallback."""
+def _orthonormalize(y, passes=2):
+    """A basis of y's columns by Cholesky QR (orthonormal after 2 passes; QR as the fallback).
+
+    One pass is enough between power iterations, which only need a well-conditioned basis.
+    """
     y = y.astype(np.float64)
-    for _ in range(2):
+    for _ in range(passes):
         try:
             chol = np.linalg.cholesky(y.T @ y)
         except np.linalg.LinAlgError:
@@ -139,7 +142,7 @@ def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None):
         op = _Operator(a, n_threads)
         q = op.dot(rng.standard_normal((m, k), dtype=np.float32))
         for _ in range(n_iter):
-            q = op.dot(_orthonormalize(op.tdot(_orthonormalize(q))))
+            q = op.dot(_orthonormalize(op.tdot(_orthonormalize(q, 1)), 1))
         q = _orthonormalize(q)
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T

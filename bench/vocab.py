@@ -1,0 +1,176 @@
+"""Benchmark: embedkit's vocabulary + encoding pass against gensim's ``Word2Vec.build_vocab``.
+
+Usage::
+
+    python bench/vocab.py CORPUS [--threads 2] [--min-count 5]
+
+A compressed CORPUS (.xz/.gz/.bz2) is first decompressed once to a temporary plain-text file
+(timed separately), and both tools read that same plain file, each in its own subprocess
+(peak RSS from ``resource.getrusage(RUSAGE_SELF)`` in the child):
+
+* embedkit: ``vocab.scan_corpus(path, min_count=...)`` -- counts AND encodes (writes the
+  int32 id file and sentence offsets), after a Numba warm-up on a tiny corpus, timed apart.
+* gensim: ``Word2Vec(min_count=..., workers=threads).build_vocab(corpus_file=path)`` -- counts
+  only (its scan_vocab reads the file with LineSentence), then trims and sorts the vocabulary
+  (prepare_vocab) and allocates the weights (prepare_weights); the parts are timed apart.
+
+Throughput is MB/s of uncompressed text (10**6 bytes). The parent checks that both tools
+found the same vocabulary with the same counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+_DECOMPRESS = {b"\xfd7zXZ\x00": "xz", b"\x1f\x8b": "gzip", b"BZh": "bzip2"}
+
+
+def _finish(out, name, words, counts, info):
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    info.update(peak_rss_mb=ru.ru_maxrss / 1024, cpu_s=ru.ru_utime + ru.ru_stime)
+    with open(os.path.join(out, f"{name}.vocab"), "w", encoding="utf-8") as f:
+        for w, c in zip(words, counts):
+            f.write(f"{w} {c}\n")
+    with open(os.path.join(out, f"{name}.json"), "w") as f:
+        json.dump(info, f)
+
+
+def child_embedkit(a):
+    from embedkit.vocab import scan_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:  # warm-up: compile or load the cached kernel
+        tiny = os.path.join(tmp, "tiny.txt")
+        with open(tiny, "w") as f:
+            f.write("a b c a b a\nb c a\n" * 20)
+        t = time.perf_counter()
+        scan_corpus(tiny, min_count=1)
+        warm = time.perf_counter() - t
+    t = time.perf_counter()
+    vocab, enc = scan_corpus(a.corpus, min_count=a.min_count)
+    elapsed = time.perf_counter() - t
+    info = {"time_s": elapsed, "warmup_s": warm, "vocab": len(vocab), "tokens_kept": enc.n_tokens,
+            "sentences": enc.n_sentences}
+    _finish(a.out, "embedkit", vocab.words, vocab.counts.tolist(), info)
+
+
+def child_gensim(a):
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(min_count=a.min_count, workers=a.threads)
+    parts = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kw)
+            finally:
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - t
+        return wrapper
+
+    for name in ("scan_vocab", "prepare_vocab", "prepare_weights"):
+        setattr(model, name, timed(name, getattr(model, name)))
+    t = time.perf_counter()
+    model.build_vocab(corpus_file=a.corpus)
+    elapsed = time.perf_counter() - t
+    wv = model.wv
+    counts = [int(wv.get_vecattr(w, "count")) for w in wv.index_to_key]
+    info = {"time_s": elapsed, "parts": parts, "vocab": len(wv.index_to_key), "tokens_kept": sum(counts),
+            "sentences": model.corpus_count}
+    _finish(a.out, "gensim", wv.index_to_key, counts, info)
+
+
+def run_child(name, a, corpus, out):
+    env = dict(os.environ)
+    for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(a.threads)
+    argv = [sys.executable, os.path.abspath(__file__), corpus, "--threads", str(a.threads),
+            "--min-count", str(a.min_count), "--child", name, "--out", out]
+    t = time.perf_counter()
+    subprocess.run(argv, env=env, check=True)
+    wall = time.perf_counter() - t
+    with open(os.path.join(out, f"{name}.json")) as f:
+        info = json.load(f)
+    info["process_wall_s"] = wall
+    with open(os.path.join(out, f"{name}.vocab"), encoding="utf-8") as f:
+        info["counts"] = dict((w, int(c)) for w, c in (line.split() for line in f))
+    return info
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("corpus")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--child", choices=("embedkit", "gensim"), help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.child:
+        (child_embedkit if a.child == "embedkit" else child_gensim)(a)
+        return
+
+    with tempfile.TemporaryDirectory(prefix="bench-vocab-") as out:
+        with open(a.corpus, "rb") as f:
+            head = f.read(6)
+        tool = next((t for m, t in _DECOMPRESS.items() if head.startswith(m)), None)
+        corpus, t_dec = a.corpus, None
+        if tool:
+            if shutil.which(tool) is None:
+                sys.exit(f"need {tool} to decompress {a.corpus}")
+            corpus = os.path.join(out, "corpus.txt")
+            print(f"decompressing with {tool} ...", file=sys.stderr, flush=True)
+            t = time.perf_counter()
+            with open(corpus, "wb") as f:
+                subprocess.run([tool, "-dc", a.corpus], stdout=f, check=True)
+            t_dec = time.perf_counter() - t
+        mb = os.path.getsize(corpus) / 1e6
+        res = {}
+        for name in ("embedkit", "gensim"):
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            res[name] = run_child(name, a, corpus, out)
+
+    ek, gs = res["embedkit"], res["gensim"]
+    same = ek["counts"] == gs["counts"]
+    parts = gs["parts"]
+    lines = [
+        f"threads {a.threads} (Numba / gensim workers; both passes are single-threaded); min_count {a.min_count}; "
+        f"input {mb:.1f} MB of plain text" + (f", decompressed once with `{tool} -dc` in {t_dec:.1f} s "
+                                              f"({mb / t_dec:.0f} MB/s), not counted below" if tool else ""),
+        "",
+        f"embedkit Numba warm-up (compile or cache load, not counted): {ek['warmup_s']:.2f} s",
+        "",
+        "| | embedkit scan_corpus (count + encode) | gensim build_vocab (count only) | ratio |",
+        "|---|---:|---:|---:|",
+        f"| wall time (s) | {ek['time_s']:.1f} | {gs['time_s']:.1f} "
+        f"(scan_vocab {parts.get('scan_vocab', 0):.1f}, prepare_vocab {parts.get('prepare_vocab', 0):.1f}, "
+        f"prepare_weights {parts.get('prepare_weights', 0):.1f}) | {gs['time_s'] / ek['time_s']:.2f} x (gensim/embedkit) |",
+        f"| throughput (MB/s) | {mb / ek['time_s']:.1f} | {mb / gs['time_s']:.1f} | "
+        f"{gs['time_s'] / ek['time_s']:.2f} x |",
+        f"| throughput vs gensim's counting alone (scan_vocab) | {mb / ek['time_s']:.1f} | "
+        f"{mb / max(parts.get('scan_vocab', 0), 1e-9):.1f} | {parts.get('scan_vocab', 0) / ek['time_s']:.2f} x |",
+        f"| peak RSS (MB) | {ek['peak_rss_mb']:.0f} | {gs['peak_rss_mb']:.0f} | "
+        f"{gs['peak_rss_mb'] / ek['peak_rss_mb']:.2f} x (gensim/embedkit) |",
+        f"| CPU time, whole child (s) | {ek['cpu_s']:.1f} | {gs['cpu_s']:.1f} | |",
+        f"| vocabulary (min_count {a.min_count}) | {ek['vocab']:,} | {gs['vocab']:,} | "
+        f"{'identical words and counts' if same else 'DIFFERENT'} |",
+        f"| in-vocabulary tokens | {ek['tokens_kept']:,} | {gs['tokens_kept']:,} | |",
+        f"| sentences | {ek['sentences']:,} | {gs['sentences']:,} | |",
+        "",
+        f"target (embedkit faster than gensim build_vocab): "
+        f"{'met' if ek['time_s'] < gs['time_s'] else 'MISSED'} ({gs['time_s'] / ek['time_s']:.2f} x)",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

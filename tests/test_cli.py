@@ -1,0 +1,137 @@
+"""The command line: one stderr line and a non-zero exit for every bad input, never a traceback."""
+
+import gzip
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from embedkit.cli import cli
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def assert_one_line_error(result, *words, code=None):
+    assert result.exit_code != 0, result.output
+    if code is not None:
+        assert result.exit_code == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in result.output
+    for w in words:
+        assert w in lines[0]
+
+
+def test_version_and_help():
+    assert run("--version").output.startswith("embedkit, version")
+    for cmd in (["--help"], ["train", "--help"], ["train", "ppmi-svd", "--help"], ["vocab", "--help"]):
+        r = run(*cmd)
+        assert r.exit_code == 0 and "Usage:" in r.output
+    assert "Example:" in run("train", "ppmi-svd", "--help").output
+
+
+def test_vocab_command(write_corpus, tmp_path):
+    p = write_corpus("b a c b a d\nc b e\n")
+    r = run("vocab", p, "--min-count", "2")
+    assert r.exit_code == 0 and r.stdout == "b 3\na 2\nc 2\n"
+    out = tmp_path / "v.txt"
+    assert run("vocab", p, "--min-count", "1", "-o", out).exit_code == 0
+    assert out.read_text().splitlines()[0] == "b 3"
+
+
+def test_stdin_corpus():
+    r = run("vocab", "-", "--min-count", "1", input="x y x\n")
+    assert r.exit_code == 0 and r.stdout == "x 2\ny 1\n"
+
+
+def test_train_ppmi_svd_writes_vectors(write_corpus, tmp_path):
+    p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
+    out = tmp_path / "v.txt"
+    r = run("-q", "train", "ppmi-svd", p, "-o", out, "--dim", "2", "--window", "2", "--min-count", "1")
+    assert r.exit_code == 0, r.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "6 2" and len(lines) == 7
+    assert [f for f in os.listdir(tmp_path) if f.startswith(".")] == []  # no temp file left
+
+
+@pytest.mark.parametrize("content,words", [(b"", ["empty"]), (b"  \n\n \t\n", ["empty"]),
+                                           (b"a b c\n", ["vocabulary is empty", "min_count=5"])])
+def test_empty_corpus_or_vocabulary(write_corpus, tmp_path, content, words):
+    out = tmp_path / "v.txt"
+    r = run("train", "ppmi-svd", write_corpus(content), "-o", out)
+    assert_one_line_error(r, *words)
+    assert not out.exists()
+
+
+def test_missing_and_unreadable_corpus(tmp_path):
+    assert_one_line_error(run("vocab", tmp_path / "nope.txt"), "not found", code=1)
+    assert_one_line_error(run("train", "ppmi-svd", tmp_path / "nope.txt", "-o", tmp_path / "v.txt"), "not found")
+    bad = tmp_path / "bad.gz"
+    bad.write_bytes(gzip.compress(b"hello world\n" * 1000)[:40])
+    assert_one_line_error(run("vocab", bad), "corrupt")
+
+
+def test_non_utf8_warns_and_goes_on(write_corpus):
+    r = run("vocab", write_corpus(b"caf\xe9 ok ok\n"), "--min-count", "1")
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == "ok 2"
+    assert "\ufffd" in r.stdout.splitlines()[1]
+    warnings = r.stderr.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("Warning:") and "1 bytes" in warnings[0]
+
+
+def test_long_file_without_newline(tmp_path):
+    """text8's shape: one huge line streams through and is cut into 10,000-token sentences."""
+    from embedkit.vocab import scan_corpus
+
+    p = tmp_path / "oneline.txt"
+    words = [b"alpha", b"beta", b"gamma", b"delta"]
+    with open(p, "wb") as f:
+        for k in range(200):
+            f.write(b" ".join(words[(k + i) % 4] for i in range(25_000)) + b" ")
+    vocab, enc = scan_corpus(p, min_count=1)
+    assert enc.n_tokens == 5_000_000 and enc.n_sentences == 500
+    assert sorted(vocab.words) == ["alpha", "beta", "delta", "gamma"]
+    assert run("vocab", p, "--min-count", "1").exit_code == 0
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--dim", "0"], ["dim must be >= 1"]),
+    (["--window", "-2"], ["window must be >= 1"]),
+    (["--cds", "0"], ["cds must be > 0"]),
+    (["--cds", "-1"], ["cds must be > 0"]),
+    (["--neg", "0"], ["neg must be > 0"]),
+    (["--eig", "-1"], ["eig must be >= 0"]),
+    (["--format", "xml"], ["--format"]),
+    (["--min-count", "0"], ["--min-count"]),
+    (["--threads", "0"], ["--threads"]),
+    (["--dim", "abc"], ["--dim"]),
+    (["--dim", "100000"], ["dim must be <="]),
+])
+def test_nonsense_options(write_corpus, tmp_path, args, words):
+    p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
+    out = tmp_path / "v.txt"
+    assert_one_line_error(run("train", "ppmi-svd", p, "-o", out, "--min-count", "1", *args)
+                          if "--min-count" not in args else run("train", "ppmi-svd", p, "-o", out, *args), *words)
+    assert not out.exists()
+
+
+def test_unwritable_output(write_corpus, tmp_path):
+    p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
+    r = run("train", "ppmi-svd", p, "-o", tmp_path / "no" / "such" / "dir" / "v.txt", "--dim", "2",
+            "--min-count", "1")
+    assert_one_line_error(r, "cannot write")
+
+
+def test_interrupted_write_leaves_nothing(tmp_path):
+    from embedkit._util import atomic_write
+
+    target = tmp_path / "out.txt"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(target, "w") as f:
+            f.write("half")
+            raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []
