@@ -1,7 +1,46 @@
-"""embedkit: train, evaluate and explore static word embeddings."""
+"""embedkit: train, evaluate and explore static word embeddings.
+
+The public API, imported lazily so that ``import embedkit`` and the CLI start fast:
+
+>>> import embedkit
+>>> vectors = embedkit.train_ppmi_svd("data/sample.txt.xz", dim=50)   # doctest: +SKIP
+>>> embedkit.evaluate(vectors).summary()                               # doctest: +SKIP
+"""
+
+import importlib
+
+from .errors import EmbedkitError
 
 __version__ = "0.1.0"
 
-from .errors import EmbedkitError  # noqa: E402
+_LAZY = {
+    "Vectors": "vectors",
+    "Vocab": "vocab",
+    "EncodedCorpus": "vocab",
+    "build_vocab": "vocab",
+    "scan_corpus": "vocab",
+    "iter_sentences": "corpus",
+    "count_cooccurrences": "cooc",
+    "train_ppmi_svd": "ppmi_svd",
+    "fit_ppmi_svd": "ppmi_svd",
+    "train_word2vec": "word2vec",
+    "train_glove": "glove",
+    "evaluate": "eval",
+    "evaluate_similarity": "eval",
+    "evaluate_analogy": "eval",
+    "project": "export",
+}
 
-__all__ = ["EmbedkitError", "__version__"]
+__all__ = ["EmbedkitError", "__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'embedkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

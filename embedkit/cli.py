@@ -175,6 +175,120 @@ def train_ppmi_svd_cmd(ctx, corpus, min_count, max_vocab, lowercase, output, fmt
     write_vectors(vectors, output, fmt)
 
 
+# ---------------------------------------------------------------- word2vec (word2vec helper)
+def word2vec_options(fn):
+    """Options shared by `train skipgram` and `train cbow`."""
+    for deco in reversed([
+        corpus_options, output_options,
+        click.option("--dim", default=100, show_default=True, type=int, help="Vector size."),
+        click.option("--window", default=5, show_default=True, type=int,
+                     help="Largest context distance (each centre word draws 1..window)."),
+        click.option("--negative", default=5, show_default=True, type=int,
+                     help="Negative samples per pair (0: off, needs --hs)."),
+        click.option("--hs", is_flag=True, help="Hierarchical softmax (Huffman tree); combines with --negative."),
+        click.option("--sample", default=1e-3, show_default=True, type=float,
+                     help="Subsample words more frequent than this (0: off)."),
+        click.option("--alpha", default=None, type=float,
+                     help="Initial learning rate [default: 0.025 skipgram, 0.05 cbow]."),
+        click.option("--min-alpha", default=0.0001, show_default=True, type=float,
+                     help="Final learning rate (linear decay over all epochs)."),
+        click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus."),
+        click.option("--save-context", default=None, type=click.Path(dir_okay=False),
+                     help="Also write the context (output) vectors of negative sampling here."),
+        click.option("--binary", is_flag=True, help="Shorthand for --format word2vec-binary."),
+        threads_option, seed_option, click.pass_context,
+    ]):
+        fn = deco(fn)
+    return fn
+
+
+def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
+    from .word2vec import fit_word2vec
+
+    if save_context and kw["negative"] == 0:
+        raise EmbedkitError("--save-context needs negative sampling (--negative >= 1)")
+    r = fit_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
+    fmt = "word2vec-binary" if binary else fmt
+    write_vectors(r.vectors, output, fmt)
+    if save_context:
+        write_vectors(r.context, save_context, fmt)
+    if not ctx.obj["quiet"]:
+        click.echo("loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses), err=True)
+        click.echo(f"trained in {r.train_seconds:.1f}s, {r.words_per_sec:,.0f} words/s", err=True)
+
+
+@train.command("skipgram")
+@word2vec_options
+@click.option("--shared-negatives", is_flag=True,
+              help="One draw of negatives per centre word, shared by its window (Ji et al. 2016; faster).")
+def train_skipgram_cmd(ctx, **kw):
+    """word2vec skip-gram (negative sampling and/or hierarchical softmax).
+
+    \b
+    Example:
+      embedkit train skipgram data/sample.txt.xz -o sg.txt --dim 100 --window 5 --negative 5
+    """
+    _run_word2vec(ctx, "skipgram", **kw)
+
+
+@train.command("cbow")
+@word2vec_options
+@click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
+              help="Average (or sum) the context vectors.")
+@click.option("--cbow-update", default="word2vec", show_default=True, type=click.Choice(["word2vec", "corrected"]),
+              help="'corrected' divides the context update by the window size (koan); try --alpha 0.075.")
+def train_cbow_cmd(ctx, **kw):
+    """word2vec CBOW (negative sampling and/or hierarchical softmax).
+
+    \b
+    Example:
+      embedkit train cbow data/sample.txt.xz -o cbow.txt --dim 100 --window 5 --negative 5
+    """
+    _run_word2vec(ctx, "cbow", **kw)
+
+
+# ---------------------------------------------------------------- using vectors (eval)
+def _report_table(report):
+    """The evaluation report as aligned text tables."""
+    lines = [f"{'similarity set':<16} {'spearman':>9} {'pairs':>7} {'found':>7} {'coverage':>9}"]
+    for r in report.similarity:
+        lines.append(f"{r.name:<16} {r.spearman:>9.4f} {r.pairs:>7} {r.found:>7} {r.coverage:>9.3f}")
+    for r in report.analogy:
+        lines += ["", f"analogy {r.name}, 3Cos{r.method.capitalize()}, top {r.restrict} words",
+                  f"{'section':<28} {'accuracy':>9} {'correct':>8} {'answered':>9} {'questions':>10}"]
+        rows = [(s.name, s) for s in r.sections] + [("semantic", r.semantic), ("syntactic", r.syntactic),
+                                                     ("total", r.total)]
+        for name, s in rows:
+            lines.append(f"{name:<28} {s.accuracy:>9.4f} {s.correct:>8} {s.answered:>9} {s.questions:>10}")
+        lines.append(f"{'coverage':<28} {r.coverage:>9.3f}")
+    return "\n".join(lines)
+
+
+@cli.command("eval")
+@click.argument("vectors", type=click.Path())
+@click.option("--sim", "sim", multiple=True, type=click.Path(), help="Extra similarity file (w1 w2 score).")
+@click.option("--analogy", "analogy", multiple=True, type=click.Path(), help="Extra analogy file (: section format).")
+@click.option("--restrict", default=30000, show_default=True, type=click.IntRange(min=1),
+              help="Analogy answers searched among the N most frequent words.")
+@click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: case-insensitive).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json):
+    """Score VECTORS on WS-353 (all/sim/rel), SimLex-999, MEN and the Google analogies.
+
+    \b
+    Example:
+      embedkit eval vectors.txt --sim my_pairs.tsv --json
+    """
+    import json
+
+    from .eval import evaluate
+    from .vectors import Vectors
+
+    report = evaluate(Vectors.load(vectors), sim=list(sim), analogy=list(analogy), restrict=restrict,
+                      case_sensitive=case_sensitive)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else _report_table(report))
+
+
 def main():
     cli(prog_name="embedkit")
 

@@ -53,7 +53,7 @@ def test_train_ppmi_svd_writes_vectors(write_corpus, tmp_path):
     r = run("-q", "train", "ppmi-svd", p, "-o", out, "--dim", "2", "--window", "2", "--min-count", "1")
     assert r.exit_code == 0, r.output
     lines = out.read_text().splitlines()
-    assert lines[0] == "6 2" and len(lines) == 7
+    assert lines[0] == "5 2" and len(lines) == 6
     assert [f for f in os.listdir(tmp_path) if f.startswith(".")] == []  # no temp file left
 
 

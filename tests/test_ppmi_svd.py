@@ -81,5 +81,5 @@ def test_train_from_path_end_to_end(write_corpus):
     text = "\n".join(["the king rules the land", "the queen rules the land", "a dog eats food",
                       "a cat eats food"] * 30)
     v = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1)
-    assert len(v) == 11 and v.matrix.shape == (11, 3)
+    assert len(v) == 10 and v.matrix.shape == (10, 3)
     assert v.words[0] == "the"

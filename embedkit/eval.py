@@ -1,0 +1,287 @@
+"""Word-similarity and analogy evaluation, on the bundled sets or the user's own.
+
+Conventions (those people report): similarity is Spearman's rho between cosine and the human
+score over the pairs whose two words are both in the vocabulary, with the coverage beside
+it. Analogy questions ``a b c d`` ask for d = b - a + c; the search is restricted to the
+``restrict`` most frequent words, questions with a word outside them are skipped (and
+counted in the coverage), the three question words are never an answer, and matching is
+case-insensitive unless asked otherwise. Both 3CosAdd and 3CosMul are scored, with matrix
+products over batches of questions.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from ._util import check_int
+from .errors import EmbedkitError
+from .vectors import ANALOGY_METHODS, analogy_scores
+
+SIMILARITY_SETS = ("WS-353-ALL", "WS-353-SIM", "WS-353-REL", "SIMLEX-999", "MEN-TR-3k")
+ANALOGY_SETS = ("google",)
+_BATCH = 256
+
+
+def bundled_path(name):
+    """Path of a bundled set: one of SIMILARITY_SETS or ``"google"``."""
+    fname = name + (".txt" if name in ANALOGY_SETS else ".tsv")
+    return str(resources.files("embedkit.data") / fname)
+
+
+@dataclass
+class SimilarityResult:
+    """Spearman rho on the pairs found (``nan`` if fewer than 2), and how many were found."""
+
+    name: str
+    spearman: float
+    pairs: int
+    found: int
+
+    @property
+    def coverage(self):
+        return self.found / self.pairs if self.pairs else 0.0
+
+
+@dataclass
+class SectionResult:
+    name: str
+    questions: int
+    answered: int
+    correct: int
+
+    @property
+    def accuracy(self):
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass
+class AnalogyResult:
+    """Accuracy per section and overall, for one method; accuracy counts answered questions."""
+
+    name: str
+    method: str
+    restrict: int
+    sections: list = field(default_factory=list)
+
+    def _total(self, keep):
+        s = [x for x in self.sections if keep(x.name)]
+        q, a, c = (sum(getattr(x, k) for x in s) for k in ("questions", "answered", "correct"))
+        return SectionResult("", q, a, c)
+
+    @property
+    def total(self):
+        return self._total(lambda n: True)
+
+    @property
+    def semantic(self):
+        return self._total(lambda n: not n.startswith("gram"))
+
+    @property
+    def syntactic(self):
+        return self._total(lambda n: n.startswith("gram"))
+
+    @property
+    def accuracy(self):
+        return self.total.accuracy
+
+    @property
+    def coverage(self):
+        t = self.total
+        return t.answered / t.questions if t.questions else 0.0
+
+
+@dataclass
+class EvalReport:
+    similarity: list
+    analogy: list
+
+    def summary(self):
+        """Flat ``{name: value}``: rho per similarity set, ``NAME`` (3CosAdd accuracy),
+        ``NAME_mul``, ``NAME_coverage`` per analogy set."""
+        out = {r.name: r.spearman for r in self.similarity}
+        for r in self.analogy:
+            out[r.name if r.method == "add" else f"{r.name}_{r.method}"] = r.accuracy
+            out[f"{r.name}_coverage"] = r.coverage
+        return out
+
+    def to_dict(self):
+        sim = [dict(asdict(r), coverage=r.coverage) for r in self.similarity]
+        ana = []
+        for r in self.analogy:
+            d = {"name": r.name, "method": r.method, "restrict": r.restrict, "accuracy": r.accuracy,
+                 "coverage": r.coverage,
+                 "semantic": r.semantic.accuracy, "syntactic": r.syntactic.accuracy,
+                 "sections": [dict(asdict(s), accuracy=s.accuracy) for s in r.sections]}
+            ana.append(d)
+        return {"similarity": sim, "analogy": ana}
+
+
+def _lookup(vectors, case_sensitive, restrict=None):
+    """word -> row; case-insensitive maps each lower-cased word to its most frequent spelling."""
+    words = vectors.words if restrict is None else vectors.words[:restrict]
+    if case_sensitive:
+        return {w: i for i, w in enumerate(words)}
+    table = {}
+    for i, w in enumerate(words):
+        table.setdefault(w.lower(), i)
+    return table
+
+
+def read_similarity(path):
+    """``[(w1, w2, score)]`` from a tab- or space-separated file; '#' lines are comments."""
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip() or line.startswith("#"):
+                    continue
+                parts = line.split("\t") if "\t" in line else line.split()
+                parts = [p.strip() for p in parts]
+                try:
+                    if len(parts) != 3:
+                        raise ValueError
+                    rows.append((parts[0], parts[1], float(parts[2])))
+                except ValueError:
+                    raise EmbedkitError(f"{path}, line {n}: expected 'word1 word2 score', "
+                                        f"got {line.strip()[:60]!r}") from None
+    except OSError as e:
+        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise EmbedkitError(f"{path} is not UTF-8 text") from None
+    if not rows:
+        raise EmbedkitError(f"{path} holds no word pairs")
+    return rows
+
+
+def read_analogies(path):
+    """``[(section, [(a, b, c, d), ...]), ...]`` from the Google ``: section`` format."""
+    sections = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                if line.startswith(":"):
+                    sections.append((line[1:].strip(), []))
+                    continue
+                parts = line.split()
+                if len(parts) != 4:
+                    raise EmbedkitError(f"{path}, line {n}: expected 4 words, got {line.strip()[:60]!r}")
+                if not sections:
+                    sections.append(("questions", []))
+                sections[-1][1].append(tuple(parts))
+    except OSError as e:
+        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise EmbedkitError(f"{path} is not UTF-8 text") from None
+    if not any(q for _, q in sections):
+        raise EmbedkitError(f"{path} holds no analogy questions")
+    return sections
+
+
+def _name(path_or_name, known):
+    if path_or_name in known:
+        return path_or_name, bundled_path(path_or_name)
+    base = os.path.basename(os.fspath(path_or_name))
+    return base.rsplit(".", 1)[0] if "." in base else base, os.fspath(path_or_name)
+
+
+def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=False):
+    """Spearman rho of cosine similarity against human scores.
+
+    Parameters
+    ----------
+    vectors : Vectors
+    path_or_name : str, default="WS-353-ALL"
+        A bundled set (one of ``SIMILARITY_SETS``) or a file of ``word1 word2 score`` lines.
+    case_sensitive : bool, default=False
+
+    Returns
+    -------
+    SimilarityResult
+    """
+    name, path = _name(path_or_name, SIMILARITY_SETS)
+    rows = read_similarity(path)
+    table = _lookup(vectors, case_sensitive)
+    key = (lambda w: w) if case_sensitive else str.lower
+    found = [(table[key(a)], table[key(b)], s) for a, b, s in rows if key(a) in table and key(b) in table]
+    rho = float("nan")
+    if len(found) >= 2:
+        ia, ib, human = (np.array(x) for x in zip(*found))
+        cos = np.einsum("ij,ij->i", vectors.unit[ia].astype(np.float64), vectors.unit[ib].astype(np.float64))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # constant input: rho is nan, which is the answer
+            rho = float(spearmanr(cos, human).statistic)
+    return SimilarityResult(name, rho, len(rows), len(found))
+
+
+def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=ANALOGY_METHODS,
+                     case_sensitive=False):
+    """Analogy accuracy (3CosAdd and/or 3CosMul) per section, semantic, syntactic and total.
+
+    A question ``a b c d`` is right when d is the best word for ``b - a + c`` among the
+    ``restrict`` most frequent words, a, b and c excluded; a question with a word outside
+    them is skipped. Sections whose name starts with ``gram`` are syntactic.
+
+    Returns
+    -------
+    list of AnalogyResult, one per method
+    """
+    restrict = check_int("restrict", restrict, min=1)
+    for m in methods:
+        if m not in ANALOGY_METHODS:
+            raise EmbedkitError(f"method must be one of {', '.join(ANALOGY_METHODS)}; got {m!r}")
+    name, path = _name(path_or_name, ANALOGY_SETS)
+    sections = read_analogies(path)
+    table = _lookup(vectors, case_sensitive, restrict)
+    key = (lambda w: w) if case_sensitive else str.lower
+    unit = vectors.unit[:restrict]
+    results = {m: AnalogyResult(name, m, restrict) for m in methods}
+    for sec, questions in sections:
+        q = np.array([[table[key(w)] for w in qn] for qn in questions if all(key(w) in table for w in qn)],
+                     dtype=np.int64).reshape(-1, 4)
+        correct = {m: 0 for m in methods}
+        for start in range(0, len(q), _BATCH):
+            qb = q[start:start + _BATCH]
+            # cosines of every candidate with a, b, c: (3, batch, restrict)
+            cos = np.stack([unit[qb[:, k]] @ unit.T for k in range(3)])
+            rows = np.arange(len(qb))
+            for m in methods:
+                # d = b - a + c is analogy_scores(b, a, c): cos(x,b) - cos(x,a) + cos(x,c)
+                scores = analogy_scores(cos[1], cos[0], cos[2], m)
+                for k in range(3):
+                    scores[rows, qb[:, k]] = -np.inf
+                correct[m] += int((scores.argmax(axis=1) == qb[:, 3]).sum())
+        for m in methods:
+            results[m].sections.append(SectionResult(sec, len(questions), len(q), correct[m]))
+    return [results[m] for m in methods]
+
+
+def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=False):
+    """Every bundled set plus the user's own: one ``EvalReport``.
+
+    Parameters
+    ----------
+    vectors : Vectors
+    sim : list of paths or None
+        Extra similarity files (``word1 word2 score``), scored after the bundled sets.
+    analogy : list of paths or None
+        Extra analogy files (Google ``: section`` format).
+    restrict : int, default=30000
+    case_sensitive : bool, default=False
+
+    Returns
+    -------
+    EvalReport
+    """
+    sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive)
+            for s in [*SIMILARITY_SETS, *(sim or [])]]
+    anas = [r for a in [*ANALOGY_SETS, *(analogy or [])]
+            for r in evaluate_analogy(vectors, a, restrict=restrict, case_sensitive=case_sensitive)]
+    return EvalReport(sims, anas)

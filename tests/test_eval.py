@@ -1,0 +1,138 @@
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embedkit.cli import cli
+from embedkit.errors import EmbedkitError
+from embedkit.eval import (SIMILARITY_SETS, bundled_path, evaluate, evaluate_analogy, evaluate_similarity,
+                           read_analogies)
+from embedkit.vectors import Vectors
+
+
+@pytest.fixture(scope="module")
+def sample_vectors(sample_scan):
+    from embedkit.cooc import count_cooccurrences
+    from embedkit.ppmi_svd import fit_ppmi_svd
+
+    vocab, enc = sample_scan
+    return fit_ppmi_svd(count_cooccurrences(enc, window=5), vocab.words, counts=vocab.counts, dim=50, seed=1)
+
+
+@pytest.fixture(scope="module")
+def keyed(sample_vectors):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(sample_vectors.dim)
+    kv.add_vectors(sample_vectors.words, sample_vectors.matrix)
+    return kv
+
+
+def test_bundled_sets_are_shipped():
+    for name in SIMILARITY_SETS:
+        assert len(open(bundled_path(name)).read().splitlines()) in (353, 203, 252, 999, 3000)
+    sections = read_analogies(bundled_path("google"))
+    assert len(sections) == 14 and sum(len(q) for _, q in sections) == 19544
+
+
+@pytest.mark.parametrize("name", SIMILARITY_SETS)
+def test_similarity_equals_gensim(sample_vectors, keyed, name):
+    ours = evaluate_similarity(sample_vectors, name)
+    _, spearman, oov = keyed.evaluate_word_pairs(bundled_path(name), restrict_vocab=len(keyed))
+    assert ours.spearman == pytest.approx(spearman.statistic, abs=1e-4)
+    assert 100 * (1 - ours.coverage) == pytest.approx(oov, abs=1e-4)  # gensim reports OOV in percent
+
+
+def test_analogy_add_equals_gensim(sample_vectors, keyed):
+    ours = evaluate_analogy(sample_vectors, restrict=3000, methods=("add",))[0]
+    score, sections = keyed.evaluate_word_analogies(bundled_path("google"), restrict_vocab=3000)
+    assert ours.accuracy == pytest.approx(score, abs=1e-4)
+    theirs = {s["section"]: len(s["correct"]) for s in sections}
+    assert {s.name: s.correct for s in ours.sections if s.answered} == \
+        {k: v for k, v in theirs.items() if k != "Total accuracy" and k in {s.name for s in ours.sections}
+         and any(x.name == k and x.answered for x in ours.sections)}
+
+
+def brute_force_analogy(v, questions, restrict, method):
+    words = v.words[:restrict]
+    unit = v.matrix[:restrict] / np.linalg.norm(v.matrix[:restrict], axis=1, keepdims=True)
+    idx = {w: i for i, w in enumerate(words)}
+    right = answered = 0
+    for q in questions:
+        if not all(w in idx for w in q):
+            continue
+        answered += 1
+        a, b, c, d = (idx[w] for w in q)
+        best, best_score = None, -np.inf
+        for x in range(len(words)):
+            if x in (a, b, c):
+                continue
+            ca, cb, cc = (float(unit[x] @ unit[k]) for k in (a, b, c))
+            s = cb - ca + cc if method == "add" else ((cb + 1) / 2) * ((cc + 1) / 2) / ((ca + 1) / 2 + 1e-3)
+            if s > best_score:
+                best, best_score = x, s
+        right += best == d
+    return right, answered
+
+
+@pytest.mark.parametrize("method", ["add", "mul"])
+def test_analogy_matches_brute_force_on_random_vectors(tmp_path, method):
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    v = Vectors(words, rng.standard_normal((40, 5)))
+    qs = [tuple(rng.choice(words, 4, replace=False)) for _ in range(60)]
+    qs += [("w1", "w2", "w3", "w1"), ("w0", "w39", "w2", "w5")]
+    p = tmp_path / "q.txt"
+    p.write_text(": sec\n" + "\n".join(" ".join(q) for q in qs) + "\n")
+    for restrict in (40, 25):
+        r = evaluate_analogy(v, p, restrict=restrict, methods=(method,))[0]
+        right, answered = brute_force_analogy(v, qs, restrict, method)
+        assert (r.total.correct, r.total.answered, r.total.questions) == (right, answered, len(qs))
+
+
+def test_case_insensitive_by_default(tmp_path):
+    v = Vectors(["Paris", "paris", "london"], np.array([[1, 0], [0, 1], [0.9, 0.1]]))
+    p = tmp_path / "s.txt"
+    p.write_text("PARIS london 5\nparis london 3\nparis rome 1\n")
+    r = evaluate_similarity(v, p)
+    assert (r.found, r.pairs) == (2, 3)  # both rows map to 'Paris', the more frequent spelling
+    assert evaluate_similarity(v, p, case_sensitive=True).found == 1
+
+
+def test_report_summary_and_json(sample_vectors, tmp_path):
+    report = evaluate(sample_vectors)
+    s = report.summary()
+    assert set(s) >= {"WS-353-ALL", "SIMLEX-999", "MEN-TR-3k", "google", "google_mul", "google_coverage"}
+    assert s["WS-353-ALL"] > 0.5  # measured 0.597 (PPMI+SVD, dim 50, sample corpus)
+    path = tmp_path / "v.txt"
+    sample_vectors.save(path)
+    r = CliRunner().invoke(cli, ["eval", str(path), "--json"])
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data["similarity"][0]["spearman"] == pytest.approx(s["WS-353-ALL"], abs=1e-6)
+    table = CliRunner().invoke(cli, ["eval", str(path)]).stdout
+    assert "WS-353-ALL" in table and "3CosMul" in table and "syntactic" in table
+
+
+@pytest.mark.parametrize("content,msg", [("a b\n", "line 1"), ("a b 3\nx y\n", "line 2")])
+def test_malformed_eval_file_names_the_line(tmp_path, content, msg):
+    v = Vectors(["a", "b", "c"], np.eye(3))
+    p = tmp_path / "bad.txt"
+    p.write_text(content)
+    with pytest.raises(EmbedkitError, match=msg):
+        evaluate_similarity(v, p)
+    vp = tmp_path / "v.txt"
+    v.save(vp)
+    r = CliRunner().invoke(cli, ["eval", str(vp), "--sim", str(p)])
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1 and msg in r.stderr and "Traceback" not in r.output
+
+
+def test_eval_bad_inputs(tmp_path):
+    bad = tmp_path / "v.txt"
+    bad.write_text("2 3\na 1 2 3\n")
+    for args in (["eval", str(tmp_path / "missing.txt")], ["eval", str(bad)]):
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+    r = CliRunner().invoke(cli, ["eval", str(bad), "--restrict", "0"])
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
