@@ -55,10 +55,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 # ---------------------------------------------------------------- option bundles
-def corpus_options(fn):
+def corpus_options(fn, required=True):
     """CORPUS argument plus the vocabulary options shared by every command that reads text."""
     for deco in reversed([
-        click.argument("corpus", type=click.Path(allow_dash=True)),
+        click.argument("corpus", type=click.Path(allow_dash=True), required=required),
         click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
                      help="Drop words seen fewer times."),
         click.option("--max-vocab", default=None, type=click.IntRange(min=1),
@@ -83,6 +83,58 @@ threads_option = click.option("--threads", default=None, type=click.IntRange(min
                               help="Worker threads [default: all cores].")
 seed_option = click.option("--seed", default=1, show_default=True, type=click.IntRange(min=0),
                            help="Random seed (with --threads 1 runs are bit-identical).")
+
+
+class MemorySize(click.ParamType):
+    """A byte count written 512M, 2G, 1.5G or 300000."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        from .cooc_store import parse_memory
+
+        try:
+            return value if isinstance(value, int) else parse_memory(value)
+        except EmbedkitError as e:
+            self.fail(str(e), param, ctx)
+
+
+def memory_options(fn, default=None):
+    """--memory and --tmp-dir for commands that count co-occurrences."""
+    fn = click.option("--tmp-dir", default=None, type=click.Path(file_okay=False),
+                      help="Folder for spilled runs [default: the system's temporary folder].")(fn)
+    return click.option("--memory", default=default, show_default=default is not None, type=MemorySize(),
+                        help="Count co-occurrences within this much memory (512M, 2G, 1.5G): sorted runs are "
+                             "spilled to --tmp-dir and merged on disk; same result.")(fn)
+
+
+def cooc_source_options(fn):
+    """CORPUS or --cooc DIR, plus --memory/--tmp-dir, for trainers that fit a co-occurrence matrix."""
+    fn = click.option("--cooc", default=None, type=click.Path(file_okay=False, exists=True),
+                      help="Fit from a folder written by `embedkit cooc` instead of a CORPUS.")(fn)
+    return memory_options(corpus_options(fn, required=False))
+
+
+def cooc_source(ctx, corpus, cooc, memory, tmp_dir, weighting, window, min_count, max_vocab, lowercase, threads):
+    """(matrix, words, counts) from --cooc or from CORPUS counted within --memory; None when neither is given."""
+    if (corpus is None) == (cooc is None):
+        raise click.UsageError("give either a CORPUS or --cooc DIR")
+    if cooc is not None:
+        from .cooc_store import load_cooc
+
+        c = load_cooc(cooc)
+        if c.meta.get("weighting") != weighting:
+            warnings.warn(f"{cooc} was counted with {c.meta.get('weighting')} weighting; this trainer expects "
+                          f"{weighting} (embedkit cooc --weighting {weighting})")
+        return c.matrix, c.words, c.vocab.counts
+    if memory is None:
+        return None
+    from .cooc_store import count_cooccurrences_bounded
+
+    vocab, enc = load_corpus(ctx, corpus, min_count, max_vocab, lowercase)
+    m = count_cooccurrences_bounded(enc, memory=memory, tmp_dir=tmp_dir, window=window, weighting=weighting,
+                                    threads=threads, progress=ctx.obj["progress"])
+    return m, vocab.words, vocab.counts
 
 
 def load_corpus(ctx, corpus, min_count, max_vocab, lowercase):
@@ -144,7 +196,7 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 
 
 @train.command("ppmi-svd")
-@corpus_options
+@cooc_source_options
 @output_options
 @click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
 @click.option("--window", default=5, show_default=True, type=int, help="Context window (each side).")
@@ -158,21 +210,111 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 @threads_option
 @seed_option
 @click.pass_context
-def train_ppmi_svd_cmd(ctx, corpus, min_count, max_vocab, lowercase, output, fmt, dim, window, cds, neg,
-                       eig, dynamic_window, sample, add_context, n_iter, threads, seed):
-    """PPMI + truncated SVD (Levy, Goldberg & Dagan 2015).
+def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt, dim,
+                       window, cds, neg, eig, dynamic_window, sample, add_context, n_iter, threads, seed):
+    """PPMI + truncated SVD (Levy, Goldberg & Dagan 2015), from CORPUS or a --cooc folder.
 
     \b
     Example:
       embedkit train ppmi-svd data/sample.txt.xz -o ppmi.txt --dim 100 --window 5
+      embedkit train ppmi-svd --cooc cooc/ -o ppmi.txt --dim 300
     """
-    from .ppmi_svd import train_ppmi_svd
+    from .ppmi_svd import fit_ppmi_svd, train_ppmi_svd
 
-    vectors = train_ppmi_svd(corpus, dim=dim, window=window, min_count=min_count, max_vocab=max_vocab,
-                             lowercase=lowercase, cds=cds, neg=neg, eig=eig, dynamic_window=dynamic_window,
-                             sample=sample, add_context=add_context, n_iter=n_iter, threads=threads,
-                             seed=seed, progress=ctx.obj["progress"])
+    fit = dict(dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, threads=threads,
+               seed=seed, progress=ctx.obj["progress"])
+    if cooc is not None or corpus is None:
+        m, words, counts = cooc_source(ctx, corpus, cooc, None, None, "uniform", window, min_count, max_vocab,
+                                       lowercase, threads)
+        vectors = fit_ppmi_svd(m, words, counts=counts, **fit)
+    else:
+        vectors = train_ppmi_svd(corpus, window=window, min_count=min_count, max_vocab=max_vocab,
+                                 lowercase=lowercase, dynamic_window=dynamic_window, sample=sample, memory=memory,
+                                 tmp_dir=tmp_dir, **fit)
     write_vectors(vectors, output, fmt)
+
+
+# ---------------------------------------------------------------- co-occurrence counting (issue 7)
+@cli.command("cooc")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Folder to write (matrix as indptr/indices/data .npy, vocab.txt, meta.json).")
+@click.option("--window", default=5, show_default=True, type=click.IntRange(min=1), help="Context window (each side).")
+@click.option("--weighting", default="uniform", show_default=True, type=click.Choice(["uniform", "harmonic"]),
+              help="1 per pair (for PPMI) or 1/distance (for GloVe).")
+@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Drop words seen fewer times.")
+@click.option("--max-vocab", default=None, type=click.IntRange(min=1),
+              help="Keep at most this many most frequent words.")
+@click.option("--lowercase", is_flag=True, help="Lower-case the text before counting.")
+@functools.partial(memory_options, default="1G")
+@click.option("--dask", default=None, metavar="ADDRESS|local",
+              help="Count on a Dask cluster (scheduler address, or 'local' for a LocalCluster); each file is a "
+                   "partition, and --tmp-dir must be shared by the workers.")
+@threads_option
+@click.pass_context
+def cooc_cmd(ctx, corpus, output, dask, **kw):
+    """Count the vocabulary and co-occurrences of CORPUS... once, into a folder any trainer fits from.
+
+    \b
+    Example:
+      embedkit cooc data/sample.txt.xz -o cooc/ --window 10 --weighting harmonic --memory 2G
+      embedkit train glove --cooc cooc/ -o glove.txt
+      embedkit cooc parts/ -o cooc/ --dask local
+    """
+    from .cooc_store import count_corpus, load_cooc
+
+    if dask is None:
+        count_corpus(list(corpus), output, progress=ctx.obj["progress"], **kw)
+    else:
+        from .dask_cooc import count_corpus_dask
+
+        count_corpus_dask(list(corpus), output, scheduler=dask, progress=ctx.obj["progress"],
+                          **{**kw, "threads": kw["threads"] or 1})
+    c = load_cooc(output)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence counts to {output}", err=True)
+
+
+# ---------------------------------------------------------------- GloVe (glove helper)
+@train.command("glove")
+@cooc_source_options
+@output_options
+@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
+@click.option("--window", default=10, show_default=True, type=int, help="Context window (each side), 1/d weighted.")
+@click.option("--x-max", default=100.0, show_default=True, type=float, help="Counts >= x_max get full weight.")
+@click.option("--alpha", default=0.75, show_default=True, type=float, help="Weighting exponent: (x/x_max)^alpha.")
+@click.option("--learning-rate", default=0.05, show_default=True, type=float, help="Initial AdaGrad learning rate.")
+@click.option("--epochs", default=25, show_default=True, type=int, help="Passes over the non-zero counts.")
+@click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
+              help="Shuffle the non-zero counts once per run or before every epoch.")
+@click.option("--vectors", "output_vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
+              help="Write W + W~ (sum) or the word vectors W alone (word).")
+@threads_option
+@seed_option
+@click.pass_context
+def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt,
+                    output_vectors, **kw):
+    """GloVe: weighted least squares on log co-occurrences, AdaGrad (Pennington et al. 2014).
+
+    \b
+    Example:
+      embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
+    """
+    from .glove import fit_glove, train_glove
+
+    costs = []
+    src = cooc_source(ctx, corpus, cooc, memory, tmp_dir, "harmonic", kw["window"], min_count, max_vocab, lowercase,
+                      kw["threads"])
+    if src is not None:
+        del kw["window"]
+        vectors = fit_glove(*src, output=output_vectors, progress=ctx.obj["progress"], costs=costs, **kw)
+    else:
+        vectors = train_glove(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                              output=output_vectors, progress=ctx.obj["progress"], costs=costs, **kw)
+    write_vectors(vectors, output, fmt)
+    if not ctx.obj["quiet"]:
+        click.echo("cost per epoch: " + " ".join(f"{c:.5f}" for c in costs), err=True)
 
 
 # ---------------------------------------------------------------- word2vec (word2vec helper)
@@ -189,7 +331,7 @@ def word2vec_options(fn):
         click.option("--sample", default=1e-3, show_default=True, type=float,
                      help="Subsample words more frequent than this (0: off)."),
         click.option("--alpha", default=None, type=float,
-                     help="Initial learning rate [default: 0.025 skipgram, 0.05 cbow]."),
+                     help="Initial learning rate [default: 0.025 skipgram, 0.05 cbow, 0.3 corrected cbow]."),
         click.option("--min-alpha", default=0.0001, show_default=True, type=float,
                      help="Final learning rate (linear decay over all epochs)."),
         click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus."),
@@ -236,7 +378,7 @@ def train_skipgram_cmd(ctx, **kw):
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
               help="Average (or sum) the context vectors.")
 @click.option("--cbow-update", default="word2vec", show_default=True, type=click.Choice(["word2vec", "corrected"]),
-              help="'corrected' divides the context update by the window size (koan); try --alpha 0.075.")
+              help="'corrected' divides the context update by the window size (koan; default alpha 0.3).")
 def train_cbow_cmd(ctx, **kw):
     """word2vec CBOW (negative sampling and/or hierarchical softmax).
 
@@ -287,6 +429,174 @@ def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json):
     report = evaluate(Vectors.load(vectors), sim=list(sim), analogy=list(analogy), restrict=restrict,
                       case_sensitive=case_sensitive)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else _report_table(report))
+
+
+# ---------------------------------------------------------------- using vectors (similar, analogy, export, ...)
+def _load_vectors(path, limit=None):
+    from .vectors import Vectors
+
+    return Vectors.load(path, limit=limit)
+
+
+def _pairs_table(title, pairs, column):
+    width = max([len(w) for w, _ in pairs] + [4])
+    return "\n".join([title, f"{'word':<{width}}  {column:>8}"] + [f"{w:<{width}}  {s:>8.4f}" for w, s in pairs])
+
+
+def _echo_pairs(tables, as_json, column="cosine"):
+    import json
+
+    if as_json:
+        click.echo(json.dumps({k: [[w, s] for w, s in v] for k, v in tables.items()}, indent=2))
+    else:
+        click.echo("\n\n".join(_pairs_table(k, v, column) for k, v in tables.items()))
+
+
+@cli.command("similar")
+@click.argument("vectors", type=click.Path())
+@click.argument("words", nargs=-1, required=True)
+@click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1), help="Neighbours per word.")
+@click.option("--negative", multiple=True, help="Subtract this word's vector (repeatable), as gensim's negative=.")
+@click.option("--restrict", default=None, type=click.IntRange(min=1), help="Search only the N most frequent words.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def similar_cmd(vectors, words, topn, negative, restrict, as_json):
+    """Nearest neighbours by cosine of each WORD (one table per word).
+
+    \b
+    Example:
+      embedkit similar vectors.txt france paris -n 5
+      embedkit similar vectors.txt king --negative man
+    """
+    v = _load_vectors(vectors)
+    title = (lambda w: " - ".join([w, *negative])) if negative else str
+    _echo_pairs({title(w): v.most_similar(w, topn, negative=negative, restrict=restrict) for w in words}, as_json)
+
+
+@cli.command("analogy")
+@click.argument("vectors", type=click.Path())
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@click.option("-n", "--topn", default=5, show_default=True, type=click.IntRange(min=1), help="Answers to print.")
+@click.option("--method", default="add", show_default=True, type=click.Choice(["add", "mul"]),
+              help="3CosAdd or 3CosMul (Levy & Goldberg 2014).")
+@click.option("--restrict", default=None, type=click.IntRange(min=1), help="Search only the N most frequent words.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
+    """Words nearest to A - B + C, the three query words excluded.
+
+    Order: A is to B as ANSWER is to C, so `king man woman` (king - man + woman)
+    answers queen on good vectors.
+
+    \b
+    Example:
+      embedkit analogy vectors.txt king man woman
+      embedkit analogy vectors.txt paris france italy --method mul -n 3
+    """
+    v = _load_vectors(vectors)
+    _echo_pairs({f"{a} - {b} + {c} (3Cos{method.capitalize()})":
+                 v.analogy(a, b, c, topn, method=method, restrict=restrict)}, as_json, "score")
+
+
+@cli.command("export")
+@click.argument("vectors", type=click.Path())
+@click.option("--pca", type=click.IntRange(2, 3), default=None, help="PCA to 2 or 3 dimensions.")
+@click.option("--tsne", type=click.IntRange(2, 3), default=None, help="t-SNE to 2 or 3 dimensions.")
+@click.option("--words", "n_words", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Project the N most frequent words.")
+@click.option("--words-file", type=click.Path(dir_okay=False), help="Project the words of this file (one per line).")
+@click.option("--perplexity", default=30.0, show_default=True, type=float, help="t-SNE perplexity (< number of words).")
+@click.option("--max-iter", default=1000, show_default=True, type=click.IntRange(min=250),
+              help="t-SNE optimisation steps.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
+@click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="TSV of word and coordinates ('-': stdout).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a labelled scatter plot (PNG; needs matplotlib).")
+@click.option("--plot-size", default="1200x900", show_default=True, help="PNG size in pixels, WIDTHxHEIGHT.")
+@click.option("--projector", type=click.Path(file_okay=False),
+              help="Also write vectors.tsv + metadata.tsv for the TensorBoard Embedding Projector here.")
+def export_cmd(vectors, pca, tsne, n_words, words_file, perplexity, max_iter, seed, output, plot, plot_size,
+               projector):
+    """Project words to 2-D/3-D with PCA or t-SNE: a TSV, a PNG plot, projector files.
+
+    \b
+    Example:
+      embedkit export vectors.txt --pca 2 --words 300 -o pca.tsv --plot pca.png
+      embedkit export vectors.txt --tsne 2 --perplexity 20 --projector proj/
+    """
+    from . import export
+
+    if (pca is None) == (tsne is None):
+        raise click.UsageError("give exactly one of --pca N or --tsne N")
+    size = _parse_size(plot_size)
+    if plot:
+        export.check_plotting()  # before any file is written
+    v = _load_vectors(vectors)
+    words = _read_words(words_file) if words_file else None
+    p = export.project(v, "pca" if pca else "tsne", pca or tsne, n_words=n_words, words=words,
+                       perplexity=perplexity, max_iter=max_iter, seed=seed)
+    export.write_tsv(p, sys.stdout if output == "-" else output)
+    if plot:
+        export.plot(p, plot, size=size)
+    if projector:
+        export.write_projector(v, [v.index(w) for w in p.words], projector)
+
+
+def _parse_size(text):
+    w, _, h = text.lower().partition("x")
+    if not (w.isdigit() and h.isdigit()) or not (50 <= int(w) <= 20000 and 50 <= int(h) <= 20000):
+        raise click.BadParameter(f"expected WIDTHxHEIGHT in pixels (50-20000), got {text!r}", param_hint="'--plot-size'")
+    return int(w), int(h)
+
+
+def _read_words(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return [line.split()[0] for line in f if line.strip()]
+    except (OSError, UnicodeDecodeError) as e:
+        raise EmbedkitError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+
+
+@cli.command("convert")
+@click.argument("input", type=click.Path())
+@click.argument("output", type=click.Path(dir_okay=False))
+@click.option("--to", "fmt", default="word2vec", show_default=True,
+              type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]), help="Output format.")
+@click.option("--max-words", default=None, type=click.IntRange(min=1), help="Keep only the N most frequent words.")
+@click.pass_context
+def convert_cmd(ctx, input, output, fmt, max_words):
+    """Convert a vectors file (format detected) to another format.
+
+    \b
+    Example:
+      embedkit convert glove.6B.300d.txt glove.bin --to word2vec-binary --max-words 100000
+    """
+    v = _load_vectors(input, limit=max_words)
+    v.save(output, format=fmt)
+    if not ctx.obj["quiet"]:
+        click.echo(f"wrote {len(v)} x {v.dim} vectors to {output}", err=True)
+
+
+@cli.command("docsim")
+@click.argument("vectors", type=click.Path())
+@click.argument("text1")
+@click.argument("text2")
+@click.option("--lowercase", is_flag=True, help="Lower-case the texts first (as --lowercase in training).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def docsim_cmd(vectors, text1, text2, lowercase, as_json):
+    """Cosine of two short texts, each the mean of its words' unit vectors.
+
+    \b
+    Example:
+      embedkit docsim vectors.txt "the cat sat on the mat" "a dog lay on the rug"
+    """
+    import json
+
+    cos, share1, share2 = _load_vectors(vectors).doc_similarity(text1, text2, lowercase=lowercase)
+    if as_json:
+        click.echo(json.dumps({"cosine": cos, "known1": share1, "known2": share2}))
+    else:
+        click.echo(f"cosine {cos:.4f}  (in vocabulary: text 1 {share1:.0%}, text 2 {share2:.0%})")
 
 
 def main():

@@ -136,7 +136,8 @@ def _check(window, weighting, dynamic_window, sample, seed, threads, block_token
     check_int("block_tokens", block_tokens, min=1)
 
 
-def _count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads):
+def _count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
+                 dtype=np.float32):
     n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
     seq = np.empty(n_alloc, np.int32)
     wins = np.empty(n_alloc if dynamic else 1, np.int32)
@@ -153,7 +154,7 @@ def _count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, v
     np.cumsum(nnz, out=indptr[1:])
     idx_dtype = np.int32 if indptr[-1] < 2**31 else np.int64
     indices = np.empty(indptr[-1], idx_dtype)
-    data = np.empty(indptr[-1], np.float32)
+    data = np.empty(indptr[-1], dtype)
     _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, indptr, indices, data)
     if idx_dtype == np.int32:
         indptr = indptr.astype(np.int32)

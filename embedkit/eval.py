@@ -5,8 +5,9 @@ score over the pairs whose two words are both in the vocabulary, with the covera
 it. Analogy questions ``a b c d`` ask for d = b - a + c; the search is restricted to the
 ``restrict`` most frequent words, questions with a word outside them are skipped (and
 counted in the coverage), the three question words are never an answer, and matching is
-case-insensitive unless asked otherwise. Both 3CosAdd and 3CosMul are scored, with matrix
-products over batches of questions.
+case-insensitive unless asked otherwise. Both 3CosAdd and 3CosMul are scored from one
+matrix product per chunk of questions (the distinct question words against every candidate)
+and one compiled pass over the candidates per question.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 
+import numba
 import numpy as np
 from scipy.stats import spearmanr
 
 from ._util import check_int
 from .errors import EmbedkitError
-from .vectors import ANALOGY_METHODS, analogy_scores
+from .vectors import ANALOGY_METHODS, MUL_EPSILON
 
 SIMILARITY_SETS = ("WS-353-ALL", "WS-353-SIM", "WS-353-REL", "SIMLEX-999", "MEN-TR-3k")
 ANALOGY_SETS = ("google",)
-_BATCH = 256
+_TABLE_FLOATS = 1 << 26  # cosine table of one chunk of questions: at most 256 MB
 
 
 def bundled_path(name):
@@ -247,20 +249,52 @@ def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=
         q = np.array([[table[key(w)] for w in qn] for qn in questions if all(key(w) in table for w in qn)],
                      dtype=np.int64).reshape(-1, 4)
         correct = {m: 0 for m in methods}
-        for start in range(0, len(q), _BATCH):
-            qb = q[start:start + _BATCH]
-            # cosines of every candidate with a, b, c: (3, batch, restrict)
-            cos = np.stack([unit[qb[:, k]] @ unit.T for k in range(3)])
-            rows = np.arange(len(qb))
-            for m in methods:
-                # d = b - a + c is analogy_scores(b, a, c): cos(x,b) - cos(x,a) + cos(x,c)
-                scores = analogy_scores(cos[1], cos[0], cos[2], m)
-                for k in range(3):
-                    scores[rows, qb[:, k]] = -np.inf
-                correct[m] += int((scores.argmax(axis=1) == qb[:, 3]).sum())
+        # one cosine table per section when it fits, else chunks of questions
+        fits = np.unique(q[:, :3]).size * unit.shape[0] <= _TABLE_FLOATS
+        step = max(len(q), 1) if fits else max(1, _TABLE_FLOATS // (3 * unit.shape[0]))
+        for start in range(0, len(q), step):
+            qb = q[start:start + step]
+            # cosines of each distinct question word with every candidate: (n distinct, restrict)
+            uniq, pos = np.unique(qb[:, :3], return_inverse=True)
+            cos = unit[uniq] @ unit.T
+            best_add, best_mul = _best_answers(cos, pos.reshape(-1, 3).astype(np.int64), qb[:, :3].copy(),
+                                               "add" in methods, "mul" in methods)
+            for m, best in (("add", best_add), ("mul", best_mul)):
+                if m in methods:
+                    correct[m] += int((best == qb[:, 3]).sum())
         for m in methods:
             results[m].sections.append(SectionResult(sec, len(questions), len(q), correct[m]))
     return [results[m] for m in methods]
+
+
+@numba.njit(parallel=True, cache=True)
+def _best_answers(cos, pos, exclude, do_add, do_mul):
+    """Best candidate per question for 3CosAdd and 3CosMul, d = b - a + c.
+
+    cos float32 (n distinct words, restrict); pos int64 (n, 3): rows of cos for a, b, c;
+    exclude int64 (n, 3): candidate ids never answered. Float32 arithmetic in numpy's order
+    (``analogy_scores``), first maximum on ties, as ``argmax``. Returns two int64 (n,) arrays.
+    """
+    n, r = pos.shape[0], cos.shape[1]
+    best_add = np.zeros(n, np.int64)
+    best_mul = np.zeros(n, np.int64)
+    one, half, eps = np.float32(1), np.float32(0.5), np.float32(MUL_EPSILON)  # x * 0.5 == x / 2 exactly
+    for i in numba.prange(n):
+        ca, cb, cc = cos[pos[i, 0]], cos[pos[i, 1]], cos[pos[i, 2]]
+        e0, e1, e2 = exclude[i, 0], exclude[i, 1], exclude[i, 2]
+        top_add = top_mul = -np.inf
+        for j in range(r):
+            if j == e0 or j == e1 or j == e2:
+                continue
+            if do_add:
+                s = cb[j] - ca[j] + cc[j]
+                if s > top_add:
+                    top_add, best_add[i] = s, j
+            if do_mul:
+                s = ((cb[j] + one) * half) * ((cc[j] + one) * half) / ((ca[j] + one) * half + eps)
+                if s > top_mul:
+                    top_mul, best_mul[i] = s, j
+    return best_add, best_mul
 
 
 def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=False):

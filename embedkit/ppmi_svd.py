@@ -208,7 +208,7 @@ def fit_ppmi_svd(cooc, words, *, counts=None, dim=100, cds=0.75, neg=1.0, eig=0.
 
 def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False, cds=0.75,
                    neg=1.0, eig=0.5, dynamic_window=False, sample=0.0, add_context=False, n_iter=5, seed=1,
-                   threads=None, progress=False):
+                   threads=None, memory=None, tmp_dir=None, progress=False):
     """Train PPMI+SVD vectors on a corpus: scan, count (uniform window), PPMI, SVD.
 
     Parameters
@@ -236,6 +236,12 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
         Power iterations of the randomized SVD.
     seed : int, default=1
     threads : int or None, default=None
+    memory : int or None, default=None
+        Count co-occurrences within this many bytes of buffers, spilling sorted runs to
+        ``tmp_dir`` and merging them into a memory-mapped matrix (same result); None counts
+        in memory.
+    tmp_dir : str or None, default=None
+        Folder for the spilled runs (default: the system's temporary folder).
     progress : bool, default=False
 
     Returns
@@ -252,9 +258,17 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
 
     _check(dim, cds, neg, eig, n_iter, seed, threads)
     check_int("window", window, min=1)
+    if memory is not None:
+        check_int("memory", memory, min=1)
     vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                              progress=progress)
-    cooc = count_cooccurrences(enc, window=window, weighting="uniform", dynamic_window=dynamic_window,
-                               sample=sample, seed=seed, threads=threads, progress=progress)
+    kw = dict(window=window, weighting="uniform", dynamic_window=dynamic_window, sample=sample, seed=seed,
+              threads=threads, progress=progress)
+    if memory is None:
+        cooc = count_cooccurrences(enc, **kw)
+    else:
+        from .cooc_store import count_cooccurrences_bounded
+
+        cooc = count_cooccurrences_bounded(enc, memory=memory, tmp_dir=tmp_dir, **kw)
     return fit_ppmi_svd(cooc, vocab.words, counts=vocab.counts, dim=dim, cds=cds, neg=neg, eig=eig,
                         add_context=add_context, n_iter=n_iter, seed=seed, threads=threads, progress=progress)

@@ -38,3 +38,178 @@ def ppmi_reference(x, cds=0.75, neg=1.0):
                 p_c = x[:, j].sum() ** cds / total_ctx
                 out[i, j] = max(np.log(p_wc / (p_w * p_c)) - np.log(neg), 0.0)
     return out
+
+
+# ---------------------------------------------------------------- word2vec (word2vec helper)
+def sigmoid_exact(f):
+    return 1.0 / (1.0 + np.exp(-f))
+
+
+def sgns_update_reference(h, syn1neg, target, negs, alpha, sigmoid=sigmoid_exact):
+    """One SGNS update, in float64: outputs in order (target: label 1, then each negative
+    other than target: label 0); h stays fixed. Returns (gradient for h, new syn1neg, NLL)."""
+    out = syn1neg.astype(np.float64)
+    h = h.astype(np.float64)
+    grad = np.zeros_like(h)
+    loss = 0.0
+    for t, label in [(target, 1.0)] + [(n, 0.0) for n in negs if n != target]:
+        f = h @ out[t]
+        g = (label - sigmoid(f)) * alpha
+        loss -= np.log(sigmoid_exact(f if label else -f))
+        grad += g * out[t]
+        out[t] += g * h
+    return grad, out, loss
+
+
+def hs_update_reference(h, syn1, code, point, alpha, sigmoid=sigmoid_exact):
+    """One hierarchical-softmax update along a Huffman path (label = 1 - code bit)."""
+    out = syn1.astype(np.float64)
+    h = h.astype(np.float64)
+    grad = np.zeros_like(h)
+    loss = 0.0
+    for bit, node in zip(code, point):
+        f = h @ out[node]
+        label = 1.0 - bit
+        g = (label - sigmoid(f)) * alpha
+        loss -= np.log(sigmoid_exact(f if label else -f))
+        grad += g * out[node]
+        out[node] += g * h
+    return grad, out, loss
+
+
+def cbow_update_reference(syn0, syn1neg, contexts, target, negs, alpha, mean=True, corrected=False,
+                          sigmoid=sigmoid_exact):
+    """One CBOW + negative-sampling update: h = sum (or mean) of the context rows; every context
+    row gets the whole gradient of h (word2vec), or 1/len(contexts) of it (corrected, with mean)."""
+    syn0 = syn0.astype(np.float64)
+    h = syn0[contexts].sum(axis=0)
+    if mean:
+        h /= len(contexts)
+    grad, out, loss = sgns_update_reference(h, syn1neg, target, negs, alpha, sigmoid)
+    if corrected and mean:
+        grad /= len(contexts)
+    for c in contexts:
+        syn0[c] += grad
+    return syn0, out, loss
+
+
+def shared_negatives_reference(syn0, syn1neg, contexts, target, negs, alpha, sigmoid=sigmoid_exact):
+    """Ji et al. minibatch SGNS for one centre word: logits of every (context, output) pair from
+    the old weights, then G = (labels - sigmoid) * alpha, syn0[ctx] += G @ Y, syn1neg[out] += G.T @ X."""
+    syn0 = syn0.astype(np.float64)
+    out = syn1neg.astype(np.float64)
+    outs = [target] + [n for n in negs if n != target]
+    x, y = syn0[contexts], out[outs]
+    f = x @ y.T
+    labels = np.zeros_like(f)
+    labels[:, 0] = 1.0
+    g = (labels - np.vectorize(sigmoid)(f)) * alpha
+    loss = -np.log(sigmoid_exact(np.where(labels == 1, f, -f))).sum()
+    np.add.at(syn0, contexts, g @ y)
+    np.add.at(out, outs, g.T @ x)
+    return syn0, out, loss
+
+
+class XorShift:
+    """Python twin of embedkit._rng.next_u64 and the draws word2vec's kernel makes from it."""
+
+    M = (1 << 64) - 1
+
+    def __init__(self, state):
+        self.x = int(state)
+
+    def u64(self):
+        x = self.x
+        x ^= x >> 12
+        x ^= (x << 25) & self.M
+        x ^= x >> 27
+        self.x = x
+        return (x * 0x2545F4914F6CDD1D) & self.M
+
+    def uniform(self):
+        return (self.u64() >> 11) * 2.0**-53
+
+    def below(self, n):
+        return ((self.u64() >> 32) * n) >> 32
+
+    def noise(self, table):
+        u = self.u64()
+        i = ((u >> 32) * len(table)) >> 32
+        t = int(table[i])
+        return i if (u & 0xFFFFFFFF) < (t >> 32) else t & 0xFFFFFFFF
+
+
+def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, state, alpha,
+                             window, negative, model="skipgram", hs=False, cbow_mean=True, corrected=False,
+                             sigmoid=sigmoid_exact):
+    """Train one chunk the slow way, drawing the same random numbers in the same order as the
+    kernel: per token a subsampling draw (if keep < 1), per centre word a window draw, then the
+    negatives (per pair for skip-gram, per centre word for CBOW). Returns (syn0, syn1, syn1neg,
+    loss, pairs) in float64."""
+    rng = XorShift(state)
+    syn0, syn1, syn1neg = (a.astype(np.float64) for a in (syn0, syn1, syn1neg))
+    loss, pairs = 0.0, 0
+    for sent in sentences:
+        sen = [w for w in sent if keep[w] >= 1.0 or rng.uniform() < keep[w]]
+        for i, center in enumerate(sen):
+            b = rng.below(window)
+            ctx = [j for j in range(max(0, i - window + b), min(len(sen), i + window - b + 1)) if j != i]
+            path = (codes[center, :lens[center]], points[center, :lens[center]]) if hs else None
+            if model == "skipgram":
+                for j in ctx:
+                    h = syn0[sen[j]].copy()
+                    grad = np.zeros_like(h)
+                    if hs:
+                        gr, syn1, ls = hs_update_reference(h, syn1, *path, alpha, sigmoid)
+                        grad, loss = grad + gr, loss + ls
+                    if negative:
+                        negs = [rng.noise(noise) for _ in range(negative)]
+                        gr, syn1neg, ls = sgns_update_reference(h, syn1neg, center, negs, alpha, sigmoid)
+                        grad, loss = grad + gr, loss + ls
+                    syn0[sen[j]] += grad
+                    pairs += 1
+            elif ctx:
+                negs = [rng.noise(noise) for _ in range(negative)]
+                cw = [sen[j] for j in ctx]
+                h = syn0[cw].sum(axis=0) / (len(cw) if cbow_mean else 1)
+                grad = np.zeros_like(h)
+                if hs:
+                    gr, syn1, ls = hs_update_reference(h, syn1, *path, alpha, sigmoid)
+                    grad, loss = grad + gr, loss + ls
+                if negative:
+                    gr, syn1neg, ls = sgns_update_reference(h, syn1neg, center, negs, alpha, sigmoid)
+                    grad, loss = grad + gr, loss + ls
+                if corrected and cbow_mean:
+                    grad /= len(cw)
+                for c in cw:
+                    syn0[c] += grad
+                pairs += 1
+    return syn0, syn1, syn1neg, loss, pairs
+
+
+# ---------------------------------------------------------------- GloVe (glove helper)
+def glove_epoch_reference(rows, cols, logx, weight, params, gradsq, lr, clip=100.0):
+    """One AdaGrad pass over the entries in order, in float64. params/gradsq are (2V, dim+1):
+    rows [0, V) words, [V, 2V) contexts, last column the bias. A vector component with gradient
+    g = f * diff * (other vector) steps by s = clip(g) * lr / sqrt(acc), then acc += (clip(g) * lr)**2;
+    a bias steps by f * diff / sqrt(acc), then acc += (f * diff)**2. Returns (params, gradsq, cost)."""
+    p = params.astype(np.float64)
+    g = gradsq.astype(np.float64)
+    v = p.shape[0] // 2
+    cost = 0.0
+    for i, j, lx, f in zip(rows, cols, logx, weight):
+        j = j + v
+        diff = p[i, :-1] @ p[j, :-1] + p[i, -1] + p[j, -1] - lx
+        fdiff = f * diff
+        cost += 0.5 * fdiff * diff
+        s_i = np.clip(fdiff * p[j, :-1], -clip, clip) * lr
+        s_j = np.clip(fdiff * p[i, :-1], -clip, clip) * lr
+        p[i, :-1] -= s_i / np.sqrt(g[i, :-1])
+        p[j, :-1] -= s_j / np.sqrt(g[j, :-1])
+        g[i, :-1] += s_i ** 2
+        g[j, :-1] += s_j ** 2
+        p[i, -1] -= fdiff / np.sqrt(g[i, -1])
+        p[j, -1] -= fdiff / np.sqrt(g[j, -1])
+        g[i, -1] += fdiff ** 2
+        g[j, -1] += fdiff ** 2
+    return p, g, cost

@@ -91,6 +91,28 @@ def test_analogy_matches_brute_force_on_random_vectors(tmp_path, method):
         assert (r.total.correct, r.total.answered, r.total.questions) == (right, answered, len(qs))
 
 
+def test_analogy_kernel_finds_the_brute_force_answers(tmp_path):
+    # questions whose d is the brute-force best, so most count as right (random d almost never is)
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(50)]
+    v = Vectors(words, rng.standard_normal((50, 6)))
+    unit = v.matrix / np.linalg.norm(v.matrix, axis=1, keepdims=True)
+    restrict = 35
+    best = {}
+    for a, b, c in (rng.choice(restrict, 3, replace=False) for _ in range(80)):
+        ca, cb, cc = (unit[:restrict] @ unit[k] for k in (a, b, c))
+        for m, s in (("add", cb - ca + cc), ("mul", (cb + 1) / 2 * ((cc + 1) / 2) / ((ca + 1) / 2 + 1e-3))):
+            s[[a, b, c]] = -np.inf
+            best[m, a, b, c] = int(s.argmax())
+    keys = sorted({k[1:] for k in best})
+    qs = [(*k, best["add" if i % 2 else "mul", *k]) for i, k in enumerate(keys)]
+    p = tmp_path / "q.txt"
+    p.write_text(": sec\n" + "\n".join(" ".join(words[i] for i in q) for q in qs) + "\n")
+    got = {r.method: r.total.correct for r in evaluate_analogy(v, p, restrict=restrict)}
+    want = {m: sum(q[3] == best[m, *q[:3]] for q in qs) for m in ("add", "mul")}
+    assert got == want and min(want.values()) >= len(qs) // 2
+
+
 def test_case_insensitive_by_default(tmp_path):
     v = Vectors(["Paris", "paris", "london"], np.array([[1, 0], [0, 1], [0.9, 0.1]]))
     p = tmp_path / "s.txt"

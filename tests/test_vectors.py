@@ -163,3 +163,186 @@ def test_non_utf8_word_warns(tmp_path):
         warnings.simplefilter("always")
         v = Vectors.load(p)
     assert len(w) == 1 and v.words == ["caf\ufffd"]
+
+
+# ---------------------------------------------------------------- fast parser: exact, strict, limits
+@pytest.mark.parametrize("fmt", ["%.6f", "%.9g", "%e", "%.17g", "%g"])
+def test_text_parser_equals_python_float(tmp_path, fmt):
+    rng = np.random.default_rng(1)
+    m = (rng.standard_normal((60, 9)) * np.exp(rng.uniform(-30, 30, (60, 1)))).astype(np.float32)
+    lines = [f"w{i} " + " ".join(fmt % x for x in row) + " " for i, row in enumerate(m.astype(np.float64).tolist())]
+    lines[3] = "w3 " + " ".join(["-0", "+1.5", ".25", "1.", "1E3", "0.000", "00012", "-1e-45", "3.4e38"])
+    p = tmp_path / "v.txt"
+    p.write_text(f"60 9\n" + "\n".join(lines) + "\r\n")
+    ref = np.array([[float(x) for x in ln.split()[1:]] for ln in lines]).astype(np.float32)
+    np.testing.assert_array_equal(Vectors.load(p).matrix, ref)
+
+
+@pytest.mark.parametrize("content,msg", [
+    (b"2 2\na 1 2 3\nb 1 2\n", "line 2"),      # too many numbers in word2vec text
+    (b"a 1 2\nb 1 2 3\n", "line 2"),            # GloVe: a number where the word ends
+    (b"a 1 2\n\nb 1 2\n", "line 2"),            # blank line inside the file
+    (b"2 2\na 1 2\n", "truncated"),
+    (b"1 2\na 1 2\nb 3 4\n", "extra lines"),
+    (b"2 0\n", "dimension"),
+    (b"2 2\n" + b"x" * 20000, "corrupt"),
+])
+def test_more_corrupt_files(tmp_path, content, msg):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(content)
+    with pytest.raises(EmbedkitError, match=msg):
+        Vectors.load(p)
+
+
+def test_compressed_limit_and_npy_counts(vecs, tmp_path):
+    import gzip
+
+    p = saved(vecs, tmp_path, "word2vec")
+    gz = tmp_path / "v.txt.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    np.testing.assert_array_equal(Vectors.load(gz).matrix, vecs.matrix)
+    for fmt in FORMATS:
+        w = Vectors.load(saved(vecs, tmp_path, fmt), limit=3)
+        assert w.words == vecs.words[:3]
+        np.testing.assert_array_equal(w.matrix, vecs.matrix[:3])
+    npy = Vectors.load(saved(vecs, tmp_path, "npy"))
+    np.testing.assert_array_equal(npy.counts, vecs.counts)
+
+
+def test_spelling_hint_prefers_fewest_edits():
+    v = Vectors(["france", "furnaces", "paris"], np.eye(3))
+    with pytest.raises(EmbedkitError, match="did you mean 'france'"):
+        v.index("frnace")
+
+
+def test_doc_similarity(vecs):
+    cos, s1, s2 = vecs.doc_similarity("king queen", "queen king zebra")
+    assert cos == pytest.approx(1.0, abs=1e-6) and (s1, s2) == (1.0, pytest.approx(2 / 3))
+
+
+# ---------------------------------------------------------------- CLI: similar, analogy, convert, docsim
+def cli_run(*args):
+    from click.testing import CliRunner
+
+    from embedkit.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def assert_one_line_error(r):
+    assert r.exit_code != 0
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("Error: "), r.stderr
+    assert "Traceback" not in r.output
+
+
+@pytest.fixture(params=["embedkit", "gensim-text", "gensim-binary"])
+def any_file(request, vecs, tmp_path):
+    """The same vectors as written by embedkit and by gensim (text and binary)."""
+    if request.param == "embedkit":
+        return saved(vecs, tmp_path, "word2vec")
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vecs.dim)
+    kv.add_vectors(vecs.words, vecs.matrix)
+    p = tmp_path / "g.bin"
+    kv.save_word2vec_format(str(p), binary=request.param == "gensim-binary")
+    return p
+
+
+def test_commands_on_files_from_embedkit_and_gensim(vecs, any_file, tmp_path):
+    import json
+
+    r = cli_run("similar", any_file, "king", "queen", "-n", "3", "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["king"] == [[w, pytest.approx(s, abs=1e-6)] for w, s in vecs.most_similar("king", 3)]
+    r = cli_run("similar", any_file, "king", "--negative", "man")
+    assert r.exit_code == 0 and r.stdout.startswith("king - man\n")
+    for method in ("add", "mul"):
+        r = cli_run("analogy", any_file, "king", "man", "woman", "--method", method, "--json")
+        want = vecs.analogy("king", "man", "woman", method=method)
+        assert [w for w, _ in next(iter(json.loads(r.stdout).values()))] == [w for w, _ in want]
+    r = cli_run("docsim", any_file, "king queen", "man woman zebra", "--json")
+    d = json.loads(r.stdout)
+    assert d["cosine"] == pytest.approx(vecs.doc_similarity("king queen", "man woman zebra")[0], abs=1e-6)
+    assert d["known2"] == pytest.approx(2 / 3)
+    out = tmp_path / "e.tsv"
+    assert cli_run("export", any_file, "--pca", "2", "-o", out).exit_code == 0
+    assert len(out.read_text().splitlines()) == len(vecs) + 1
+    assert cli_run("eval", any_file).exit_code == 0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_convert_every_format(vecs, tmp_path, fmt):
+    src = saved(vecs, tmp_path, "word2vec-binary")
+    out = tmp_path / ("c.npy" if fmt == "npy" else "c.out")
+    r = cli_run("convert", src, out, "--to", fmt, "--max-words", "5")
+    assert r.exit_code == 0, r.output
+    back = Vectors.load(out)
+    assert back.words == vecs.words[:5]
+    np.testing.assert_array_equal(back.matrix, vecs.matrix[:5])
+
+
+def test_similar_table_and_oov_error(vecs, tmp_path):
+    p = saved(vecs, tmp_path, "word2vec")
+    r = cli_run("similar", p, "king", "-n", "2")
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "king" and r.stdout.splitlines()[1].split() == ["word", "cosine"]
+    assert len(r.stdout.splitlines()) == 4
+    r = cli_run("similar", p, "kign")
+    assert_one_line_error(r)
+    assert "'kign'" in r.stderr and "did you mean 'king'" in r.stderr
+    assert "A is to B as ANSWER is to C" in cli_run("analogy", "--help").output
+
+
+@pytest.mark.parametrize("args", [
+    ["similar", "{missing}", "king"],
+    ["similar", "{bad}", "king"],
+    ["similar", "{good}", "zebra"],
+    ["similar", "{good}", "king", "--negative", "zebra"],
+    ["similar", "{good}", "king", "-n", "0"],
+    ["analogy", "{good}", "king", "man", "zebra"],
+    ["analogy", "{good}", "king", "man", "woman", "--method", "sub"],
+    ["analogy", "{bad}", "king", "man", "woman"],
+    ["docsim", "{good}", "zebra giraffe", "king"],
+    ["docsim", "{missing}", "king", "queen"],
+    ["convert", "{bad}", "{out}"],
+    ["convert", "{missing}", "{out}"],
+    ["convert", "{good}", "{out}", "--to", "xml"],
+    ["convert", "{good}", "{out}", "--max-words", "0"],
+    ["eval", "{bad}"],
+])
+def test_bad_input_is_one_line(vecs, tmp_path, args):
+    good = saved(vecs, tmp_path, "word2vec")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"3 7\nking 1 2 3\n")
+    names = {"good": good, "bad": bad, "missing": tmp_path / "missing.txt", "out": tmp_path / "out.txt"}
+    r = cli_run(*[a.format(**names) for a in args])
+    assert_one_line_error(r)
+    assert not (tmp_path / "out.txt").exists()
+    assert sorted(os.listdir(tmp_path)) == ["bad.txt", "v.word2vec"]
+
+
+@pytest.mark.parametrize("block", [7, 64, 1000])
+def test_block_by_block_reading(tmp_path, monkeypatch, block):
+    """Files are read in blocks: records and lines cut at any byte parse the same."""
+    import embedkit.vectors as mod
+
+    rng = np.random.default_rng(5)
+    v = Vectors([f"w{i}é" for i in range(40)], rng.standard_normal((40, 6)).astype(np.float32))
+    monkeypatch.setattr(mod, "_BLOCK", block)
+    for fmt in ("word2vec", "word2vec-binary", "glove"):
+        p = saved(v, tmp_path, fmt)
+        for limit in (None, 1, 17):
+            w = Vectors.load(p, limit=limit)
+            assert w.words == v.words[:limit]
+            np.testing.assert_array_equal(w.matrix, v.matrix[:limit])
+    lines = saved(v, tmp_path, "word2vec").read_bytes().split(b"\n")
+    lines[30] = lines[30].replace(b" ", b" x", 1)
+    p = tmp_path / "bad.txt"
+    p.write_bytes(b"\n".join(lines))
+    with pytest.raises(EmbedkitError, match="line 31:"):
+        Vectors.load(p)
+    p.write_bytes(b"\n".join(lines[:20]) + b"\n\n\n")
+    with pytest.raises(EmbedkitError, match="truncated after line 20"):
+        Vectors.load(p)
+    p.write_bytes(saved(v, tmp_path, "glove").read_bytes() + b"\n \n\n")
+    assert len(Vectors.load(p)) == 40

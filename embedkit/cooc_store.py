@@ -1,0 +1,639 @@
+"""Co-occurrence counts in bounded memory, stored on disk as a memory-mapped CSR matrix.
+
+The corpus is counted block by block (:func:`embedkit.cooc._count_block`), with the block
+size chosen from a memory bound. Each block's CSR counts are spilled as a *run* (three raw
+files: row pointers, column indices, values) to a temporary folder. The runs are then merged
+by ranges of rows: for each range, every run's slice of those rows is read, the rows are
+summed in a Numba kernel (a dense accumulator per chunk of rows, as in counting), and the
+result is appended to the output files. Partial sums are float64 (exact for uniform counts)
+and rounded to float32 once, so the matrix equals the in-memory one.
+
+An output folder holds ``indptr.npy`` (int64, V + 1), ``indices.npy`` (int32, or int64 past
+2**31 non-zeros), ``data.npy`` (float32), ``vocab.txt`` (``word count`` lines) and
+``meta.json``. It is written as a hidden folder beside the output and renamed at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import struct
+import tempfile
+import weakref
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from numba import prange
+
+from ._util import check_choice, check_int, numba_threads, progress_bar
+from .errors import EmbedkitError
+
+FORMAT = "embedkit-cooc/1"
+META_FILE = "meta.json"
+VOCAB_FILE = "vocab.txt"
+#: bytes per block token besides the counts: block ids, working sequence, position index, windows
+TOKEN_BYTES = 16
+#: bytes per non-zero of a block in memory: int32 column + float64 value
+BLOCK_NNZ_BYTES = 12
+#: bytes per input non-zero while merging: column + float64 value in, column + float32 value out
+MERGE_NNZ_BYTES = 4 + 8 + 8 + 4
+#: safety factor on the non-zeros per token measured on the previous block
+GROWTH_MARGIN = 1.25
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_memory(text):
+    """Bytes from a size such as ``"512M"``, ``"2G"``, ``"1.5G"`` or ``"300000"`` (K/M/G/T are powers of 1024).
+
+    Examples
+    --------
+    >>> parse_memory("1.5G"), parse_memory("512M"), parse_memory("4096")
+    (1610612736, 536870912, 4096)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]?)(?:i?b)?\s*", str(text), re.IGNORECASE)
+    if not m:
+        raise EmbedkitError(f"memory must be a size like 512M, 2G or 1.5G; got {text!r}")
+    value = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    if value < 1:
+        raise EmbedkitError(f"memory must be at least 1 byte, got {text!r}")
+    return value
+
+
+def _fixed_bytes(vocab_size, n_threads):
+    """Memory of a count or merge call that does not grow with the block: per-row arrays and per-thread accumulators."""
+    return vocab_size * (48 + 16 * n_threads) + (1 << 16)
+
+
+def block_tokens_for(memory, vocab_size, window, *, n_threads=1, nnz_per_token=None, dynamic_window=False):
+    """Tokens per block so that counting one block stays within ``memory`` bytes.
+
+    Without a measurement, every token is assumed to add ``2 * window`` non-zeros (the most it
+    can); later blocks pass the ratio measured on the previous one (times a margin, at least 1).
+    """
+    fixed = _fixed_bytes(vocab_size, n_threads)
+    if memory <= fixed:
+        raise EmbedkitError(f"memory={_size(memory)} is too small for a vocabulary of {vocab_size} words "
+                            f"(counting needs more than {_size(fixed)})")
+    worst = 2 * window
+    rate = worst if nnz_per_token is None else min(worst, max(1.0, GROWTH_MARGIN * nnz_per_token))
+    per_token = TOKEN_BYTES + (4 if dynamic_window else 0) + BLOCK_NNZ_BYTES * rate
+    return max(1, int((memory - fixed) / per_token))
+
+
+def _size(n):
+    for unit in ("B", "K", "M", "G"):
+        if n < 1024:
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.1f}T"
+
+
+# ---------------------------------------------------------------- runs (spilled blocks)
+@dataclass(frozen=True)
+class Run:
+    """One spilled block: raw files ``prefix.ptr`` (int64, V + 1), ``prefix.idx`` (int32), ``prefix.val``."""
+
+    prefix: str
+    nnz: int
+    value_dtype: str
+
+
+def _os_error(what, e):
+    return EmbedkitError(f"cannot {what}: {e.strerror or e}" + (f" ({e.filename})" if e.filename else ""))
+
+
+def write_run(prefix, m):
+    """Spill CSR block ``m`` (sorted indices) as a run; returns its ``Run``."""
+    try:
+        np.asarray(m.indptr, np.int64).tofile(prefix + ".ptr")
+        np.asarray(m.indices, np.int32).tofile(prefix + ".idx")
+        m.data.tofile(prefix + ".val")
+    except OSError as e:
+        raise _os_error("write spill files", e) from None
+    return Run(prefix, int(m.nnz), m.data.dtype.str)
+
+
+def _read(path, dtype, start, count):
+    dtype = np.dtype(dtype)
+    with open(path, "rb") as f:
+        f.seek(start * dtype.itemsize)
+        a = np.fromfile(f, dtype, count)
+    if len(a) != count:
+        raise EmbedkitError(f"spill file {path} is truncated (expected {count} values at {start}, read {len(a)})")
+    return a
+
+
+def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynamic_window=False, sample=0.0,
+               seed=0, threads=None, progress=False, prefix="run"):
+    """Count ``encoded`` block by block within ``memory`` bytes, spilling each block as a run in ``folder``.
+
+    Blocks end at sentence ends; the first is sized for the worst case, later ones from the
+    non-zeros per token measured on the previous block (and at most 4 times its size).
+    Values are float64 (harmonic) or float32 (uniform: whole numbers, exact). Returns the
+    list of ``Run``.
+    """
+    from .cooc import _check, _count_block, keep_probabilities
+
+    _check(window, weighting, dynamic_window, sample, seed, threads, 1)
+    V = encoded.vocab_size
+    keep = keep_probabilities(encoded.counts, sample)
+    offsets = encoded.offsets
+    harmonic = weighting == "harmonic"
+    value_dtype = np.float64 if harmonic else np.float32
+    source = getattr(encoded.ids, "filename", None)  # read blocks from the id file, not through the map
+    runs, ratio, s0, last = [], None, 0, None
+    with numba_threads(threads) as n_threads, \
+            progress_bar(total=encoded.n_tokens, desc="counting", unit="tok", enabled=progress) as bar:
+        while s0 < len(offsets) - 1:
+            size = block_tokens_for(memory, V, window, n_threads=n_threads, nnz_per_token=ratio,
+                                    dynamic_window=dynamic_window)
+            size = size if last is None else min(size, 4 * last)
+            s1 = max(s0 + 1, int(np.searchsorted(offsets, offsets[s0] + size, side="right")) - 1)
+            lo, hi = int(offsets[s0]), int(offsets[s1])
+            ids = (_read(source, np.int32, encoded.ids.offset // 4 + lo, hi - lo) if source
+                   else np.asarray(encoded.ids[lo:hi]))
+            m = _count_block(ids, offsets[s0:s1 + 1] - lo, keep, seed=seed, base=lo, window=window,
+                             dynamic=bool(dynamic_window), harmonic=harmonic, vocab_size=V,
+                             n_threads=n_threads, dtype=value_dtype)
+            del ids
+            ratio, last = m.nnz / max(hi - lo, 1), hi - lo
+            if m.nnz:
+                runs.append(write_run(os.path.join(folder, f"{prefix}{len(runs):05d}"), m))
+            del m
+            bar.update(hi - lo)
+            s0 = s1
+    return runs
+
+
+# ---------------------------------------------------------------- merging runs by row ranges
+@numba.njit(parallel=True, cache=True)
+def _merge_rows(ptrs, cols, vals, n_cols, chunk_rows, out_ptr, out_cols, out_vals):
+    """Sum the rows of R runs: row i of run k is cols/vals[ptrs[k, i]:ptrs[k, i + 1]].
+
+    ptrs int64 (R, n + 1), cols int32/int64, vals float64. With an empty ``out_ptr`` only the
+    non-zeros per row are counted; otherwise row i is written sorted to out_cols/out_vals
+    from out_ptr[i] (float32 values). Returns non-zeros per row (int64, n).
+    """
+    n = ptrs.shape[1] - 1
+    fill = len(out_ptr) > 0
+    nnz = np.zeros(n, np.int64)
+    for c in prange(len(chunk_rows) - 1):
+        mark = np.full(n_cols, -1, np.int64)
+        acc = np.zeros(n_cols if fill else 1, np.float64)
+        touched = np.empty(n_cols, np.int64)
+        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+            k = 0
+            for r in range(ptrs.shape[0]):
+                for a in range(ptrs[r, i], ptrs[r, i + 1]):
+                    j = cols[a]
+                    if mark[j] != i:
+                        mark[j] = i
+                        touched[k] = j
+                        k += 1
+                        if fill:
+                            acc[j] = 0.0
+                    if fill:
+                        acc[j] += vals[a]
+            nnz[i] = k
+            if fill and k > 0:
+                order = np.sort(touched[:k])
+                out = out_ptr[i]
+                for t in range(k):
+                    out_cols[out + t] = order[t]
+                    out_vals[out + t] = np.float32(acc[order[t]])
+    return nnz
+
+
+def _npy_header(dtype, n):
+    """A .npy (version 1.0) header of fixed length 128 for a 1-D array of ``n`` items of ``dtype``."""
+    d = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": (int(n),)}
+    body = repr(d).ljust(128 - 10 - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body.encode("latin1")
+
+
+def _row_ranges(row_nnz, budget_nnz, max_rows):
+    """Cut rows into consecutive ranges of at most ``budget_nnz`` input non-zeros and ``max_rows`` rows."""
+    cuts, start, V = [0], 0, len(row_nnz)
+    cum = np.concatenate([[0], np.cumsum(row_nnz)])
+    while start < V:
+        end = int(np.searchsorted(cum, cum[start] + budget_nnz, side="right")) - 1
+        end = min(max(end, start + 1), start + max_rows, V)
+        cuts.append(end)
+        start = end
+    return cuts
+
+
+def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False):
+    """Sum ``runs`` into ``indptr.npy``, ``indices.npy``, ``data.npy`` in ``folder``, within ``memory`` bytes.
+
+    Returns the number of non-zeros written.
+    """
+    V = vocab_size
+    R = len(runs)
+    row_nnz = np.zeros(V, np.int64)
+    for run in runs:
+        row_nnz += np.diff(_read(run.prefix + ".ptr", np.int64, 0, V + 1))
+    total = int(row_nnz.sum())
+    idx_dtype = np.dtype(np.int32 if total < 2**31 else np.int64)
+    with numba_threads(threads) as n_threads:
+        free = max(memory - _fixed_bytes(V, n_threads), 1 << 16)
+        budget = max(1, free // MERGE_NNZ_BYTES)
+        max_rows = max(1, (free // 4) // (8 * max(R, 1)))
+        cuts = _row_ranges(row_nnz, budget, max_rows)
+        out_ptr = np.zeros(V + 1, np.int64)
+        paths = {name: os.path.join(folder, name) for name in ("indices.npy", "data.npy")}
+        written = 0
+        with open(paths["indices.npy"], "wb") as fi, open(paths["data.npy"], "wb") as fd, \
+                progress_bar(total=V, desc="merging", unit="row", enabled=progress) as bar:
+            fi.write(_npy_header(idx_dtype, 0))
+            fd.write(_npy_header(np.float32, 0))
+            for r0, r1 in zip(cuts[:-1], cuts[1:]):
+                n = r1 - r0
+                ptrs = np.empty((R, n + 1), np.int64)
+                parts = []
+                base = 0
+                for k, run in enumerate(runs):
+                    p = _read(run.prefix + ".ptr", np.int64, r0, n + 1)
+                    a, b = int(p[0]), int(p[-1])
+                    ptrs[k] = p - a + base
+                    if b > a:
+                        parts.append((run, a, b - a))
+                    base += b - a
+                cols = np.empty(base, idx_dtype)
+                vals = np.empty(base, np.float64)
+                at = 0
+                for run, a, cnt in parts:
+                    cols[at:at + cnt] = _read(run.prefix + ".idx", np.int32, a, cnt)
+                    vals[at:at + cnt] = _read(run.prefix + ".val", run.value_dtype, a, cnt)
+                    at += cnt
+                chunks = _balanced(row_nnz[r0:r1], 4 * n_threads)
+                nnz = _merge_rows(ptrs, cols, vals, V, chunks, np.zeros(0, np.int64), cols[:0],
+                                  np.zeros(0, np.float32))
+                local = np.zeros(n + 1, np.int64)
+                np.cumsum(nnz, out=local[1:])
+                out_cols = np.empty(local[-1], idx_dtype)
+                out_vals = np.empty(local[-1], np.float32)
+                _merge_rows(ptrs, cols, vals, V, chunks, local, out_cols, out_vals)
+                del cols, vals
+                out_cols.tofile(fi)
+                out_vals.tofile(fd)
+                out_ptr[r0 + 1:r1 + 1] = written + local[1:]
+                written += int(local[-1])
+                bar.update(n)
+            fi.seek(0)
+            fi.write(_npy_header(idx_dtype, written))
+            fd.seek(0)
+            fd.write(_npy_header(np.float32, written))
+    np.save(os.path.join(folder, "indptr.npy"), out_ptr)
+    return written
+
+
+def _balanced(row_nnz, n_chunks):
+    n = len(row_nnz)
+    cum = np.concatenate([[0], np.cumsum(row_nnz)])
+    targets = np.linspace(0, cum[-1], max(1, min(n, n_chunks)) + 1)[1:-1]
+    return np.unique(np.concatenate([[0], np.searchsorted(cum, targets), [n]])).astype(np.int64)
+
+
+# ---------------------------------------------------------------- folders
+@contextlib.contextmanager
+def spill_folder(tmp_dir=None):
+    """A fresh folder for runs inside ``tmp_dir`` (default: the system's), removed on exit."""
+    try:
+        folder = tempfile.mkdtemp(prefix="embedkit-spill-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
+    except OSError as e:
+        raise EmbedkitError(f"cannot create a spill folder in {tmp_dir or tempfile.gettempdir()}: "
+                            f"{e.strerror or e}") from None
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _is_store(path):
+    return os.path.isdir(path) and (not os.listdir(path) or os.path.isfile(os.path.join(path, META_FILE)))
+
+
+@contextlib.contextmanager
+def staged_output(output):
+    """A hidden folder beside ``output`` that replaces it only if the block succeeds (else it is removed)."""
+    output = os.path.abspath(os.fspath(output))
+    if os.path.exists(output) and not _is_store(output):
+        raise EmbedkitError(f"output {output} exists and is not a co-occurrence folder; not overwriting it")
+    try:
+        tmp = tempfile.mkdtemp(prefix="." + os.path.basename(output) + ".", suffix=".tmp",
+                               dir=os.path.dirname(output))
+    except OSError as e:
+        raise EmbedkitError(f"cannot write {output}: {e.strerror or e}") from None
+    try:
+        yield tmp
+        if os.path.exists(output):
+            old = tmp + ".old"
+            os.rename(output, old)
+            os.rename(tmp, output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_meta(folder, vocab_size, nnz, window, weighting, n_tokens, **extra):
+    meta = {"format": FORMAT, "shape": [vocab_size, vocab_size], "nnz": int(nnz), "window": window,
+            "weighting": weighting, "tokens": int(n_tokens), **extra}
+    with open(os.path.join(folder, META_FILE), "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=1)
+
+
+def write_store(output, runs, vocab, *, memory, window, weighting, n_tokens, threads=None, progress=False,
+                **meta):
+    """Merge ``runs`` and write them with ``vocab`` as the co-occurrence folder ``output`` (atomically)."""
+    try:
+        with staged_output(output) as tmp:
+            nnz = merge_runs(runs, tmp, len(vocab), memory=memory, threads=threads, progress=progress)
+            vocab.save(os.path.join(tmp, VOCAB_FILE))
+            _write_meta(tmp, len(vocab), nnz, window, weighting, n_tokens, **meta)
+    except OSError as e:
+        raise _os_error(f"write {output}", e) from None
+    return os.fspath(output)
+
+
+def _check(memory, window, weighting):
+    check_int("memory", memory, min=1)
+    check_int("window", window, min=1, max=1000)
+    check_choice("weighting", weighting, ("uniform", "harmonic"))
+
+
+def count_to_disk(encoded, vocab, output, *, memory, tmp_dir=None, window=5, weighting="uniform",
+                  dynamic_window=False, sample=0.0, seed=0, threads=None, progress=False):
+    """Count co-occurrences of ``encoded`` within ``memory`` bytes into the folder ``output``.
+
+    Parameters
+    ----------
+    encoded : EncodedCorpus
+    vocab : Vocab
+        Its vocabulary (saved beside the matrix).
+    output : str or Path
+        Folder to write (``indptr.npy``, ``indices.npy``, ``data.npy``, ``vocab.txt``,
+        ``meta.json``); replaced atomically if it is an earlier co-occurrence folder.
+    memory : int
+        Bytes for counting and merging buffers (Python, Numba and the vocabulary come on top).
+    tmp_dir : str or None, default=None
+        Where runs are spilled (default: the system's temporary folder).
+    window, weighting, dynamic_window, sample, seed, threads, progress
+        As in :func:`embedkit.cooc.count_cooccurrences`.
+
+    Returns
+    -------
+    str
+        ``output``.
+
+    Examples
+    --------
+    >>> vocab, enc = scan_corpus("data/sample.txt.xz")              # doctest: +SKIP
+    >>> count_to_disk(enc, vocab, "cooc", memory=parse_memory("1G"))  # doctest: +SKIP
+    >>> load_cooc("cooc").matrix                                     # doctest: +SKIP
+    """
+    _check(memory, window, weighting)
+    if len(vocab) != encoded.vocab_size:
+        raise EmbedkitError(f"vocabulary has {len(vocab)} words but the corpus was encoded with {encoded.vocab_size}")
+    with spill_folder(tmp_dir) as spill:
+        runs = spill_runs(encoded, spill, memory=memory, window=window, weighting=weighting,
+                          dynamic_window=dynamic_window, sample=sample, seed=seed, threads=threads, progress=progress)
+        return write_store(output, runs, vocab, memory=memory, window=window, weighting=weighting,
+                           n_tokens=encoded.n_tokens, threads=threads, progress=progress,
+                           dynamic_window=bool(dynamic_window), sample=sample, seed=seed, spilled_runs=len(runs),
+                           spill_bytes=spill_bytes(runs))
+
+
+# ---------------------------------------------------------------- reading
+@dataclass(eq=False)
+class CoocFile:
+    """A co-occurrence folder opened for reading: ``matrix`` (CSR over memory-mapped arrays), ``vocab``, ``meta``."""
+
+    matrix: sp.csr_matrix
+    vocab: object
+    meta: dict
+
+    @property
+    def words(self):
+        return self.vocab.words
+
+
+def load_cooc(path):
+    """Open a co-occurrence folder written by :func:`count_to_disk` or ``embedkit cooc``.
+
+    The CSR arrays are memory-mapped (read-only), so only the parts a trainer touches are read.
+
+    Returns
+    -------
+    CoocFile
+    """
+    from .vocab import Vocab
+
+    path = os.fspath(path)
+    meta_path = os.path.join(path, META_FILE)
+    try:
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except FileNotFoundError:
+        raise EmbedkitError(f"{path} is not a co-occurrence folder (no {META_FILE}; write one with `embedkit cooc`)") \
+            from None
+    except (OSError, ValueError) as e:
+        raise EmbedkitError(f"cannot read {meta_path}: {getattr(e, 'strerror', None) or e}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise EmbedkitError(f"{path} is not an {FORMAT} co-occurrence folder")
+    vocab = Vocab.load(os.path.join(path, VOCAB_FILE))
+    V = len(vocab)
+    try:
+        indptr = np.load(os.path.join(path, "indptr.npy"))
+        indices = np.load(os.path.join(path, "indices.npy"), mmap_mode="r")
+        data = np.load(os.path.join(path, "data.npy"), mmap_mode="r")
+    except (OSError, ValueError) as e:
+        raise EmbedkitError(f"cannot read the matrix in {path}: {getattr(e, 'strerror', None) or e}") from None
+    if len(indptr) != V + 1 or indptr[-1] != len(indices) or len(indices) != len(data):
+        raise EmbedkitError(f"the matrix in {path} does not match its vocabulary ({V} words); the folder is damaged")
+    if len(indices) < 2**31 and indices.dtype == np.int32:
+        indptr = indptr.astype(np.int32)
+    m = sp.csr_matrix((data, indices, indptr), shape=(V, V), copy=False)
+    m.has_sorted_indices = True
+    return CoocFile(m, vocab, meta)
+
+
+def count_cooccurrences_bounded(encoded, *, memory, tmp_dir=None, **kw):
+    """:func:`embedkit.cooc.count_cooccurrences` within ``memory`` bytes: a CSR matrix over memory-mapped files.
+
+    The files live in a temporary folder inside ``tmp_dir``, removed when the matrix is
+    garbage-collected.
+    """
+    from .vocab import Vocab
+
+    try:
+        folder = tempfile.mkdtemp(prefix="embedkit-cooc-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
+    except OSError as e:
+        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
+            from None
+    try:
+        out = os.path.join(folder, "cooc")
+        words = [str(i) for i in range(encoded.vocab_size)]  # placeholder names: the caller holds the vocabulary
+        count_to_disk(encoded, Vocab(words, encoded.counts), out, memory=memory, tmp_dir=tmp_dir, **kw)
+        m = load_cooc(out).matrix
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    weakref.finalize(m, shutil.rmtree, folder, True)
+    return m
+
+
+# ---------------------------------------------------------------- whole corpora (one file or many)
+#: default memory bound of ``embedkit cooc``
+DEFAULT_MEMORY = 1 << 30
+
+
+def partition_vocab(path, lowercase=False):
+    """Every word of one file with its count (the per-partition step of a multi-file count)."""
+    from .vocab import build_vocab
+
+    try:
+        v = build_vocab(path, min_count=1, lowercase=lowercase)
+    except EmbedkitError as e:
+        if "is empty" in str(e):
+            return [], np.zeros(0, np.int64)
+        raise
+    return v.words, v.counts
+
+
+def global_vocab(pieces, min_count=5, max_vocab=None):
+    """The vocabulary of summed ``(words, counts)`` pieces, by ``scan_corpus``'s rule.
+
+    Words seen fewer than ``min_count`` times are dropped; the rest are ordered by count
+    (descending), ties by word, and cut to ``max_vocab``.
+    """
+    from .vocab import Vocab
+
+    total = {}
+    for words, counts in pieces:
+        for w, c in zip(words, counts.tolist()):
+            total[w] = total.get(w, 0) + c
+    if not total:
+        raise EmbedkitError("the corpus is empty (no tokens)")
+    items = sorted((-c, w) for w, c in total.items() if c >= min_count)
+    if not items:
+        raise EmbedkitError(f"vocabulary is empty: no word occurs at least min_count={min_count} times")
+    items = items[:max_vocab] if max_vocab is not None else items
+    return Vocab([w for _, w in items], np.array([-c for c, _ in items], dtype=np.int64))
+
+
+def partition_runs(path, k, words, counts, folder, *, memory, window=5, weighting="uniform", lowercase=False,
+                   threads=None):
+    """Encode one file with the global vocabulary ``words`` and spill its counts as runs in ``folder``.
+
+    Each call writes into a fresh subfolder, so a task that is run again (after a lost
+    worker) never mixes its files with an earlier attempt's. Returns the list of ``Run``.
+    """
+    from .vocab import EncodedCorpus, _remap_ids, scan_corpus
+
+    sub = tempfile.mkdtemp(prefix=f"part{k:05d}-", dir=folder)
+    try:
+        local, enc = scan_corpus(path, min_count=1, lowercase=lowercase, cache_dir=os.path.join(sub, "enc"))
+    except EmbedkitError as e:
+        if "is empty" in str(e):
+            return []
+        raise
+    word_to_id = {w: i for i, w in enumerate(words)}
+    remap = np.array([word_to_id.get(w, -1) for w in local.words], dtype=np.int32)
+    ids = np.memmap(enc.ids.filename, np.int32, "r+", shape=(enc.n_tokens,))
+    n, ends = _remap_ids(ids, enc.offsets[1:], remap)
+    ids.flush()
+    del ids, enc
+    if n == 0:
+        return []
+    ids = np.memmap(os.path.join(sub, "enc", "ids.int32"), np.int32, "r", shape=(n,))
+    offsets = np.concatenate([[0], ends]).astype(np.int64)
+    runs = spill_runs(EncodedCorpus(ids, offsets, np.asarray(counts, np.int64)), sub, memory=memory,
+                      window=window, weighting=weighting, threads=threads)
+    del ids
+    shutil.rmtree(os.path.join(sub, "enc"), ignore_errors=True)
+    return runs
+
+
+def corpus_file_list(corpus):
+    """The files of one corpus path or a list of them (folders expanded, sorted)."""
+    from .corpus import corpus_files
+
+    paths = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+    if not paths:
+        raise EmbedkitError("no corpus given")
+    return [f for p in paths for f in corpus_files(p)]
+
+
+def count_corpus(corpus, output, *, window=5, weighting="uniform", min_count=5, max_vocab=None, lowercase=False,
+                 memory=DEFAULT_MEMORY, tmp_dir=None, threads=None, progress=False):
+    """Vocabulary and co-occurrence counts of a corpus, within ``memory`` bytes, into the folder ``output``.
+
+    Parameters
+    ----------
+    corpus : str, Path or list of them
+        Text files (plain, .gz, .bz2, .xz), folders, or ``"-"``. One path is scanned once;
+        several are counted file by file (vocabulary, then counts with the global vocabulary),
+        which gives the same matrix as one folder holding them all.
+    output : str or Path
+        Folder written as by :func:`count_to_disk` (atomically).
+    window, weighting
+        As in :func:`embedkit.cooc.count_cooccurrences`.
+    min_count, max_vocab, lowercase
+        As in :func:`embedkit.vocab.scan_corpus`.
+    memory : int, default=1 GiB
+        Bytes for the counting and merging buffers.
+    tmp_dir : str or None, default=None
+        Folder for the encoded corpus and the spilled runs (default: the system's).
+    threads : int or None, default=None
+    progress : bool, default=False
+
+    Returns
+    -------
+    str
+        ``output``.
+
+    Examples
+    --------
+    >>> count_corpus("data/sample.txt.xz", "cooc", window=10, weighting="harmonic")  # doctest: +SKIP
+    >>> c = load_cooc("cooc"); c.matrix.shape, c.vocab.words[:3]                   # doctest: +SKIP
+    """
+    from .vocab import scan_corpus
+
+    _check(memory, window, weighting)
+    check_int("min_count", min_count, min=1)
+    paths = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+    with spill_folder(tmp_dir) as spill:
+        if len(paths) == 1:
+            vocab, enc = scan_corpus(paths[0], min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                     cache_dir=os.path.join(spill, "enc"), progress=progress)
+            runs = spill_runs(enc, spill, memory=memory, window=window, weighting=weighting, threads=threads,
+                              progress=progress)
+            n_tokens = enc.n_tokens
+            del enc
+        else:
+            files = corpus_file_list(paths)
+            if "-" in files:
+                raise EmbedkitError("stdin ('-') can only be counted alone")
+            vocab = global_vocab([partition_vocab(f, lowercase) for f in files], min_count, max_vocab)
+            runs = [r for k, f in enumerate(files)
+                    for r in partition_runs(f, k, vocab.words, vocab.counts, spill, memory=memory, window=window,
+                                            weighting=weighting, lowercase=lowercase, threads=threads)]
+            n_tokens = vocab.n_tokens
+        return write_store(output, runs, vocab, memory=memory, window=window, weighting=weighting,
+                           n_tokens=n_tokens, threads=threads, progress=progress, spilled_runs=len(runs),
+                           spill_bytes=spill_bytes(runs))
+
+
+def spill_bytes(runs):
+    """Disk used by ``runs``."""
+    return sum(os.path.getsize(r.prefix + ext) for r in runs for ext in (".ptr", ".idx", ".val"))

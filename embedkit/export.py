@@ -1,0 +1,193 @@
+"""Looking at vectors: PCA / t-SNE projections (scikit-learn), TSV, a PNG scatter plot, and the
+TensorBoard Embedding Projector's two TSV files.
+
+Projections are computed on the unit-normalised rows, so distances in the picture follow
+cosine similarity, the measure every query uses. The plot needs matplotlib (the ``plot``
+extra: ``pip install 'embedkit[plot]'``); everything else needs only the base install.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._util import atomic_write, check_choice, check_float, check_int, check_seed
+from .errors import EmbedkitError
+
+METHODS = ("pca", "tsne")
+
+
+@dataclass
+class Projection:
+    """``coords[i]`` is the position of ``words[i]``; ``method`` is ``"pca"`` or ``"tsne"``.
+
+    ``explained_variance`` is PCA's share of variance per component (None for t-SNE).
+    """
+
+    words: list
+    coords: np.ndarray
+    method: str
+    explained_variance: np.ndarray | None = None
+
+
+def select_words(vectors, *, n_words=1000, words=None):
+    """Rows to project: the ``n_words`` most frequent, or the given ``words`` in vocabulary.
+
+    Asking for more words than the vocabulary holds warns and uses them all; words of
+    ``words`` outside the vocabulary are skipped with one warning, and none known is an error.
+
+    Returns
+    -------
+    ndarray of int64, row indices into ``vectors``
+    """
+    if words is None:
+        n_words = check_int("n_words", n_words, min=1)
+        if n_words > len(vectors):
+            warnings.warn(f"asked for {n_words} words but the vocabulary holds {len(vectors)}; using all",
+                          stacklevel=2)
+            n_words = len(vectors)
+        return np.arange(n_words, dtype=np.int64)
+    seen, rows, missing = set(), [], []
+    for w in words:
+        if w in seen:
+            continue
+        seen.add(w)
+        if w in vectors:
+            rows.append(vectors.index(w))
+        else:
+            missing.append(w)
+    if not rows:
+        raise EmbedkitError(f"none of the {len(seen)} words is in the vocabulary (first: {next(iter(words), '')!r})")
+    if missing:
+        warnings.warn(f"skipped {len(missing)} words not in the vocabulary (first: {missing[0]!r})", stacklevel=2)
+    return np.array(rows, dtype=np.int64)
+
+
+def project(vectors, method="pca", n_components=2, *, n_words=1000, words=None, perplexity=30.0, max_iter=1000,
+            seed=0):
+    """Project words of ``vectors`` to 2 or 3 dimensions with PCA or t-SNE.
+
+    Parameters
+    ----------
+    vectors : Vectors
+    method : {"pca", "tsne"}, default="pca"
+    n_components : {2, 3}, default=2
+    n_words : int, default=1000
+        Project the ``n_words`` most frequent words (all of them, with a warning, if fewer).
+    words : list of str or None, default=None
+        Project these words instead (unknown ones skipped with a warning).
+    perplexity : float, default=30.0
+        t-SNE only; must be below the number of words.
+    max_iter : int, default=1000
+        t-SNE only: optimisation steps (scikit-learn's minimum is 250).
+    seed : int, default=0
+        ``random_state`` of PCA's solver and of t-SNE.
+
+    Returns
+    -------
+    Projection
+
+    Examples
+    --------
+    >>> p = project(vectors, "pca", 2, n_words=300)          # doctest: +SKIP
+    >>> write_tsv(p, "pca.tsv"); plot(p, "pca.png")           # doctest: +SKIP
+    """
+    check_choice("method", method, METHODS)
+    check_int("n_components", n_components, min=2, max=3)
+    seed = check_seed(seed)
+    perplexity = check_float("perplexity", perplexity, min=0, min_open=True)
+    max_iter = check_int("max_iter", max_iter, min=250)
+    rows = select_words(vectors, n_words=n_words, words=words)
+    n = len(rows)
+    if n_components > min(n, vectors.dim):
+        raise EmbedkitError(f"cannot project {n} words of dimension {vectors.dim} to {n_components} dimensions")
+    if method == "tsne" and perplexity >= n:
+        raise EmbedkitError(f"perplexity must be below the number of words ({n}), got {perplexity:g}")
+    x = vectors.unit[rows].astype(np.float64)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=n_components, random_state=seed)
+        coords = pca.fit_transform(x)
+        ratio = pca.explained_variance_ratio_
+    else:
+        from sklearn.manifold import TSNE
+
+        coords = TSNE(n_components=n_components, perplexity=perplexity, init="pca", learning_rate="auto",
+                      max_iter=max_iter, random_state=seed).fit_transform(x)
+        ratio = None
+    return Projection([vectors.words[i] for i in rows], np.ascontiguousarray(coords), method, ratio)
+
+
+def write_tsv(projection, path_or_file):
+    """``word<TAB>x<TAB>y[<TAB>z]`` per word after a header line; a path is written atomically."""
+    axes = ["x", "y", "z"][: projection.coords.shape[1]]
+    lines = ["\t".join(["word", *axes])]
+    lines += [w + "\t" + "\t".join(f"{v:.6g}" for v in row) for w, row in zip(projection.words,
+                                                                           projection.coords.tolist())]
+    text = "\n".join(lines) + "\n"
+    if hasattr(path_or_file, "write"):
+        path_or_file.write(text)
+        return
+    with atomic_write(path_or_file, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def check_plotting():
+    """Raise EmbedkitError with the install command when matplotlib is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise EmbedkitError("plotting needs matplotlib, an optional extra: pip install 'embedkit[plot]' "
+                            "(or pip install matplotlib)") from None
+
+
+def plot(projection, path, *, size=(1200, 900), dpi=100, title=None):
+    """A labelled scatter plot of ``projection`` as a PNG of exactly ``size`` pixels (width, height).
+
+    Needs matplotlib; raises EmbedkitError with the install command when it is missing.
+    """
+    width, height = (check_int(n, v, min=50, max=20000) for n, v in zip(("width", "height"), size))
+    check_plotting()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    c = projection.coords
+    font = 7 if len(c) <= 300 else 5
+    if c.shape[1] == 3:
+        ax = fig.add_subplot(projection="3d")
+        ax.scatter(c[:, 0], c[:, 1], c[:, 2], s=4, alpha=0.6)
+        for w, (x, y, z) in zip(projection.words, c):
+            ax.text(x, y, z, w, fontsize=font)
+    else:
+        ax = fig.add_subplot()
+        ax.scatter(c[:, 0], c[:, 1], s=4, alpha=0.6)
+        for w, (x, y) in zip(projection.words, c):
+            ax.annotate(w, (x, y), fontsize=font, alpha=0.8, xytext=(2, 2), textcoords="offset points")
+    ax.set_title(title or f"{projection.method.upper()} of {len(c)} words", fontsize=10)
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=dpi)
+
+
+def write_projector(vectors, rows, folder):
+    """``vectors.tsv`` (the full vectors) and ``metadata.tsv`` (one word per line, no header, as
+    the projector expects for a single column) in ``folder``, for projector.tensorflow.org."""
+    folder = os.fspath(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise EmbedkitError(f"cannot create {folder}: {e.strerror or e}") from None
+    rows = np.asarray(rows, dtype=np.int64)
+    with atomic_write(os.path.join(folder, "vectors.tsv"), "w", encoding="utf-8") as f:
+        fmt = "\t".join(["%.6g"] * vectors.dim) + "\n"
+        block = 4096
+        for start in range(0, len(rows), block):
+            m = vectors.matrix[rows[start:start + block]].astype(np.float64).tolist()
+            f.write("".join(fmt % tuple(r) for r in m))
+    with atomic_write(os.path.join(folder, "metadata.tsv"), "w", encoding="utf-8") as f:
+        f.writelines(vectors.words[i] + "\n" for i in rows.tolist())

@@ -1,0 +1,101 @@
+"""Counting on a Dask LocalCluster gives exactly the single-machine matrix (skipped without the dask extra)."""
+
+import lzma
+import os
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+distributed = pytest.importorskip("distributed")
+
+from embedkit.cli import cli  # noqa: E402
+from embedkit.cooc_store import count_corpus, load_cooc  # noqa: E402
+from embedkit.dask_cooc import count_corpus_dask  # noqa: E402
+from embedkit.errors import EmbedkitError  # noqa: E402
+
+MEMORY = 12 << 20  # two or three blocks per partition
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory, sample_path):
+    """The sample cut into 5 files at line ends (every file end is a sentence end)."""
+    lines = lzma.open(sample_path, "rt", encoding="utf-8").read().splitlines(keepends=True)
+    folder = tmp_path_factory.mktemp("parts")
+    cuts = np.linspace(0, len(lines), 6).astype(int)
+    for k in range(5):
+        (folder / f"part{k}.txt").write_text("".join(lines[cuts[k]:cuts[k + 1]]), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def test_dask_equals_single_machine(parts, client, tmp_path):
+    # harmonic weights over several files are checked (serially, same per-file code) in test_cooc_store
+    kw = dict(window=4, weighting="uniform", min_count=3, max_vocab=8000, memory=MEMORY)
+    count_corpus(parts, tmp_path / "single", **kw)
+    count_corpus_dask(parts, tmp_path / "dask", client=client, **kw)
+    a, b = load_cooc(tmp_path / "single"), load_cooc(tmp_path / "dask")
+    assert a.words == b.words and (a.vocab.counts == b.vocab.counts).all() and len(a.words) == 8000
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(np.asarray(getattr(a.matrix, name)), np.asarray(getattr(b.matrix, name)))
+    assert b.meta["partitions"] == 5 and b.meta["tokens"] == a.meta["tokens"]
+    assert sorted(os.listdir(tmp_path)) == ["dask", "single"]
+
+
+def test_unreachable_scheduler_fails_fast(parts, tmp_path):
+    t0 = time.perf_counter()
+    with pytest.raises(EmbedkitError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s"):
+        count_corpus_dask(parts, tmp_path / "c", scheduler="tcp://127.0.0.1:9", timeout=1)
+    assert time.perf_counter() - t0 < 15
+    assert not (tmp_path / "c").exists()
+
+
+def test_cli_unreachable_scheduler_is_one_line(parts, tmp_path, monkeypatch):
+    monkeypatch.setattr("embedkit.dask_cooc.CONNECT_TIMEOUT", 1.0)
+    r = CliRunner().invoke(cli, ["cooc", str(parts), "-o", str(tmp_path / "c"), "--dask", "tcp://127.0.0.1:9"])
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.output
+    assert "cannot reach the Dask scheduler" in r.stderr and not (tmp_path / "c").exists()
+
+
+@pytest.mark.skipif(not os.environ.get("EMBEDKIT_DASK_KILL_TEST"),
+                    reason="starts worker processes (~10-20 s on 2 cores); set EMBEDKIT_DASK_KILL_TEST=1")
+def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):
+    import signal
+    import threading
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    client = distributed.Client(cluster)
+    killed = []
+    try:
+        pids = client.run(os.getpid)
+
+        def kill_first_counting_worker():  # as soon as a partition is being counted
+            while not killed:
+                for addr, keys in client.processing().items():
+                    if any("partition_runs" in str(k) for k in keys):
+                        os.kill(pids[addr], signal.SIGKILL)
+                        killed.append(addr)
+                        return
+                time.sleep(0.005)
+
+        threading.Thread(target=kill_first_counting_worker, daemon=True).start()
+        count_corpus_dask(parts, tmp_path / "dask", client=client, window=4, memory=4 << 20)
+    finally:
+        killed.append(None)
+        client.close()
+        cluster.close()
+    assert killed[0] is not None
+    count_corpus(parts, tmp_path / "single", window=4, memory=4 << 20)
+    a, b = load_cooc(tmp_path / "single"), load_cooc(tmp_path / "dask")
+    assert a.words == b.words
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(np.asarray(getattr(a.matrix, name)), np.asarray(getattr(b.matrix, name)))

@@ -1,0 +1,130 @@
+import struct
+import warnings
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embedkit.cli import cli
+from embedkit.errors import EmbedkitError
+from embedkit.export import METHODS, plot, project, write_projector, write_tsv
+from embedkit.vectors import Vectors
+
+
+@pytest.fixture(scope="module")
+def vecs():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((3, 16))
+    m = np.repeat(centers, 20, axis=0) + 0.1 * rng.standard_normal((60, 16))
+    return Vectors([f"w{i}" for i in range(60)], m.astype(np.float32))
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("k", [2, 3])
+def test_project_every_method_and_size(vecs, method, k):
+    p = project(vecs, method, k, n_words=40, perplexity=10, max_iter=250)
+    assert p.words == vecs.words[:40] and p.coords.shape == (40, k) and np.isfinite(p.coords).all()
+    assert p.method == method and (p.explained_variance is None) == (method == "tsne")
+
+
+def test_pca_is_sklearn_pca_of_unit_rows(vecs):
+    from sklearn.decomposition import PCA
+
+    p = project(vecs, "pca", 2, n_words=60)
+    ref = PCA(2, random_state=0).fit_transform(vecs.unit.astype(np.float64))
+    np.testing.assert_allclose(np.abs(p.coords), np.abs(ref), atol=1e-6)
+    # the three clusters stay apart
+    assert np.linalg.norm(p.coords[:20].mean(0) - p.coords[20:40].mean(0)) > 0.5
+
+
+def test_word_selection_warnings_and_errors(vecs):
+    with pytest.warns(UserWarning, match="vocabulary holds 60; using all"):
+        assert len(project(vecs, "pca", 2, n_words=100).words) == 60
+    with pytest.warns(UserWarning, match="skipped 1 words"):
+        assert project(vecs, "pca", 2, words=["w5", "nope", "w7", "w9"]).words == ["w5", "w7", "w9"]
+    for kw, msg in [(dict(words=["a", "b"]), "none of the 2 words"), (dict(n_words=0), "n_words must be >= 1"),
+                    (dict(method="tsne", n_words=10), "perplexity must be below"),
+                    (dict(method="umap"), "method must be one of"), (dict(n_components=4), "n_components"),
+                    (dict(perplexity=0.0, method="tsne"), "perplexity must be > 0"),
+                    (dict(max_iter=10), "max_iter must be >= 250")]:
+        with pytest.raises(EmbedkitError, match=msg):
+            project(vecs, **{"method": "pca", **kw})
+
+
+def test_plot_is_a_png_of_the_requested_size(vecs, tmp_path):
+    for k, size in ((2, (640, 480)), (3, (300, 200))):
+        out = tmp_path / f"p{k}.png"
+        plot(project(vecs, "pca", k, n_words=30), out, size=size)
+        assert png_size(out) == size
+    import matplotlib.image
+
+    assert matplotlib.image.imread(tmp_path / "p2.png").shape[:2] == (480, 640)
+
+
+def test_tsv_and_projector_files(vecs, tmp_path):
+    p = project(vecs, "pca", 3, n_words=25)
+    write_tsv(p, tmp_path / "c.tsv")
+    rows = (tmp_path / "c.tsv").read_text().splitlines()
+    assert rows[0] == "word\tx\ty\tz" and len(rows) == 26 and rows[1].split("\t")[0] == "w0"
+    write_projector(vecs, range(25), tmp_path / "proj")
+    v = (tmp_path / "proj" / "vectors.tsv").read_text().splitlines()
+    meta = (tmp_path / "proj" / "metadata.tsv").read_text().splitlines()
+    assert len(v) == len(meta) == 25 and meta[:2] == ["w0", "w1"]
+    np.testing.assert_allclose([float(x) for x in v[3].split("\t")], vecs.matrix[3], rtol=1e-5)
+
+
+def test_export_command_writes_everything(vecs, tmp_path):
+    src = tmp_path / "v.txt"
+    vecs.save(src)
+    out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
+    r = run("export", src, "--tsne", "2", "--words", "30", "--perplexity", "5", "--max-iter", "250", "-o", out, "--plot", png,
+            "--plot-size", "400x300", "--projector", proj)
+    assert r.exit_code == 0, r.output
+    assert len(out.read_text().splitlines()) == 31 and png_size(png) == (400, 300)
+    assert len((proj / "vectors.tsv").read_text().splitlines()) == 30
+    words = tmp_path / "words.txt"
+    words.write_text("w3\nw4 12\nw5\n")
+    r = run("export", src, "--pca", "2", "--words-file", words)
+    assert r.exit_code == 0 and [ln.split("\t")[0] for ln in r.stdout.splitlines()] == ["word", "w3", "w4", "w5"]
+    r = run("export", src, "--pca", "2", "--words", "500", "-o", out)
+    assert r.exit_code == 0 and r.stderr.startswith("Warning: asked for 500 words")
+
+
+@pytest.mark.parametrize("args", [
+    ["--pca", "0"], ["--pca", "4"], ["--tsne", "1"], ["--words", "0"], [], ["--pca", "2", "--tsne", "2"],
+    ["--tsne", "2", "--words", "20", "--perplexity", "50"], ["--tsne", "2", "--perplexity", "-1"],
+    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--words-file", "{missing}"],
+    ["--pca", "2", "--words-file", "{nowords}"],
+])
+def test_export_bad_input(vecs, tmp_path, args):
+    src = tmp_path / "v.txt"
+    vecs.save(src)
+    (tmp_path / "nowords.txt").write_text("zebra\n")
+    names = {"missing": tmp_path / "missing.txt", "nowords": tmp_path / "nowords.txt"}
+    out, png = tmp_path / "o.tsv", tmp_path / "o.png"
+    r = run("export", src, *[a.format(**names) for a in args], "-o", out, "--plot", png)
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("Error: "), r.stderr
+    assert not out.exists() and not png.exists()
+
+
+def test_export_missing_vectors_and_missing_matplotlib(vecs, tmp_path, monkeypatch):
+    out = tmp_path / "o.tsv"
+    r = run("export", tmp_path / "nope.txt", "--pca", "2", "-o", out)
+    assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+    src = tmp_path / "v.txt"
+    vecs.save(src)
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
+    r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
+    assert r.exit_code == 1 and "pip install 'embedkit[plot]'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()

@@ -1,0 +1,156 @@
+"""GloVe: kernel vs NumPy reference, records, shuffling, reproducibility, quality, CLI errors."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from click.testing import CliRunner
+from numpy.testing import assert_allclose
+
+from embedkit import EmbedkitError
+from embedkit.cli import cli
+from embedkit.cooc import count_cooccurrences
+from embedkit.glove import (ENTRY, _adagrad_epoch, _shuffle_rows, cooc_entries, fit_glove, init_params, train_glove)
+from embedkit._rng import seed_states
+
+from reference import glove_epoch_reference
+
+FAST = dict(dim=8, epochs=2, threads=1)
+
+
+@pytest.fixture(scope="session")
+def sample_cooc(sample_scan):
+    vocab, enc = sample_scan
+    return count_cooccurrences(enc, window=10, weighting="harmonic")
+
+
+@pytest.fixture(scope="session")
+def sample_glove(sample_scan, sample_cooc):
+    """Trained once: dim 50, 15 epochs, with its per-epoch costs."""
+    vocab, _ = sample_scan
+    costs = []
+    v = fit_glove(sample_cooc, vocab.words, vocab.counts, dim=50, epochs=15, threads=2, costs=costs)
+    return v, costs
+
+
+def _entries(rows, cols, x, x_max=100.0, alpha=0.75):
+    m = sp.csr_matrix((np.asarray(x, np.float32), (rows, cols)), shape=(6, 6))
+    return cooc_entries(m, x_max=x_max, alpha=alpha)
+
+
+# ---------------------------------------------------------------- kernels
+def test_entries_hold_log_and_weight():
+    e = _entries([0, 0, 2, 5], [1, 5, 2, 0], [3.0, 250.0, 0.5, 100.0], x_max=100.0, alpha=0.75)
+    assert e.dtype == ENTRY and e.itemsize == 16
+    assert e["row"].tolist() == [0, 0, 2, 5] and e["col"].tolist() == [1, 5, 2, 0]
+    assert_allclose(e["logx"], np.log([3.0, 250.0, 0.5, 100.0]), rtol=1e-6)
+    assert_allclose(e["weight"], [(3 / 100) ** 0.75, 1.0, (0.5 / 100) ** 0.75, 1.0], rtol=1e-5)
+
+
+def test_epoch_matches_reference():
+    rng = np.random.default_rng(3)
+    n = 12  # a handful of entries over 6 words, so rows repeat and updates depend on earlier ones
+    rows = rng.integers(0, 6, n).astype(np.int32)
+    cols = rng.integers(0, 6, n).astype(np.int32)
+    e = np.zeros(n, ENTRY)
+    e["row"], e["col"] = rows, cols
+    e["logx"] = rng.uniform(-1, 4, n)
+    e["weight"] = rng.uniform(0.05, 1, n)
+    params, gradsq = init_params(6, 7, seed=5)
+    params *= 20  # larger than the default init, so the updates are not tiny
+    ref_p, ref_g, ref_cost = glove_epoch_reference(rows, cols, e["logx"], e["weight"], params, gradsq, lr=0.05)
+    cost = _adagrad_epoch(e, params, gradsq, 6, np.float32(0.05), 1)
+    assert_allclose(params, ref_p, rtol=1e-5, atol=1e-7)
+    assert_allclose(gradsq, ref_g, rtol=1e-5)
+    assert_allclose(cost, ref_cost, rtol=1e-5)
+
+
+def test_shuffle_is_a_seeded_permutation():
+    def shuffled(seed, n=1000):
+        e = np.zeros(n, ENTRY)
+        e["row"] = np.arange(n)
+        e["weight"] = np.arange(n)
+        _shuffle_rows(e.view(np.uint64).reshape(-1, 2), seed_states(seed, 1))
+        return e
+
+    a, b, c = shuffled(1), shuffled(1), shuffled(2)
+    assert sorted(a["row"]) == list(range(1000))
+    assert (a["row"] == a["weight"]).all()  # records move whole
+    assert (a == b).all() and not (a == c).all()
+    assert not (a["row"] == np.arange(1000)).all()
+
+
+# ---------------------------------------------------------------- training
+def test_threads_1_is_bit_identical(sample_scan, sample_cooc):
+    vocab, _ = sample_scan
+    a = fit_glove(sample_cooc, vocab.words, **FAST, seed=7)
+    b = fit_glove(sample_cooc, vocab.words, **FAST, seed=7)
+    c = fit_glove(sample_cooc, vocab.words, **FAST, seed=8)
+    assert np.array_equal(a.matrix, b.matrix)
+    assert not np.array_equal(a.matrix, c.matrix)
+
+
+@pytest.mark.parametrize("shuffle", ["once", "epoch"])
+def test_cost_falls(sample_scan, sample_cooc, shuffle):
+    vocab, _ = sample_scan
+    costs = []
+    fit_glove(sample_cooc, vocab.words, dim=8, epochs=3, shuffle=shuffle, threads=1, costs=costs)
+    assert len(costs) == 3 and costs[0] > costs[1] > costs[2] > 0
+
+
+def test_output_word_and_sum(write_corpus):
+    path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
+    word = train_glove(path, min_count=1, output="word", **FAST)
+    both = train_glove(path, min_count=1, output="sum", **FAST)
+    assert word.words == both.words and word.dim == both.dim == 8
+    assert not np.allclose(word.matrix, both.matrix)
+    assert word.counts is not None and word.counts[0] == 120  # "the"
+
+
+def test_quality_floor(sample_glove):
+    from embedkit.eval import evaluate
+
+    v, costs = sample_glove
+    assert all(a > b for a, b in zip(costs, costs[1:]))  # measured 0.0174 -> 0.0073
+    s = evaluate(v).summary()
+    assert s["WS-353-ALL"] > 0.08  # measured 0.134-0.135 (dim 50, 15 epochs, 2 threads, 1M tokens)
+
+
+def test_divergence_names_the_epoch(sample_scan, sample_cooc):
+    vocab, _ = sample_scan
+    with pytest.raises(EmbedkitError, match=r"diverged in epoch 1 .*lower learning rate"):
+        fit_glove(sample_cooc, vocab.words, dim=8, epochs=2, learning_rate=1e30, threads=1)
+
+
+def test_fit_glove_checks_the_matrix():
+    with pytest.raises(EmbedkitError, match="3 x 3 but there are 2 words"):
+        fit_glove(sp.eye(3, format="csr", dtype=np.float32), ["a", "b"])
+    with pytest.raises(EmbedkitError, match="empty"):
+        fit_glove(sp.csr_matrix((2, 2), dtype=np.float32), ["a", "b"])
+
+
+# ---------------------------------------------------------------- CLI
+def test_cli_trains(tmp_path, write_corpus):
+    path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
+    out = tmp_path / "v.txt"
+    r = CliRunner().invoke(cli, ["train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
+                                 "--epochs", "3", "--threads", "1", "--vectors", "word", "--shuffle", "epoch"])
+    assert r.exit_code == 0, r.output
+    assert out.read_text().splitlines()[0] == "7 4"
+    assert "cost per epoch:" in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["--x-max", "0"], ["--x-max", "-1"], ["--alpha", "0"], ["--learning-rate", "0"], ["--learning-rate", "-0.1"],
+    ["--window", "0"], ["--epochs", "0"], ["--dim", "0"], ["--shuffle", "never"], ["--vectors", "context"],
+    ["--learning-rate", "1e30"],  # diverges: the error names the epoch, no file is written
+])
+def test_cli_bad_input(tmp_path, write_corpus, args):
+    path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
+    out = tmp_path / "v.txt"
+    r = CliRunner().invoke(cli, ["train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
+                                 "--epochs", "2", "--threads", "1", *args])
+    assert r.exit_code != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
+    assert "Traceback" not in r.output
+    assert not out.exists()

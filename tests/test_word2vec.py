@@ -1,0 +1,359 @@
+import heapq
+
+import numpy as np
+import pytest
+
+from embedkit import word2vec as w2v
+from embedkit._rng import seed_states
+from embedkit.errors import EmbedkitError
+from reference import (XorShift, cbow_update_reference, hs_update_reference, sgns_update_reference,
+                       shared_negatives_reference, sigmoid_exact, word2vec_chunk_reference)
+
+
+def sigmoid_table(f):
+    """Python twin of the kernel's table sigmoid."""
+    if f >= w2v.MAX_EXP:
+        return 1.0
+    if f <= -w2v.MAX_EXP:
+        return 0.0
+    return float(w2v.SIGMOID_TABLE[int((np.float32(f) + w2v.MAX_EXP) * w2v._SCALE)])
+
+
+def close(a, b):
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((12, 8)).astype(np.float32) * 0.5, rng.standard_normal((12, 8)).astype(np.float32)
+
+
+# ---------------------------------------------------------------- tables and helpers
+def test_sigmoid_tables_are_close_to_exact():
+    f = np.linspace(-7.9, 7.9, 5001)
+    s = np.array([sigmoid_table(x) for x in f])
+    assert np.abs(s - sigmoid_exact(f)).max() < 3.5e-3
+    ls = np.array([w2v._log_sigmoid(np.float32(x)) for x in f])
+    assert np.abs(ls - np.log(sigmoid_exact(f)))[np.abs(f) < w2v.MAX_EXP].max() < 5e-3
+
+
+def test_sgns_pair_matches_reference(small):
+    syn0, syn1neg = small
+    negs = np.array([5, 7, 3, 5, 0], np.int64)  # a repeat, and the target itself (skipped)
+    neu1e = np.zeros(8, np.float32)
+    out = syn1neg.copy()
+    loss = w2v._sgns_pair(syn0, 4, neu1e, out, 3, negs, np.float32(0.1))
+    grad, ref, ref_loss = sgns_update_reference(syn0[4], syn1neg, 3, negs, 0.1, sigmoid_table)
+    close(neu1e, grad)
+    close(out, ref)
+    assert loss == pytest.approx(ref_loss, rel=1e-2)
+
+
+def test_hs_pair_matches_reference(small):
+    syn0, syn1 = small
+    codes = np.array([[0, 2, 2, 2, 2], [1, 0, 1, 1, 2]], np.uint8)  # 2 pads a path's end
+    points = np.array([[3, 0, 0, 0, 0], [10, 4, 2, 4, 0]], np.int32)
+    neu1e = np.zeros(8, np.float32)
+    out = syn1.copy()
+    loss = w2v._hs_pair(syn0, 2, neu1e, out, codes, points, 1, np.float32(0.2))
+    grad, ref, ref_loss = hs_update_reference(syn0[2], syn1, [1, 0, 1, 1], [10, 4, 2, 4], 0.2, sigmoid_table)
+    close(neu1e, grad)
+    close(out, ref)
+    assert loss == pytest.approx(ref_loss, rel=1e-2)
+
+
+@pytest.mark.parametrize("mean,corrected", [(True, False), (True, True), (False, False)])
+def test_cbow_step_matches_reference(small, mean, corrected):
+    syn0, syn1neg = small
+    sen = np.array([4, 1, 9, 2, 1, 6], np.int32)  # centre sen[3] = 2; context word 1 appears twice
+    negs = np.array([8, 2, 11], np.int64)
+    a, b = syn0.copy(), syn1neg.copy()
+    buf = np.zeros((1, 8), np.float32), np.zeros(8, np.float32)
+    no_codes, no_points = np.zeros((12, 0), np.uint8), np.zeros((12, 0), np.int32)
+    w2v._cbow_step(a, np.zeros((0, 8), np.float32), b, sen, 0, 6, 3, no_codes, no_points, negs, *buf,
+                   np.float32(0.05), mean, corrected)
+    ref0, ref1, _ = cbow_update_reference(syn0, syn1neg, [4, 1, 9, 1, 6], 2, negs, 0.05, mean, corrected,
+                                          sigmoid_table)
+    close(a, ref0)
+    close(b, ref1)
+
+
+def test_shared_negatives_window_matches_reference(small):
+    syn0, syn1neg = small
+    sen = np.array([4, 1, 9, 2, 1, 6], np.int32)
+    negs = np.array([8, 2, 8, 0], np.int64)
+    a, b = syn0.copy(), syn1neg.copy()
+    loss, n_in = w2v._sgns_window(a, b, sen, 1, 6, 3, negs, np.zeros(10, np.int64), np.zeros(5, np.int64),
+                                  np.zeros((10, 5), np.float32), np.zeros((5, 8), np.float32), np.float32(0.1))
+    ref0, ref1, ref_loss = shared_negatives_reference(syn0, syn1neg, [1, 9, 1, 6], 2, negs, 0.1, sigmoid_table)
+    assert n_in == 4
+    close(a, ref0)
+    close(b, ref1)
+    assert loss == pytest.approx(ref_loss, rel=1e-2)
+
+
+CHUNK_CASES = {
+    "skipgram-ns": dict(model="skipgram", negative=3),
+    "skipgram-hs": dict(model="skipgram", negative=0, hs=True),
+    "skipgram-hs-ns": dict(model="skipgram", negative=2, hs=True),
+    "cbow-ns-mean": dict(model="cbow", negative=3),
+    "cbow-ns-corrected": dict(model="cbow", negative=3, corrected=True),
+    "cbow-hs-sum": dict(model="cbow", negative=0, hs=True, cbow_mean=False),
+}
+
+
+@pytest.mark.parametrize("case", CHUNK_CASES)
+def test_kernel_chunk_matches_reference(case):
+    """The whole kernel on one chunk: subsampling, dynamic windows, negatives, both models."""
+    kw = dict(CHUNK_CASES[case])
+    model, negative, hs = kw.pop("model"), kw.pop("negative"), kw.pop("hs", False)
+    cbow_mean, corrected = kw.pop("cbow_mean", True), kw.pop("corrected", False)
+    rng = np.random.default_rng(3)
+    v, dim, window = 12, 8, 3
+    counts = np.sort(rng.integers(1, 60, v))[::-1].astype(np.int64)
+    sentences = [rng.choice(v, size=n, p=counts / counts.sum()).astype(np.int32) for n in (9, 1, 14, 5)]
+    ids = np.concatenate(sentences)
+    ids.setflags(write=False)  # the encoded corpus is a read-only memmap
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sentences])]).astype(np.int64)
+    syn0 = (rng.random((v, dim), dtype=np.float32) - 0.5) / dim
+    syn1 = rng.standard_normal((v - 1, dim)).astype(np.float32) * 0.1 if hs else np.zeros((0, dim), np.float32)
+    syn1neg = rng.standard_normal((v, dim)).astype(np.float32) * 0.1 if negative else np.zeros((0, dim), np.float32)
+    codes, points, lens = w2v.build_huffman(counts) if hs else (np.zeros((v, 0), np.uint8),
+                                                                np.zeros((v, 0), np.int32), np.zeros(v, np.int32))
+    noise = w2v.build_noise_table(counts)
+    keep = w2v.keep_probabilities(counts, 0.02)
+    assert (keep < 1).any() and (keep == 1).any()
+    states = seed_states(7, 1)
+    opts = np.array([window, negative, hs, model == "skipgram", cbow_mean, corrected, 0, 14], np.int64)
+    ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0],
+                                   0.05, window, negative, model, hs, cbow_mean, corrected, sigmoid_table)
+    loss, pairs, tokens = w2v._train_chunks(0, 1, np.array([0.05]), ids, offsets, np.array([0, 4]), syn0, syn1,
+                                            syn1neg, codes, points, noise, keep, states, opts)
+    assert tokens == len(ids) and pairs == ref[4] > 10
+    np.testing.assert_allclose(syn0, ref[0], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(syn1, ref[1], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(syn1neg, ref[2], rtol=1e-4, atol=1e-6)
+    assert loss == pytest.approx(ref[3], rel=1e-2)
+
+
+def huffman_cost(counts):
+    heap = [int(c) for c in counts]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        s = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += s
+        heapq.heappush(heap, s)
+    return cost
+
+
+@pytest.mark.parametrize("counts", [[5, 3, 2, 1], [1, 1], [10, 10, 10, 10, 10], [3, 50, 7, 7, 1, 900, 2, 2, 40],
+                                    list(range(200, 0, -1))])
+def test_huffman_codes_are_optimal_and_prefix_free(counts):
+    counts = np.array(counts)
+    codes, points, lens = w2v.build_huffman(counts)
+    words = ["".join(map(str, codes[w, :lens[w]])) for w in range(len(counts))]
+    for a in words:  # prefix-free
+        assert sum(b.startswith(a) for b in words) == 1
+    assert (lens * counts).sum() == huffman_cost(counts)  # optimal total length
+    order = np.argsort(-counts, kind="stable")
+    assert (np.diff(lens[order]) >= 0).all()  # more frequent, no longer
+    assert points.min() >= 0 and points.max() <= len(counts) - 2
+    assert all(points[w, 0] == len(counts) - 2 for w in range(len(counts)))  # paths start at the root
+    # the same inner node always carries the same row: equal prefixes give equal points
+    for a in range(len(counts)):
+        for b in range(len(counts)):
+            k = 0
+            while k < min(lens[a], lens[b]) and codes[a, k] == codes[b, k]:
+                assert points[a, k] == points[b, k]
+                k += 1
+
+
+def test_noise_table_probabilities():
+    counts = np.array([1000, 300, 300, 40, 9, 1, 1])
+    table = w2v.build_noise_table(counts)
+    thresh = (table >> np.uint64(32)).astype(np.float64) / 2**32
+    alias = (table & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    p = np.zeros(len(counts))
+    np.add.at(p, np.arange(len(counts)), thresh / len(counts))
+    np.add.at(p, alias, (1 - thresh) / len(counts))
+    want = counts**0.75 / (counts**0.75).sum()
+    np.testing.assert_allclose(p, want, atol=1e-8)
+    draws = np.bincount([XorShift(5 + i).noise(table) for i in range(20000)], minlength=len(counts))
+    assert np.abs(draws / 20000 - want).max() < 0.015
+
+
+def test_keep_probabilities_formula():
+    counts = np.array([10_000, 1000, 10, 1])
+    p = w2v.keep_probabilities(counts, 1e-3)
+    st = 1e-3 * counts.sum()
+    np.testing.assert_allclose(p, np.minimum((np.sqrt(counts / st) + 1) * st / counts, 1))
+    assert p[0] < p[1] < 1 and p[3] == 1
+    assert (w2v.keep_probabilities(counts, 0.0) == 1).all()
+
+
+def test_chunks_cover_every_sentence():
+    offsets = np.concatenate([[0], np.cumsum(np.full(50, 3000))]).astype(np.int64)
+    chunks = w2v.make_chunks(offsets, 10_000)
+    assert chunks[0] == 0 and chunks[-1] == 50 and (np.diff(chunks) > 0).all()
+    sizes = np.diff(offsets[chunks])
+    assert (sizes[:-1] > 10_000 - 3000).all() and (sizes < 10_000 + 3000).all()
+
+
+# ---------------------------------------------------------------- training on the sample
+FLOORS = {  # trained once per session on data/sample.txt.xz: dim 50, 3 epochs, sample 1e-3, threads 2
+    "skipgram-ns": dict(model="skipgram"),
+    "cbow-ns": dict(model="cbow"),
+    "skipgram-hs": dict(model="skipgram", hs=True, negative=0),
+}
+
+
+@pytest.fixture(scope="session")
+def trained(sample_scan):
+    return {name: w2v.fit_word2vec(sample_scan, dim=50, epochs=3, threads=2, seed=1, **kw)
+            for name, kw in FLOORS.items()}
+
+
+# measured (WS-353, MEN) at 3 epochs: skipgram-ns (0.182, 0.155) [0.173, 0.147 on another run],
+# cbow-ns (0.198, 0.184) [0.186, 0.169], skipgram-hs (0.451, 0.428) [0.450, 0.424]; gensim 4.4 at the same
+# settings: skipgram-ns (0.205, 0.178), skipgram-hs (0.480, 0.462). Random vectors score about 0 +- 0.07.
+@pytest.mark.parametrize("name,ws353,men", [("skipgram-ns", 0.13, 0.10), ("cbow-ns", 0.14, 0.12),
+                                            ("skipgram-hs", 0.38, 0.36)])
+def test_quality_floor_on_sample(trained, name, ws353, men):
+    from embedkit.eval import evaluate
+
+    result = trained[name]
+    scores = evaluate(result.vectors).summary()
+    assert scores["WS-353-ALL"] > ws353
+    assert scores["MEN-TR-3k"] > men
+    assert result.losses[-1] < result.losses[0]  # the model learns
+    assert all(np.isfinite(result.losses))
+    assert result.vectors.matrix.dtype == np.float32 and result.vectors.matrix.shape[1] == 50
+    assert (result.context is None) == (name == "skipgram-hs")
+
+
+def small_corpus(sample_scan, n_sentences=20):
+    """The first sentences of the sample, as a (Vocab, EncodedCorpus)-like pair."""
+    vocab, enc = sample_scan
+
+    class Enc:
+        ids = enc.ids[:enc.offsets[n_sentences]]
+        offsets = enc.offsets[:n_sentences + 1]
+        counts = enc.counts
+
+    return vocab, Enc
+
+
+@pytest.mark.parametrize("kw", [dict(model="skipgram"), dict(model="cbow", hs=True),
+                                dict(model="skipgram", shared_negatives=True)])
+def test_one_thread_is_bit_identical(sample_scan, kw):
+    corpus = small_corpus(sample_scan)
+    a = w2v.fit_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
+    b = w2v.fit_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
+    c = w2v.fit_word2vec(corpus, dim=16, epochs=1, threads=1, seed=4, **kw)
+    np.testing.assert_array_equal(a.vectors.matrix, b.vectors.matrix)
+    assert a.losses == b.losses
+    assert not np.array_equal(a.vectors.matrix, c.vectors.matrix)
+
+
+@pytest.mark.parametrize("kw", [dict(model="cbow", cbow_update="corrected"),
+                                dict(model="cbow", cbow_mean=False, alpha=0.01),
+                                dict(model="skipgram", hs=True, negative=3),
+                                dict(model="skipgram", shared_negatives=True),
+                                dict(model="skipgram", sample=0.0)])
+def test_other_options_learn(sample_scan, kw):
+    r = w2v.fit_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=2, **kw)
+    assert r.losses[1] < r.losses[0] and np.isfinite(r.vectors.matrix).all()
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"model": "sg"}, "model must be one of skipgram, cbow"),
+    ({"negative": -1}, "negative must be >= 0"),
+    ({"negative": 0}, "negative must be >= 1 unless hs"),
+    ({"alpha": 0.0}, "alpha must be > 0"),
+    ({"min_alpha": 0.5}, "min_alpha must be <= alpha"),
+    ({"window": 0}, "window must be >= 1"),
+    ({"sample": -1e-3}, "sample must be >= 0"),
+    ({"epochs": 0}, "epochs must be >= 1"),
+    ({"dim": 0}, "dim must be >= 1"),
+    ({"cbow_update": "koan"}, "cbow_update must be one of word2vec, corrected"),
+    ({"hs": 1}, "hs must be True or False"),
+    ({"shared_negatives": True, "model": "cbow"}, "shared_negatives needs"),
+])
+def test_bad_parameters(sample_scan, kw, msg):
+    with pytest.raises(EmbedkitError, match=msg):
+        w2v.fit_word2vec(sample_scan, **kw)
+
+
+def test_corpus_too_small(write_corpus):
+    path = write_corpus("a\nb\na\nb\n")
+    with pytest.raises(EmbedkitError, match="corpus too small"):
+        w2v.train_word2vec(path, min_count=1)
+    with pytest.raises(EmbedkitError, match="vocabulary is empty"):
+        w2v.train_word2vec(write_corpus("a b c d\n"), min_count=5)
+
+
+# ---------------------------------------------------------------- command line
+TEXT = "\n".join(["the king rules the land and the queen rules the land",
+                  "a dog and a cat sat on the mat near the king"] * 30)
+
+
+def cli_run(*args):
+    from click.testing import CliRunner
+
+    from embedkit.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("model,extra", [("skipgram", ["--hs", "--save-context", "ctx.txt"]),
+                                         ("skipgram", ["--shared-negatives", "--binary"]),
+                                         ("cbow", ["--cbow-sum", "--hs", "--negative", "0"]),
+                                         ("cbow", ["--cbow-update", "corrected"])])
+def test_cli_trains_and_writes(write_corpus, tmp_path, model, extra):
+    from embedkit.vectors import Vectors
+
+    p = write_corpus(TEXT)
+    out = tmp_path / "v.bin"
+    extra = [str(tmp_path / e) if e.endswith(".txt") else e for e in extra]
+    r = cli_run("train", model, p, "-o", out, "--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1",
+                *extra)
+    assert r.exit_code == 0, r.output
+    assert "loss per epoch" in r.stderr
+    v = Vectors.load(out)
+    assert len(v) == 13 and v.dim == 8
+    if "--save-context" in extra:
+        assert len(Vectors.load(tmp_path / "ctx.txt")) == 13
+
+
+@pytest.mark.parametrize("model,args,words", [
+    ("skipgram", ["--negative", "-1"], ["negative must be >= 0"]),
+    ("skipgram", ["--negative", "0"], ["negative must be >= 1 unless hs"]),
+    ("cbow", ["--alpha", "0"], ["alpha must be > 0"]),
+    ("cbow", ["--alpha", "-0.5"], ["alpha must be > 0"]),
+    ("skipgram", ["--window", "0"], ["window must be >= 1"]),
+    ("skipgram", ["--sample", "-1e-3"], ["sample must be >= 0"]),
+    ("cbow", ["--epochs", "0"], ["epochs must be >= 1"]),
+    ("skipgram", ["--dim", "0"], ["dim must be >= 1"]),
+    ("skipgram", ["--min-alpha", "1"], ["min_alpha must be <= alpha"]),
+    ("cbow", ["--cbow-update", "koan"], ["--cbow-update"]),
+    ("skipgram", ["--hs", "--negative", "0", "--save-context", "c.txt"], ["--save-context needs"]),
+])
+def test_cli_nonsense_options(write_corpus, tmp_path, model, args, words):
+    from test_cli import assert_one_line_error
+
+    p = write_corpus(TEXT)
+    out = tmp_path / "v.txt"
+    assert_one_line_error(cli_run("train", model, p, "-o", out, "--min-count", "1", *args), *words)
+    assert not out.exists()
+
+
+def test_cli_corpus_too_small(write_corpus, tmp_path):
+    from test_cli import assert_one_line_error
+
+    out = tmp_path / "v.txt"
+    assert_one_line_error(cli_run("train", "cbow", write_corpus("one\ntwo\n"), "-o", out, "--min-count", "1"),
+                          "corpus too small")
+    assert_one_line_error(cli_run("train", "skipgram", write_corpus("a b c\n"), "-o", out), "vocabulary is empty")
+    assert not out.exists()
