@@ -74,6 +74,12 @@ def numba_threads(threads):
 
 
 # ---------------------------------------------------------------- atomic writes
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
@@ -90,6 +96,7 @@ def atomic_write(path, mode="wb", encoding=None):
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -19,21 +19,11 @@ from numba import prange
 from ._rng import hash_uniform
 from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
 from .errors import EmbedkitError
+from .vocab import keep_probabilities  # noqa: F401 - public here too
 
 WEIGHTINGS = ("uniform", "harmonic")
 BLOCK_TOKENS = 1 << 26
 _WINDOW_SALT = 0x5DEECE66D
-
-
-def keep_probabilities(counts, sample):
-    """word2vec's subsampling: P(keep w) = (sqrt(f/(s*T)) + 1) * s*T/f, capped at 1 (f = count, T = total)."""
-    counts = np.asarray(counts, dtype=np.float64)
-    if sample <= 0:
-        return np.ones(len(counts))
-    thr = sample * counts.sum()
-    with np.errstate(divide="ignore"):
-        p = (np.sqrt(counts / thr) + 1.0) * thr / counts
-    return np.minimum(p, 1.0)
 
 
 @numba.njit(cache=True)

@@ -18,11 +18,9 @@ import math
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import prange, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import prange
 
+from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
 from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
 from .errors import EmbedkitError
@@ -38,23 +36,6 @@ CHUNK_ENTRIES = 1 << 16
 
 
 # ---------------------------------------------------------------- kernels
-@intrinsic
-def _prefetch(typingctx, arr, row, col):
-    """Hint the CPU to fetch the cache line holding arr[row, col] of a 2-D array (llvm.prefetch)."""
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        idx = [context.cast(builder, a, t, types.intp) for a, t in zip(args[1:], signature.args[1:])]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return types.void(arr, row, col), codegen
 
 
 @numba.njit(cache=True, inline="always")

@@ -436,3 +436,14 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
         raise
     offsets = np.concatenate([[0], new_ends]).astype(np.int64)
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
+
+
+def keep_probabilities(counts, sample):
+    """word2vec's subsampling: P(keep w) = (sqrt(f/(s*T)) + 1) * s*T/f, capped at 1 (f = count, T = total)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones(len(counts))
+    thr = sample * counts.sum()
+    with np.errstate(divide="ignore"):
+        p = (np.sqrt(counts / thr) + 1.0) * thr / counts
+    return np.minimum(p, 1.0)

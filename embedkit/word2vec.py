@@ -32,15 +32,14 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba import prange
-from numba.core import cgutils, types
-from numba.extending import intrinsic
 
+from ._prefetch import prefetch as _prefetch
 from ._rng import next_u64, seed_states
 from ._util import (check_choice, check_float, check_int, check_seed, check_threads, numba_threads,
                     progress_bar)
 from .errors import EmbedkitError
+from .vocab import keep_probabilities
 
 #: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
 CHUNK_TOKENS = 10_000
@@ -56,23 +55,6 @@ _S32 = np.uint64(32)
 
 
 # ---------------------------------------------------------------- small inline helpers
-@intrinsic
-def _prefetch(typingctx, arr, row, col):
-    """Hint the CPU to fetch the cache line holding arr[row, col] (llvm.prefetch, read)."""
-
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        idx = [context.cast(builder, a, t, types.intp) for a, t in zip(args[1:], signature.args[1:])]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return types.void(arr, row, col), codegen
 
 
 @numba.njit(cache=True, inline="always")
@@ -453,17 +435,6 @@ def build_noise_table(counts, power=0.75):
     thresh[prob >= 1.0] = 2**32 - 1
     alias[prob >= 1.0] = np.flatnonzero(prob >= 1.0)
     return (thresh << np.uint64(32)) | alias.astype(np.uint64)
-
-
-def keep_probabilities(counts, sample):
-    """word2vec's subsampling: keep word w with p = (sqrt(c/(s*T)) + 1) * s*T/c (capped at 1)."""
-    counts = np.asarray(counts, dtype=np.float64)
-    if sample <= 0:
-        return np.ones(len(counts))
-    st = sample * counts.sum()
-    with np.errstate(divide="ignore"):
-        p = (np.sqrt(counts / st) + 1.0) * st / counts
-    return np.minimum(p, 1.0)
 
 
 def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):

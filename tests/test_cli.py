@@ -135,3 +135,15 @@ def test_interrupted_write_leaves_nothing(tmp_path):
             f.write("half")
             raise KeyboardInterrupt
     assert os.listdir(tmp_path) == []
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path):
+    from embedkit._util import atomic_write
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "f.txt", "w") as f:
+            f.write("x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
