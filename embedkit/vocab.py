@@ -9,6 +9,7 @@ the final ids, dropping out-of-vocabulary tokens, and the trainers memory-map it
 
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
 import tempfile
@@ -129,11 +130,10 @@ class EncodedCorpus:
 
 
 @numba.njit(cache=True)
-def _remap_ids(ids, ends, remap):
-    """In place: ids[:n] = remap[ids] without the -1s; returns (n, new sentence ends). ids int32, ends int64."""
+def _remap_ids(ids, ends, start, w, remap):
+    """In place, for the sentences ending at ``ends`` (the first starting at ``start``): write
+    remap[ids] without the -1s from position ``w`` on. Returns (new w, new sentence ends)."""
     out_ends = np.empty(len(ends), np.int64)
-    w = 0
-    start = 0
     n_out = 0
     for s in range(len(ends)):
         first = w
@@ -147,6 +147,29 @@ def _remap_ids(ids, ends, remap):
             n_out += 1
         start = ends[s]
     return w, out_ends[:n_out]
+
+
+def _remap_file(path, n_tokens, ends, remap, chunk_tokens=1 << 24):
+    """Rewrite the id file in place with final ids, a group of sentences at a time; pages already
+    written are flushed and released after each group, so resident memory stays bounded.
+    Returns (tokens kept, sentence ends)."""
+    mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
+    raw = getattr(mm, "_mmap", None)
+    page = mmap.PAGESIZE
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
+                                     [len(ends)]]))
+    w, out = 0, []
+    for g0, g1 in zip(cuts[:-1], cuts[1:]):
+        start = int(ends[g0 - 1]) if g0 > 0 else 0
+        w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
+        out.append(new_ends)
+        done = (4 * w) // page * page
+        if raw is not None and done > 0 and hasattr(raw, "madvise"):
+            raw.flush(0, done)
+            raw.madvise(mmap.MADV_DONTNEED, 0, done)
+    mm.flush()
+    del mm, raw
+    return w, (np.concatenate(out) if out else np.zeros(0, np.int64))
 
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -420,10 +443,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
         vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
         remap = np.full(max(table.n_ids, 1), -1, np.int32)
         remap[pids] = np.arange(len(pids), dtype=np.int32)
-        mm = np.memmap(ids_path, dtype=np.int32, mode="r+", shape=(n_tokens,))
-        n, new_ends = _remap_ids(mm, ends, remap)
-        mm.flush()
-        del mm
+        n, new_ends = _remap_file(ids_path, n_tokens, ends, remap)
         os.truncate(ids_path, 4 * n)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
     except OSError as e:

@@ -98,3 +98,20 @@ def test_no_warnings_on_clean_text(sample_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         build_vocab(sample_path, min_count=50)
+
+
+def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path):
+    """The id file is rewritten a group of sentences at a time; any group size gives the same ids."""
+    from embedkit import vocab as vocab_mod
+
+    lines = [" ".join(f"w{(i * 7 + k) % 50}" for k in range(i % 13 + 1)) for i in range(400)]
+    p = write_corpus("\n".join(lines) + "\n")
+    _, ref = scan_corpus(p, min_count=9)
+    original = vocab_mod._remap_file
+    try:
+        vocab_mod._remap_file = lambda *a: original(*a, chunk_tokens=5)
+        _, small = scan_corpus(p, min_count=9)
+    finally:
+        vocab_mod._remap_file = original
+    assert np.array_equal(np.asarray(small.ids), np.asarray(ref.ids))
+    assert np.array_equal(small.offsets, ref.offsets)
