@@ -538,7 +538,7 @@ def partition_runs(path, k, words, counts, folder, *, memory, window=5, weightin
     Each call writes into a fresh subfolder, so a task that is run again (after a lost
     worker) never mixes its files with an earlier attempt's. Returns the list of ``Run``.
     """
-    from .vocab import EncodedCorpus, _remap_ids, scan_corpus
+    from .vocab import EncodedCorpus, _remap_file, scan_corpus
 
     sub = tempfile.mkdtemp(prefix=f"part{k:05d}-", dir=folder)
     try:
@@ -549,10 +549,8 @@ def partition_runs(path, k, words, counts, folder, *, memory, window=5, weightin
         raise
     word_to_id = {w: i for i, w in enumerate(words)}
     remap = np.array([word_to_id.get(w, -1) for w in local.words], dtype=np.int32)
-    ids = np.memmap(enc.ids.filename, np.int32, "r+", shape=(enc.n_tokens,))
-    n, ends = _remap_ids(ids, enc.offsets[1:], remap)
-    ids.flush()
-    del ids, enc
+    n, ends = _remap_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap)
+    del enc
     if n == 0:
         return []
     ids = np.memmap(os.path.join(sub, "enc", "ids.int32"), np.int32, "r", shape=(n,))
