@@ -393,6 +393,22 @@ def _is_space(c):
     return c == 32 or c == 9 or c == 13 or c == 11 or c == 12
 
 
+@numba.njit(cache=True, inline="always")
+def _scan_digits(data, i, e, m, nd):
+    """Read decimal digits from data[i:e] into mantissa m (leading zeros not counted in nd, the
+    significant digits). Returns (position, m, nd, digits read); stops early once nd > 18."""
+    k = 0
+    while i < e and 48 <= data[i] <= 57:
+        if m > 0 or data[i] != 48:
+            nd += 1
+            if nd > 18:
+                return i, m, nd, k
+            m = m * 10 + (data[i] - 48)
+        i += 1
+        k += 1
+    return i, m, nd, k
+
+
 @numba.njit(cache=True)
 def _parse_number(data, i, e, p10):
     """Number in data[i:e] as float64 (exact Clinger fast path); ok False when Python must parse it."""
@@ -400,31 +416,13 @@ def _parse_number(data, i, e, p10):
     if i < e and (data[i] == 45 or data[i] == 43):
         neg = data[i] == 45
         i += 1
-    m = np.int64(0)
-    nd = 0
-    e10 = 0
-    seen = False
-    while i < e and 48 <= data[i] <= 57:
-        seen = True
-        if m > 0 or data[i] != 48:
-            nd += 1
-            if nd > 18:
-                return 0.0, False
-            m = m * 10 + (data[i] - 48)
-        i += 1
-    if i < e and data[i] == 46:
-        i += 1
-        while i < e and 48 <= data[i] <= 57:
-            seen = True
-            if m > 0 or data[i] != 48:
-                nd += 1
-                if nd > 18:
-                    return 0.0, False
-                m = m * 10 + (data[i] - 48)
-            e10 -= 1
-            i += 1
-    if not seen:
+    i, m, nd, n_int = _scan_digits(data, i, e, np.int64(0), 0)
+    n_frac = 0
+    if nd <= 18 and i < e and data[i] == 46:
+        i, m, nd, n_frac = _scan_digits(data, i + 1, e, m, nd)
+    if nd > 18 or n_int + n_frac == 0:
         return 0.0, False
+    e10 = -n_frac
     if i < e and (data[i] == 101 or data[i] == 69):
         i += 1
         eneg = False
