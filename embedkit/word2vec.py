@@ -104,11 +104,25 @@ def _draw_below(state, k, n):
 # Helpers index rows as m[r, c] instead of taking row views: a view costs an atomic refcount
 # update on the shared matrix, which the threads would fight over.
 @numba.njit(cache=True, inline="always")
+def _logistic_step(src, r, out, t, label, neu1e, alpha):
+    """One logistic-regression step of input src[r] against output row out[t] with label 0 or 1:
+    out[t] is updated, the input's gradient added to neu1e. Returns the step's NLL."""
+    f = np.float32(0.0)
+    for c in range(src.shape[1]):
+        f += src[r, c] * out[t, c]
+    g = (label - _sigmoid(f)) * alpha
+    for c in range(src.shape[1]):
+        y = out[t, c]
+        neu1e[c] += g * y
+        out[t, c] = y + g * src[r, c]
+    return -_log_sigmoid(f if label > 0.5 else -f)
+
+
+@numba.njit(cache=True, inline="always")
 def _sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
     """One SGNS update with input vector src[r]: the target row of syn1neg (label 1) and the
     negs rows (label 0, skipping the target) are updated, the input's gradient is added to
     neu1e. Returns the pair's NLL."""
-    dim = src.shape[1]
     loss = 0.0
     for d in range(negs.shape[0] + 1):
         if d == 0:
@@ -119,15 +133,7 @@ def _sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
             if t == target:
                 continue
             label = np.float32(0.0)
-        f = np.float32(0.0)
-        for c in range(dim):
-            f += src[r, c] * syn1neg[t, c]
-        g = (label - _sigmoid(f)) * alpha
-        loss -= _log_sigmoid(f if d == 0 else -f)
-        for c in range(dim):
-            y = syn1neg[t, c]
-            neu1e[c] += g * y
-            syn1neg[t, c] = y + g * src[r, c]
+        loss += _logistic_step(src, r, syn1neg, t, label, neu1e, alpha)
     return loss
 
 
@@ -135,22 +141,12 @@ def _sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
 def _hs_pair(src, r, neu1e, syn1, codes, points, w, alpha):
     """One hierarchical-softmax update with input src[r] along word w's Huffman path
     (codes[w, d], inner-node rows points[w, d] of syn1, d < len). Returns the NLL of w."""
-    dim = src.shape[1]
     loss = 0.0
     for d in range(codes.shape[1]):
         bit = codes[w, d]
         if bit > 1:  # 2 pads the end of the path
             break
-        t = points[w, d]
-        f = np.float32(0.0)
-        for c in range(dim):
-            f += src[r, c] * syn1[t, c]
-        g = (np.float32(1 - bit) - _sigmoid(f)) * alpha
-        loss -= _log_sigmoid(f if bit == 0 else -f)
-        for c in range(dim):
-            y = syn1[t, c]
-            neu1e[c] += g * y
-            syn1[t, c] = y + g * src[r, c]
+        loss += _logistic_step(src, r, syn1, points[w, d], np.float32(1 - bit), neu1e, alpha)
     return loss
 
 
