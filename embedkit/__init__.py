@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "Vectors": "vectors",
+    "TrainResult": "result",
     "Vocab": "vocab",
     "EncodedCorpus": "vocab",
     "build_vocab": "vocab",
