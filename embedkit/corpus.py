@@ -41,8 +41,13 @@ codecs.register_error("embedkit-count", _count_bad)
 def corpus_files(path):
     """The files a corpus path names: ``[path]``, or every file below a folder (sorted, recursive).
 
-    ``"-"`` stands for standard input. Raises EmbedkitError for a missing or unreadable path.
+    ``"-"`` stands for standard input. A list (or tuple) of such paths names their files in
+    the order given. Raises EmbedkitError for a missing or unreadable path or an empty list.
     """
+    if isinstance(path, (list, tuple)):
+        if not path:
+            raise EmbedkitError("the list of corpus paths is empty")
+        return [f for p in path for f in corpus_files(p)]
     if str(path) == "-":
         return ["-"]
     p = Path(path)
@@ -56,6 +61,13 @@ def corpus_files(path):
     if not os.access(p, os.R_OK):
         raise EmbedkitError(f"cannot read corpus {path}: permission denied")
     return [str(p)]
+
+
+def corpus_name(path):
+    """``path`` as text for messages; a list of paths joined with ", "."""
+    if isinstance(path, (list, tuple)):
+        return ", ".join(str(p) for p in path)
+    return str(path)
 
 
 def _open_stream(name):
@@ -132,7 +144,7 @@ def iter_pieces(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=Fals
                     stream.close()
                     raw.close()
     if _bad_bytes[0]:
-        warnings.warn(f"{path}: {_bad_bytes[0]} bytes were not valid UTF-8 and were replaced by U+FFFD",
+        warnings.warn(f"{corpus_name(path)}: {_bad_bytes[0]} bytes were not valid UTF-8 and were replaced by U+FFFD",
                       stacklevel=2)
 
 

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from ._util import atomic_write, check_int, prefetch
-from .corpus import MAX_SENTENCE_LENGTH, iter_pieces
+from .corpus import MAX_SENTENCE_LENGTH, corpus_name, iter_pieces
 from .errors import EmbedkitError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
@@ -357,11 +357,11 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_len
 def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
     """The final vocabulary and, for each of its words, the provisional id."""
     if table.n_ids == 0:
-        raise EmbedkitError(f"corpus {path} is empty (no tokens)")
+        raise EmbedkitError(f"corpus {corpus_name(path)} is empty (no tokens)")
     live = table.live()
     cand = live[table.counts[live] >= min_count]
     if len(cand) == 0:
-        raise EmbedkitError(f"vocabulary is empty: no word of {path} occurs at least min_count={min_count} times")
+        raise EmbedkitError(f"vocabulary is empty: no word of {corpus_name(path)} occurs at least min_count={min_count} times")
     items = sorted(((-int(table.counts[k]), table.word(k), k) for k in cand.tolist()))
     if max_vocab is not None:
         items = items[:max_vocab]
@@ -386,8 +386,9 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, max_disti
 
     Parameters
     ----------
-    path : str or Path
-        Text file (plain, .gz, .bz2, .xz), folder of them, or ``"-"`` for stdin.
+    path : str, Path or list of them
+        Text file (plain, .gz, .bz2, .xz), folder of them, or ``"-"`` for stdin; a list of
+        these is read in the order given.
     min_count : int, default=5
         Words seen fewer times are left out.
     max_vocab : int or None, default=None
@@ -456,6 +457,54 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
         raise
     offsets = np.concatenate([[0], new_ends]).astype(np.int64)
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
+
+
+def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, progress=False):
+    """Any kind of corpus a trainer accepts, as the ``(Vocab, EncodedCorpus)`` pair.
+
+    Parameters
+    ----------
+    corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
+        A text file, a folder or ``"-"`` (stdin); a list or tuple of those, read in the order
+        given; or the pair returned by :func:`scan_corpus`, returned as it is (then
+        ``min_count``, ``max_vocab`` and ``lowercase`` do not apply).
+    min_count, max_vocab, lowercase, progress
+        As in :func:`scan_corpus`, for a corpus given by path.
+
+    Returns
+    -------
+    (Vocab, EncodedCorpus)
+
+    Examples
+    --------
+    >>> vocab, enc = resolve_corpus("data/sample.txt.xz", min_count=50)
+    >>> resolve_corpus((vocab, enc))[1] is enc
+    True
+    >>> resolve_corpus(42)
+    Traceback (most recent call last):
+    ...
+    embedkit.errors.EmbedkitError: corpus must be a path, a list of paths or the (Vocab, EncodedCorpus) pair \
+from scan_corpus; got int
+    """
+    if isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab):
+        vocab, enc = corpus
+        if not isinstance(enc, EncodedCorpus):
+            raise EmbedkitError(f"corpus pair must be (Vocab, EncodedCorpus) from scan_corpus; its second item "
+                                f"is {type(enc).__name__}")
+        if len(vocab) != enc.vocab_size:
+            raise EmbedkitError(f"corpus pair does not match: the vocabulary has {len(vocab)} words, the encoded "
+                                f"corpus {enc.vocab_size}")
+        return vocab, enc
+    paths = corpus if isinstance(corpus, (list, tuple)) else [corpus]
+    if not all(isinstance(p, (str, os.PathLike)) for p in paths):
+        bad = next(p for p in paths if not isinstance(p, (str, os.PathLike)))
+        what = type(corpus).__name__ if paths is not corpus else f"{type(corpus).__name__} holding {type(bad).__name__}"
+        raise EmbedkitError("corpus must be a path, a list of paths or the (Vocab, EncodedCorpus) pair from "
+                            f"scan_corpus; got {what}")
+    if not paths:
+        raise EmbedkitError("the list of corpus paths is empty")
+    return scan_corpus(corpus if paths is not corpus else list(corpus), min_count=min_count, max_vocab=max_vocab,
+                       lowercase=lowercase, progress=progress)
 
 
 def keep_probabilities(counts, sample):

@@ -115,3 +115,56 @@ def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path):
         vocab_mod._remap_file = original
     assert np.array_equal(np.asarray(small.ids), np.asarray(ref.ids))
     assert np.array_equal(small.offsets, ref.offsets)
+
+
+# ---------------------------------------------------------------- resolve_corpus: every kind of corpus
+def test_resolve_corpus_takes_a_path_a_list_and_a_scanned_pair(write_corpus, tmp_path):
+    from embedkit.vocab import EncodedCorpus, resolve_corpus
+
+    a = write_corpus("a b\nb c\n", "a.txt")
+    b = write_corpus("c c d\n", "b.txt")
+    va, ea = resolve_corpus(a, min_count=1)
+    assert va.words == ["b", "a", "c"] and isinstance(ea, EncodedCorpus)
+    vab, eab = resolve_corpus([b, a], min_count=1)  # read in the order given, not sorted
+    assert vab.words == ["c", "b", "a", "d"]
+    ids = np.asarray(eab.ids)
+    assert [vab.words[i] for i in ids] == ["c", "c", "d", "a", "b", "b", "c"]
+    assert eab.n_sentences == 3
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "x.txt").write_text("d d\n")
+    vf, _ = resolve_corpus((a, folder), min_count=2)  # a tuple of paths, a folder inside
+    assert vf.words == ["b", "d"]
+    pair = scan_corpus(a, min_count=1)
+    same = resolve_corpus(pair, min_count=99)  # a scanned pair is used as it is
+    assert same[0] is pair[0] and same[1] is pair[1]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (42, "got int"),
+    (None, "got NoneType"),
+    ([], "list of corpus paths is empty"),
+    (["a.txt", 3], "got list holding int"),
+])
+def test_resolve_corpus_rejects_other_kinds(bad, message):
+    from embedkit.vocab import resolve_corpus
+
+    with pytest.raises(EmbedkitError, match=message):
+        resolve_corpus(bad)
+
+
+def test_resolve_corpus_rejects_a_broken_pair(write_corpus):
+    from embedkit.vocab import resolve_corpus
+
+    v, enc = scan_corpus(write_corpus("a b c a\n"), min_count=1)
+    with pytest.raises(EmbedkitError, match="second item is str"):
+        resolve_corpus((v, "ids"))
+    with pytest.raises(EmbedkitError, match="does not match"):
+        resolve_corpus((Vocab(["a"], np.array([2])), enc))
+
+
+def test_missing_file_in_a_list_is_named(write_corpus, tmp_path):
+    from embedkit.vocab import resolve_corpus
+
+    with pytest.raises(EmbedkitError, match="corpus not found: .*nope.txt"):
+        resolve_corpus([write_corpus("a b\n"), tmp_path / "nope.txt"])
