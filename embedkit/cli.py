@@ -69,13 +69,30 @@ def corpus_options(fn, required=True):
     return fn
 
 
+FORMAT_HELP = ("Vector file format [default: from the -o suffix: .bin word2vec-binary, .npy npy, "
+               "else word2vec text; .gz/.bz2/.xz compress].")
+
+
+def _check_output_format(ctx, param, value):
+    """-o and --format agree (run on both, checks once both are parsed): before any work."""
+    other = {"output": "fmt", "fmt": "output"}[param.name]
+    if value is not None and ctx.params.get(other) is not None:
+        from .formats import output_paths
+
+        output, fmt = (value, ctx.params[other]) if param.name == "output" else (ctx.params[other], value)
+        try:
+            output_paths(output, fmt)
+        except EmbedkitError as e:
+            raise click.UsageError(str(e)) from None
+    return value
+
+
 def output_options(fn):
     """-o/--output and --format for commands that write vectors."""
-    fn = click.option("--format", "fmt", default="word2vec", show_default=True,
-                      type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]),
-                      help="Vector file format.")(fn)
+    fn = click.option("--format", "fmt", default=None, callback=_check_output_format,
+                      type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]), help=FORMAT_HELP)(fn)
     fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
-                      help="Where to write the vectors.")(fn)
+                      callback=_check_output_format, help="Where to write the vectors.")(fn)
     return fn
 
 
@@ -145,9 +162,20 @@ def load_corpus(ctx, corpus, min_count, max_vocab, lowercase):
                        progress=ctx.obj["progress"])
 
 
+def status(ctx, message):
+    """Print a status line ("wrote ...", losses, timings) on stderr, unless -q was given.
+
+    Errors and warnings do not go through here: they always print.
+    """
+    ctx = ctx or click.get_current_context()
+    if not (ctx.find_root().obj or {}).get("quiet"):
+        click.echo(message, err=True)
+
+
 def write_vectors(vectors, output, fmt):
-    vectors.save(output, format=fmt)
-    click.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {output}", err=True)
+    """Save (format from the suffix when ``fmt`` is None) and name every file written."""
+    paths = vectors.save(output, format=fmt)
+    status(None, f"wrote {len(vectors)} x {vectors.dim} vectors to {' and '.join(paths)}")
 
 
 # ---------------------------------------------------------------- commands
@@ -349,8 +377,13 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
 
     if save_context and kw["negative"] == 0:
         raise EmbedkitError("--save-context needs negative sampling (--negative >= 1)")
-    r = fit_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
     fmt = "word2vec-binary" if binary else fmt
+    from .formats import output_paths
+
+    for path in (output, save_context):
+        if path:
+            output_paths(path, fmt)  # a suffix that contradicts --binary/--format fails before training
+    r = fit_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
@@ -560,8 +593,8 @@ def _read_words(path):
 @cli.command("convert")
 @click.argument("input", type=click.Path())
 @click.argument("output", type=click.Path(dir_okay=False))
-@click.option("--to", "fmt", default="word2vec", show_default=True,
-              type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]), help="Output format.")
+@click.option("--to", "fmt", default=None, type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]),
+              help=FORMAT_HELP.replace("-o", "OUTPUT"))
 @click.option("--max-words", default=None, type=click.IntRange(min=1), help="Keep only the N most frequent words.")
 @click.pass_context
 def convert_cmd(ctx, input, output, fmt, max_words):
@@ -571,10 +604,10 @@ def convert_cmd(ctx, input, output, fmt, max_words):
     Example:
       embedkit convert glove.6B.300d.txt glove.bin --to word2vec-binary --max-words 100000
     """
-    v = _load_vectors(input, limit=max_words)
-    v.save(output, format=fmt)
-    if not ctx.obj["quiet"]:
-        click.echo(f"wrote {len(v)} x {v.dim} vectors to {output}", err=True)
+    from .formats import output_paths
+
+    output_paths(output, fmt)  # the suffix rule, before reading
+    write_vectors(_load_vectors(input, limit=max_words), output, fmt)
 
 
 @cli.command("docsim")

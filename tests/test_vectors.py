@@ -324,7 +324,7 @@ def test_bad_input_is_one_line(vecs, tmp_path, args):
 @pytest.mark.parametrize("block", [7, 64, 1000])
 def test_block_by_block_reading(tmp_path, monkeypatch, block):
     """Files are read in blocks: records and lines cut at any byte parse the same."""
-    import embedkit.vectors as mod
+    import embedkit.formats as mod
 
     rng = np.random.default_rng(5)
     v = Vectors([f"w{i}é" for i in range(40)], rng.standard_normal((40, 6)).astype(np.float32))

@@ -1,0 +1,200 @@
+"""File formats: the suffix rule for writing, compression read back by content, and files that
+hold no vectors named for what they look like (library and CLI)."""
+
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embedkit import formats
+from embedkit.cli import cli
+from embedkit.errors import EmbedkitError
+from embedkit.formats import FORMATS, detect_format, format_for_path, output_paths
+from embedkit.vectors import Vectors
+
+
+@pytest.fixture
+def vecs():
+    rng = np.random.default_rng(3)
+    words = ["the", "king", "queen", "man", "woman", "café"]
+    return Vectors(words, rng.standard_normal((len(words), 5)).astype(np.float32), np.arange(6, 0, -1))
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def assert_one_line_error(r):
+    assert r.exit_code not in (0, None), r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
+
+
+@pytest.mark.parametrize("name,fmt,comp", [
+    ("v.bin", "word2vec-binary", None),
+    ("v.npy", "npy", None),
+    ("v.txt", "word2vec", None),
+    ("v.vec", "word2vec", None),
+    ("v.TXT", "word2vec", None),
+    ("v.out", "word2vec", None),
+    ("v", "word2vec", None),
+    ("v.txt.gz", "word2vec", "gzip"),
+    ("v.vec.bz2", "word2vec", "bz2"),
+    ("v.xz", "word2vec", "xz"),
+    ("v.bin.gz", "word2vec-binary", "gzip"),
+])
+def test_suffix_means_format(name, fmt, comp):
+    assert format_for_path(name) == (fmt, comp)
+
+
+@pytest.mark.parametrize("name,fmt", [
+    ("v.bin", "word2vec"), ("v.bin", "npy"), ("v.npy", "word2vec"), ("v.txt", "npy"),
+    ("v.txt", "word2vec-binary"), ("v.vec.gz", "word2vec-binary"), ("v.npy.gz", None), ("v.gz", "npy"),
+])
+def test_suffix_contradicting_format_is_an_error(name, fmt):
+    with pytest.raises(EmbedkitError, match="suffix|cannot be compressed"):
+        format_for_path(name, fmt)
+
+
+def test_text_suffix_allows_glove_and_other_suffixes_allow_anything():
+    assert format_for_path("v.txt", "glove") == ("glove", None)
+    for fmt in FORMATS:
+        assert format_for_path("v.out", fmt) == (fmt, None)
+
+
+@pytest.mark.parametrize("name", ["v.txt", "v.bin", "v.npy", "v.vec", "v.txt.gz", "v.txt.bz2", "v.txt.xz",
+                                  "v.bin.gz", "v.gz", "v"])
+def test_save_by_suffix_loads_back_by_content(vecs, tmp_path, name):
+    path = tmp_path / name
+    written = vecs.save(path)
+    assert written == output_paths(path)
+    assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(p) for p in written)
+    fmt, comp = format_for_path(name)
+    if comp is not None:
+        magic = {"gzip": b"\x1f\x8b", "bz2": b"BZh", "xz": b"\xfd7zXZ"}[comp]
+        assert path.read_bytes().startswith(magic)
+        assert formats.compression_of(str(path)) == comp
+    if fmt == "word2vec-binary":
+        assert detect_format(path) == "word2vec-binary"
+    back = Vectors.load(path)  # the name the user gave, whatever was written
+    assert back.words == vecs.words
+    np.testing.assert_array_equal(back.matrix, vecs.matrix)
+
+
+def test_npy_pair_under_a_name_without_suffix(vecs, tmp_path):
+    written = vecs.save(tmp_path / "v.out", format="npy")
+    assert written == [str(tmp_path / "v.out.npy"), str(tmp_path / "v.out.vocab")]
+    np.testing.assert_array_equal(Vectors.load(tmp_path / "v.out").counts, vecs.counts)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("comp", ["", ".gz", ".bz2", ".xz"])
+def test_every_format_every_compression(vecs, tmp_path, fmt, comp):
+    path = tmp_path / f"v.out{comp}"
+    if fmt == "npy" and comp:
+        with pytest.raises(EmbedkitError, match="cannot be compressed"):
+            vecs.save(path, format=fmt)
+        assert os.listdir(tmp_path) == []
+        return
+    vecs.save(path, format=fmt)
+    for detect in (None, fmt):
+        back = Vectors.load(path, format=detect, limit=4)
+        assert back.words == vecs.words[:4]
+        np.testing.assert_array_equal(back.matrix, vecs.matrix[:4])
+
+
+# ---------------------------------------------------------------- files that hold no vectors
+def _gensim_pickle(vecs, path):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors(vecs.dim)
+    kv.add_vectors(vecs.words, vecs.matrix)
+    kv.save(str(path))
+
+
+def _fasttext_bin(path):
+    path.write_bytes((793712314).to_bytes(4, "little") + (12).to_bytes(4, "little") + bytes(range(256)) * 4)
+
+
+@pytest.mark.parametrize("kind,make,msg", [
+    ("vocab", lambda p: p.write_text("the 1061396\nof 593677\nand 416629\nkönig 12\n"), "vocabulary \\('word count'"),
+    ("vocab with header-like line", lambda p: p.write_text("12 34\nthe 5\nof 4\n"), "vocabulary"),
+    ("word list", lambda p: p.write_text("the\nof\nand\n"), "word list"),
+    ("corpus", lambda p: p.write_text("the cat sat on the mat\nit was 3 years old\n"), "text corpus"),
+    ("corpus.gz", lambda p: p.write_bytes(__import__("gzip").compress(b"a b c d e\nf g h\n")), "text corpus"),
+    ("junk", lambda p: p.write_bytes(bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8))),
+     "binary data"),
+    ("fasttext", _fasttext_bin, "fastText model"),
+])
+def test_not_vectors_says_what_it_looks_like(tmp_path, kind, make, msg):
+    p = tmp_path / "file.txt"
+    make(p)
+    with pytest.raises(EmbedkitError, match=msg):
+        Vectors.load(p)
+    r = run("eval", p)
+    assert_one_line_error(r)
+    assert msg.split("\\")[0].split(" (")[0] in r.stderr
+
+
+def test_gensim_pickle_is_named(vecs, tmp_path):
+    p = tmp_path / "model.kv"
+    _gensim_pickle(vecs, p)
+    with pytest.raises(EmbedkitError, match="Python pickle.*save_word2vec_format"):
+        Vectors.load(p)
+    r = run("similar", p, "king")
+    assert_one_line_error(r)
+    assert "pickle" in r.stderr
+
+
+def test_npy_vocab_file_points_at_the_matrix(vecs, tmp_path):
+    vecs.save(tmp_path / "v.npy")
+    with pytest.raises(EmbedkitError, match="word list of the NumPy pair .*v.npy"):
+        Vectors.load(tmp_path / "v.vocab")
+
+
+def test_fasttext_reader_plugs_into_the_registry(vecs, tmp_path, monkeypatch):
+    p = tmp_path / "model.bin"
+    _fasttext_bin(p)
+    assert detect_format(p) == "fasttext"
+    monkeypatch.setitem(formats.READERS, "fasttext", lambda path, *, limit=None: vecs)
+    assert Vectors.load(p) is vecs
+
+
+# ---------------------------------------------------------------- the CLI follows the same rule
+@pytest.mark.parametrize("name,fmt", [("o.bin", "word2vec-binary"), ("o.npy", "npy"), ("o.txt.gz", "word2vec"),
+                                      ("o.vec", "word2vec")])
+def test_convert_names_every_file_written(vecs, tmp_path, name, fmt):
+    src = tmp_path / "src.txt"
+    vecs.save(src)
+    out = tmp_path / name
+    r = run("convert", src, out)
+    assert r.exit_code == 0, r.output
+    written = output_paths(out)
+    assert r.stderr.strip() == f"wrote 6 x 5 vectors to {' and '.join(written)}"
+    assert all(os.path.isfile(p) for p in written)
+    assert formats.format_for_path(out)[0] == fmt
+    np.testing.assert_array_equal(Vectors.load(out).matrix, vecs.matrix)
+    r = run("-q", "convert", src, tmp_path / "quiet.txt")
+    assert r.exit_code == 0 and r.stderr == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["convert", "{src}", "{out}.txt", "--to", "npy"],
+    ["convert", "{src}", "{out}.bin", "--to", "word2vec"],
+    ["convert", "{src}", "{out}.npy.gz"],
+    ["train", "ppmi-svd", "{corpus}", "-o", "{out}.bin", "--format", "glove"],
+    ["train", "ppmi-svd", "{corpus}", "--format", "npy", "-o", "{out}.txt"],
+    ["train", "skipgram", "{corpus}", "-o", "{out}.txt", "--binary"],
+])
+def test_contradicting_suffix_is_one_line_and_writes_nothing(vecs, tmp_path, args):
+    src = tmp_path / "src.txt"
+    vecs.save(src)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the king and the queen\n" * 50)
+    names = {"src": src, "out": tmp_path / "out", "corpus": corpus}
+    r = run(*[a.format(**names) for a in args])
+    assert_one_line_error(r)
+    assert "suffix" in r.stderr or "compressed" in r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["corpus.txt", "src.txt"]
