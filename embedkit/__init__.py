@@ -31,6 +31,7 @@ _LAZY = {
     "evaluate": "eval",
     "evaluate_similarity": "eval",
     "evaluate_analogy": "eval",
+    "compare": "compare",
     "project": "export",
 }
 

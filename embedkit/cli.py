@@ -423,20 +423,45 @@ def train_cbow_cmd(ctx, **kw):
 
 
 # ---------------------------------------------------------------- using vectors (eval)
-def _report_table(report):
-    """The evaluation report as aligned text tables."""
-    lines = [f"{'similarity set':<16} {'spearman':>9} {'pairs':>7} {'found':>7} {'coverage':>9}"]
+def _fmt_ci(ci, level):
+    """'[low, high]' for the table, or '' when intervals are off (level None)."""
+    if level is None:
+        return ""
+    return f" {'[' + ', '.join(f'{x:.3f}' for x in ci) + ']' if ci[0] == ci[0] else '':>16}"
+
+
+def _report_table(report, level=None):
+    """The evaluation report as aligned text tables (an interval column when ``level`` is set)."""
+    head = f" {f'{level:.0%} CI':>16}" if level is not None else ""
+    lines = [f"{'similarity set':<16} {'spearman':>9}{head} {'pairs':>7} {'found':>7} {'coverage':>9}"]
     for r in report.similarity:
-        lines.append(f"{r.name:<16} {r.spearman:>9.4f} {r.pairs:>7} {r.found:>7} {r.coverage:>9.3f}")
+        lines.append(f"{r.name:<16} {r.spearman:>9.4f}{_fmt_ci(r.ci, level)} {r.pairs:>7} {r.found:>7} "
+                     f"{r.coverage:>9.3f}")
     for r in report.analogy:
         lines += ["", f"analogy {r.name}, 3Cos{r.method.capitalize()}, top {r.restrict} words",
-                  f"{'section':<28} {'accuracy':>9} {'correct':>8} {'answered':>9} {'questions':>10}"]
+                  f"{'section':<28} {'accuracy':>9}{head} {'correct':>8} {'answered':>9} {'questions':>10}"]
         rows = [(s.name, s) for s in r.sections] + [("semantic", r.semantic), ("syntactic", r.syntactic),
                                                      ("total", r.total)]
         for name, s in rows:
-            lines.append(f"{name:<28} {s.accuracy:>9.4f} {s.correct:>8} {s.answered:>9} {s.questions:>10}")
+            lines.append(f"{name:<28} {s.accuracy:>9.4f}{_fmt_ci(s.ci, level)} {s.correct:>8} {s.answered:>9} "
+                         f"{s.questions:>10}")
         lines.append(f"{'coverage':<28} {r.coverage:>9.3f}")
     return "\n".join(lines)
+
+
+def bootstrap_options(fn):
+    """--bootstrap, --ci and --seed for commands that report intervals."""
+    for deco in reversed([
+        click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
+                     help="Bootstrap resamples for the confidence intervals (0: none)."),
+        click.option("--ci", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True,
+                                                                                    max_open=True),
+                     help="Confidence level of the intervals."),
+        click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+                     help="Seed of the resampling (same seed, same intervals)."),
+    ]):
+        fn = deco(fn)
+    return fn
 
 
 @cli.command("eval")
@@ -447,12 +472,15 @@ def _report_table(report):
               help="Analogy answers searched among the N most frequent words.")
 @click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: case-insensitive).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json):
-    """Score VECTORS on WS-353 (all/sim/rel), SimLex-999, MEN and the Google analogies.
+@bootstrap_options
+def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json, bootstrap, ci, seed):
+    """Score VECTORS on WS-353 (all/sim/rel), SimLex-999, MEN and the Google analogies, each
+    score with a percentile bootstrap confidence interval.
 
     \b
     Example:
       embedkit eval vectors.txt --sim my_pairs.tsv --json
+      embedkit eval vectors.txt --bootstrap 2000 --ci 0.99 --seed 7
     """
     import json
 
@@ -460,8 +488,59 @@ def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json):
     from .vectors import Vectors
 
     report = evaluate(Vectors.load(vectors), sim=list(sim), analogy=list(analogy), restrict=restrict,
-                      case_sensitive=case_sensitive)
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else _report_table(report))
+                      case_sensitive=case_sensitive, bootstrap=bootstrap, ci=ci, seed=seed)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else _report_table(report, ci if bootstrap else None))
+
+
+def _compare_table(report):
+    """The comparison as an aligned table; '*' marks p < 1 - level."""
+    level = report.level
+    lines = [f"A = {report.a_name}, B = {report.b_name}; {level:.0%} paired bootstrap intervals of A - B, "
+             f"* = p < {1 - level:.2g}",
+             f"{'set':<22} {'metric':<17} {'items':>6} {'both':>6} {'A':>8} {'B':>8} {'A - B':>8} "
+             f"{f'{level:.0%} CI':>18} {'p':>7}"]
+    for c in report.comparisons:
+        ci = f"[{c.ci[0]:+.3f}, {c.ci[1]:+.3f}]" if c.ci[0] == c.ci[0] else ""
+        lines.append(f"{c.name:<22} {c.metric:<17} {c.items:>6} {c.common:>6} {c.a:>8.4f} {c.b:>8.4f} "
+                     f"{c.difference:>+8.4f} {ci:>18} {_fmt_p(c.p):>7}{' *' if c.significant else ''}")
+    return "\n".join(lines)
+
+
+def _fmt_p(p):
+    return "" if p != p else "<0.0001" if p < 1e-4 else f"{p:.4f}"
+
+
+@cli.command("compare")
+@click.argument("a", type=click.Path())
+@click.argument("b", type=click.Path())
+@click.option("--sim", "sim", multiple=True, type=click.Path(), help="Extra similarity file (w1 w2 score).")
+@click.option("--analogy", "analogy", multiple=True, type=click.Path(), help="Extra analogy file (: section format).")
+@click.option("--restrict", default=30000, show_default=True, type=click.IntRange(min=1),
+              help="Analogy answers searched among each side's N most frequent words.")
+@click.option("--method", "methods", multiple=True, type=click.Choice(["add", "mul"]),
+              help="Analogy method (repeatable) [default: add and mul].")
+@click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: case-insensitive).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@bootstrap_options
+def compare_cmd(a, b, sim, analogy, restrict, methods, case_sensitive, as_json, bootstrap, ci, seed):
+    """Compare two vector files on the pairs and questions both cover: A - B per set, its paired
+    bootstrap interval and p-value (paired permutation for rho, McNemar for analogies).
+
+    \b
+    Example:
+      embedkit compare skipgram.txt cbow.txt
+      embedkit compare old.txt new.txt --method add --bootstrap 5000 --json
+    """
+    import json
+
+    from .compare import compare
+
+    if bootstrap == 0:
+        raise click.BadParameter("must be >= 1 for a comparison", param_hint="'--bootstrap'")
+    report = compare(_load_vectors(a), _load_vectors(b), sim=list(sim), analogy=list(analogy), restrict=restrict,
+                     methods=methods or ("add", "mul"), case_sensitive=case_sensitive, bootstrap=bootstrap, ci=ci,
+                     seed=seed, names=(a, b))
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else _compare_table(report))
 
 
 # ---------------------------------------------------------------- using vectors (similar, analogy, export, ...)

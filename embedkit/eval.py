@@ -21,6 +21,7 @@ import numba
 import numpy as np
 from scipy.stats import spearmanr
 
+from . import stats
 from ._util import check_int
 from .errors import EmbedkitError
 from .vectors import ANALOGY_METHODS, MUL_EPSILON
@@ -36,14 +37,19 @@ def bundled_path(name):
     return str(resources.files("embedkit.data") / fname)
 
 
+_NO_CI = (float("nan"), float("nan"))
+
+
 @dataclass
 class SimilarityResult:
-    """Spearman rho on the pairs found (``nan`` if fewer than 2), and how many were found."""
+    """Spearman rho on the pairs found (``nan`` if fewer than 2), how many were found, and the
+    bootstrap interval ``ci`` of rho (``(nan, nan)`` when not computed)."""
 
     name: str
     spearman: float
     pairs: int
     found: int
+    ci: tuple = _NO_CI
 
     @property
     def coverage(self):
@@ -52,10 +58,13 @@ class SimilarityResult:
 
 @dataclass
 class SectionResult:
+    """One analogy section: counts, accuracy over the answered questions, its interval ``ci``."""
+
     name: str
     questions: int
     answered: int
     correct: int
+    ci: tuple = _NO_CI
 
     @property
     def accuracy(self):
@@ -70,23 +79,24 @@ class AnalogyResult:
     method: str
     restrict: int
     sections: list = field(default_factory=list)
+    totals_ci: dict = field(default_factory=dict)  # "semantic", "syntactic", "total" -> interval
 
-    def _total(self, keep):
+    def _total(self, key, keep):
         s = [x for x in self.sections if keep(x.name)]
         q, a, c = (sum(getattr(x, k) for x in s) for k in ("questions", "answered", "correct"))
-        return SectionResult("", q, a, c)
+        return SectionResult(key, q, a, c, self.totals_ci.get(key, _NO_CI))
 
     @property
     def total(self):
-        return self._total(lambda n: True)
+        return self._total("total", lambda n: True)
 
     @property
     def semantic(self):
-        return self._total(lambda n: not n.startswith("gram"))
+        return self._total("semantic", lambda n: not n.startswith("gram"))
 
     @property
     def syntactic(self):
-        return self._total(lambda n: n.startswith("gram"))
+        return self._total("syntactic", lambda n: n.startswith("gram"))
 
     @property
     def accuracy(self):
@@ -113,15 +123,21 @@ class EvalReport:
         return out
 
     def to_dict(self):
-        sim = [dict(asdict(r), coverage=r.coverage) for r in self.similarity]
+        """JSON-ready dict; an interval is ``[low, high]`` (``null`` when not computed)."""
+        sim = [dict(asdict(r), coverage=r.coverage, ci=_json_ci(r.ci)) for r in self.similarity]
         ana = []
         for r in self.analogy:
             d = {"name": r.name, "method": r.method, "restrict": r.restrict, "accuracy": r.accuracy,
-                 "coverage": r.coverage,
-                 "semantic": r.semantic.accuracy, "syntactic": r.syntactic.accuracy,
-                 "sections": [dict(asdict(s), accuracy=s.accuracy) for s in r.sections]}
+                 "ci": _json_ci(r.total.ci), "coverage": r.coverage,
+                 "semantic": r.semantic.accuracy, "semantic_ci": _json_ci(r.semantic.ci),
+                 "syntactic": r.syntactic.accuracy, "syntactic_ci": _json_ci(r.syntactic.ci),
+                 "sections": [dict(asdict(s), accuracy=s.accuracy, ci=_json_ci(s.ci)) for s in r.sections]}
             ana.append(d)
         return {"similarity": sim, "analogy": ana}
+
+
+def _json_ci(ci):
+    return None if any(x != x for x in ci) else [float(x) for x in ci]
 
 
 def _lookup(vectors, case_sensitive, restrict=None):
@@ -194,8 +210,23 @@ def _name(path_or_name, known):
     return base.rsplit(".", 1)[0] if "." in base else base, os.fspath(path_or_name)
 
 
-def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=False):
-    """Spearman rho of cosine similarity against human scores.
+def pair_rows(vectors, rows, case_sensitive=False):
+    """Rows of the two words of each ``(w1, w2, score)``: two int64 arrays, -1 where unknown."""
+    table = _lookup(vectors, case_sensitive)
+    key = (lambda w: w) if case_sensitive else str.lower
+    ia = np.array([table.get(key(a), -1) for a, _, _ in rows], dtype=np.int64)
+    ib = np.array([table.get(key(b), -1) for _, b, _ in rows], dtype=np.int64)
+    return ia, ib
+
+
+def pair_cosines(vectors, ia, ib):
+    """float64 cosines of rows ``ia[k]`` and ``ib[k]``."""
+    return np.einsum("ij,ij->i", vectors.unit[ia].astype(np.float64), vectors.unit[ib].astype(np.float64))
+
+
+def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=False, bootstrap=1000, ci=0.95,
+                        seed=0):
+    """Spearman rho of cosine similarity against human scores, with a bootstrap interval.
 
     Parameters
     ----------
@@ -203,67 +234,98 @@ def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=Fa
     path_or_name : str, default="WS-353-ALL"
         A bundled set (one of ``SIMILARITY_SETS``) or a file of ``word1 word2 score`` lines.
     case_sensitive : bool, default=False
+    bootstrap : int, default=1000
+        Resamples of the found pairs for the percentile interval ``ci`` of rho (0: none).
+    ci : float, default=0.95
+        Confidence level of the interval.
+    seed : int, default=0
+        Seed of the resampling (combined with the set's name).
 
     Returns
     -------
     SimilarityResult
     """
+    bootstrap, ci, seed = stats.check_bootstrap(bootstrap, ci, seed)
     name, path = _name(path_or_name, SIMILARITY_SETS)
     rows = read_similarity(path)
-    table = _lookup(vectors, case_sensitive)
-    key = (lambda w: w) if case_sensitive else str.lower
-    found = [(table[key(a)], table[key(b)], s) for a, b, s in rows if key(a) in table and key(b) in table]
-    rho = float("nan")
-    if len(found) >= 2:
-        ia, ib, human = (np.array(x) for x in zip(*found))
-        cos = np.einsum("ij,ij->i", vectors.unit[ia].astype(np.float64), vectors.unit[ib].astype(np.float64))
+    ia, ib = pair_rows(vectors, rows, case_sensitive)
+    found = (ia >= 0) & (ib >= 0)
+    rho, interval = float("nan"), _NO_CI
+    if found.sum() >= 2:
+        cos = pair_cosines(vectors, ia[found], ib[found])
+        human = np.array([s for s, f in zip((r[2] for r in rows), found) if f])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # constant input: rho is nan, which is the answer
             rho = float(spearmanr(cos, human).statistic)
-    return SimilarityResult(name, rho, len(rows), len(found))
+        if bootstrap:
+            interval = stats.spearman_interval(cos, human, n_resamples=bootstrap, ci=ci, rng=stats.rng_for(seed, name))
+    return SimilarityResult(name, rho, len(rows), int(found.sum()), interval)
+
+
+def question_rows(vectors, questions, restrict, case_sensitive=False):
+    """Rows of the four words of each question among the ``restrict`` most frequent words:
+    int64 (n, 4), -1 where a word is outside them."""
+    table = _lookup(vectors, case_sensitive, restrict)
+    key = (lambda w: w) if case_sensitive else str.lower
+    return np.array([[table.get(key(w), -1) for w in qn] for qn in questions], dtype=np.int64).reshape(-1, 4)
+
+
+def answer_questions(vectors, q, restrict, methods):
+    """0/1 correctness of each question of ``q`` (int64 (n, 4) rows, all known): {method: bool (n,)}."""
+    unit = vectors.unit[:restrict]
+    right = {m: np.zeros(len(q), dtype=bool) for m in methods}
+    # one cosine table per section when it fits, else chunks of questions
+    fits = np.unique(q[:, :3]).size * unit.shape[0] <= _TABLE_FLOATS
+    step = max(len(q), 1) if fits else max(1, _TABLE_FLOATS // (3 * unit.shape[0]))
+    for start in range(0, len(q), step):
+        qb = q[start:start + step]
+        # cosines of each distinct question word with every candidate: (n distinct, restrict)
+        uniq, pos = np.unique(qb[:, :3], return_inverse=True)
+        cos = unit[uniq] @ unit.T
+        best_add, best_mul = _best_answers(cos, pos.reshape(-1, 3).astype(np.int64), qb[:, :3].copy(),
+                                           "add" in methods, "mul" in methods)
+        for m, best in (("add", best_add), ("mul", best_mul)):
+            if m in methods:
+                right[m][start:start + step] = best == qb[:, 3]
+    return right
 
 
 def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=ANALOGY_METHODS,
-                     case_sensitive=False):
+                     case_sensitive=False, bootstrap=1000, ci=0.95, seed=0):
     """Analogy accuracy (3CosAdd and/or 3CosMul) per section, semantic, syntactic and total.
 
     A question ``a b c d`` is right when d is the best word for ``b - a + c`` among the
     ``restrict`` most frequent words, a, b and c excluded; a question with a word outside
-    them is skipped. Sections whose name starts with ``gram`` are syntactic.
+    them is skipped. Sections whose name starts with ``gram`` are syntactic. Every accuracy
+    gets a percentile bootstrap interval over its answered questions (``bootstrap``
+    resamples, level ``ci``, seeded by ``seed`` and the section's name; 0 resamples: none).
 
     Returns
     -------
     list of AnalogyResult, one per method
     """
     restrict = check_int("restrict", restrict, min=1)
+    bootstrap, ci, seed = stats.check_bootstrap(bootstrap, ci, seed)
     for m in methods:
         if m not in ANALOGY_METHODS:
             raise EmbedkitError(f"method must be one of {', '.join(ANALOGY_METHODS)}; got {m!r}")
     name, path = _name(path_or_name, ANALOGY_SETS)
     sections = read_analogies(path)
-    table = _lookup(vectors, case_sensitive, restrict)
-    key = (lambda w: w) if case_sensitive else str.lower
-    unit = vectors.unit[:restrict]
     results = {m: AnalogyResult(name, m, restrict) for m in methods}
     for sec, questions in sections:
-        q = np.array([[table[key(w)] for w in qn] for qn in questions if all(key(w) in table for w in qn)],
-                     dtype=np.int64).reshape(-1, 4)
-        correct = {m: 0 for m in methods}
-        # one cosine table per section when it fits, else chunks of questions
-        fits = np.unique(q[:, :3]).size * unit.shape[0] <= _TABLE_FLOATS
-        step = max(len(q), 1) if fits else max(1, _TABLE_FLOATS // (3 * unit.shape[0]))
-        for start in range(0, len(q), step):
-            qb = q[start:start + step]
-            # cosines of each distinct question word with every candidate: (n distinct, restrict)
-            uniq, pos = np.unique(qb[:, :3], return_inverse=True)
-            cos = unit[uniq] @ unit.T
-            best_add, best_mul = _best_answers(cos, pos.reshape(-1, 3).astype(np.int64), qb[:, :3].copy(),
-                                               "add" in methods, "mul" in methods)
-            for m, best in (("add", best_add), ("mul", best_mul)):
-                if m in methods:
-                    correct[m] += int((best == qb[:, 3]).sum())
+        q = question_rows(vectors, questions, restrict, case_sensitive)
+        q = q[(q >= 0).all(axis=1)]
+        right = answer_questions(vectors, q, restrict, methods)
         for m in methods:
-            results[m].sections.append(SectionResult(sec, len(questions), len(q), correct[m]))
+            c = int(right[m].sum())
+            interval = stats.accuracy_interval(c, len(q), n_resamples=bootstrap, ci=ci,
+                                               rng=stats.rng_for(seed, f"{name}/{m}/{sec}"))
+            results[m].sections.append(SectionResult(sec, len(questions), len(q), c, interval))
+    for m, r in results.items():
+        for key in ("semantic", "syntactic", "total"):
+            t = getattr(r, key)
+            r.totals_ci[key] = stats.accuracy_interval(t.correct, t.answered, n_resamples=bootstrap, ci=ci,
+                                                       rng=stats.rng_for(seed, f"{name}/{m}/{key}"))
     return [results[m] for m in methods]
 
 
@@ -297,8 +359,9 @@ def _best_answers(cos, pos, exclude, do_add, do_mul):
     return best_add, best_mul
 
 
-def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=False):
-    """Every bundled set plus the user's own: one ``EvalReport``.
+def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=False, bootstrap=1000, ci=0.95,
+             seed=0):
+    """Every bundled set plus the user's own: one ``EvalReport``, every score with a bootstrap interval.
 
     Parameters
     ----------
@@ -309,13 +372,20 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
         Extra analogy files (Google ``: section`` format).
     restrict : int, default=30000
     case_sensitive : bool, default=False
+    bootstrap : int, default=1000
+        Bootstrap resamples for the intervals (0: no intervals).
+    ci : float, default=0.95
+        Confidence level of the intervals.
+    seed : int, default=0
+        Seed of the resampling; each set and section draws from its own stream.
 
     Returns
     -------
     EvalReport
     """
-    sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive)
+    boot = dict(bootstrap=bootstrap, ci=ci, seed=seed)
+    sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive, **boot)
             for s in [*SIMILARITY_SETS, *(sim or [])]]
     anas = [r for a in [*ANALOGY_SETS, *(analogy or [])]
-            for r in evaluate_analogy(vectors, a, restrict=restrict, case_sensitive=case_sensitive)]
+            for r in evaluate_analogy(vectors, a, restrict=restrict, case_sensitive=case_sensitive, **boot)]
     return EvalReport(sims, anas)
