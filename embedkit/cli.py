@@ -28,6 +28,9 @@ class EmbedkitGroup(click.Group):
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as e:
+            if _NO_ARGS_IS_HELP is not None and isinstance(e, _NO_ARGS_IS_HELP):  # bare `embedkit`: help, status 0
+                click.echo(e.format_message())
+                sys.exit(0)
             click.echo(f"Error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
         except (click.Abort, KeyboardInterrupt):
@@ -37,6 +40,13 @@ class EmbedkitGroup(click.Group):
             sys.stderr.close()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def add_command(self, cmd, name=None):
+        """Register ``cmd`` with ``-q/--quiet``, so it works after the command name too."""
+        if not any(p.name == "quiet" for p in cmd.params):
+            cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+                                           help="No progress bars or status lines (errors and warnings still print)."))
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         with warnings.catch_warnings():
@@ -48,6 +58,18 @@ class EmbedkitGroup(click.Group):
                 raise click.ClickException(str(e)) from None
             except MemoryError:
                 raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
+
+
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
+
+
+def _set_quiet(ctx, param, value):
+    """-q given after a command: the same as before it."""
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj["quiet"] = True
+        ctx.obj["progress"] = False
+    return value
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -179,9 +201,10 @@ def write_vectors(vectors, output, fmt):
 
 
 # ---------------------------------------------------------------- commands
-@click.group(cls=EmbedkitGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(cls=EmbedkitGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True)
 @click.version_option(__version__, "--version", prog_name="embedkit")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bars or status lines.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bars or status lines (errors and warnings still print); also after the command.")
 @click.pass_context
 def cli(ctx, quiet):
     """Train, evaluate and explore static word embeddings.
@@ -194,6 +217,8 @@ def cli(ctx, quiet):
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
     ctx.obj["progress"] = not quiet and sys.stderr.isatty()
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:  # `embedkit -q` alone: the help
+        click.echo(ctx.get_help())
 
 
 @cli.group(cls=EmbedkitGroup)
@@ -574,14 +599,39 @@ def _echo_pairs(tables, as_json, column="cosine"):
 def similar_cmd(vectors, words, topn, negative, restrict, as_json):
     """Nearest neighbours by cosine of each WORD (one table per word).
 
+    A word is looked up exactly, then ignoring case (a warning says so). Unknown words are
+    named in a warning and the others answered; it is an error only when no WORD is known.
+
     \b
     Example:
       embedkit similar vectors.txt france paris -n 5
       embedkit similar vectors.txt king --negative man
     """
+    from .errors import UnknownWordError
+
     v = _load_vectors(vectors)
+    notes = []
+    negative = _resolve(v, negative, notes)
+    known, unknown = [], []
+    for w in words:
+        try:
+            known += _resolve(v, [w], notes)
+        except UnknownWordError as e:
+            unknown.append(str(e))
+    if not known:
+        raise EmbedkitError("; ".join(unknown))
+    for message in notes + unknown:
+        warnings.warn(message)
     title = (lambda w: " - ".join([w, *negative])) if negative else str
-    _echo_pairs({title(w): v.most_similar(w, topn, negative=negative, restrict=restrict) for w in words}, as_json)
+    _echo_pairs({title(w): v.most_similar([w], negative, topn=topn, restrict_vocab=restrict) for w in known}, as_json)
+
+
+def _resolve(v, words, notes):
+    """``words`` as the vocabulary spells them (exact, else ignoring case: a note for each such)."""
+    found = [v.resolve(w) for w in words]  # the first unknown word raises before any note is printed
+    notes += [f"{w!r} is not in the vocabulary; using {f!r} (matched ignoring case)"
+              for w, f in zip(words, found) if f != w]
+    return found
 
 
 @cli.command("analogy")
@@ -606,8 +656,12 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
       embedkit analogy vectors.txt paris france italy --method mul -n 3
     """
     v = _load_vectors(vectors)
+    notes = []
+    a, b, c = _resolve(v, [a, b, c], notes)
+    for message in notes:
+        warnings.warn(message)
     _echo_pairs({f"{a} - {b} + {c} (3Cos{method.capitalize()})":
-                 v.analogy(a, b, c, topn, method=method, restrict=restrict)}, as_json, "score")
+                 v.analogy(a, b, c, topn, method=method, restrict_vocab=restrict)}, as_json, "score")
 
 
 @cli.command("export")
@@ -704,11 +758,30 @@ def docsim_cmd(vectors, text1, text2, lowercase, as_json):
     """
     import json
 
-    cos, share1, share2 = _load_vectors(vectors).doc_similarity(text1, text2, lowercase=lowercase)
+    v = _load_vectors(vectors)
+    texts, changed = [], []
+    for text in (text1, text2):  # tokens looked up exactly, then ignoring case
+        tokens = text.lower().split() if lowercase else text.split()
+        found = [t if t in v else _spelling(v, t) for t in tokens]
+        changed += [f"{t!r} -> {f!r}" for t, f in zip(tokens, found) if f != t]
+        texts.append(" ".join(found))
+    if changed:
+        warnings.warn("not in the vocabulary, matched ignoring case: " + ", ".join(dict.fromkeys(changed)))
+    cos, share1, share2 = v.doc_similarity(*texts)
     if as_json:
         click.echo(json.dumps({"cosine": cos, "known1": share1, "known2": share2}))
     else:
         click.echo(f"cosine {cos:.4f}  (in vocabulary: text 1 {share1:.0%}, text 2 {share2:.0%})")
+
+
+def _spelling(v, token):
+    """The vocabulary's spelling of ``token`` ignoring case, or ``token`` itself when unknown."""
+    from .errors import UnknownWordError
+
+    try:
+        return v.resolve(token)
+    except UnknownWordError:
+        return token
 
 
 def main():

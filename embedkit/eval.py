@@ -259,7 +259,19 @@ def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=Fa
             rho = float(spearmanr(cos, human).statistic)
         if bootstrap:
             interval = stats.spearman_interval(cos, human, n_resamples=bootstrap, ci=ci, rng=stats.rng_for(seed, name))
+    _warn_coverage(name, int(found.sum()), len(rows), "pairs found")
     return SimilarityResult(name, rho, len(rows), int(found.sum()), interval)
+
+
+MIN_COVERAGE = 0.5  # below this share of a set found, a figure gets a warning
+MIN_FOUND = 10  # and with fewer pairs (or questions) found
+
+
+def _warn_coverage(name, found, total, what):
+    """A warning when a score rests on few items: under MIN_FOUND found, or under MIN_COVERAGE of the set."""
+    if found < MIN_FOUND or found < MIN_COVERAGE * total:
+        warnings.warn(f"{name}: only {found} of {total} {what} ({found / total if total else 0:.1%}); "
+                      f"its score says little about these vectors", stacklevel=3)
 
 
 def question_rows(vectors, questions, restrict, case_sensitive=False):
@@ -326,6 +338,9 @@ def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=
             t = getattr(r, key)
             r.totals_ci[key] = stats.accuracy_interval(t.correct, t.answered, n_resamples=bootstrap, ci=ci,
                                                        rng=stats.rng_for(seed, f"{name}/{m}/{key}"))
+    total = next(iter(results.values())).total
+    _warn_coverage(f"{name} analogies", total.answered, total.questions,
+                   f"questions answerable in the top {restrict} words")
     return [results[m] for m in methods]
 
 
@@ -384,6 +399,10 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
     EvalReport
     """
     boot = dict(bootstrap=bootstrap, ci=ci, seed=seed)
+    for path in sim or []:  # the user's files first: a bad one fails before any score (or warning)
+        read_similarity(_name(path, SIMILARITY_SETS)[1])
+    for path in analogy or []:
+        read_analogies(_name(path, ANALOGY_SETS)[1])
     sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive, **boot)
             for s in [*SIMILARITY_SETS, *(sim or [])]]
     anas = [r for a in [*ANALOGY_SETS, *(analogy or [])]

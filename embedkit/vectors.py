@@ -7,6 +7,7 @@ The file formats (reading, writing, detection) are in ``embedkit.formats``; ``Ve
 from __future__ import annotations
 
 import difflib
+from types import MappingProxyType
 
 import numpy as np
 
@@ -67,33 +68,87 @@ class Vectors:
         self.counts = counts
         self._index = index
         self._unit = None
+        self._lower = None  # lower-cased word -> row of its most frequent spelling
 
     # ------------------------------------------------------------ basics
     def __len__(self):
         return len(self.words)
 
+    def __iter__(self):
+        """The words, most frequent first."""
+        return iter(self.words)
+
     def __contains__(self, word):
-        return word in self._index
+        return self.has_index_for(word)
 
     def __repr__(self):
-        return f"Vectors({len(self)} words x {self.dim})"
+        return f"{type(self).__name__}({len(self)} words x {self.dim})"
 
     @property
     def dim(self):
         return self.matrix.shape[1]
 
+    @property
+    def vector_size(self):
+        """gensim's name for ``dim``."""
+        return self.dim
+
+    @property
+    def index_to_key(self):
+        """gensim's name for ``words``: the word of each row."""
+        return self.words
+
+    @property
+    def key_to_index(self):
+        """``{word: row}``, read-only (gensim's dict, which nothing here may change)."""
+        return MappingProxyType(self._index)
+
+    def has_index_for(self, key):
+        """True when ``key`` is a word of the vocabulary (has a row)."""
+        return isinstance(key, str) and key in self._index
+
+    def get_index(self, key, default=None):
+        """Row of ``key``; ``default`` when it is missing and ``default`` is not None, else
+        UnknownWordError (a KeyError) naming the closest spelling. Unlike gensim, an int is
+        never taken for a row number."""
+        if isinstance(key, str) and key in self._index:
+            return self._index[key]
+        if default is not None:
+            return default
+        return self.index(key)
+
     def __getitem__(self, word):
-        return self.matrix[self.index(word)]
+        return self.get_vector(word)
 
     def index(self, word):
-        """Row of ``word``; EmbedkitError naming it, with the closest spelling where one exists."""
-        try:
+        """Row of ``word``; UnknownWordError (both EmbedkitError and KeyError) naming it, with the
+        closest spelling where one exists."""
+        if isinstance(word, str) and word in self._index:
             return self._index[word]
-        except KeyError:
-            pass
         hint = self.closest_spelling(word)
         raise UnknownWordError(f"word not in vocabulary: {word!r}" + (f" (did you mean {hint!r}?)" if hint else ""),
                                word, hint)
+
+    def resolve(self, word):
+        """The vocabulary's spelling of ``word``: ``word`` itself if known, else the most frequent
+        word equal to it ignoring case (as ``eval`` matches); UnknownWordError otherwise.
+
+        >>> Vectors(["paris", "Paris"], np.eye(2)).resolve("PARIS")
+        'paris'
+        """
+        if isinstance(word, str):
+            if word in self._index:
+                return word
+            if self._lower is None:
+                lower = {}
+                for i, w in enumerate(self.words):
+                    lower.setdefault(w.lower(), i)
+                self._lower = lower
+            i = self._lower.get(word.lower())
+            if i is not None:
+                return self.words[i]
+        self.index(word)  # raises, naming the closest spelling
+        raise AssertionError("unreachable")
 
     def closest_spelling(self, word):
         """The vocabulary word spelled most like ``word`` (None if nothing is close)."""
@@ -119,73 +174,241 @@ class Vectors:
             self._unit = unit
         return self._unit
 
-    # ------------------------------------------------------------ queries
-    def _rows(self, restrict):
-        if restrict is None:
-            return self.unit
-        check_int("restrict", restrict, min=1)
-        return self.unit[:restrict]
+    # ------------------------------------------------------------ the lookup hook
+    def _vector_for(self, word):
+        """The raw float32 vector of ``word``: the one lookup every query goes through.
 
-    def most_similar(self, word_or_vector, topn=10, *, negative=(), restrict=None):
-        """Nearest words by cosine to a word (or a vector), minus the ``negative`` words.
+        A subclass that can make vectors for words outside the vocabulary (subword models)
+        overrides this; rows of known words come from ``matrix`` either way.
+        """
+        return self.matrix[self.index(word)]
 
-        Like gensim's ``most_similar(positive=[word], negative=negative)``: the query is the
-        unit vector of the word minus the unit vectors of the negative words; the query words
-        themselves are left out of the answer.
+    def _unit_for(self, word):
+        """Unit vector of ``word`` (read from ``unit`` for rows, else ``_vector_for`` normalised)."""
+        i = self._index.get(word) if isinstance(word, str) else None
+        if i is not None:
+            return self.unit[i]
+        return _normalised(np.asarray(self._vector_for(word), dtype=np.float32))
+
+    def get_vector(self, key, norm=False):
+        """The vector of ``key`` (unit length with ``norm=True``), read-only.
+
+        Examples
+        --------
+        >>> v = Vectors(["a", "b"], [[3.0, 4.0], [1.0, 0.0]])
+        >>> v.get_vector("a").tolist(), v.get_vector("a", norm=True).tolist()
+        ([3.0, 4.0], [0.6000000238418579, 0.800000011920929])
+        """
+        vec = self._unit_for(key) if norm else self._vector_for(key)
+        vec = vec.view()
+        vec.flags.writeable = False
+        return vec
+
+    # ------------------------------------------------------------ gensim KeyedVectors queries
+    def similarity(self, w1, w2):
+        """Cosine similarity of two words (a Python float).
+
+        >>> Vectors(["a", "b"], [[1.0, 0.0], [1.0, 1.0]]).similarity("a", "b")  # doctest: +ELLIPSIS
+        0.7071...
+        """
+        return float(self._unit_for(w1).astype(np.float64) @ self._unit_for(w2).astype(np.float64))
+
+    def distance(self, w1, w2):
+        """Cosine distance, ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    @staticmethod
+    def cosine_similarities(vector_1, vectors_all):
+        """Cosine of ``vector_1`` (dim,) with each row of ``vectors_all`` (n, dim); a zero vector
+        has cosine 0 with everything (gensim gives nan)."""
+        v1 = np.asarray(vector_1, dtype=np.float32)
+        rows = np.asarray(vectors_all, dtype=np.float32)
+        norms = np.linalg.norm(rows, axis=1)
+        return (rows @ _normalised(v1)) / np.where(norms > 0, norms, 1).astype(np.float32)
+
+    def distances(self, word_or_vector, other_words=()):
+        """Cosine distances from a word (or a vector of shape (dim,)) to each of ``other_words``,
+        or to every word in vocabulary order when ``other_words`` is empty.
+
+        Returns
+        -------
+        ndarray of float32
+        """
+        query = self._query_vector(word_or_vector, "word_or_vector")
+        if isinstance(other_words, str):
+            raise EmbedkitError("other_words must be a list of words, not a string")
+        other_words = list(other_words)
+        rows = self.unit if not other_words else np.stack([self._unit_for(w) for w in other_words])
+        return (1 - rows @ _normalised(query)).astype(np.float32)
+
+    def n_similarity(self, ws1, ws2):
+        """Cosine of the mean vectors of two lists of words (means of the raw vectors, as gensim).
+
+        >>> v = Vectors(["a", "b", "c"], np.eye(3))
+        >>> round(v.n_similarity(["a", "b"], ["a"]), 4)
+        0.7071
+        """
+        means = []
+        for name, ws in (("ws1", ws1), ("ws2", ws2)):
+            if isinstance(ws, str) or not len(ws):
+                raise EmbedkitError(f"{name} must be a non-empty list of words, got {ws!r}")
+            means.append(np.mean([self._vector_for(w).astype(np.float64) for w in ws], axis=0))
+        return float(_normalised(means[0]) @ _normalised(means[1]))
+
+    def doesnt_match(self, words):
+        """The word of ``words`` furthest from the mean of their unit vectors.
+
+        Unlike gensim, an unknown word is an error (gensim drops it with a log message).
+
+        >>> v = Vectors(["a", "b", "c"], [[1.0, 0.1], [1.0, 0.0], [0.0, 1.0]])
+        >>> v.doesnt_match(["a", "b", "c"])
+        'c'
+        """
+        if isinstance(words, str) or not len(words):
+            raise EmbedkitError(f"words must be a non-empty list of words, got {words!r}")
+        words = list(words)
+        units = np.stack([self._unit_for(w) for w in words])
+        mean = _normalised(units.mean(axis=0))
+        return min(zip((units @ mean).tolist(), words))[1]
+
+    def most_similar(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """The ``topn`` words nearest by cosine to the mean of the ``positive`` unit vectors minus
+        the ``negative`` ones (gensim's ``most_similar``); the query words are left out.
 
         Parameters
         ----------
-        word_or_vector : str or ndarray of shape (dim,)
+        positive, negative : str, ndarray of shape (dim,), a list of them, or None
+            Words (unit-normalised first) and vectors (taken as they are), as gensim. Weighted
+            ``(word, weight)`` pairs are not supported.
         topn : int, default=10
-        negative : sequence of str, default=()
-        restrict : int or None, default=None
-            Search only the ``restrict`` most frequent words.
+            Pass it by keyword: the second positional parameter is ``negative``, as in gensim.
+        restrict_vocab : int or None, default=None
+            Search only the ``restrict_vocab`` most frequent words.
+
+        Returns
+        -------
+        list of (str, float)
+            Always a list (gensim's ``topn=None`` returning an array is not supported).
+
+        Examples
+        --------
+        >>> v = Vectors(["a", "b", "c"], [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+        >>> v.most_similar("a", topn=1)  # doctest: +ELLIPSIS
+        [('b', 0.7071...)]
+        >>> v.most_similar(positive=["b"], negative=["a"], topn=1)  # doctest: +ELLIPSIS
+        [('c', 0.9238...)]
+        """
+        topn = check_int("topn", topn, min=1)
+        pos, neg = self._terms(positive, "positive"), self._terms(negative, "negative")
+        if not pos and not neg:
+            raise EmbedkitError("most_similar needs at least one positive or negative word")
+        mean = np.zeros(self.dim)
+        for sign, terms in ((1.0, pos), (-1.0, neg)):
+            for t in terms:
+                mean += sign * (self._unit_for(t) if isinstance(t, str) else t)
+        mean = _normalised(mean / (len(pos) + len(neg))).astype(np.float32)
+        scores = self._rows(restrict_vocab) @ mean
+        return self._top(scores, topn, self._rows_of(pos + neg))
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        """Nearest words by Levy & Goldberg's multiplicative objective (gensim's
+        ``most_similar_cosmul``): prod s(x, p) / (prod s(x, n) + 1e-6) with s = (cos + 1) / 2.
+
+        Differences from gensim: vectors given as queries are normalised (gensim multiplies by
+        their length), and ``restrict_vocab`` is honoured (gensim 4 ignores it). ``analogy(...,
+        method="mul")`` is the same objective for three words with Levy & Goldberg's 0.001.
 
         Returns
         -------
         list of (str, float)
         """
-        check_int("topn", topn, min=1)
-        if isinstance(negative, str):
-            negative = (negative,)
-        negative_rows = [self.index(w) for w in negative]
-        exclude = list(negative_rows)
-        if isinstance(word_or_vector, str):
-            i = self.index(word_or_vector)
-            exclude.append(i)
-            query = self.unit[i].astype(np.float64)
-        else:
-            query = np.asarray(word_or_vector, dtype=np.float64)
-            if query.shape != (self.dim,):
-                raise EmbedkitError(f"query vector must have shape ({self.dim},), got {query.shape}")
-            n = np.linalg.norm(query)
-            query = query / n if n > 0 else query
-        for i in negative_rows:
-            query = query - self.unit[i]
-        n = np.linalg.norm(query)
-        if n > 0:
-            query = query / n
-        scores = self._rows(restrict) @ query.astype(np.float32)
-        return self._top(scores, topn, exclude)
+        topn = check_int("topn", topn, min=1)
+        pos, neg = self._terms(positive, "positive"), self._terms(negative, "negative")
+        if not pos:
+            raise EmbedkitError("most_similar_cosmul needs at least one positive word")
+        rows = self._rows(restrict_vocab)
 
-    def analogy(self, a, b, c, topn=5, *, method="add", restrict=None):
+        def shifted(t):
+            q = self._unit_for(t) if isinstance(t, str) else _normalised(t).astype(np.float32)
+            return (1 + rows @ q) / 2
+
+        scores = np.prod([shifted(t) for t in pos], axis=0) / (np.prod([shifted(t) for t in neg], axis=0) + 1e-6)
+        return self._top(scores, topn, self._rows_of(pos + neg))
+
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """``most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)``."""
+        if not isinstance(word, str):
+            raise EmbedkitError(f"word must be a string, got {type(word).__name__}")
+        return self.most_similar([word], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_key = similar_by_word
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        """The ``topn`` words nearest by cosine to ``vector`` (shape (dim,))."""
+        return self.most_similar([self._query_vector(vector, "vector", words=False)], topn=topn,
+                                 restrict_vocab=restrict_vocab)
+
+    def closer_than(self, key1, key2):
+        """Every word closer to ``key1`` than ``key2`` is (by cosine), in vocabulary order."""
+        dists = self.distances(key1)
+        d2 = dists[self.index(key2)]
+        i1 = self._index.get(key1)
+        return [self.words[i] for i in np.flatnonzero(dists < d2).tolist() if i != i1]
+
+    def rank(self, key1, key2):
+        """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest)."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    # ------------------------------------------------------------ analogies and documents
+    def analogy(self, a, b, c, topn=5, *, method="add", restrict_vocab=None):
         """Words nearest to ``a - b + c``: ``analogy("king", "man", "woman")`` -> queen first.
 
-        ``method="add"`` is 3CosAdd, cos(x, a) - cos(x, b) + cos(x, c); ``"mul"`` is Levy &
-        Goldberg's 3CosMul, s(x, a) s(x, c) / (s(x, b) + 0.001) with s = (cos + 1) / 2. The
-        three query words are left out of the answer.
+        ``method="add"`` is 3CosAdd, cos(x, a) - cos(x, b) + cos(x, c) (the order of
+        ``most_similar(positive=[a, c], negative=[b])``); ``"mul"`` is Levy & Goldberg's 3CosMul,
+        s(x, a) s(x, c) / (s(x, b) + 0.001) with s = (cos + 1) / 2. The three query words are
+        left out of the answer.
 
         Returns
         -------
         list of (str, float)
         """
-        check_int("topn", topn, min=1)
+        topn = check_int("topn", topn, min=1)
         check_choice("method", method, ANALOGY_METHODS)
-        ia, ib, ic = self.index(a), self.index(b), self.index(c)
-        rows = self._rows(restrict)
-        sims = rows @ self.unit[[ia, ib, ic]].T
+        queries = np.stack([self._unit_for(w) for w in (a, b, c)])
+        sims = self._rows(restrict_vocab) @ queries.T
         scores = analogy_scores(sims[:, 0], sims[:, 1], sims[:, 2], method)
-        return self._top(scores, topn, [ia, ib, ic])
+        return self._top(scores, topn, self._rows_of([a, b, c]))
+
+    def _terms(self, value, name):
+        """``positive``/``negative`` as a list of words and float64 vectors."""
+        if value is None:
+            return []
+        if isinstance(value, (str, np.ndarray)):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise EmbedkitError(f"{name} must be a word, a vector or a list of them, got {value!r}"
+                                + (" (pass topn= by keyword)" if name == "negative" else ""))
+        return [t if isinstance(t, str) else self._query_vector(t, name, words=False) for t in value]
+
+    def _query_vector(self, value, name, words=True):
+        """A word's raw vector, or a float64 vector of shape (dim,)."""
+        if isinstance(value, str) and words:
+            return self._vector_for(value).astype(np.float64)
+        if not isinstance(value, np.ndarray) or value.shape != (self.dim,) or not np.issubdtype(value.dtype,
+                                                                                              np.number):
+            what = "a word or a vector" if words else "a vector"
+            raise EmbedkitError(f"{name}: expected {what} of shape ({self.dim},), got {_describe(value)}")
+        return value.astype(np.float64)
+
+    def _rows_of(self, terms):
+        """Rows of the known words among ``terms`` (never an answer)."""
+        return [self._index[t] for t in terms if isinstance(t, str) and t in self._index]
+
+    def _rows(self, restrict):
+        if restrict is None:
+            return self.unit
+        check_int("restrict_vocab", restrict, min=1)
+        return self.unit[:restrict]
 
     def _top(self, scores, topn, exclude):
         scores = np.array(scores, dtype=np.float64)
@@ -265,6 +488,18 @@ class Vectors:
         Vectors
         """
         return formats.read(path, format, limit=limit)
+
+
+def _normalised(x):
+    """``x`` scaled to unit length (a zero vector stays zero), in its own dtype."""
+    n = np.linalg.norm(x)
+    return x / x.dtype.type(n) if n > 0 else x
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return repr(value) if len(repr(value)) <= 60 else type(value).__name__
 
 
 def _edit_distance(a, b):

@@ -50,13 +50,13 @@ def test_similar_tables_json_negative_restrict(trained):
     assert [t.splitlines()[0] for t in tables] == ["france", "king"]
     assert all(len(t.splitlines()) == 2 + 4 for t in tables)
     rows = [ln.split() for ln in tables[0].splitlines()[2:]]
-    want = v.most_similar("france", 4)
+    want = v.most_similar("france", topn=4)
     assert [w for w, _ in rows] == [w for w, _ in want]
     np.testing.assert_allclose([float(s) for _, s in rows], [s for _, s in want], atol=1e-4)
 
     got = json.loads(run("similar", path, "king", "--negative", "man", "--restrict", "500", "--json").stdout)
     assert list(got) == ["king - man"]
-    want = v.most_similar("king", 10, negative=["man"], restrict=500)
+    want = v.most_similar("king", ["man"], topn=10, restrict_vocab=500)
     assert [w for w, _ in got["king - man"]] == [w for w, _ in want]
     assert all(v.index(w) < 500 for w, _ in got["king - man"])
 
@@ -69,7 +69,7 @@ def test_analogy_every_method(trained, method):
     assert r.exit_code == 0, r.output
     (title, answers), = json.loads(r.stdout).items()
     assert title == f"paris - france + italy (3Cos{method.capitalize()})"
-    want = v.analogy("paris", "france", "italy", 3, method=method, restrict=5000)
+    want = v.analogy("paris", "france", "italy", 3, method=method, restrict_vocab=5000)
     assert [w for w, _ in answers] == [w for w, _ in want]
     assert not {"paris", "france", "italy"} & {w for w, _ in answers}
     table = run("analogy", path, "paris", "france", "italy", "--method", method, "--restrict", "5000").stdout.splitlines()

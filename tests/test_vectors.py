@@ -102,7 +102,7 @@ def brute_cos(v, a, b):
 
 @pytest.mark.parametrize("restrict", [None, 5])
 def test_most_similar_matches_brute_force(vecs, restrict):
-    got = vecs.most_similar("king", topn=3, restrict=restrict)
+    got = vecs.most_similar("king", topn=3, restrict_vocab=restrict)
     pool = vecs.words[:restrict] if restrict else vecs.words
     ref = sorted(((w, brute_cos(vecs, "king", w)) for w in pool if w != "king"), key=lambda t: -t[1])[:3]
     assert [w for w, _ in got] == [w for w, _ in ref]
@@ -131,7 +131,7 @@ def test_analogy_matches_brute_force(vecs, method, restrict):
         ca, cb, cc = (brute_cos(vecs, w, q) for q in ("king", "man", "woman"))
         ref[w] = ca - cb + cc if method == "add" else ((ca + 1) / 2) * ((cc + 1) / 2) / ((cb + 1) / 2 + 1e-3)
     best = sorted(ref.items(), key=lambda t: -t[1])[:3]
-    got = vecs.analogy("king", "man", "woman", topn=3, method=method, restrict=restrict)
+    got = vecs.analogy("king", "man", "woman", topn=3, method=method, restrict_vocab=restrict)
     assert [w for w, _ in got] == [w for w, _ in best]
     np.testing.assert_allclose([s for _, s in got], [s for _, s in best], rtol=1e-5)
 
@@ -254,7 +254,7 @@ def test_commands_on_files_from_embedkit_and_gensim(vecs, any_file, tmp_path):
 
     r = cli_run("similar", any_file, "king", "queen", "-n", "3", "--json")
     assert r.exit_code == 0
-    assert json.loads(r.stdout)["king"] == [[w, pytest.approx(s, abs=1e-6)] for w, s in vecs.most_similar("king", 3)]
+    assert json.loads(r.stdout)["king"] == [[w, pytest.approx(s, abs=1e-6)] for w, s in vecs.most_similar("king", topn=3)]
     r = cli_run("similar", any_file, "king", "--negative", "man")
     assert r.exit_code == 0 and r.stdout.startswith("king - man\n")
     for method in ("add", "mul"):

@@ -1,0 +1,171 @@
+"""Issue 12.4/12.5 in the CLI: lookups exact then ignoring case (and saying so), several words with
+some unknown, -q before or after the command silencing status lines only, bare `embedkit`, and
+eval warning about scores that rest on few pairs."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embedkit.cli import cli
+from embedkit.vectors import Vectors
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def assert_one_line_error(r):
+    assert r.exit_code not in (0, None), r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
+
+
+@pytest.fixture
+def vpath(tmp_path):
+    rng = np.random.default_rng(7)
+    words = ["the", "france", "France", "paris", "king", "queen", "man", "woman", "cat", "dog", "mat", "rug"]
+    v = Vectors(words, rng.standard_normal((len(words), 6)).astype(np.float32))
+    p = tmp_path / "v.txt"
+    v.save(p)
+    return v, p
+
+
+def test_similar_falls_back_to_ignoring_case_and_says_so(vpath):
+    v, p = vpath
+    r = run("similar", p, "PARIS", "-n", "3", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == {"paris": [[w, pytest.approx(s, abs=1e-6)] for w, s in
+                                              v.most_similar("paris", topn=3)]}
+    assert r.stderr.strip().splitlines() == [
+        "Warning: 'PARIS' is not in the vocabulary; using 'paris' (matched ignoring case)"]
+    r = run("similar", p, "France", "-n", "2")  # an exact match wins over a case-insensitive one
+    assert r.exit_code == 0 and r.stderr == "" and r.stdout.splitlines()[0] == "France"
+    r = run("similar", p, "FRANCE", "-n", "2")  # the most frequent spelling
+    assert r.stdout.splitlines()[0] == "france" and "using 'france'" in r.stderr
+
+
+def test_similar_answers_the_known_words_and_names_the_others(vpath):
+    v, p = vpath
+    r = run("similar", p, "france", "xyzzyq", "king", "-n", "2", "--json")
+    assert r.exit_code == 0, r.output
+    assert list(json.loads(r.stdout)) == ["france", "king"]
+    assert r.stderr.strip().splitlines() == ["Warning: word not in vocabulary: 'xyzzyq'"]
+    r = run("similar", p, "xyzzyq", "kign")
+    assert_one_line_error(r)
+    assert "'xyzzyq'" in r.stderr and "'kign' (did you mean 'king'?)" in r.stderr
+    assert r.stdout == ""
+
+
+def test_analogy_and_docsim_ignore_case_with_a_note(vpath):
+    v, p = vpath
+    r = run("analogy", p, "King", "MAN", "woman", "--json")
+    assert r.exit_code == 0, r.output
+    (title, got), = json.loads(r.stdout).items()
+    assert title == "king - man + woman (3CosAdd)"
+    assert [w for w, _ in got] == [w for w, _ in v.analogy("king", "man", "woman")]
+    assert len(r.stderr.strip().splitlines()) == 2 and all(ln.startswith("Warning: ") for ln in
+                                                            r.stderr.strip().splitlines())
+    r = run("docsim", p, "The CAT", "the dog Xyzzy", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    cos, s1, s2 = v.doc_similarity("the cat", "the dog Xyzzy")
+    assert d == {"cosine": pytest.approx(cos, abs=1e-6), "known1": 1.0, "known2": pytest.approx(s2)}
+    assert r.stderr.strip().splitlines() == [
+        "Warning: not in the vocabulary, matched ignoring case: 'The' -> 'the', 'CAT' -> 'cat'"]
+
+
+@pytest.mark.parametrize("args", [
+    ["analogy", "{v}", "King", "xyzzy", "woman"],
+    ["similar", "{v}", "king", "--negative", "Xyzzy"],
+    ["docsim", "{v}", "XYZZY QQQ", "king"],
+])
+def test_unknown_after_both_lookups_is_one_line(vpath, tmp_path, args):
+    _, p = vpath
+    r = run(*[a.format(v=p) for a in args])
+    assert_one_line_error(r)
+
+
+# ---------------------------------------------------------------- -q anywhere, bare embedkit
+@pytest.fixture
+def corpus(tmp_path):
+    p = tmp_path / "c.txt"
+    p.write_text("the king and the queen sat on the mat\nthe cat and the dog lay on the rug\n" * 40)
+    return p
+
+
+TRAIN = {
+    "ppmi-svd": ["train", "ppmi-svd", "{c}", "-o", "{o}", "--dim", "3", "--min-count", "1"],
+    "skipgram": ["train", "skipgram", "{c}", "-o", "{o}", "--dim", "4", "--min-count", "1", "--epochs", "1",
+                 "--threads", "1"],
+    "convert": ["convert", "{v}", "{o}"],
+    "vocab": ["vocab", "{c}", "-o", "{o}", "--min-count", "1"],
+}
+
+
+@pytest.mark.parametrize("cmd", list(TRAIN))
+@pytest.mark.parametrize("where", ["none", "before", "after"])
+def test_quiet_before_or_after_the_command(vpath, corpus, tmp_path, cmd, where):
+    _, p = vpath
+    out = tmp_path / "out.txt"
+    args = [a.format(c=corpus, o=out, v=p) for a in TRAIN[cmd]]
+    args = {"none": args, "before": ["-q", *args], "after": [*args, "-q"]}[where]
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    assert out.exists()
+    if where == "none":
+        assert cmd == "vocab" or f"wrote" in r.stderr
+    else:
+        assert r.stderr == ""
+
+
+def test_quiet_keeps_warnings_and_errors(vpath):
+    _, p = vpath
+    r = run("similar", p, "king", "xyzzyq", "-q")
+    assert r.exit_code == 0 and r.stderr.strip() == "Warning: word not in vocabulary: 'xyzzyq'"
+    r = run("-q", "similar", p, "xyzzyq")
+    assert_one_line_error(r)
+
+
+@pytest.mark.parametrize("args", [[], ["-q"], ["train"]])
+def test_bare_command_prints_help_and_exits_0(args):
+    r = run(*args)
+    assert r.exit_code == 0 and r.exception is None, r.output
+    assert r.stdout.startswith("Usage: ") and "Commands:" in r.stdout and r.stderr == ""
+
+
+# ---------------------------------------------------------------- eval warns about thin evidence
+def test_eval_warns_on_low_coverage_and_few_pairs(tmp_path):
+    words = ["tiger", "cat", "book", "paper", "computer", "keyboard"]
+    p = tmp_path / "v.txt"
+    Vectors(words, np.random.default_rng(0).standard_normal((len(words), 5))).save(p)
+    sim = tmp_path / "mine.tsv"
+    sim.write_text("tiger\tcat\t7.35\nbook\tpaper\t7.46\ncomputer\tkeyboard\t7.62\n")
+    r = run("eval", p, "--sim", sim, "--json")
+    assert r.exit_code == 0, r.output
+    warned = [ln for ln in r.stderr.splitlines() if ln.startswith("Warning: ")]
+    assert len(warned) == len(r.stderr.strip().splitlines())
+    assert "Warning: mine: only 3 of 3 pairs found (100.0%); its score says little about these vectors" in warned
+    assert any(ln.startswith("Warning: WS-353-ALL: only ") for ln in warned)
+    assert any(ln.startswith("Warning: google analogies: only 0 of 19544 questions") for ln in warned)
+    assert json.loads(r.stdout)["similarity"][-1]["found"] == 3
+
+
+def test_eval_is_silent_when_the_evidence_is_enough(tmp_path):
+    from embedkit.eval import evaluate_similarity
+
+    rows = [(f"a{i}", f"b{i}", float(i)) for i in range(12)]
+    sim = tmp_path / "s.tsv"
+    sim.write_text("".join(f"{a}\t{b}\t{s}\n" for a, b, s in rows) + "zz\tyy\t1\n")
+    words = [w for a, b, _ in rows for w in (a, b)]
+    v = Vectors(words, np.random.default_rng(1).standard_normal((len(words), 4)))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = evaluate_similarity(v, sim)  # 12 of 13 found: no warning
+    assert (r.found, r.pairs) == (12, 13)
+    with pytest.warns(UserWarning, match="only 9 of 13 pairs found"):
+        evaluate_similarity(Vectors(words[:18], v.matrix[:18]), sim)
