@@ -6,7 +6,10 @@ usage: python bench/word2vec.py CORPUS [--threads 2] [--epochs 5] [--configs sgn
 Every run is a separate process (peak RSS: the child's VmHWM, or /usr/bin/time for word2vec C),
 back to back per config so that they share the machine's load. Throughput is word2vec C's unit: in-vocabulary corpus
 tokens x epochs / training wall time, before subsampling (vocabulary scan and Numba
-compilation excluded and reported separately). All outputs are scored by embedkit.eval.
+compilation excluded and reported separately). "end to end" is the whole call from corpus path to vectors in
+memory (embedkit: scan + setup + kernel load + training; gensim: build_vocab + train; C: the whole process,
+output write included), and "x gensim (e2e)" compares those. CPU s is the CPU time of that whole call.
+All outputs are scored by embedkit.eval.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ CONFIGS = {  # name: (embedkit params, gensim params, word2vec C flags)
 EXTRAS = {  # embedkit-only variants
     "cbow-corrected": dict(model="cbow", cbow_update="corrected"),  # its default alpha, 0.3
     "sgns-shared": dict(model="skipgram", shared_negatives=True),
+    "hs-pair": dict(model="skipgram", hs=True, negative=0, shared_hs=False),  # word2vec's pair-by-pair HS
 }
 
 
@@ -61,28 +65,21 @@ def maxrss_mb():
 def worker_embedkit(corpus, params, threads, epochs, out):
     import numpy as np
 
-    from embedkit.vocab import scan_corpus
-    from embedkit.word2vec import fit_word2vec
+    from embedkit.word2vec import train_word2vec
 
-    t = time.perf_counter()
-    tiny = Path(out).with_suffix(".tiny.txt")
-    tiny.write_text("the cat sat on the mat\nthe dog sat on the log\n" * 20)
-    fit_word2vec(str(tiny), dim=8, epochs=1, min_count=1, threads=threads, **params)
-    warm = time.perf_counter() - t
-    t = time.perf_counter()
-    vocab, enc = scan_corpus(corpus, min_count=COMMON["min_count"])
-    scan = time.perf_counter() - t
-    kw = {k: v for k, v in COMMON.items() if k not in ("min_count", "negative")}
+    kw = {k: v for k, v in COMMON.items() if k != "negative"}
     kw.update(epochs=epochs, negative=COMMON["negative"])
     kw.update(params)
+    t0 = time.perf_counter()
     cpu = time.process_time()
-    r = fit_word2vec((vocab, enc), threads=threads, seed=1, **kw)
-    cpu = time.process_time() - cpu
+    r = train_word2vec(corpus, threads=threads, seed=1, **kw)  # end to end: scan, setup, compile, train
+    total = time.perf_counter() - t0
+    cpu = time.process_time() - cpu  # of the whole call (the scan's share is small)
     rss = maxrss_mb()
     np.save(out + ".npy", r.vectors.matrix)
-    Path(out + ".words").write_text("\n".join(vocab.words))
-    return dict(warmup_s=warm, vocab_s=scan, train_s=r.train_seconds, cpu_s=cpu, rss_mb=rss, tokens=enc.n_tokens,
-                losses=r.losses)
+    Path(out + ".words").write_text("\n".join(r.vectors.words))
+    return dict(compile_s=r.timings["compile"], vocab_s=r.timings["scan"], train_s=r.timings["train"], cpu_s=cpu,
+                total_s=total, rss_mb=rss, tokens=int(r.vectors.counts.sum()), losses=r.losses)
 
 
 def worker_gensim(corpus, params, threads, epochs, out, iterable=False):
@@ -98,15 +95,17 @@ def worker_gensim(corpus, params, threads, epochs, out, iterable=False):
     m = Word2Vec(vector_size=COMMON["dim"], window=COMMON["window"], min_count=COMMON["min_count"],
                  sample=COMMON["sample"], workers=threads, epochs=epochs, seed=1, min_alpha=0.0001, **params)
     t = time.perf_counter()
+    cpu = time.process_time()
     m.build_vocab(**src)
     scan = time.perf_counter() - t
-    t, cpu = time.perf_counter(), time.process_time()
+    t1 = time.perf_counter()
     m.train(**src, total_examples=m.corpus_count, total_words=m.corpus_total_words, epochs=epochs)
-    train, cpu = time.perf_counter() - t, time.process_time() - cpu
+    end = time.perf_counter()
+    train, total, cpu = end - t1, end - t, time.process_time() - cpu
     rss = maxrss_mb()
     np.save(out + ".npy", m.wv.vectors)
     Path(out + ".words").write_text("\n".join(m.wv.index_to_key))
-    return dict(vocab_s=scan, train_s=train, cpu_s=cpu, rss_mb=rss)
+    return dict(vocab_s=scan, train_s=train, cpu_s=cpu, total_s=total, rss_mb=rss)
 
 
 def run_worker(kind, corpus, params, threads, epochs, out):
@@ -148,7 +147,7 @@ def run_c(binary, corpus, flags, threads, epochs, out):
     if os.waitstatus_to_exitcode(status):
         raise SystemExit("word2vec C failed")
     # CPU of training ~ all CPU minus the single-threaded vocabulary pass and output write
-    cpu = ru.ru_utime + ru.ru_stime - (stamps[0] - t0) - (end - stamps[-1])
+    cpu = ru.ru_utime + ru.ru_stime
     m = re.search(rb"MAXRSS_KB (\d+)", p.stderr.read())
     rss = int(m.group(1)) / 1024 if m else ru.ru_maxrss / 1024
     return dict(vocab_s=stamps[0] - t0, train_s=stamps[-1] - stamps[0], cpu_s=cpu, total_s=end - t0,
@@ -177,21 +176,25 @@ def score(kind, out):
 
 
 def table(rows, tokens, epochs):
-    lines = ["| config | tool | train s | words/s | x gensim | x C | CPU s | x gensim (CPU) | x C (CPU) "
-             "| peak RSS MB | WS-353 | SimLex | MEN | Google |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| config | tool | train s | words/s | x gensim | x C | end to end s | x gensim (e2e) | x C (e2e) | CPU s "
+             "| x gensim (CPU) | peak RSS MB | WS-353 | SimLex | MEN | Google |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for cfg, tools in rows.items():
         base = {t: tokens * epochs / r["train_s"] for t, r in tools.items()}
+        e2e = {t: r["total_s"] for t, r in tools.items()}
         cpu = {t: r["cpu_s"] for t, r in tools.items()}
         for tool, r in tools.items():
+            def ratio(d, inverse=False):
+                def one(peer):
+                    if peer not in d or tool == peer:
+                        return ""
+                    return f"{(d[peer] / d[tool]) if inverse else (d[tool] / d[peer]):.2f}"
+                return one
             wps = base[tool]
-            xg = f"{wps / base['gensim']:.2f}" if "gensim" in base and tool != "gensim" else ""
-            xc = f"{wps / base['c']:.2f}" if "c" in base and tool != "c" else ""
-            cg = f"{cpu['gensim'] / cpu[tool]:.2f}" if "gensim" in cpu and tool != "gensim" else ""
-            cc = f"{cpu['c'] / cpu[tool]:.2f}" if "c" in cpu and tool != "c" else ""
             sc = r.get("scores", {})
-            lines.append(f"| {cfg} | {tool} | {r['train_s']:.1f} | {wps / 1e6:.2f}M | {xg} | {xc} | "
-                         f"{r['cpu_s']:.1f} | {cg} | {cc} | "
+            lines.append(f"| {cfg} | {tool} | {r['train_s']:.1f} | {wps / 1e6:.2f}M | {ratio(base)('gensim')} | "
+                         f"{ratio(base)('c')} | {r['total_s']:.1f} | {ratio(e2e, True)('gensim')} | "
+                         f"{ratio(e2e, True)('c')} | {r['cpu_s']:.1f} | {ratio(cpu, True)('gensim')} | "
                          f"{r['rss_mb']:.0f} | {sc.get('WS-353-ALL', float('nan')):.3f} | "
                          f"{sc.get('SIMLEX-999', float('nan')):.3f} | {sc.get('MEN-TR-3k', float('nan')):.3f} | "
                          f"{100 * sc.get('google', float('nan')):.1f} |")
@@ -237,14 +240,15 @@ def main():
         # a cold Numba compile, measured once in a fresh cache folder
         env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp / "numba"))
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from embedkit.word2vec import fit_word2vec; import sys;"
+        subprocess.run([sys.executable, "-c", "from embedkit.word2vec import train_word2vec; import sys;"
                         f"open(sys.argv[1],'w').write('a b c a b c\\n' * 20);"
-                        f"fit_word2vec(sys.argv[1], min_count=1, dim=4, epochs=1, threads={a.threads})",
+                        f"train_word2vec(sys.argv[1], min_count=1, dim=2, epochs=1, sample=0, threads={a.threads})",
                         str(tmp / "tiny.txt")], env=env, check=True)
         compile_s = time.perf_counter() - t
         subprocess.run(env=dict(os.environ), check=True, args=[  # and once in the real cache, for the workers
-            sys.executable, "-c", "from embedkit.word2vec import fit_word2vec; import sys;"
-            f"fit_word2vec(sys.argv[1], min_count=1, dim=4, epochs=1, threads={a.threads})", str(tmp / "tiny.txt")])
+            sys.executable, "-c", "from embedkit.word2vec import train_word2vec; import sys;"
+            f"train_word2vec(sys.argv[1], min_count=1, dim=2, epochs=1, sample=0, threads={a.threads})",
+            str(tmp / "tiny.txt")])
         rows = {}
         tokens = None
         plan = [(c, CONFIGS[c] if c in CONFIGS else (EXTRAS[c], None, None)) for c in a.configs.split(",")]
@@ -268,10 +272,14 @@ def main():
                 print(cfg, tool, json.dumps(r), file=sys.stderr, flush=True)
         head = (f"corpus {a.corpus} ({tokens} in-vocabulary tokens, min_count 5), dim 100, window 5, sample 1e-4, "
                 f"negative 5 (HS: hs on, negative 0), {a.epochs} epochs, {a.threads} threads; "
-                f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared, noisy). "
+                f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared, noisy; load average "
+                f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end). "
                 f"Cold Numba compile (fresh cache): {compile_s:.1f}s. words/s = in-vocab tokens x epochs / train s. "
-                "CPU s = CPU time of training (all threads; robust to other jobs on the shared cores); "
-                "x (CPU) = the peer's CPU s / embedkit's.")
+                "End to end = corpus path to trained vectors (embedkit: scan + setup + kernel load + train; gensim: "
+                "build_vocab + train; C: the whole process). CPU s = CPU time of that (all threads; robust to other "
+                "jobs on the shared cores); x (CPU) = the peer's CPU s / embedkit's. Compile/kernel-load s: "
+                + ", ".join(f"{cfg} {t['embedkit']['compile_s']:.1f}" for cfg, t in rows.items() if "embedkit" in t)
+                + ".")
         vocab_line = "vocab/scan s: " + ", ".join(
             f"{cfg}/{tool} {r['vocab_s']:.1f}" for cfg, tools_ in rows.items() for tool, r in tools_.items())
         text = head + "\n\n" + table(rows, tokens, a.epochs) + "\n\n" + vocab_line + "\n"

@@ -25,7 +25,6 @@ _LAZY = {
     "train_ppmi_svd": "ppmi_svd",
     "fit_ppmi_svd": "ppmi_svd",
     "train_word2vec": "word2vec",
-    "fit_word2vec": "word2vec",
     "train_glove": "glove",
     "fit_glove": "glove",
     "evaluate": "eval",

@@ -398,29 +398,31 @@ def word2vec_options(fn):
 
 
 def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
-    from .word2vec import fit_word2vec
+    from .formats import output_paths
+    from .word2vec import train_word2vec
 
     if save_context and kw["negative"] == 0:
         raise EmbedkitError("--save-context needs negative sampling (--negative >= 1)")
     fmt = "word2vec-binary" if binary else fmt
-    from .formats import output_paths
-
     for path in (output, save_context):
         if path:
             output_paths(path, fmt)  # a suffix that contradicts --binary/--format fails before training
-    r = fit_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
+    r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
-    if not ctx.obj["quiet"]:
-        click.echo("loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses), err=True)
-        click.echo(f"trained in {r.train_seconds:.1f}s, {r.words_per_sec:,.0f} words/s", err=True)
+    status(ctx, "loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses))
+    status(ctx, ", ".join(f"{k} {v:.1f}s" for k, v in r.timings.items())
+           + f"; {r.words_per_sec:,.0f} words/s (training only)")
 
 
 @train.command("skipgram")
 @word2vec_options
 @click.option("--shared-negatives", is_flag=True,
               help="One draw of negatives per centre word, shared by its window (Ji et al. 2016; faster).")
+@click.option("--shared-hs/--no-shared-hs", default=False, show_default=True,
+              help="With --hs: update the centre's Huffman path once per window from all its contexts (faster), "
+                   "or pair by pair as word2vec does.")
 def train_skipgram_cmd(ctx, **kw):
     """word2vec skip-gram (negative sampling and/or hierarchical softmax).
 

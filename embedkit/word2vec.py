@@ -3,13 +3,27 @@
 The encoded corpus (``embedkit.vocab.scan_corpus``) is cut into chunks of whole sentences
 (about ``CHUNK_TOKENS`` tokens each). One Numba kernel, ``_train_chunks``, trains a range of
 chunks with ``prange`` (Hogwild updates of the shared float32 matrices); each chunk owns an
-RNG state, so ``threads=1`` runs are bit-identical. The Python driver calls the kernel a few
-chunks at a time, sets each chunk's learning rate (linear decay over all epochs) and updates
-the progress bar. The SGNS and HS updates are written once, as inline helpers
-(``_sgns_pair``, ``_hs_pair``), and used by both skip-gram and CBOW.
+RNG state, so ``threads=1`` runs are bit-identical. The Python driver allocates everything
+once (weights, tables, per-thread scratch buffers), calls the kernel a few chunks at a time,
+sets each chunk's learning rate (linear decay over all epochs), watches the loss for
+divergence and updates the progress bar.
+
+The kernel's arguments are a few small named tuples: ``_Corpus`` (ids, sentence offsets,
+chunk starts), ``_Weights`` (syn0, syn1, syn1neg), ``_Tables`` (Huffman codes and points,
+noise alias table, keep probabilities), ``_Scratch`` (per-thread buffers, indexed by
+``numba.get_thread_id()``) and ``_Config`` (the integer options). One update of each kind is
+written once, as an inline helper: ``_logistic_step`` (one output row), ``_sgns_pair`` and
+``_hs_pair`` (one input against the noise or the Huffman path), ``_sgns_window`` and
+``_hs_window`` (a whole window at once), ``_skipgram_step`` and ``_cbow_step`` (one centre
+word).
 
 Options:
 
+* ``shared_hs=True`` (skip-gram with hierarchical softmax): every context word of
+  a centre walks the same Huffman path, the centre's, so the path's rows are loaded once per
+  window and the update is a small dense (contexts x path nodes) product, with every logit
+  taken from the weights as they were before the window (as Ji et al. 2016 do for negative
+  sampling). ``shared_hs=False`` (the default) updates pair by pair, as word2vec does.
 * ``shared_negatives=True`` (skip-gram with negative sampling only) is the minibatch variant of
   Ji et al. (2016): a centre word's whole window shares one draw of negatives, and the update
   becomes a small dense (contexts x outputs) product, which touches each output row once.
@@ -18,6 +32,8 @@ Options:
   the averaged input. Each context row then moves ``1/cw`` as far, so it wants a much larger
   ``alpha``: its default is 0.3 (on data/sample.txt.xz, 3 epochs: WS-353 0.12 at 0.05, 0.20 at
   0.15, 0.37 at 0.3, 0.36 at 0.6; word2vec's update at 0.05: 0.19).
+
+CBOW with hierarchical softmax has nothing to share: it already walks one path per window.
 """
 
 from __future__ import annotations
@@ -27,8 +43,7 @@ import math
 import mmap
 import sys
 import time
-import warnings
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -39,7 +54,8 @@ from ._rng import next_u64, seed_states
 from ._util import (check_choice, check_float, check_int, check_seed, check_threads, numba_threads,
                     progress_bar)
 from .errors import EmbedkitError
-from .vocab import keep_probabilities
+from .result import TrainResult
+from .vocab import Vocab, keep_probabilities, resolve_corpus
 
 #: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
 CHUNK_TOKENS = 10_000
@@ -150,23 +166,105 @@ def _hs_pair(src, r, neu1e, syn1, codes, points, w, alpha):
     return loss
 
 
+
+
+# ---------------------------------------------------------------- kernel arguments
+class _Corpus(NamedTuple):
+    """The encoded corpus as the kernel reads it."""
+
+    ids: np.ndarray      # int32 (tokens,), read-only memmap
+    offsets: np.ndarray  # int64 (sentences + 1,)
+    chunks: np.ndarray   # int64 (chunks + 1,): sentence index where each chunk starts, then the end
+
+
+class _Weights(NamedTuple):
+    """The model, updated in place (Hogwild)."""
+
+    syn0: np.ndarray     # float32 (V, dim): input vectors
+    syn1: np.ndarray     # float32 (V - 1, dim) with HS, else (0, dim): Huffman inner nodes
+    syn1neg: np.ndarray  # float32 (V, dim) with negative sampling, else (0, dim)
+
+
+class _Tables(NamedTuple):
+    codes: np.ndarray    # uint8 (V, L): Huffman bits, 2 pads; (V, 0) without HS
+    points: np.ndarray   # int32 (V, L): inner nodes on each path
+    noise: np.ndarray    # uint64 (V,): alias table (threshold << 32 | alias)
+    keep: np.ndarray     # float64 (V,): subsampling keep probabilities
+
+
+class _Scratch(NamedTuple):
+    """Scratch buffers. The driver allocates them once with a leading thread axis; the kernel
+    takes the rows of the calling thread (``_thread_scratch``)."""
+
+    sen: np.ndarray      # int32 (max sentence length,): the subsampled sentence
+    neu1: np.ndarray     # float32 (1, dim): CBOW's input
+    neu1e: np.ndarray    # float32 (dim,): an input's accumulated gradient
+    negs: np.ndarray     # int64 (negative,): one draw of negatives
+    pneg: np.ndarray     # int64 (2 * window * negative,): every pair's negatives of one window
+    win: np.ndarray      # int64 (2 * window,): a window's context ids
+    rows: np.ndarray     # int64 (R,): a window's output rows, R = max(negative + 1, L)
+    grads: np.ndarray    # float32 (2 * window, R): (contexts x outputs) gradients
+    ybuf: np.ndarray     # float32 (R, dim): the outputs' rows before the window's update
+    labels: np.ndarray   # float32 (R,): the outputs' labels (1 or 0)
+
+
+class _Config(NamedTuple):
+    """The integer options (bools as 0/1); one compiled kernel serves every combination."""
+
+    window: int
+    negative: int
+    hs: int
+    skipgram: int
+    cbow_mean: int
+    corrected: int
+    shared_negatives: int
+    shared_hs: int
+
+
+def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
+    """Every scratch buffer, once, with a leading axis of ``n_threads``."""
+    r = max(negative + 1, path_len)
+    return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
+                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, negative), np.int64),
+                    np.zeros((n_threads, 2 * window * negative), np.int64), np.zeros((n_threads, 2 * window), np.int64),
+                    np.zeros((n_threads, r), np.int64), np.zeros((n_threads, 2 * window, r), np.float32),
+                    np.zeros((n_threads, r, dim), np.float32), np.zeros((n_threads, r), np.float32))
+
+
 @numba.njit(cache=True, inline="always")
-def _sgns_window(syn0, syn1neg, sen, lo, hi, i, negs, win_in, out_rows, grads, ybuf, alpha):
-    """Ji et al. minibatch SGNS for centre sen[i]: the contexts sen[lo:hi] (but i) are the
-    inputs, the centre (label 1) and the shared negs (label 0) the outputs. All logits come
-    from the old weights (output rows copied to ybuf first). Returns (NLL sum, inputs)."""
+def _thread_scratch(s, t):
+    """Thread t's rows of the driver's scratch buffers."""
+    return _Scratch(s.sen[t], s.neu1[t], s.neu1e[t], s.negs[t], s.pneg[t], s.win[t], s.rows[t], s.grads[t], s.ybuf[t],
+                    s.labels[t])
+
+
+# ---------------------------------------------------------------- window updates
+@numba.njit(cache=True, inline="always")
+def _apply_window(syn0, out, s, n_in, n_out):
+    """Apply a window's (contexts x outputs) gradients ``s.grads``: the outputs ``out[s.rows]``
+    move along the old inputs, then the inputs ``syn0[s.win]`` along the old outputs ``s.ybuf``."""
     dim = syn0.shape[1]
-    target = sen[i]
-    n_out = 1
-    out_rows[0] = target
-    for d in range(negs.shape[0]):
-        if negs[d] != target:
-            out_rows[n_out] = negs[d]
-            n_out += 1
     for b in range(n_out):
-        t = out_rows[b]
-        for c in range(dim):
-            ybuf[b, c] = syn1neg[t, c]
+        t = s.rows[b]
+        for a in range(n_in):
+            g = s.grads[a, b]
+            x = s.win[a]
+            for c in range(dim):
+                out[t, c] += g * syn0[x, c]
+    for a in range(n_in):
+        x = s.win[a]
+        for b in range(n_out):
+            g = s.grads[a, b]
+            for c in range(dim):
+                syn0[x, c] += g * s.ybuf[b, c]
+
+
+@numba.njit(cache=True, inline="always")
+def _window_logits(syn0, s, n_out, sen, lo, hi, i, alpha):
+    """For every context sen[j] (lo <= j < hi, j != i) and output b < n_out: the logit against
+    the saved row s.ybuf[b], the gradient (s.labels[b] - sigmoid) * alpha into s.grads, the context
+    id into s.win. Returns (NLL sum, contexts)."""
+    dim = syn0.shape[1]
     loss = 0.0
     n_in = 0
     for j in range(lo, hi):
@@ -176,52 +274,145 @@ def _sgns_window(syn0, syn1neg, sen, lo, hi, i, negs, win_in, out_rows, grads, y
         for b in range(n_out):
             f = np.float32(0.0)
             for c in range(dim):
-                f += syn0[x, c] * ybuf[b, c]
-            label = np.float32(1.0) if b == 0 else np.float32(0.0)
-            grads[n_in, b] = (label - _sigmoid(f)) * alpha
-            loss -= _log_sigmoid(f if b == 0 else -f)
-        win_in[n_in] = x
+                f += syn0[x, c] * s.ybuf[b, c]
+            label = s.labels[b]
+            s.grads[n_in, b] = (label - _sigmoid(f)) * alpha
+            loss -= _log_sigmoid(f if label > 0.5 else -f)
+        s.win[n_in] = x
         n_in += 1
-    for b in range(n_out):  # outputs move along the old inputs
-        t = out_rows[b]
-        for a in range(n_in):
-            g = grads[a, b]
-            x = win_in[a]
-            for c in range(dim):
-                syn1neg[t, c] += g * syn0[x, c]
-    for a in range(n_in):  # then inputs along the old outputs
-        x = win_in[a]
-        for b in range(n_out):
-            g = grads[a, b]
-            for c in range(dim):
-                syn0[x, c] += g * ybuf[b, c]
     return loss, n_in
 
 
 @numba.njit(cache=True, inline="always")
-def _cbow_step(syn0, syn1, syn1neg, sen, lo, hi, i, codes, points, negs, neu1, neu1e, alpha, cbow_mean,
-               corrected):
-    """One CBOW update: predict sen[i] from sen[lo:hi] but i, with HS when codes has columns
-    and SGNS with negs when negs is non-empty; neu1 is a (1, dim) buffer. Returns the NLL."""
+def _save_output(out, s, b, t, label):
+    """Output b of a window is row t of ``out``, with ``label``: remember its row as it is."""
+    s.rows[b] = t
+    s.labels[b] = label
+    for c in range(out.shape[1]):
+        s.ybuf[b, c] = out[t, c]
+
+
+@numba.njit(cache=True, inline="always")
+def _sgns_window(syn0, syn1neg, sen, lo, hi, i, negs, s, alpha):
+    """Ji et al. minibatch SGNS for centre sen[i]: the contexts sen[lo:hi] (but i) are the
+    inputs, the centre (label 1) and the shared negs (label 0, skipping the centre) the outputs.
+    All logits come from the old weights. Returns (NLL sum, inputs)."""
+    target = sen[i]
+    _save_output(syn1neg, s, 0, target, np.float32(1.0))
+    n_out = 1
+    for d in range(negs.shape[0]):
+        if negs[d] != target:
+            _save_output(syn1neg, s, n_out, negs[d], np.float32(0.0))
+            n_out += 1
+    loss, n_in = _window_logits(syn0, s, n_out, sen, lo, hi, i, alpha)
+    _apply_window(syn0, syn1neg, s, n_in, n_out)
+    return loss, n_in
+
+
+@numba.njit(cache=True, inline="always")
+def _hs_window(syn0, syn1, codes, points, sen, lo, hi, i, s, alpha):
+    """Hierarchical softmax shared across the window of centre sen[i]: every context sen[j]
+    (lo <= j < hi, j != i) is an input, the nodes of the centre's Huffman path (label 1 - bit)
+    the outputs, loaded once. All logits come from the old weights. Returns (NLL sum, inputs)."""
+    w = sen[i]
+    n_out = 0
+    for d in range(codes.shape[1]):
+        bit = codes[w, d]
+        if bit > 1:  # 2 pads the end of the path
+            break
+        _save_output(syn1, s, d, points[w, d], np.float32(1 - bit))
+        n_out += 1
+    loss, n_in = _window_logits(syn0, s, n_out, sen, lo, hi, i, alpha)
+    _apply_window(syn0, syn1, s, n_in, n_out)
+    return loss, n_in
+
+
+# ---------------------------------------------------------------- one centre word
+@numba.njit(cache=True, inline="always")
+def _prefetch_path(syn1, codes, points, w):
+    """Prefetch the rows of word w's Huffman path."""
+    for d in range(codes.shape[1]):
+        if codes[w, d] > 1:
+            break
+        _prefetch_row(syn1, points[w, d])
+
+
+@numba.njit(cache=True, inline="always")
+def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
+    """Skip-gram for centre sen[i] and its contexts sen[lo:hi] (but i): HS (shared across the
+    window or pair by pair) and/or negative sampling (shared negatives, or pair by pair with
+    each pair's own negatives, drawn for the whole window first in pair order so that the next
+    pair's rows can be prefetched while this one trains). Returns (NLL sum, pairs)."""
+    syn0, syn1, syn1neg = m.syn0, m.syn1, m.syn1neg
+    negative = cfg.negative
+    center = sen[i]
+    n_pairs = hi - lo - 1
+    loss = 0.0
+    if cfg.shared_negatives:
+        for d in range(negative):
+            s.negs[d] = _draw_noise(tb.noise, states, k)
+            _prefetch_row(syn1neg, s.negs[d])
+        lsum, n_in = _sgns_window(syn0, syn1neg, sen, lo, hi, i, s.negs, s, alpha)
+        return lsum, n_in
+    pair_hs = cfg.hs and not cfg.shared_hs
+    if cfg.hs and cfg.shared_hs and n_pairs > 0:
+        lsum, n_in = _hs_window(syn0, syn1, tb.codes, tb.points, sen, lo, hi, i, s, alpha)
+        loss += lsum
+    if negative == 0 and not pair_hs:
+        return loss, n_pairs
+    pneg = s.pneg
+    for q in range(n_pairs * negative):
+        pneg[q] = _draw_noise(tb.noise, states, k)
+    if negative > 0:
+        _prefetch_row(syn1neg, center)
+    neu1e = s.neu1e
+    q = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        x = sen[j]
+        if q + 1 < n_pairs:
+            jn = j + 1 if j + 1 != i else j + 2
+            _prefetch_row(syn0, sen[jn])
+            for d in range((q + 1) * negative, (q + 2) * negative):
+                _prefetch_row(syn1neg, pneg[d])
+        neu1e[:] = 0.0
+        if pair_hs:
+            loss += _hs_pair(syn0, x, neu1e, syn1, tb.codes, tb.points, center, alpha)
+        if negative > 0:
+            loss += _sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative], alpha)
+        q += 1
+        for c in range(syn0.shape[1]):
+            syn0[x, c] += neu1e[c]
+    return loss, n_pairs
+
+
+@numba.njit(cache=True, inline="always")
+def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
+    """One CBOW update: predict sen[i] from the sum (or mean) of sen[lo:hi] but i, with HS
+    and/or SGNS against negs; every context row gets the input's gradient (divided by the
+    number of contexts with the corrected update). Returns the NLL."""
+    syn0 = m.syn0
     dim = syn0.shape[1]
     cw = hi - lo - 1
+    neu1, neu1e = s.neu1, s.neu1e
     neu1[0, :] = 0.0
     for j in range(lo, hi):
         if j != i:
             x = sen[j]
             for c in range(dim):
                 neu1[0, c] += syn0[x, c]
-    if cbow_mean:
+    if cfg.cbow_mean:
         inv = np.float32(1.0) / np.float32(cw)
         for c in range(dim):
             neu1[0, c] *= inv
     neu1e[:] = 0.0
     loss = 0.0
-    if codes.shape[1] > 0:
-        loss += _hs_pair(neu1, 0, neu1e, syn1, codes, points, sen[i], alpha)
-    if negs.shape[0] > 0:
-        loss += _sgns_pair(neu1, 0, neu1e, syn1neg, sen[i], negs, alpha)
-    if corrected and cbow_mean:
+    if cfg.hs:
+        loss += _hs_pair(neu1, 0, neu1e, m.syn1, tb.codes, tb.points, sen[i], alpha)
+    if cfg.negative > 0:
+        loss += _sgns_pair(neu1, 0, neu1e, m.syn1neg, sen[i], negs, alpha)
+    if cfg.corrected and cfg.cbow_mean:
         inv = np.float32(1.0) / np.float32(cw)
         for c in range(dim):
             neu1e[c] *= inv
@@ -235,100 +426,55 @@ def _cbow_step(syn0, syn1, syn1neg, sen, lo, hi, i, codes, points, negs, neu1, n
 
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
-def _train_chunk(k, ids, offsets, chunks, syn0, syn1, syn1neg, codes, points, noise, keep, states, alpha, opts):
-    """Train chunk k (sentences chunks[k]:chunks[k+1]). Returns (NLL sum, trained pairs, tokens)."""
-    window, negative, use_hs, sg, cbow_mean, corrected, shared, max_len = (
-        opts[0], opts[1], opts[2], opts[3], opts[4], opts[5], opts[6], opts[7])
-    dim = syn0.shape[1]
-    sen = np.empty(max_len, np.int32)
-    neu1 = np.empty((1, dim), np.float32)
-    neu1e = np.empty(dim, np.float32)
-    negs = np.empty(negative, np.int64)
-    pneg = np.empty(2 * window * negative, np.int64)
-    win_in = np.empty(2 * window, np.int64)
-    out_rows = np.empty(negative + 1, np.int64)
-    grads = np.empty((2 * window, negative + 1), np.float32)
-    ybuf = np.empty((negative + 1, dim), np.float32)
+def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
+    """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s.
+    Returns (NLL sum, trained pairs, tokens read)."""
+    ids, offsets, keep = corpus.ids, corpus.offsets, tb.keep
+    window = cfg.window
+    sen = s.sen
     alpha = np.float32(alpha)
     loss = 0.0
     pairs = 0
     tokens = 0
-    for s in range(chunks[k], chunks[k + 1]):
+    for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
         n = 0
-        for p in range(offsets[s], offsets[s + 1]):  # subsample into sen
+        for p in range(offsets[sn], offsets[sn + 1]):  # subsample into sen
             w = ids[p]
             if keep[w] < 1.0:
                 if np.float64(next_u64(states, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
                     continue
             sen[n] = w
             n += 1
-        tokens += offsets[s + 1] - offsets[s]
+        tokens += offsets[sn + 1] - offsets[sn]
         for i in range(n):
             b = _draw_below(states, k, window)  # effective window: window - b, in 1..window
             lo = max(0, i - window + b)
             hi = min(n, i + window - b + 1)
-            center = sen[i]
-            if use_hs and i + 1 < n:  # the next centre word's Huffman path
-                for d in range(codes.shape[1]):
-                    if codes[sen[i + 1], d] > 1:
-                        break
-                    _prefetch_row(syn1, points[sen[i + 1], d])
-            if sg and shared:
-                for d in range(negative):
-                    negs[d] = _draw_noise(noise, states, k)
-                    _prefetch_row(syn1neg, negs[d])
-                lsum, m = _sgns_window(syn0, syn1neg, sen, lo, hi, i, negs, win_in, out_rows, grads, ybuf, alpha)
+            if cfg.hs and i + 1 < n:  # the next centre word's Huffman path
+                _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
+            if cfg.skipgram:
+                lsum, np_ = _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha)
                 loss += lsum
-                pairs += m
-            elif sg:
-                # draw every pair's negatives first (same RNG order as pair by pair), so that the
-                # rows of the next pair can be prefetched while this one is trained
-                n_pairs = hi - lo - 1
-                for q in range(n_pairs * negative):
-                    pneg[q] = _draw_noise(noise, states, k)
-                if negative > 0:
-                    _prefetch_row(syn1neg, center)
-                q = 0
-                for j in range(lo, hi):
-                    if j == i:
-                        continue
-                    x = sen[j]
-                    if q + 1 < n_pairs:
-                        jn = j + 1 if j + 1 != i else j + 2
-                        _prefetch_row(syn0, sen[jn])
-                        for d in range((q + 1) * negative, (q + 2) * negative):
-                            _prefetch_row(syn1neg, pneg[d])
-                    neu1e[:] = 0.0
-                    if use_hs:
-                        loss += _hs_pair(syn0, x, neu1e, syn1, codes, points, center, alpha)
-                    if negative > 0:
-                        loss += _sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative],
-                                           alpha)
-                    q += 1
-                    for c in range(dim):
-                        syn0[x, c] += neu1e[c]
-                    pairs += 1
+                pairs += np_
             elif hi - lo > 1:
-                for d in range(negative):
-                    negs[d] = _draw_noise(noise, states, k)
-                    _prefetch_row(syn1neg, negs[d])  # fetched while the context rows are summed
-                loss += _cbow_step(syn0, syn1, syn1neg, sen, lo, hi, i, codes, points, negs, neu1, neu1e, alpha,
-                                   cbow_mean, corrected)
+                for d in range(cfg.negative):
+                    s.negs[d] = _draw_noise(tb.noise, states, k)
+                    _prefetch_row(m.syn1neg, s.negs[d])  # fetched while the context rows are summed
+                loss += _cbow_step(m, tb, sen, lo, hi, i, s.negs, s, cfg, alpha)
                 pairs += 1
     return loss, pairs, tokens
 
 
 @numba.njit(cache=True, parallel=True)
-def _train_chunks(c0, c1, alphas, ids, offsets, chunks, syn0, syn1, syn1neg, codes, points, noise, keep, states,
-                  opts):
-    """Train chunks c0..c1-1 in parallel (Hogwild). alphas float64 per chunk; returns
-    (NLL sum float64, trained pairs, tokens read)."""
+def _train_chunks(c0, c1, alphas, corpus, m, tb, scratch, states, cfg):
+    """Train chunks c0..c1-1 in parallel (Hogwild); alphas: float64 per chunk; scratch has one
+    row per thread. Returns (NLL sum float64, trained pairs, tokens read)."""
     loss = 0.0
     pairs = 0
     tokens = 0
     for k in prange(c0, c1):
-        lk, pk, tk = _train_chunk(k, ids, offsets, chunks, syn0, syn1, syn1neg, codes, points, noise, keep, states,
-                                  alphas[k], opts)
+        s = _thread_scratch(scratch, numba.get_thread_id())
+        lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg)
         loss += lk
         pairs += pk
         tokens += tk
@@ -464,41 +610,16 @@ def _page_dropper(ids):
     return drop
 
 
-@dataclass
-class Word2VecResult:
-    """What ``fit_word2vec`` returns.
-
-    Attributes
-    ----------
-    vectors : Vectors
-        Input vectors (word2vec's syn0): the usual word vectors.
-    context : Vectors or None
-        Output vectors of negative sampling (syn1neg); None when ``negative=0``.
-    losses : list of float
-        Mean negative log-likelihood per trained pair (per centre word for CBOW), per epoch,
-        measured online (each pair just before its update). It should fall over the first
-        epochs; near the end, as alpha goes to 0, it can creep up by a few percent even though
-        the model still improves (measured with frozen weights), because the quick in-window
-        adaptation that a large alpha gives fades.
-    words_per_sec : float
-        In-vocabulary corpus tokens x epochs / training seconds (before subsampling).
-    train_seconds : float
-        Wall time of the epochs (vocabulary scan and Numba compilation excluded).
-    """
-
-    vectors: object
-    context: object
-    losses: list = field(default_factory=list)
-    words_per_sec: float = 0.0
-    train_seconds: float = 0.0
-
-
 def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, seed, threads, cbow_mean,
-           cbow_update, shared_negatives):
+           cbow_update, shared_negatives, shared_hs):
     check_choice("model", model, ("skipgram", "cbow"))
     check_int("dim", dim, min=1)
     check_int("window", window, min=1)
     check_int("negative", negative, min=0)
+    for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives),
+                    ("shared_hs", shared_hs)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise EmbedkitError(f"{name} must be True or False, got {v!r}")
     if negative == 0 and not hs:
         raise EmbedkitError("negative must be >= 1 unless hs is on (no output layer otherwise)")
     check_float("sample", sample, min=0.0)
@@ -509,26 +630,75 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_seed(seed)
     check_threads(threads)
     check_choice("cbow_update", cbow_update, ("word2vec", "corrected"))
-    for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives)):
-        if not isinstance(v, (bool, np.bool_)):
-            raise EmbedkitError(f"{name} must be True or False, got {v!r}")
     if shared_negatives and (model != "skipgram" or hs or negative == 0):
         raise EmbedkitError("shared_negatives needs model='skipgram' with negative sampling and hs off")
 
 
-def fit_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
-                 negative=5, hs=False, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5, seed=1,
-                 threads=None, cbow_mean=True, cbow_update="word2vec", shared_negatives=False,
-                 progress=False):
-    """Train word2vec and return vectors, context vectors, per-epoch losses and speed.
+def _default_alpha(model, cbow_update):
+    return 0.025 if model == "skipgram" else 0.3 if cbow_update == "corrected" else 0.05
+
+
+def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
+           shared_hs):
+    """Everything the kernel reads and writes, allocated once: (_Corpus, _Weights, _Tables,
+    _Scratch, states, _Config)."""
+    ids = np.asarray(enc.ids)
+    offsets = np.asarray(enc.offsets, dtype=np.int64)
+    counts = np.asarray(enc.counts, dtype=np.int64)
+    v = len(counts)
+    rng = np.random.default_rng(seed)
+    syn0 = (rng.random((v, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
+    syn1 = np.zeros((v - 1 if hs else 0, dim), np.float32)
+    syn1neg = np.zeros((v if negative else 0, dim), np.float32)
+    if hs:
+        codes, points, _ = build_huffman(counts)
+    else:
+        codes, points = np.zeros((v, 0), np.uint8), np.zeros((v, 0), np.int32)
+    noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
+    chunks = make_chunks(offsets)
+    scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, int(np.diff(offsets).max()), dim, window, negative,
+                                codes.shape[1])
+    cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
+                  int(cbow_update == "corrected"), int(shared_negatives), int(shared_hs))
+    return (_Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg),
+            _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch,
+            seed_states(seed, len(chunks) - 1), cfg)
+
+
+def _compile(args, progress):
+    """Compile the kernel for these argument types, or load it from Numba's cache, by running it
+    over an empty range of chunks. Returns the seconds it took."""
+    t = time.perf_counter()
+    with progress_bar(total=1, desc="word2vec: compiling kernels (first run only)", enabled=progress) as bar:
+        _train_chunks(0, 0, np.zeros(1), *args)
+        bar.update(1)
+    return time.perf_counter() - t
+
+
+def _diverged(epoch, loss, pairs, syn0, alpha, ceiling):
+    """An EmbedkitError if the loss so far is not finite or above ``ceiling`` (20 times the loss
+    of untrained vectors), or (at an epoch's end, syn0 given) a vector is not finite; else None."""
+    mean = loss / max(pairs, 1)
+    if math.isfinite(mean) and mean <= ceiling and (syn0 is None or np.isfinite(syn0).all()):
+        return None
+    return EmbedkitError(f"training diverged in epoch {epoch} (loss {mean:.4g}): lower --alpha ({alpha:g})")
+
+
+def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
+                   negative=5, hs=False, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5, seed=1,
+                   threads=None, cbow_mean=True, cbow_update="word2vec", shared_negatives=False, shared_hs=False,
+                   progress=False):
+    """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters
     ----------
-    corpus : str, Path or (Vocab, EncodedCorpus)
-        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, or the result of
-        ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase are not used).
+    corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
+        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those (read in
+        order), or the pair returned by ``embedkit.vocab.scan_corpus`` (then min_count,
+        max_vocab and lowercase are not used).
     model : {"skipgram", "cbow"}, default="skipgram"
     dim : int, default=100
+        Vector size; at most the vocabulary size.
     window : int, default=5
         Largest context distance; each centre word draws its window uniformly in 1..window.
     min_count : int, default=5
@@ -558,108 +728,123 @@ def fit_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, ma
     shared_negatives : bool, default=False
         Skip-gram + negative sampling only: one draw of negatives per centre word, shared by
         its window (Ji et al. 2016), a faster minibatch update.
+    shared_hs : bool, default=False
+        Skip-gram + hierarchical softmax: the centre's Huffman path is loaded once per window
+        and updated from all its contexts at once (faster); False updates pair by pair, as
+        word2vec does. No effect without ``hs``, or with CBOW.
     progress : bool, default=False
-        Show a tqdm bar with words/s, alpha and loss.
+        Show tqdm bars (scan, kernel compilation, training with words/s, alpha and loss).
 
     Returns
     -------
-    Word2VecResult
+    TrainResult
+        ``vectors`` (syn0), ``context`` (syn1neg, None when ``negative=0``), ``losses`` (mean
+        negative log-likelihood per trained pair, per centre word for CBOW, per epoch, measured
+        online just before each update; near the end, as alpha goes to 0, it can creep up by a
+        few percent while the model still improves), ``timings`` (``scan`` when the corpus was
+        read here, ``setup``, ``compile``, ``train``) and ``words_per_sec`` (in-vocabulary
+        corpus tokens x epochs / training seconds, before subsampling).
+
+    Raises
+    ------
+    EmbedkitError
+        For a bad parameter (before the corpus is read), a corpus with nothing to train, dim
+        above the vocabulary size, or a run that diverges (the loss or a vector not finite, or
+        the loss 20 times that of untrained vectors): "training diverged in epoch E (loss L):
+        lower --alpha (A)".
 
     Examples
     --------
-    >>> r = fit_word2vec("data/sample.txt.xz", dim=50, epochs=1)   # doctest: +SKIP
-    >>> r.losses, r.vectors.most_similar("king", topn=3)            # doctest: +SKIP
+    >>> r = train_word2vec("data/sample.txt.xz", dim=20, min_count=50, epochs=1, threads=1)
+    >>> r.vectors.matrix.shape[1], len(r.losses), r.context is not None
+    (20, 1, True)
+    >>> sorted(r.timings)
+    ['compile', 'scan', 'setup', 'train']
+    >>> train_word2vec("data/sample.txt.xz", window=0)
+    Traceback (most recent call last):
+    ...
+    embedkit.errors.EmbedkitError: window must be >= 1, got 0
     """
     from .vectors import Vectors
 
     _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, seed, threads, cbow_mean,
-           cbow_update, shared_negatives)
+           cbow_update, shared_negatives, shared_hs)
     if alpha is None:
-        alpha = 0.025 if model == "skipgram" else 0.3 if cbow_update == "corrected" else 0.05
+        alpha = _default_alpha(model, cbow_update)
     if min_alpha > alpha:
         raise EmbedkitError(f"min_alpha must be <= alpha ({alpha:g}), got {min_alpha:g}")
-    if isinstance(corpus, tuple):
-        vocab, enc = corpus
-    else:
-        from .vocab import scan_corpus
-
-        vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                 progress=progress)
-    drop_pages = _page_dropper(enc.ids)
-    ids = np.asarray(enc.ids)
-    offsets = np.asarray(enc.offsets, dtype=np.int64)
-    counts = np.asarray(enc.counts, dtype=np.int64)
-    v = len(counts)
-    lengths = np.diff(offsets)
+    timings = {}
+    t = time.perf_counter()
+    scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
+    vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                progress=progress)
+    if scanned:
+        timings["scan"] = time.perf_counter() - t
+    v = enc.vocab_size
+    lengths = np.diff(np.asarray(enc.offsets))
     if len(lengths) == 0 or lengths.max() < 2:
         raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
                             "to train (lower min_count or use a larger corpus)")
+    if dim > v:
+        raise EmbedkitError(f"dim ({dim}) is larger than the vocabulary ({v} words): lower dim or min_count, "
+                            "or use a larger corpus")
     if hs and v < 2:
         raise EmbedkitError("hierarchical softmax needs at least 2 words in the vocabulary")
 
-    rng = np.random.default_rng(seed)
-    syn0 = (rng.random((v, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
-    syn1 = np.zeros((v - 1 if hs else 0, dim), np.float32)
-    syn1neg = np.zeros((v if negative else 0, dim), np.float32)
-    if hs:
-        codes, points, _ = build_huffman(counts)
-    else:
-        codes, points = np.zeros((v, 0), np.uint8), np.zeros((v, 0), np.int32)
-    noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
-    keep = keep_probabilities(counts, sample)
-    chunks = make_chunks(offsets)
+    t = time.perf_counter()
+    args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
+                  cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives,
+                  shared_hs=shared_hs)
+    timings["setup"] = time.perf_counter() - t
+    corp, weights, tables = args[0], args[1], args[2]
+    drop_pages = _page_dropper(enc.ids)
+    offsets, chunks = corp.offsets, corp.chunks
     n_chunks = len(chunks) - 1
-    states = seed_states(seed, n_chunks)
     chunk_start_tokens = offsets[chunks[:-1]]
     n_tokens = int(offsets[-1])
-    opts = np.array([window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
-                     int(cbow_update == "corrected"), int(shared_negatives), int(lengths.max())], np.int64)
+    untrained = math.log(2.0) * (negative + 1 + (float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0))
+    ceiling = 20.0 * untrained
 
     losses = []
     old_chunksize = numba.get_parallel_chunksize()
-    numba.set_parallel_chunksize(1)  # threads take chunks one at a time: robust to busy cores
     try:
-        with numba_threads(threads) as nthreads, \
-                progress_bar(total=n_tokens * epochs, desc=f"word2vec {model}", unit="word",
-                             enabled=progress) as bar:
-            per_call = max(8 * nthreads, n_chunks // 50 + 1)
-            t0 = time.perf_counter()
-            for epoch in range(epochs):
-                done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
-                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
-                e_loss = 0.0
-                e_pairs = 0
-                for c0 in range(0, n_chunks, per_call):
-                    c1 = min(c0 + per_call, n_chunks)
-                    loss, pairs, tokens = _train_chunks(c0, c1, alphas, ids, offsets, chunks, syn0, syn1, syn1neg,
-                                                        codes, points, noise, keep, states, opts)
-                    e_loss += loss
-                    e_pairs += pairs
-                    drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
-                    bar.update(tokens)
-                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
-                                    loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
-                losses.append(e_loss / e_pairs if e_pairs else float("nan"))
-            seconds = time.perf_counter() - t0
+        with numba_threads(threads) as nthreads:
+            timings["compile"] = _compile(args, progress)
+            numba.set_parallel_chunksize(1)  # threads take chunks one at a time: robust to busy cores
+            with progress_bar(total=n_tokens * epochs, desc=f"word2vec {model}", unit="word",
+                              enabled=progress) as bar:
+                per_call = max(8 * nthreads, n_chunks // 50 + 1)
+                t = time.perf_counter()
+                for epoch in range(epochs):
+                    done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
+                    alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
+                    e_loss = 0.0
+                    e_pairs = 0
+                    for c0 in range(0, n_chunks, per_call):
+                        c1 = min(c0 + per_call, n_chunks)
+                        loss, pairs, tokens = _train_chunks(c0, c1, alphas, *args)
+                        e_loss += loss
+                        e_pairs += pairs
+                        err = _diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
+                        if err is not None:
+                            raise err
+                        drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
+                        bar.update(tokens)
+                        bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
+                                        loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
+                    if e_pairs == 0:
+                        raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
+                                            f"(lower sample, now {sample:g})")
+                    err = _diverged(epoch + 1, e_loss, e_pairs, weights.syn0, alpha, ceiling)
+                    if err is not None:
+                        raise err
+                    losses.append(e_loss / e_pairs)
+                timings["train"] = time.perf_counter() - t
     finally:
         numba.set_parallel_chunksize(old_chunksize)
-    if not any(math.isfinite(x) for x in losses):
-        warnings.warn("no training pairs: every sentence lost its words to subsampling (lower sample)",
-                      stacklevel=2)
     words = list(vocab.words)
-    vec = Vectors(words, syn0, counts)
-    ctx = Vectors(words, syn1neg, counts) if negative else None
-    return Word2VecResult(vec, ctx, losses, n_tokens * epochs / max(seconds, 1e-9), seconds)
-
-
-def train_word2vec(corpus, **params):
-    """Train word2vec and return the input vectors (``Vectors``).
-
-    Takes the parameters of :func:`fit_word2vec` (all keyword-only); use that function for the
-    context vectors, the per-epoch losses and the training speed.
-
-    Examples
-    --------
-    >>> v = train_word2vec("data/sample.txt.xz", model="cbow", dim=50)   # doctest: +SKIP
-    """
-    return fit_word2vec(corpus, **params).vectors
+    counts = np.asarray(enc.counts, dtype=np.int64)
+    vec = Vectors(words, weights.syn0, counts)
+    ctx = Vectors(words, weights.syn1neg, counts) if negative else None
+    return TrainResult(vectors=vec, context=ctx, losses=losses, timings=timings,
+                       words_per_sec=n_tokens * epochs / max(timings["train"], 1e-9))

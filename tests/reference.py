@@ -103,10 +103,26 @@ def shared_negatives_reference(syn0, syn1neg, contexts, target, negs, alpha, sig
     f = x @ y.T
     labels = np.zeros_like(f)
     labels[:, 0] = 1.0
-    g = (labels - np.vectorize(sigmoid)(f)) * alpha
+    g = (labels - np.vectorize(sigmoid, otypes=[float])(f)) * alpha
     loss = -np.log(sigmoid_exact(np.where(labels == 1, f, -f))).sum()
     np.add.at(syn0, contexts, g @ y)
     np.add.at(out, outs, g.T @ x)
+    return syn0, out, loss
+
+
+def hs_window_reference(syn0, syn1, contexts, code, point, alpha, sigmoid=sigmoid_exact):
+    """Hierarchical softmax shared across one window: every context row is an input, the nodes of
+    the centre's Huffman path the outputs (label 1 - bit); logits from the old weights, then
+    G = (labels - sigmoid) * alpha, syn0[ctx] += G @ Y, syn1[path] += G.T @ X."""
+    syn0 = syn0.astype(np.float64)
+    out = syn1.astype(np.float64)
+    x, y = syn0[contexts], out[list(point)]
+    f = x @ y.T
+    labels = np.broadcast_to(1.0 - np.asarray(code, dtype=np.float64), f.shape)
+    g = (labels - np.vectorize(sigmoid, otypes=[float])(f)) * alpha
+    loss = -np.log(sigmoid_exact(np.where(labels == 1, f, -f))).sum()
+    np.add.at(syn0, contexts, g @ y)
+    np.add.at(out, list(point), g.T @ x)
     return syn0, out, loss
 
 
@@ -141,11 +157,12 @@ class XorShift:
 
 def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, state, alpha,
                              window, negative, model="skipgram", hs=False, cbow_mean=True, corrected=False,
-                             sigmoid=sigmoid_exact):
+                             shared_negatives=False, shared_hs=False, sigmoid=sigmoid_exact):
     """Train one chunk the slow way, drawing the same random numbers in the same order as the
     kernel: per token a subsampling draw (if keep < 1), per centre word a window draw, then the
-    negatives (per pair for skip-gram, per centre word for CBOW). Returns (syn0, syn1, syn1neg,
-    loss, pairs) in float64."""
+    negatives (per pair for skip-gram, per centre word for CBOW and shared negatives). With
+    shared_hs, skip-gram's HS update of a window (hs_window_reference) comes before its
+    pair-by-pair negative sampling. Returns (syn0, syn1, syn1neg, loss, pairs) in float64."""
     rng = XorShift(state)
     syn0, syn1, syn1neg = (a.astype(np.float64) for a in (syn0, syn1, syn1neg))
     loss, pairs = 0.0, 0
@@ -155,11 +172,19 @@ def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points
             b = rng.below(window)
             ctx = [j for j in range(max(0, i - window + b), min(len(sen), i + window - b + 1)) if j != i]
             path = (codes[center, :lens[center]], points[center, :lens[center]]) if hs else None
-            if model == "skipgram":
+            if model == "skipgram" and shared_negatives:
+                negs = [rng.noise(noise) for _ in range(negative)]
+                syn0, syn1neg, ls = shared_negatives_reference(syn0, syn1neg, [sen[j] for j in ctx], center, negs,
+                                                               alpha, sigmoid)
+                loss, pairs = loss + ls, pairs + len(ctx)
+            elif model == "skipgram":
+                if hs and shared_hs and ctx:
+                    syn0, syn1, ls = hs_window_reference(syn0, syn1, [sen[j] for j in ctx], *path, alpha, sigmoid)
+                    loss += ls
                 for j in ctx:
                     h = syn0[sen[j]].copy()
                     grad = np.zeros_like(h)
-                    if hs:
+                    if hs and not shared_hs:
                         gr, syn1, ls = hs_update_reference(h, syn1, *path, alpha, sigmoid)
                         grad, loss = grad + gr, loss + ls
                     if negative:

@@ -1,13 +1,14 @@
 import heapq
 
+import numba
 import numpy as np
 import pytest
 
 from embedkit import word2vec as w2v
 from embedkit._rng import seed_states
 from embedkit.errors import EmbedkitError
-from reference import (XorShift, cbow_update_reference, hs_update_reference, sgns_update_reference,
-                       shared_negatives_reference, sigmoid_exact, word2vec_chunk_reference)
+from reference import (XorShift, cbow_update_reference, hs_update_reference, hs_window_reference,
+                       sgns_update_reference, shared_negatives_reference, sigmoid_exact, word2vec_chunk_reference)
 
 
 def sigmoid_table(f):
@@ -63,16 +64,31 @@ def test_hs_pair_matches_reference(small):
     assert loss == pytest.approx(ref_loss, rel=1e-2)
 
 
+def scratch_for(dim, window=3, negative=5, path_len=6, max_len=16):
+    """One thread's scratch buffers, as the kernel sees them."""
+    s = w2v._allocate_scratch(1, max_len, dim, window, negative, path_len)
+    return w2v._Scratch(*(a[0] for a in s))
+
+
+def config(**kw):
+    base = dict(window=3, negative=0, hs=0, skipgram=1, cbow_mean=1, corrected=0, shared_negatives=0, shared_hs=0)
+    base.update({k: int(v) for k, v in kw.items()})
+    return w2v._Config(**base)
+
+
+NO_HS = np.zeros((12, 0), np.uint8), np.zeros((12, 0), np.int32)
+
+
 @pytest.mark.parametrize("mean,corrected", [(True, False), (True, True), (False, False)])
 def test_cbow_step_matches_reference(small, mean, corrected):
     syn0, syn1neg = small
     sen = np.array([4, 1, 9, 2, 1, 6], np.int32)  # centre sen[3] = 2; context word 1 appears twice
     negs = np.array([8, 2, 11], np.int64)
     a, b = syn0.copy(), syn1neg.copy()
-    buf = np.zeros((1, 8), np.float32), np.zeros(8, np.float32)
-    no_codes, no_points = np.zeros((12, 0), np.uint8), np.zeros((12, 0), np.int32)
-    w2v._cbow_step(a, np.zeros((0, 8), np.float32), b, sen, 0, 6, 3, no_codes, no_points, negs, *buf,
-                   np.float32(0.05), mean, corrected)
+    m = w2v._Weights(a, np.zeros((0, 8), np.float32), b)
+    tb = w2v._Tables(*NO_HS, np.zeros(1, np.uint64), np.ones(12))
+    w2v._cbow_step(m, tb, sen, 0, 6, 3, negs, scratch_for(8), config(negative=3, skipgram=0, cbow_mean=mean,
+                                                                     corrected=corrected), np.float32(0.05))
     ref0, ref1, _ = cbow_update_reference(syn0, syn1neg, [4, 1, 9, 1, 6], 2, negs, 0.05, mean, corrected,
                                           sigmoid_table)
     close(a, ref0)
@@ -84,9 +100,24 @@ def test_shared_negatives_window_matches_reference(small):
     sen = np.array([4, 1, 9, 2, 1, 6], np.int32)
     negs = np.array([8, 2, 8, 0], np.int64)
     a, b = syn0.copy(), syn1neg.copy()
-    loss, n_in = w2v._sgns_window(a, b, sen, 1, 6, 3, negs, np.zeros(10, np.int64), np.zeros(5, np.int64),
-                                  np.zeros((10, 5), np.float32), np.zeros((5, 8), np.float32), np.float32(0.1))
+    loss, n_in = w2v._sgns_window(a, b, sen, 1, 6, 3, negs, scratch_for(8, negative=4), np.float32(0.1))
     ref0, ref1, ref_loss = shared_negatives_reference(syn0, syn1neg, [1, 9, 1, 6], 2, negs, 0.1, sigmoid_table)
+    assert n_in == 4
+    close(a, ref0)
+    close(b, ref1)
+    assert loss == pytest.approx(ref_loss, rel=1e-2)
+
+
+def test_shared_hs_window_matches_reference(small):
+    syn0, syn1 = small
+    codes = np.full((12, 5), 2, np.uint8)
+    points = np.zeros((12, 5), np.int32)
+    codes[2, :4], points[2, :4] = [1, 0, 1, 1], [10, 4, 2, 7]  # centre 2's path
+    sen = np.array([4, 1, 9, 2, 1, 6], np.int32)
+    a, b = syn0.copy(), syn1.copy()
+    loss, n_in = w2v._hs_window(a, b, codes, points, sen, 0, 5, 3, scratch_for(8, path_len=5), np.float32(0.2))
+    ref0, ref1, ref_loss = hs_window_reference(syn0, syn1, [4, 1, 9, 1], [1, 0, 1, 1], [10, 4, 2, 7], 0.2,
+                                               sigmoid_table)
     assert n_in == 4
     close(a, ref0)
     close(b, ref1)
@@ -95,20 +126,26 @@ def test_shared_negatives_window_matches_reference(small):
 
 CHUNK_CASES = {
     "skipgram-ns": dict(model="skipgram", negative=3),
-    "skipgram-hs": dict(model="skipgram", negative=0, hs=True),
-    "skipgram-hs-ns": dict(model="skipgram", negative=2, hs=True),
+    "skipgram-shared-negatives": dict(model="skipgram", negative=3, shared_negatives=True),
+    "skipgram-hs-pair": dict(model="skipgram", negative=0, hs=True),
+    "skipgram-hs-shared": dict(model="skipgram", negative=0, hs=True, shared_hs=True),
+    "skipgram-hs-ns-pair": dict(model="skipgram", negative=2, hs=True),
+    "skipgram-hs-ns-shared": dict(model="skipgram", negative=2, hs=True, shared_hs=True),
     "cbow-ns-mean": dict(model="cbow", negative=3),
+    "cbow-ns-sum": dict(model="cbow", negative=3, cbow_mean=False),
     "cbow-ns-corrected": dict(model="cbow", negative=3, corrected=True),
     "cbow-hs-sum": dict(model="cbow", negative=0, hs=True, cbow_mean=False),
+    "cbow-hs-ns-mean": dict(model="cbow", negative=2, hs=True, shared_hs=True),  # shared_hs: no effect on CBOW
 }
 
 
 @pytest.mark.parametrize("case", CHUNK_CASES)
 def test_kernel_chunk_matches_reference(case):
-    """The whole kernel on one chunk: subsampling, dynamic windows, negatives, both models."""
+    """The whole kernel on one chunk: subsampling, dynamic windows, negatives, every branch."""
     kw = dict(CHUNK_CASES[case])
     model, negative, hs = kw.pop("model"), kw.pop("negative"), kw.pop("hs", False)
     cbow_mean, corrected = kw.pop("cbow_mean", True), kw.pop("corrected", False)
+    shared_negatives, shared_hs = kw.pop("shared_negatives", False), kw.pop("shared_hs", False)
     rng = np.random.default_rng(3)
     v, dim, window = 12, 8, 3
     counts = np.sort(rng.integers(1, 60, v))[::-1].astype(np.int64)
@@ -119,17 +156,20 @@ def test_kernel_chunk_matches_reference(case):
     syn0 = (rng.random((v, dim), dtype=np.float32) - 0.5) / dim
     syn1 = rng.standard_normal((v - 1, dim)).astype(np.float32) * 0.1 if hs else np.zeros((0, dim), np.float32)
     syn1neg = rng.standard_normal((v, dim)).astype(np.float32) * 0.1 if negative else np.zeros((0, dim), np.float32)
-    codes, points, lens = w2v.build_huffman(counts) if hs else (np.zeros((v, 0), np.uint8),
-                                                                np.zeros((v, 0), np.int32), np.zeros(v, np.int32))
+    codes, points, lens = w2v.build_huffman(counts) if hs else (*NO_HS, np.zeros(v, np.int32))
     noise = w2v.build_noise_table(counts)
     keep = w2v.keep_probabilities(counts, 0.02)
     assert (keep < 1).any() and (keep == 1).any()
     states = seed_states(7, 1)
-    opts = np.array([window, negative, hs, model == "skipgram", cbow_mean, corrected, 0, 14], np.int64)
+    cfg = config(window=window, negative=negative, hs=hs, skipgram=model == "skipgram", cbow_mean=cbow_mean,
+                 corrected=corrected, shared_negatives=shared_negatives, shared_hs=shared_hs)
     ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0],
-                                   0.05, window, negative, model, hs, cbow_mean, corrected, sigmoid_table)
-    loss, pairs, tokens = w2v._train_chunks(0, 1, np.array([0.05]), ids, offsets, np.array([0, 4]), syn0, syn1,
-                                            syn1neg, codes, points, noise, keep, states, opts)
+                                   0.05, window, negative, model, hs, cbow_mean, corrected, shared_negatives,
+                                   shared_hs, sigmoid_table)
+    scratch = w2v._allocate_scratch(numba.config.NUMBA_NUM_THREADS, 14, dim, window, negative, codes.shape[1])
+    loss, pairs, tokens = w2v._train_chunks(0, 1, np.array([0.05]), w2v._Corpus(ids, offsets, np.array([0, 4])),
+                                            w2v._Weights(syn0, syn1, syn1neg), w2v._Tables(codes, points, noise, keep),
+                                            scratch, states, cfg)
     assert tokens == len(ids) and pairs == ref[4] > 10
     np.testing.assert_allclose(syn0, ref[0], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(syn1, ref[1], rtol=1e-4, atol=1e-6)
@@ -211,7 +251,7 @@ FLOORS = {  # trained once per session on data/sample.txt.xz: dim 50, 3 epochs, 
 
 @pytest.fixture(scope="session")
 def trained(sample_scan):
-    return {name: w2v.fit_word2vec(sample_scan, dim=50, epochs=3, threads=2, seed=1, **kw)
+    return {name: w2v.train_word2vec(sample_scan, dim=50, epochs=3, threads=2, seed=1, **kw)
             for name, kw in FLOORS.items()}
 
 
@@ -234,24 +274,22 @@ def test_quality_floor_on_sample(trained, name, ws353, men):
 
 
 def small_corpus(sample_scan, n_sentences=20):
-    """The first sentences of the sample, as a (Vocab, EncodedCorpus)-like pair."""
+    """The first sentences of the sample, as a (Vocab, EncodedCorpus) pair."""
+    from embedkit.vocab import EncodedCorpus
+
     vocab, enc = sample_scan
-
-    class Enc:
-        ids = enc.ids[:enc.offsets[n_sentences]]
-        offsets = enc.offsets[:n_sentences + 1]
-        counts = enc.counts
-
-    return vocab, Enc
+    return vocab, EncodedCorpus(enc.ids[:enc.offsets[n_sentences]], enc.offsets[:n_sentences + 1], enc.counts)
 
 
 @pytest.mark.parametrize("kw", [dict(model="skipgram"), dict(model="cbow", hs=True),
-                                dict(model="skipgram", shared_negatives=True)])
+                                dict(model="skipgram", shared_negatives=True),
+                                dict(model="skipgram", hs=True, negative=0),
+                                dict(model="skipgram", hs=True, negative=2, shared_hs=False)])
 def test_one_thread_is_bit_identical(sample_scan, kw):
     corpus = small_corpus(sample_scan)
-    a = w2v.fit_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
-    b = w2v.fit_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
-    c = w2v.fit_word2vec(corpus, dim=16, epochs=1, threads=1, seed=4, **kw)
+    a = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
+    b = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
+    c = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=4, **kw)
     np.testing.assert_array_equal(a.vectors.matrix, b.vectors.matrix)
     assert a.losses == b.losses
     assert not np.array_equal(a.vectors.matrix, c.vectors.matrix)
@@ -260,11 +298,64 @@ def test_one_thread_is_bit_identical(sample_scan, kw):
 @pytest.mark.parametrize("kw", [dict(model="cbow", cbow_update="corrected"),
                                 dict(model="cbow", cbow_mean=False, alpha=0.01),
                                 dict(model="skipgram", hs=True, negative=3),
+                                dict(model="skipgram", hs=True, negative=3, shared_hs=False),
+                                dict(model="skipgram", hs=True, negative=0, shared_hs=False),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", sample=0.0)])
 def test_other_options_learn(sample_scan, kw):
-    r = w2v.fit_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=2, **kw)
+    r = w2v.train_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=2, **kw)
     assert r.losses[1] < r.losses[0] and np.isfinite(r.vectors.matrix).all()
+
+
+def test_result_has_every_field(sample_scan):
+    from embedkit.result import TrainResult
+
+    r = w2v.train_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=1)
+    assert isinstance(r, TrainResult)
+    assert list(r.timings) == ["setup", "compile", "train"]  # a scanned pair: no scan here
+    assert all(t >= 0 for t in r.timings.values()) and len(r.losses) == 2
+    assert r.words_per_sec == pytest.approx(2 * int(sample_scan[1].offsets[60]) / r.timings["train"])
+    assert r.context.matrix.shape == r.vectors.matrix.shape
+
+
+def test_corpus_kinds_give_the_same_vectors(write_corpus):
+    """A path, a list of paths and a scanned pair are the same corpus to the trainer."""
+    from embedkit.vocab import scan_corpus
+
+    a = write_corpus("the cat sat on the mat\n" * 30, "a.txt")
+    b = write_corpus("a dog ate the log\n" * 30, "b.txt")
+    both = write_corpus("the cat sat on the mat\n" * 30 + "a dog ate the log\n" * 30, "ab.txt")
+    kw = dict(dim=4, epochs=1, threads=1, min_count=1)
+    one = w2v.train_word2vec(both, **kw)
+    assert list(one.timings) == ["scan", "setup", "compile", "train"]
+    for corpus in ([a, b], scan_corpus([a, b], min_count=1)):
+        r = w2v.train_word2vec(corpus, **kw)
+        assert r.vectors.words == one.vectors.words
+        np.testing.assert_array_equal(r.vectors.matrix, one.vectors.matrix)
+    with pytest.raises(EmbedkitError, match="corpus must be a path"):
+        w2v.train_word2vec(3.5, **kw)
+
+
+@pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
+def test_divergence_is_an_error_naming_the_epoch(sample_scan, model, alpha):
+    with pytest.raises(EmbedkitError, match=rf"training diverged in epoch 1 \(loss .*\): lower --alpha \({alpha:g}\)"):
+        w2v.train_word2vec(small_corpus(sample_scan, 200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
+
+
+def test_no_pairs_only_when_subsampling_took_every_word(write_corpus):
+    # every word is frequent: at sample 1e-9 the keep probability is about 3e-4, so nothing is left
+    p = write_corpus("a b\n" * 100)
+    with pytest.raises(EmbedkitError, match="no training pairs: every sentence lost its words to subsampling"):
+        w2v.train_word2vec(p, dim=2, min_count=1, sample=1e-9, epochs=1)
+    r = w2v.train_word2vec(p, dim=2, min_count=1, sample=0.0, epochs=1)  # without subsampling it trains
+    assert np.isfinite(r.losses).all()
+
+
+def test_dim_above_vocabulary_size_is_refused(write_corpus):
+    p = write_corpus("a b c\n" * 20)
+    with pytest.raises(EmbedkitError, match=r"dim \(4\) is larger than the vocabulary \(3 words\)"):
+        w2v.train_word2vec(p, dim=4, min_count=1)
+    assert w2v.train_word2vec(p, dim=3, min_count=1, epochs=1, sample=0.0).vectors.dim == 3
 
 
 @pytest.mark.parametrize("kw,msg", [
@@ -280,10 +371,13 @@ def test_other_options_learn(sample_scan, kw):
     ({"cbow_update": "koan"}, "cbow_update must be one of word2vec, corrected"),
     ({"hs": 1}, "hs must be True or False"),
     ({"shared_negatives": True, "model": "cbow"}, "shared_negatives needs"),
+    ({"shared_hs": "yes"}, "shared_hs must be True or False"),
+    ({"threads": 0}, "threads must be >= 1"),
+    ({"seed": -1}, "seed must be >= 0"),
 ])
 def test_bad_parameters(sample_scan, kw, msg):
     with pytest.raises(EmbedkitError, match=msg):
-        w2v.fit_word2vec(sample_scan, **kw)
+        w2v.train_word2vec(sample_scan, **kw)
 
 
 def test_corpus_too_small(write_corpus):
@@ -308,6 +402,7 @@ def cli_run(*args):
 
 
 @pytest.mark.parametrize("model,extra", [("skipgram", ["--hs", "--save-context", "ctx.txt"]),
+                                         ("skipgram", ["--hs", "--negative", "0", "--no-shared-hs"]),
                                          ("skipgram", ["--shared-negatives", "--binary"]),
                                          ("cbow", ["--cbow-sum", "--hs", "--negative", "0"]),
                                          ("cbow", ["--cbow-update", "corrected"])])
@@ -321,6 +416,7 @@ def test_cli_trains_and_writes(write_corpus, tmp_path, model, extra):
                 *extra)
     assert r.exit_code == 0, r.output
     assert "loss per epoch" in r.stderr
+    assert "compile" in r.stderr and "words/s (training only)" in r.stderr
     v = Vectors.load(out)
     assert len(v) == 13 and v.dim == 8
     if "--save-context" in extra:
@@ -357,3 +453,14 @@ def test_cli_corpus_too_small(write_corpus, tmp_path):
                           "corpus too small")
     assert_one_line_error(cli_run("train", "skipgram", write_corpus("a b c\n"), "-o", out), "vocabulary is empty")
     assert not out.exists()
+
+
+def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
+    from test_cli import assert_one_line_error
+
+    out = tmp_path / "v.txt"
+    r = cli_run("train", "skipgram", write_corpus(TEXT), "-o", out, "--min-count", "1", "--dim", "8", "--alpha", "50",
+                "--sample", "0")
+    assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
+    assert "no training pairs" not in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "c.txt"]
