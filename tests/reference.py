@@ -238,3 +238,53 @@ def glove_epoch_reference(rows, cols, logx, weight, params, gradsq, lr, clip=100
         g[i, -1] += fdiff ** 2
         g[j, -1] += fdiff ** 2
     return p, g, cost
+
+
+# ---------------------------------------------------------------- fastText subwords (fasttext)
+def ft_hash_reference(data: bytes) -> int:
+    """fastText's hash: 32-bit FNV-1a where each byte is first widened as a signed char."""
+    h = 2166136261
+    for b in data:
+        signed = b - 256 if b >= 128 else b
+        h = ((h ^ (signed & 0xFFFFFFFF)) * 16777619) % 2**32
+    return h
+
+
+def ngram_bytes_reference(word: str, minn: int, maxn: int) -> list:
+    """fastText's n-grams of word, from the UTF-8 bytes of '<word>': an n-gram starts at each
+    byte that does not match 10xxxxxx and spans n such characters; the 1-char '<' and '>' are out."""
+    if word == "</s>":
+        return []
+    w = ("<" + word + ">").encode("utf-8")
+    starts = [i for i, b in enumerate(w) if b & 0xC0 != 0x80] + [len(w)]
+    out = []
+    for a in range(len(starts) - 1):
+        for n in range(1, maxn + 1):
+            if a + n >= len(starts):
+                break
+            if n >= minn and not (n == 1 and (a == 0 or a + n == len(starts) - 1)):
+                out.append(w[starts[a]:starts[a + n]])
+    return out
+
+
+def fasttext_sgns_reference(inp, out, rows, target, negs, alpha):
+    """One fastText negative-sampling step in float64: the hidden vector is the mean of inp[rows];
+    each output row (target label 1, negs label 0, a neg equal to the target skipped) moves by
+    g * hidden with g = alpha * (label - sigmoid(out_row . hidden)), using the rows as they are at
+    that step; the summed input gradient is then added, unscaled, to every row in rows.
+    Returns (new inp, new out, NLL)."""
+    inp = inp.astype(np.float64).copy()
+    out = out.astype(np.float64).copy()
+    h = inp[list(rows)].mean(axis=0)
+    grad = np.zeros_like(h)
+    loss = 0.0
+    for t, label in [(target, 1.0)] + [(n, 0.0) for n in negs if n != target]:
+        f = out[t] @ h
+        s = 1.0 / (1.0 + np.exp(-f))
+        g = alpha * (label - s)
+        grad += g * out[t]
+        out[t] += g * h
+        loss -= np.log(s if label else 1.0 - s)
+    for r in rows:
+        inp[r] += grad
+    return inp, out, loss
