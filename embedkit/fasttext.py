@@ -1,0 +1,353 @@
+"""fastText: skip-gram and CBOW over words plus their character n-grams (Bojanowski et al. 2017).
+
+The model is fastText's: the input matrix has one row per word and one per n-gram bucket
+(``embedkit.subword``); a word's input vector is the mean of its own row and its n-gram rows;
+the output layer is trained by negative sampling with noise drawn from counts ** 0.5;
+frequent words are subsampled with ``t`` (fastText's discard formula, which is word2vec's);
+each centre word draws its window uniformly in 1..window; the learning rate falls linearly
+to ``min_alpha`` (fastText: 0) over all tokens of all epochs; and the input gradient is added,
+unscaled, to every row that made up the input. Skip-gram predicts each context word from the
+centre word's n-grams; CBOW predicts the centre word from the mean of all rows of its context
+words.
+
+Each vocabulary word's rows are precomputed once (``subword_table``, a CSR pair), so the
+kernel works on arrays only. It reuses word2vec's pieces: the SGNS update ``_sgns_pair``,
+the alias noise table, the RNG, subsampling and the chunking of the encoded corpus.
+
+``update="window"`` (skip-gram's default) computes the centre's input vector once per
+window and adds the summed input gradient of the whole window once, instead of fastText's
+recomputation and update after every context word (``update="pair"``): the n-gram rows,
+most of the memory traffic, are then read and written once per centre word instead of once
+per pair. bench/RESULTS.md has the speed and quality of both.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numba
+import numpy as np
+from numba import prange
+
+from ._rng import next_u64, seed_states
+from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from .errors import EmbedkitError
+from .result import TrainResult
+from .subword import check_subword_params, subword_table
+from .vocab import keep_probabilities, resolve_corpus
+from .word2vec import _draw_below, _draw_noise, _page_dropper, _prefetch_row, _sgns_pair, build_noise_table, make_chunks
+
+MODELS = ("skipgram", "cbow")
+UPDATES = ("window", "pair")
+NOISE_POWER = 0.5  # fastText's negative table: counts ** 0.5
+
+
+# ---------------------------------------------------------------- kernel helpers
+@numba.njit(cache=True, inline="always")
+def _add_rows(inp, rows, a, b, hidden):
+    """hidden[0] += sum of inp[rows[a:b]]."""
+    for p in range(a, b):
+        r = rows[p]
+        for c in range(inp.shape[1]):
+            hidden[0, c] += inp[r, c]
+
+
+@numba.njit(cache=True, inline="always")
+def _push_grad(inp, rows, a, b, grad):
+    """inp[rows[a:b]] += grad (fastText's unscaled update of every input row)."""
+    for p in range(a, b):
+        r = rows[p]
+        for c in range(inp.shape[1]):
+            inp[r, c] += grad[c]
+
+
+@numba.njit(cache=True, inline="always")
+def _scale(hidden, n):
+    inv = np.float32(1.0) / np.float32(n)
+    for c in range(hidden.shape[1]):
+        hidden[0, c] *= inv
+
+
+@numba.njit(cache=True, inline="always")
+def _prefetch_rows(inp, rows, a, b):
+    for p in range(a, b):
+        _prefetch_row(inp, rows[p])
+
+
+@numba.njit(cache=True, inline="always")
+def _draw_negs(noise, states, k, negs):
+    for d in range(negs.shape[0]):
+        negs[d] = _draw_noise(noise, states, k)
+
+
+# ---------------------------------------------------------------- kernel
+@numba.njit(cache=True, fastmath=True)
+def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, alpha, opts):
+    """Train chunk k (sentences chunks[k]:chunks[k+1]). inp: (V + bucket, dim) float32, out:
+    (V, dim) float32, word w's input rows rows[indptr[w]:indptr[w+1]]. Returns (NLL sum,
+    trained pairs, tokens read)."""
+    window, negative, sg, per_pair, max_len = opts[0], opts[1], opts[2], opts[3], opts[4]
+    dim = inp.shape[1]
+    sen = np.empty(max_len, np.int32)
+    hidden = np.empty((1, dim), np.float32)
+    grad = np.empty(dim, np.float32)
+    negs = np.empty(negative, np.int64)
+    alpha = np.float32(alpha)
+    loss = 0.0
+    pairs = 0
+    tokens = 0
+    for s in range(chunks[k], chunks[k + 1]):
+        n = 0
+        for p in range(offsets[s], offsets[s + 1]):  # subsample into sen
+            w = ids[p]
+            if keep[w] < 1.0:
+                if np.float64(next_u64(states, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
+                    continue
+            sen[n] = w
+            n += 1
+        tokens += offsets[s + 1] - offsets[s]
+        for i in range(n):
+            b = _draw_below(states, k, window)  # effective window: window - b, in 1..window
+            lo = max(0, i - window + b)
+            hi = min(n, i + window - b + 1)
+            center = sen[i]
+            if i + 1 < n:  # the next centre's rows load while this window trains
+                _prefetch_rows(inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
+            if sg:
+                a0, a1 = indptr[center], indptr[center + 1]
+                if not per_pair:
+                    hidden[0, :] = 0.0
+                    _add_rows(inp, rows, a0, a1, hidden)
+                    _scale(hidden, a1 - a0)
+                    grad[:] = 0.0
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    _draw_negs(noise, states, k, negs)
+                    if per_pair:
+                        hidden[0, :] = 0.0
+                        _add_rows(inp, rows, a0, a1, hidden)
+                        _scale(hidden, a1 - a0)
+                        grad[:] = 0.0
+                    loss += _sgns_pair(hidden, 0, grad, out, sen[j], negs, alpha)
+                    pairs += 1
+                    if per_pair:
+                        _push_grad(inp, rows, a0, a1, grad)
+                if not per_pair and hi - lo > 1:
+                    _push_grad(inp, rows, a0, a1, grad)
+            elif hi - lo > 1:
+                _draw_negs(noise, states, k, negs)
+                hidden[0, :] = 0.0
+                m = 0
+                for j in range(lo, hi):
+                    if j != i:
+                        x = sen[j]
+                        _add_rows(inp, rows, indptr[x], indptr[x + 1], hidden)
+                        m += indptr[x + 1] - indptr[x]
+                _scale(hidden, m)
+                grad[:] = 0.0
+                loss += _sgns_pair(hidden, 0, grad, out, center, negs, alpha)
+                pairs += 1
+                for j in range(lo, hi):
+                    if j != i:
+                        x = sen[j]
+                        _push_grad(inp, rows, indptr[x], indptr[x + 1], grad)
+    return loss, pairs, tokens
+
+
+@numba.njit(cache=True, parallel=True)
+def _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, opts):
+    """Train chunks c0..c1-1 in parallel (Hogwild). Returns (NLL sum, trained pairs, tokens read)."""
+    loss = 0.0
+    pairs = 0
+    tokens = 0
+    for k in prange(c0, c1):
+        lk, pk, tk = _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states,
+                                     alphas[k], opts)
+        loss += lk
+        pairs += pk
+        tokens += tk
+    return loss, pairs, tokens
+
+
+def _compile(ids, dim):
+    """Run the kernel once on a tiny corpus with the real argument types (Numba compiles or
+    loads its cache here, outside the timed training)."""
+    tiny = np.array([0, 1, 2, 1, 0], np.int32)
+    if not ids.flags.writeable:
+        tiny.flags.writeable = False
+    offsets = np.array([0, 5], np.int64)
+    indptr, rows = subword_table(["a", "b", "c"], minn=1, maxn=2, bucket=4)
+    inp = np.zeros((7, dim), np.float32)
+    out = np.zeros((3, dim), np.float32)
+    noise = build_noise_table(np.array([2, 2, 1]), NOISE_POWER)
+    opts = np.array([2, 1, 1, 0, 5], np.int64)
+    _fasttext_chunks(0, 1, np.array([0.01]), tiny, offsets, np.array([0, 1], np.int64), inp, out, indptr, rows,
+                     noise, np.ones(3), seed_states(0, 1), opts)
+
+
+# ---------------------------------------------------------------- driver
+def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn, maxn, bucket, update, seed, threads):
+    check_choice("model", model, MODELS)
+    check_int("dim", dim, min=1)
+    check_int("window", window, min=1)
+    check_int("negative", negative, min=1)
+    check_float("sample", sample, min=0.0)
+    check_float("alpha", alpha, min=0.0, min_open=True)
+    check_float("min_alpha", min_alpha, min=0.0)
+    if min_alpha > alpha:
+        raise EmbedkitError(f"min_alpha must be <= alpha ({alpha:g}), got {min_alpha:g}")
+    check_int("epochs", epochs, min=1)
+    check_subword_params(minn, maxn, bucket)
+    check_choice("update", update, UPDATES)
+    check_seed(seed)
+    check_threads(threads)
+
+
+def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, sample=1e-4, alpha=0.05,
+                   min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False, minn=3, maxn=6,
+                   bucket=2_000_000, update="window", threads=None, seed=1, progress=False):
+    """Train fastText word vectors (words plus character n-grams) with negative sampling.
+
+    The defaults are fastText's (``fasttext skipgram``): dim 100, window 5, 5 negatives,
+    t = 1e-4, learning rate 0.05 falling to 0, 5 epochs, min count 5, n-grams of 3 to 6
+    characters hashed into 2,000,000 buckets. Memory: the input matrix is
+    (words + bucket) x dim float32 (800 MB at the defaults), the output layer words x dim.
+
+    Parameters
+    ----------
+    corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
+        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
+        pair returned by ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and
+        lowercase do not apply).
+    model : {"skipgram", "cbow"}, default="skipgram"
+    dim : int, default=100
+    window : int, default=5
+        Largest context distance; each centre word draws its window uniformly in 1..window.
+    negative : int, default=5
+        Negative samples per pair (noise: counts ** 0.5, as fastText).
+    sample : float, default=1e-4
+        Subsampling threshold t (fastText's and word2vec's formula); 0 keeps every token.
+    alpha : float, default=0.05
+        Initial learning rate.
+    min_alpha : float, default=0.0
+        Learning rate at the end; it falls linearly over all tokens of all epochs.
+    epochs : int, default=5
+    min_count : int, default=5
+    max_vocab : int or None, default=None
+    lowercase : bool, default=False
+    minn, maxn : int, default=3, 6
+        Lengths in characters of the n-grams; ``maxn=0`` turns subwords off (plain skip-gram
+        or CBOW with fastText's settings).
+    bucket : int, default=2_000_000
+        Hash buckets for the n-grams (rows of the input matrix beyond the words).
+    update : {"window", "pair"}, default="window"
+        Skip-gram only: "pair" recomputes the centre's input vector and updates its rows after
+        every context word, as fastText does; "window" does both once per window (faster).
+        CBOW makes one update per window either way.
+    threads : int or None, default=None
+        Numba threads (None: all). With more than one, Hogwild races make runs differ slightly.
+    seed : int, default=1
+        With ``threads=1`` the same seed gives bit-identical vectors.
+    progress : bool, default=False
+        Show a progress bar with words/s, alpha and loss.
+
+    Returns
+    -------
+    TrainResult
+        ``vectors`` is a ``SubwordVectors`` (it composes unseen words), ``context`` the output
+        layer, ``losses`` the mean NLL per trained pair per epoch; save a fastText ``.bin`` with
+        ``embedkit.fasttext_bin.save_fasttext_model(path, r.vectors, r.context.matrix, ...)``.
+
+    Examples
+    --------
+    >>> r = train_fasttext("data/sample.txt.xz", dim=20, epochs=1, min_count=50, bucket=20000, threads=1)
+    >>> len(r.losses), r.vectors.dim, "kingdomz" in r.vectors, r.vectors["kingdomz"].shape
+    (1, 20, False, (20,))
+    """
+    from .subword import SubwordVectors
+    from .vectors import Vectors
+
+    _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn, maxn, bucket, update, seed, threads)
+    if maxn == 0:
+        bucket = 0  # no n-grams: no bucket rows (fastText does the same)
+    timings = {}
+    t = time.perf_counter()
+    vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                progress=progress)
+    drop_pages = _page_dropper(enc.ids)
+    ids = np.asarray(enc.ids)
+    offsets = np.asarray(enc.offsets, dtype=np.int64)
+    counts = np.asarray(enc.counts, dtype=np.int64)
+    v = len(counts)
+    lengths = np.diff(offsets)
+    if len(lengths) == 0 or lengths.max() < 2:
+        raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
+                            "to train (lower min_count or use a larger corpus)")
+    check_subword_params(minn, maxn, bucket, v)
+    words = list(vocab.words)
+    indptr, rows = subword_table(words, minn=minn, maxn=maxn, bucket=bucket)
+    timings["scan"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    inp = np.empty((v + bucket, dim), np.float32)  # uniform in [-1/dim, 1/dim), filled in place
+    rng.random(out=inp, dtype=np.float32)
+    inp *= np.float32(2.0 / dim)
+    inp -= np.float32(1.0 / dim)
+    out = np.zeros((v, dim), np.float32)
+    noise = build_noise_table(counts, NOISE_POWER)
+    keep = keep_probabilities(counts, sample)
+    chunks = make_chunks(offsets)
+    n_chunks = len(chunks) - 1
+    states = seed_states(seed, n_chunks)
+    chunk_start_tokens = offsets[chunks[:-1]]
+    n_tokens = int(offsets[-1])
+    opts = np.array([window, negative, int(model == "skipgram"), int(update == "pair"), int(lengths.max())],
+                    np.int64)
+    timings["init"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _compile(ids, dim)
+    timings["compile"] = time.perf_counter() - t
+
+    losses = []
+    old_chunksize = numba.get_parallel_chunksize()
+    numba.set_parallel_chunksize(1)  # threads take chunks one at a time: robust to busy cores
+    try:
+        with numba_threads(threads) as nthreads, \
+                progress_bar(total=n_tokens * epochs, desc=f"fasttext {model}", unit="word",
+                             enabled=progress) as bar:
+            per_call = max(8 * nthreads, n_chunks // 50 + 1)
+            t0 = time.perf_counter()
+            for epoch in range(epochs):
+                done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
+                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
+                e_loss = 0.0
+                e_pairs = 0
+                for c0 in range(0, n_chunks, per_call):
+                    c1 = min(c0 + per_call, n_chunks)
+                    loss, pairs, tokens = _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr,
+                                                           rows, noise, keep, states, opts)
+                    e_loss += loss
+                    e_pairs += pairs
+                    drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
+                    bar.update(tokens)
+                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
+                                    loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
+                losses.append(e_loss / e_pairs if e_pairs else float("nan"))
+            seconds = time.perf_counter() - t0
+    finally:
+        numba.set_parallel_chunksize(old_chunksize)
+    timings["train"] = seconds
+    if not any(math.isfinite(x) for x in losses):
+        warnings.warn("no training pairs: every sentence lost its words to subsampling (lower sample)",
+                      stacklevel=2)
+    elif not all(math.isfinite(x) for x in losses):
+        raise EmbedkitError(f"training diverged (loss {losses[-1]}); lower alpha")
+    t = time.perf_counter()
+    vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
+    timings["compose"] = time.perf_counter() - t
+    context = Vectors(words, out, counts)
+    return TrainResult(vectors, context, losses, timings, n_tokens * epochs / max(seconds, 1e-9))
