@@ -26,6 +26,8 @@ _LAZY = {
     "fit_ppmi_svd": "ppmi_svd",
     "train_word2vec": "word2vec",
     "train_glove": "glove",
+    "train_fasttext": "fasttext",
+    "SubwordVectors": "subword",
     "fit_glove": "glove",
     "evaluate": "eval",
     "evaluate_similarity": "eval",

@@ -188,6 +188,9 @@ def _load(path, limit, output):
     except OSError as e:
         raise EmbedkitError(f"cannot read fastText model {path}: {e.strerror or e}") from None
     with f:
+        if f.read(2) in (b"\x1f\x8b", b"BZ", b"\xfd7"):
+            raise EmbedkitError(f"{path} is compressed: decompress the fastText model first")
+        f.seek(0)
         r = _Reader(f, path)
         args = _read_header(r, path)
         words, counts, nwords, nlabels, ntokens, pruned = _read_dictionary(r, path, limit)

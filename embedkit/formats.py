@@ -692,8 +692,14 @@ def _read_npy(path, *, limit=None):
 
 
 
+def _read_fasttext(path, *, limit=None):
+    from .fasttext_bin import read_fasttext_bin
+
+    return read_fasttext_bin(path, limit=limit)
+
+
 READERS = {"word2vec": _read_word2vec, "word2vec-binary": _read_word2vec_binary, "glove": _read_glove,
-           "npy": _read_npy}
+           "npy": _read_npy, "fasttext": _read_fasttext}
 WRITERS = {"word2vec": _write_text, "word2vec-binary": _write_binary,
            "glove": lambda vectors, path, *, compression=None: _write_text(vectors, path, compression=compression,
                                                                           header=False),

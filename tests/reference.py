@@ -267,24 +267,36 @@ def ngram_bytes_reference(word: str, minn: int, maxn: int) -> list:
     return out
 
 
-def fasttext_sgns_reference(inp, out, rows, target, negs, alpha):
-    """One fastText negative-sampling step in float64: the hidden vector is the mean of inp[rows];
-    each output row (target label 1, negs label 0, a neg equal to the target skipped) moves by
-    g * hidden with g = alpha * (label - sigmoid(out_row . hidden)), using the rows as they are at
-    that step; the summed input gradient is then added, unscaled, to every row in rows.
-    Returns (new inp, new out, NLL)."""
+def fasttext_update_reference(inp, out, rows, steps, alpha, per_pair=True, sigmoid=None):
+    """fastText's negative-sampling updates for one input bag, in float64.
+
+    The hidden vector is the mean of inp[rows] (a row listed twice counts twice). Each step is
+    (target, negs): every output row (target label 1, then negs with label 0, a neg equal to the
+    target skipped) moves by g * hidden, g = alpha * (label - sigmoid(out_row . hidden)), with the
+    output rows as they are at that moment, and g * out_row is added to the input gradient.
+    per_pair: after each step the gradient is added, unscaled, to every row in rows and the hidden
+    vector is recomputed (fastText); else the hidden vector is computed once and the summed
+    gradient added at the end. Returns (new inp, new out, NLL)."""
+    sigmoid = sigmoid or sigmoid_exact
     inp = inp.astype(np.float64).copy()
     out = out.astype(np.float64).copy()
+    grad = np.zeros(inp.shape[1])
     h = inp[list(rows)].mean(axis=0)
-    grad = np.zeros_like(h)
     loss = 0.0
-    for t, label in [(target, 1.0)] + [(n, 0.0) for n in negs if n != target]:
-        f = out[t] @ h
-        s = 1.0 / (1.0 + np.exp(-f))
-        g = alpha * (label - s)
-        grad += g * out[t]
-        out[t] += g * h
-        loss -= np.log(s if label else 1.0 - s)
-    for r in rows:
-        inp[r] += grad
+    for target, negs in steps:
+        if per_pair:
+            h = inp[list(rows)].mean(axis=0)
+            grad[:] = 0.0
+        for t, label in [(target, 1.0)] + [(n, 0.0) for n in negs if n != target]:
+            f = out[t] @ h
+            g = alpha * (label - sigmoid(f))
+            grad += g * out[t]
+            out[t] += g * h
+            loss -= np.log(sigmoid_exact(f if label else -f))
+        if per_pair:
+            for r in rows:
+                inp[r] += grad
+    if not per_pair:
+        for r in rows:
+            inp[r] += grad
     return inp, out, loss
