@@ -522,10 +522,12 @@ def _fmt_ci(ci, level):
 def _report_table(report, level=None):
     """The evaluation report as aligned text tables (an interval column when ``level`` is set)."""
     head = f" {f'{level:.0%} CI':>16}" if level is not None else ""
-    lines = [f"{'similarity set':<16} {'spearman':>9}{head} {'pairs':>7} {'found':>7} {'coverage':>9}"]
+    composed = any(r.composed for r in report.similarity)  # eval --oov compose on subword vectors
+    lines = [f"{'similarity set':<16} {'spearman':>9}{head} {'pairs':>7} {'found':>7} {'coverage':>9}"
+             + (f" {'composed':>9}" if composed else "")]
     for r in report.similarity:
         lines.append(f"{r.name:<16} {r.spearman:>9.4f}{_fmt_ci(r.ci, level)} {r.pairs:>7} {r.found:>7} "
-                     f"{r.coverage:>9.3f}")
+                     f"{r.coverage:>9.3f}" + (f" {r.composed:>9}" if composed else ""))
     for r in report.analogy:
         lines += ["", f"analogy {r.name}, 3Cos{r.method.capitalize()}, top {r.restrict} words",
                   f"{'section':<28} {'accuracy':>9}{head} {'correct':>8} {'answered':>9} {'questions':>10}"]
@@ -560,9 +562,12 @@ def bootstrap_options(fn):
 @click.option("--restrict", default=30000, show_default=True, type=click.IntRange(min=1),
               help="Analogy answers searched among the N most frequent words.")
 @click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: case-insensitive).")
+@click.option("--oov", default="skip", show_default=True, type=click.Choice(["skip", "compose"]),
+              help="Similarity pairs with an unseen word: skip them, or compose the word from subwords "
+                   "(fastText .bin models); 'composed' counts those pairs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @bootstrap_options
-def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json, bootstrap, ci, seed):
+def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, oov, as_json, bootstrap, ci, seed):
     """Score VECTORS on WS-353 (all/sim/rel), SimLex-999, MEN and the Google analogies, each
     score with a percentile bootstrap confidence interval.
 
@@ -577,7 +582,7 @@ def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, as_json, bootstrap
     from .vectors import Vectors
 
     report = evaluate(Vectors.load(vectors), sim=list(sim), analogy=list(analogy), restrict=restrict,
-                      case_sensitive=case_sensitive, bootstrap=bootstrap, ci=ci, seed=seed)
+                      case_sensitive=case_sensitive, bootstrap=bootstrap, ci=ci, seed=seed, oov=oov)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else _report_table(report, ci if bootstrap else None))
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from . import stats
-from ._util import check_int
+from ._util import check_choice, check_int
 from .errors import EmbedkitError
 from .vectors import ANALOGY_METHODS, MUL_EPSILON
 
@@ -50,6 +50,7 @@ class SimilarityResult:
     pairs: int
     found: int
     ci: tuple = _NO_CI
+    composed: int = 0  # of the pairs found, those with a word composed from subwords (oov="compose")
 
     @property
     def coverage(self):
@@ -224,8 +225,11 @@ def pair_cosines(vectors, ia, ib):
     return np.einsum("ij,ij->i", vectors.unit[ia].astype(np.float64), vectors.unit[ib].astype(np.float64))
 
 
+OOV_MODES = ("skip", "compose")
+
+
 def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=False, bootstrap=1000, ci=0.95,
-                        seed=0):
+                        seed=0, oov="skip"):
     """Spearman rho of cosine similarity against human scores, with a bootstrap interval.
 
     Parameters
@@ -240,27 +244,52 @@ def evaluate_similarity(vectors, path_or_name="WS-353-ALL", *, case_sensitive=Fa
         Confidence level of the interval.
     seed : int, default=0
         Seed of the resampling (combined with the set's name).
+    oov : {"skip", "compose"}, default="skip"
+        "skip" scores the pairs whose two words are in the vocabulary (comparable with other
+        tools); "compose" also scores pairs with an unseen word when the vectors compose
+        unseen words from subwords (fastText's ``SubwordVectors``), counted in ``composed``.
 
     Returns
     -------
     SimilarityResult
     """
     bootstrap, ci, seed = stats.check_bootstrap(bootstrap, ci, seed)
+    check_choice("oov", oov, OOV_MODES)
     name, path = _name(path_or_name, SIMILARITY_SETS)
     rows = read_similarity(path)
     ia, ib = pair_rows(vectors, rows, case_sensitive)
     found = (ia >= 0) & (ib >= 0)
+    cos = pair_cosines(vectors, ia[found], ib[found])
+    human = np.array([s for s, f in zip((r[2] for r in rows), found) if f], dtype=np.float64)
+    composed = 0
+    can_compose = getattr(vectors, "can_compose", None) if oov == "compose" else None
+    if can_compose is not None:
+        key = (lambda w: w) if case_sensitive else str.lower
+        extra = [(key(a), key(b), s) for (a, b, s), f in zip(rows, found)
+                 if not f and can_compose(key(a)) and can_compose(key(b))]
+        if extra:
+            ua = np.array([_unit_vector(vectors, a) for a, _, _ in extra])
+            ub = np.array([_unit_vector(vectors, b) for _, b, _ in extra])
+            cos = np.concatenate([cos, np.einsum("ij,ij->i", ua, ub)])
+            human = np.concatenate([human, [s for _, _, s in extra]])
+            composed = len(extra)
+    n_found = len(cos)
     rho, interval = float("nan"), _NO_CI
-    if found.sum() >= 2:
-        cos = pair_cosines(vectors, ia[found], ib[found])
-        human = np.array([s for s, f in zip((r[2] for r in rows), found) if f])
+    if n_found >= 2:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # constant input: rho is nan, which is the answer
             rho = float(spearmanr(cos, human).statistic)
         if bootstrap:
             interval = stats.spearman_interval(cos, human, n_resamples=bootstrap, ci=ci, rng=stats.rng_for(seed, name))
-    _warn_coverage(name, int(found.sum()), len(rows), "pairs found")
-    return SimilarityResult(name, rho, len(rows), int(found.sum()), interval)
+    _warn_coverage(name, n_found, len(rows), "pairs found")
+    return SimilarityResult(name, rho, len(rows), n_found, interval, composed)
+
+
+def _unit_vector(vectors, word):
+    """float64 unit vector of ``word`` (a vocabulary row, or composed by a SubwordVectors)."""
+    v = np.asarray(vectors[word], dtype=np.float64)
+    n = np.linalg.norm(v)
+    return v / n if n > 0 else v
 
 
 MIN_COVERAGE = 0.5  # below this share of a set found, a figure gets a warning
@@ -375,7 +404,7 @@ def _best_answers(cos, pos, exclude, do_add, do_mul):
 
 
 def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=False, bootstrap=1000, ci=0.95,
-             seed=0):
+             seed=0, oov="skip"):
     """Every bundled set plus the user's own: one ``EvalReport``, every score with a bootstrap interval.
 
     Parameters
@@ -393,6 +422,9 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
         Confidence level of the intervals.
     seed : int, default=0
         Seed of the resampling; each set and section draws from its own stream.
+    oov : {"skip", "compose"}, default="skip"
+        Similarity pairs with an unseen word: skipped, or scored with vectors composed from
+        subwords (fastText vectors); see :func:`evaluate_similarity`. Analogies always skip them.
 
     Returns
     -------
@@ -403,7 +435,7 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
         read_similarity(_name(path, SIMILARITY_SETS)[1])
     for path in analogy or []:
         read_analogies(_name(path, ANALOGY_SETS)[1])
-    sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive, **boot)
+    sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive, oov=oov, **boot)
             for s in [*SIMILARITY_SETS, *(sim or [])]]
     anas = [r for a in [*ANALOGY_SETS, *(analogy or [])]
             for r in evaluate_analogy(vectors, a, restrict=restrict, case_sensitive=case_sensitive, **boot)]

@@ -152,3 +152,22 @@ def test_cli_bad_bin_files(tmp_path, cli_model):
     for args in (["similar", str(tmp_path / "cut.bin"), "king"], ["eval", str(tmp_path / "cut.bin")]):
         r = CliRunner().invoke(cli, args)
         assert r.exit_code != 0 and len(r.stderr.strip().splitlines()) == 1 and "truncated" in r.stderr
+
+
+def test_eval_oov_compose_scores_every_pair(cli_model):
+    runner = CliRunner()
+    skip = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json"])
+    comp = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json", "--oov", "compose"])
+    assert skip.exit_code == 0 and comp.exit_code == 0, skip.output + comp.output
+    import json
+
+    a = {r["name"]: r for r in json.loads(skip.stdout)["similarity"]}
+    b = {r["name"]: r for r in json.loads(comp.stdout)["similarity"]}
+    for name in a:
+        assert a[name]["composed"] == 0 and a[name]["found"] < a[name]["pairs"]
+        assert b[name]["found"] == b[name]["pairs"] and b[name]["coverage"] == 1.0
+        assert b[name]["composed"] == b[name]["pairs"] - a[name]["found"]
+    table = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--oov", "compose"]).stdout
+    assert "composed" in table.splitlines()[0]
+    text = runner.invoke(cli, ["eval", str(cli_model / "v.vec"), "--json", "--oov", "compose"])
+    assert json.loads(text.stdout)["similarity"][0]["composed"] == 0  # plain vectors compose nothing
