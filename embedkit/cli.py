@@ -853,6 +853,54 @@ def _spelling(v, token):
         return token
 
 
+@cli.command("explore")
+@click.argument("vectors", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML page to write.")
+@click.option("--words", "n_words", default=20000, show_default=True, type=click.IntRange(min=1),
+              help="Show the N most frequent words.")
+@click.option("--words-from", type=click.Path(dir_okay=False), help="Show the words of this file (one a line) instead.")
+@click.option("--map", "layout", default="pca", show_default=True, type=click.Choice(["pca", "tsne"]),
+              help="2-D layout: PCA, or t-SNE (openTSNE, the 'tsne' extra).")
+@click.option("--clusters", default=None, type=click.IntRange(2, 64), help="Colour the words by k-means into K clusters.")
+@click.option("--title", default=None, help="Page title [default: 'N words'].")
+@click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False),
+              help="Word pairs for the arrows box, two words a line [default: countries and capitals found].")
+@click.option("--max-mb", default=64.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Refuse to write a page larger than this (MB).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
+@threads_option
+@click.pass_context
+def explore_cmd(ctx, vectors, output, n_words, words_from, layout, clusters, title, pairs_file, max_mb, seed, threads):
+    """Write one self-contained HTML page to explore VECTORS: a zoomable map, search, neighbours,
+    analogies and pair arrows, computed in the page (no server, no network).
+
+    \b
+    Example:
+      embedkit explore vectors.txt -o page.html --words 50000 --clusters 12
+      embedkit explore vectors.txt -o tsne.html --map tsne --title "wiki skip-gram"
+    """
+    from . import explore
+
+    words = _read_words(words_from) if words_from else None
+    if words is not None and not words:
+        raise EmbedkitError(f"the word list {words_from} is empty")
+    pairs = [tuple(p[:2]) for p in (line.split() for line in _read_lines(pairs_file)) if len(p) >= 2] \
+        if pairs_file else None
+    v = _load_vectors(vectors, limit=n_words if words is None else None)
+    page = explore.build_page(v, n_words=n_words, words=words, layout=layout, clusters=clusters, title=title,
+                              pairs=pairs, seed=seed, max_mb=max_mb, threads=threads, progress=ctx.obj["progress"])
+    explore.write_page(page, output)
+    status(ctx, f"wrote {output} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
+
+
+def _read_lines(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise EmbedkitError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+
+
 def main():
     cli(prog_name="embedkit")
 
