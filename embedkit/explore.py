@@ -10,7 +10,7 @@ norms, which differs from the float32 cosine by about 1e-3. The 2-D layout trave
 coordinates. A Content-Security-Policy in the page forbids every network request.
 
 Only the words put in the page can be answers: with the default ``n_words`` the neighbours equal
-``vectors.most_similar(word, restrict=n_words)`` up to the quantization.
+``vectors.most_similar(word, restrict_vocab=n_words)`` up to the quantization.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def test_page_in_headless_chromium(driver, tmp_path):
     WebDriverWait(d, 5).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ek-neighbours li")) == 10)
     items = d.find_elements(By.CSS_SELECTOR, "#ek-neighbours li")
     got = [(li.get_attribute("data-word"), float(li.get_attribute("data-score"))) for li in items]
-    want = v.most_similar(word, 10)
+    want = v.most_similar(word, topn=10)
     # equal up to the 8-bit quantization: each listed word's float cosine is the reference's cosine at
     # that rank (a swap of two words closer than the quantization error passes), the scores agree
     cos = true_cosines(v, v.unit[v.index(word)], [w for w, _ in got])
@@ -135,7 +135,7 @@ def test_page_in_headless_chromium(driver, tmp_path):
     d.find_element(By.CSS_SELECTOR, "#ek-analogy button").click()
     WebDriverWait(d, 5).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#ek-analogy-out li")) == 10)
     got = [li.get_attribute("data-word") for li in d.find_elements(By.CSS_SELECTOR, "#ek-analogy-out li")]
-    want = v.analogy(a, b, c, 10)
+    want = v.analogy(a, b, c, topn=10)
     q = v.unit[v.index(a)] - v.unit[v.index(b)] + v.unit[v.index(c)]
     np.testing.assert_allclose(true_cosines(v, q, got), [s for _, s in want], atol=1.5e-2)
     assert not {a, b, c} & set(got) and got[0] == want[0][0]
