@@ -33,6 +33,9 @@ _LAZY = {
     "evaluate_similarity": "eval",
     "evaluate_analogy": "eval",
     "compare": "compare",
+    "postprocess": "postprocess",
+    "align": "align",
+    "doc_similarity": "docvec",
     "project": "export",
 }
 

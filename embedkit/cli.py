@@ -196,8 +196,13 @@ def status(ctx, message):
 
 
 def write_vectors(vectors, output, fmt):
-    """Save (format from the suffix when ``fmt`` is None) and name every file written."""
+    """Save (format from the suffix when ``fmt`` is None) and name every file written; word counts,
+    when the vectors carry them, go to ``OUTPUT.vocab`` beside a text or binary file."""
     paths = vectors.save(output, format=fmt)
+    if vectors.counts is not None and not any(p.endswith(".vocab") for p in paths):
+        from .docvec import write_counts
+
+        paths.append(write_counts(vectors, output))
     status(None, f"wrote {len(vectors)} x {vectors.dim} vectors to {' and '.join(paths)}")
 
 
@@ -812,20 +817,43 @@ def convert_cmd(ctx, input, output, fmt, max_words):
     write_vectors(_load_vectors(input, limit=max_words), output, fmt)
 
 
+def doc_options(fn):
+    """--method, --counts, --fit-corpus, --sif-a and --lowercase for docsim and docvec."""
+    for deco in reversed([
+        click.option("--method", default="mean", show_default=True, type=click.Choice(["mean", "sif", "pairwise"]),
+                     help="mean: cosine of mean unit vectors; pairwise: average word-pair cosine; sif: Arora et "
+                          "al.'s weighted mean, common component removed."),
+        click.option("--counts", default=None, type=click.Path(exists=True, dir_okay=False),
+                     help="SIF word counts ('word count' lines, as `embedkit vocab` writes) [default: the counts "
+                          "saved with the vectors, else estimated from rank]."),
+        click.option("--fit-corpus", default=None, type=click.Path(exists=True, dir_okay=False),
+                     help="Text file (one text a line) to estimate SIF's common component on [default: the "
+                          "inputs]."),
+        click.option("--sif-a", default=1e-3, show_default=True, type=click.FloatRange(min=0, min_open=True),
+                     help="SIF's a in a / (a + p(w))."),
+        click.option("--lowercase", is_flag=True, help="Lower-case the texts first (as --lowercase in training)."),
+    ]):
+        fn = deco(fn)
+    return fn
+
+
 @cli.command("docsim")
 @click.argument("vectors", type=click.Path())
 @click.argument("text1")
 @click.argument("text2")
-@click.option("--lowercase", is_flag=True, help="Lower-case the texts first (as --lowercase in training).")
+@doc_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def docsim_cmd(vectors, text1, text2, lowercase, as_json):
-    """Cosine of two short texts, each the mean of its words' unit vectors.
+def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowercase, as_json):
+    """Similarity of two short texts: cosine of mean unit vectors, average word-pair cosine, or SIF.
 
     \b
     Example:
       embedkit docsim vectors.txt "the cat sat on the mat" "a dog lay on the rug"
+      embedkit docsim vectors.txt "the cat sat" "a dog lay" --method sif --fit-corpus sentences.txt
     """
     import json
+
+    from .docvec import _iter_lines, doc_similarity
 
     v = _load_vectors(vectors)
     texts, changed = [], []
@@ -836,11 +864,98 @@ def docsim_cmd(vectors, text1, text2, lowercase, as_json):
         texts.append(" ".join(found))
     if changed:
         warnings.warn("not in the vocabulary, matched ignoring case: " + ", ".join(dict.fromkeys(changed)))
-    cos, share1, share2 = v.doc_similarity(*texts)
+    r = doc_similarity(v, *texts, method=method, counts=counts, vectors_path=vectors,
+                       fit_texts=_iter_lines(fit_corpus) if fit_corpus else None, a=sif_a)
+    name = "pairwise" if method == "pairwise" else "cosine"
     if as_json:
-        click.echo(json.dumps({"cosine": cos, "known1": share1, "known2": share2}))
+        click.echo(json.dumps({"method": method, name: r.score, "known1": r.known1, "known2": r.known2}))
     else:
-        click.echo(f"cosine {cos:.4f}  (in vocabulary: text 1 {share1:.0%}, text 2 {share2:.0%})")
+        click.echo(f"{name} {r.score:.4f}  (in vocabulary: text 1 {r.known1:.0%}, text 2 {r.known2:.0%})")
+
+
+@cli.command("docvec")
+@click.argument("vectors", type=click.Path())
+@click.argument("textfile", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the float32 matrix (.npy), one row per line of TEXTFILE.")
+@doc_options
+def docvec_cmd(vectors, textfile, output, method, counts, fit_corpus, sif_a, lowercase):
+    """One vector per line of TEXTFILE (mean, pairwise or SIF), streamed into a .npy matrix.
+
+    \b
+    Example:
+      embedkit docvec vectors.txt sentences.txt -o sentences.npy --method sif
+    """
+    from .docvec import write_doc_vectors
+
+    r = write_doc_vectors(_load_vectors(vectors), textfile, output, method=method, counts=counts,
+                          vectors_path=vectors, fit_corpus=fit_corpus, a=sif_a, lowercase=lowercase)
+    status(None, f"wrote {r.lines} x {r.dim} {method} vectors to {r.path} ({r.known:.0%} of tokens known)")
+
+
+def _abtt_value(ctx, param, value):
+    if value is None or value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise click.BadParameter(f"expected a number of components >= 1, got {value!r}")
+    return int(value)
+
+
+@cli.command("postprocess")
+@click.argument("input", type=click.Path())
+@output_options
+@click.option("--abtt", default=None, is_flag=False, flag_value="auto", callback=_abtt_value, metavar="[D]",
+              help="All-but-the-top: remove the mean and the top D principal components [D default: dim/100, "
+                   "rounded, at least 1].")
+@click.option("--center", is_flag=True, help="Subtract the mean vector.")
+@click.option("--normalize", is_flag=True, help="Scale every vector to unit length (last).")
+def postprocess_cmd(input, output, fmt, abtt, center, normalize):
+    """Post-process vectors: --center, --abtt D (Mu & Viswanath 2018), --normalize, in that order.
+
+    \b
+    Example:
+      embedkit postprocess vectors.txt -o abtt.txt --abtt 2 --normalize
+    """
+    from .docvec import load_with_counts
+    from .postprocess import default_abtt, postprocess
+
+    v = load_with_counts(input)
+    r = postprocess(v, center=center, abtt=default_abtt(v.dim) if abtt == "auto" else abtt, normalize=normalize)
+    if len(r.explained):
+        status(None, f"removed the mean (norm {r.mean_norm:.4f}) and {len(r.explained)} component(s) holding "
+                     + ", ".join(f"{x:.1%}" for x in r.explained) + " of the variance")
+    write_vectors(r.vectors, output, fmt)
+
+
+@cli.command("align")
+@click.argument("source", type=click.Path())
+@click.argument("target", type=click.Path())
+@output_options
+@click.option("--dictionary", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Anchor pairs, 'source_word target_word' lines [default: every shared word].")
+@click.option("--restrict", default=None, type=click.IntRange(min=1),
+              help="Anchor only words among the N most frequent of each side.")
+@click.option("-n", "--topn", default=20, show_default=True, type=click.IntRange(min=0),
+              help="How many of the most moved words to list.")
+def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
+    """Rotate SOURCE into TARGET's space (orthogonal Procrustes on shared words) and list the words
+    that moved most.
+
+    \b
+    Example:
+      embedkit align vectors-1990.txt vectors-2020.txt -o 1990-aligned.txt --restrict 20000
+    """
+    from .align import align, read_dictionary
+    from .docvec import load_with_counts
+
+    r = align(load_with_counts(source), _load_vectors(target), restrict=restrict, topn=topn,
+              dictionary=read_dictionary(dictionary) if dictionary else None)
+    write_vectors(r.vectors, output, fmt)
+    click.echo(f"{r.anchors} anchor words; mean cosine to the target {r.mean_cosine_before:.4f} before, "
+               f"{r.mean_cosine_after:.4f} after")
+    if r.moved:
+        click.echo(_pairs_table("moved most (cosine to the target after alignment)",
+                                [(s if s == t else f"{s}/{t}", c) for s, t, c in r.moved], "cosine"))
 
 
 def _spelling(v, token):
