@@ -868,7 +868,7 @@ def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowerca
                        fit_texts=_iter_lines(fit_corpus) if fit_corpus else None, a=sif_a)
     name = "pairwise" if method == "pairwise" else "cosine"
     if as_json:
-        click.echo(json.dumps({"method": method, name: r.score, "known1": r.known1, "known2": r.known2}))
+        click.echo(json.dumps({name: r.score, "known1": r.known1, "known2": r.known2}))
     else:
         click.echo(f"{name} {r.score:.4f}  (in vocabulary: text 1 {r.known1:.0%}, text 2 {r.known2:.0%})")
 
