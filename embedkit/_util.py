@@ -10,6 +10,7 @@ import os
 import tempfile
 
 import numba
+import numpy as np
 from tqdm.auto import tqdm
 
 from .errors import EmbedkitError
@@ -71,6 +72,33 @@ def numba_threads(threads):
         yield n
     finally:
         numba.set_num_threads(old)
+
+
+# ---------------------------------------------------------------- work split
+def balanced_chunks(cumulative, n_chunks):
+    """Cut rows into at most ``n_chunks`` consecutive chunks of about equal work.
+
+    ``cumulative`` is the running total of the work before each row and after the last
+    (length n_rows + 1, starting at 0), such as a CSR ``indptr``. Chunk ``c`` is rows
+    ``bounds[c]:bounds[c + 1]``; empty chunks are dropped.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 chunk bounds, from 0 to n_rows.
+
+    Examples
+    --------
+    >>> balanced_chunks(np.array([0, 10, 11, 12, 20]), 2).tolist()
+    [0, 1, 4]
+    >>> balanced_chunks(np.array([0, 0]), 8).tolist()
+    [0, 1]
+    """
+    cumulative = np.asarray(cumulative)
+    n_rows = len(cumulative) - 1
+    k = max(1, min(n_rows, int(n_chunks)))
+    targets = np.linspace(0, cumulative[-1], k + 1)[1:-1]
+    return np.unique(np.concatenate([[0], np.searchsorted(cumulative, targets), [n_rows]])).astype(np.int64)
 
 
 # ---------------------------------------------------------------- atomic writes

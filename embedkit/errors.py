@@ -22,3 +22,31 @@ class UnknownWordError(EmbedkitError, KeyError):
 
     def __str__(self):  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class EmptyCorpusError(EmbedkitError):
+    """The corpus holds no tokens at all."""
+
+
+class EmptyVocabularyError(EmbedkitError):
+    """No word of the corpus occurs at least ``min_count`` times."""
+
+
+class TrainingDivergedError(EmbedkitError):
+    """Training diverged: the loss became NaN, infinite or exploded.
+
+    ``str(error)`` names the epoch, the loss and the parameter to lower with its value;
+    :meth:`cli_message` spells the parameter as its command-line option.
+    """
+
+    def __init__(self, epoch, loss_name, loss, option, value):
+        self.epoch, self.loss_name, self.loss, self.option, self.value = epoch, loss_name, loss, option, value
+        super().__init__(self._message(option))
+
+    def _message(self, option):
+        return (f"training diverged in epoch {self.epoch} ({self.loss_name} {self.loss:.4g}): "
+                f"lower {option} ({self.value:g})")
+
+    def cli_message(self):
+        """The message with the parameter written as its option, e.g. ``--learning-rate``."""
+        return self._message("--" + self.option.replace("_", "-"))

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._util import atomic_write, check_int, prefetch
 from .corpus import MAX_SENTENCE_LENGTH, corpus_name, iter_pieces
-from .errors import EmbedkitError
+from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
 MAX_DISTINCT = 10_000_000
@@ -149,7 +149,7 @@ def _remap_ids(ids, ends, start, w, remap):
     return w, out_ends[:n_out]
 
 
-def _remap_file(path, n_tokens, ends, remap, chunk_tokens=1 << 24):
+def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 24):
     """Rewrite the id file in place with final ids, a group of sentences at a time; pages already
     written are flushed and released after each group, so resident memory stays bounded.
     Returns (tokens kept, sentence ends)."""
@@ -354,23 +354,54 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_len
     return table, n_tokens, ends, pruned, min_reduce
 
 
+def order_words(words, counts, *, min_count=1, max_vocab=None):
+    """The vocabulary rule: which words are kept, in which order.
+
+    Words seen fewer than ``min_count`` times are dropped; the rest are ordered by count
+    (descending), ties by word (code point order), and cut to the first ``max_vocab``.
+
+    Parameters
+    ----------
+    words : sequence of str
+    counts : sequence of int
+        The count of each word.
+    min_count : int, default=1
+    max_vocab : int or None, default=None
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 indices into ``words`` of the kept words, in vocabulary order.
+
+    Examples
+    --------
+    >>> order_words(["b", "a", "c", "d"], [2, 5, 2, 1], min_count=2).tolist()
+    [1, 0, 2]
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    cand = np.flatnonzero(counts >= min_count)
+    items = sorted(zip((-counts[cand]).tolist(), [words[k] for k in cand.tolist()], cand.tolist()))
+    if max_vocab is not None:
+        items = items[:max_vocab]
+    return np.array([k for _, _, k in items], dtype=np.int64)
+
+
 def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
     """The final vocabulary and, for each of its words, the provisional id."""
     if table.n_ids == 0:
-        raise EmbedkitError(f"corpus {corpus_name(path)} is empty (no tokens)")
+        raise EmptyCorpusError(f"corpus {corpus_name(path)} is empty (no tokens)")
     live = table.live()
-    cand = live[table.counts[live] >= min_count]
-    if len(cand) == 0:
-        raise EmbedkitError(f"vocabulary is empty: no word of {corpus_name(path)} occurs at least min_count={min_count} times")
-    items = sorted(((-int(table.counts[k]), table.word(k), k) for k in cand.tolist()))
-    if max_vocab is not None:
-        items = items[:max_vocab]
+    live = live[table.counts[live] >= min_count]  # words are decoded for the candidates only
+    order = order_words([table.word(k) for k in live.tolist()], table.counts[live], max_vocab=max_vocab)
+    if len(order) == 0:
+        raise EmptyVocabularyError(f"vocabulary is empty: no word of {corpus_name(path)} occurs at least "
+                                   f"min_count={min_count} times")
     if pruned:
         warnings.warn(f"vocabulary pruned while counting: {pruned} rare strings (seen <= {min_reduce} times "
                       f"when forgotten) were dropped to stay under max_distinct; counts of words near that "
                       "frequency are approximate", stacklevel=3)
-    pids = np.array([k for _, _, k in items], dtype=np.int64)
-    return Vocab([w for _, w, _ in items], table.counts[pids]), pids
+    pids = live[order].astype(np.int64)
+    return Vocab([table.word(k) for k in pids.tolist()], table.counts[pids]), pids
 
 
 def _check(min_count, max_vocab, max_distinct):
@@ -444,7 +475,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
         vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
         remap = np.full(max(table.n_ids, 1), -1, np.int32)
         remap[pids] = np.arange(len(pids), dtype=np.int32)
-        n, new_ends = _remap_file(ids_path, n_tokens, ends, remap)
+        n, new_ends = remap_id_file(ids_path, n_tokens, ends, remap)
         os.truncate(ids_path, 4 * n)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
     except OSError as e:

@@ -107,12 +107,12 @@ def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path):
     lines = [" ".join(f"w{(i * 7 + k) % 50}" for k in range(i % 13 + 1)) for i in range(400)]
     p = write_corpus("\n".join(lines) + "\n")
     _, ref = scan_corpus(p, min_count=9)
-    original = vocab_mod._remap_file
+    original = vocab_mod.remap_id_file
     try:
-        vocab_mod._remap_file = lambda *a: original(*a, chunk_tokens=5)
+        vocab_mod.remap_id_file = lambda *a: original(*a, chunk_tokens=5)
         _, small = scan_corpus(p, min_count=9)
     finally:
-        vocab_mod._remap_file = original
+        vocab_mod.remap_id_file = original
     assert np.array_equal(np.asarray(small.ids), np.asarray(ref.ids))
     assert np.array_equal(small.offsets, ref.offsets)
 

@@ -1,6 +1,6 @@
-"""Co-occurrence counts in bounded memory, stored on disk as a memory-mapped CSR matrix.
+"""Spill-and-merge and on-disk store backends: counts in bounded memory, stored as a memory-mapped CSR matrix.
 
-The corpus is counted block by block (:func:`embedkit.cooc._count_block`), with the block
+The corpus is counted block by block (``_count.count_block``), with the block
 size chosen from a memory bound. Each block's CSR counts are spilled as a *run* (three raw
 files: row pointers, column indices, values) to a temporary folder. The runs are then merged
 by ranges of rows: for each range, every run's slice of those rows is read, the rows are
@@ -10,7 +10,10 @@ and rounded to float32 once, so the matrix equals the in-memory one.
 
 An output folder holds ``indptr.npy`` (int64, V + 1), ``indices.npy`` (int32, or int64 past
 2**31 non-zeros), ``data.npy`` (float32), ``vocab.txt`` (``word count`` lines) and
-``meta.json``. It is written as a hidden folder beside the output and renamed at the end.
+``meta.json`` (the format, the shape, every counting parameter and a few figures). It is
+written as a hidden folder beside the output and renamed at the end. Stores written before
+the counting parameters were all recorded still load: the parameters they lack read as
+:data:`UNKNOWN`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import re
 import shutil
 import struct
 import tempfile
-import weakref
 from dataclasses import dataclass
 
 import numba
@@ -30,8 +32,10 @@ import numpy as np
 import scipy.sparse as sp
 from numba import prange
 
-from ._util import check_choice, check_int, numba_threads, progress_bar
-from .errors import EmbedkitError
+from .._util import balanced_chunks, numba_threads, progress_bar
+from ..errors import EmbedkitError
+from ..vocab import Vocab, keep_probabilities
+from ._count import count_block
 
 FORMAT = "embedkit-cooc/1"
 META_FILE = "meta.json"
@@ -44,6 +48,25 @@ BLOCK_NNZ_BYTES = 12
 MERGE_NNZ_BYTES = 4 + 8 + 8 + 4
 #: safety factor on the non-zeros per token measured on the previous block
 GROWTH_MARGIN = 1.25
+
+#: default memory bound of the spill-and-merge and store backends
+DEFAULT_MEMORY = 1 << 30
+#: the counting parameters, each recorded with the matrix
+COUNT_PARAMS = ("window", "weighting", "dynamic_window", "sample", "min_count", "max_vocab", "lowercase", "seed")
+
+
+class _Unknown:
+    """The value of a counting parameter that a store does not record."""
+
+    def __repr__(self):
+        return "UNKNOWN"
+
+    def __reduce__(self):
+        return "UNKNOWN"
+
+
+#: a parameter whose value is not known (an older store, or a corpus given already scanned)
+UNKNOWN = _Unknown()
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
@@ -138,9 +161,6 @@ def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynami
     Values are float64 (harmonic) or float32 (uniform: whole numbers, exact). Returns the
     list of ``Run``.
     """
-    from .cooc import _check, _count_block, keep_probabilities
-
-    _check(window, weighting, dynamic_window, sample, seed, threads, 1)
     V = encoded.vocab_size
     keep = keep_probabilities(encoded.counts, sample)
     offsets = encoded.offsets
@@ -158,9 +178,9 @@ def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynami
             lo, hi = int(offsets[s0]), int(offsets[s1])
             ids = (_read(source, np.int32, encoded.ids.offset // 4 + lo, hi - lo) if source
                    else np.asarray(encoded.ids[lo:hi]))
-            m = _count_block(ids, offsets[s0:s1 + 1] - lo, keep, seed=seed, base=lo, window=window,
-                             dynamic=bool(dynamic_window), harmonic=harmonic, vocab_size=V,
-                             n_threads=n_threads, dtype=value_dtype)
+            m = count_block(ids, offsets[s0:s1 + 1] - lo, keep, seed=seed, base=lo, window=window,
+                            dynamic=bool(dynamic_window), harmonic=harmonic, vocab_size=V,
+                            n_threads=n_threads, dtype=value_dtype)
             del ids
             ratio, last = m.nnz / max(hi - lo, 1), hi - lo
             if m.nnz:
@@ -272,7 +292,7 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
                     cols[at:at + cnt] = _read(run.prefix + ".idx", np.int32, a, cnt)
                     vals[at:at + cnt] = _read(run.prefix + ".val", run.value_dtype, a, cnt)
                     at += cnt
-                chunks = _balanced(row_nnz[r0:r1], 4 * n_threads)
+                chunks = balanced_chunks(np.concatenate([[0], np.cumsum(row_nnz[r0:r1])]), 4 * n_threads)
                 nnz = _merge_rows(ptrs, cols, vals, V, chunks, np.zeros(0, np.int64), cols[:0],
                                   np.zeros(0, np.float32))
                 local = np.zeros(n + 1, np.int64)
@@ -294,13 +314,6 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
     return written
 
 
-def _balanced(row_nnz, n_chunks):
-    n = len(row_nnz)
-    cum = np.concatenate([[0], np.cumsum(row_nnz)])
-    targets = np.linspace(0, cum[-1], max(1, min(n, n_chunks)) + 1)[1:-1]
-    return np.unique(np.concatenate([[0], np.searchsorted(cum, targets), [n]])).astype(np.int64)
-
-
 # ---------------------------------------------------------------- folders
 @contextlib.contextmanager
 def spill_folder(tmp_dir=None):
@@ -318,6 +331,26 @@ def spill_folder(tmp_dir=None):
 
 def _is_store(path):
     return os.path.isdir(path) and (not os.listdir(path) or os.path.isfile(os.path.join(path, META_FILE)))
+
+
+def check_output(output):
+    """Raise EmbedkitError unless ``output`` can become a co-occurrence folder (checked before any work)."""
+    output = os.path.abspath(os.fspath(output))
+    parent = os.path.dirname(output)
+    if os.path.exists(output) and not _is_store(output):
+        raise EmbedkitError(f"output {output} exists and is not a co-occurrence folder; not overwriting it")
+    if not os.path.isdir(parent):
+        raise EmbedkitError(f"cannot write {output}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise EmbedkitError(f"cannot write {output}: folder {parent} is not writable")
+
+
+def check_tmp_dir(tmp_dir):
+    """Raise EmbedkitError unless ``tmp_dir`` (None: the system's) is a writable folder."""
+    folder = tempfile.gettempdir() if tmp_dir is None else os.fspath(tmp_dir)
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        why = "is not a writable folder" if os.path.isdir(folder) else "is not a folder"
+        raise EmbedkitError(f"cannot create a spill folder in {folder}: it {why}")
 
 
 @contextlib.contextmanager
@@ -345,105 +378,38 @@ def staged_output(output):
         raise
 
 
-def _write_meta(folder, vocab_size, nnz, window, weighting, n_tokens, **extra):
-    meta = {"format": FORMAT, "shape": [vocab_size, vocab_size], "nnz": int(nnz), "window": window,
-            "weighting": weighting, "tokens": int(n_tokens), **extra}
-    with open(os.path.join(folder, META_FILE), "w", encoding="utf-8") as f:
-        json.dump(meta, f, indent=1)
+def write_store(output, runs, vocab, *, memory, params, info, threads=None, progress=False):
+    """Merge ``runs`` and write them with ``vocab`` as the co-occurrence folder ``output`` (atomically).
 
-
-def write_store(output, runs, vocab, *, memory, window, weighting, n_tokens, threads=None, progress=False,
-                **meta):
-    """Merge ``runs`` and write them with ``vocab`` as the co-occurrence folder ``output`` (atomically)."""
+    ``params`` maps every name of COUNT_PARAMS to its value (UNKNOWN ones are not written);
+    ``info`` holds figures such as ``tokens`` and ``spilled_runs``.
+    """
     try:
         with staged_output(output) as tmp:
             nnz = merge_runs(runs, tmp, len(vocab), memory=memory, threads=threads, progress=progress)
             vocab.save(os.path.join(tmp, VOCAB_FILE))
-            _write_meta(tmp, len(vocab), nnz, window, weighting, n_tokens, **meta)
+            meta = {"format": FORMAT, "shape": [len(vocab), len(vocab)], "nnz": int(nnz),
+                    **{k: v for k, v in params.items() if v is not UNKNOWN}, **info}
+            with open(os.path.join(tmp, META_FILE), "w", encoding="utf-8") as f:
+                json.dump(meta, f, indent=1)
     except OSError as e:
         raise _os_error(f"write {output}", e) from None
     return os.fspath(output)
 
 
-def _check(memory, window, weighting):
-    check_int("memory", memory, min=1)
-    check_int("window", window, min=1, max=1000)
-    check_choice("weighting", weighting, ("uniform", "harmonic"))
+def read_store(path):
+    """Open a co-occurrence folder: ``(matrix, vocab, params, info)``.
 
-
-def count_to_disk(encoded, vocab, output, *, memory, tmp_dir=None, window=5, weighting="uniform",
-                  dynamic_window=False, sample=0.0, seed=0, threads=None, progress=False):
-    """Count co-occurrences of ``encoded`` within ``memory`` bytes into the folder ``output``.
-
-    Parameters
-    ----------
-    encoded : EncodedCorpus
-    vocab : Vocab
-        Its vocabulary (saved beside the matrix).
-    output : str or Path
-        Folder to write (``indptr.npy``, ``indices.npy``, ``data.npy``, ``vocab.txt``,
-        ``meta.json``); replaced atomically if it is an earlier co-occurrence folder.
-    memory : int
-        Bytes for counting and merging buffers (Python, Numba and the vocabulary come on top).
-    tmp_dir : str or None, default=None
-        Where runs are spilled (default: the system's temporary folder).
-    window, weighting, dynamic_window, sample, seed, threads, progress
-        As in :func:`embedkit.cooc.count_cooccurrences`.
-
-    Returns
-    -------
-    str
-        ``output``.
-
-    Examples
-    --------
-    >>> vocab, enc = scan_corpus("data/sample.txt.xz")              # doctest: +SKIP
-    >>> count_to_disk(enc, vocab, "cooc", memory=parse_memory("1G"))  # doctest: +SKIP
-    >>> load_cooc("cooc").matrix                                     # doctest: +SKIP
+    The CSR arrays are memory-mapped (read-only), so only the parts a trainer touches are
+    read. ``params`` has every name of COUNT_PARAMS (UNKNOWN where the folder does not say);
+    ``info`` is the rest of ``meta.json``.
     """
-    _check(memory, window, weighting)
-    if len(vocab) != encoded.vocab_size:
-        raise EmbedkitError(f"vocabulary has {len(vocab)} words but the corpus was encoded with {encoded.vocab_size}")
-    with spill_folder(tmp_dir) as spill:
-        runs = spill_runs(encoded, spill, memory=memory, window=window, weighting=weighting,
-                          dynamic_window=dynamic_window, sample=sample, seed=seed, threads=threads, progress=progress)
-        return write_store(output, runs, vocab, memory=memory, window=window, weighting=weighting,
-                           n_tokens=encoded.n_tokens, threads=threads, progress=progress,
-                           dynamic_window=bool(dynamic_window), sample=sample, seed=seed, spilled_runs=len(runs),
-                           spill_bytes=spill_bytes(runs))
-
-
-# ---------------------------------------------------------------- reading
-@dataclass(eq=False)
-class CoocFile:
-    """A co-occurrence folder opened for reading: ``matrix`` (CSR over memory-mapped arrays), ``vocab``, ``meta``."""
-
-    matrix: sp.csr_matrix
-    vocab: object
-    meta: dict
-
-    @property
-    def words(self):
-        return self.vocab.words
-
-
-def load_cooc(path):
-    """Open a co-occurrence folder written by :func:`count_to_disk` or ``embedkit cooc``.
-
-    The CSR arrays are memory-mapped (read-only), so only the parts a trainer touches are read.
-
-    Returns
-    -------
-    CoocFile
-    """
-    from .vocab import Vocab
-
     path = os.fspath(path)
     meta_path = os.path.join(path, META_FILE)
     try:
         with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise EmbedkitError(f"{path} is not a co-occurrence folder (no {META_FILE}; write one with `embedkit cooc`)") \
             from None
     except (OSError, ValueError) as e:
@@ -464,174 +430,35 @@ def load_cooc(path):
         indptr = indptr.astype(np.int32)
     m = sp.csr_matrix((data, indices, indptr), shape=(V, V), copy=False)
     m.has_sorted_indices = True
-    return CoocFile(m, vocab, meta)
+    params = {k: meta.pop(k, UNKNOWN) for k in COUNT_PARAMS}
+    for k in ("format", "shape", "nnz"):
+        meta.pop(k, None)
+    return m, vocab, params, meta
 
 
-def count_cooccurrences_bounded(encoded, *, memory, tmp_dir=None, **kw):
-    """:func:`embedkit.cooc.count_cooccurrences` within ``memory`` bytes: a CSR matrix over memory-mapped files.
-
-    The files live in a temporary folder inside ``tmp_dir``, removed when the matrix is
-    garbage-collected.
-    """
-    from .vocab import Vocab
-
-    try:
-        folder = tempfile.mkdtemp(prefix="embedkit-cooc-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
-    except OSError as e:
-        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
-            from None
-    try:
-        out = os.path.join(folder, "cooc")
-        words = [str(i) for i in range(encoded.vocab_size)]  # placeholder names: the caller holds the vocabulary
-        count_to_disk(encoded, Vocab(words, encoded.counts), out, memory=memory, tmp_dir=tmp_dir, **kw)
-        m = load_cooc(out).matrix
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    weakref.finalize(m, shutil.rmtree, folder, True)
-    return m
-
-
-# ---------------------------------------------------------------- whole corpora (one file or many)
-#: default memory bound of ``embedkit cooc``
-DEFAULT_MEMORY = 1 << 30
-
-
-def partition_vocab(path, lowercase=False):
-    """Every word of one file with its count (the per-partition step of a multi-file count)."""
-    from .vocab import build_vocab
-
-    try:
-        v = build_vocab(path, min_count=1, lowercase=lowercase)
-    except EmbedkitError as e:
-        if "is empty" in str(e):
-            return [], np.zeros(0, np.int64)
-        raise
-    return v.words, v.counts
-
-
-def global_vocab(pieces, min_count=5, max_vocab=None):
-    """The vocabulary of summed ``(words, counts)`` pieces, by ``scan_corpus``'s rule.
-
-    Words seen fewer than ``min_count`` times are dropped; the rest are ordered by count
-    (descending), ties by word, and cut to ``max_vocab``.
-    """
-    from .vocab import Vocab
-
-    total = {}
-    for words, counts in pieces:
-        for w, c in zip(words, counts.tolist()):
-            total[w] = total.get(w, 0) + c
-    if not total:
-        raise EmbedkitError("the corpus is empty (no tokens)")
-    items = sorted((-c, w) for w, c in total.items() if c >= min_count)
-    if not items:
-        raise EmbedkitError(f"vocabulary is empty: no word occurs at least min_count={min_count} times")
-    items = items[:max_vocab] if max_vocab is not None else items
-    return Vocab([w for _, w in items], np.array([-c for c, _ in items], dtype=np.int64))
-
-
-def partition_runs(path, k, words, counts, folder, *, memory, window=5, weighting="uniform", lowercase=False,
-                   threads=None):
-    """Encode one file with the global vocabulary ``words`` and spill its counts as runs in ``folder``.
-
-    Each call writes into a fresh subfolder, so a task that is run again (after a lost
-    worker) never mixes its files with an earlier attempt's. Returns the list of ``Run``.
-    """
-    from .vocab import EncodedCorpus, _remap_file, scan_corpus
-
-    sub = tempfile.mkdtemp(prefix=f"part{k:05d}-", dir=folder)
-    try:
-        local, enc = scan_corpus(path, min_count=1, lowercase=lowercase, cache_dir=os.path.join(sub, "enc"))
-    except EmbedkitError as e:
-        if "is empty" in str(e):
-            return []
-        raise
-    word_to_id = {w: i for i, w in enumerate(words)}
-    remap = np.array([word_to_id.get(w, -1) for w in local.words], dtype=np.int32)
-    n, ends = _remap_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap)
-    del enc
-    if n == 0:
-        return []
-    ids = np.memmap(os.path.join(sub, "enc", "ids.int32"), np.int32, "r", shape=(n,))
-    offsets = np.concatenate([[0], ends]).astype(np.int64)
-    runs = spill_runs(EncodedCorpus(ids, offsets, np.asarray(counts, np.int64)), sub, memory=memory,
-                      window=window, weighting=weighting, threads=threads)
-    del ids
-    shutil.rmtree(os.path.join(sub, "enc"), ignore_errors=True)
-    return runs
-
-
-def corpus_file_list(corpus):
-    """The files of one corpus path or a list of them (folders expanded, sorted)."""
-    from .corpus import corpus_files
-
-    paths = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
-    if not paths:
-        raise EmbedkitError("no corpus given")
-    return [f for p in paths for f in corpus_files(p)]
-
-
-def count_corpus(corpus, output, *, window=5, weighting="uniform", min_count=5, max_vocab=None, lowercase=False,
-                 memory=DEFAULT_MEMORY, tmp_dir=None, threads=None, progress=False):
-    """Vocabulary and co-occurrence counts of a corpus, within ``memory`` bytes, into the folder ``output``.
-
-    Parameters
-    ----------
-    corpus : str, Path or list of them
-        Text files (plain, .gz, .bz2, .xz), folders, or ``"-"``. One path is scanned once;
-        several are counted file by file (vocabulary, then counts with the global vocabulary),
-        which gives the same matrix as one folder holding them all.
-    output : str or Path
-        Folder written as by :func:`count_to_disk` (atomically).
-    window, weighting
-        As in :func:`embedkit.cooc.count_cooccurrences`.
-    min_count, max_vocab, lowercase
-        As in :func:`embedkit.vocab.scan_corpus`.
-    memory : int, default=1 GiB
-        Bytes for the counting and merging buffers.
-    tmp_dir : str or None, default=None
-        Folder for the encoded corpus and the spilled runs (default: the system's).
-    threads : int or None, default=None
-    progress : bool, default=False
-
-    Returns
-    -------
-    str
-        ``output``.
-
-    Examples
-    --------
-    >>> count_corpus("data/sample.txt.xz", "cooc", window=10, weighting="harmonic")  # doctest: +SKIP
-    >>> c = load_cooc("cooc"); c.matrix.shape, c.vocab.words[:3]                   # doctest: +SKIP
-    """
-    from .vocab import scan_corpus
-
-    _check(memory, window, weighting)
-    check_int("min_count", min_count, min=1)
-    paths = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+def count_to_store(encoded, vocab, output, *, memory, tmp_dir, params, threads, progress, info=None):
+    """Count ``encoded`` within ``memory`` bytes (spilling runs to ``tmp_dir``) into the folder ``output``."""
     with spill_folder(tmp_dir) as spill:
-        if len(paths) == 1:
-            vocab, enc = scan_corpus(paths[0], min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                     cache_dir=os.path.join(spill, "enc"), progress=progress)
-            runs = spill_runs(enc, spill, memory=memory, window=window, weighting=weighting, threads=threads,
-                              progress=progress)
-            n_tokens = enc.n_tokens
-            del enc
-        else:
-            files = corpus_file_list(paths)
-            if "-" in files:
-                raise EmbedkitError("stdin ('-') can only be counted alone")
-            vocab = global_vocab([partition_vocab(f, lowercase) for f in files], min_count, max_vocab)
-            runs = [r for k, f in enumerate(files)
-                    for r in partition_runs(f, k, vocab.words, vocab.counts, spill, memory=memory, window=window,
-                                            weighting=weighting, lowercase=lowercase, threads=threads)]
-            n_tokens = vocab.n_tokens
-        return write_store(output, runs, vocab, memory=memory, window=window, weighting=weighting,
-                           n_tokens=n_tokens, threads=threads, progress=progress, spilled_runs=len(runs),
-                           spill_bytes=spill_bytes(runs))
+        runs = spill_runs(encoded, spill, memory=memory, window=params["window"], weighting=params["weighting"],
+                          dynamic_window=params["dynamic_window"], sample=params["sample"], seed=params["seed"],
+                          threads=threads, progress=progress)
+        info = {"tokens": encoded.n_tokens, **(info or {}), "spilled_runs": len(runs),
+                "spill_bytes": spill_bytes(runs)}
+        return write_store(output, runs, vocab, memory=memory, params=params, info=info, threads=threads,
+                           progress=progress)
 
 
 def spill_bytes(runs):
     """Disk used by ``runs``."""
     return sum(os.path.getsize(r.prefix + ext) for r in runs for ext in (".ptr", ".idx", ".val"))
+
+
+def compile_kernels():
+    """Compile the merge kernel on a tiny input (first run only; later runs load it from Numba's cache)."""
+    ptrs = np.array([[0, 1]], np.int64)
+    cols = np.zeros(1, np.int32)
+    vals = np.ones(1, np.float64)
+    chunks = np.array([0, 1], np.int64)
+    _merge_rows(ptrs, cols, vals, 1, chunks, np.zeros(0, np.int64), cols[:0], np.zeros(0, np.float32))
+    _merge_rows(ptrs, cols, vals, 1, chunks, np.array([0, 1], np.int64), np.empty(1, np.int32),
+                np.empty(1, np.float32))

@@ -1,4 +1,4 @@
-"""Sparse co-occurrence counts over the encoded corpus.
+"""In-memory backend: sparse co-occurrence counts over the encoded corpus.
 
 Counting works row by row, so no pair list is ever materialised: the (subsampled) corpus is
 copied into a working sequence with a -1 after every sentence, an inverted index lists the
@@ -16,12 +16,11 @@ import numpy as np
 import scipy.sparse as sp
 from numba import prange
 
-from ._rng import hash_uniform
-from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
-from .errors import EmbedkitError
-from .vocab import keep_probabilities  # noqa: F401 - public here too
+from .._rng import hash_uniform
+from .._util import balanced_chunks, numba_threads, progress_bar
+from ..vocab import keep_probabilities
 
-WEIGHTINGS = ("uniform", "harmonic")
+#: tokens counted at a time by the in-memory backend (bounds its working memory)
 BLOCK_TOKENS = 1 << 26
 _WINDOW_SALT = 0x5DEECE66D
 
@@ -115,28 +114,16 @@ def _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, i
     return nnz
 
 
-def _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens):
-    check_int("window", window, min=1, max=1000)
-    check_choice("weighting", weighting, WEIGHTINGS)
-    if not isinstance(dynamic_window, (bool, np.bool_)):
-        raise EmbedkitError(f"dynamic_window must be True or False, got {dynamic_window!r}")
-    check_float("sample", sample, min=0.0)
-    check_seed(seed)
-    check_threads(threads)
-    check_int("block_tokens", block_tokens, min=1)
-
-
-def _count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
-                 dtype=np.float32):
+def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
+                dtype=np.float32):
+    """Counts of one block of sentences as a V x V CSR matrix (``dtype`` values, sorted indices)."""
     n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
     seq = np.empty(n_alloc, np.int32)
     wins = np.empty(n_alloc if dynamic else 1, np.int32)
     n = _build_sequence(ids, offsets, keep, seed, base, window, dynamic, seq, wins)
     ptr, pos = _index_positions(seq, n, vocab_size)
     # chunks of rows with about equal work, many per thread
-    n_chunks = max(1, min(vocab_size, 32 * n_threads))
-    targets = np.linspace(0, ptr[-1], n_chunks + 1)
-    chunk_rows = np.unique(np.concatenate([[0], np.searchsorted(ptr, targets[1:-1]), [vocab_size]])).astype(np.int64)
+    chunk_rows = balanced_chunks(ptr, 32 * n_threads)
     empty_i = np.zeros(0, np.int64)
     nnz = _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, empty_i,
                       np.zeros(0, np.int32), np.zeros(0, np.float32))
@@ -153,42 +140,15 @@ def _count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, v
     return m
 
 
-def count_cooccurrences(encoded, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0,
-                        seed=0, threads=None, block_tokens=BLOCK_TOKENS, progress=False):
-    """Windowed co-occurrence counts as a V x V ``scipy.sparse.csr_matrix`` (float32, sorted indices).
+def count_matrix(encoded, *, window, weighting, dynamic_window, sample, seed, threads, block_tokens=BLOCK_TOKENS,
+                 progress=False):
+    """The whole corpus's counts in memory: the sum of :func:`iter_blocks` (float32 CSR, sorted indices).
 
-    ``X[i, j]`` sums, over every occurrence of word i and every word j at most ``window`` tokens
-    away in the same sentence, the weight 1 (``"uniform"``, for PPMI) or 1/distance
-    (``"harmonic"``, for GloVe). Both orders are counted, so the matrix is symmetric unless
-    ``dynamic_window`` is on.
-
-    Parameters
-    ----------
-    encoded : EncodedCorpus
-    window : int, default=5
-        Context words on each side.
-    weighting : {"uniform", "harmonic"}, default="uniform"
-    dynamic_window : bool, default=False
-        Draw each centre word's window uniformly in 1..window (word2vec); X[i, j] then counts
-        j as a context of centre i, and the matrix is no longer exactly symmetric.
-    sample : float, default=0.0
-        Subsample frequent words before counting (word2vec's formula; 0 keeps every token).
-    seed : int, default=0
-        Seed for subsampling and window draws (the result does not depend on ``threads``).
-    threads : int or None, default=None
-    block_tokens : int, default=2**26
-        Count at most this many tokens at a time (bounds the working memory) and sum the blocks.
-    progress : bool, default=False
-
-    Returns
-    -------
-    scipy.sparse.csr_matrix
+    Parameters are those of :func:`embedkit.cooc.count_cooccurrences`, already checked.
     """
-    _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens)
     total = None
-    for m in iter_cooccurrence_blocks(encoded, window=window, weighting=weighting, dynamic_window=dynamic_window,
-                                      sample=sample, seed=seed, threads=threads, block_tokens=block_tokens,
-                                      progress=progress):
+    for m in iter_blocks(encoded, window=window, weighting=weighting, dynamic_window=dynamic_window,
+                         sample=sample, seed=seed, threads=threads, block_tokens=block_tokens, progress=progress):
         total = m if total is None else total + m
     if total is None:
         total = sp.csr_matrix((encoded.vocab_size, encoded.vocab_size), dtype=np.float32)
@@ -196,16 +156,14 @@ def count_cooccurrences(encoded, *, window=5, weighting="uniform", dynamic_windo
     return total
 
 
-def iter_cooccurrence_blocks(encoded, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0,
-                             seed=0, threads=None, block_tokens=BLOCK_TOKENS, progress=False):
+def iter_blocks(encoded, *, window, weighting, dynamic_window, sample, seed, threads, block_tokens=BLOCK_TOKENS,
+                progress=False):
     """Yield the counts of consecutive blocks of about ``block_tokens`` tokens (cut at sentence ends).
 
-    Each block is a V x V CSR matrix (float32, sorted indices) as :func:`count_cooccurrences`
-    returns for that block alone; their sum is the whole corpus's matrix. Parameters are
-    those of :func:`count_cooccurrences`; working memory is about 9 bytes per block token
-    plus the block's matrix.
+    Each block is a V x V CSR matrix (float32, sorted indices) counted as the whole corpus
+    would be; their sum is the whole corpus's matrix. Working memory is about 9 bytes per
+    block token plus the block's matrix.
     """
-    _check(window, weighting, dynamic_window, sample, seed, threads, block_tokens)
     V = encoded.vocab_size
     keep = keep_probabilities(encoded.counts, sample)
     offsets = encoded.offsets
@@ -216,7 +174,22 @@ def iter_cooccurrence_blocks(encoded, *, window=5, weighting="uniform", dynamic_
             progress_bar(total=encoded.n_tokens, desc="counting", unit="tok", enabled=progress) as bar:
         for s0, s1 in zip(cuts[:-1], cuts[1:]):
             lo, hi = offsets[s0], offsets[s1]
-            yield _count_block(encoded.ids[lo:hi], offsets[s0:s1 + 1] - lo, keep, seed=seed, base=int(lo),
-                               window=window, dynamic=bool(dynamic_window), harmonic=weighting == "harmonic",
-                               vocab_size=V, n_threads=n_threads)
+            yield count_block(encoded.ids[lo:hi], offsets[s0:s1 + 1] - lo, keep, seed=seed, base=int(lo),
+                              window=window, dynamic=bool(dynamic_window), harmonic=weighting == "harmonic",
+                              vocab_size=V, n_threads=n_threads)
             bar.update(int(hi - lo))
+
+
+def compile_kernels(encoded, *, dynamic_window, harmonic_float64=False):
+    """Compile the counting kernels (first run only; later runs load them from Numba's cache).
+
+    The kernels run on the first sentence of ``encoded``, so they are compiled for the very
+    array types of the real run (a memory-mapped id file is read-only, for one).
+    """
+    n = min(int(encoded.offsets[1]), 64) if encoded.n_sentences else 0
+    ids = encoded.ids[:n]
+    offsets = np.array([0, n], np.int64)
+    keep = np.ones(encoded.vocab_size)
+    for dtype in (np.float32, np.float64) if harmonic_float64 else (np.float32,):
+        count_block(ids, offsets, keep, seed=1, base=0, window=1, dynamic=bool(dynamic_window), harmonic=True,
+                    vocab_size=encoded.vocab_size, n_threads=1, dtype=dtype)

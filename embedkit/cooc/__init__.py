@@ -1,0 +1,348 @@
+"""Co-occurrence counts: one entry point, four backends, one result type.
+
+:func:`count_cooccurrences` counts a corpus into a :class:`Cooccurrence` (the V x V CSR
+matrix, its vocabulary and a record of every counting parameter). It picks the backend
+from its arguments:
+
+- in memory (the default): the corpus is counted block by block and the blocks summed;
+- spill-and-merge (``memory=``): blocks sized to a memory bound are spilled to ``tmp_dir``
+  as sorted runs and merged on disk into a memory-mapped matrix, removed when it is freed;
+- on-disk store (``output=``): the same, into a folder that :func:`load_cooccurrences`
+  opens later (``embedkit cooc`` writes one);
+- Dask (``dask=``): each file is a partition counted by a worker, merged into a store.
+
+Every backend gives the same matrix. Trainers that fit a matrix (``fit_ppmi_svd``,
+``fit_glove``) take a ``Cooccurrence``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import shutil
+import tempfile
+import time
+import warnings
+import weakref
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._util import check_choice, check_float, check_int, check_seed, check_threads, progress_bar
+from ..errors import EmbedkitError
+from ..vocab import Vocab, resolve_corpus
+from . import _count, _store
+from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, parse_memory
+
+__all__ = ["Cooccurrence", "count_cooccurrences", "load_cooccurrences", "parse_memory", "WEIGHTINGS",
+           "COUNT_PARAMS", "UNKNOWN", "DEFAULT_MEMORY"]
+
+#: how a pair at distance d is counted: 1 ("uniform", for PPMI) or 1/d ("harmonic", for GloVe)
+WEIGHTINGS = ("uniform", "harmonic")
+
+
+class Cooccurrence:
+    """A co-occurrence matrix with its vocabulary and the parameters it was counted with.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix, V x V
+        ``matrix[i, j]`` sums the weights of word j seen in the window of word i.
+    vocab : Vocab
+        The V words (rows and columns, in this order) with their corpus counts.
+    params : dict or None, default=None
+        Counting parameters by name (see ``COUNT_PARAMS``); a name left out (or None for
+        the whole dict) is recorded as ``UNKNOWN``.
+    info : dict or None, default=None
+        Figures about the count (``tokens``, ``spilled_runs``, ``partitions``...).
+    timings : dict or None, default=None
+        Wall seconds per stage (``scan``, ``compile``, ``count``).
+    path : str or None, default=None
+        The folder the matrix is stored in, if any.
+
+    Examples
+    --------
+    >>> c = count_cooccurrences("data/sample.txt.xz", window=2, min_count=50)
+    >>> c.matrix.shape == (len(c.words), len(c.words)), c.params["window"], c.params["weighting"]
+    (True, 2, 'uniform')
+    >>> Cooccurrence(sp.eye(2, format="csr"), Vocab(["a", "b"], [3, 1])).params["window"]
+    UNKNOWN
+    """
+
+    def __init__(self, matrix, vocab, params=None, *, info=None, timings=None, path=None):
+        if not sp.issparse(matrix) or matrix.ndim != 2:
+            raise EmbedkitError(f"matrix must be a scipy.sparse matrix, got {type(matrix).__name__}")
+        if not isinstance(vocab, Vocab):
+            raise EmbedkitError(f"vocab must be a Vocab, got {type(vocab).__name__}")
+        if matrix.shape != (len(vocab), len(vocab)):
+            raise EmbedkitError(f"co-occurrence matrix is {matrix.shape[0]} x {matrix.shape[1]} but there are "
+                                f"{len(vocab)} words")
+        params = dict(params or {})
+        unknown = set(params) - set(COUNT_PARAMS)
+        if unknown:
+            raise EmbedkitError(f"unknown counting parameter {sorted(unknown)[0]!r}; known: {', '.join(COUNT_PARAMS)}")
+        self.matrix = matrix if sp.isspmatrix_csr(matrix) else sp.csr_matrix(matrix)
+        self.vocab = vocab
+        self.params = {k: params.get(k, UNKNOWN) for k in COUNT_PARAMS}
+        self.info = dict(info or {})
+        self.timings = dict(timings or {})
+        self.path = None if path is None else os.fspath(path)
+
+    @property
+    def words(self):
+        """The V words, in row order."""
+        return self.vocab.words
+
+    def __len__(self):
+        return len(self.vocab)
+
+    def __repr__(self):
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if v is not UNKNOWN)
+        where = f", path={self.path!r}" if self.path else ""
+        return f"Cooccurrence({len(self)} words, {self.matrix.nnz} non-zeros{', ' if shown else ''}{shown}{where})"
+
+    def check_params(self, **given):
+        """Raise EmbedkitError if a counting parameter in ``given`` differs from the recorded one.
+
+        A parameter this matrix does not record (``UNKNOWN``) cannot be checked: that gets a
+        warning instead. Use it before fitting a stored matrix with options a user gave.
+
+        Examples
+        --------
+        >>> c = Cooccurrence(sp.eye(2, format="csr"), Vocab(["a", "b"], [3, 1]), {"window": 5})
+        >>> c.check_params(window=5)
+        >>> c.check_params(window=10)
+        Traceback (most recent call last):
+        ...
+        embedkit.errors.EmbedkitError: the co-occurrences were counted with window=5, not window=10
+        """
+        where = self.path or "the co-occurrences"
+        for name, value in given.items():
+            if name not in COUNT_PARAMS:
+                raise EmbedkitError(f"unknown counting parameter {name!r}; known: {', '.join(COUNT_PARAMS)}")
+            stored = self.params[name]
+            if stored is UNKNOWN:
+                warnings.warn(f"{where} does not record {name}; {name}={value!r} cannot be checked against it",
+                              stacklevel=2)
+            elif not _same(stored, value):
+                raise EmbedkitError(f"{where} {'was' if self.path else 'were'} counted with {name}={stored!r}, "
+                                    f"not {name}={value!r}")
+
+
+def _same(a, b):
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, seed, threads, memory):
+    check_int("window", window, min=1, max=1000)
+    check_choice("weighting", weighting, WEIGHTINGS)
+    for name, flag in (("dynamic_window", dynamic_window), ("lowercase", lowercase)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise EmbedkitError(f"{name} must be True or False, got {flag!r}")
+    check_float("sample", sample, min=0.0)
+    check_int("min_count", min_count, min=1)
+    if max_vocab is not None:
+        check_int("max_vocab", max_vocab, min=1)
+    check_seed(seed)
+    check_threads(threads)
+    if memory is None:
+        return None
+    return parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
+
+
+def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0, min_count=5,
+                        max_vocab=None, lowercase=False, seed=1, threads=None, memory=None, tmp_dir=None,
+                        output=None, dask=None, progress=False):
+    """Count windowed co-occurrences of a corpus.
+
+    ``X[i, j]`` sums, over every occurrence of word i and every word j at most ``window``
+    tokens away in the same sentence, the weight 1 (``"uniform"``, for PPMI) or 1/distance
+    (``"harmonic"``, for GloVe). Both orders are counted, so the matrix is symmetric unless
+    ``dynamic_window`` is on. Every backend gives the same matrix, and the result does not
+    depend on ``threads``.
+
+    Parameters
+    ----------
+    corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
+        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or
+        the pair from :func:`embedkit.vocab.scan_corpus` (then ``min_count``, ``max_vocab``
+        and ``lowercase`` do not apply and are recorded as ``UNKNOWN``).
+    window : int, default=5
+        Context words on each side.
+    weighting : {"uniform", "harmonic"}, default="uniform"
+    dynamic_window : bool, default=False
+        Draw each centre word's window uniformly in 1..window (word2vec); X[i, j] then counts
+        j as a context of centre i, and the matrix is no longer exactly symmetric.
+    sample : float, default=0.0
+        Subsample frequent words before counting (word2vec's formula; 0 keeps every token).
+    min_count : int, default=5
+        Words seen fewer times are left out of the vocabulary.
+    max_vocab : int or None, default=None
+        Keep at most this many of the most frequent words.
+    lowercase : bool, default=False
+        Lower-case the text before counting.
+    seed : int, default=1
+        Seed for subsampling and window draws.
+    threads : int or None, default=None
+        Numba threads (None: all); with ``dask``, threads per task (None: 1).
+    memory : int, str or None, default=None
+        Count within this many bytes of buffers (``"512M"``, ``"2G"`` are read by
+        :func:`parse_memory`): sorted runs are spilled to ``tmp_dir`` and merged into a
+        memory-mapped matrix. None counts in memory (or within 1 GiB with ``output``/``dask``).
+    tmp_dir : str or None, default=None
+        Folder for the spilled runs and a temporary matrix (default: the system's); with a
+        remote Dask scheduler it must be shared by the workers and this machine.
+    output : str or None, default=None
+        Also store the counts in this folder (replaced atomically if it is an earlier
+        co-occurrence folder), for :func:`load_cooccurrences`.
+    dask : str, distributed.Client or None, default=None
+        Count on a Dask cluster: ``"local"`` (a LocalCluster, one worker per core), a
+        scheduler address such as ``"tcp://host:8786"``, or a client. Each file of the corpus
+        is a partition; not with ``dynamic_window``, ``sample`` or a scanned pair.
+    progress : bool, default=False
+        Show progress bars (scan, compile, count, merge).
+
+    Returns
+    -------
+    Cooccurrence
+
+    Raises
+    ------
+    EmbedkitError
+        On a bad parameter, an unreadable corpus or an unwritable folder (checked before the
+        corpus is read); ``EmptyCorpusError``/``EmptyVocabularyError`` when nothing is left
+        to count.
+
+    Examples
+    --------
+    >>> c = count_cooccurrences("data/sample.txt.xz", window=2, min_count=50)
+    >>> c.words[:3], c.matrix.dtype.name
+    (['the', 'of', 'and'], 'float32')
+    >>> bool((c.matrix != c.matrix.T).nnz == 0)
+    True
+    """
+    memory = _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, seed, threads,
+                    memory)
+    params = {"window": int(window), "weighting": weighting, "dynamic_window": bool(dynamic_window),
+              "sample": float(sample), "min_count": int(min_count),
+              "max_vocab": None if max_vocab is None else int(max_vocab), "lowercase": bool(lowercase),
+              "seed": int(seed)}
+    if output is not None:
+        _store.check_output(output)
+    if memory is not None or output is not None or dask is not None:
+        _store.check_tmp_dir(tmp_dir)
+    if dask is not None:
+        return _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress)
+    if isinstance(corpus, tuple):
+        params.update(min_count=UNKNOWN, max_vocab=UNKNOWN, lowercase=UNKNOWN)
+    timings = {}
+    t0 = time.perf_counter()
+    vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                progress=progress)
+    t1 = time.perf_counter()
+    timings["scan"] = t1 - t0
+    spill = memory is not None or output is not None
+    with progress_bar(total=2 if spill else 1, desc="compiling counting kernels", enabled=progress) as bar:
+        _count.compile_kernels(enc, dynamic_window=dynamic_window, harmonic_float64=spill)
+        bar.update(1)
+        if spill:
+            _store.compile_kernels()
+            bar.update(1)
+    t2 = time.perf_counter()
+    timings["compile"] = t2 - t1
+    info = {"tokens": enc.n_tokens}
+    if not spill:
+        m = _count.count_matrix(enc, window=window, weighting=weighting, dynamic_window=dynamic_window,
+                                sample=sample, seed=seed, threads=threads, progress=progress)
+        timings["count"] = time.perf_counter() - t2
+        return Cooccurrence(m, vocab, params, info=info, timings=timings)
+    memory = DEFAULT_MEMORY if memory is None else memory
+    if output is not None:
+        _store.count_to_store(enc, vocab, output, memory=memory, tmp_dir=tmp_dir, params=params, threads=threads,
+                              progress=progress)
+        timings["count"] = time.perf_counter() - t2
+        return load_cooccurrences(output, timings=timings)
+    folder = _temporary_folder(tmp_dir)
+    try:
+        out = os.path.join(folder, "cooc")
+        _store.count_to_store(enc, vocab, out, memory=memory, tmp_dir=tmp_dir, params=params, threads=threads,
+                              progress=progress)
+        m, _, _, info = _store.read_store(out)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    weakref.finalize(m, shutil.rmtree, folder, True)
+    timings["count"] = time.perf_counter() - t2
+    return Cooccurrence(m, vocab, params, info=info, timings=timings)
+
+
+def _temporary_folder(tmp_dir):
+    try:
+        return tempfile.mkdtemp(prefix="embedkit-cooc-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
+    except OSError as e:
+        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
+            from None
+
+
+def _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress):
+    from ._dask import count_on_dask
+
+    if isinstance(corpus, tuple):
+        raise EmbedkitError("counting with Dask needs the corpus as files, not a scanned (Vocab, EncodedCorpus) pair")
+    if params["dynamic_window"] or params["sample"] > 0:
+        raise EmbedkitError("counting with Dask does not support dynamic_window or sample")
+    memory = DEFAULT_MEMORY if memory is None else memory
+    threads = 1 if threads is None else threads
+    client = None if isinstance(dask, str) else dask
+    if client is not None and not (hasattr(client, "submit") and hasattr(client, "gather")):
+        raise EmbedkitError(f"dask must be 'local', a scheduler address or a distributed.Client, got "
+                            f"{type(dask).__name__}")
+    t0 = time.perf_counter()
+    if output is not None:
+        count_on_dask(corpus, output, scheduler=dask, params=params, memory=memory, tmp_dir=tmp_dir, threads=threads,
+                      progress=progress, client=client)
+        return load_cooccurrences(output, timings={"count": time.perf_counter() - t0})
+    folder = _temporary_folder(tmp_dir)
+    try:
+        out = os.path.join(folder, "cooc")
+        count_on_dask(corpus, out, scheduler=dask, params=params, memory=memory, tmp_dir=tmp_dir, threads=threads,
+                      progress=progress, client=client)
+        c = load_cooccurrences(out, timings={"count": time.perf_counter() - t0})
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    weakref.finalize(c.matrix, shutil.rmtree, folder, True)
+    c.path = None
+    return c
+
+
+def load_cooccurrences(path, *, timings=None):
+    """Open a co-occurrence folder written by ``count_cooccurrences(..., output=path)`` or ``embedkit cooc``.
+
+    The CSR arrays are memory-mapped (read-only), so only the parts a trainer touches are
+    read. Folders written by earlier versions load too; the counting parameters they do not
+    record are ``UNKNOWN`` in ``params``.
+
+    Parameters
+    ----------
+    path : str or Path
+    timings : dict or None, default=None
+        Stage timings to keep in the result (used by :func:`count_cooccurrences`).
+
+    Returns
+    -------
+    Cooccurrence
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "cooc")
+    >>> _ = count_cooccurrences("data/sample.txt.xz", window=3, weighting="harmonic", min_count=50, output=out)
+    >>> c = load_cooccurrences(out)
+    >>> c.params["weighting"], c.params["min_count"], c.path == out
+    ('harmonic', 50, True)
+    """
+    m, vocab, params, info = _store.read_store(path)
+    return Cooccurrence(m, vocab, params, info=info, timings=timings, path=path)
