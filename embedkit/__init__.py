@@ -22,6 +22,8 @@ _LAZY = {
     "scan_corpus": "vocab",
     "iter_sentences": "corpus",
     "count_cooccurrences": "cooc",
+    "load_cooccurrences": "cooc",
+    "Cooccurrence": "cooc",
     "train_ppmi_svd": "ppmi_svd",
     "fit_ppmi_svd": "ppmi_svd",
     "train_word2vec": "word2vec",

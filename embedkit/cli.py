@@ -131,7 +131,7 @@ class MemorySize(click.ParamType):
     name = "size"
 
     def convert(self, value, param, ctx):
-        from .cooc_store import parse_memory
+        from .cooc import parse_memory
 
         try:
             return value if isinstance(value, int) else parse_memory(value)
@@ -155,34 +155,34 @@ def cooc_source_options(fn):
     return memory_options(corpus_options(fn, required=False))
 
 
-def cooc_source(ctx, corpus, cooc, memory, tmp_dir, weighting, window, min_count, max_vocab, lowercase, threads):
-    """(matrix, words, counts) from --cooc or from CORPUS counted within --memory; None when neither is given."""
+def load_cooc_source(ctx, corpus, cooc, counting):
+    """The stored matrix of --cooc DIR, checked against the counting options given on the command line.
+
+    ``counting`` maps each counting option of the command to its value; the options the user
+    typed must equal the stored ones (an error names both), --memory/--tmp-dir do not apply,
+    and without --cooc this returns None (the trainer counts CORPUS itself).
+    """
+    from click.core import ParameterSource
+
     if (corpus is None) == (cooc is None):
         raise click.UsageError("give either a CORPUS or --cooc DIR")
-    if cooc is not None:
-        from .cooc_store import load_cooc
-
-        c = load_cooc(cooc)
-        if c.meta.get("weighting") != weighting:
-            warnings.warn(f"{cooc} was counted with {c.meta.get('weighting')} weighting; this trainer expects "
-                          f"{weighting} (embedkit cooc --weighting {weighting})")
-        return c.matrix, c.words, c.vocab.counts
-    if memory is None:
+    if cooc is None:
         return None
-    from .cooc_store import count_cooccurrences_bounded
+    given = [name for name in (*counting, "memory", "tmp_dir")
+             if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)]
+    for name in ("memory", "tmp_dir"):
+        if name in given:
+            raise click.UsageError(f"--{name.replace('_', '-')} applies to counting a CORPUS, not to --cooc")
+    from .cooc import load_cooccurrences
 
-    vocab, enc = load_corpus(ctx, corpus, min_count, max_vocab, lowercase)
-    m = count_cooccurrences_bounded(enc, memory=memory, tmp_dir=tmp_dir, window=window, weighting=weighting,
-                                    threads=threads, progress=ctx.obj["progress"])
-    return m, vocab.words, vocab.counts
+    c = load_cooccurrences(cooc)
+    c.check_params(**{name: counting[name] for name in counting if name in given})
+    return c
 
 
-def load_corpus(ctx, corpus, min_count, max_vocab, lowercase):
-    """Scan CORPUS once: vocabulary and encoded corpus."""
-    from .vocab import scan_corpus
-
-    return scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                       progress=ctx.obj["progress"])
+def diverged(e):
+    """A TrainingDivergedError as the CLI says it (the parameter spelled as its option)."""
+    return click.ClickException(e.cli_message())
 
 
 def status(ctx, message):
@@ -269,9 +269,11 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 @threads_option
 @seed_option
 @click.pass_context
-def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt, dim,
-                       window, cds, neg, eig, dynamic_window, sample, add_context, n_iter, threads, seed):
+def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt,
+                       window, dynamic_window, sample, **fit):
     """PPMI + truncated SVD (Levy, Goldberg & Dagan 2015), from CORPUS or a --cooc folder.
+
+    With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
 
     \b
     Example:
@@ -280,17 +282,14 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
     """
     from .ppmi_svd import fit_ppmi_svd, train_ppmi_svd
 
-    fit = dict(dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, threads=threads,
-               seed=seed, progress=ctx.obj["progress"])
-    if cooc is not None or corpus is None:
-        m, words, counts = cooc_source(ctx, corpus, cooc, None, None, "uniform", window, min_count, max_vocab,
-                                       lowercase, threads)
-        vectors = fit_ppmi_svd(m, words, counts=counts, **fit)
+    counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                    dynamic_window=dynamic_window, sample=sample)
+    c = load_cooc_source(ctx, corpus, cooc, counting)
+    if c is not None:
+        r = fit_ppmi_svd(c, progress=ctx.obj["progress"], **fit)
     else:
-        vectors = train_ppmi_svd(corpus, window=window, min_count=min_count, max_vocab=max_vocab,
-                                 lowercase=lowercase, dynamic_window=dynamic_window, sample=sample, memory=memory,
-                                 tmp_dir=tmp_dir, **fit)
-    write_vectors(vectors, output, fmt)
+        r = train_ppmi_svd(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
+    write_vectors(r.vectors, output, fmt)
 
 
 # ---------------------------------------------------------------- co-occurrence counting (issue 7)
@@ -301,6 +300,8 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
 @click.option("--window", default=5, show_default=True, type=click.IntRange(min=1), help="Context window (each side).")
 @click.option("--weighting", default="uniform", show_default=True, type=click.Choice(["uniform", "harmonic"]),
               help="1 per pair (for PPMI) or 1/distance (for GloVe).")
+@click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
+@click.option("--sample", default=0.0, show_default=True, type=float, help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
               help="Drop words seen fewer times.")
 @click.option("--max-vocab", default=None, type=click.IntRange(min=1),
@@ -311,8 +312,9 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
               help="Count on a Dask cluster (scheduler address, or 'local' for a LocalCluster); each file is a "
                    "partition, and --tmp-dir must be shared by the workers.")
 @threads_option
+@seed_option
 @click.pass_context
-def cooc_cmd(ctx, corpus, output, dask, **kw):
+def cooc_cmd(ctx, corpus, output, **kw):
     """Count the vocabulary and co-occurrences of CORPUS... once, into a folder any trainer fits from.
 
     \b
@@ -321,16 +323,10 @@ def cooc_cmd(ctx, corpus, output, dask, **kw):
       embedkit train glove --cooc cooc/ -o glove.txt
       embedkit cooc parts/ -o cooc/ --dask local
     """
-    from .cooc_store import count_corpus, load_cooc
+    from .cooc import count_cooccurrences
 
-    if dask is None:
-        count_corpus(list(corpus), output, progress=ctx.obj["progress"], **kw)
-    else:
-        from .dask_cooc import count_corpus_dask
-
-        count_corpus_dask(list(corpus), output, scheduler=dask, progress=ctx.obj["progress"],
-                          **{**kw, "threads": kw["threads"] or 1})
-    c = load_cooc(output)
+    c = count_cooccurrences(list(corpus) if len(corpus) > 1 else corpus[0], output=output,
+                            progress=ctx.obj["progress"], **kw)
     if not ctx.obj["quiet"]:
         click.echo(f"wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence counts to {output}", err=True)
 
@@ -342,38 +338,42 @@ def cooc_cmd(ctx, corpus, output, dask, **kw):
 @click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
 @click.option("--window", default=10, show_default=True, type=int, help="Context window (each side), 1/d weighted.")
 @click.option("--x-max", default=100.0, show_default=True, type=float, help="Counts >= x_max get full weight.")
-@click.option("--alpha", default=0.75, show_default=True, type=float, help="Weighting exponent: (x/x_max)^alpha.")
+@click.option("--weight-power", default=0.75, show_default=True, type=float,
+              help="Weighting exponent: f(x) = (x/x_max)^power.")
 @click.option("--learning-rate", default=0.05, show_default=True, type=float, help="Initial AdaGrad learning rate.")
 @click.option("--epochs", default=25, show_default=True, type=int, help="Passes over the non-zero counts.")
 @click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
               help="Shuffle the non-zero counts once per run or before every epoch.")
-@click.option("--vectors", "output_vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
+@click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
               help="Write W + W~ (sum) or the word vectors W alone (word).")
 @threads_option
 @seed_option
 @click.pass_context
-def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt,
-                    output_vectors, **kw):
+def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt, window,
+                    **fit):
     """GloVe: weighted least squares on log co-occurrences, AdaGrad (Pennington et al. 2014).
+
+    With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
 
     \b
     Example:
       embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
     """
+    from .errors import TrainingDivergedError
     from .glove import fit_glove, train_glove
 
-    costs = []
-    src = cooc_source(ctx, corpus, cooc, memory, tmp_dir, "harmonic", kw["window"], min_count, max_vocab, lowercase,
-                      kw["threads"])
-    if src is not None:
-        del kw["window"]
-        vectors = fit_glove(*src, output=output_vectors, progress=ctx.obj["progress"], costs=costs, **kw)
-    else:
-        vectors = train_glove(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                              output=output_vectors, progress=ctx.obj["progress"], costs=costs, **kw)
-    write_vectors(vectors, output, fmt)
+    counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
+    c = load_cooc_source(ctx, corpus, cooc, counting)
+    try:
+        if c is not None:
+            r = fit_glove(c, progress=ctx.obj["progress"], **fit)
+        else:
+            r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
+    except TrainingDivergedError as e:
+        raise diverged(e) from None
+    write_vectors(r.vectors, output, fmt)
     if not ctx.obj["quiet"]:
-        click.echo("cost per epoch: " + " ".join(f"{c:.5f}" for c in costs), err=True)
+        click.echo("cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses), err=True)
 
 
 # ---------------------------------------------------------------- word2vec (word2vec helper)

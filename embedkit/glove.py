@@ -1,7 +1,7 @@
 """GloVe (Pennington, Socher & Manning 2014): weighted least squares on log co-occurrences.
 
 The cost is sum over non-zero X_ij of f(X_ij) (w_i . c_j + b_i + d_j - log X_ij)^2 with
-f(x) = min(1, (x / x_max) ** alpha). The non-zeros become one array of records (row, col,
+f(x) = min(1, (x / x_max) ** weight_power). The non-zeros become one array of records (row, col,
 log X, f(X)), 16 bytes each, shuffled in place by a seeded Fisher-Yates pass (once per run or
 once per epoch). One kernel call is one epoch: ``prange`` over contiguous chunks of the
 records, Hogwild updates of the shared parameters.
@@ -15,6 +15,8 @@ acc += g**2 (the reference tool does not scale the bias step by the learning rat
 from __future__ import annotations
 
 import math
+import time
+import warnings
 
 import numba
 import numpy as np
@@ -22,17 +24,22 @@ from numba import prange
 
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
-from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
-from .errors import EmbedkitError
+from ._util import (balanced_chunks, check_choice, check_float, check_int, check_seed, check_threads, numba_threads,
+                    progress_bar)
+from .errors import EmbedkitError, TrainingDivergedError
+from .result import TrainResult
 
 SHUFFLES = ("once", "epoch")
-OUTPUTS = ("sum", "word")
+#: which vectors a run returns: W + W~ ("sum") or W alone ("word")
+VECTORS = ("sum", "word")
 ENTRY = np.dtype([("row", np.int32), ("col", np.int32), ("logx", np.float32), ("weight", np.float32)])
 GRAD_CLIP = 100.0
 #: records ahead whose parameter rows are prefetched while the current one is processed
 PREFETCH_AHEAD = 4
 #: records per chunk (the unit of work of one thread); fixed, so threads=1 runs are reproducible
 CHUNK_ENTRIES = 1 << 16
+#: an epoch whose mean cost exceeds this many times the cost of all-zero parameters has diverged
+EXPLODED = 100.0
 
 
 # ---------------------------------------------------------------- kernels
@@ -50,7 +57,8 @@ def _prefetch_rows(params, gradsq, i, j):
 
 @numba.njit(parallel=True, cache=True)
 def _build_entries(indptr, indices, data, log_xmax, alpha, chunk_rows, entries):
-    """Fill ``entries`` (ENTRY records, nnz) from CSR arrays: log X and f(X) = min(1, (X/x_max)^alpha)."""
+    """Fill ``entries`` (ENTRY records, nnz) from CSR arrays: log X and f(X) = min(1, (X/x_max)^alpha),
+    alpha being the weight power."""
     for c in prange(len(chunk_rows) - 1):
         for i in range(chunk_rows[c], chunk_rows[c + 1]):
             for a in range(indptr[i], indptr[i + 1]):
@@ -130,29 +138,28 @@ def _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks):
 
 
 # ---------------------------------------------------------------- helpers
-def _check(dim, x_max, alpha, learning_rate, epochs, shuffle, output, seed, threads):
+def _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads):
     check_int("dim", dim, min=1)
     check_float("x_max", x_max, min=0.0, min_open=True)
-    check_float("alpha", alpha, min=0.0, min_open=True)
+    check_float("weight_power", weight_power, min=0.0, min_open=True)
     check_float("learning_rate", learning_rate, min=0.0, min_open=True)
     check_int("epochs", epochs, min=1)
     check_choice("shuffle", shuffle, SHUFFLES)
-    check_choice("output", output, OUTPUTS)
+    check_choice("vectors", vectors, VECTORS)
     check_seed(seed)
     check_threads(threads)
 
 
-def _balanced_rows(indptr, n_chunks):
-    n_rows = len(indptr) - 1
-    targets = np.linspace(0, indptr[-1], n_chunks + 1)[1:-1]
-    return np.unique(np.concatenate([[0], np.searchsorted(indptr, targets), [n_rows]])).astype(np.int64)
+def _check_dim(dim, vocab_size):
+    if dim > vocab_size:
+        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
 
 
-def cooc_entries(cooc, *, x_max=100.0, alpha=0.75, threads=None):
+def cooc_entries(matrix, *, x_max=100.0, weight_power=0.75, threads=None):
     """The non-zeros of a co-occurrence matrix as ENTRY records (row, col, log X, f(X)), in CSR order."""
     import scipy.sparse as sp
 
-    m = cooc if sp.isspmatrix_csr(cooc) or isinstance(cooc, sp.csr_array) else sp.csr_matrix(cooc)
+    m = matrix if sp.isspmatrix_csr(matrix) or isinstance(matrix, sp.csr_array) else sp.csr_matrix(matrix)
     data = np.asarray(m.data)
     if data.dtype != np.float32:
         data = data.astype(np.float32)
@@ -160,8 +167,8 @@ def cooc_entries(cooc, *, x_max=100.0, alpha=0.75, threads=None):
         raise EmbedkitError("co-occurrence counts must be positive and finite (drop explicit zeros first)")
     entries = np.empty(m.nnz, ENTRY)
     with numba_threads(threads) as n:
-        _build_entries(m.indptr, m.indices, data, math.log(x_max), float(alpha),
-                       _balanced_rows(m.indptr, 16 * n), entries)
+        _build_entries(m.indptr, m.indices, data, math.log(x_max), float(weight_power),
+                       balanced_chunks(m.indptr, 16 * n), entries)
     return entries
 
 
@@ -174,84 +181,141 @@ def init_params(n_words, dim, seed):
     return params, np.ones_like(params)
 
 
+def compile_kernels(matrix):
+    """Compile the GloVe kernels for the array types of CSR ``matrix`` (no work is done)."""
+    import scipy.sparse as sp
+
+    m = matrix if sp.isspmatrix_csr(matrix) else sp.csr_matrix(matrix)
+    data = m.data if m.data.dtype == np.float32 else m.data[:0].astype(np.float32)
+    entries = np.empty(0, ENTRY)
+    _build_entries(m.indptr, m.indices, data, 0.0, 0.75, np.zeros(2, np.int64), entries)
+    _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), seed_states(1, 1))
+    params, gradsq = init_params(1, 1, 1)
+    _adagrad_epoch(entries, params, gradsq, 1, np.float32(0.05), 0)
+
+
 def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shuffle="once", seed=1,
-                threads=None, progress=False, costs=None):
-    """Train on ENTRY records (shuffled in place). Returns the (2V, dim+1) float32 parameters."""
+                threads=None, progress=False):
+    """Train on ENTRY records (shuffled in place). Returns the (2V, dim+1) float32 parameters and the
+    mean cost of each epoch.
+
+    Raises TrainingDivergedError when an epoch's cost is NaN, infinite, or more than EXPLODED
+    times the cost of all-zero parameters (0.5 * mean f(X) log(X)^2).
+    """
     params, gradsq = init_params(n_words, dim, seed)
     state = seed_states(seed, 1)
     n_chunks = max(1, -(-len(entries) // CHUNK_ENTRIES))
     lr = np.float32(learning_rate)
+    logx = entries["logx"].astype(np.float64)
+    limit = EXPLODED * max(0.5 * float(np.mean(entries["weight"] * logx * logx)) if len(entries) else 0.0, 1e-3)
+    del logx
+    costs = []
     with numba_threads(threads), \
             progress_bar(total=epochs, desc="glove", unit="epoch", enabled=progress) as bar:
         for epoch in range(epochs):
             if epoch == 0 or shuffle == "epoch":
                 _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), state)
             cost = _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks) / max(len(entries), 1)
-            if not math.isfinite(cost):
-                raise EmbedkitError(f"GloVe diverged in epoch {epoch + 1} (cost is {cost}); "
-                                    f"try a lower learning rate (now {learning_rate:g})")
-            if costs is not None:
-                costs.append(cost)
+            if not math.isfinite(cost) or cost > limit or not np.isfinite(params).all():
+                raise TrainingDivergedError(epoch + 1, "cost", cost, "learning_rate", learning_rate)
+            costs.append(cost)
             bar.update(1)
             bar.set_postfix(cost=f"{cost:.5f}")
-    return params
+    return params, costs
 
 
 # ---------------------------------------------------------------- public API
-def fit_glove(cooc, words, counts=None, *, dim=100, x_max=100.0, alpha=0.75, learning_rate=0.05, epochs=25,
-              shuffle="once", output="sum", seed=1, threads=None, progress=False, costs=None):
-    """GloVe vectors from a ready co-occurrence matrix.
+def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once",
+              vectors="sum", seed=1, threads=None, progress=False):
+    """GloVe vectors from co-occurrence counts.
 
     Parameters
     ----------
-    cooc : scipy.sparse matrix, V x V
-        Co-occurrence counts (positive), rows in the order of ``words``.
-    words : list of str
-    counts : array of int or None, default=None
-        Word counts, kept in the returned Vectors.
-    dim, x_max, alpha, learning_rate, epochs, shuffle, output, seed, threads, progress, costs
+    cooc : Cooccurrence
+        From :func:`embedkit.cooc.count_cooccurrences` or :func:`embedkit.cooc.load_cooccurrences`
+        (harmonic weighting expected: uniform counts get a warning). Its matrix is read,
+        never changed.
+    dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, progress
         See :func:`train_glove`.
 
     Returns
     -------
-    Vectors
+    TrainResult
+        ``vectors``, ``context`` (the context vectors W~), ``losses`` (the mean weighted cost
+        of each epoch), ``timings`` (``compile``, ``entries``, ``train``).
+
+    Raises
+    ------
+    TrainingDivergedError
+        When the cost becomes NaN, infinite or explodes (no vectors are returned).
+
+    Examples
+    --------
+    >>> from embedkit.cooc import count_cooccurrences
+    >>> c = count_cooccurrences("data/sample.txt.xz", window=5, weighting="harmonic", min_count=50)
+    >>> r = fit_glove(c, dim=10, epochs=3, threads=1)
+    >>> len(r.losses), r.losses[0] > r.losses[-1], r.vectors.dim
+    (3, True, 10)
     """
-    _check(dim, x_max, alpha, learning_rate, epochs, shuffle, output, seed, threads)
-    words = list(words)
-    if cooc.shape != (len(words), len(words)):
-        raise EmbedkitError(f"co-occurrence matrix is {cooc.shape[0]} x {cooc.shape[1]} but there are "
-                            f"{len(words)} words")
-    if cooc.nnz == 0:
+    from .cooc import Cooccurrence
+
+    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads)
+    if not isinstance(cooc, Cooccurrence):
+        raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
+                            f"got {type(cooc).__name__}")
+    _check_dim(dim, len(cooc.words))
+    if cooc.params["weighting"] == "uniform":
+        warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
+                      "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
+    entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
+    t0 = time.perf_counter()
+    r = _train(entries, cooc.vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
+               vectors=vectors, seed=seed, threads=threads, progress=progress)
+    r.timings = {**timings, "train": time.perf_counter() - t0}
+    return r
+
+
+def _entries(cooc, *, x_max, weight_power, threads, progress):
+    """The records of ``cooc``'s non-zeros, kernels compiled first: ``(entries, timings)``."""
+    if cooc.matrix.nnz == 0:
         raise EmbedkitError("the co-occurrence matrix is empty: the corpus is too small for these settings")
-    entries = cooc_entries(cooc, x_max=x_max, alpha=alpha, threads=threads)
-    return _vectors(entries, words, counts, dim=dim, learning_rate=learning_rate, epochs=epochs,
-                    shuffle=shuffle, output=output, seed=seed, threads=threads, progress=progress, costs=costs)
+    t0 = time.perf_counter()
+    with progress_bar(total=1, desc="compiling GloVe kernels", enabled=progress) as bar:
+        compile_kernels(cooc.matrix)
+        bar.update(1)
+    t1 = time.perf_counter()
+    entries = cooc_entries(cooc.matrix, x_max=x_max, weight_power=weight_power, threads=threads)
+    return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 
-def _vectors(entries, words, counts, *, output, **fit):
+def _train(entries, vocab, *, vectors, **fit):
     from .vectors import Vectors
 
-    v = len(words)
-    dim = fit["dim"]
-    params = fit_entries(entries, v, **fit)
+    v, dim = len(vocab), fit["dim"]
+    params, costs = fit_entries(entries, v, **fit)
     del entries
+    words = list(vocab.words)
     w = params[:v, :dim]
-    if output == "sum":
-        w = w + params[v:, :dim]
-    return Vectors(words, np.ascontiguousarray(w), counts)
+    c = np.ascontiguousarray(params[v:, :dim])
+    if vectors == "sum":
+        w = w + c
+    return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w), vocab.counts),
+                       context=Vectors(words, c, vocab.counts), losses=costs)
 
 
 def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowercase=False, x_max=100.0,
-                alpha=0.75, learning_rate=0.05, epochs=25, shuffle="once", output="sum", seed=1, threads=None,
-                progress=False, costs=None):
+                weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once", vectors="sum", seed=1, threads=None,
+                memory=None, tmp_dir=None, progress=False):
     """Train GloVe vectors on a corpus: scan, count (1/d weighted symmetric window), AdaGrad.
 
     Parameters
     ----------
-    corpus : str, Path or (Vocab, EncodedCorpus)
-        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, or the result of
-        ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase are not used).
+    corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
+        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
+        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase do
+        not apply).
     dim : int, default=100
+        Vector size; at most the vocabulary size.
     window : int, default=10
         Context words on each side; a pair at distance d counts 1/d, in both orders.
     min_count : int, default=5
@@ -259,54 +323,63 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     lowercase : bool, default=False
     x_max : float, default=100.0
         Counts at or above x_max get full weight.
-    alpha : float, default=0.75
-        Exponent of the weighting function f(x) = min(1, (x / x_max) ** alpha).
+    weight_power : float, default=0.75
+        Exponent of the weighting function f(x) = min(1, (x / x_max) ** weight_power).
     learning_rate : float, default=0.05
         Initial AdaGrad learning rate.
     epochs : int, default=25
     shuffle : {"once", "epoch"}, default="once"
         Shuffle the non-zeros once per run, or before every epoch.
-    output : {"sum", "word"}, default="sum"
+    vectors : {"sum", "word"}, default="sum"
         Return W + W~ (word plus context vectors, the reference tool's default) or W alone.
     seed : int, default=1
         With ``threads=1`` the same seed gives bit-identical vectors.
     threads : int or None, default=None
         Numba threads (None: all); with more than one, Hogwild races make runs differ slightly.
+    memory : int, str or None, default=None
+        Count co-occurrences within this many bytes of buffers, spilling sorted runs to
+        ``tmp_dir`` and merging them into a memory-mapped matrix (same result); None counts
+        in memory.
+    tmp_dir : str or None, default=None
+        Folder for the spilled runs (default: the system's temporary folder).
     progress : bool, default=False
-        Show tqdm bars (scan, count, epochs with the cost).
-    costs : list or None, default=None
-        If a list, the mean weighted cost 0.5 * f(X) * diff^2 of each epoch is appended to it.
+        Show progress bars (scan, compile, count, epochs with the cost).
 
     Returns
     -------
-    Vectors
+    TrainResult
+        ``vectors``, ``context`` (W~), ``losses`` (mean weighted cost 0.5 * f(X) * diff^2 of
+        each epoch), ``timings`` (``scan``, ``compile``, ``count``, ``entries``, ``train``).
 
     Raises
     ------
     EmbedkitError
-        On a bad parameter, or when the cost becomes NaN or infinite (no vectors are returned).
+        On a bad parameter (checked before the corpus is read).
+    TrainingDivergedError
+        When the cost becomes NaN, infinite or explodes (no vectors are returned).
 
     Examples
     --------
-    >>> v = train_glove("data/sample.txt.xz", dim=50, epochs=10)   # doctest: +SKIP
-    >>> v.most_similar("king", topn=3)                              # doctest: +SKIP
+    >>> r = train_glove("data/sample.txt.xz", dim=10, epochs=2, min_count=50, threads=1)
+    >>> r.vectors.dim, len(r.losses), r.context is not None
+    (10, 2, True)
     """
     from .cooc import count_cooccurrences
 
-    _check(dim, x_max, alpha, learning_rate, epochs, shuffle, output, seed, threads)
-    check_int("window", window, min=1)
-    if isinstance(corpus, tuple):
-        vocab, enc = corpus
-    else:
-        from .vocab import scan_corpus
-
-        vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                 progress=progress)
-    cooc = count_cooccurrences(enc, window=window, weighting="harmonic", threads=threads, progress=progress)
-    if cooc.nnz == 0:
-        raise EmbedkitError("the co-occurrence matrix is empty: the corpus is too small for these settings")
-    entries = cooc_entries(cooc, x_max=x_max, alpha=alpha, threads=threads)
+    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads)
+    if max_vocab is not None and isinstance(max_vocab, int):
+        _check_dim(dim, max_vocab)
+    cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
+                               lowercase=lowercase, seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir,
+                               progress=progress)
+    _check_dim(dim, len(cooc.words))
+    entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
+    vocab, counted = cooc.vocab, cooc.timings
     del cooc  # the records replace the matrix
-    return _vectors(entries, list(vocab.words), vocab.counts, dim=dim, learning_rate=learning_rate,
-                    epochs=epochs, shuffle=shuffle, output=output, seed=seed, threads=threads,
-                    progress=progress, costs=costs)
+    t0 = time.perf_counter()
+    r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
+               vectors=vectors, seed=seed, threads=threads, progress=progress)
+    r.timings = dict(counted)
+    for k, v in {**timings, "train": time.perf_counter() - t0}.items():
+        r.timings[k] = r.timings.get(k, 0.0) + v
+    return r

@@ -9,6 +9,9 @@ No dense V x V matrix is ever built.
 
 from __future__ import annotations
 
+import time
+import warnings
+
 import numba
 import numpy as np
 import scipy.linalg
@@ -16,8 +19,9 @@ import scipy.sparse as sp
 from numba import prange
 from threadpoolctl import threadpool_limits
 
-from ._util import check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from ._util import balanced_chunks, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
 from .errors import EmbedkitError
+from .result import TrainResult
 
 
 @numba.njit(parallel=True, cache=True)
@@ -45,21 +49,14 @@ def _csr_dense_product(indptr, indices, data, y, out, chunk_rows):
                     out[i, t] += v * row[t]
 
 
-def _balanced_rows(indptr, n_threads):
-    n_rows = len(indptr) - 1
-    n_chunks = max(1, min(n_rows, 16 * n_threads))
-    targets = np.linspace(0, indptr[-1], n_chunks + 1)[1:-1]
-    return np.unique(np.concatenate([[0], np.searchsorted(indptr, targets), [n_rows]])).astype(np.int64)
-
-
 class _Operator:
     """A CSR matrix with fast parallel products by A and by A.T."""
 
     def __init__(self, a, n_threads):
         self.a = a
         self.at = a.T.tocsr()
-        self.rows = _balanced_rows(self.a.indptr, n_threads)
-        self.rows_t = _balanced_rows(self.at.indptr, n_threads)
+        self.rows = balanced_chunks(self.a.indptr, 16 * n_threads)
+        self.rows_t = balanced_chunks(self.at.indptr, 16 * n_threads)
 
     @staticmethod
     def _mul(m, rows, y):
@@ -105,7 +102,8 @@ def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
         log_row = np.log(row)
         log_ctx = np.log(ctx_cds / ctx_cds.sum())
     with numba_threads(threads) as n:
-        _ppmi_rows(m.indptr, m.indices, m.data, log_row, log_ctx, float(np.log(neg)), _balanced_rows(m.indptr, n))
+        _ppmi_rows(m.indptr, m.indices, m.data, log_row, log_ctx, float(np.log(neg)),
+                   balanced_chunks(m.indptr, 16 * n))
     m.eliminate_zeros()
     return m
 
@@ -125,11 +123,13 @@ def _orthonormalize(y, passes=2):
     return y
 
 
-def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None):
+def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None, callback=None):
     """Top ``dim`` singular triplets of sparse ``a`` (Halko, Martinsson & Tropp 2011), signs fixed.
 
     Returns ``(u, s, vt)`` with u (n, dim) float32, s (dim,) float64, vt (dim, m) float32; the
     sign of each pair is chosen so that the largest-magnitude entry of u's column is positive.
+    ``callback``, if given, is called with no argument after each of the ``2 * n_iter + 2``
+    sparse products (for a progress bar).
     """
     check_int("n_iter", n_iter, min=0)
     check_int("oversample", oversample, min=0)
@@ -141,13 +141,19 @@ def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None):
     rng = np.random.default_rng(seed)
     # BLAS threads left spinning after each small dense step would steal the cores from the
     # Numba products (measured: 3.6x slower SVD on 2 cores), so dense work runs on one thread.
+    tick = callback or (lambda: None)
     with numba_threads(threads) as n_threads, threadpool_limits(1):
         op = _Operator(a, n_threads)
         q = op.dot(rng.standard_normal((m, k), dtype=np.float32))
+        tick()
         for _ in range(n_iter):
-            q = op.dot(_orthonormalize(op.tdot(_orthonormalize(q, 1)), 1))
+            z = op.tdot(_orthonormalize(q, 1))
+            tick()
+            q = op.dot(_orthonormalize(z, 1))
+            tick()
         q = _orthonormalize(q)
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
+        tick()
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
     qb = _orthonormalize(bt)
     ur, s, vrt = np.linalg.svd((qb.T @ bt).T, full_matrices=False)
@@ -159,51 +165,95 @@ def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None):
     return (u * signs).astype(np.float32), s, (vt * signs[:, None]).astype(np.float32)
 
 
-def _check(dim, cds, neg, eig, n_iter, seed, threads):
+def _check(dim, cds, neg, eig, add_context, n_iter, seed, threads):
     check_int("dim", dim, min=1)
     check_float("cds", cds, min=0.0, min_open=True)
     check_float("neg", neg, min=0.0, min_open=True)
     check_float("eig", eig, min=0.0)
+    if not isinstance(add_context, (bool, np.bool_)):
+        raise EmbedkitError(f"add_context must be True or False, got {add_context!r}")
     check_int("n_iter", n_iter, min=0)
     check_seed(seed)
     check_threads(threads)
 
 
-def fit_ppmi_svd(cooc, words, *, counts=None, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False,
-                 n_iter=5, seed=1, threads=None, progress=False):
-    """Vectors from a co-occurrence matrix: PPMI, randomized SVD, then U * S^eig (+ V * S^eig).
+def _check_dim(dim, vocab_size):
+    if dim > vocab_size:
+        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
+
+
+def compile_kernels(m):
+    """Compile the PPMI and product kernels for the array types of CSR ``m`` (no work is done)."""
+    none = np.zeros(2, np.int64)  # one empty chunk: the kernels are typed and compiled, nothing runs
+    logs = np.zeros(m.shape[0], np.float64)
+    _ppmi_rows(m.indptr, m.indices, m.data, logs, logs, 0.0, none)
+    y = np.zeros((m.shape[1], 1), np.float32)
+    _csr_dense_product(m.indptr, m.indices, m.data, y, np.zeros((m.shape[0], 1), np.float32), none)
+
+
+def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False, n_iter=5, seed=1, threads=None,
+                 progress=False):
+    """Vectors from co-occurrence counts: PPMI, randomized SVD, then U * S^eig (+ V * S^eig).
 
     Parameters
     ----------
-    cooc : scipy.sparse matrix, V x V
-    words : list of str
-        The V words, in the matrix's row order.
-    counts : array of int or None
-        Word counts, kept in the returned Vectors.
+    cooc : Cooccurrence
+        From :func:`embedkit.cooc.count_cooccurrences` or :func:`embedkit.cooc.load_cooccurrences`
+        (uniform weighting expected: harmonic counts get a warning).
     dim, cds, neg, eig, add_context, n_iter, seed, threads, progress
         See :func:`train_ppmi_svd`.
 
     Returns
     -------
-    Vectors
+    TrainResult
+        ``vectors`` (U * S^eig, plus V * S^eig with ``add_context``), ``context`` (V * S^eig),
+        ``timings`` (``compile``, ``ppmi``, ``svd``); no ``losses``.
+
+    Examples
+    --------
+    >>> from embedkit.cooc import count_cooccurrences
+    >>> c = count_cooccurrences("data/sample.txt.xz", window=5, min_count=20)
+    >>> r = fit_ppmi_svd(c, dim=20)
+    >>> r.vectors.matrix.shape == (len(c.words), 20), r.context.dim, list(r.timings)
+    (True, 20, ['compile', 'ppmi', 'svd'])
     """
+    from .cooc import Cooccurrence
     from .vectors import Vectors
 
-    _check(dim, cds, neg, eig, n_iter, seed, threads)
-    if cooc.shape != (len(words), len(words)):
-        raise EmbedkitError(f"co-occurrence matrix is {cooc.shape[0]} x {cooc.shape[1]} but there are "
-                            f"{len(words)} words")
-    with progress_bar(total=2, desc="ppmi+svd", enabled=progress) as bar:
-        pmi = ppmi_matrix(cooc, cds=cds, neg=neg, threads=threads)
+    _check(dim, cds, neg, eig, add_context, n_iter, seed, threads)
+    if not isinstance(cooc, Cooccurrence):
+        raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
+                            f"got {type(cooc).__name__}")
+    _check_dim(dim, len(cooc.words))
+    if cooc.params["weighting"] == "harmonic":
+        warnings.warn(f"{cooc.path or 'the matrix'} was counted with harmonic weighting; PPMI expects uniform "
+                      "counts (embedkit cooc --weighting uniform)", stacklevel=2)
+    timings = {}
+    t0 = time.perf_counter()
+    with progress_bar(total=1, desc="compiling PPMI+SVD kernels", enabled=progress) as bar:
+        compile_kernels(sp.csr_matrix(([], [], np.zeros(2, np.int32)), shape=(1, 1), dtype=np.float32))
         bar.update(1)
-        if pmi.nnz == 0:
-            raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
-        u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads)
+    t1 = time.perf_counter()
+    timings["compile"] = t1 - t0
+    with progress_bar(total=1, desc="ppmi", enabled=progress) as bar:
+        pmi = ppmi_matrix(cooc.matrix, cds=cds, neg=neg, threads=threads)
         bar.update(1)
-    w = u * (s ** eig).astype(np.float32)
+    t2 = time.perf_counter()
+    timings["ppmi"] = t2 - t1
+    if pmi.nnz == 0:
+        raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
+    with progress_bar(total=2 * n_iter + 2, desc="svd", unit="product", enabled=progress) as bar:
+        u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads,
+                                  callback=lambda: bar.update(1))
+    timings["svd"] = time.perf_counter() - t2
+    scale = (s ** eig).astype(np.float32)
+    c = vt.T * scale
+    w = u * scale
     if add_context:
-        w += vt.T * (s ** eig).astype(np.float32)
-    return Vectors(list(words), np.ascontiguousarray(w, dtype=np.float32), counts)
+        w += c
+    words, counts = list(cooc.words), cooc.vocab.counts
+    return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w, dtype=np.float32), counts),
+                       context=Vectors(words, np.ascontiguousarray(c, dtype=np.float32), counts), timings=timings)
 
 
 def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False, cds=0.75,
@@ -213,9 +263,12 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
 
     Parameters
     ----------
-    corpus : str or Path
-        Text file (plain, .gz, .bz2, .xz), folder, or ``"-"`` for stdin.
+    corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
+        Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
+        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase do
+        not apply).
     dim : int, default=100
+        Vector size; at most the vocabulary size.
     window : int, default=5
         Context words on each side (uniform weighting).
     min_count : int, default=5
@@ -235,8 +288,9 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
     n_iter : int, default=5
         Power iterations of the randomized SVD.
     seed : int, default=1
+        Seed of the counting draws (dynamic window, subsampling) and of the SVD.
     threads : int or None, default=None
-    memory : int or None, default=None
+    memory : int, str or None, default=None
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
         ``tmp_dir`` and merging them into a memory-mapped matrix (same result); None counts
         in memory.
@@ -246,29 +300,33 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
 
     Returns
     -------
-    Vectors
+    TrainResult
+        ``vectors``, ``context`` (V * S^eig), ``timings`` (``scan``, ``compile``, ``count``,
+        ``ppmi``, ``svd``).
 
     Examples
     --------
-    >>> v = train_ppmi_svd("data/sample.txt.xz", dim=50)   # doctest: +SKIP
-    >>> v.most_similar("king", topn=3)                      # doctest: +SKIP
+    >>> r = train_ppmi_svd("data/sample.txt.xz", dim=20, min_count=20)
+    >>> r.vectors.dim, r.vectors.words[0]
+    (20, 'the')
     """
     from .cooc import count_cooccurrences
-    from .vocab import scan_corpus
 
-    _check(dim, cds, neg, eig, n_iter, seed, threads)
-    check_int("window", window, min=1)
-    if memory is not None:
-        check_int("memory", memory, min=1)
-    vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                             progress=progress)
-    kw = dict(window=window, weighting="uniform", dynamic_window=dynamic_window, sample=sample, seed=seed,
-              threads=threads, progress=progress)
-    if memory is None:
-        cooc = count_cooccurrences(enc, **kw)
-    else:
-        from .cooc_store import count_cooccurrences_bounded
+    _check(dim, cds, neg, eig, add_context, n_iter, seed, threads)
+    if max_vocab is not None and isinstance(max_vocab, int):
+        _check_dim(dim, max_vocab)
+    cooc = count_cooccurrences(corpus, window=window, weighting="uniform", dynamic_window=dynamic_window,
+                               sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, seed=seed,
+                               threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
+    r = fit_ppmi_svd(cooc, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, seed=seed,
+                     threads=threads, progress=progress)
+    r.timings = _merge_timings(cooc.timings, r.timings)
+    return r
 
-        cooc = count_cooccurrences_bounded(enc, memory=memory, tmp_dir=tmp_dir, **kw)
-    return fit_ppmi_svd(cooc, vocab.words, counts=vocab.counts, dim=dim, cds=cds, neg=neg, eig=eig,
-                        add_context=add_context, n_iter=n_iter, seed=seed, threads=threads, progress=progress)
+
+def _merge_timings(first, second):
+    """Stage timings of two steps, in order; a stage both ran (``compile``) is summed."""
+    out = dict(first)
+    for k, v in second.items():
+        out[k] = out.get(k, 0.0) + v
+    return out

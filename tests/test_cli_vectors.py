@@ -19,7 +19,7 @@ def trained(sample_scan, tmp_path_factory):
     from embedkit.ppmi_svd import fit_ppmi_svd
 
     vocab, enc = sample_scan
-    v = fit_ppmi_svd(count_cooccurrences(enc, window=5), vocab.words, counts=vocab.counts, dim=20, seed=1)
+    v = fit_ppmi_svd(count_cooccurrences((vocab, enc), window=5), dim=20, seed=1).vectors
     path = tmp_path_factory.mktemp("vec") / "v.txt"
     v.save(path)
     return Vectors.load(path), path

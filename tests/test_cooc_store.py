@@ -5,11 +5,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from embedkit import cooc_store
 from embedkit.cli import cli
-from embedkit.cooc import count_cooccurrences
-from embedkit.cooc_store import (block_tokens_for, count_corpus, count_cooccurrences_bounded, count_to_disk,
-                                 load_cooc, parse_memory)
+from embedkit.cooc import _store, count_cooccurrences, load_cooccurrences, parse_memory
+from embedkit.cooc._store import block_tokens_for
 from embedkit.errors import EmbedkitError
 
 TINY = 3 << 20  # 3 MiB: dozens of blocks on the sample, and merges of many row ranges
@@ -52,59 +50,63 @@ def test_block_size_follows_the_bound():
 @pytest.mark.parametrize("weighting", ["uniform", "harmonic"])
 def test_tiny_bound_equals_in_memory(sample_scan, tmp_path, weighting):
     vocab, enc = sample_scan
-    expected = count_cooccurrences(enc, window=2, weighting=weighting)
+    expected = count_cooccurrences(sample_scan, window=2, weighting=weighting).matrix
     out = tmp_path / "cooc"
-    count_to_disk(enc, vocab, out, memory=TINY, tmp_dir=tmp_path, window=2, weighting=weighting, threads=2)
-    c = load_cooc(out)
+    count_cooccurrences(sample_scan, output=out, memory=TINY, tmp_dir=tmp_path, window=2, weighting=weighting,
+                        threads=2)
+    c = load_cooccurrences(out)
     assert_same_csr(c.matrix, expected)
     assert c.words == vocab.words and (c.vocab.counts == vocab.counts).all()
-    assert c.meta["window"] == 2 and c.meta["weighting"] == weighting and c.meta["tokens"] == enc.n_tokens
-    assert c.meta["spilled_runs"] > 20 and c.meta["spill_bytes"] > 0
+    assert c.params["window"] == 2 and c.params["weighting"] == weighting and c.info["tokens"] == enc.n_tokens
+    assert c.info["spilled_runs"] > 20 and c.info["spill_bytes"] > 0
     assert not c.matrix.data.flags.owndata and not c.matrix.indices.flags.owndata  # memory-mapped
     assert sorted(os.listdir(tmp_path)) == ["cooc"]  # spill folder and staging folder gone
 
 
 def test_dynamic_window_and_sampling_match(sample_scan, tmp_path):
-    vocab, enc = sample_scan
     kw = dict(window=3, dynamic_window=True, sample=1e-3, seed=5)
-    m = count_cooccurrences_bounded(enc, memory=TINY, tmp_dir=tmp_path, **kw)
-    assert_same_csr(m, count_cooccurrences(enc, **kw))
+    c = count_cooccurrences(sample_scan, memory=TINY, tmp_dir=tmp_path, **kw)
+    assert not c.matrix.data.flags.owndata and c.path is None  # a temporary memory-mapped matrix
+    assert_same_csr(c.matrix, count_cooccurrences(sample_scan, **kw).matrix)
+    folder = os.listdir(tmp_path)
+    assert len(folder) == 1 and folder[0].startswith("embedkit-cooc-")
+    del c
+    import gc
+
+    gc.collect()
+    assert os.listdir(tmp_path) == []  # removed with the matrix
 
 
 def test_replaces_an_earlier_store_but_not_other_folders(sample_scan, tmp_path):
-    vocab, enc = sample_scan
     out = tmp_path / "cooc"
-    count_to_disk(enc, vocab, out, memory=64 << 20, window=1)
-    count_to_disk(enc, vocab, out, memory=64 << 20, window=2)
-    assert load_cooc(out).meta["window"] == 2
+    count_cooccurrences(sample_scan, output=out, memory=64 << 20, window=1)
+    count_cooccurrences(sample_scan, output=out, memory=64 << 20, window=2)
+    assert load_cooccurrences(out).params["window"] == 2
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("mine")
     with pytest.raises(EmbedkitError, match="not a co-occurrence folder"):
-        count_to_disk(enc, vocab, other, memory=64 << 20)
+        count_cooccurrences(sample_scan, output=other, memory=64 << 20)
     assert os.listdir(other) == ["keep.txt"]
 
 
 def test_full_disk_gives_one_error_and_leaves_nothing(sample_scan, tmp_path, monkeypatch):
-    vocab, enc = sample_scan
-
     def full(*args, **kw):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x.idx"))
 
-    monkeypatch.setattr(cooc_store, "_merge_rows", full)
+    monkeypatch.setattr(_store, "merge_runs", full)
     spill = tmp_path / "spill"
     spill.mkdir()
     with pytest.raises(EmbedkitError, match="No space left on device"):
-        count_to_disk(enc, vocab, tmp_path / "cooc", memory=TINY, tmp_dir=spill)
+        count_cooccurrences(sample_scan, output=tmp_path / "cooc", memory=TINY, tmp_dir=spill)
     assert sorted(os.listdir(tmp_path)) == ["spill"] and os.listdir(spill) == []
 
 
 def test_unwritable_tmp_dir(sample_scan, tmp_path):
-    vocab, enc = sample_scan
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
     with pytest.raises(EmbedkitError, match="cannot create a spill folder"):
-        count_to_disk(enc, vocab, tmp_path / "cooc", memory=TINY, tmp_dir=not_a_folder / "sub")
+        count_cooccurrences(sample_scan, output=tmp_path / "cooc", memory=TINY, tmp_dir=not_a_folder / "sub")
     assert not (tmp_path / "cooc").exists()
 
 
@@ -117,9 +119,9 @@ def test_several_files_equal_one_folder(sample_path, tmp_path):
     for k in range(3):
         (parts / f"p{k}.txt").write_text("".join(lines[k * 40:(k + 1) * 40]), encoding="utf-8")
     files = sorted(str(p) for p in parts.iterdir())
-    count_corpus(parts, tmp_path / "one", window=3, weighting="harmonic", memory=16 << 20)
-    count_corpus(files, tmp_path / "many", window=3, weighting="harmonic", memory=16 << 20)
-    a, b = load_cooc(tmp_path / "one"), load_cooc(tmp_path / "many")
+    count_cooccurrences(parts, output=tmp_path / "one", window=3, weighting="harmonic", memory=16 << 20)
+    count_cooccurrences(files, output=tmp_path / "many", window=3, weighting="harmonic", memory=16 << 20)
+    a, b = load_cooccurrences(tmp_path / "one"), load_cooccurrences(tmp_path / "many")
     assert a.words == b.words and (a.vocab.counts == b.vocab.counts).all()
     assert_same_csr(a.matrix, b.matrix)
 
@@ -172,12 +174,62 @@ def test_cli_glove_from_cooc_or_bounded_memory(cli_cooc, sample_path, tmp_path, 
     (["cooc", "{sample}", "-o", "{tmp}/c", "--memory", "100k"], "too small"),
     (["cooc", "{sample}", "-o", "{tmp}/c", "--tmp-dir", "{tmp}/file/sub"], "cannot create a spill folder"),
     (["cooc", "{sample}", "-o", "{tmp}/file"], "is a file"),
+    (["cooc", "{sample}", "-o", "{tmp}/c", "--weighting", "cosine"], "--weighting"),
+    (["train", "glove", "--cooc", "{cooc}", "--window", "10", "-o", "{tmp}/v.txt"],
+     "counted with window=5, not window=10"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--min-count", "3", "-o", "{tmp}/v.txt"],
+     "counted with min_count=5, not min_count=3"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--max-vocab", "20", "-o", "{tmp}/v.txt"],
+     "counted with max_vocab=3000, not max_vocab=20"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--lowercase", "-o", "{tmp}/v.txt"],
+     "counted with lowercase=False, not lowercase=True"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--dynamic-window", "-o", "{tmp}/v.txt"],
+     "counted with dynamic_window=False, not dynamic_window=True"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--sample", "1e-4", "-o", "{tmp}/v.txt"],
+     "counted with sample=0.0, not sample=0.0001"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--memory", "1G", "-o", "{tmp}/v.txt"], "--memory applies to"),
+    (["train", "glove", "--cooc", "{cooc}", "--tmp-dir", "{tmp}", "-o", "{tmp}/v.txt"], "--tmp-dir applies to"),
+    (["train", "ppmi-svd", "--cooc", "{cooc}", "--dim", "5000", "-o", "{tmp}/v.txt"],
+     "dim must be <= the vocabulary size (3000 words), got 5000"),
 ])
-def test_cli_bad_input(sample_path, tmp_path, args, message):
+def test_cli_bad_input(sample_path, cli_cooc, tmp_path, args, message):
     (tmp_path / "file").write_text("x")
-    args = [a.format(tmp=tmp_path, sample=sample_path) for a in args]
+    args = [a.format(tmp=tmp_path, sample=sample_path, cooc=cli_cooc) for a in args]
     r = CliRunner().invoke(cli, args)
     assert r.exit_code != 0 and one_error_line(r), r.output
     assert message in r.stderr
     assert not (tmp_path / "c").exists() and not (tmp_path / "v.txt").exists()
     assert sorted(os.listdir(tmp_path)) == ["file"]
+
+
+def test_cli_counting_options_that_match_the_store_are_fine(cli_cooc, tmp_path):
+    r = CliRunner().invoke(cli, ["train", "ppmi-svd", "--cooc", str(cli_cooc), "--window", "5", "--min-count", "5",
+                                 "--max-vocab", "3000", "--dim", "4", "-o", str(tmp_path / "v.txt")])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.strip() == "" or "Warning" not in r.stderr
+
+
+def test_cli_an_older_store_warns_that_it_cannot_check(cli_cooc, tmp_path):
+    import json
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(cli_cooc, old)
+    meta = json.loads((old / "meta.json").read_text())
+    (old / "meta.json").write_text(json.dumps({k: meta[k] for k in ("format", "shape", "nnz", "window",
+                                                                   "weighting", "tokens")}))
+    r = CliRunner().invoke(cli, ["train", "ppmi-svd", "--cooc", str(old), "--min-count", "3", "--dim", "4",
+                                 "-o", str(tmp_path / "v.txt")])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("Warning:") == 1 and "does not record min_count" in r.stderr
+
+
+def test_cli_cooc_records_every_option(sample_path, tmp_path):
+    out = tmp_path / "c"
+    r = CliRunner().invoke(cli, ["cooc", str(sample_path), "-o", str(out), "--window", "3", "--weighting", "harmonic",
+                                 "--dynamic-window", "--sample", "1e-3", "--min-count", "40", "--max-vocab", "700",
+                                 "--lowercase", "--seed", "9", "--memory", "64M"])
+    assert r.exit_code == 0, r.output
+    assert load_cooccurrences(out).params == {"window": 3, "weighting": "harmonic", "dynamic_window": True,
+                                              "sample": 1e-3, "min_count": 40, "max_vocab": 700, "lowercase": True,
+                                              "seed": 9}

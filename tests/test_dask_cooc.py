@@ -11,8 +11,7 @@ from click.testing import CliRunner
 distributed = pytest.importorskip("distributed")
 
 from embedkit.cli import cli  # noqa: E402
-from embedkit.cooc_store import count_corpus, load_cooc  # noqa: E402
-from embedkit.dask_cooc import count_corpus_dask  # noqa: E402
+from embedkit.cooc import count_cooccurrences, load_cooccurrences  # noqa: E402
 from embedkit.errors import EmbedkitError  # noqa: E402
 
 MEMORY = 12 << 20  # two or three blocks per partition
@@ -41,26 +40,41 @@ def client():
 def test_dask_equals_single_machine(parts, client, tmp_path):
     # harmonic weights over several files are checked (serially, same per-file code) in test_cooc_store
     kw = dict(window=4, weighting="uniform", min_count=3, max_vocab=8000, memory=MEMORY)
-    count_corpus(parts, tmp_path / "single", **kw)
-    count_corpus_dask(parts, tmp_path / "dask", client=client, **kw)
-    a, b = load_cooc(tmp_path / "single"), load_cooc(tmp_path / "dask")
+    count_cooccurrences(parts, output=tmp_path / "single", **kw)
+    count_cooccurrences(parts, output=tmp_path / "dask", dask=client, **kw)
+    a, b = load_cooccurrences(tmp_path / "single"), load_cooccurrences(tmp_path / "dask")
     assert a.words == b.words and (a.vocab.counts == b.vocab.counts).all() and len(a.words) == 8000
     for name in ("indptr", "indices", "data"):
         np.testing.assert_array_equal(np.asarray(getattr(a.matrix, name)), np.asarray(getattr(b.matrix, name)))
-    assert b.meta["partitions"] == 5 and b.meta["tokens"] == a.meta["tokens"]
+    assert b.info["partitions"] == 5 and b.info["tokens"] == a.info["tokens"]
+    assert a.params == b.params
     assert sorted(os.listdir(tmp_path)) == ["dask", "single"]
 
 
-def test_unreachable_scheduler_fails_fast(parts, tmp_path):
+def test_dask_without_output_and_refused_options(parts, client, tmp_path):
+    c = count_cooccurrences(parts, dask=client, window=2, min_count=3, tmp_dir=tmp_path)
+    single = count_cooccurrences(parts, window=2, min_count=3)
+    assert c.words == single.words and (c.matrix != single.matrix).nnz == 0 and c.path is None
+    for kw in ({"dynamic_window": True}, {"sample": 1e-3}):
+        with pytest.raises(EmbedkitError, match="does not support dynamic_window or sample"):
+            count_cooccurrences(parts, dask=client, **kw)
+    with pytest.raises(EmbedkitError, match="not a scanned"):
+        from embedkit.vocab import scan_corpus
+
+        count_cooccurrences(scan_corpus(parts), dask=client)
+
+
+def test_unreachable_scheduler_fails_fast(parts, tmp_path, monkeypatch):
+    monkeypatch.setattr("embedkit.cooc._dask.CONNECT_TIMEOUT", 1.0)
     t0 = time.perf_counter()
     with pytest.raises(EmbedkitError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s"):
-        count_corpus_dask(parts, tmp_path / "c", scheduler="tcp://127.0.0.1:9", timeout=1)
+        count_cooccurrences(parts, output=tmp_path / "c", dask="tcp://127.0.0.1:9")
     assert time.perf_counter() - t0 < 15
     assert not (tmp_path / "c").exists()
 
 
 def test_cli_unreachable_scheduler_is_one_line(parts, tmp_path, monkeypatch):
-    monkeypatch.setattr("embedkit.dask_cooc.CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr("embedkit.cooc._dask.CONNECT_TIMEOUT", 1.0)
     r = CliRunner().invoke(cli, ["cooc", str(parts), "-o", str(tmp_path / "c"), "--dask", "tcp://127.0.0.1:9"])
     assert r.exit_code == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.output
     assert "cannot reach the Dask scheduler" in r.stderr and not (tmp_path / "c").exists()
@@ -88,14 +102,14 @@ def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):
                 time.sleep(0.005)
 
         threading.Thread(target=kill_first_counting_worker, daemon=True).start()
-        count_corpus_dask(parts, tmp_path / "dask", client=client, window=4, memory=4 << 20)
+        count_cooccurrences(parts, output=tmp_path / "dask", dask=client, window=4, memory=4 << 20)
     finally:
         killed.append(None)
         client.close()
         cluster.close()
     assert killed[0] is not None
-    count_corpus(parts, tmp_path / "single", window=4, memory=4 << 20)
-    a, b = load_cooc(tmp_path / "single"), load_cooc(tmp_path / "dask")
+    count_cooccurrences(parts, output=tmp_path / "single", window=4, memory=4 << 20)
+    a, b = load_cooccurrences(tmp_path / "single"), load_cooccurrences(tmp_path / "dask")
     assert a.words == b.words
     for name in ("indptr", "indices", "data"):
         np.testing.assert_array_equal(np.asarray(getattr(a.matrix, name)), np.asarray(getattr(b.matrix, name)))

@@ -17,7 +17,7 @@ def sample_vectors(sample_scan):
     from embedkit.ppmi_svd import fit_ppmi_svd
 
     vocab, enc = sample_scan
-    return fit_ppmi_svd(count_cooccurrences(enc, window=5), vocab.words, counts=vocab.counts, dim=50, seed=1)
+    return fit_ppmi_svd(count_cooccurrences((vocab, enc), window=5), dim=50, seed=1).vectors
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,12 @@ from numpy.testing import assert_allclose
 
 from embedkit import EmbedkitError
 from embedkit.cli import cli
-from embedkit.cooc import count_cooccurrences
-from embedkit.glove import (ENTRY, _adagrad_epoch, _shuffle_rows, cooc_entries, fit_glove, init_params, train_glove)
+from embedkit.cooc import Cooccurrence, count_cooccurrences
+from embedkit.errors import TrainingDivergedError
+from embedkit.glove import (ENTRY, SHUFFLES, VECTORS, _adagrad_epoch, _shuffle_rows, cooc_entries, fit_glove,
+                            init_params, train_glove)
+from embedkit.result import TrainResult
+from embedkit.vocab import Vocab
 from embedkit._rng import seed_states
 
 from reference import glove_epoch_reference
@@ -19,27 +23,24 @@ FAST = dict(dim=8, epochs=2, threads=1)
 
 @pytest.fixture(scope="session")
 def sample_cooc(sample_scan):
-    vocab, enc = sample_scan
-    return count_cooccurrences(enc, window=10, weighting="harmonic")
+    return count_cooccurrences(sample_scan, window=10, weighting="harmonic")
 
 
 @pytest.fixture(scope="session")
-def sample_glove(sample_scan, sample_cooc):
+def sample_glove(sample_cooc):
     """Trained once: dim 50, 15 epochs, with its per-epoch costs."""
-    vocab, _ = sample_scan
-    costs = []
-    v = fit_glove(sample_cooc, vocab.words, vocab.counts, dim=50, epochs=15, threads=2, costs=costs)
-    return v, costs
+    r = fit_glove(sample_cooc, dim=50, epochs=15, threads=2)
+    return r.vectors, r.losses
 
 
-def _entries(rows, cols, x, x_max=100.0, alpha=0.75):
+def _entries(rows, cols, x, x_max=100.0, weight_power=0.75):
     m = sp.csr_matrix((np.asarray(x, np.float32), (rows, cols)), shape=(6, 6))
-    return cooc_entries(m, x_max=x_max, alpha=alpha)
+    return cooc_entries(m, x_max=x_max, weight_power=weight_power)
 
 
 # ---------------------------------------------------------------- kernels
 def test_entries_hold_log_and_weight():
-    e = _entries([0, 0, 2, 5], [1, 5, 2, 0], [3.0, 250.0, 0.5, 100.0], x_max=100.0, alpha=0.75)
+    e = _entries([0, 0, 2, 5], [1, 5, 2, 0], [3.0, 250.0, 0.5, 100.0], x_max=100.0, weight_power=0.75)
     assert e.dtype == ENTRY and e.itemsize == 16
     assert e["row"].tolist() == [0, 0, 2, 5] and e["col"].tolist() == [1, 5, 2, 0]
     assert_allclose(e["logx"], np.log([3.0, 250.0, 0.5, 100.0]), rtol=1e-6)
@@ -80,30 +81,33 @@ def test_shuffle_is_a_seeded_permutation():
 
 
 # ---------------------------------------------------------------- training
-def test_threads_1_is_bit_identical(sample_scan, sample_cooc):
-    vocab, _ = sample_scan
-    a = fit_glove(sample_cooc, vocab.words, **FAST, seed=7)
-    b = fit_glove(sample_cooc, vocab.words, **FAST, seed=7)
-    c = fit_glove(sample_cooc, vocab.words, **FAST, seed=8)
-    assert np.array_equal(a.matrix, b.matrix)
-    assert not np.array_equal(a.matrix, c.matrix)
+def test_threads_1_is_bit_identical(sample_cooc):
+    a = fit_glove(sample_cooc, **FAST, seed=7)
+    b = fit_glove(sample_cooc, **FAST, seed=7)
+    c = fit_glove(sample_cooc, **FAST, seed=8)
+    assert np.array_equal(a.vectors.matrix, b.vectors.matrix)
+    assert not np.array_equal(a.vectors.matrix, c.vectors.matrix)
 
 
-@pytest.mark.parametrize("shuffle", ["once", "epoch"])
-def test_cost_falls(sample_scan, sample_cooc, shuffle):
-    vocab, _ = sample_scan
-    costs = []
-    fit_glove(sample_cooc, vocab.words, dim=8, epochs=3, shuffle=shuffle, threads=1, costs=costs)
+@pytest.mark.parametrize("shuffle", SHUFFLES)
+def test_cost_falls(sample_cooc, shuffle):
+    costs = fit_glove(sample_cooc, dim=8, epochs=3, shuffle=shuffle, threads=1).losses
     assert len(costs) == 3 and costs[0] > costs[1] > costs[2] > 0
 
 
-def test_output_word_and_sum(write_corpus):
+def test_vectors_word_and_sum(write_corpus):
+    assert VECTORS == ("sum", "word")
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
-    word = train_glove(path, min_count=1, output="word", **FAST)
-    both = train_glove(path, min_count=1, output="sum", **FAST)
-    assert word.words == both.words and word.dim == both.dim == 8
-    assert not np.allclose(word.matrix, both.matrix)
-    assert word.counts is not None and word.counts[0] == 120  # "the"
+    kw = {**FAST, "dim": 6}  # the corpus has 7 words
+    word = train_glove(path, min_count=1, vectors="word", **kw)
+    both = train_glove(path, min_count=1, vectors="sum", **kw)
+    assert isinstance(word, TrainResult) and word.words_per_sec is None
+    assert word.vectors.words == both.vectors.words and word.vectors.dim == both.vectors.dim == 6
+    assert not np.allclose(word.vectors.matrix, both.vectors.matrix)
+    np.testing.assert_allclose(both.vectors.matrix, word.vectors.matrix + word.context.matrix, rtol=1e-6)
+    np.testing.assert_array_equal(word.context.matrix, both.context.matrix)
+    assert word.vectors.counts is not None and word.vectors.counts[0] == 120  # "the"
+    assert list(word.timings) == ["scan", "compile", "count", "entries", "train"]
 
 
 def test_quality_floor(sample_glove):
@@ -115,17 +119,39 @@ def test_quality_floor(sample_glove):
     assert s["WS-353-ALL"] > 0.08  # measured 0.134-0.135 (dim 50, 15 epochs, 2 threads, 1M tokens)
 
 
-def test_divergence_names_the_epoch(sample_scan, sample_cooc):
-    vocab, _ = sample_scan
-    with pytest.raises(EmbedkitError, match=r"diverged in epoch 1 .*lower learning rate"):
-        fit_glove(sample_cooc, vocab.words, dim=8, epochs=2, learning_rate=1e30, threads=1)
+@pytest.mark.parametrize("lr", [1e30, 1e4])
+def test_divergence_names_the_epoch(sample_cooc, lr):
+    # 1e30: the cost is inf at once; 1e4: finite but exploded (2.4e23 before divergence was detected)
+    with pytest.raises(TrainingDivergedError, match=r"diverged in epoch 1 \(cost .*\): lower learning_rate") as e:
+        fit_glove(sample_cooc, dim=8, epochs=2, learning_rate=lr, threads=1)
+    assert e.value.epoch == 1 and e.value.option == "learning_rate" and e.value.value == lr
+    assert isinstance(e.value, EmbedkitError)
+
+
+@pytest.mark.parametrize("lr", [0.05, 0.2])
+def test_no_false_divergence_at_usual_rates(sample_cooc, lr):
+    assert len(fit_glove(sample_cooc, dim=8, epochs=3, learning_rate=lr, threads=1).losses) == 3
 
 
 def test_fit_glove_checks_the_matrix():
-    with pytest.raises(EmbedkitError, match="3 x 3 but there are 2 words"):
-        fit_glove(sp.eye(3, format="csr", dtype=np.float32), ["a", "b"])
+    with pytest.raises(EmbedkitError, match="must be a Cooccurrence"):
+        fit_glove(sp.eye(3, format="csr", dtype=np.float32))
+    empty = Cooccurrence(sp.csr_matrix((2, 2), dtype=np.float32), Vocab(["a", "b"], [1, 1]))
     with pytest.raises(EmbedkitError, match="empty"):
-        fit_glove(sp.csr_matrix((2, 2), dtype=np.float32), ["a", "b"])
+        fit_glove(empty, dim=2)
+    with pytest.raises(EmbedkitError, match=r"dim must be <= the vocabulary size \(2 words\), got 3"):
+        fit_glove(empty, dim=3)
+
+
+def test_uniform_counts_warn(sample_scan):
+    c = count_cooccurrences(sample_scan, window=2)
+    with pytest.warns(UserWarning, match="counted with uniform weighting; GloVe expects harmonic"):
+        fit_glove(c, dim=4, epochs=1, threads=1)
+
+
+def test_dim_over_max_vocab_is_refused_before_the_scan(tmp_path):
+    with pytest.raises(EmbedkitError, match=r"dim must be <= the vocabulary size \(10 words\), got 50"):
+        train_glove(tmp_path / "missing.txt", dim=50, max_vocab=10)
 
 
 # ---------------------------------------------------------------- CLI
@@ -140,9 +166,10 @@ def test_cli_trains(tmp_path, write_corpus):
 
 
 @pytest.mark.parametrize("args", [
-    ["--x-max", "0"], ["--x-max", "-1"], ["--alpha", "0"], ["--learning-rate", "0"], ["--learning-rate", "-0.1"],
+    ["--x-max", "0"], ["--x-max", "-1"], ["--weight-power", "0"], ["--alpha", "0.5"], ["--learning-rate", "0"], ["--learning-rate", "-0.1"],
     ["--window", "0"], ["--epochs", "0"], ["--dim", "0"], ["--shuffle", "never"], ["--vectors", "context"],
     ["--learning-rate", "1e30"],  # diverges: the error names the epoch, no file is written
+    ["--dim", "8"],  # more than the 7 words
 ])
 def test_cli_bad_input(tmp_path, write_corpus, args):
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
@@ -154,3 +181,26 @@ def test_cli_bad_input(tmp_path, write_corpus, args):
     assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
     assert "Traceback" not in r.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("lr, shown", [("10000", "cost "), ("1e30", "cost nan")])
+def test_cli_divergence_is_one_line_naming_the_option(tmp_path, sample_path, lr, shown):
+    out = tmp_path / "v.txt"
+    r = CliRunner().invoke(cli, ["train", "glove", str(sample_path), "-o", str(out), "--min-count", "50", "--dim", "8",
+                                 "--epochs", "2", "--threads", "1", "--learning-rate", lr])
+    assert r.exit_code == 1 and not out.exists()
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
+    assert r.stderr.startswith(f"Error: training diverged in epoch 1 ({shown}")
+    assert r.stderr.strip().endswith(f"lower --learning-rate ({float(lr):g})")
+
+
+@pytest.mark.parametrize("shuffle", SHUFFLES)
+@pytest.mark.parametrize("vectors", VECTORS)
+def test_cli_every_choice(tmp_path, write_corpus, shuffle, vectors):
+    path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
+    out = tmp_path / "v.txt"
+    r = CliRunner().invoke(cli, ["train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
+                                 "--epochs", "2", "--threads", "1", "--shuffle", shuffle, "--vectors", vectors,
+                                 "--weight-power", "0.5"])
+    assert r.exit_code == 0, r.output
+    assert out.read_text().splitlines()[0] == "7 4"

@@ -2,10 +2,17 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from embedkit.cooc import count_cooccurrences
+from embedkit.cooc import Cooccurrence, count_cooccurrences
 from embedkit.errors import EmbedkitError
 from embedkit.ppmi_svd import fit_ppmi_svd, ppmi_matrix, randomized_svd, train_ppmi_svd
+from embedkit.result import TrainResult
+from embedkit.vocab import Vocab
 from reference import ppmi_reference
+
+
+def as_cooc(x, params=None):
+    n = x.shape[0]
+    return Cooccurrence(sp.csr_matrix(x), Vocab([f"w{i}" for i in range(n)], np.ones(n, np.int64)), params)
 
 
 def random_counts(n=15, seed=0):
@@ -27,7 +34,9 @@ def test_randomized_svd_matches_dense_svd():
     # low-rank plus noise, with a clear spectral gap, so 5 singular triplets are well defined
     a = rng.standard_normal((300, 8)) @ np.diag([50, 40, 30, 20, 10, 1, 1, 1]) @ rng.standard_normal((8, 200))
     a = sp.csr_matrix(a + 0.01 * rng.standard_normal(a.shape))
-    u, s, vt = randomized_svd(a, 5, n_iter=4, seed=0)
+    ticks = []
+    u, s, vt = randomized_svd(a, 5, n_iter=4, seed=0, callback=lambda: ticks.append(1))
+    assert len(ticks) == 2 * 4 + 2  # the progress bar moves once per sparse product
     ud, sd, vtd = np.linalg.svd(a.toarray(), full_matrices=False)
     np.testing.assert_allclose(s, sd[:5], rtol=1e-4)
     for k in range(5):  # same vectors up to sign, and our signs are fixed
@@ -46,32 +55,48 @@ def test_svd_is_reproducible_and_thread_independent():
 
 def test_fit_options_eig_and_add_context():
     x = sp.csr_matrix(random_counts(30, 4))
-    words = [f"w{i}" for i in range(30)]
     pmi = ppmi_matrix(x)
     u, s, vt = randomized_svd(pmi, 6, n_iter=5, seed=1)
-    v0 = fit_ppmi_svd(x, words, dim=6, eig=0.0, seed=1)
-    np.testing.assert_allclose(v0.matrix, u, atol=1e-6)
-    v1 = fit_ppmi_svd(x, words, dim=6, eig=1.0, add_context=True, seed=1)
-    np.testing.assert_allclose(v1.matrix, u * s + vt.T * s, rtol=1e-4, atol=1e-5)
-    assert v1.matrix.dtype == np.float32 and v1.matrix.flags.c_contiguous
+    r0 = fit_ppmi_svd(as_cooc(x), dim=6, eig=0.0, seed=1)
+    np.testing.assert_allclose(r0.vectors.matrix, u, atol=1e-6)
+    np.testing.assert_allclose(r0.context.matrix, vt.T, atol=1e-6)
+    r1 = fit_ppmi_svd(as_cooc(x), dim=6, eig=1.0, add_context=True, seed=1)
+    np.testing.assert_allclose(r1.vectors.matrix, u * s + vt.T * s, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(r1.context.matrix, vt.T * s, rtol=1e-4, atol=1e-5)
+    assert r1.vectors.matrix.dtype == np.float32 and r1.vectors.matrix.flags.c_contiguous
+    assert isinstance(r1, TrainResult) and r1.losses == [] and list(r1.timings) == ["compile", "ppmi", "svd"]
 
 
 @pytest.mark.parametrize("kw,msg", [({"dim": 0}, "dim must be >= 1"), ({"cds": 0.0}, "cds must be > 0"),
                                     ({"neg": -1.0}, "neg must be > 0"), ({"eig": -0.5}, "eig must be >= 0"),
-                                    ({"dim": 500}, "dim must be <= the vocabulary size")])
+                                    ({"n_iter": -1}, "n_iter must be >= 0"),
+                                    ({"add_context": "yes"}, "add_context must be True or False"),
+                                    ({"dim": 500}, r"dim must be <= the vocabulary size \(20 words\), got 500")])
 def test_bad_parameters(kw, msg):
-    x = sp.csr_matrix(random_counts(20))
     with pytest.raises(EmbedkitError, match=msg):
-        fit_ppmi_svd(x, [str(i) for i in range(20)], **kw)
+        fit_ppmi_svd(as_cooc(random_counts(20)), **kw)
+    if "dim" not in kw:  # checked before the corpus is read
+        with pytest.raises(EmbedkitError, match=msg):
+            train_ppmi_svd("/nonexistent/corpus.txt", **kw)
+
+
+def test_dim_over_max_vocab_is_refused_before_the_scan():
+    with pytest.raises(EmbedkitError, match=r"dim must be <= the vocabulary size \(10 words\), got 50"):
+        train_ppmi_svd("/nonexistent/corpus.txt", dim=50, max_vocab=10)
+
+
+def test_harmonic_counts_warn_and_matrix_must_be_cooccurrence():
+    with pytest.warns(UserWarning, match="counted with harmonic weighting; PPMI expects uniform"):
+        fit_ppmi_svd(as_cooc(random_counts(20), {"weighting": "harmonic"}), dim=3)
+    with pytest.raises(EmbedkitError, match="must be a Cooccurrence"):
+        fit_ppmi_svd(sp.csr_matrix(random_counts(20)), dim=3)
 
 
 def test_quality_floor_on_sample(sample_scan):
     """PPMI+SVD must learn: WS-353 rho well above chance (measured 0.597 at dim 50, window 5)."""
     from embedkit.eval import evaluate
 
-    vocab, enc = sample_scan
-    x = count_cooccurrences(enc, window=5)
-    vectors = fit_ppmi_svd(x, vocab.words, counts=vocab.counts, dim=50, seed=1)
+    vectors = fit_ppmi_svd(count_cooccurrences(sample_scan, window=5), dim=50, seed=1).vectors
     scores = evaluate(vectors).summary()
     assert scores["WS-353-ALL"] > 0.52
     assert scores["MEN-TR-3k"] > 0.47  # measured 0.545
@@ -80,6 +105,16 @@ def test_quality_floor_on_sample(sample_scan):
 def test_train_from_path_end_to_end(write_corpus):
     text = "\n".join(["the king rules the land", "the queen rules the land", "a dog eats food",
                       "a cat eats food"] * 30)
-    v = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1)
+    r = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1)
+    v = r.vectors
     assert len(v) == 10 and v.matrix.shape == (10, 3)
     assert v.words[0] == "the"
+    assert list(r.timings) == ["scan", "compile", "count", "ppmi", "svd"] and r.context.dim == 3
+
+
+def test_memory_bound_gives_the_same_vectors(write_corpus, tmp_path):
+    text = "\n".join(["the king rules the land", "the queen rules the land", "a dog eats food"] * 30)
+    a = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1, threads=1).vectors
+    b = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1, threads=1, memory="1M",
+                       tmp_dir=tmp_path).vectors
+    np.testing.assert_array_equal(a.matrix, b.matrix)
