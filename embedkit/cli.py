@@ -327,8 +327,7 @@ def cooc_cmd(ctx, corpus, output, **kw):
 
     c = count_cooccurrences(list(corpus) if len(corpus) > 1 else corpus[0], output=output,
                             progress=ctx.obj["progress"], **kw)
-    if not ctx.obj["quiet"]:
-        click.echo(f"wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence counts to {output}", err=True)
+    status(ctx, f"wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence counts to {output}")
 
 
 # ---------------------------------------------------------------- GloVe (glove helper)
@@ -372,8 +371,7 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     except TrainingDivergedError as e:
         raise diverged(e) from None
     write_vectors(r.vectors, output, fmt)
-    if not ctx.obj["quiet"]:
-        click.echo("cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses), err=True)
+    status(ctx, "cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses))
 
 
 # ---------------------------------------------------------------- word2vec (word2vec helper)
