@@ -67,7 +67,7 @@ def child_embedkit(a):
         vocab, enc = scan_corpus(corpus, min_count=min_count)
         times["vocab+encode"] = time.perf_counter() - t
         t = time.perf_counter()
-        cooc = count_cooccurrences(enc, window=a.window, weighting="uniform", threads=a.threads)
+        cooc = count_cooccurrences((vocab, enc), window=a.window, weighting="uniform", threads=a.threads).matrix
         times["count"] = time.perf_counter() - t
         t = time.perf_counter()
         pmi = ppmi_matrix(cooc, cds=a.cds, threads=a.threads)

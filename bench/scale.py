@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def child(mode, corpus, work, memory, threads, min_count):
     import numpy as np
 
-    from embedkit import cooc_store
+    from embedkit.cooc import _store as cooc_store
     from embedkit.cooc import count_cooccurrences
     from embedkit.vocab import scan_corpus
 
@@ -44,7 +44,7 @@ def child(mode, corpus, work, memory, threads, min_count):
     if mode == "ppmi-unbounded":
         vocab, enc = scan_corpus(corpus, min_count=min_count, cache_dir=os.path.join(work, "enc"))
         t["scan"] = time.perf_counter() - t0
-        m = count_cooccurrences(enc, window=window, weighting=weighting, threads=threads)
+        m = count_cooccurrences((vocab, enc), window=window, weighting=weighting, threads=threads).matrix
         t["count"] = time.perf_counter() - t0 - t["scan"]
         os.makedirs(out)
         for name in ("indptr", "indices", "data"):
@@ -59,8 +59,10 @@ def child(mode, corpus, work, memory, threads, min_count):
                                          threads=threads)
             t["count+spill"] = time.perf_counter() - t0 - t["scan"]
             spill, ids_bytes = cooc_store.spill_bytes(runs), os.path.getsize(enc.ids.filename)
-            cooc_store.write_store(out, runs, vocab, memory=memory, window=window, weighting=weighting,
-                                   n_tokens=enc.n_tokens, threads=threads)
+            params = {"window": window, "weighting": weighting, "dynamic_window": False, "sample": 0.0,
+                      "min_count": min_count, "max_vocab": None, "lowercase": False, "seed": 1}
+            cooc_store.write_store(out, runs, vocab, memory=memory, params=params, info={"tokens": enc.n_tokens},
+                                   threads=threads)
             t["merge"] = time.perf_counter() - t0 - t["scan"] - t["count+spill"]
         nnz = json.load(open(os.path.join(out, "meta.json")))["nnz"]
         n_runs = len(runs)
@@ -117,7 +119,7 @@ def main():
     ap.add_argument("--work", help=argparse.SUPPRESS)
     ap.add_argument("--min-count", type=int, default=5, help="min_count of one copy (times copies for k copies)")
     a = ap.parse_args()
-    from embedkit.cooc_store import parse_memory
+    from embedkit.cooc import parse_memory
 
     memory = parse_memory(a.memory)
     if a.child:
@@ -191,7 +193,7 @@ def run_peer(corpus, work, memory, min_count):
 
 
 def parse_gb(text):
-    from embedkit.cooc_store import parse_memory
+    from embedkit.cooc import parse_memory
 
     return parse_memory(text) / (1 << 30)
 
