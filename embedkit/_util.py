@@ -61,6 +61,26 @@ def check_seed(seed):
     return check_int("seed", seed, min=0, max=2**63 - 1)
 
 
+def check_dim(dim, vocab_size):
+    """Raise EmbedkitError if ``dim`` exceeds the vocabulary size (no trainer can fill more dimensions)."""
+    if dim > vocab_size:
+        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
+
+
+def sum_timings(first, second):
+    """Stage timings of two steps in the order they ran; a stage both have (``compile``) is summed.
+
+    Examples
+    --------
+    >>> sum_timings({"scan": 1.0, "compile": 0.5}, {"compile": 0.25, "train": 2.0})
+    {'scan': 1.0, 'compile': 0.75, 'train': 2.0}
+    """
+    out = dict(first)
+    for k, v in second.items():
+        out[k] = out.get(k, 0.0) + v
+    return out
+
+
 # ---------------------------------------------------------------- threads
 @contextlib.contextmanager
 def numba_threads(threads):

@@ -24,8 +24,8 @@ from numba import prange
 
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
-from ._util import (balanced_chunks, check_choice, check_float, check_int, check_seed, check_threads, numba_threads,
-                    progress_bar)
+from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
+                    numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
@@ -150,11 +150,6 @@ def _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, se
     check_threads(threads)
 
 
-def _check_dim(dim, vocab_size):
-    if dim > vocab_size:
-        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
-
-
 def cooc_entries(matrix, *, x_max=100.0, weight_power=0.75, threads=None):
     """The non-zeros of a co-occurrence matrix as ENTRY records (row, col, log X, f(X)), in CSR order."""
     import scipy.sparse as sp
@@ -263,7 +258,7 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
     if not isinstance(cooc, Cooccurrence):
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
-    _check_dim(dim, len(cooc.words))
+    check_dim(dim, len(cooc.words))
     if cooc.params["weighting"] == "uniform":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
@@ -368,18 +363,16 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
 
     _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads)
     if max_vocab is not None and isinstance(max_vocab, int):
-        _check_dim(dim, max_vocab)
+        check_dim(dim, max_vocab)
     cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
                                lowercase=lowercase, seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
-    _check_dim(dim, len(cooc.words))
+    check_dim(dim, len(cooc.words))
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
     vocab, counted = cooc.vocab, cooc.timings
     del cooc  # the records replace the matrix
     t0 = time.perf_counter()
     r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
                vectors=vectors, seed=seed, threads=threads, progress=progress)
-    r.timings = dict(counted)
-    for k, v in {**timings, "train": time.perf_counter() - t0}.items():
-        r.timings[k] = r.timings.get(k, 0.0) + v
+    r.timings = sum_timings(counted, {**timings, "train": time.perf_counter() - t0})
     return r

@@ -19,7 +19,8 @@ import scipy.sparse as sp
 from numba import prange
 from threadpoolctl import threadpool_limits
 
-from ._util import balanced_chunks, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
+                    progress_bar, sum_timings)
 from .errors import EmbedkitError
 from .result import TrainResult
 
@@ -177,11 +178,6 @@ def _check(dim, cds, neg, eig, add_context, n_iter, seed, threads):
     check_threads(threads)
 
 
-def _check_dim(dim, vocab_size):
-    if dim > vocab_size:
-        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
-
-
 def compile_kernels(m):
     """Compile the PPMI and product kernels for the array types of CSR ``m`` (no work is done)."""
     none = np.zeros(2, np.int64)  # one empty chunk: the kernels are typed and compiled, nothing runs
@@ -224,7 +220,7 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
     if not isinstance(cooc, Cooccurrence):
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
-    _check_dim(dim, len(cooc.words))
+    check_dim(dim, len(cooc.words))
     if cooc.params["weighting"] == "harmonic":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with harmonic weighting; PPMI expects uniform "
                       "counts (embedkit cooc --weighting uniform)", stacklevel=2)
@@ -314,19 +310,12 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
 
     _check(dim, cds, neg, eig, add_context, n_iter, seed, threads)
     if max_vocab is not None and isinstance(max_vocab, int):
-        _check_dim(dim, max_vocab)
+        check_dim(dim, max_vocab)
     cooc = count_cooccurrences(corpus, window=window, weighting="uniform", dynamic_window=dynamic_window,
                                sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, seed=seed,
                                threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
     r = fit_ppmi_svd(cooc, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, seed=seed,
                      threads=threads, progress=progress)
-    r.timings = _merge_timings(cooc.timings, r.timings)
+    r.timings = sum_timings(cooc.timings, r.timings)
     return r
 
-
-def _merge_timings(first, second):
-    """Stage timings of two steps, in order; a stage both ran (``compile``) is summed."""
-    out = dict(first)
-    for k, v in second.items():
-        out[k] = out.get(k, 0.0) + v
-    return out
