@@ -21,7 +21,7 @@ def trained(sample_scan, tmp_path_factory):
     from embedkit.ppmi_svd import fit_ppmi_svd
 
     vocab, enc = sample_scan
-    v = fit_ppmi_svd(count_cooccurrences(enc, window=5), vocab.words, counts=vocab.counts, dim=20, seed=1)
+    v = fit_ppmi_svd(count_cooccurrences((vocab, enc), window=5), dim=20, seed=1).vectors
     folder = tmp_path_factory.mktemp("cmp")
     rng = np.random.default_rng(0)
     scale = np.linalg.norm(v.matrix, axis=1, keepdims=True)
