@@ -45,6 +45,7 @@ EXTRAS = {  # embedkit-only variants
     "cbow-corrected": dict(model="cbow", cbow_update="corrected"),  # its default alpha, 0.3
     "sgns-shared": dict(model="skipgram", shared_negatives=True),
     "hs-pair": dict(model="skipgram", hs=True, negative=0, shared_hs=False),  # word2vec's pair-by-pair HS
+    "hs-shared": dict(model="skipgram", hs=True, negative=0, shared_hs=True),  # the path updated once per window
 }
 
 

@@ -242,42 +242,92 @@ def _thread_scratch(s, t):
 @numba.njit(cache=True, inline="always")
 def _apply_window(syn0, out, s, n_in, n_out):
     """Apply a window's (contexts x outputs) gradients ``s.grads``: the outputs ``out[s.rows]``
-    move along the old inputs, then the inputs ``syn0[s.win]`` along the old outputs ``s.ybuf``."""
+    move along the old inputs, then the inputs ``syn0[s.win]`` along the old outputs ``s.ybuf``.
+    Four inputs (outputs) at a time, so that each row update is read and written once per four."""
     dim = syn0.shape[1]
+    g = s.grads
     for b in range(n_out):
         t = s.rows[b]
-        for a in range(n_in):
-            g = s.grads[a, b]
-            x = s.win[a]
+        a = 0
+        while a + 4 <= n_in:
+            g0, g1, g2, g3 = g[a, b], g[a + 1, b], g[a + 2, b], g[a + 3, b]
+            x0, x1, x2, x3 = s.win[a], s.win[a + 1], s.win[a + 2], s.win[a + 3]
             for c in range(dim):
-                out[t, c] += g * syn0[x, c]
+                out[t, c] += g0 * syn0[x0, c] + g1 * syn0[x1, c] + g2 * syn0[x2, c] + g3 * syn0[x3, c]
+            a += 4
+        while a < n_in:
+            g0, x0 = g[a, b], s.win[a]
+            for c in range(dim):
+                out[t, c] += g0 * syn0[x0, c]
+            a += 1
+    y = s.ybuf
     for a in range(n_in):
         x = s.win[a]
-        for b in range(n_out):
-            g = s.grads[a, b]
+        b = 0
+        while b + 4 <= n_out:
+            g0, g1, g2, g3 = g[a, b], g[a, b + 1], g[a, b + 2], g[a, b + 3]
             for c in range(dim):
-                syn0[x, c] += g * s.ybuf[b, c]
+                syn0[x, c] += g0 * y[b, c] + g1 * y[b + 1, c] + g2 * y[b + 2, c] + g3 * y[b + 3, c]
+            b += 4
+        while b < n_out:
+            g0 = g[a, b]
+            for c in range(dim):
+                syn0[x, c] += g0 * y[b, c]
+            b += 1
+
+
+@numba.njit(cache=True, inline="always")
+def _output_grad(s, a, b, f, alpha):
+    """Store the gradient of input a against output b with logit f; return the pair's NLL."""
+    label = s.labels[b]
+    if f >= MAX_EXP:  # one range check and one table cell for both sigmoid and log-sigmoid
+        sig, log_sig = np.float32(1.0), np.float32(0.0)
+    elif f <= -MAX_EXP:
+        sig, log_sig = np.float32(0.0), np.float32(f)
+    else:
+        cell = int((f + MAX_EXP) * _SCALE)
+        sig, log_sig = SIGMOID_TABLE[cell], LOG_SIGMOID_TABLE[cell]
+    s.grads[a, b] = (label - sig) * alpha
+    return -log_sig if label > 0.5 else f - log_sig  # log sigmoid(-f) = log sigmoid(f) - f
 
 
 @numba.njit(cache=True, inline="always")
 def _window_logits(syn0, s, n_out, sen, lo, hi, i, alpha):
     """For every context sen[j] (lo <= j < hi, j != i) and output b < n_out: the logit against
     the saved row s.ybuf[b], the gradient (s.labels[b] - sigmoid) * alpha into s.grads, the context
-    id into s.win. Returns (NLL sum, contexts)."""
+    id into s.win. Four outputs at a time share the loads of the context row. Returns (NLL sum,
+    contexts)."""
     dim = syn0.shape[1]
+    y = s.ybuf
     loss = 0.0
     n_in = 0
     for j in range(lo, hi):
         if j == i:
             continue
         x = sen[j]
-        for b in range(n_out):
+        b = 0
+        while b + 4 <= n_out:
+            f0 = np.float32(0.0)
+            f1 = np.float32(0.0)
+            f2 = np.float32(0.0)
+            f3 = np.float32(0.0)
+            for c in range(dim):
+                xc = syn0[x, c]
+                f0 += xc * y[b, c]
+                f1 += xc * y[b + 1, c]
+                f2 += xc * y[b + 2, c]
+                f3 += xc * y[b + 3, c]
+            loss += _output_grad(s, n_in, b, f0, alpha)
+            loss += _output_grad(s, n_in, b + 1, f1, alpha)
+            loss += _output_grad(s, n_in, b + 2, f2, alpha)
+            loss += _output_grad(s, n_in, b + 3, f3, alpha)
+            b += 4
+        while b < n_out:
             f = np.float32(0.0)
             for c in range(dim):
-                f += syn0[x, c] * s.ybuf[b, c]
-            label = s.labels[b]
-            s.grads[n_in, b] = (label - _sigmoid(f)) * alpha
-            loss -= _log_sigmoid(f if label > 0.5 else -f)
+                f += syn0[x, c] * y[b, c]
+            loss += _output_grad(s, n_in, b, f, alpha)
+            b += 1
         s.win[n_in] = x
         n_in += 1
     return loss, n_in
