@@ -31,7 +31,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PEERS = ROOT.parent / "shared" / "peers" / "build.sh"
+# ../shared/peers/build.sh beside the checkout (or beside the folder holding several checkouts)
+PEERS = next((p / "shared" / "peers" / "build.sh" for p in ROOT.parents if (p / "shared" / "peers" / "build.sh").exists()),
+             ROOT.parent / "shared" / "peers" / "build.sh")
 
 COMMON = dict(dim=100, window=5, min_count=5, sample=1e-4, negative=5, epochs=5)
 CONFIGS = {  # name: (embedkit params, gensim params, word2vec C flags)

@@ -3,8 +3,11 @@
 The public API, imported lazily so that ``import embedkit`` and the CLI start fast:
 
 >>> import embedkit
->>> vectors = embedkit.train_ppmi_svd("data/sample.txt.xz", dim=50)   # doctest: +SKIP
->>> embedkit.evaluate(vectors).summary()                               # doctest: +SKIP
+>>> result = embedkit.train_word2vec("data/sample.txt.xz", min_count=20, dim=16, epochs=1, threads=1)
+>>> len(result.vectors), result.vectors.dim, len(result.losses)
+(4937, 16, 1)
+>>> "WS-353-ALL" in embedkit.evaluate(result.vectors).summary()
+True
 """
 
 import importlib
