@@ -464,3 +464,18 @@ def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
     assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
     assert "no training pairs" not in r.stderr
     assert not out.exists() and list(tmp_path.iterdir()) == [tmp_path / "c.txt"]
+
+
+def test_one_calling_convention():
+    """train_word2vec(corpus, *, ...): explicit keyword-only parameters, no **kwargs, no fit_word2vec."""
+    import inspect
+
+    import embedkit
+
+    params = list(inspect.signature(w2v.train_word2vec).parameters.values())
+    assert params[0].name == "corpus" and params[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params[1:])
+    assert not hasattr(w2v, "fit_word2vec") and "fit_word2vec" not in embedkit.__all__
+    assert embedkit.train_word2vec is w2v.train_word2vec
+    doc = w2v.train_word2vec.__doc__
+    assert all(f"    {p.name} :" in doc for p in params)  # every parameter documented
