@@ -278,3 +278,25 @@ class SubwordVectors(Vectors):
 
     def __getitem__(self, word):
         return self._vector_for(word)
+
+    def resolve(self, word):
+        """The vocabulary's spelling of ``word`` (exact, else ignoring case), or ``word`` itself
+        when it is not in the vocabulary but can be composed from its n-grams."""
+        try:
+            return super().resolve(word)
+        except EmbedkitError:
+            if self.can_compose(word):
+                return word
+            raise
+
+    def doc_vector(self, text, *, lowercase=False):
+        """Mean of the unit vectors of the tokens of ``text``, unseen ones composed from n-grams.
+
+        Returns ``(vector, share)``, ``share`` being the fraction of tokens in the vocabulary.
+        """
+        tokens = text.lower().split() if lowercase else text.split()
+        usable = [t for t in tokens if self.can_compose(t)]
+        if not usable:
+            raise EmbedkitError(f"no word of the text has a vector: {text[:60]!r}")
+        vec = np.mean([self._unit_for(t) for t in usable], axis=0)
+        return vec, sum(t in self._index for t in tokens) / len(tokens)

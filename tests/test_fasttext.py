@@ -171,3 +171,19 @@ def test_eval_oov_compose_scores_every_pair(cli_model):
     assert "composed" in table.splitlines()[0]
     text = runner.invoke(cli, ["eval", str(cli_model / "v.vec"), "--json", "--oov", "compose"])
     assert json.loads(text.stdout)["similarity"][0]["composed"] == 0  # plain vectors compose nothing
+
+
+def test_cli_queries_answer_unseen_words(cli_model):
+    runner = CliRunner()
+    m = str(cli_model / "m.bin")
+    r = runner.invoke(cli, ["similar", m, "constitutions", "-n", "3", "--json"])
+    assert r.exit_code == 0, r.output
+    import json
+
+    assert len(json.loads(r.stdout)["constitutions"]) == 3
+    r = runner.invoke(cli, ["analogy", m, "kingdomz", "king", "queen", "--json"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(cli, ["docsim", m, "the constitutionz fell", "the empire fell", "--json"])
+    assert r.exit_code == 0 and 0 < json.loads(r.stdout)["known1"] < 1, r.output
+    r = runner.invoke(cli, ["similar", str(cli_model / "v.vec"), "constitutions"])  # plain vectors: unknown
+    assert r.exit_code != 0 and "not in vocabulary" in r.stderr
