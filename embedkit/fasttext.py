@@ -94,6 +94,7 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
     hidden = np.empty((1, dim), np.float32)
     grad = np.empty(dim, np.float32)
     negs = np.empty(negative, np.int64)
+    pneg = np.empty(2 * window * negative, np.int64)
     alpha = np.float32(alpha)
     loss = 0.0
     pairs = 0
@@ -122,10 +123,22 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
                     _add_rows(inp, rows, a0, a1, hidden)
                     _scale(hidden, a1 - a0)
                     grad[:] = 0.0
+                # every pair's negatives first, so that the next pair's output rows can be
+                # prefetched while this one trains
+                n_pairs = hi - lo - 1
+                for q in range(n_pairs * negative):
+                    pneg[q] = _draw_noise(noise, states, k)
+                q = 0
                 for j in range(lo, hi):
                     if j == i:
                         continue
-                    _draw_negs(noise, states, k, negs)
+                    if q + 1 < n_pairs:
+                        jn = j + 1 if j + 1 != i else j + 2
+                        _prefetch_row(out, sen[jn])
+                        for d in range((q + 1) * negative, (q + 2) * negative):
+                            _prefetch_row(out, pneg[d])
+                    negs = pneg[q * negative:(q + 1) * negative]
+                    q += 1
                     if per_pair:
                         hidden[0, :] = 0.0
                         _add_rows(inp, rows, a0, a1, hidden)
