@@ -472,7 +472,8 @@ def train_cbow_cmd(ctx, **kw):
 @click.option("--maxn", default=6, show_default=True, type=int, help="Longest character n-gram (0: no subwords).")
 @click.option("--bucket", default=2_000_000, show_default=True, type=int, help="Hash buckets for the n-grams.")
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
-              help="Skip-gram: update the centre's rows once per window, or after every pair as fastText.")
+              help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
+                   "fastText (pair).")
 @click.option("--save-model", default=None, type=click.Path(dir_okay=False),
               help="Also write fastText's binary model (.bin) here: fastText and gensim open it.")
 @click.option("--save-context", default=None, type=click.Path(dir_okay=False),

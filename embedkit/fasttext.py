@@ -14,11 +14,13 @@ Each vocabulary word's rows are precomputed once (``subword_table``, a CSR pair)
 kernel works on arrays only. It reuses word2vec's pieces: the SGNS update ``_sgns_pair``,
 the alias noise table, the RNG, subsampling and the chunking of the encoded corpus.
 
-``update="window"`` (skip-gram's default) computes the centre's input vector once per
-window and adds the summed input gradient of the whole window once, instead of fastText's
-recomputation and update after every context word (``update="pair"``): the n-gram rows,
-most of the memory traffic, are then read and written once per centre word instead of once
-per pair. bench/RESULTS.md has the speed and quality of both.
+``update="window"`` (the default) reads and writes each word's n-gram rows once per position
+instead of once per pair: skip-gram computes the centre's input vector once per window and adds
+the window's summed input gradient once (fastText recomputes and updates after every context
+word, ``update="pair"``); CBOW reads a position's rows once, when it enters the widest window,
+and writes its summed gradient once, when it leaves (fastText reads and writes every context
+word's rows for every centre). The n-gram rows, most of the memory traffic, then move
+about window times less. bench/RESULTS.md has the speed and quality of both.
 """
 
 from __future__ import annotations
@@ -46,12 +48,12 @@ NOISE_POWER = 0.5  # fastText's negative table: counts ** 0.5
 
 # ---------------------------------------------------------------- kernel helpers
 @numba.njit(cache=True, inline="always")
-def _add_rows(inp, rows, a, b, hidden):
-    """hidden[0] += sum of inp[rows[a:b]]."""
+def _add_rows(inp, rows, a, b, buf, slot):
+    """buf[slot] += sum of inp[rows[a:b]]."""
     for p in range(a, b):
         r = rows[p]
         for c in range(inp.shape[1]):
-            hidden[0, c] += inp[r, c]
+            buf[slot, c] += inp[r, c]
 
 
 @numba.njit(cache=True, inline="always")
@@ -82,6 +84,16 @@ def _draw_negs(noise, states, k, negs):
         negs[d] = _draw_noise(noise, states, k)
 
 
+@numba.njit(cache=True, inline="always")
+def _flush(inp, rows, indptr, sen, ring_g, used, p, ring):
+    """Add position p's summed gradient ring_g[p % ring] to its word's rows; returns p + 1."""
+    slot = p % ring
+    if used[slot]:
+        x = sen[p]
+        _push_grad(inp, rows, indptr[x], indptr[x + 1], ring_g[slot])
+    return p + 1
+
+
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
 def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, alpha, opts):
@@ -95,6 +107,10 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
     grad = np.empty(dim, np.float32)
     negs = np.empty(negative, np.int64)
     pneg = np.empty(2 * window * negative, np.int64)
+    ring = 2 * window + 1
+    ring_s = np.empty((ring, dim), np.float32)
+    ring_g = np.empty((ring, dim), np.float32)
+    used = np.zeros(ring, np.int8)
     alpha = np.float32(alpha)
     loss = 0.0
     pairs = 0
@@ -109,18 +125,20 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
             sen[n] = w
             n += 1
         tokens += offsets[s + 1] - offsets[s]
+        entered = 0  # CBOW ring: next position to read, next position to write back
+        exited = 0
         for i in range(n):
             b = _draw_below(states, k, window)  # effective window: window - b, in 1..window
             lo = max(0, i - window + b)
             hi = min(n, i + window - b + 1)
             center = sen[i]
-            if i + 1 < n:  # the next centre's rows load while this window trains
+            if (sg or per_pair) and i + 1 < n:  # the next centre's rows load while this window trains
                 _prefetch_rows(inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
             if sg:
                 a0, a1 = indptr[center], indptr[center + 1]
                 if not per_pair:
                     hidden[0, :] = 0.0
-                    _add_rows(inp, rows, a0, a1, hidden)
+                    _add_rows(inp, rows, a0, a1, hidden, 0)
                     _scale(hidden, a1 - a0)
                     grad[:] = 0.0
                 # every pair's negatives first, so that the next pair's output rows can be
@@ -141,7 +159,7 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
                     q += 1
                     if per_pair:
                         hidden[0, :] = 0.0
-                        _add_rows(inp, rows, a0, a1, hidden)
+                        _add_rows(inp, rows, a0, a1, hidden, 0)
                         _scale(hidden, a1 - a0)
                         grad[:] = 0.0
                     loss += _sgns_pair(hidden, 0, grad, out, sen[j], negs, alpha)
@@ -150,23 +168,62 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
                         _push_grad(inp, rows, a0, a1, grad)
                 if not per_pair and hi - lo > 1:
                     _push_grad(inp, rows, a0, a1, grad)
-            elif hi - lo > 1:
-                _draw_negs(noise, states, k, negs)
-                hidden[0, :] = 0.0
-                m = 0
-                for j in range(lo, hi):
-                    if j != i:
-                        x = sen[j]
-                        _add_rows(inp, rows, indptr[x], indptr[x + 1], hidden)
-                        m += indptr[x + 1] - indptr[x]
-                _scale(hidden, m)
-                grad[:] = 0.0
-                loss += _sgns_pair(hidden, 0, grad, out, center, negs, alpha)
-                pairs += 1
-                for j in range(lo, hi):
-                    if j != i:
-                        x = sen[j]
-                        _push_grad(inp, rows, indptr[x], indptr[x + 1], grad)
+            elif per_pair:  # CBOW as fastText: the context rows are read and updated for every centre
+                if hi - lo > 1:
+                    _draw_negs(noise, states, k, negs)
+                    hidden[0, :] = 0.0
+                    m = 0
+                    for j in range(lo, hi):
+                        if j != i:
+                            x = sen[j]
+                            _add_rows(inp, rows, indptr[x], indptr[x + 1], hidden, 0)
+                            m += indptr[x + 1] - indptr[x]
+                    _scale(hidden, m)
+                    grad[:] = 0.0
+                    loss += _sgns_pair(hidden, 0, grad, out, center, negs, alpha)
+                    pairs += 1
+                    for j in range(lo, hi):
+                        if j != i:
+                            x = sen[j]
+                            _push_grad(inp, rows, indptr[x], indptr[x + 1], grad)
+            else:
+                # CBOW, each position's rows read once, when it enters the widest window (into
+                # ring_s), and its summed gradient (ring_g) written once, when it leaves it
+                while entered < min(n, i + window + 1):
+                    slot = entered % ring
+                    x = sen[entered]
+                    ring_s[slot, :] = 0.0
+                    ring_g[slot, :] = 0.0
+                    used[slot] = 0
+                    _add_rows(inp, rows, indptr[x], indptr[x + 1], ring_s, slot)
+                    entered += 1
+                if entered < n:
+                    x = sen[entered]
+                    _prefetch_rows(inp, rows, indptr[x], indptr[x + 1])
+                if hi - lo > 1:
+                    _draw_negs(noise, states, k, negs)
+                    hidden[0, :] = 0.0
+                    m = 0
+                    for j in range(lo, hi):
+                        if j != i:
+                            slot = j % ring
+                            for c in range(dim):
+                                hidden[0, c] += ring_s[slot, c]
+                            m += indptr[sen[j] + 1] - indptr[sen[j]]
+                    _scale(hidden, m)
+                    grad[:] = 0.0
+                    loss += _sgns_pair(hidden, 0, grad, out, center, negs, alpha)
+                    pairs += 1
+                    for j in range(lo, hi):
+                        if j != i:
+                            slot = j % ring
+                            used[slot] = 1
+                            for c in range(dim):
+                                ring_g[slot, c] += grad[c]
+                while exited < i + 1 - window:
+                    exited = _flush(inp, rows, indptr, sen, ring_g, used, exited, ring)
+        while not sg and not per_pair and exited < n:
+            exited = _flush(inp, rows, indptr, sen, ring_g, used, exited, ring)
     return loss, pairs, tokens
 
 
@@ -257,9 +314,11 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     bucket : int, default=2_000_000
         Hash buckets for the n-grams (rows of the input matrix beyond the words).
     update : {"window", "pair"}, default="window"
-        Skip-gram only: "pair" recomputes the centre's input vector and updates its rows after
-        every context word, as fastText does; "window" does both once per window (faster).
-        CBOW makes one update per window either way.
+        "pair" follows fastText's order: skip-gram recomputes the centre's input vector and
+        updates its rows after every context word, CBOW reads and updates every context word's
+        rows for every centre. "window" reads and writes each position's rows once (skip-gram:
+        once per window; CBOW: read when the position enters the window, its summed gradient
+        written when it leaves), which is faster.
     threads : int or None, default=None
         Numba threads (None: all). With more than one, Hogwild races make runs differ slightly.
     seed : int, default=1

@@ -300,3 +300,48 @@ def fasttext_update_reference(inp, out, rows, steps, alpha, per_pair=True, sigmo
         for r in rows:
             inp[r] += grad
     return inp, out, loss
+
+
+def fasttext_cbow_window_reference(inp, out, bags, sen, window, negs, alpha, sigmoid=None):
+    """fastText CBOW over one sentence with each position's rows read once and written once, in
+    float64: position p's row sum S[p] is taken when p first enters a window (before centre
+    p - window); centre i's hidden vector is sum(S[j]) / (rows of the j) over its contexts j
+    (all within `window`); its gradient is summed into G[j] for each context j; G[p] is added to
+    every row of p's word once no later centre can use p (after centre p + window).
+    bags[w] lists word w's rows. Returns (new inp, new out, NLL)."""
+    sigmoid = sigmoid or sigmoid_exact
+    inp = inp.astype(np.float64).copy()
+    out = out.astype(np.float64).copy()
+    n = len(sen)
+    S, G = {}, {}
+    entered = exited = 0
+    loss = 0.0
+
+    def flush(p):
+        for r in bags[sen[p]]:
+            inp[r] += G[p]
+
+    for i in range(n):
+        while entered < min(n, i + window + 1):
+            S[entered] = inp[list(bags[sen[entered]])].sum(axis=0)
+            G[entered] = np.zeros(inp.shape[1])
+            entered += 1
+        ctx = [j for j in range(max(0, i - window), min(n, i + window + 1)) if j != i]
+        if ctx:
+            h = sum(S[j] for j in ctx) / sum(len(bags[sen[j]]) for j in ctx)
+            grad = np.zeros(inp.shape[1])
+            for t, label in [(sen[i], 1.0)] + [(x, 0.0) for x in negs if x != sen[i]]:
+                f = out[t] @ h
+                g = alpha * (label - sigmoid(f))
+                grad += g * out[t]
+                out[t] += g * h
+                loss -= np.log(sigmoid_exact(f if label else -f))
+            for j in ctx:
+                G[j] += grad
+        while exited < i + 1 - window:
+            flush(exited)
+            exited += 1
+    while exited < n:
+        flush(exited)
+        exited += 1
+    return inp, out, loss
