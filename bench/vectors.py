@@ -66,8 +66,8 @@ def child(tool, kind, path):
         from embedkit.vectors import Vectors
 
         with tempfile.TemporaryDirectory() as tmp:  # Numba warm-up: compile or cache load
-            tiny = os.path.join(tmp, "tiny.txt")
-            Vectors(["a", "b"], np.eye(2)).save(tiny, format="word2vec" if kind == "text" else "word2vec-binary")
+            tiny = os.path.join(tmp, "tiny.txt" if kind == "text" else "tiny.bin")
+            Vectors(["a", "b"], np.eye(2)).save(tiny)  # the suffix means the format
             t = time.perf_counter()
             Vectors.load(tiny)
             info["warmup_s"] = time.perf_counter() - t
