@@ -12,7 +12,7 @@ True
 
 import importlib
 
-from .errors import EmbedkitError
+from .errors import EmbedkitError, UnknownWordError
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,7 @@ _LAZY = {
     "project": "export",
 }
 
-__all__ = ["EmbedkitError", "__version__", *_LAZY]
+__all__ = ["EmbedkitError", "UnknownWordError", "__version__", *_LAZY]
 
 
 def __getattr__(name):

@@ -60,13 +60,46 @@ def read(path, format=None, *, limit=None):
     path = os.fspath(path)
     if limit is not None:
         limit = check_int("limit", limit, min=1)
-    if format is None:
-        format = detect_format(path)
-    else:
+    if format is not None:
         check_choice("format", format, tuple(READERS))
-    if format not in READERS:  # detected, but nobody has registered a reader yet
-        raise EmbedkitError(_UNSUPPORTED.get(format, f"{path}: no reader for format {format!r}").format(path=path))
-    return READERS[format](path, limit=limit)
+    with _seekable(path) as real:
+        if format is None:
+            format = detect_format(real)
+        if format not in READERS:  # detected, but nobody has registered a reader yet
+            raise EmbedkitError(_UNSUPPORTED.get(format, f"{path}: no reader for format {format!r}").format(path=path))
+        try:
+            return READERS[format](real, limit=limit)
+        except EmbedkitError as e:
+            if real == path:
+                raise
+            raise EmbedkitError(str(e).replace(real, path)) from None
+
+
+@contextlib.contextmanager
+def _seekable(path):
+    """``path``, or for a pipe (``<(zcat v.txt.gz)``, a FIFO) a temporary copy of what it holds, since
+    detection and reading each open the file."""
+    try:
+        pipe = os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path)
+    except OSError:
+        pipe = False
+    if not pipe:
+        yield path
+        return
+    import shutil
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix="embedkit-vectors-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                with open(path, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 22)
+            except OSError as e:
+                raise EmbedkitError(f"cannot read vectors {path}: {e.strerror or e}") from None
+        yield tmp
+    finally:
+        os.unlink(tmp)
 
 
 _UNSUPPORTED = {
@@ -82,7 +115,8 @@ def detect_format(path):
     ``count dim`` is word2vec text or binary (told apart by its first record); other text whose
     lines end in numbers is GloVe text. Compressed files are looked at decompressed. A file that
     holds no vectors (a vocabulary, a Python pickle, a text corpus, other binary data) raises
-    ``EmbedkitError`` with one line saying what it looks like and what to do.
+    ``EmbedkitError`` with one line saying what it looks like and what to do. (A pipe is consumed
+    by the look; ``read`` copies a pipe to a temporary file first.)
 
     Returns
     -------

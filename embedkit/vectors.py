@@ -23,7 +23,11 @@ MUL_EPSILON = 1e-3
 class Vectors:
     """Word vectors: ``words`` (most frequent first) and a float32 ``matrix``, one row per word.
 
-    There are no mutators; the unit-normalised matrix is computed once, on first use.
+    There are no mutators; the unit-normalised matrix is computed once, on first use. The
+    queries of gensim's ``KeyedVectors`` are here with gensim's names, arguments and meanings
+    (``most_similar``, ``similarity``, ``doesnt_match``, ``rank``, ``index_to_key``, ...); a
+    missing word raises ``UnknownWordError``, both ``EmbedkitError`` and ``KeyError``. Every
+    query gets a word's vector from ``_vector_for(word)``, the one hook a subclass overrides.
 
     Parameters
     ----------

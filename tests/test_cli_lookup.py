@@ -100,6 +100,9 @@ TRAIN = {
     "ppmi-svd": ["train", "ppmi-svd", "{c}", "-o", "{o}", "--dim", "3", "--min-count", "1"],
     "skipgram": ["train", "skipgram", "{c}", "-o", "{o}", "--dim", "4", "--min-count", "1", "--epochs", "1",
                  "--threads", "1"],
+    "glove": ["train", "glove", "{c}", "-o", "{o}", "--dim", "3", "--min-count", "1", "--epochs", "2",
+              "--threads", "1"],
+    "cooc": ["cooc", "{c}", "-o", "{o}", "--min-count", "1"],
     "convert": ["convert", "{v}", "{o}"],
     "vocab": ["vocab", "{c}", "-o", "{o}", "--min-count", "1"],
 }
@@ -109,7 +112,7 @@ TRAIN = {
 @pytest.mark.parametrize("where", ["none", "before", "after"])
 def test_quiet_before_or_after_the_command(vpath, corpus, tmp_path, cmd, where):
     _, p = vpath
-    out = tmp_path / "out.txt"
+    out = tmp_path / ("cooc" if cmd == "cooc" else "out.txt")
     args = [a.format(c=corpus, o=out, v=p) for a in TRAIN[cmd]]
     args = {"none": args, "before": ["-q", *args], "after": [*args, "-q"]}[where]
     r = run(*args)

@@ -198,3 +198,27 @@ def test_contradicting_suffix_is_one_line_and_writes_nothing(vecs, tmp_path, arg
     assert_one_line_error(r)
     assert "suffix" in r.stderr or "compressed" in r.stderr
     assert sorted(os.listdir(tmp_path)) == ["corpus.txt", "src.txt"]
+
+
+def test_vectors_from_a_pipe(vecs, tmp_path):
+    """A FIFO (as bash's <(zcat v.txt.gz) gives) is read once, though detection and parsing each open it."""
+    import gzip
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    data = gzip.compress(("6 5\n" + "".join(
+        w + " " + " ".join("%.9g" % x for x in row) + "\n" for w, row in zip(vecs.words, vecs.matrix.tolist())
+    )).encode())
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(data)
+
+    t = threading.Thread(target=feed)
+    t.start()
+    back = Vectors.load(fifo)
+    t.join()
+    assert back.words == vecs.words
+    np.testing.assert_array_equal(back.matrix, vecs.matrix)
+    assert os.listdir(tmp_path) == ["pipe"]
