@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._util import check_int
 from .errors import EmbedkitError
@@ -117,12 +118,13 @@ def align(source, target, *, dictionary=None, restrict=None, topn=20):
         raise EmbedkitError(f"only {len(pairs)} {what}; Procrustes needs at least 2")
     rs = np.array([src_index[s] for s, _ in pairs])
     rt = np.array([tgt_index[t] for _, t in pairs])
-    x, y = _unit(source.matrix[rs]), _unit(target.matrix[rt])
-    w = procrustes(x, y)
-    before = np.einsum("ij,ij->i", x, y)
-    after = np.einsum("ij,ij->i", x @ w, y)
+    with threadpool_limits(1):  # (V, dim) x (dim, dim) products: BLAS threads only spin on a busy machine
+        x, y = _unit(source.matrix[rs]), _unit(target.matrix[rt])
+        w = procrustes(x, y)
+        before = np.einsum("ij,ij->i", x, y)
+        after = np.einsum("ij,ij->i", x @ w, y)
+        rotated = (source.matrix.astype(np.float64) @ w).astype(np.float32)
     order = np.argsort(after, kind="stable")[:topn]
     moved = [(pairs[i][0], pairs[i][1], float(after[i])) for i in order]
-    rotated = (source.matrix.astype(np.float64) @ w).astype(np.float32)
     return AlignResult(Vectors(source.words, rotated, source.counts), w, len(pairs), float(before.mean()),
                        float(after.mean()), moved)
