@@ -81,6 +81,37 @@ def sum_timings(first, second):
     return out
 
 
+# ---------------------------------------------------------------- outputs
+def check_writable(path, *, folder=False):
+    """Return ``path`` if it can be written, else raise EmbedkitError saying why.
+
+    A file output: the path is not a folder, and the folder it goes in exists and is writable
+    (every write goes to a temporary file there, then is renamed over ``path``). A folder output
+    (``folder=True``): the path is not a file, and it or its parent folder is writable. Commands
+    call this for every output before they read their input, so a bad path fails in a second,
+    not after an hour of training.
+    """
+    p = os.fspath(path)
+    if not p:
+        raise EmbedkitError("output path is empty")
+    kind = "folder" if folder else "file"
+    if folder and os.path.exists(p) and not os.path.isdir(p):
+        raise EmbedkitError(f"cannot write the folder {p}: a file of that name exists")
+    if not folder and os.path.isdir(p):
+        raise EmbedkitError(f"cannot write {p}: it is a folder (give a file name)")
+    if folder and os.path.isdir(p):
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise EmbedkitError(f"cannot write in the folder {p}: permission denied")
+        return p
+    parent = os.path.dirname(os.path.abspath(p))
+    if not os.path.isdir(parent):
+        what = "is not a folder" if os.path.exists(parent) else "does not exist"
+        raise EmbedkitError(f"cannot write the {kind} {p}: {parent} {what}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise EmbedkitError(f"cannot write the {kind} {p}: the folder {parent} is not writable")
+    return p
+
+
 # ---------------------------------------------------------------- threads
 @contextlib.contextmanager
 def numba_threads(threads):
@@ -135,7 +166,7 @@ def atomic_write(path, mode="wb", encoding=None):
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
     write never leaves a half-written ``path``.
     """
-    path = os.fspath(path)
+    path = check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)

@@ -10,6 +10,7 @@ import warnings
 import click
 
 from . import __version__
+from ._util import check_writable
 from .errors import EmbedkitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -77,6 +78,36 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     click.echo(f"Warning: {message}", err=True)
 
 
+# ---------------------------------------------------------------- outputs, checked at parse time
+class OutputFile(click.Path):
+    """A file the command will write: checked when the option is parsed, before any work.
+
+    click parses every option before a command's body runs, so a missing folder, a folder given
+    as a file name or an unwritable place fails at once, not after the corpus was read. Every
+    option or argument naming something a command writes uses this type (or ``OutputDir``).
+    """
+
+    folder = False
+
+    def __init__(self, *, allow_dash=False, exists=False):
+        super().__init__(file_okay=not self.folder, dir_okay=self.folder, allow_dash=allow_dash, exists=exists)
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        if self.allow_dash and value == "-":
+            return value
+        try:
+            return check_writable(value, folder=self.folder)
+        except EmbedkitError as e:
+            self.fail(str(e), param, ctx)
+
+
+class OutputDir(OutputFile):
+    """A folder the command will create or write in, checked at parse time like ``OutputFile``."""
+
+    folder = True
+
+
 # ---------------------------------------------------------------- option bundles
 def corpus_options(fn, required=True):
     """CORPUS argument plus the vocabulary options shared by every command that reads text."""
@@ -114,7 +145,7 @@ def output_options(fn):
     """-o/--output and --format for commands that write vectors."""
     fn = click.option("--format", "fmt", default=None, callback=_check_output_format,
                       type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]), help=FORMAT_HELP)(fn)
-    fn = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+    fn = click.option("-o", "--output", required=True, type=OutputFile(),
                       callback=_check_output_format, help="Where to write the vectors.")(fn)
     return fn
 
@@ -141,7 +172,7 @@ class MemorySize(click.ParamType):
 
 def memory_options(fn, default=None):
     """--memory and --tmp-dir for commands that count co-occurrences."""
-    fn = click.option("--tmp-dir", default=None, type=click.Path(file_okay=False),
+    fn = click.option("--tmp-dir", default=None, type=OutputDir(exists=True),
                       help="Folder for spilled runs [default: the system's temporary folder].")(fn)
     return click.option("--memory", default=default, show_default=default is not None, type=MemorySize(),
                         help="Count co-occurrences within this much memory (512M, 2G, 1.5G): sorted runs are "
@@ -234,7 +265,7 @@ def train():
 
 @cli.command("vocab")
 @corpus_options
-@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", default=None, type=OutputFile(),
               help="Write the vocabulary ('word count' lines) here instead of stdout.")
 @click.pass_context
 def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
@@ -295,7 +326,7 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
 # ---------------------------------------------------------------- co-occurrence counting (issue 7)
 @cli.command("cooc")
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+@click.option("-o", "--output", required=True, type=OutputDir(),
               help="Folder to write (matrix as indptr/indices/data .npy, vocab.txt, meta.json).")
 @click.option("--window", default=5, show_default=True, type=click.IntRange(min=1), help="Context window (each side).")
 @click.option("--weighting", default="uniform", show_default=True, type=click.Choice(["uniform", "harmonic"]),
@@ -392,7 +423,7 @@ def word2vec_options(fn):
         click.option("--min-alpha", default=0.0001, show_default=True, type=float,
                      help="Final learning rate (linear decay over all epochs)."),
         click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus."),
-        click.option("--save-context", default=None, type=click.Path(dir_okay=False),
+        click.option("--save-context", default=None, type=OutputFile(),
                      help="Also write the context (output) vectors of negative sampling here."),
         click.option("--binary", is_flag=True, help="Shorthand for --format word2vec-binary."),
         threads_option, seed_option, click.pass_context,
@@ -748,11 +779,11 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
 @click.option("--max-iter", default=1000, show_default=True, type=click.IntRange(min=250),
               help="t-SNE optimisation steps.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
-@click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("-o", "--output", default="-", show_default=True, type=OutputFile(allow_dash=True),
               help="TSV of word and coordinates ('-': stdout).")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Also draw a labelled scatter plot (PNG; needs matplotlib).")
+@click.option("--plot", type=OutputFile(), help="Also draw a labelled scatter plot (PNG; needs matplotlib).")
 @click.option("--plot-size", default="1200x900", show_default=True, help="PNG size in pixels, WIDTHxHEIGHT.")
-@click.option("--projector", type=click.Path(file_okay=False),
+@click.option("--projector", type=OutputDir(),
               help="Also write vectors.tsv + metadata.tsv for the TensorBoard Embedding Projector here.")
 def export_cmd(vectors, pca, tsne, n_words, words_file, perplexity, max_iter, seed, output, plot, plot_size,
                projector):
@@ -798,7 +829,7 @@ def _read_words(path):
 
 @cli.command("convert")
 @click.argument("input", type=click.Path())
-@click.argument("output", type=click.Path(dir_okay=False))
+@click.argument("output", type=OutputFile())
 @click.option("--to", "fmt", default=None, type=click.Choice(["word2vec", "word2vec-binary", "glove", "npy"]),
               help=FORMAT_HELP.replace("-o", "OUTPUT"))
 @click.option("--max-words", default=None, type=click.IntRange(min=1), help="Keep only the N most frequent words.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import io
 import lzma
 import os
 import sys
@@ -23,8 +24,12 @@ from .errors import EmbedkitError
 
 CHUNK_BYTES = 1 << 20
 MAX_SENTENCE_LENGTH = 10_000
+#: the first bytes of each file that are checked for being text (no NUL, mostly valid UTF-8)
+SNIFF_BYTES = 1 << 20
+MAX_BAD_SHARE = 0.25
 
-_MAGIC = ((b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw)), (b"BZh", bz2.BZ2File), (b"\xfd7zXZ\x00", lzma.LZMAFile))
+_MAGIC = ((b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")), (b"BZh", bz2.BZ2File),
+          (b"\xfd7zXZ\x00", lzma.LZMAFile))
 _DECODE_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
 
 _bad_bytes = [0]
@@ -70,21 +75,82 @@ def corpus_name(path):
     return str(path)
 
 
+class _Prefixed(io.RawIOBase):
+    """A stream that cannot seek (a pipe, stdin), with the bytes already read for sniffing put back."""
+
+    def __init__(self, head, raw):
+        self._head = head
+        self._raw = raw
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._raw.readinto(b)
+
+
 def _open_stream(name):
-    """(decompressed binary stream, raw file for progress) for one file; compression by magic bytes."""
+    """(decompressed binary stream, seekable raw file for progress or None, file to close or None).
+
+    Compression is detected from magic bytes. Standard input, a FIFO and a process substitution
+    (``<(zcat a.gz)``, a pipe under /dev/fd) cannot seek: the sniffed bytes are put back in front.
+    """
     if name == "-":
-        raw = sys.stdin.buffer
-        return raw, None
+        raw, owned = sys.stdin.buffer, None
+    else:
+        try:
+            raw = owned = open(name, "rb")
+        except OSError as e:
+            raise EmbedkitError(f"cannot read corpus {name}: {e.strerror or e}") from None
     try:
-        raw = open(name, "rb")
+        head = raw.read(6)
+        seekable = owned is not None and raw.seekable()
+        if seekable:
+            raw.seek(0)
     except OSError as e:
+        if owned is not None:
+            owned.close()
         raise EmbedkitError(f"cannot read corpus {name}: {e.strerror or e}") from None
-    head = raw.read(6)
-    raw.seek(0)
+    stream = raw if seekable else io.BufferedReader(_Prefixed(head, raw), CHUNK_BYTES)
     for magic, opener in _MAGIC:
         if head.startswith(magic):
-            return opener(raw), raw
-    return raw, raw
+            stream = opener(stream)
+            break
+    return stream, (raw if seekable else None), owned
+
+
+class _Sniffer:
+    """Stops a corpus that is not text: NUL bytes, or mostly invalid UTF-8, in its first megabyte."""
+
+    def __init__(self, name):
+        self.name = "standard input" if name == "-" else name
+        self.head = bytearray()
+
+    def feed(self, data):
+        if self.head is None:
+            return
+        part = data[:SNIFF_BYTES - len(self.head)]
+        if b"\x00" in part:
+            raise EmbedkitError(f"corpus {self.name} is not text: it has NUL bytes (a binary file, or UTF-16?); "
+                                "give UTF-8 text")
+        self.head += part
+        if len(self.head) >= SNIFF_BYTES:
+            self.finish()
+
+    def finish(self):
+        if self.head is None:
+            return
+        head, self.head = bytes(self.head), None
+        bad = len(head) - len(head.decode("utf-8", "ignore").encode("utf-8"))
+        if head and bad > MAX_BAD_SHARE * len(head):
+            raise EmbedkitError(f"corpus {self.name} is not text: {bad / len(head):.0%} of its first "
+                                f"{len(head):,} bytes are not valid UTF-8 (a binary file, or another "
+                                "encoding?); give UTF-8 text")
 
 
 _WHITESPACE = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
@@ -114,18 +180,20 @@ def iter_pieces(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=Fals
     _bad_bytes[0] = 0
     with progress_bar(total=sum(sizes) or None, desc="reading", unit="B", enabled=progress) as bar:
         for name in files:
-            stream, raw = _open_stream(name)
+            stream, raw, owned = _open_stream(name)
+            sniffer = _Sniffer(name)
             carry = b""
             last_pos = 0
             try:
                 while True:
                     data = stream.read(chunk_bytes)
-                    if raw is not None and raw is not sys.stdin.buffer:
+                    if raw is not None:
                         pos = raw.tell()
                         bar.update(pos - last_pos)
                         last_pos = pos
                     if not data:
                         break
+                    sniffer.feed(data)
                     buf = carry + data if carry else data
                     cut = max(buf.rfind(w) for w in _WHITESPACE)
                     if cut < 0:  # one token so far: keep carrying, within reason
@@ -136,13 +204,15 @@ def iter_pieces(path, *, lowercase=False, chunk_bytes=CHUNK_BYTES, progress=Fals
                         continue
                     carry = buf[cut + 1:]
                     yield _clean(buf[:cut + 1], lowercase)
+                sniffer.finish()
                 yield _clean(carry, lowercase) + b"\n"
             except _DECODE_ERRORS as e:
                 raise EmbedkitError(f"cannot read corpus {name}: corrupt or unreadable data ({e})") from None
             finally:
-                if raw is not None and raw is not sys.stdin.buffer:
+                if stream is not sys.stdin.buffer:
                     stream.close()
-                    raw.close()
+                if owned is not None:
+                    owned.close()
     if _bad_bytes[0]:
         warnings.warn(f"{corpus_name(path)}: {_bad_bytes[0]} bytes were not valid UTF-8 and were replaced by U+FFFD",
                       stacklevel=2)

@@ -20,7 +20,7 @@ def assert_one_line_error(result, *words, code=None):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: ")
-    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
     for w in words:
         assert w in lines[0]
 

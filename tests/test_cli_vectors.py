@@ -31,7 +31,7 @@ def run(*args):
 
 def assert_one_line_error(r):
     assert r.exit_code != 0, r.output
-    assert "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)  # no traceback
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
 

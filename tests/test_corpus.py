@@ -92,3 +92,45 @@ def test_binary_file_without_whitespace(write_corpus):
     p = write_corpus(bytes(range(33, 127)) * 20000)
     with pytest.raises(EmbedkitError, match="single token"):
         list(iter_pieces(p, chunk_bytes=1000))
+
+
+# ---------------------------------------------------------------- pipes and input that is not text
+def test_fifo_reads_like_stdin(tmp_path):
+    import gzip as gz
+    import os
+    import threading
+
+    for data in (TEXT.encode(), gz.compress(TEXT.encode())):
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=fifo.write_bytes, args=(data,))
+        writer.start()
+        try:
+            assert list(iter_sentences(fifo)) == EXPECTED
+        finally:
+            writer.join()
+            fifo.unlink()
+
+
+def test_compressed_stdin(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(gzip.compress(TEXT.encode()))))
+    assert list(iter_sentences("-")) == EXPECTED
+
+
+@pytest.mark.parametrize("data,match", [
+    (b"text at first\n" + bytes(range(256)) * 10, "NUL bytes"),
+    ("words in utf-16".encode("utf-16"), "NUL bytes"),
+    (bytes(range(128, 256)) * 40 + b" a b c\n", r"not valid UTF-8"),
+])
+def test_binary_corpus_stops_with_a_clear_line(write_corpus, data, match):
+    p = write_corpus(data)
+    with pytest.raises(EmbedkitError, match=f"corpus {p} is not text: .*{match}"):
+        list(iter_pieces(p, chunk_bytes=64))
+
+
+def test_binary_after_the_first_megabyte_is_only_replaced(write_corpus):
+    from embedkit.corpus import SNIFF_BYTES
+
+    p = write_corpus(b"a b c\n" * (SNIFF_BYTES // 6 + 1) + bytes(range(128, 256)) * 100 + b"\n")
+    with pytest.warns(UserWarning, match="12800 bytes were not valid UTF-8"):
+        assert sum(len(s) for s in iter_sentences(p)) > 3 * (SNIFF_BYTES // 6)

@@ -147,7 +147,7 @@ def test_malformed_eval_file_names_the_line(tmp_path, content, msg):
     vp = tmp_path / "v.txt"
     v.save(vp)
     r = CliRunner().invoke(cli, ["eval", str(vp), "--sim", str(p)])
-    assert r.exit_code == 1 and r.stderr.count("\n") == 1 and msg in r.stderr and "Traceback" not in r.output
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1 and msg in r.stderr and isinstance(r.exception, SystemExit)
 
 
 def test_eval_bad_inputs(tmp_path):
@@ -155,6 +155,6 @@ def test_eval_bad_inputs(tmp_path):
     bad.write_text("2 3\na 1 2 3\n")
     for args in (["eval", str(tmp_path / "missing.txt")], ["eval", str(bad)]):
         r = CliRunner().invoke(cli, args)
-        assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.output
+        assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1 and isinstance(r.exception, SystemExit)
     r = CliRunner().invoke(cli, ["eval", str(bad), "--restrict", "0"])
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
