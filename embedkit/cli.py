@@ -505,9 +505,9 @@ def train_cbow_cmd(ctx, **kw):
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
               help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
                    "fastText (pair).")
-@click.option("--save-model", default=None, type=click.Path(dir_okay=False),
+@click.option("--save-model", default=None, type=OutputFile(),
               help="Also write fastText's binary model (.bin) here: fastText and gensim open it.")
-@click.option("--save-context", default=None, type=click.Path(dir_okay=False),
+@click.option("--save-context", default=None, type=OutputFile(),
               help="Also write the output (context) vectors here.")
 @threads_option
 @seed_option

@@ -34,6 +34,7 @@ import numpy as np
 from numba import prange
 
 from ._rng import next_u64, seed_states
+from ._util import check_dim
 from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
 from .errors import EmbedkitError
 from .result import TrainResult
@@ -358,6 +359,7 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     if len(lengths) == 0 or lengths.max() < 2:
         raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
                             "to train (lower min_count or use a larger corpus)")
+    check_dim(dim, v)
     check_subword_params(minn, maxn, bucket, v)
     words = list(vocab.words)
     indptr, rows = subword_table(words, minn=minn, maxn=maxn, bucket=bucket)
