@@ -1000,7 +1000,7 @@ def _spelling(v, token):
 
 @cli.command("explore")
 @click.argument("vectors", type=click.Path())
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The HTML page to write.")
+@click.option("-o", "--output", required=True, type=OutputFile(), help="The HTML page to write.")
 @click.option("--words", "n_words", default=20000, show_default=True, type=click.IntRange(min=1),
               help="Show the N most frequent words.")
 @click.option("--words-from", type=click.Path(dir_okay=False), help="Show the words of this file (one a line) instead.")
