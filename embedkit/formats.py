@@ -68,11 +68,14 @@ def read(path, format=None, *, limit=None):
         if format not in READERS:  # detected, but nobody has registered a reader yet
             raise EmbedkitError(_UNSUPPORTED.get(format, f"{path}: no reader for format {format!r}").format(path=path))
         try:
-            return READERS[format](real, limit=limit)
+            vectors = READERS[format](real, limit=limit)
         except EmbedkitError as e:
             if real == path:
                 raise
             raise EmbedkitError(str(e).replace(real, path)) from None
+    if len(vectors) == 0:
+        raise EmbedkitError(f"{path} holds no vectors (0 words)")
+    return vectors
 
 
 @contextlib.contextmanager

@@ -91,7 +91,7 @@ def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
     scipy.sparse.csr_matrix
         float32, explicit zeros removed.
     """
-    check_float("cds", cds, min=0.0, min_open=True)
+    check_float("cds", cds, min=0.0, max=1.0, min_open=True)  # smoothing: 1 is none
     check_float("neg", neg, min=0.0, min_open=True)
     check_threads(threads)
     m = sp.csr_matrix(cooc, dtype=np.float32, copy=True)
@@ -168,7 +168,7 @@ def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None, cal
 
 def _check(dim, cds, neg, eig, add_context, n_iter, seed, threads):
     check_int("dim", dim, min=1)
-    check_float("cds", cds, min=0.0, min_open=True)
+    check_float("cds", cds, min=0.0, max=1.0, min_open=True)  # smoothing: 1 is none
     check_float("neg", neg, min=0.0, min_open=True)
     check_float("eig", eig, min=0.0)
     if not isinstance(add_context, (bool, np.bool_)):
@@ -242,7 +242,11 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
         u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads,
                                   callback=lambda: bar.update(1))
     timings["svd"] = time.perf_counter() - t2
-    scale = (s ** eig).astype(np.float32)
+    with np.errstate(over="ignore"):
+        scale = (s ** eig).astype(np.float32)
+    if not np.isfinite(scale).all():
+        raise EmbedkitError(f"the vectors overflow (singular values up to {s.max():.3g} to the power eig={eig:g}): "
+                            "lower eig")
     c = vt.T * scale
     w = u * scale
     if add_context:
