@@ -906,7 +906,7 @@ def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowerca
 @cli.command("docvec")
 @click.argument("vectors", type=click.Path())
 @click.argument("textfile", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", required=True, type=OutputFile(),
               help="Where to write the float32 matrix (.npy), one row per line of TEXTFILE.")
 @doc_options
 def docvec_cmd(vectors, textfile, output, method, counts, fit_corpus, sif_a, lowercase):

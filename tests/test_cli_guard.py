@@ -173,10 +173,13 @@ def test_every_parameter_is_checked_before_the_scan(no_work, files, argv, cmd):
     extra = list(LIMITS.get(argv, []))
     for p in numeric_options(cmd):
         extra += [[p.opts[-1], v] for v in bad_values(p)]
+    with_memory = any(p.name == "memory" for p in cmd.params) and argv != ("cooc",)
     for opts in extra:
-        r = invoke(base + opts)
-        assert not isinstance(r.exception, Scanned), f"{' '.join(argv)} {' '.join(opts)} checked after the scan"
-        assert_clean_error(r)
+        for memory in ([], ["--memory", "64M"]) if with_memory else ([],):  # counted on disk, then fitted
+            r = invoke(base + opts + memory)
+            said = " ".join([*argv, *opts, *memory])
+            assert not isinstance(r.exception, Scanned), f"{said}: checked after the scan"
+            assert_clean_error(r)
 
 
 @pytest.mark.parametrize("argv,cmd", [pytest.param(a, c, id=" ".join(a)) for a, c in TRAINERS])

@@ -174,7 +174,7 @@ def test_cli_bad_input_one_line_no_page(vec_file, tmp_path, args, msg):
     names["unknown"].write_text("abc\ndef\n")
     out = tmp_path / "page.html"
     r = run("explore", vec_file, "-o", out, *[a.format(**names) for a in args])
-    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert r.exit_code != 0 and isinstance(r.exception, SystemExit)
     lines = r.stderr.strip().splitlines()
     assert lines[-1].startswith("Error: ") and msg.format(**names) in lines[-1]
     assert len([line for line in lines if line.startswith("Error")]) == 1

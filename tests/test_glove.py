@@ -28,8 +28,8 @@ def sample_cooc(sample_scan):
 
 @pytest.fixture(scope="session")
 def sample_glove(sample_cooc):
-    """Trained once: dim 50, 15 epochs, with its per-epoch costs."""
-    r = fit_glove(sample_cooc, dim=50, epochs=15, threads=2)
+    """Trained once: dim 50, 15 epochs, learning rate 0.2 (converges in 15 epochs), with its per-epoch costs."""
+    r = fit_glove(sample_cooc, dim=50, epochs=15, learning_rate=0.2, threads=2)
     return r.vectors, r.losses
 
 
@@ -114,9 +114,11 @@ def test_quality_floor(sample_glove):
     from embedkit.eval import evaluate
 
     v, costs = sample_glove
-    assert all(a > b for a, b in zip(costs, costs[1:]))  # measured 0.0174 -> 0.0073
+    assert all(a > b for a, b in zip(costs, costs[1:]))
     s = evaluate(v).summary()
-    assert s["WS-353-ALL"] > 0.08  # measured 0.134-0.135 (dim 50, 15 epochs, 2 threads, 1M tokens)
+    # measured 0.275-0.293 (seeds 1-3; dim 50, 15 epochs, learning rate 0.2, 2 threads, 1M tokens). Random
+    # vectors score 0.009 +- 0.066 (30 seeds, max 0.140), so 0.23 is 3.3 sd above them.
+    assert s["WS-353-ALL"] > 0.23
 
 
 @pytest.mark.parametrize("lr", [1e30, 1e4])
@@ -179,7 +181,7 @@ def test_cli_bad_input(tmp_path, write_corpus, args):
     assert r.exit_code != 0
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
-    assert "Traceback" not in r.output
+    assert isinstance(r.exception, SystemExit)
     assert not out.exists()
 
 
