@@ -433,6 +433,7 @@ def word2vec_options(fn):
 
 
 def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
+    from .errors import TrainingDivergedError
     from .formats import output_paths
     from .word2vec import train_word2vec
 
@@ -442,7 +443,10 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
     for path in (output, save_context):
         if path:
             output_paths(path, fmt)  # a suffix that contradicts --binary/--format fails before training
-    r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
+    try:
+        r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
+    except TrainingDivergedError as e:
+        raise diverged(e) from None
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
@@ -455,7 +459,7 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
 @word2vec_options
 @click.option("--shared-negatives", is_flag=True,
               help="One draw of negatives per centre word, shared by its window (Ji et al. 2016; faster).")
-@click.option("--shared-hs/--no-shared-hs", default=False, show_default=True,
+@click.option("--shared-hs/--no-shared-hs", default=True, show_default=True,
               help="With --hs: update the centre's Huffman path once per window from all its contexts (faster), "
                    "or pair by pair as word2vec does.")
 def train_skipgram_cmd(ctx, **kw):
