@@ -23,6 +23,7 @@ import warnings
 from importlib import resources
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._util import atomic_write, check_choice, check_float, check_int, check_seed, progress_bar
 from .errors import EmbedkitError
@@ -31,6 +32,7 @@ LAYOUTS = ("pca", "tsne")
 DEFAULT_WORDS = 20_000
 DEFAULT_MAX_MB = 64.0
 MAX_CLUSTERS = 64
+TSNE_FULL = 20_000  # t-SNE proper on at most this many words (openTSNE: about 4 min on 2 busy cores)
 _TSNE_ITERATIONS = (250, 500)  # openTSNE's default schedule: early exaggeration, then the rest
 
 
@@ -113,7 +115,8 @@ def layout_2d(unit, layout="pca", *, seed=0, threads=None, progress=False):
     except ImportError:
         raise EmbedkitError("the t-SNE map needs openTSNE, an optional extra: pip install 'embedkit[tsne]' "
                             "(or pip install openTSNE); --map pca needs nothing more") from None
-    perplexity = min(30.0, max(2.0, (n - 1) / 3.0))
+    m = min(n, TSNE_FULL)  # rows are most frequent first: t-SNE on the first m, the rest placed beside them
+    perplexity = min(30.0, max(2.0, (m - 1) / 3.0))
     total = sum(_TSNE_ITERATIONS)
     with progress_bar(total=total, desc="t-SNE", unit="it", enabled=progress) as bar:
         def tick(iteration, error, embedding):
@@ -122,10 +125,32 @@ def layout_2d(unit, layout="pca", *, seed=0, threads=None, progress=False):
 
         tsne = TSNE(n_components=2, perplexity=perplexity, metric="cosine", initialization="pca",
                     early_exaggeration_iter=_TSNE_ITERATIONS[0], n_iter=_TSNE_ITERATIONS[1],
-                    negative_gradient_method="fft" if n > 2000 else "bh", n_jobs=threads or -1,
+                    negative_gradient_method="fft" if m > 2000 else "bh", n_jobs=threads or -1,
                     random_state=seed, callbacks=tick, callbacks_every_iters=10, verbose=False)
-        coords = np.asarray(tsne.fit(x), dtype=np.float64)
-    return coords, ["t-SNE 1", "t-SNE 2"]
+        coords = np.asarray(tsne.fit(x[:m]), dtype=np.float64)
+    axes = ["t-SNE 1", "t-SNE 2"]
+    if m < n:
+        coords = np.concatenate([coords, place_beside(x[m:], x[:m], coords)])
+        axes = [f"t-SNE 1 (t-SNE of the first {m:,} words, the others beside their 10 nearest)", "t-SNE 2"]
+    return coords, axes
+
+
+def place_beside(rows, anchors, anchor_coords, *, k=10, block=2048):
+    """Positions for ``rows`` (unit vectors): the mean of the positions of each row's ``k`` nearest
+    ``anchors`` by cosine, weighted by the cosine (clipped at 0).
+
+    How t-SNE reaches vocabularies larger than ``TSNE_FULL`` words: the rarer words are put beside
+    the frequent words they are most similar to, in one matrix product per block.
+    """
+    k = min(k, len(anchors))
+    out = np.empty((len(rows), 2))
+    anchors = np.ascontiguousarray(anchors, dtype=np.float32)
+    for start in range(0, len(rows), block):
+        sims = rows[start:start + block] @ anchors.T
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        w = np.clip(np.take_along_axis(sims, top, axis=1), 0, None).astype(np.float64) + 1e-6
+        out[start:start + block] = (w[:, :, None] * anchor_coords[top]).sum(1) / w.sum(1, keepdims=True)
+    return out
 
 
 def _b64(array):
@@ -176,7 +201,9 @@ def build_page(vectors, *, n_words=DEFAULT_WORDS, words=None, layout="pca", clus
         Show these words instead; those missing from the vectors are listed in a warning.
     layout : {"pca", "tsne"}, default="pca"
         The 2-D map: PCA of the unit vectors, or t-SNE (cosine, openTSNE's FFT method; needs
-        the ``tsne`` extra).
+        the ``tsne`` extra). Past ``TSNE_FULL`` (20,000) words, t-SNE runs on the first 20,000
+        (the most frequent) and each other word is placed at the cosine-weighted mean of its 10
+        nearest among them (``place_beside``).
     clusters : int or None, default=None
         Colour the words by k-means (scikit-learn's MiniBatchKMeans on the unit vectors) into
         this many clusters, 2 to 64.
@@ -190,7 +217,7 @@ def build_page(vectors, *, n_words=DEFAULT_WORDS, words=None, layout="pca", clus
     max_mb : float, default=64
         Refuse to build a page larger than this many megabytes (before any work).
     threads : int or None, default=None
-        Threads for t-SNE (all cores by default).
+        Threads for PCA, k-means and t-SNE (all cores by default).
     progress : bool, default=False
         Show a progress bar while t-SNE runs.
 
@@ -227,17 +254,13 @@ def build_page(vectors, *, n_words=DEFAULT_WORDS, words=None, layout="pca", clus
         raise EmbedkitError(f"clusters must be at most the number of words ({n}), got {clusters}")
 
     unit = vectors.unit[rows]
-    coords, axes = layout_2d(unit, layout, seed=seed, threads=threads, progress=progress)
+    with threadpool_limits(limits=threads):  # BLAS / OpenMP of scikit-learn and openTSNE
+        coords, axes = layout_2d(unit, layout, seed=seed, threads=threads, progress=progress)
+        colours = _kmeans(unit, clusters, seed) if clusters is not None else None
     lo = coords.min(axis=0)
     span = float((coords.max(axis=0) - lo).max()) or 1.0
     centred = (coords - lo) / span + (1.0 - (coords.max(axis=0) - lo) / span) / 2  # same scale on both axes
     xy = np.rint(np.clip(centred, 0, 1) * 65535).astype("<u2")
-    colours = None
-    if clusters is not None:
-        from sklearn.cluster import MiniBatchKMeans
-
-        km = MiniBatchKMeans(n_clusters=clusters, random_state=seed, n_init=3, batch_size=4096)
-        colours = km.fit_predict(np.asarray(unit, dtype=np.float32)).astype(np.uint8)
 
     page_words = [vectors.words[i] for i in rows.tolist()]
     if pairs is None:
@@ -270,6 +293,13 @@ def build_page(vectors, *, n_words=DEFAULT_WORDS, words=None, layout="pca", clus
         "<script>\n", _asset("explore.js"), "</script>\n</body>\n</html>\n",
     ]
     return "".join(parts)
+
+
+def _kmeans(unit, clusters, seed):
+    from sklearn.cluster import MiniBatchKMeans
+
+    km = MiniBatchKMeans(n_clusters=clusters, random_state=seed, n_init=3, batch_size=4096)
+    return km.fit_predict(np.asarray(unit, dtype=np.float32)).astype(np.uint8)
 
 
 def _asset(name):

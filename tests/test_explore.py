@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from embedkit import explore
 from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
 from embedkit.explore import (LAYOUTS, build_page, default_pairs, layout_2d, page_size_estimate, quantize_rows,
@@ -103,15 +104,20 @@ def test_page_size_estimate_is_close(vecs):
     assert abs(est - len(page.encode())) < 0.25 * len(page.encode())
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-def test_every_layout(vecs, layout):
-    coords, axes = layout_2d(vecs.unit[:150], layout, seed=0, threads=1)
+@pytest.mark.parametrize("layout, full", [("pca", None), ("tsne", None), ("tsne", 60)])
+def test_every_layout(vecs, layout, full, monkeypatch):
+    assert layout in LAYOUTS
+    if full:  # t-SNE on the first 60 words, the other 90 placed beside their nearest
+        monkeypatch.setattr(explore, "TSNE_FULL", full)
+    order = np.random.default_rng(2).permutation(150)  # every cluster among the first 60 rows
+    coords, axes = layout_2d(vecs.unit[order], layout, seed=0, threads=1)
+    assert ("the others beside their 10 nearest" in axes[0]) == bool(full)
     assert coords.shape == (150, 2) and np.isfinite(coords).all() and len(axes) == 2
     # the six clusters of the fixture stay apart on both maps: each word's nearest point on the map
     # belongs to its own cluster for most words
     d = ((coords[:, None, :] - coords[None, :, :]) ** 2).sum(-1)
     np.fill_diagonal(d, np.inf)
-    same = (np.arange(150) // 50) == (d.argmin(1) // 50)
+    same = (order // 50) == (order[d.argmin(1)] // 50)
     assert same.mean() > 0.9
 
 

@@ -579,6 +579,8 @@
     document.documentElement.dataset.ready = "1";
     $("ek-status").textContent = `${N.toLocaleString("en")} words \u00b7 ${D} dims \u00b7 ready in ${fmtMs(api.readyMs)} ms`;
   });
+  api.drawMs = () => { const t = performance.now(); draw(); return performance.now() - t; };  // one full frame
+  api.zoom = (factor) => zoomAt(W / 2, H / 2, factor);
   api.neighbours = (w, k) => { const i = lookup(w); return i < 0 ? null : neighbours(i, k || 10).map(([j, s]) => [words[j], s]); };
   api.analogy = (a, b, c, k) => {
     const ids = [a, b, c].map(lookup);
