@@ -145,31 +145,100 @@ def check_plotting():
                             "(or pip install matplotlib)") from None
 
 
+def axis_titles(projection):
+    """Names of the axes: the PCA components with their share of variance, or t-SNE 1/2/3."""
+    ratio = projection.explained_variance
+    if projection.method == "pca" and ratio is not None:
+        return [f"PC{i + 1} ({r:.1%} of variance)" for i, r in enumerate(ratio)]
+    return [f"t-SNE {i + 1}" for i in range(projection.coords.shape[1])]
+
+
+def place_labels(points, sizes, bounds, *, gap=2.0, cell=3.0):
+    """Greedy label placement without overlaps, in pixel space.
+
+    Each point in order (most frequent first) takes the first of four spots beside it (right, left,
+    above, below) whose box stays inside ``bounds`` and overlaps no label placed before it; a
+    point with no free spot gets no label. Occupancy is kept on a grid of ``cell`` pixels, so the
+    pass is linear in the number of labels.
+
+    Parameters
+    ----------
+    points : ndarray of shape (n, 2), pixel positions (x to the right, y up)
+    sizes : sequence of (width, height) in pixels, one per point
+    bounds : (x0, y0, x1, y1), the area labels must stay in
+
+    Returns
+    -------
+    list of (index, dx, dy): the lower-left corner of the label of point ``index`` is at
+    ``points[index] + (dx, dy)``
+    """
+    x0, y0, x1, y1 = bounds
+    nx, ny = int((x1 - x0) // cell) + 2, int((y1 - y0) // cell) + 2
+    taken = np.zeros((ny, nx), dtype=bool)
+    placed = []
+    for i, ((px, py), (w, h)) in enumerate(zip(np.asarray(points, dtype=np.float64).tolist(), sizes)):
+        for dx, dy in ((gap, -h / 2), (-gap - w, -h / 2), (-w / 2, gap), (-w / 2, -gap - h)):
+            lx, ly = px + dx, py + dy
+            if lx < x0 or ly < y0 or lx + w > x1 or ly + h > y1:
+                continue
+            c0, c1 = int((lx - x0) // cell), int((lx + w - x0) // cell) + 1
+            r0, r1 = int((ly - y0) // cell), int((ly + h - y0) // cell) + 1
+            if taken[r0:r1, c0:c1].any():
+                continue
+            taken[r0:r1, c0:c1] = True
+            placed.append((i, dx, dy))
+            break
+    return placed
+
+
 def plot(projection, path, *, size=(1200, 900), dpi=100, title=None):
     """A labelled scatter plot of ``projection`` as a PNG of exactly ``size`` pixels (width, height).
 
-    Needs matplotlib; raises EmbedkitError with the install command when it is missing.
+    Every point is drawn; labels go to the most frequent words first, each beside its point where
+    it overlaps no other label (``place_labels``), so a crowded centre shows fewer labels instead
+    of a pile. The axes are named after the components and, for PCA, their share of variance.
+    A 3-D projection labels its 60 first words. Needs matplotlib; raises EmbedkitError with the
+    install command when it is missing.
     """
     width, height = (check_int(n, v, min=50, max=20000) for n, v in zip(("width", "height"), size))
     check_plotting()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     c = projection.coords
-    font = 7 if len(c) <= 300 else 5
+    words = projection.words
+    font = 8 if len(c) <= 300 else 7
+    axes = axis_titles(projection)
     if c.shape[1] == 3:
         ax = fig.add_subplot(projection="3d")
         ax.scatter(c[:, 0], c[:, 1], c[:, 2], s=4, alpha=0.6)
-        for w, (x, y, z) in zip(projection.words, c):
+        n_labels = min(60, len(c))
+        for w, (x, y, z) in zip(words[:n_labels], c[:n_labels]):
             ax.text(x, y, z, w, fontsize=font)
+        ax.set_zlabel(axes[2], fontsize=8)
     else:
         ax = fig.add_subplot()
-        ax.scatter(c[:, 0], c[:, 1], s=4, alpha=0.6)
-        for w, (x, y) in zip(projection.words, c):
-            ax.annotate(w, (x, y), fontsize=font, alpha=0.8, xytext=(2, 2), textcoords="offset points")
-    ax.set_title(title or f"{projection.method.upper()} of {len(c)} words", fontsize=10)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.94)
+        ax.scatter(c[:, 0], c[:, 1], s=7, alpha=0.6, linewidths=0)
+        ax.margins(0.04)
+        ax.set_xlim(ax.get_xlim())  # freeze the limits: pixel positions are final from here
+        ax.set_ylim(ax.get_ylim())
+        renderer = fig.canvas.get_renderer()
+        prop = FontProperties(size=font)
+        sizes = [renderer.get_text_width_height_descent(w, prop, ismath=False)[:2] for w in words]
+        placed = place_labels(ax.transData.transform(c), sizes, ax.bbox.extents)
+        for i, dx, dy in placed:
+            ax.annotate(words[i], c[i], xytext=(dx, dy), textcoords="offset pixels", fontsize=font,
+                        ha="left", va="bottom", alpha=0.85)
+        n_labels = len(placed)
+    ax.set_xlabel(axes[0], fontsize=8)
+    ax.set_ylabel(axes[1], fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.set_title(title or f"{projection.method.upper() if projection.method == 'pca' else 't-SNE'} of {len(c)} words "
+                 f"({n_labels} labelled)", fontsize=10)
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png", dpi=dpi)
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
-from embedkit.export import METHODS, plot, project, write_projector, write_tsv
+from embedkit.export import METHODS, axis_titles, place_labels, plot, project, write_projector, write_tsv
 from embedkit.vectors import Vectors
 
 
@@ -128,3 +128,33 @@ def test_export_missing_vectors_and_missing_matplotlib(vecs, tmp_path, monkeypat
     r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
     assert r.exit_code == 1 and "pip install 'embedkit[plot]'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_place_labels_never_overlap_and_stay_inside():
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 400, (500, 2))
+    pts[:200] = 200 + rng.normal(0, 4, (200, 2))  # a crowded centre, as PCA of frequent words has
+    sizes = [(float(rng.integers(10, 60)), 9.0) for _ in range(500)]
+    placed = place_labels(pts, sizes, (0, 0, 400, 400))
+    boxes = np.array([(pts[i][0] + dx, pts[i][1] + dy, sizes[i][0], sizes[i][1]) for i, dx, dy in placed])
+    x, y, w, h = boxes.T
+    assert (x >= 0).all() and (y >= 0).all() and (x + w <= 400).all() and (y + h <= 400).all()
+    overlap = ((x[:, None] < x[None] + w[None]) & (x[None] < x[:, None] + w[:, None])
+               & (y[:, None] < y[None] + h[None]) & (y[None] < y[:, None] + h[:, None]))
+    np.fill_diagonal(overlap, False)
+    assert not overlap.any()
+    labelled = [i for i, _, _ in placed]
+    assert labelled[0] == 0 and labelled == sorted(labelled)  # most frequent first
+    assert sum(i < 200 for i in labelled) < 60 and len(labelled) > 150  # the crowd is thinned, the rest labelled
+    for i, dx, dy in placed:  # each label touches its point's side, never covers the point
+        bx, by, bw, bh = pts[i][0] + dx, pts[i][1] + dy, sizes[i][0], sizes[i][1]
+        assert not (bx < pts[i][0] < bx + bw and by < pts[i][1] < by + bh)
+        assert min(abs(bx - pts[i][0]), abs(bx + bw - pts[i][0]), abs(by - pts[i][1]), abs(by + bh - pts[i][1])) <= 2.5
+
+
+def test_axis_titles_name_components_and_variance(vecs):
+    p = project(vecs, "pca", 3, n_words=60)
+    titles = axis_titles(p)
+    assert titles == [f"PC{i + 1} ({r:.1%} of variance)" for i, r in enumerate(p.explained_variance)]
+    assert float(titles[0].split("(")[1].split("%")[0]) > float(titles[1].split("(")[1].split("%")[0])
+    assert axis_titles(project(vecs, "tsne", 2, n_words=40, perplexity=10, max_iter=250)) == ["t-SNE 1", "t-SNE 2"]
