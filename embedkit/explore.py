@@ -103,6 +103,8 @@ def layout_2d(unit, layout="pca", *, seed=0, threads=None, progress=False):
         coords[:, 0] = np.arange(n)
         return coords, ["", ""]
     x = np.asarray(unit, dtype=np.float32)
+    if x.shape[1] < 2:  # one dimension: the map is a line
+        return np.column_stack([x[:, 0], np.zeros(n)]).astype(np.float64), ["dimension 1", ""]
     if layout == "pca":
         from sklearn.decomposition import PCA
 
@@ -116,14 +118,15 @@ def layout_2d(unit, layout="pca", *, seed=0, threads=None, progress=False):
         raise EmbedkitError("the t-SNE map needs openTSNE, an optional extra: pip install 'embedkit[tsne]' "
                             "(or pip install openTSNE); --map pca needs nothing more") from None
     m = min(n, TSNE_FULL)  # rows are most frequent first: t-SNE on the first m, the rest placed beside them
-    perplexity = min(30.0, max(2.0, (m - 1) / 3.0))
+    perplexity = min(30.0, (m - 1) / 3.0)  # openTSNE wants 3 x perplexity < points
     total = sum(_TSNE_ITERATIONS)
     with progress_bar(total=total, desc="t-SNE", unit="it", enabled=progress) as bar:
         def tick(iteration, error, embedding):
             bar.update(10)
             return False
 
-        tsne = TSNE(n_components=2, perplexity=perplexity, metric="cosine", initialization="pca",
+        # euclidean on unit rows ranks pairs as cosine does, and a zero row stays harmless
+        tsne = TSNE(n_components=2, perplexity=perplexity, metric="euclidean", initialization="pca",
                     early_exaggeration_iter=_TSNE_ITERATIONS[0], n_iter=_TSNE_ITERATIONS[1],
                     negative_gradient_method="fft" if m > 2000 else "bh", n_jobs=threads or -1,
                     random_state=seed, callbacks=tick, callbacks_every_iters=10, verbose=False)
