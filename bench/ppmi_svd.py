@@ -38,7 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # import this checkout's embedkit, installed or not
+EVAL_DIR = ROOT.parent / "shared" / "data" / "eval"
 SIM_SETS = ("WS-353-ALL", "SIMLEX-999", "MEN-TR-3k")
 
 

@@ -45,6 +45,31 @@ def test_randomized_svd_matches_dense_svd():
     np.testing.assert_allclose(u.T @ u, np.eye(5), atol=1e-4)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_product_kernel_matches_scipy(threads):
+    from embedkit._util import numba_threads
+    from embedkit.ppmi_svd import _Operator
+
+    rng = np.random.default_rng(2)
+    d = rng.standard_normal((60, 45)).astype(np.float32) * (rng.random((60, 45)) < 0.2)
+    d[5] = 0  # an empty row; the last rows are where the prefetch look-ahead runs out
+    a = sp.csr_matrix(d)
+    y, z = rng.standard_normal((45, 13)).astype(np.float32), rng.standard_normal((60, 13)).astype(np.float32)
+    with numba_threads(threads) as n:
+        op = _Operator(a, n)
+        np.testing.assert_allclose(op.dot(y), a @ y, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(op.tdot(z), a.T @ z, rtol=1e-5, atol=1e-5)
+
+
+def test_randomized_svd_of_a_rank_deficient_matrix():
+    """Rank 3 but 3 + oversample columns asked: the shifted iteration falls back to QR and stays exact."""
+    rng = np.random.default_rng(4)
+    a = sp.csr_matrix(rng.standard_normal((80, 3)) @ np.diag([9.0, 4.0, 2.0]) @ rng.standard_normal((3, 70)))
+    u, s, vt = randomized_svd(a, 3, n_iter=3, seed=0)
+    np.testing.assert_allclose(s, np.linalg.svd(a.toarray(), compute_uv=False)[:3], rtol=1e-4)
+    np.testing.assert_allclose((u * s) @ vt, a.toarray(), atol=1e-3)
+
+
 def test_svd_is_reproducible_and_thread_independent():
     a = sp.csr_matrix(random_counts(40, 3))
     r1 = randomized_svd(a, 4, seed=5, threads=1)
