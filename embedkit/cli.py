@@ -296,7 +296,7 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 @click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
 @click.option("--sample", default=0.0, show_default=True, type=float, help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--add-context", is_flag=True, help="Output W + C instead of W.")
-@click.option("--n-iter", default=5, show_default=True, type=int, help="Power iterations of randomized SVD.")
+@click.option("--n-iter", default=4, show_default=True, type=int, help="Power iterations of randomized SVD.")
 @threads_option
 @seed_option
 @click.pass_context

@@ -151,7 +151,7 @@ def _shifted_basis(y):
     return y @ (v / s), s
 
 
-def randomized_svd(a, dim, *, n_iter=5, oversample=10, seed=0, threads=None, callback=None):
+def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, callback=None):
     """Top ``dim`` singular triplets of sparse ``a`` (Halko, Martinsson & Tropp 2011), signs fixed.
 
     Each power iteration multiplies the basis by A A^T - alpha I, with alpha raised towards the
@@ -224,7 +224,7 @@ def compile_kernels(m):
     _csr_dense_product(m.indptr, m.indices, m.data, y, np.zeros((m.shape[0], 1), np.float32), none)
 
 
-def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False, n_iter=5, seed=1, threads=None,
+def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False, n_iter=4, seed=1, threads=None,
                  progress=False):
     """Vectors from co-occurrence counts: PPMI, randomized SVD, then U * S^eig (+ V * S^eig).
 
@@ -294,7 +294,7 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
 
 
 def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False, cds=0.75,
-                   neg=1.0, eig=0.5, dynamic_window=False, sample=0.0, add_context=False, n_iter=5, seed=1,
+                   neg=1.0, eig=0.5, dynamic_window=False, sample=0.0, add_context=False, n_iter=4, seed=1,
                    threads=None, memory=None, tmp_dir=None, progress=False):
     """Train PPMI+SVD vectors on a corpus: scan, count (uniform window), PPMI, SVD.
 
@@ -322,7 +322,7 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
         Subsample frequent words before counting.
     add_context : bool, default=False
         Return W + C (U S^eig + V S^eig).
-    n_iter : int, default=5
+    n_iter : int, default=4
         Power iterations of the randomized SVD.
     seed : int, default=1
         Seed of the counting draws (dynamic window, subsampling) and of the SVD.
