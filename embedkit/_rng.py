@@ -53,9 +53,21 @@ def next_int(state, k, n):
     return np.int64(next_u64(state, k) % np.uint64(n))
 
 
+_LINE = 8  # uint64 per 64-byte cache line
+
+
 def seed_states(seed, n):
-    """``n`` independent non-zero uint64 states derived from ``seed`` (deterministic)."""
+    """``n`` independent non-zero uint64 states derived from ``seed`` (deterministic).
+
+    Each state sits alone in its 64-byte cache line (a strided view of a padded buffer):
+    chunks k and k + 1 usually run on two threads at once, and each draw writes the state,
+    so packed states would bounce one cache line between the cores on every draw.
+    """
     ss = np.random.SeedSequence(int(seed))
-    states = ss.generate_state(n, dtype=np.uint64)
-    states[states == 0] = np.uint64(0x2545F4914F6CDD1D)
+    values = ss.generate_state(n, dtype=np.uint64)
+    values[values == 0] = np.uint64(0x2545F4914F6CDD1D)
+    raw = np.zeros((n + 1) * _LINE, np.uint64)
+    skip = (-raw.ctypes.data % 64) // 8  # first element on a line boundary
+    states = raw[skip:skip + n * _LINE:_LINE]
+    states[:] = values
     return states

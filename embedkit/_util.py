@@ -242,3 +242,36 @@ def prefetch(iterable, depth=4):
     finally:
         stop.set()
         thread.join()
+
+
+# ---------------------------------------------------------------- memory
+def release_memory():
+    """Hand back resident memory that the work ahead does not need (Linux with glibc; else nothing).
+
+    * ``malloc_trim(0)``: free heap pages (the scan's hash-table growth, Numba's per-thread
+      arenas) that glibc would otherwise keep;
+    * LLVM's machine code (the executable mappings of llvmlite's library, about 50 MB
+      resident once Numba has compiled or loaded a kernel) is not run again until the next
+      compilation, so its pages are dropped from this process (``MADV_DONTNEED``; unmodified
+      read-only code, so they fault back in from the file if LLVM is needed again).
+    """
+    import ctypes
+    import gc
+    import mmap
+
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        trim, madvise = libc.malloc_trim, libc.madvise
+    except (OSError, AttributeError):
+        return
+    trim(0)
+    try:
+        with open("/proc/self/maps") as f:
+            spans = [line.split() for line in f]
+    except OSError:
+        return
+    for parts in spans:
+        if len(parts) >= 6 and parts[1] == "r-xp" and os.path.basename(parts[5]).startswith("libllvmlite"):
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), mmap.MADV_DONTNEED)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_int, prefetch
+from ._util import atomic_write, check_int, prefetch, release_memory
 from .corpus import MAX_SENTENCE_LENGTH, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
@@ -149,7 +149,7 @@ def _remap_ids(ids, ends, start, w, remap):
     return w, out_ends[:n_out]
 
 
-def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 24):
+def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20):
     """Rewrite the id file in place with final ids, a group of sentences at a time; pages already
     written are flushed and released after each group, so resident memory stays bounded.
     Returns (tokens kept, sentence ends)."""
@@ -328,7 +328,9 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_len
     end_chunks = []
     pruned = 0
     min_reduce = 0
-    for piece in prefetch(iter_pieces(path, lowercase=lowercase, progress=progress)):
+    for n_piece, piece in enumerate(prefetch(iter_pieces(path, lowercase=lowercase, progress=progress))):
+        if n_piece == 1:
+            release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)
         out_ids = np.empty(len(buf) // 2 + 1, np.int32)
         out_ends = np.empty(len(buf) // 2 + 2, np.int64)
@@ -490,6 +492,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
             shutil.rmtree(folder, ignore_errors=True)
         raise
     offsets = np.concatenate([[0], new_ends]).astype(np.int64)
+    del table, remap, ends
+    release_memory()  # the hash table's pages go back to the system before training allocates
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
 
 

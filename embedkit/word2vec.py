@@ -52,7 +52,7 @@ from numba import prange
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_u64, seed_states
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    numba_threads, progress_bar)
+                    numba_threads, progress_bar, release_memory)
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 from .vocab import Vocab, keep_probabilities, resolve_corpus
@@ -855,6 +855,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     try:
         with numba_threads(threads) as nthreads:
             timings["compile"] = _compile(args, progress)
+            release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
             numba.set_parallel_chunksize(1)  # threads take chunks one at a time: robust to busy cores
             with progress_bar(total=n_tokens * epochs, desc=f"word2vec {model}", unit="word",
                               enabled=progress) as bar:
