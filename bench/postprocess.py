@@ -5,8 +5,8 @@ Usage::
     python bench/postprocess.py VECTORS [VECTORS...] [--abtt 1 3] [--bootstrap 1000] [--seed 0]
 
 For each vectors file (the reference is the file itself, scored in the same run), every
-``--abtt D`` is applied (``embedkit.postprocess.postprocess``) and the result compared with the
-original on the same pairs and questions (``embedkit.compare.compare``): score before, after,
+``--abtt D`` is applied (``embedkit.postprocessing.postprocess``) and the result compared with the
+original on the same pairs and questions (``embedkit.comparison.compare``): score before, after,
 the paired difference with its 95% bootstrap interval and p-value (paired permutation for
 Spearman, McNemar for analogy accuracy). Also timed: ``evaluate`` with and without intervals.
 """
@@ -28,9 +28,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
 
-    from embedkit.compare import compare
+    from embedkit.comparison import compare
     from embedkit.eval import evaluate
-    from embedkit.postprocess import default_abtt, postprocess
+    from embedkit.postprocessing import default_abtt, postprocess
     from embedkit.vectors import Vectors
 
     for path in a.vectors:

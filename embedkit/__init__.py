@@ -37,9 +37,9 @@ _LAZY = {
     "evaluate": "eval",
     "evaluate_similarity": "eval",
     "evaluate_analogy": "eval",
-    "compare": "compare",
-    "postprocess": "postprocess",
-    "align": "align",
+    "compare": "comparison",
+    "postprocess": "postprocessing",
+    "align": "alignment",
     "doc_similarity": "docvec",
     "project": "export",
 }

@@ -666,7 +666,7 @@ def compare_cmd(a, b, sim, analogy, restrict, methods, case_sensitive, as_json, 
     """
     import json
 
-    from .compare import compare
+    from .comparison import compare
 
     if bootstrap == 0:
         raise click.BadParameter("must be >= 1 for a comparison", param_hint="'--bootstrap'")
@@ -951,7 +951,7 @@ def postprocess_cmd(input, output, fmt, abtt, center, normalize):
       embedkit postprocess vectors.txt -o abtt.txt --abtt 2 --normalize
     """
     from .docvec import load_with_counts
-    from .postprocess import default_abtt, postprocess
+    from .postprocessing import default_abtt, postprocess
 
     v = load_with_counts(input)
     r = postprocess(v, center=center, abtt=default_abtt(v.dim) if abtt == "auto" else abtt, normalize=normalize)
@@ -979,7 +979,7 @@ def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
     Example:
       embedkit align vectors-1990.txt vectors-2020.txt -o 1990-aligned.txt --restrict 20000
     """
-    from .align import align, read_dictionary
+    from .alignment import align, read_dictionary
     from .docvec import load_with_counts
 
     r = align(load_with_counts(source), _load_vectors(target), restrict=restrict, topn=topn,

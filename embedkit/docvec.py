@@ -73,22 +73,14 @@ def load_with_counts(path):
 
 def read_counts(path):
     """``{word: count}`` from a file of ``word count`` lines (as ``embedkit vocab`` writes)."""
-    counts = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                parts = line.split()
-                if not parts:
-                    continue
-                if len(parts) != 2 or not parts[1].isdigit():
-                    raise EmbedkitError(f"{path}, line {n}: expected 'word count', got {line.strip()[:60]!r}")
-                counts.setdefault(parts[0], int(parts[1]))
-    except OSError as e:
-        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise EmbedkitError(f"{path} is not UTF-8 text") from None
-    if not counts:
+    from .vocab import Vocab
+
+    vocab = Vocab.load(path)
+    if not vocab.words:
         raise EmbedkitError(f"{path} holds no word counts")
+    counts = {}
+    for w, c in zip(vocab.words, vocab.counts.tolist()):
+        counts.setdefault(w, c)
     return counts
 
 

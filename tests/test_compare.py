@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from embedkit import stats
 from embedkit.cli import cli
-from embedkit.compare import compare
+from embedkit.comparison import compare
 from embedkit.eval import bundled_path, evaluate, evaluate_similarity, pair_cosines, pair_rows, read_similarity
 from embedkit.vectors import Vectors
 

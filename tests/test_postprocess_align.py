@@ -6,11 +6,11 @@ import pytest
 from click.testing import CliRunner
 from scipy.linalg import orthogonal_procrustes
 
-from embedkit.align import align, procrustes, read_dictionary
+from embedkit.alignment import align, procrustes, read_dictionary
 from embedkit.cli import cli
 from embedkit.docvec import counts_path
 from embedkit.errors import EmbedkitError
-from embedkit.postprocess import default_abtt, postprocess
+from embedkit.postprocessing import default_abtt, postprocess
 from embedkit.vectors import Vectors
 
 
