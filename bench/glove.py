@@ -26,7 +26,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PEERS = HERE.parent.parent / "shared" / "peers" / "build.sh"
+# ../shared beside the checkout (or beside the folder of worktrees holding it)
+PEERS = next((p / "shared" / "peers" / "build.sh" for p in HERE.parents[1:3]
+              if (p / "shared" / "peers" / "build.sh").exists()), HERE.parent.parent / "shared" / "peers" / "build.sh")
 S = dict(min_count=5, window=10, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.05, seed=1)
 KEYS = ("WS-353-ALL", "SIMLEX-999", "MEN-TR-3k", "google", "google_coverage")
 
@@ -166,7 +168,7 @@ def main():
         t = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import sys; from embedkit.glove import train_glove;"
                         "open(sys.argv[1],'w').write('a b c a b c\\n' * 20);"
-                        f"train_glove(sys.argv[1], min_count=1, dim=4, epochs=1, threads={a.threads})",
+                        f"train_glove(sys.argv[1], min_count=1, dim=2, epochs=1, threads={a.threads})",
                         str(tmp / "tiny.txt")], env=env, check=True)
         compile_s = time.perf_counter() - t
         load0 = os.getloadavg()[0]

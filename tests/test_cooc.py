@@ -90,11 +90,11 @@ def test_sample_total_weight(sample_scan):
 def test_corpus_kinds_give_the_same_matrix(sample_scan, sample_path):
     """A path, a list of paths and the scanned pair are the same corpus; the path records every parameter."""
     by_path = count_cooccurrences(sample_path, window=2, min_count=5)
-    by_list = count_cooccurrences([sample_path], window=2, min_count=5)
+    by_list = count_cooccurrences((sample_path,), window=2, min_count=5)  # a tuple of paths is not a pair
     by_pair = count_cooccurrences(sample_scan, window=2)
     assert by_path.words == by_pair.words == by_list.words
     assert (by_path.matrix != by_pair.matrix).nnz == 0 and (by_list.matrix != by_pair.matrix).nnz == 0
-    assert all(by_path.params[k] is not UNKNOWN for k in COUNT_PARAMS)
+    assert all(by_path.params[k] is not UNKNOWN for k in COUNT_PARAMS) and by_list.params == by_path.params
     assert by_path.params == {"window": 2, "weighting": "uniform", "dynamic_window": False, "sample": 0.0,
                               "min_count": 5, "max_vocab": None, "lowercase": False, "seed": 1}
     assert list(by_path.timings) == ["scan", "compile", "count"]

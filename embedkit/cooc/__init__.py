@@ -235,7 +235,7 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
         _store.check_tmp_dir(tmp_dir)
     if dask is not None:
         return _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress)
-    if isinstance(corpus, tuple):
+    if _is_scanned_pair(corpus):
         params.update(min_count=UNKNOWN, max_vocab=UNKNOWN, lowercase=UNKNOWN)
     timings = {}
     t0 = time.perf_counter()
@@ -245,7 +245,7 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     timings["scan"] = t1 - t0
     spill = memory is not None or output is not None
     with progress_bar(total=2 if spill else 1, desc="compiling counting kernels", enabled=progress) as bar:
-        _count.compile_kernels(enc, dynamic_window=dynamic_window, harmonic_float64=spill)
+        _count.compile_kernels(enc, dynamic_window=dynamic_window, spill=spill)
         bar.update(1)
         if spill:
             _store.compile_kernels()
@@ -259,37 +259,47 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
         timings["count"] = time.perf_counter() - t2
         return Cooccurrence(m, vocab, params, info=info, timings=timings)
     memory = DEFAULT_MEMORY if memory is None else memory
-    if output is not None:
-        _store.count_to_store(enc, vocab, output, memory=memory, tmp_dir=tmp_dir, params=params, threads=threads,
-                              progress=progress)
-        timings["count"] = time.perf_counter() - t2
-        return load_cooccurrences(output, timings=timings)
-    folder = _temporary_folder(tmp_dir)
-    try:
-        out = os.path.join(folder, "cooc")
+
+    def count(out):
         _store.count_to_store(enc, vocab, out, memory=memory, tmp_dir=tmp_dir, params=params, threads=threads,
                               progress=progress)
-        m, _, _, info = _store.read_store(out)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    weakref.finalize(m, shutil.rmtree, folder, True)
-    timings["count"] = time.perf_counter() - t2
-    return Cooccurrence(m, vocab, params, info=info, timings=timings)
+
+    c = _stored(count, output, tmp_dir)
+    c.timings = {**timings, "count": time.perf_counter() - t2}
+    return c
 
 
-def _temporary_folder(tmp_dir):
+def _is_scanned_pair(corpus):
+    return isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab)
+
+
+def _stored(count, output, tmp_dir):
+    """Run ``count(folder)``, which writes a store, and open it: ``output``, or a temporary folder in
+    ``tmp_dir`` that is removed when the matrix is garbage-collected."""
+    if output is not None:
+        count(output)
+        return load_cooccurrences(output)
     try:
-        return tempfile.mkdtemp(prefix="embedkit-cooc-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
+        folder = tempfile.mkdtemp(prefix="embedkit-cooc-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
     except OSError as e:
         raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
             from None
+    try:
+        out = os.path.join(folder, "cooc")
+        count(out)
+        c = load_cooccurrences(out)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    weakref.finalize(c.matrix, shutil.rmtree, folder, True)
+    c.path = None
+    return c
 
 
 def _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress):
     from ._dask import count_on_dask
 
-    if isinstance(corpus, tuple):
+    if _is_scanned_pair(corpus):
         raise EmbedkitError("counting with Dask needs the corpus as files, not a scanned (Vocab, EncodedCorpus) pair")
     if params["dynamic_window"] or params["sample"] > 0:
         raise EmbedkitError("counting with Dask does not support dynamic_window or sample")
@@ -300,25 +310,13 @@ def _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress
         raise EmbedkitError(f"dask must be 'local', a scheduler address or a distributed.Client, got "
                             f"{type(dask).__name__}")
     t0 = time.perf_counter()
-    if output is not None:
-        count_on_dask(corpus, output, scheduler=dask, params=params, memory=memory, tmp_dir=tmp_dir, threads=threads,
-                      progress=progress, client=client)
-        return load_cooccurrences(output, timings={"count": time.perf_counter() - t0})
-    folder = _temporary_folder(tmp_dir)
-    try:
-        out = os.path.join(folder, "cooc")
-        count_on_dask(corpus, out, scheduler=dask, params=params, memory=memory, tmp_dir=tmp_dir, threads=threads,
-                      progress=progress, client=client)
-        c = load_cooccurrences(out, timings={"count": time.perf_counter() - t0})
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    weakref.finalize(c.matrix, shutil.rmtree, folder, True)
-    c.path = None
+    c = _stored(lambda out: count_on_dask(corpus, out, scheduler=dask, params=params, memory=memory, tmp_dir=tmp_dir,
+                                          threads=threads, progress=progress, client=client), output, tmp_dir)
+    c.timings = {"count": time.perf_counter() - t0}
     return c
 
 
-def load_cooccurrences(path, *, timings=None):
+def load_cooccurrences(path):
     """Open a co-occurrence folder written by ``count_cooccurrences(..., output=path)`` or ``embedkit cooc``.
 
     The CSR arrays are memory-mapped (read-only), so only the parts a trainer touches are
@@ -328,8 +326,6 @@ def load_cooccurrences(path, *, timings=None):
     Parameters
     ----------
     path : str or Path
-    timings : dict or None, default=None
-        Stage timings to keep in the result (used by :func:`count_cooccurrences`).
 
     Returns
     -------
@@ -345,4 +341,4 @@ def load_cooccurrences(path, *, timings=None):
     ('harmonic', 50, True)
     """
     m, vocab, params, info = _store.read_store(path)
-    return Cooccurrence(m, vocab, params, info=info, timings=timings, path=path)
+    return Cooccurrence(m, vocab, params, info=info, path=path)

@@ -180,16 +180,19 @@ def iter_blocks(encoded, *, window, weighting, dynamic_window, sample, seed, thr
             bar.update(int(hi - lo))
 
 
-def compile_kernels(encoded, *, dynamic_window, harmonic_float64=False):
+def compile_kernels(encoded, *, dynamic_window, spill=False):
     """Compile the counting kernels (first run only; later runs load them from Numba's cache).
 
     The kernels run on the first sentence of ``encoded``, so they are compiled for the very
-    array types of the real run (a memory-mapped id file is read-only, for one).
+    array types of the real run: a memory-mapped id file is read-only in memory, while the
+    spill-and-merge backend reads its blocks into writable arrays and counts harmonic weights
+    in float64.
     """
     n = min(int(encoded.offsets[1]), 64) if encoded.n_sentences else 0
-    ids = encoded.ids[:n]
     offsets = np.array([0, n], np.int64)
     keep = np.ones(encoded.vocab_size)
-    for dtype in (np.float32, np.float64) if harmonic_float64 else (np.float32,):
+    variants = ([(np.array(encoded.ids[:n]), np.float32), (np.array(encoded.ids[:n]), np.float64)] if spill
+                else [(encoded.ids[:n], np.float32)])
+    for ids, dtype in variants:
         count_block(ids, offsets, keep, seed=1, base=0, window=1, dynamic=bool(dynamic_window), harmonic=True,
                     vocab_size=encoded.vocab_size, n_threads=1, dtype=dtype)

@@ -357,8 +357,7 @@ def check_tmp_dir(tmp_dir):
 def staged_output(output):
     """A hidden folder beside ``output`` that replaces it only if the block succeeds (else it is removed)."""
     output = os.path.abspath(os.fspath(output))
-    if os.path.exists(output) and not _is_store(output):
-        raise EmbedkitError(f"output {output} exists and is not a co-occurrence folder; not overwriting it")
+    check_output(output)
     try:
         tmp = tempfile.mkdtemp(prefix="." + os.path.basename(output) + ".", suffix=".tmp",
                                dir=os.path.dirname(output))
