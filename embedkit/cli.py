@@ -211,6 +211,11 @@ def load_cooc_source(ctx, corpus, cooc, counting):
     return c
 
 
+def stage_seconds(timings):
+    """``seconds per stage: scan 2.5, compile 0.4, ...`` (kernel compilation is its own stage)."""
+    return "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
+
+
 def diverged(e):
     """A TrainingDivergedError as the CLI says it (the parameter spelled as its option)."""
     return click.ClickException(e.cli_message())
@@ -321,6 +326,7 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
     else:
         r = train_ppmi_svd(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
     write_vectors(r.vectors, output, fmt)
+    status(ctx, stage_seconds(r.timings))
 
 
 # ---------------------------------------------------------------- co-occurrence counting (issue 7)
@@ -403,6 +409,7 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
         raise diverged(e) from None
     write_vectors(r.vectors, output, fmt)
     status(ctx, "cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses))
+    status(ctx, stage_seconds(r.timings))
 
 
 # ---------------------------------------------------------------- word2vec (word2vec helper)

@@ -165,6 +165,7 @@ def test_cli_trains(tmp_path, write_corpus):
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines()[0] == "7 4"
     assert "cost per epoch:" in r.stderr
+    assert "seconds per stage: scan " in r.stderr and ", compile " in r.stderr  # compilation is its own stage
 
 
 @pytest.mark.parametrize("args", [
