@@ -26,6 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._util import atomic_write, check_choice, check_float, check_int, check_seed, progress_bar
+from .export import known_rows
 from .errors import EmbedkitError
 
 LAYOUTS = ("pca", "tsne")
@@ -54,15 +55,7 @@ def select_rows(vectors, *, n_words=DEFAULT_WORDS, words=None):
     words = list(words)
     if not words:
         raise EmbedkitError("the word list is empty")
-    rows, seen, missing = [], set(), []
-    for w in words:
-        if w in seen:
-            continue
-        seen.add(w)
-        if w in vectors:
-            rows.append(vectors.index(w))
-        else:
-            missing.append(w)
+    rows, seen, missing = known_rows(vectors, words)
     if not rows:
         raise EmbedkitError(f"none of the {len(seen)} words of the list is in the vectors "
                             f"(first: {missing[0]!r})")

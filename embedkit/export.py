@@ -33,6 +33,20 @@ class Projection:
     explained_variance: np.ndarray | None = None
 
 
+def known_rows(vectors, words):
+    """(rows of the known words in first-seen order, the distinct words, the unknown words in order)."""
+    rows, seen, missing = [], set(), []
+    for w in words:
+        if w in seen:
+            continue
+        seen.add(w)
+        if w in vectors:
+            rows.append(vectors.index(w))
+        else:
+            missing.append(w)
+    return rows, seen, missing
+
+
 def select_words(vectors, *, n_words=1000, words=None):
     """Rows to project: the ``n_words`` most frequent, or the given ``words`` in vocabulary.
 
@@ -50,15 +64,7 @@ def select_words(vectors, *, n_words=1000, words=None):
                           stacklevel=2)
             n_words = len(vectors)
         return np.arange(n_words, dtype=np.int64)
-    seen, rows, missing = set(), [], []
-    for w in words:
-        if w in seen:
-            continue
-        seen.add(w)
-        if w in vectors:
-            rows.append(vectors.index(w))
-        else:
-            missing.append(w)
+    rows, seen, missing = known_rows(vectors, words)
     if not rows:
         raise EmbedkitError(f"none of the {len(seen)} words is in the vocabulary (first: {next(iter(words), '')!r})")
     if missing:
