@@ -536,12 +536,14 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
       embedkit similar ft.bin unfriendliness
     """
     from .fasttext import train_fasttext
-    from .fasttext_bin import save_fasttext_model
+    from .fasttext_bin import check_model_path, save_fasttext_model
     from .formats import output_paths
 
     for path, f in ((output, fmt), (save_context, fmt)):
         if path:
             output_paths(path, f)  # a suffix that contradicts --format fails before training
+    if save_model:
+        check_model_path(save_model)
     if save_model and not os.path.isdir(os.path.dirname(os.path.abspath(save_model))):
         raise EmbedkitError(f"cannot write {save_model}: no such folder")
     r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
@@ -575,13 +577,15 @@ def _report_table(report, level=None):
         lines.append(f"{r.name:<16} {r.spearman:>9.4f}{_fmt_ci(r.ci, level)} {r.pairs:>7} {r.found:>7} "
                      f"{r.coverage:>9.3f}" + (f" {r.composed:>9}" if composed else ""))
     for r in report.analogy:
+        composed = r.total.composed > 0  # questions answered with a composed word (--oov compose)
         lines += ["", f"analogy {r.name}, 3Cos{r.method.capitalize()}, top {r.restrict} words",
-                  f"{'section':<28} {'accuracy':>9}{head} {'correct':>8} {'answered':>9} {'questions':>10}"]
+                  f"{'section':<28} {'accuracy':>9}{head} {'correct':>8} {'answered':>9} {'questions':>10}"
+                  + (f" {'composed':>9}" if composed else "")]
         rows = [(s.name, s) for s in r.sections] + [("semantic", r.semantic), ("syntactic", r.syntactic),
                                                      ("total", r.total)]
         for name, s in rows:
             lines.append(f"{name:<28} {s.accuracy:>9.4f}{_fmt_ci(s.ci, level)} {s.correct:>8} {s.answered:>9} "
-                         f"{s.questions:>10}")
+                         f"{s.questions:>10}" + (f" {s.composed:>9}" if composed else ""))
         lines.append(f"{'coverage':<28} {r.coverage:>9.3f}")
     return "\n".join(lines)
 
@@ -609,8 +613,9 @@ def bootstrap_options(fn):
               help="Analogy answers searched among the N most frequent words.")
 @click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: case-insensitive).")
 @click.option("--oov", default="skip", show_default=True, type=click.Choice(["skip", "compose"]),
-              help="Similarity pairs with an unseen word: skip them, or compose the word from subwords "
-                   "(fastText .bin models); 'composed' counts those pairs.")
+              help="Pairs and analogy questions with an unseen word: skip them, or compose the word from "
+                   "subwords (fastText .bin models; an unseen analogy answer counts as wrong); 'composed' "
+                   "counts them.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @bootstrap_options
 def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, oov, as_json, bootstrap, ci, seed):

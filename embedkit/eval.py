@@ -66,6 +66,7 @@ class SectionResult:
     answered: int
     correct: int
     ci: tuple = _NO_CI
+    composed: int = 0  # of the answered questions, those with a word composed from subwords (oov="compose")
 
     @property
     def accuracy(self):
@@ -84,8 +85,8 @@ class AnalogyResult:
 
     def _total(self, key, keep):
         s = [x for x in self.sections if keep(x.name)]
-        q, a, c = (sum(getattr(x, k) for x in s) for k in ("questions", "answered", "correct"))
-        return SectionResult(key, q, a, c, self.totals_ci.get(key, _NO_CI))
+        q, a, c, m = (sum(getattr(x, k) for x in s) for k in ("questions", "answered", "correct", "composed"))
+        return SectionResult(key, q, a, c, self.totals_ci.get(key, _NO_CI), m)
 
     @property
     def total(self):
@@ -129,7 +130,7 @@ class EvalReport:
         ana = []
         for r in self.analogy:
             d = {"name": r.name, "method": r.method, "restrict": r.restrict, "accuracy": r.accuracy,
-                 "ci": _json_ci(r.total.ci), "coverage": r.coverage,
+                 "ci": _json_ci(r.total.ci), "coverage": r.coverage, "composed": r.total.composed,
                  "semantic": r.semantic.accuracy, "semantic_ci": _json_ci(r.semantic.ci),
                  "syntactic": r.syntactic.accuracy, "syntactic_ci": _json_ci(r.syntactic.ci),
                  "sections": [dict(asdict(s), accuracy=s.accuracy, ci=_json_ci(s.ci)) for s in r.sections]}
@@ -311,9 +312,43 @@ def question_rows(vectors, questions, restrict, case_sensitive=False):
     return np.array([[table.get(key(w), -1) for w in qn] for qn in questions], dtype=np.int64).reshape(-1, 4)
 
 
-def answer_questions(vectors, q, restrict, methods):
-    """0/1 correctness of each question of ``q`` (int64 (n, 4) rows, all known): {method: bool (n,)}."""
+def compose_questions(vectors, questions, restrict, case_sensitive=False):
+    """``question_rows`` for ``oov="compose"``: a word absent from the vocabulary gets a vector
+    composed from its subwords (when ``vectors.can_compose`` it). Returns (q, extra, composed):
+    q int64 (n, 4), where a/b/c rows past the candidates (the first ``restrict`` rows) index
+    ``extra`` (float32 unit vectors of the composed words: row min(restrict, words) + k is extra[k]) and an unseen answer d is -2 (never a
+    candidate: the question counts as wrong); composed: bool (n,), the questions that needed one.
+    A word in the vocabulary but outside the ``restrict`` most frequent words still leaves
+    its question unanswered (-1), as without composition."""
+    q = question_rows(vectors, questions, restrict, case_sensitive)
+    can_compose = getattr(vectors, "can_compose", None)
+    composed = np.zeros(len(q), dtype=bool)
+    if can_compose is None:
+        return q, np.zeros((0, vectors.dim), np.float32), composed
+    known = _lookup(vectors, case_sensitive)
+    key = (lambda w: w) if case_sensitive else str.lower
+    base = min(restrict, len(vectors.words))  # the candidates' rows come first
+    extra = {}
+    for i, qn in enumerate(questions):
+        for j, w in enumerate(qn):
+            if q[i, j] >= 0 or key(w) in known or not can_compose(key(w)):
+                continue
+            if j == 3:
+                q[i, 3] = -2
+            else:
+                q[i, j] = base + extra.setdefault(key(w), len(extra))
+            composed[i] = True
+    vecs = np.zeros((len(extra), vectors.dim), np.float32)
+    for w, k in extra.items():
+        vecs[k] = _unit_vector(vectors, w)
+    return q, vecs, composed
+
+
+def answer_questions(vectors, q, restrict, methods, extra=None):
+    """0/1 correctness of each question of ``q`` (int64 (n, 4) rows, all known, or composed
+    rows restrict + k of ``extra`` as ``compose_questions`` gives them): {method: bool (n,)}."""
     unit = vectors.unit[:restrict]
+    queries = unit if extra is None or not len(extra) else np.vstack([unit, extra])
     right = {m: np.zeros(len(q), dtype=bool) for m in methods}
     # one cosine table per section when it fits, else chunks of questions
     fits = np.unique(q[:, :3]).size * unit.shape[0] <= _TABLE_FLOATS
@@ -322,7 +357,7 @@ def answer_questions(vectors, q, restrict, methods):
         qb = q[start:start + step]
         # cosines of each distinct question word with every candidate: (n distinct, restrict)
         uniq, pos = np.unique(qb[:, :3], return_inverse=True)
-        cos = unit[uniq] @ unit.T
+        cos = queries[uniq] @ unit.T
         best_add, best_mul = _best_answers(cos, pos.reshape(-1, 3).astype(np.int64), qb[:, :3].copy(),
                                            "add" in methods, "mul" in methods)
         for m, best in (("add", best_add), ("mul", best_mul)):
@@ -332,7 +367,7 @@ def answer_questions(vectors, q, restrict, methods):
 
 
 def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=ANALOGY_METHODS,
-                     case_sensitive=False, bootstrap=1000, ci=0.95, seed=0):
+                     case_sensitive=False, bootstrap=1000, ci=0.95, seed=0, oov="skip"):
     """Analogy accuracy (3CosAdd and/or 3CosMul) per section, semantic, syntactic and total.
 
     A question ``a b c d`` is right when d is the best word for ``b - a + c`` among the
@@ -341,12 +376,19 @@ def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=
     gets a percentile bootstrap interval over its answered questions (``bootstrap``
     resamples, level ``ci``, seeded by ``seed`` and the section's name; 0 resamples: none).
 
+    ``oov="compose"`` (vectors that compose unseen words from subwords, fastText's
+    ``SubwordVectors``) also answers the questions with a word absent from the vocabulary: an
+    unseen a, b or c gets its composed vector, an unseen d cannot be among the candidates, so
+    that question counts as wrong (every question with vectors for its words is scored);
+    each section's ``composed`` counts the questions that needed a composed word.
+
     Returns
     -------
     list of AnalogyResult, one per method
     """
     restrict = check_int("restrict", restrict, min=1)
     bootstrap, ci, seed = stats.check_bootstrap(bootstrap, ci, seed)
+    check_choice("oov", oov, OOV_MODES)
     for m in methods:
         if m not in ANALOGY_METHODS:
             raise EmbedkitError(f"method must be one of {', '.join(ANALOGY_METHODS)}; got {m!r}")
@@ -354,14 +396,19 @@ def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=
     sections = read_analogies(path)
     results = {m: AnalogyResult(name, m, restrict) for m in methods}
     for sec, questions in sections:
-        q = question_rows(vectors, questions, restrict, case_sensitive)
-        q = q[(q >= 0).all(axis=1)]
-        right = answer_questions(vectors, q, restrict, methods)
+        if oov == "compose":
+            q, extra, composed = compose_questions(vectors, questions, restrict, case_sensitive)
+        else:
+            q, extra = question_rows(vectors, questions, restrict, case_sensitive), None
+            composed = np.zeros(len(q), dtype=bool)
+        answered = (q[:, :3] >= 0).all(axis=1) & (q[:, 3] != -1)
+        q, n_composed = q[answered], int(composed[answered].sum())
+        right = answer_questions(vectors, q, restrict, methods, extra)
         for m in methods:
             c = int(right[m].sum())
             interval = stats.accuracy_interval(c, len(q), n_resamples=bootstrap, ci=ci,
                                                rng=stats.rng_for(seed, f"{name}/{m}/{sec}"))
-            results[m].sections.append(SectionResult(sec, len(questions), len(q), c, interval))
+            results[m].sections.append(SectionResult(sec, len(questions), len(q), c, interval, n_composed))
     for m, r in results.items():
         for key in ("semantic", "syntactic", "total"):
             t = getattr(r, key)
@@ -423,8 +470,8 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
     seed : int, default=0
         Seed of the resampling; each set and section draws from its own stream.
     oov : {"skip", "compose"}, default="skip"
-        Similarity pairs with an unseen word: skipped, or scored with vectors composed from
-        subwords (fastText vectors); see :func:`evaluate_similarity`. Analogies always skip them.
+        Pairs and questions with an unseen word: skipped, or scored with vectors composed from
+        subwords (fastText vectors); see :func:`evaluate_similarity` and :func:`evaluate_analogy`.
 
     Returns
     -------
@@ -438,5 +485,5 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
     sims = [evaluate_similarity(vectors, s, case_sensitive=case_sensitive, oov=oov, **boot)
             for s in [*SIMILARITY_SETS, *(sim or [])]]
     anas = [r for a in [*ANALOGY_SETS, *(analogy or [])]
-            for r in evaluate_analogy(vectors, a, restrict=restrict, case_sensitive=case_sensitive, **boot)]
+            for r in evaluate_analogy(vectors, a, restrict=restrict, case_sensitive=case_sensitive, oov=oov, **boot)]
     return EvalReport(sims, anas)

@@ -249,6 +249,22 @@ def load_fasttext_model(path):
     return _load(path, None, True)
 
 
+def check_model_path(path):
+    """Refuse a path for a fastText model whose suffix means something else: a compression
+    (fastText reads only plain .bin files) or another vector format (.txt, .vec, .npy)."""
+    from .formats import COMPRESSIONS, SUFFIX_FORMATS
+
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in COMPRESSIONS:
+        raise EmbedkitError(f"{path}: a fastText model is written uncompressed (fastText and gensim cannot "
+                            f"open a {suffix} file); use a .bin path")
+    if suffix in SUFFIX_FORMATS and suffix != ".bin":
+        raise EmbedkitError(f"{path}: the suffix {suffix} means {SUFFIX_FORMATS[suffix]} vectors, but a fastText "
+                            f"model is binary; use a .bin path")
+    return path
+
+
 def save_fasttext_model(path, vectors, output, *, model="skipgram", window=5, epochs=5, min_count=5, negative=5,
                         sample=1e-4, n_tokens=None, lr_update_rate=100):
     """Write ``vectors`` (SubwordVectors) and the output layer as a fastText ``.bin`` model, atomically.
@@ -277,6 +293,7 @@ def save_fasttext_model(path, vectors, output, *, model="skipgram", window=5, ep
     """
     from .subword import SubwordVectors
 
+    check_model_path(path)
     if not isinstance(vectors, SubwordVectors):
         raise EmbedkitError("a fastText model needs SubwordVectors (vectors trained with subwords)")
     if model not in ("skipgram", "cbow"):

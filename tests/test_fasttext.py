@@ -152,6 +152,16 @@ def test_cli_bad_subword_options(tmp_path, sample_path, args, msg):
     assert isinstance(r.exception, SystemExit) and not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("name,msg", [("m.txt.gz", "written uncompressed"), ("m.bin.xz", "written uncompressed"),
+                                      ("m.vec", "suffix .vec means word2vec"), ("m.npy", "suffix .npy means npy")])
+def test_cli_save_model_suffix_must_mean_a_model(tmp_path, sample_path, name, msg):
+    r = CliRunner().invoke(cli, ["train", "fasttext", str(sample_path), "-o", str(tmp_path / "o.vec"),
+                                 "--save-model", str(tmp_path / name)])
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code != 0 and len(lines) == 1 and msg in lines[0] and "use a .bin path" in lines[0], r.stderr
+    assert isinstance(r.exception, SystemExit) and not list(tmp_path.iterdir())  # refused before training
+
+
 def test_cli_bad_bin_files(tmp_path, cli_model):
     data = (cli_model / "m.bin").read_bytes()
     (tmp_path / "cut.bin").write_bytes(data[:len(data) // 3])
@@ -193,3 +203,70 @@ def test_cli_queries_answer_unseen_words(cli_model):
     assert r.exit_code == 0 and 0 < json.loads(r.stdout)["known1"] < 1, r.output
     r = runner.invoke(cli, ["similar", str(cli_model / "v.vec"), "constitutions"])  # plain vectors: unknown
     assert r.exit_code != 0 and "not in vocabulary" in r.stderr
+
+
+def _analogy_reference(v, questions, restrict):
+    """Brute force of eval --oov compose on analogies: (answered, correct, composed)."""
+    known = {w.lower(): i for i, w in reversed(list(enumerate(v.words)))}
+    unit = v.matrix[:restrict] / np.linalg.norm(v.matrix[:restrict], axis=1, keepdims=True)
+    answered = correct = composed = 0
+    for qn in questions:
+        qn = [w.lower() for w in qn]
+        rows = [known.get(w) for w in qn]
+        if any(r is not None and r >= restrict for r in rows) or rows[3] is None and not v.can_compose(qn[3]):
+            continue
+        if any(r is None and not v.can_compose(w) for w, r in zip(qn[:3], rows[:3])):
+            continue
+        answered += 1
+        composed += any(r is None for r in rows)
+        a, b, c = (np.asarray(v[w], np.float64) / np.linalg.norm(v[w]) for w in qn[:3])
+        scores = unit @ (b - a + c)
+        scores[[r for r in rows[:3] if r is not None]] = -np.inf
+        correct += rows[3] is not None and int(np.argmax(scores)) == rows[3]
+    return answered, correct, composed
+
+
+@pytest.mark.filterwarnings("ignore:.*analogies")
+def test_analogy_oov_compose_matches_brute_force(tmp_path):
+    from embedkit.eval import evaluate_analogy
+    from embedkit.vectors import Vectors
+
+    words = ["king", "queen", "man", "woman", "kings", "queens", "men", "women", "prince", "boy", "girl", "rare"]
+    questions = [("king", "queen", "man", "woman"), ("king", "kings", "queen", "queens"),
+                 ("man", "men", "woman", "womenfolk"),      # unseen answer: answered, wrong
+                 ("king", "kingdoms", "man", "men"),        # unseen b: composed
+                 ("boys", "boy", "girls", "girl"),          # two unseen query words
+                 ("King", "Queen", "Man", "Woman"), ("man", "rare", "boy", "girl"),  # rare: beyond restrict
+                 ("prince", "princes", "king", "kings")]
+    path = tmp_path / "q.txt"
+    path.write_text(": one\n" + "\n".join(" ".join(q) for q in questions) + "\n")
+    restrict, right = 11, 0
+    for seed in range(20):
+        v = SubwordVectors(words, np.random.default_rng(seed).standard_normal((len(words) + 200, 8)), minn=3,
+                           maxn=4, bucket=200)
+        skip, = evaluate_analogy(v, str(path), restrict=restrict, methods=("add",), bootstrap=0)
+        comp, = evaluate_analogy(v, str(path), restrict=restrict, methods=("add",), bootstrap=0, oov="compose")
+        ref = _analogy_reference(v, questions, restrict)
+        assert (comp.total.answered, comp.total.correct, comp.total.composed) == ref
+        assert ref[0] == 7 and ref[2] == 4  # the rare-word question is still skipped
+        assert skip.total.answered == 3 and skip.total.composed == 0
+        right += ref[1]
+        plain = Vectors(words, v.matrix)  # word vectors compose nothing: compose == skip
+        p, = evaluate_analogy(plain, str(path), restrict=restrict, methods=("add",), bootstrap=0, oov="compose")
+        assert (p.total.answered, p.total.correct, p.total.composed) == (3, skip.total.correct, 0)
+    assert right > 0  # the comparison covered right answers too
+
+
+def test_eval_oov_compose_answers_analogies(cli_model):
+    import json
+
+    runner = CliRunner()
+    skip = json.loads(runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json"]).stdout)["analogy"][0]
+    comp = json.loads(runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json", "--oov",
+                                          "compose"]).stdout)["analogy"][0]
+    assert skip["composed"] == 0 and comp["composed"] > 0
+    assert comp["coverage"] > skip["coverage"]
+    assert sum(s["answered"] for s in comp["sections"]) - sum(s["answered"] for s in skip["sections"]) \
+        == comp["composed"]
+    table = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--oov", "compose", "--bootstrap", "0"]).stdout
+    assert table.count("composed") >= 2  # the similarity table's column and the analogy table's
