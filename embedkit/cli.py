@@ -535,6 +535,7 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
       embedkit train fasttext data/sample.txt.xz -o ft.vec --save-model ft.bin
       embedkit similar ft.bin unfriendliness
     """
+    from .errors import TrainingDivergedError
     from .fasttext import train_fasttext
     from .fasttext_bin import check_model_path, save_fasttext_model
     from .formats import output_paths
@@ -546,7 +547,10 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
         check_model_path(save_model)
     if save_model and not os.path.isdir(os.path.dirname(os.path.abspath(save_model))):
         raise EmbedkitError(f"cannot write {save_model}: no such folder")
-    r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
+    try:
+        r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
+    except TrainingDivergedError as e:
+        raise diverged(e) from None
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)

@@ -27,20 +27,20 @@ from __future__ import annotations
 
 import math
 import time
-import warnings
 
 import numba
 import numpy as np
 from numba import prange
 
 from ._rng import next_u64, seed_states
-from ._util import check_dim
-from ._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
+                    release_memory)
 from .errors import EmbedkitError
 from .result import TrainResult
-from .subword import check_subword_params, subword_table
+from .subword import _compose, check_subword_params, subword_table
 from .vocab import keep_probabilities, resolve_corpus
-from .word2vec import _draw_below, _draw_noise, _page_dropper, _prefetch_row, _sgns_pair, build_noise_table, make_chunks
+from .word2vec import (_draw_below, _draw_noise, _page_dropper, _prefetch_row, _sgns_pair, build_noise_table,
+                       make_chunks, run_epochs)
 
 MODELS = ("skipgram", "cbow")
 UPDATES = ("window", "pair")
@@ -244,8 +244,9 @@ def _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr, row
 
 
 def _compile(ids, dim):
-    """Run the kernel once on a tiny corpus with the real argument types (Numba compiles or
-    loads its cache here, outside the timed training)."""
+    """Run the kernels (training, then composing the vectors) once on a tiny corpus with the real
+    argument types: Numba compiles or loads its cache here, outside the timed training and
+    before the big matrices exist."""
     tiny = np.array([0, 1, 2, 1, 0], np.int32)
     if not ids.flags.writeable:
         tiny.flags.writeable = False
@@ -257,6 +258,7 @@ def _compile(ids, dim):
     opts = np.array([2, 1, 1, 0, 5], np.int64)
     _fasttext_chunks(0, 1, np.array([0.01]), tiny, offsets, np.array([0, 1], np.int64), inp, out, indptr, rows,
                      noise, np.ones(3), seed_states(0, 1), opts)
+    _compose(inp, indptr, rows, np.empty((3, dim), np.float32))  # SubwordVectors composes the words with it
 
 
 # ---------------------------------------------------------------- driver
@@ -365,6 +367,13 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     indptr, rows = subword_table(words, minn=minn, maxn=maxn, bucket=bucket)
     timings["scan"] = time.perf_counter() - t
 
+    # compile (or load the cache) before the big matrix exists, then give LLVM's memory back: a
+    # cold compile then adds nothing to the peak RSS (bench/RESULTS.md, fastText memory)
+    t = time.perf_counter()
+    _compile(ids, dim)
+    timings["compile"] = time.perf_counter() - t
+    release_memory()
+
     t = time.perf_counter()
     rng = np.random.default_rng(seed)
     inp = np.empty((v + bucket, dim), np.float32)  # uniform in [-1/dim, 1/dim), filled in place
@@ -375,53 +384,21 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     noise = build_noise_table(counts, NOISE_POWER)
     keep = keep_probabilities(counts, sample)
     chunks = make_chunks(offsets)
-    n_chunks = len(chunks) - 1
-    states = seed_states(seed, n_chunks)
-    chunk_start_tokens = offsets[chunks[:-1]]
+    states = seed_states(seed, len(chunks) - 1)
     n_tokens = int(offsets[-1])
     opts = np.array([window, negative, int(model == "skipgram"), int(update == "pair"), int(lengths.max())],
                     np.int64)
     timings["init"] = time.perf_counter() - t
-    t = time.perf_counter()
-    _compile(ids, dim)
-    timings["compile"] = time.perf_counter() - t
 
-    losses = []
-    old_chunksize = numba.get_parallel_chunksize()
-    numba.set_parallel_chunksize(1)  # threads take chunks one at a time: robust to busy cores
-    try:
-        with numba_threads(threads) as nthreads, \
-                progress_bar(total=n_tokens * epochs, desc=f"fasttext {model}", unit="word",
-                             enabled=progress) as bar:
-            per_call = max(8 * nthreads, n_chunks // 50 + 1)
-            t0 = time.perf_counter()
-            for epoch in range(epochs):
-                done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
-                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
-                e_loss = 0.0
-                e_pairs = 0
-                for c0 in range(0, n_chunks, per_call):
-                    c1 = min(c0 + per_call, n_chunks)
-                    loss, pairs, tokens = _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr,
-                                                           rows, noise, keep, states, opts)
-                    e_loss += loss
-                    e_pairs += pairs
-                    drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
-                    bar.update(tokens)
-                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
-                                    loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
-                losses.append(e_loss / e_pairs if e_pairs else float("nan"))
-            seconds = time.perf_counter() - t0
-    finally:
-        numba.set_parallel_chunksize(old_chunksize)
-    timings["train"] = seconds
-    if not any(math.isfinite(x) for x in losses):
-        warnings.warn("no training pairs: every sentence lost its words to subsampling (lower sample)",
-                      stacklevel=2)
-    elif not all(math.isfinite(x) for x in losses):
-        raise EmbedkitError(f"training diverged (loss {losses[-1]}); lower alpha")
+    with numba_threads(threads) as nthreads:
+        losses, timings["train"] = run_epochs(
+            lambda c0, c1, alphas: _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr, rows,
+                                                    noise, keep, states, opts),
+            offsets, chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads,
+            desc=f"fasttext {model}", progress=progress, drop_pages=drop_pages, syn0=out,
+            ceiling=20.0 * math.log(2.0) * (negative + 1), sample=sample)
     t = time.perf_counter()
     vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
     timings["compose"] = time.perf_counter() - t
     context = Vectors(words, out, counts)
-    return TrainResult(vectors, context, losses, timings, n_tokens * epochs / max(seconds, 1e-9))
+    return TrainResult(vectors, context, losses, timings, n_tokens * epochs / max(timings['train'], 1e-9))

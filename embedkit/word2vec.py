@@ -731,6 +731,54 @@ def _diverged(epoch, loss, pairs, syn0, alpha, ceiling):
     return TrainingDivergedError(epoch, "loss", mean, "alpha", alpha)
 
 
+def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threads, desc, progress,
+               drop_pages, syn0, ceiling, sample):
+    """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas)`` trains chunks
+    c0..c1-1 in parallel and returns (NLL sum, pairs, tokens read); the learning rate falls
+    linearly per chunk over all tokens of all epochs. Threads take chunks one at a time
+    (robust to busy cores), in calls of 8 per thread (or 2% of the chunks). The loss is
+    checked after every call and ``syn0`` at every epoch's end (``_diverged``); an epoch
+    without a pair is an error. Returns (mean loss per epoch, training seconds)."""
+    n_chunks = len(chunks) - 1
+    chunk_start_tokens = offsets[chunks[:-1]]
+    n_tokens = int(offsets[-1])
+    losses = []
+    old_chunksize = numba.get_parallel_chunksize()
+    numba.set_parallel_chunksize(1)
+    try:
+        with progress_bar(total=n_tokens * epochs, desc=desc, unit="word", enabled=progress) as bar:
+            per_call = max(8 * threads, n_chunks // 50 + 1)
+            t = time.perf_counter()
+            for epoch in range(epochs):
+                done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
+                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
+                e_loss = 0.0
+                e_pairs = 0
+                for c0 in range(0, n_chunks, per_call):
+                    c1 = min(c0 + per_call, n_chunks)
+                    loss, pairs, tokens = train_chunks(c0, c1, alphas)
+                    e_loss += loss
+                    e_pairs += pairs
+                    err = _diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
+                    if err is not None:
+                        raise err
+                    drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
+                    bar.update(tokens)
+                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
+                                    loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
+                if e_pairs == 0:
+                    raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
+                                        f"(lower sample, now {sample:g})")
+                err = _diverged(epoch + 1, e_loss, e_pairs, syn0, alpha, ceiling)
+                if err is not None:
+                    raise err
+                losses.append(e_loss / e_pairs)
+            seconds = time.perf_counter() - t
+    finally:
+        numba.set_parallel_chunksize(old_chunksize)
+    return losses, seconds
+
+
 def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
                    negative=5, hs=False, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5, seed=1,
                    threads=None, cbow_mean=True, cbow_update="word2vec", shared_negatives=False, shared_hs=True,
@@ -843,51 +891,15 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     timings["setup"] = time.perf_counter() - t
     corp, weights, tables = args[0], args[1], args[2]
     drop_pages = _page_dropper(enc.ids)
-    offsets, chunks = corp.offsets, corp.chunks
-    n_chunks = len(chunks) - 1
-    chunk_start_tokens = offsets[chunks[:-1]]
-    n_tokens = int(offsets[-1])
     untrained = math.log(2.0) * (negative + 1 + (float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0))
-    ceiling = 20.0 * untrained
-
-    losses = []
-    old_chunksize = numba.get_parallel_chunksize()
-    try:
-        with numba_threads(threads) as nthreads:
-            timings["compile"] = _compile(args, progress)
-            release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
-            numba.set_parallel_chunksize(1)  # threads take chunks one at a time: robust to busy cores
-            with progress_bar(total=n_tokens * epochs, desc=f"word2vec {model}", unit="word",
-                              enabled=progress) as bar:
-                per_call = max(8 * nthreads, n_chunks // 50 + 1)
-                t = time.perf_counter()
-                for epoch in range(epochs):
-                    done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
-                    alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
-                    e_loss = 0.0
-                    e_pairs = 0
-                    for c0 in range(0, n_chunks, per_call):
-                        c1 = min(c0 + per_call, n_chunks)
-                        loss, pairs, tokens = _train_chunks(c0, c1, alphas, *args)
-                        e_loss += loss
-                        e_pairs += pairs
-                        err = _diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
-                        if err is not None:
-                            raise err
-                        drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
-                        bar.update(tokens)
-                        bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
-                                        loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
-                    if e_pairs == 0:
-                        raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
-                                            f"(lower sample, now {sample:g})")
-                    err = _diverged(epoch + 1, e_loss, e_pairs, weights.syn0, alpha, ceiling)
-                    if err is not None:
-                        raise err
-                    losses.append(e_loss / e_pairs)
-                timings["train"] = time.perf_counter() - t
-    finally:
-        numba.set_parallel_chunksize(old_chunksize)
+    with numba_threads(threads) as nthreads:
+        timings["compile"] = _compile(args, progress)
+        release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
+        losses, timings["train"] = run_epochs(
+            lambda c0, c1, alphas: _train_chunks(c0, c1, alphas, *args), corp.offsets, corp.chunks, epochs=epochs,
+            alpha=alpha, min_alpha=min_alpha, threads=nthreads, desc=f"word2vec {model}", progress=progress,
+            drop_pages=drop_pages, syn0=weights.syn0, ceiling=20.0 * untrained, sample=sample)
+    n_tokens = int(corp.offsets[-1])
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
     vec = Vectors(words, weights.syn0, counts)

@@ -74,7 +74,7 @@ def test_quality_floor_and_result(sg, sample_scan):
     v = sg.vectors
     assert isinstance(v, SubwordVectors) and v.words == vocab.words and v.input_matrix.shape == (len(vocab) + 200_000, 50)
     assert sg.context.matrix.shape == (len(vocab), 50) and len(sg.losses) == 3
-    assert list(sg.timings) == ["scan", "init", "compile", "train", "compose"] and sg.words_per_sec > 0
+    assert list(sg.timings) == ["scan", "compile", "init", "train", "compose"] and sg.words_per_sec > 0
     rho = evaluate_similarity(v, "WS-353-ALL").spearman
     assert rho > 0.27  # measured 0.312 (dim 50, 3 epochs, threads 1); fastText itself: 0.309 here
 
@@ -270,3 +270,32 @@ def test_eval_oov_compose_answers_analogies(cli_model):
         == comp["composed"]
     table = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--oov", "compose", "--bootstrap", "0"]).stdout
     assert table.count("composed") >= 2  # the similarity table's column and the analogy table's
+
+
+@pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
+def test_divergence_is_an_error_naming_the_epoch(sample_scan, model, alpha):
+    from embedkit.errors import TrainingDivergedError
+    from test_word2vec import small_corpus
+
+    with pytest.raises(TrainingDivergedError, match=rf"diverged in epoch 1 \(loss .*\): lower alpha \({alpha:g}\)"):
+        ft.train_fasttext(small_corpus(sample_scan, 200), model=model, dim=16, epochs=2, threads=1, alpha=alpha,
+                          bucket=5000)
+
+
+def test_no_pairs_is_an_error(write_corpus):
+    p = write_corpus("ab cd\n" * 100)  # every word frequent: at sample 1e-9 nothing is kept
+    with pytest.raises(EmbedkitError, match="no training pairs: every sentence lost its words to subsampling"):
+        ft.train_fasttext(p, dim=2, min_count=1, sample=1e-9, epochs=1, bucket=100)
+    assert np.isfinite(ft.train_fasttext(p, dim=2, min_count=1, sample=0.0, epochs=1, bucket=100).losses).all()
+
+
+def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
+    from test_cli import assert_one_line_error
+
+    text = " ".join(f"w{i % 40}" for i in range(4000))
+    out, model = tmp_path / "v.txt", tmp_path / "m.bin"
+    r = CliRunner().invoke(cli, ["train", "fasttext", str(write_corpus(text)), "-o", str(out), "--save-model",
+                                 str(model), "--min-count", "1", "--dim", "8", "--alpha", "50", "--sample", "0",
+                                 "--bucket", "1000"])
+    assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
+    assert list(tmp_path.iterdir()) == [tmp_path / "c.txt"]
