@@ -43,6 +43,7 @@ from .word2vec import (_draw_below, _draw_noise, _page_dropper, _prefetch_row, _
                        make_chunks, run_epochs)
 
 MODELS = ("skipgram", "cbow")
+MAX_LINE = 1024  # fastText's MAX_LINE_SIZE: it trains a line in pieces of at most 1,024 tokens
 UPDATES = ("window", "pair")
 NOISE_POWER = 0.5  # fastText's negative table: counts ** 0.5
 
@@ -229,12 +230,14 @@ def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep
 
 
 @numba.njit(cache=True, parallel=True)
-def _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, opts):
-    """Train chunks c0..c1-1 in parallel (Hogwild). Returns (NLL sum, trained pairs, tokens read)."""
+def _fasttext_chunks(c0, c1, order, alphas, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, opts):
+    """Train chunks order[c0:c1] in parallel (Hogwild), chunk k at rate alphas[k]. Returns
+    (NLL sum, trained pairs, tokens read)."""
     loss = 0.0
     pairs = 0
     tokens = 0
-    for k in prange(c0, c1):
+    for p in prange(c0, c1):
+        k = order[p]
         lk, pk, tk = _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states,
                                      alphas[k], opts)
         loss += lk
@@ -256,12 +259,27 @@ def _compile(ids, dim):
     out = np.zeros((3, dim), np.float32)
     noise = build_noise_table(np.array([2, 2, 1]), NOISE_POWER)
     opts = np.array([2, 1, 1, 0, 5], np.int64)
-    _fasttext_chunks(0, 1, np.array([0.01]), tiny, offsets, np.array([0, 1], np.int64), inp, out, indptr, rows,
-                     noise, np.ones(3), seed_states(0, 1), opts)
+    _fasttext_chunks(0, 1, np.zeros(1, np.int64), np.array([0.01]), tiny, offsets, np.array([0, 1], np.int64), inp,
+                     out, indptr, rows, noise, np.ones(3), seed_states(0, 1), opts)
     _compose(inp, indptr, rows, np.empty((3, dim), np.float32))  # SubwordVectors composes the words with it
 
 
 # ---------------------------------------------------------------- driver
+def cut_sentences(offsets, max_len=MAX_LINE):
+    """Sentence offsets with every sentence longer than ``max_len`` tokens cut into pieces of at
+    most ``max_len`` (windows do not cross a cut, as in fastText).
+
+    >>> cut_sentences(np.array([0, 3, 10]), 3).tolist()
+    [0, 3, 6, 9, 10]
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    pieces = np.maximum(1, -(-lengths // max_len))
+    first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # index of each piece's sentence's first piece
+    starts = np.repeat(offsets[:-1], pieces) + max_len * (np.arange(int(pieces.sum())) - first)
+    return np.append(starts, offsets[-1])
+
+
 def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn, maxn, bucket, update, seed, threads):
     check_choice("model", model, MODELS)
     check_int("dim", dim, min=1)
@@ -281,7 +299,7 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
 
 def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, sample=1e-4, alpha=0.05,
                    min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False, minn=3, maxn=6,
-                   bucket=2_000_000, update="window", threads=None, seed=1, progress=False):
+                   bucket=2_000_000, update="window", shuffle=True, threads=None, seed=1, progress=False):
     """Train fastText word vectors (words plus character n-grams) with negative sampling.
 
     The defaults are fastText's (``fasttext skipgram``): dim 100, window 5, 5 negatives,
@@ -322,6 +340,12 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
         rows for every centre. "window" reads and writes each position's rows once (skip-gram:
         once per window; CBOW: read when the position enters the window, its summed gradient
         written when it leaves), which is faster.
+    shuffle : bool, default=True
+        Train the corpus's chunks (about 10,000 tokens of whole sentences each) in a new random
+        order every epoch (seeded by ``seed``); False trains them in corpus order. A corpus
+        ordered by topic (Wikipedia, article after article) otherwise pulls the vectors towards
+        the topic at hand while the learning rate is high: on wiki17m shuffling raises SimLex
+        and the Google analogies (bench/RESULTS.md).
     threads : int or None, default=None
         Numba threads (None: all). With more than one, Hogwild races make runs differ slightly.
     seed : int, default=1
@@ -354,7 +378,7 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
                                 progress=progress)
     drop_pages = _page_dropper(enc.ids)
     ids = np.asarray(enc.ids)
-    offsets = np.asarray(enc.offsets, dtype=np.int64)
+    offsets = cut_sentences(enc.offsets)
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
     lengths = np.diff(offsets)
@@ -383,7 +407,7 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     out = np.zeros((v, dim), np.float32)
     noise = build_noise_table(counts, NOISE_POWER)
     keep = keep_probabilities(counts, sample)
-    chunks = make_chunks(offsets)
+    chunks = make_chunks(offsets, MAX_LINE)  # shuffled chunks of ~1,000 tokens: finer than word2vec's 10,000
     states = seed_states(seed, len(chunks) - 1)
     n_tokens = int(offsets[-1])
     opts = np.array([window, negative, int(model == "skipgram"), int(update == "pair"), int(lengths.max())],
@@ -392,11 +416,11 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
 
     with numba_threads(threads) as nthreads:
         losses, timings["train"] = run_epochs(
-            lambda c0, c1, alphas: _fasttext_chunks(c0, c1, alphas, ids, offsets, chunks, inp, out, indptr, rows,
-                                                    noise, keep, states, opts),
+            lambda c0, c1, alphas, order: _fasttext_chunks(c0, c1, order, alphas, ids, offsets, chunks, inp, out,
+                                                           indptr, rows, noise, keep, states, opts),
             offsets, chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads,
             desc=f"fasttext {model}", progress=progress, drop_pages=drop_pages, syn0=out,
-            ceiling=20.0 * math.log(2.0) * (negative + 1), sample=sample)
+            ceiling=20.0 * math.log(2.0) * (negative + 1), sample=sample, shuffle_seed=seed if shuffle else None)
     t = time.perf_counter()
     vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
     timings["compose"] = time.perf_counter() - t

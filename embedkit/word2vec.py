@@ -638,22 +638,24 @@ def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
 
 # ---------------------------------------------------------------- driver
 def _page_dropper(ids):
-    """A function drop(n) that lets the OS take ids[:n] out of this process's resident memory,
-    when ids is a read-only file-backed memmap (the pages stay in the page cache and come back
-    on the next read). For anything else it does nothing."""
+    """A function drop(lo, hi) that lets the OS take the pages holding ids[lo:hi] out of this
+    process's resident memory, when ids is a read-only file-backed memmap: the pages stay in the
+    page cache and come back on the next read, so a page shared with a neighbouring range that a
+    thread still reads costs a re-read, never a wrong value. For anything else it does nothing."""
     if not (sys.platform.startswith("linux") and isinstance(ids, np.memmap) and not ids.flags.writeable
             and hasattr(mmap, "MADV_DONTNEED")):
-        return lambda n: None
+        return lambda lo, hi: None
     libc = ctypes.CDLL(None, use_errno=True)
     page = mmap.PAGESIZE
     start = ids.ctypes.data
-    first = -(-start // page) * page  # whole pages inside the array only
 
-    def drop(n):
-        end = (start + int(n) * ids.itemsize) // page * page
+    low, high = start // page * page, -(-(start + ids.nbytes) // page) * page  # the mapping's pages
+
+    def drop(lo, hi):
+        first = max(low, (start + int(lo) * ids.itemsize) // page * page)
+        end = min(high, -(-(start + int(hi) * ids.itemsize) // page) * page)
         if end > first:
             libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
-
     return drop
 
 
@@ -732,37 +734,47 @@ def _diverged(epoch, loss, pairs, syn0, alpha, ceiling):
 
 
 def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threads, desc, progress,
-               drop_pages, syn0, ceiling, sample):
-    """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas)`` trains chunks
-    c0..c1-1 in parallel and returns (NLL sum, pairs, tokens read); the learning rate falls
-    linearly per chunk over all tokens of all epochs. Threads take chunks one at a time
-    (robust to busy cores), in calls of 8 per thread (or 2% of the chunks). The loss is
-    checked after every call and ``syn0`` at every epoch's end (``_diverged``); an epoch
-    without a pair is an error. Returns (mean loss per epoch, training seconds)."""
+               drop_pages, syn0, ceiling, sample, shuffle_seed=None):
+    """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas, order)`` trains
+    chunks order[c0:c1] in parallel and returns (NLL sum, pairs, tokens read); the learning rate
+    falls linearly over all tokens of all epochs, chunk by chunk in the order they are trained
+    (``alphas`` is indexed by chunk). ``order`` is 0..n-1, or with ``shuffle_seed`` a new random
+    order of the chunks every epoch. Threads take chunks one at a time (robust to busy cores),
+    in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the corpus
+    pages read are dropped from RSS. The loss is checked after every call and
+    ``syn0`` at every epoch's end (``_diverged``); an epoch without a pair is an error. Returns
+    (mean loss per epoch, training seconds)."""
     n_chunks = len(chunks) - 1
-    chunk_start_tokens = offsets[chunks[:-1]]
     n_tokens = int(offsets[-1])
+    sizes = offsets[chunks[1:]] - offsets[chunks[:-1]]
     losses = []
     old_chunksize = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
     try:
         with progress_bar(total=n_tokens * epochs, desc=desc, unit="word", enabled=progress) as bar:
-            per_call = max(8 * threads, n_chunks // 50 + 1)
+            per_call = max(8 * threads, min(n_chunks // 50 + 1, 64))
             t = time.perf_counter()
             for epoch in range(epochs):
-                done = (epoch * n_tokens + chunk_start_tokens) / (epochs * n_tokens)
+                order = np.arange(n_chunks, dtype=np.int64)
+                if shuffle_seed is not None:
+                    np.random.default_rng([shuffle_seed, epoch]).shuffle(order)
+                start = np.zeros(n_chunks, np.int64)  # tokens trained this epoch before each chunk
+                start[order] = np.concatenate([[0], np.cumsum(sizes[order])[:-1]])
+                done = (epoch * n_tokens + start) / (epochs * n_tokens)
                 alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
                 e_loss = 0.0
                 e_pairs = 0
                 for c0 in range(0, n_chunks, per_call):
                     c1 = min(c0 + per_call, n_chunks)
-                    loss, pairs, tokens = train_chunks(c0, c1, alphas)
+                    loss, pairs, tokens = train_chunks(c0, c1, alphas, order)
                     e_loss += loss
                     e_pairs += pairs
                     err = _diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
                     if err is not None:
                         raise err
-                    drop_pages(offsets[chunks[c1]])  # read once per epoch: keep the corpus out of RSS
+                    # each chunk is read once per epoch: keep the corpus out of RSS. All of it: a
+                    # page fault maps the pages around it too (other chunks, in shuffled order)
+                    drop_pages(0, n_tokens)
                     bar.update(tokens)
                     bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
@@ -896,7 +908,8 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
         timings["compile"] = _compile(args, progress)
         release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
         losses, timings["train"] = run_epochs(
-            lambda c0, c1, alphas: _train_chunks(c0, c1, alphas, *args), corp.offsets, corp.chunks, epochs=epochs,
+            lambda c0, c1, alphas, order: _train_chunks(c0, c1, alphas, *args), corp.offsets, corp.chunks,
+            epochs=epochs,
             alpha=alpha, min_alpha=min_alpha, threads=nthreads, desc=f"word2vec {model}", progress=progress,
             drop_pages=drop_pages, syn0=weights.syn0, ceiling=20.0 * untrained, sample=sample)
     n_tokens = int(corp.offsets[-1])

@@ -24,9 +24,9 @@ def _run_kernel(model, update, inp, out, indptr, rows, alpha):
     ids = np.array(SENT, np.int32)
     noise = w2v.build_noise_table(np.array([0, 0, 0, 1]), ft.NOISE_POWER)  # every negative is word 3
     opts = np.array([1, 2, int(model == "skipgram"), int(update == "pair"), len(SENT)], np.int64)
-    loss, pairs, tokens = ft._fasttext_chunks(0, 1, np.array([alpha]), ids, np.array([0, len(SENT)], np.int64),
-                                              np.array([0, 1], np.int64), inp, out, indptr, rows, noise,
-                                              np.ones(4), ft.seed_states(3, 1), opts)
+    loss, pairs, tokens = ft._fasttext_chunks(0, 1, np.zeros(1, np.int64), np.array([alpha]), ids,
+                                              np.array([0, len(SENT)], np.int64), np.array([0, 1], np.int64), inp,
+                                              out, indptr, rows, noise, np.ones(4), ft.seed_states(3, 1), opts)
     return loss, pairs, tokens
 
 
@@ -299,3 +299,40 @@ def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
                                  "--bucket", "1000"])
     assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
     assert list(tmp_path.iterdir()) == [tmp_path / "c.txt"]
+
+
+@pytest.mark.parametrize("shuffle_seed", [None, 7])
+def test_run_epochs_rate_follows_the_training_order(shuffle_seed):
+    offsets = np.array([0, 3, 10, 12, 20, 21, 30], np.int64)  # 6 sentences, one chunk each
+    chunks = np.arange(7, dtype=np.int64)
+    seen = []
+
+    def train(c0, c1, alphas, order):
+        seen.append([(int(k), float(alphas[k])) for k in order[c0:c1]])
+        return 1.0, 1, int(sum(offsets[k + 1] - offsets[k] for k in order[c0:c1]))
+
+    losses, _ = w2v.run_epochs(train, offsets, chunks, epochs=2, alpha=0.1, min_alpha=0.0, threads=1, desc="t",
+                               progress=False, drop_pages=lambda lo, hi: None, syn0=np.zeros(2), ceiling=10.0,
+                               sample=0.0, shuffle_seed=shuffle_seed)
+    assert len(losses) == 2
+    trained = [x for call in seen for x in call]
+    epochs = [[k for k, _ in trained[:6]], [k for k, _ in trained[6:]]]
+    assert all(sorted(e) == list(range(6)) for e in epochs)  # every chunk once per epoch
+    if shuffle_seed is None:
+        assert epochs == [list(range(6))] * 2
+    else:
+        assert epochs[0] != list(range(6)) and epochs[0] != epochs[1]  # a new order every epoch
+    # the rate falls linearly with the tokens trained before each chunk, in training order
+    done, expect = 0, []
+    for k, _ in trained:
+        expect.append(0.1 * (1 - done / (2 * 30)))
+        done += offsets[k + 1] - offsets[k]
+    np.testing.assert_allclose([a for _, a in trained], expect)
+
+
+def test_cut_sentences_caps_pieces_at_fasttexts_line_size():
+    offsets = np.array([0, 0, 5, 3000, 4024, 4025], np.int64)
+    cut = ft.cut_sentences(offsets)
+    assert cut[0] == 0 and cut[-1] == offsets[-1] and np.diff(cut).max() <= ft.MAX_LINE
+    assert set(offsets.tolist()) <= set(cut.tolist())  # sentence ends stay ends
+    assert cut.tolist() == [0, 0, 5, 1029, 2053, 3000, 4024, 4025]
