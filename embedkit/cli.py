@@ -531,7 +531,8 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
 
     The vectors answer unseen words (composed from n-grams) in every command once saved with
     --save-model. Memory: (words + bucket) x dim x 4 bytes for the n-gram matrix plus
-    words x dim x 8: peak RSS about 1.0 GB at the defaults on wiki17m (68k words).
+    words x dim x 8: peak RSS 1.0 GB at the defaults on wiki17m (68k words; fastText 1.06 GB),
+    about 0.14 GB more on the first run, which compiles the kernels.
 
     \b
     Example:
