@@ -517,7 +517,7 @@ def train_cbow_cmd(ctx, **kw):
               help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
                    "fastText (pair).")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True,
-              help="Train the corpus's chunks (~10,000 tokens each) in a new random order every epoch, or in "
+              help="Train the corpus's chunks (~1,000 tokens each) in a new random order every epoch, or in "
                    "corpus order.")
 @click.option("--save-model", default=None, type=OutputFile(),
               help="Also write fastText's binary model (.bin) here: fastText and gensim open it.")

@@ -312,20 +312,21 @@ def question_rows(vectors, questions, restrict, case_sensitive=False):
     return np.array([[table.get(key(w), -1) for w in qn] for qn in questions], dtype=np.int64).reshape(-1, 4)
 
 
-def compose_questions(vectors, questions, restrict, case_sensitive=False):
+def compose_questions(vectors, questions, restrict, case_sensitive=False, known=None):
     """``question_rows`` for ``oov="compose"``: a word absent from the vocabulary gets a vector
     composed from its subwords (when ``vectors.can_compose`` it). Returns (q, extra, composed):
     q int64 (n, 4), where a/b/c rows past the candidates (the first ``restrict`` rows) index
-    ``extra`` (float32 unit vectors of the composed words: row min(restrict, words) + k is extra[k]) and an unseen answer d is -2 (never a
-    candidate: the question counts as wrong); composed: bool (n,), the questions that needed one.
-    A word in the vocabulary but outside the ``restrict`` most frequent words still leaves
-    its question unanswered (-1), as without composition."""
+    ``extra`` (float32 unit vectors of the composed words: row min(restrict, words) + k is
+    extra[k]) and an unseen answer d is -2 (never a candidate: the question counts as wrong);
+    composed: bool (n,), the questions that needed one. A word in the vocabulary but outside
+    the ``restrict`` most frequent words still leaves its question unanswered (-1), as without
+    composition. ``known``: the whole vocabulary's ``_lookup`` table, when already built."""
     q = question_rows(vectors, questions, restrict, case_sensitive)
     can_compose = getattr(vectors, "can_compose", None)
     composed = np.zeros(len(q), dtype=bool)
     if can_compose is None:
         return q, np.zeros((0, vectors.dim), np.float32), composed
-    known = _lookup(vectors, case_sensitive)
+    known = _lookup(vectors, case_sensitive) if known is None else known
     key = (lambda w: w) if case_sensitive else str.lower
     base = min(restrict, len(vectors.words))  # the candidates' rows come first
     extra = {}
@@ -346,7 +347,7 @@ def compose_questions(vectors, questions, restrict, case_sensitive=False):
 
 def answer_questions(vectors, q, restrict, methods, extra=None):
     """0/1 correctness of each question of ``q`` (int64 (n, 4) rows, all known, or composed
-    rows restrict + k of ``extra`` as ``compose_questions`` gives them): {method: bool (n,)}."""
+    rows min(restrict, words) + k of ``extra`` as ``compose_questions`` gives them): {method: bool (n,)}."""
     unit = vectors.unit[:restrict]
     queries = unit if extra is None or not len(extra) else np.vstack([unit, extra])
     right = {m: np.zeros(len(q), dtype=bool) for m in methods}
@@ -395,9 +396,10 @@ def evaluate_analogy(vectors, path_or_name="google", *, restrict=30000, methods=
     name, path = _name(path_or_name, ANALOGY_SETS)
     sections = read_analogies(path)
     results = {m: AnalogyResult(name, m, restrict) for m in methods}
+    known = _lookup(vectors, case_sensitive) if oov == "compose" else None  # one table for every section
     for sec, questions in sections:
         if oov == "compose":
-            q, extra, composed = compose_questions(vectors, questions, restrict, case_sensitive)
+            q, extra, composed = compose_questions(vectors, questions, restrict, case_sensitive, known)
         else:
             q, extra = question_rows(vectors, questions, restrict, case_sensitive), None
             composed = np.zeros(len(q), dtype=bool)

@@ -341,7 +341,8 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
         once per window; CBOW: read when the position enters the window, its summed gradient
         written when it leaves), which is faster.
     shuffle : bool, default=True
-        Train the corpus's chunks (about 10,000 tokens of whole sentences each) in a new random
+        Train the corpus's chunks (about 1,000 tokens each: sentences are cut at ``MAX_LINE``,
+        1,024 tokens, as fastText cuts its lines) in a new random
         order every epoch (seeded by ``seed``); False trains them in corpus order. A corpus
         ordered by topic (Wikipedia, article after article) otherwise pulls the vectors towards
         the topic at hand while the learning rate is high: on wiki17m shuffling raises SimLex

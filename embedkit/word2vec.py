@@ -637,23 +637,27 @@ def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
 
 
 # ---------------------------------------------------------------- driver
+FAULT_AROUND = 1 << 16  # bytes: Linux maps the pages of this aligned window around a faulting one
+
+
 def _page_dropper(ids):
-    """A function drop(lo, hi) that lets the OS take the pages holding ids[lo:hi] out of this
-    process's resident memory, when ids is a read-only file-backed memmap: the pages stay in the
-    page cache and come back on the next read, so a page shared with a neighbouring range that a
-    thread still reads costs a re-read, never a wrong value. For anything else it does nothing."""
+    """A function drop(lo, hi) that lets the OS take ids[lo:hi] out of this process's resident
+    memory, when ids is a read-only file-backed memmap: the pages stay in the page cache and come
+    back on the next read, so dropping a page that a thread still reads costs a re-read, never a
+    wrong value. The range is widened by the fault-around window on each side: a fault on the
+    range also mapped those pages (another chunk's, when chunks are read in random order). For
+    anything else it does nothing."""
     if not (sys.platform.startswith("linux") and isinstance(ids, np.memmap) and not ids.flags.writeable
             and hasattr(mmap, "MADV_DONTNEED")):
         return lambda lo, hi: None
     libc = ctypes.CDLL(None, use_errno=True)
     page = mmap.PAGESIZE
     start = ids.ctypes.data
-
     low, high = start // page * page, -(-(start + ids.nbytes) // page) * page  # the mapping's pages
 
     def drop(lo, hi):
-        first = max(low, (start + int(lo) * ids.itemsize) // page * page)
-        end = min(high, -(-(start + int(hi) * ids.itemsize) // page) * page)
+        first = max(low, (start + int(lo) * ids.itemsize - FAULT_AROUND) // FAULT_AROUND * FAULT_AROUND)
+        end = min(high, -(-(start + int(hi) * ids.itemsize + FAULT_AROUND) // FAULT_AROUND) * FAULT_AROUND)
         if end > first:
             libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
     return drop
@@ -741,7 +745,7 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
     (``alphas`` is indexed by chunk). ``order`` is 0..n-1, or with ``shuffle_seed`` a new random
     order of the chunks every epoch. Threads take chunks one at a time (robust to busy cores),
     in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the corpus
-    pages read are dropped from RSS. The loss is checked after every call and
+    pages of its chunks are dropped from RSS. The loss is checked after every call and
     ``syn0`` at every epoch's end (``_diverged``); an epoch without a pair is an error. Returns
     (mean loss per epoch, training seconds)."""
     n_chunks = len(chunks) - 1
@@ -772,11 +776,10 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     err = _diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
                     if err is not None:
                         raise err
-                    # each chunk is read once per epoch: keep the corpus out of RSS. All of it: a
-                    # page fault maps the pages around it too (other chunks, in shuffled order)
-                    drop_pages(0, n_tokens)
+                    for k in order[c0:c1]:  # each chunk is read once per epoch: keep the corpus out of RSS
+                        drop_pages(offsets[chunks[k]], offsets[chunks[k + 1]])
                     bar.update(tokens)
-                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[c1 - 1]:.5f}",
+                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[order[c1 - 1]]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
                 if e_pairs == 0:
                     raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
