@@ -366,9 +366,9 @@ def phrases_cmd(ctx, corpus, output, table, save_table, lowercase, threads, **kw
                           progress=ctx.obj["progress"], **kw)
     if save_table:
         t.save(save_table)
-    counts = " + ".join(f"{len(p):,}" for p in t.passes)
+    counts = f" ({' + '.join(f'{len(p):,}' for p in t.passes)} in {len(t.passes)} passes)" if len(t.passes) > 1 else ""
     where = "standard output" if output == "-" else output
-    status(ctx, f"{len(t):,} phrases ({counts} in {len(t.passes)} passes); wrote {info['tokens_out']:,} tokens "
+    status(ctx, f"{len(t):,} phrases{counts}; wrote {info['tokens_out']:,} tokens "
                 f"in {info['lines']:,} lines to {where}" + (f" and the table to {save_table}" if save_table else ""))
 
 

@@ -42,7 +42,7 @@ FORMAT = "embedkit-phrases/1"
 #: default memory bound for counting pairs before sorted runs are spilled to disk
 DEFAULT_MEMORY = 2 << 30
 #: tokens counted per block (each thread sorts its share of a block)
-BLOCK_TOKENS = 1 << 24
+BLOCK_TOKENS = 1 << 22
 _MAX_KEY = (1 << 63) - 1
 
 
@@ -280,10 +280,6 @@ class _Counter:
             self._spill()
 
     def _spill(self):
-        from .cooc._store import spill_folder
-
-        if self.folder is None:
-            self.folder = spill_folder(None)
         prefix = os.path.join(self.folder, f"run{len(self.spilled)}")
         try:
             self.keys.tofile(prefix + ".keys")
@@ -322,10 +318,6 @@ class _Counter:
             out_c.append(mc[keep])
         del runs
         return np.concatenate(out_k), np.concatenate(out_c)
-
-    def close(self):
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- applying a pass
@@ -662,8 +654,8 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
     block = max(1 << 16, min(BLOCK_TOKENS, memory // 48))
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block, n_tokens, block)),
                                      [len(offsets) - 1]]))
-    counter = _Counter(memory, None if tmp_dir is None else spill_folder(tmp_dir))
-    try:
+    with spill_folder(tmp_dir) as folder:
+        counter = _Counter(memory, folder)
         with numba_threads(stream.threads) as n_threads, \
                 progress_bar(total=n_tokens, desc="counting pairs", unit="tok", enabled=progress) as bar:
             for g0, g1 in zip(cuts[:-1], cuts[1:]):
@@ -685,10 +677,6 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
                 del runs, out_k, out_c
                 bar.update(size)
         keys, pab = counter.frequent(min_count)
-        spilled = counter.spill_bytes
-    finally:
-        counter.close()
-    del spilled
     ab = keys // m
     a, b = ab // nw, ab % nw
     pa, pb = unigram[a], unigram[b]
