@@ -204,3 +204,25 @@ def test_cli_no_phrase_writes_text_unchanged(tmp_path):
     r = CliRunner().invoke(cli, ["phrases", str(corpus), "-o", str(tmp_path / "p.txt")])
     assert r.exit_code == 0 and "0 phrases" in r.stderr
     assert (tmp_path / "p.txt").read_text() == corpus.read_text()
+
+
+def test_eval_phrase_analogies(tmp_path):
+    """word2vec's questions-phrases format: joined items, matched case-insensitively, coverage reported."""
+    from embedkit.eval import evaluate_analogy
+    from embedkit.vectors import Vectors
+
+    rng = np.random.default_rng(0)
+    cities = ["boston", "chicago", "baltimore", "denver"]
+    offset = rng.normal(size=16)
+    rows = {c: rng.normal(size=16) for c in cities}
+    papers = {"boston": "boston_globe", "chicago": "chicago_sun-times", "baltimore": "baltimore_sun"}
+    words = cities + list(papers.values()) + [f"w{i}" for i in range(20)]
+    mat = np.array([rows[w] if w in rows else rows[[c for c, p in papers.items() if p == w][0]] + offset
+                    if w in papers.values() else rng.normal(size=16) for w in words], dtype=np.float32)
+    q = tmp_path / "q.txt"
+    q.write_text(": newspapers\nBoston Boston_Globe Chicago Chicago_Sun-Times\n"
+                 "Chicago Chicago_Sun-Times Baltimore Baltimore_Sun\nBoston Boston_Globe Denver Denver_Post\n")
+    with pytest.warns(UserWarning):
+        r = evaluate_analogy(Vectors(words, mat), str(q), methods=("add",), bootstrap=0)[0]
+    assert (r.total.questions, r.total.answered, r.total.correct) == (3, 2, 2)
+    assert r.coverage == pytest.approx(2 / 3)
