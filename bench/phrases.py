@@ -30,7 +30,7 @@ MIN_COUNT, THRESHOLD = 5, 100.0
 
 
 def timed(cmd, env=None):
-    """(wall seconds, peak RSS MB, stderr) of ``cmd`` run under /usr/bin/time -v."""
+    """(wall seconds, CPU seconds, peak RSS MB, stderr) of ``cmd`` run under /usr/bin/time -v."""
     t = time.perf_counter()
     r = subprocess.run(["/usr/bin/time", "-v", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                        env=env)
@@ -38,7 +38,8 @@ def timed(cmd, env=None):
     if r.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed:\n{r.stderr[-2000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) / 1024
-    return wall, rss, r.stderr
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", r.stderr).group(1)) for k in ("User", "System"))
+    return wall, cpu, rss, r.stderr
 
 
 def word2phrase_binary():
@@ -98,34 +99,36 @@ def main():
         subprocess.run([sys.executable, "-m", "embedkit.cli", "-q", "phrases", tiny, "-o", tiny + ".out"], check=True,
                        env=env)
         warm = time.perf_counter() - t
-        wall, rss, err = timed([sys.executable, "-m", "embedkit.cli", "phrases", corpus, "-o",
+        wall, cpu, rss, err = timed([sys.executable, "-m", "embedkit.cli", "phrases", corpus, "-o",
                                 os.path.join(tmp, "ek.txt"), "--threads", str(a.threads)], env=env)
         n = int(re.search(r"([\d,]+) phrases", err).group(1).replace(",", ""))
-        rows["embedkit"] = (wall, rss, n)
-        print(f"embedkit: {wall:.1f}s, {rss:.0f} MB, {n} phrases (warm-up/compile run {warm:.1f}s)", flush=True)
+        rows["embedkit"] = (wall, cpu, rss, n)
+        print(f"embedkit: {wall:.1f}s, {cpu:.1f} CPU s, {rss:.0f} MB, {n} phrases (warm-up/compile run {warm:.1f}s)", flush=True)
     if "c" in tools:
         exe = word2phrase_binary()
         out = os.path.join(tmp, "c.txt")
-        wall, rss, _ = timed([exe, "-train", corpus, "-output", out, "-min-count", str(MIN_COUNT), "-threshold",
+        wall, cpu, rss, _ = timed([exe, "-train", corpus, "-output", out, "-min-count", str(MIN_COUNT), "-threshold",
                               str(THRESHOLD), "-debug", "0"])
         n = None
         if "embedkit" in tools:
             print("same text as word2phrase:", same_text(os.path.join(tmp, "ek.txt"), out), flush=True)
-        rows["word2phrase"] = (wall, rss, n)
-        print(f"word2phrase: {wall:.1f}s, {rss:.0f} MB", flush=True)
+        rows["word2phrase"] = (wall, cpu, rss, n)
+        print(f"word2phrase: {wall:.1f}s, {cpu:.1f} CPU s, {rss:.0f} MB", flush=True)
     if "gensim" in tools:
-        wall, rss, err = timed([sys.executable, __file__, "--worker", corpus, os.path.join(tmp, "gensim.txt")])
+        wall, cpu, rss, err = timed([sys.executable, __file__, "--worker", corpus, os.path.join(tmp, "gensim.txt")])
         n = int(re.search(r"phrases (\d+)", err).group(1))
-        rows["gensim"] = (wall, rss, n)
-        print(f"gensim: {wall:.1f}s, {rss:.0f} MB, {n} phrases", flush=True)
+        rows["gensim"] = (wall, cpu, rss, n)
+        print(f"gensim: {wall:.1f}s, {cpu:.1f} CPU s, {rss:.0f} MB, {n} phrases", flush=True)
     ek = rows.get("embedkit")
     lines = [f"`{' '.join(sys.argv)}`; {platform.node()}, {a.threads} threads, "
              f"load before: {os.getloadavg()[0]:.1f}", "",
-             "| tool | wall s | peak RSS MB | phrases | embedkit speed-up | embedkit RSS ratio |", "|---|---|---|---|---|---|"]
-    for name, (wall, rss, n) in rows.items():
+             "| tool | wall s | CPU s | peak RSS MB | phrases | embedkit speed-up (wall) | (CPU) | embedkit RSS / tool's |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, (wall, cpu, rss, n) in rows.items():
         sp = f"{wall / ek[0]:.1f}x" if ek else ""
-        rr = f"{ek[1] / rss:.2f}" if ek else ""
-        lines.append(f"| {name} | {wall:.1f} | {rss:.0f} | {n if n is not None else ''} | {sp} | {rr} |")
+        sc = f"{cpu / ek[1]:.1f}x" if ek else ""
+        rr = f"{ek[2] / rss:.2f}" if ek else ""
+        lines.append(f"| {name} | {wall:.1f} | {cpu:.1f} | {rss:.0f} | {n if n is not None else ''} | {sp} | {sc} | {rr} |")
     text = "\n".join(lines)
     print(text)
     if a.append:
