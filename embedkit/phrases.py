@@ -276,7 +276,7 @@ class _Counter:
 
     def add(self, runs):
         self.keys, self.counts = _merge_runs([(self.keys, self.counts), *runs])
-        if 16 * len(self.keys) > self.memory // 3:
+        if 16 * len(self.keys) > self.memory // 6:  # merging holds the old and the new run
             self._spill()
 
     def _spill(self):
@@ -651,7 +651,7 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
     n_tokens = len(stream.ids)
     unigram = np.bincount(stream.ids, minlength=nw).astype(np.int64)
     offsets = stream.offsets
-    block = max(1 << 16, min(BLOCK_TOKENS, memory // 48))
+    block = max(1 << 12, min(BLOCK_TOKENS, memory // 96))  # keys, sorted keys, counts: a third of memory
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block, n_tokens, block)),
                                      [len(offsets) - 1]]))
     with spill_folder(tmp_dir) as folder:
@@ -777,7 +777,7 @@ def phrase_text(corpus, output, *, table=None, scoring="word2phrase", min_count=
     Returns
     -------
     (PhraseTable, dict)
-        The table, and figures: ``tokens_in``, ``tokens_out``, ``lines``.
+        The table, and figures: ``tokens_out`` and ``lines`` written.
     """
     if table is None:
         thresholds, conn = _check(scoring, min_count, threshold, passes, delimiter, connector_words, memory, threads)
@@ -788,7 +788,7 @@ def phrase_text(corpus, output, *, table=None, scoring="word2phrase", min_count=
         check_threads(threads)
         stream = _phrased_stream(corpus, table, lowercase=lowercase, threads=threads, progress=progress)
     n_out, n_lines = _write_text(stream, output)
-    return table, {"tokens_in": table.n_words if table.n_words else None, "tokens_out": n_out, "lines": n_lines}
+    return table, {"tokens_out": n_out, "lines": n_lines}
 
 
 def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False, threads=None, progress=False):
