@@ -555,12 +555,13 @@ def scan_lines(corpus, *, lowercase=False, progress=False):
     """The corpus as every word's id, with lines kept whole: (Vocab, EncodedCorpus) at min_count 1.
 
     Lines are not cut at the trainers' sentence length, so no pair is lost at a cut; blank lines
-    are dropped, as everywhere in embedkit.
+    are dropped, as everywhere in embedkit. No rare word is forgotten to bound the vocabulary
+    (``max_distinct``): the phrased text keeps every token.
     """
     from .vocab import scan_corpus
 
     return scan_corpus(corpus, min_count=1, lowercase=lowercase, progress=progress,
-                       max_sentence_length=np.iinfo(np.int64).max)
+                       max_distinct=np.iinfo(np.int32).max, max_sentence_length=np.iinfo(np.int64).max)
 
 
 def _writable_ids(enc):
