@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from ._util import check_writable
-from .errors import EmbedkitError
+from .errors import EmbedkitError, TrainingDivergedError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -19,9 +19,10 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 class EmbedkitGroup(click.Group):
     """A click group that reports every error (usage or library) as one stderr line.
 
-    ``EmbedkitError`` becomes ``Error: <message>`` with exit status 1, a usage error
-    ``Error: <message>`` with status 2, Ctrl-C exits 130, and library warnings print as one
-    ``Warning: ...`` line each. A traceback is always an embedkit bug.
+    ``EmbedkitError`` becomes ``Error: <message>`` with exit status 1 (the one place library
+    errors become CLI errors: a ``TrainingDivergedError`` names the option to lower as its flag),
+    a usage error ``Error: <message>`` with status 2, Ctrl-C exits 130, and library warnings print
+    as one ``Warning: ...`` line each. A traceback is always an embedkit bug.
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -56,6 +57,8 @@ class EmbedkitGroup(click.Group):
             warnings.showwarning = _show_warning
             try:
                 return super().invoke(ctx)
+            except TrainingDivergedError as e:
+                raise click.ClickException(e.cli_message()) from None
             except EmbedkitError as e:
                 raise click.ClickException(str(e)) from None
             except MemoryError:
@@ -216,11 +219,6 @@ def stage_seconds(timings):
     return "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
 
 
-def diverged(e):
-    """A TrainingDivergedError as the CLI says it (the parameter spelled as its option)."""
-    return click.ClickException(e.cli_message())
-
-
 def status(ctx, message):
     """Print a status line ("wrote ...", losses, timings) on stderr, unless -q was given.
 
@@ -232,13 +230,9 @@ def status(ctx, message):
 
 
 def write_vectors(vectors, output, fmt):
-    """Save (format from the suffix when ``fmt`` is None) and name every file written; word counts,
-    when the vectors carry them, go to ``OUTPUT.vocab`` beside a text or binary file."""
+    """Save (format from the suffix when ``fmt`` is None; word counts, when the vectors carry them,
+    with them) and name every file written."""
     paths = vectors.save(output, format=fmt)
-    if vectors.counts is not None and not any(p.endswith(".vocab") for p in paths):
-        from .docvec import write_counts
-
-        paths.append(write_counts(vectors, output))
     status(None, f"wrote {len(vectors)} x {vectors.dim} vectors to {' and '.join(paths)}")
 
 
@@ -395,18 +389,14 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     Example:
       embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
     """
-    from .errors import TrainingDivergedError
     from .glove import fit_glove, train_glove
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
     c = load_cooc_source(ctx, corpus, cooc, counting)
-    try:
-        if c is not None:
-            r = fit_glove(c, progress=ctx.obj["progress"], **fit)
-        else:
-            r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
-    except TrainingDivergedError as e:
-        raise diverged(e) from None
+    if c is not None:
+        r = fit_glove(c, progress=ctx.obj["progress"], **fit)
+    else:
+        r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
     write_vectors(r.vectors, output, fmt)
     status(ctx, "cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses))
     status(ctx, stage_seconds(r.timings))
@@ -440,7 +430,6 @@ def word2vec_options(fn):
 
 
 def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
-    from .errors import TrainingDivergedError
     from .formats import output_paths
     from .word2vec import train_word2vec
 
@@ -450,10 +439,7 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
     for path in (output, save_context):
         if path:
             output_paths(path, fmt)  # a suffix that contradicts --binary/--format fails before training
-    try:
-        r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
-    except TrainingDivergedError as e:
-        raise diverged(e) from None
+    r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
@@ -539,7 +525,6 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
       embedkit train fasttext data/sample.txt.xz -o ft.vec --save-model ft.bin
       embedkit similar ft.bin unfriendliness
     """
-    from .errors import TrainingDivergedError
     from .fasttext import train_fasttext
     from .fasttext_bin import check_model_path, save_fasttext_model
     from .formats import output_paths
@@ -551,10 +536,7 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
         check_model_path(save_model)
     if save_model and not os.path.isdir(os.path.dirname(os.path.abspath(save_model))):
         raise EmbedkitError(f"cannot write {save_model}: no such folder")
-    try:
-        r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
-    except TrainingDivergedError as e:
-        raise diverged(e) from None
+    r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
@@ -735,31 +717,11 @@ def similar_cmd(vectors, words, topn, negative, restrict, as_json):
       embedkit similar vectors.txt france paris -n 5
       embedkit similar vectors.txt king --negative man
     """
-    from .errors import UnknownWordError
-
     v = _load_vectors(vectors)
-    notes = []
-    negative = _resolve(v, negative, notes)
-    known, unknown = [], []
-    for w in words:
-        try:
-            known += _resolve(v, [w], notes)
-        except UnknownWordError as e:
-            unknown.append(str(e))
-    if not known:
-        raise EmbedkitError("; ".join(unknown))
-    for message in notes + unknown:
-        warnings.warn(message)
+    negative = v.lookup(negative)
+    known = v.lookup(words, missing="skip")
     title = (lambda w: " - ".join([w, *negative])) if negative else str
     _echo_pairs({title(w): v.most_similar([w], negative, topn=topn, restrict_vocab=restrict) for w in known}, as_json)
-
-
-def _resolve(v, words, notes):
-    """``words`` as the vocabulary spells them (exact, else ignoring case: a note for each such)."""
-    found = [v.resolve(w) for w in words]  # the first unknown word raises before any note is printed
-    notes += [f"{w!r} is not in the vocabulary; using {f!r} (matched ignoring case)"
-              for w, f in zip(words, found) if f != w]
-    return found
 
 
 @cli.command("analogy")
@@ -784,10 +746,7 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
       embedkit analogy vectors.txt paris france italy --method mul -n 3
     """
     v = _load_vectors(vectors)
-    notes = []
-    a, b, c = _resolve(v, [a, b, c], notes)
-    for message in notes:
-        warnings.warn(message)
+    a, b, c = v.lookup([a, b, c])
     _echo_pairs({f"{a} - {b} + {c} (3Cos{method.capitalize()})":
                  v.analogy(a, b, c, topn, method=method, restrict_vocab=restrict)}, as_json, "score")
 
@@ -910,14 +869,9 @@ def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowerca
     from .docvec import _iter_lines, doc_similarity
 
     v = _load_vectors(vectors)
-    texts, changed = [], []
-    for text in (text1, text2):  # tokens looked up exactly, then ignoring case
-        tokens = text.lower().split() if lowercase else text.split()
-        found = [t if t in v else _spelling(v, t) for t in tokens]
-        changed += [f"{t!r} -> {f!r}" for t, f in zip(tokens, found) if f != t]
-        texts.append(" ".join(found))
-    if changed:
-        warnings.warn("not in the vocabulary, matched ignoring case: " + ", ".join(dict.fromkeys(changed)))
+    tokens = [(t.lower() if lowercase else t).split() for t in (text1, text2)]
+    found = v.lookup(tokens[0] + tokens[1], missing="keep")
+    texts = [" ".join(found[:len(tokens[0])]), " ".join(found[len(tokens[0]):])]
     r = doc_similarity(v, *texts, method=method, counts=counts, vectors_path=vectors,
                        fit_texts=_iter_lines(fit_corpus) if fit_corpus else None, a=sif_a)
     name = "pairwise" if method == "pairwise" else "cosine"
@@ -970,10 +924,9 @@ def postprocess_cmd(input, output, fmt, abtt, center, normalize):
     Example:
       embedkit postprocess vectors.txt -o abtt.txt --abtt 2 --normalize
     """
-    from .docvec import load_with_counts
     from .postprocessing import default_abtt, postprocess
 
-    v = load_with_counts(input)
+    v = _load_vectors(input)
     r = postprocess(v, center=center, abtt=default_abtt(v.dim) if abtt == "auto" else abtt, normalize=normalize)
     if len(r.explained):
         status(None, f"removed the mean (norm {r.mean_norm:.4f}) and {len(r.explained)} component(s) holding "
@@ -1000,9 +953,8 @@ def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
       embedkit align vectors-1990.txt vectors-2020.txt -o 1990-aligned.txt --restrict 20000
     """
     from .alignment import align, read_dictionary
-    from .docvec import load_with_counts
 
-    r = align(load_with_counts(source), _load_vectors(target), restrict=restrict, topn=topn,
+    r = align(_load_vectors(source), _load_vectors(target), restrict=restrict, topn=topn,
               dictionary=read_dictionary(dictionary) if dictionary else None)
     write_vectors(r.vectors, output, fmt)
     click.echo(f"{r.anchors} anchor words; mean cosine to the target {r.mean_cosine_before:.4f} before, "
@@ -1010,16 +962,6 @@ def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
     if r.moved:
         click.echo(_pairs_table("moved most (cosine to the target after alignment)",
                                 [(s if s == t else f"{s}/{t}", c) for s, t, c in r.moved], "cosine"))
-
-
-def _spelling(v, token):
-    """The vocabulary's spelling of ``token`` ignoring case, or ``token`` itself when unknown."""
-    from .errors import UnknownWordError
-
-    try:
-        return v.resolve(token)
-    except UnknownWordError:
-        return token
 
 
 @cli.command("explore")

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 from embedkit import docvec
 from embedkit.cli import cli
-from embedkit.docvec import (counts_path, doc_encoder, doc_similarity, load_with_counts, read_counts,
-                             word_probabilities, write_doc_vectors)
+from embedkit.docvec import doc_encoder, doc_similarity, read_counts, word_probabilities, write_doc_vectors
 from embedkit.errors import EmbedkitError
+from embedkit.formats import counts_path
 from embedkit.vectors import Vectors
 
 TEXTS = ["the cat sat on the mat", "a dog lay on the rug", "stock markets fell sharply", "", "zzz qqq",
@@ -128,11 +128,11 @@ def test_trained_vectors_carry_counts_for_sif(write_corpus, tmp_path):
     assert str(counts_path(out)) in r.stderr
     counts = read_counts(counts_path(out))
     assert counts["the"] == 160 and counts["king"] == 40
-    v = load_with_counts(out)
+    v = Vectors.load(out)
     assert v.counts is not None and v.counts[v.index("the")] == 160
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no Zipf warning: the counts were found
-        doc_encoder(Vectors.load(out), method="sif", vectors_path=out)
+        doc_encoder(Vectors.load(out), method="sif")
 
 
 def test_docvec_cli_every_method(vecs, tmp_path):
