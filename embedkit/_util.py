@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from .errors import EmbedkitError
+from .errors import EmbedkitError, ParameterError
 
 
 # ---------------------------------------------------------------- parameter checks
@@ -64,7 +64,8 @@ def check_seed(seed):
 def check_dim(dim, vocab_size):
     """Raise EmbedkitError if ``dim`` exceeds the vocabulary size (no trainer can fill more dimensions)."""
     if dim > vocab_size:
-        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
+        raise ParameterError(f"{{dim}} must be <= the vocabulary size ({vocab_size} words), got {dim}: lower {{dim}}, "
+                             f"or keep more words with a lower {{min_count}}", "dim", "min_count")
 
 
 def sum_timings(first, second):

@@ -155,7 +155,7 @@ def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
     ["export", "{v}", "--tsne", "4", "-o", "{out}"],
     ["export", "{v}", "--pca", "2", "--words", "0", "-o", "{out}"],
     ["export", "{v}", "--tsne", "2", "--words", "30", "--perplexity", "30", "-o", "{out}"],
-    ["export", "{v}", "--pca", "2", "--words-file", "{missing}", "-o", "{out}"],
+    ["export", "{v}", "--pca", "2", "--words-from", "{missing}", "-o", "{out}"],
     ["export", "{v}", "--pca", "2", "-o", "{out}", "--plot", "{out}.png", "--plot-size", "10x10"],
     ["export", "{trunc}", "--pca", "2", "-o", "{out}"],
 ])
