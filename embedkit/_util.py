@@ -57,6 +57,17 @@ def check_threads(threads):
     return check_int("threads", threads, min=1)
 
 
+#: the name embedkit is published under (``embedkit`` on PyPI is an unrelated project); the import
+#: package and the command are ``embedkit``
+DISTRIBUTION = "embedkit-toolkit"
+
+
+def install_hint(extra, package):
+    """How to install an optional extra, for a published install and a checkout alike."""
+    return (f"pip install '{DISTRIBUTION}[{extra}]' (in a checkout: pip install '.[{extra}]'; "
+            f"or just pip install {package})")
+
+
 def check_seed(seed):
     return check_int("seed", seed, min=0, max=2**63 - 1)
 

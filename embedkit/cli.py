@@ -291,7 +291,13 @@ def cli(ctx, quiet):
 
 @cli.group(cls=EmbedkitGroup)
 def train():
-    """Train word vectors on a corpus (text, .gz/.bz2/.xz, a folder, or - for stdin)."""
+    """Train word vectors on a corpus (text, .gz/.bz2/.xz, a folder, or - for stdin).
+
+    \b
+    Example:
+      embedkit train ppmi-svd data/sample.txt.xz -o vectors.txt
+      embedkit train fasttext data/sample.txt.xz -o ft.vec --save-model ft.bin
+    """
 
 
 @cli.command("vocab")
@@ -499,7 +505,8 @@ def train_skipgram_cmd(ctx, **kw):
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
               help="Average (or sum) the context vectors.")
 @click.option("--cbow-update", default="word2vec", show_default=True, type=click.Choice(["word2vec", "corrected"]),
-              help="'corrected' divides the context update by the window size (koan; default alpha 0.3).")
+              help="'corrected' divides each context word's update by the number of context words (koan; "
+                   "default alpha 0.3).")
 def train_cbow_cmd(ctx, **kw):
     """word2vec CBOW (negative sampling and/or hierarchical softmax).
 
@@ -901,8 +908,8 @@ def doc_options(fn):
                      help="SIF word counts ('word count' lines, as `embedkit vocab` writes) [default: the counts "
                           "saved with the vectors, else estimated from rank]."),
         click.option("--fit-corpus", default=None, type=click.Path(exists=True, dir_okay=False),
-                     help="Text file (one text a line) to estimate SIF's common component on [default: the "
-                          "inputs]."),
+                     help="Text file (one text a line) to estimate SIF's common component on [default: docvec: "
+                          "TEXTFILE; docsim: none, and the component is kept, with a warning]."),
         click.option("--sif-a", default=1e-3, show_default=True, type=click.FloatRange(min=0, min_open=True),
                      help="SIF's a in a / (a + p(w))."),
         click.option("--lowercase", is_flag=True, help="Lower-case the texts first (as --lowercase in training)."),

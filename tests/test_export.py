@@ -136,7 +136,7 @@ def test_export_missing_vectors_and_missing_matplotlib(vecs, tmp_path, monkeypat
     vecs.save(src)
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
-    assert r.exit_code == 1 and "pip install 'embedkit[plot]'" in r.stderr
+    assert r.exit_code == 1 and "pip install 'embedkit-toolkit[plot]'" in r.stderr and "pip install '.[plot]'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
 
 
