@@ -171,3 +171,19 @@ def test_eval_is_silent_when_the_evidence_is_enough(tmp_path):
     assert (r.found, r.pairs) == (12, 13)
     with pytest.warns(UserWarning, match="only 9 of 13 pairs found"):
         evaluate_similarity(Vectors(words[:18], v.matrix[:18]), sim)
+
+
+# ---------------------------------------------------------------- help and warnings say what happens
+def test_eval_oov_compose_on_plain_vectors_says_it_does_nothing(vpath):
+    _, p = vpath
+    r = run("eval", p, "--oov", "compose", "--bootstrap", "0", "--json")
+    assert r.exit_code == 0, r.output
+    assert "Warning: composing unseen words has no effect here: only a fastText .bin model" in r.stderr
+
+
+def test_help_says_what_the_commands_do():
+    assert "Example:" in run("train", "--help").stdout
+    docsim = " ".join(run("docsim", "--help").stdout.split())
+    assert "the inputs" not in docsim and "docsim: none, and the component is kept" in docsim
+    cbow = " ".join(run("train", "cbow", "--help").stdout.split())
+    assert "by the number of context words" in cbow and "window size" not in cbow
