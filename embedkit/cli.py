@@ -331,7 +331,8 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 @click.option("--neg", default=1.0, show_default=True, type=POSITIVE_FLOAT, help="Shift: PMI - log(neg).")
 @click.option("--eig", default=0.5, show_default=True, type=NONNEG_FLOAT, help="Eigenvalue weighting p (U * S^p).")
 @click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
-@click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT, help="Subsample frequent words (e.g. 1e-5).")
+@click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT,
+              help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--add-context", is_flag=True, help="Output W + C instead of W.")
 @click.option("--n-iter", default=4, show_default=True, type=COUNT, help="Power iterations of randomized SVD.")
 @threads_option
@@ -370,7 +371,8 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
 @click.option("--weighting", default="uniform", show_default=True, type=click.Choice(["uniform", "harmonic"]),
               help="1 per pair (for PPMI) or 1/distance (for GloVe).")
 @click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
-@click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT, help="Subsample frequent words (e.g. 1e-5).")
+@click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT,
+              help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
               help="Drop words seen fewer times.")
 @click.option("--max-vocab", default=None, type=click.IntRange(min=1),
@@ -408,7 +410,8 @@ def cooc_cmd(ctx, corpus, output, **kw):
 @click.option("--x-max", default=100.0, show_default=True, type=POSITIVE_FLOAT, help="Counts >= x_max get full weight.")
 @click.option("--weight-power", default=0.75, show_default=True, type=POSITIVE_FLOAT,
               help="Weighting exponent: f(x) = (x/x_max)^power.")
-@click.option("--learning-rate", default=0.05, show_default=True, type=POSITIVE_FLOAT, help="Initial AdaGrad learning rate.")
+@click.option("--learning-rate", default=0.05, show_default=True, type=POSITIVE_FLOAT,
+              help="Initial AdaGrad learning rate.")
 @click.option("--epochs", default=25, show_default=True, type=POSITIVE, help="Passes over the non-zero counts.")
 @click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
               help="Shuffle the non-zero counts once per run or before every epoch.")
@@ -807,7 +810,8 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
 @click.option("--tsne", type=click.IntRange(2, 3), default=None, help="t-SNE to 2 or 3 dimensions.")
 @click.option("--words", "n_words", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Project the N most frequent words.")
-@click.option("--words-from", type=click.Path(dir_okay=False), help="Project the words of this file (one a line) instead.")
+@click.option("--words-from", type=click.Path(dir_okay=False),
+              help="Project the words of this file (one a line) instead.")
 @click.option("--words-file", "words_file", hidden=True, type=click.Path(dir_okay=False),
               callback=lambda ctx, param, value: _renamed(value, "--words-file", "--words-from"))
 @click.option("--perplexity", default=30.0, show_default=True, type=float, help="t-SNE perplexity (< number of words).")

@@ -3,7 +3,8 @@ TensorBoard Embedding Projector's two TSV files.
 
 Projections are computed on the unit-normalised rows, so distances in the picture follow
 cosine similarity, the measure every query uses. The plot needs matplotlib (the ``plot``
-extra: ``pip install 'embedkit-toolkit[plot]'``, in a checkout ``pip install '.[plot]'``); everything else needs only the base install.
+extra: ``pip install 'embedkit-toolkit[plot]'``, in a checkout ``pip install '.[plot]'``);
+everything else needs only the base install.
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ def test_similar_falls_back_to_ignoring_case_and_says_so(vpath):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == {"paris": [[w, pytest.approx(s, abs=1e-6)] for w, s in
                                               v.most_similar("paris", topn=3)]}
-    assert r.stderr.strip().splitlines() == ["Warning: not in the vocabulary, matched ignoring case: 'PARIS' -> 'paris'"]
+    assert r.stderr.strip().splitlines() == [
+        "Warning: not in the vocabulary, matched ignoring case: 'PARIS' -> 'paris'"]
     r = run("similar", p, "France", "-n", "2")  # an exact match wins over a case-insensitive one
     assert r.exit_code == 0 and r.stderr == "" and r.stdout.splitlines()[0] == "France"
     r = run("similar", p, "FRANCE", "-n", "2")  # the most frequent spelling
