@@ -24,8 +24,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PEERS = next((p / "shared" / "peers" / "build.sh" for p in ROOT.parents if (p / "shared" / "peers" / "build.sh").exists()),
-             ROOT.parent / "shared" / "peers" / "build.sh")
+PEERS = next((p / "shared" / "peers" / "build.sh" for p in ROOT.parents
+              if (p / "shared" / "peers" / "build.sh").exists()), ROOT.parent / "shared" / "peers" / "build.sh")
 MIN_COUNT, THRESHOLD = 5, 100.0
 
 

@@ -222,8 +222,8 @@ def cooc_source_options(fn):
 
 
 phrases_option = click.option("--phrases", "phrases", default=None, type=click.Path(exists=True, dir_okay=False),
-                              help="Apply this phrase table (from `embedkit phrases --save-table`) to CORPUS on the fly: "
-                                   "training sees the tokens `embedkit phrases --table` would write.")
+                              help="Apply this phrase table (from `embedkit phrases --save-table`) to CORPUS on the "
+                                   "fly: training sees the tokens `embedkit phrases --table` would write.")
 
 
 def phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, lowercase, cooc=None):
@@ -366,7 +366,8 @@ def _thresholds(ctx, param, value):
 @click.option("--connector-words", default="none", show_default=True, type=click.Choice(["none", "english"]),
               help="english: gensim's list (of, the, and, ...) may sit inside a phrase, never at its ends.")
 @click.option("--lowercase", is_flag=True, help="Lower-case the text first.")
-@click.option("--save-table", default=None, type=OutputFile(), help="Also write the phrase table (phrase TAB score TAB count).")
+@click.option("--save-table", default=None, type=OutputFile(),
+              help="Also write the phrase table (phrase TAB score TAB count).")
 @click.option("--table", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Apply this saved table instead of counting.")
 @click.option("--memory", default=None, type=MemorySize(),

@@ -17,8 +17,6 @@ this stream, and ``train --phrases`` trains on the same stream without writing i
 
 from __future__ import annotations
 
-import contextlib
-import math
 import os
 import shutil
 import sys
