@@ -117,7 +117,7 @@ TOKENIZE_HELP = ("How text becomes tokens: 'whitespace' (what spaces, tabs and n
 def tokenize_options(fn, lowercase_help="Lower-case the text before counting (Unicode-aware: É -> é)."):
     """--tokenize, --keep-punctuation and --lowercase: how every command that reads text splits it."""
     for deco in reversed([
-        click.option("--tokenize", default="whitespace", show_default=True,
+        click.option("--tokenize", default="whitespace", show_default=True, callback=_check_keep_punctuation,
                      type=click.Choice(["whitespace", "words", "text8"]), help=TOKENIZE_HELP),
         click.option("--keep-punctuation", is_flag=True, callback=_check_keep_punctuation,
                      help="With --tokenize words: keep each punctuation mark as a token."),
@@ -128,8 +128,11 @@ def tokenize_options(fn, lowercase_help="Lower-case the text before counting (Un
 
 
 def _check_keep_punctuation(ctx, param, value):
-    """--keep-punctuation without --tokenize words is a usage error, before any work."""
-    if value and ctx.params.get("tokenize", "whitespace") != "words":
+    """--keep-punctuation without --tokenize words is a usage error, before any work (checked by
+    whichever of the two options click parses second)."""
+    tokenize, keep = (value, ctx.params.get("keep_punctuation")) if param.name == "tokenize" else \
+        (ctx.params.get("tokenize"), value)
+    if keep and tokenize is not None and tokenize != "words":
         raise click.UsageError("--keep-punctuation needs --tokenize words")
     return value
 

@@ -133,19 +133,19 @@ def _open_stream(name):
 
 
 class _Sniffer:
-    """Stops a corpus that is not text: NUL bytes, or mostly invalid UTF-8, in its first megabyte."""
+    """Stops a corpus that is not text: NUL bytes anywhere, or mostly invalid UTF-8 in its first megabyte."""
 
     def __init__(self, name):
         self.name = "standard input" if name == "-" else name
         self.head = bytearray()
 
     def feed(self, data):
+        if b"\x00" in data:  # anywhere: a token holding NUL could not be written to a fastText .bin
+            raise EmbedkitError(f"corpus {self.name} is not text: it has NUL bytes (a binary file, or UTF-16?); "
+                                "give UTF-8 text")
         if self.head is None:
             return
         part = data[:SNIFF_BYTES - len(self.head)]
-        if b"\x00" in part:
-            raise EmbedkitError(f"corpus {self.name} is not text: it has NUL bytes (a binary file, or UTF-16?); "
-                                "give UTF-8 text")
         self.head += part
         if len(self.head) >= SNIFF_BYTES:
             self.finish()

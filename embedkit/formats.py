@@ -26,7 +26,7 @@ import warnings
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_choice, check_int
+from ._util import atomic_write, check_choice, check_int, split_fields
 from .errors import EmbedkitError
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")  # the formats embedkit writes
@@ -711,7 +711,7 @@ def _read_npy(path, *, limit=None):
             for n, line in enumerate(f, 1):
                 if limit is not None and n > limit:
                     break
-                parts = line.split()
+                parts = split_fields(line)
                 if len(parts) not in (1, 2) or (len(parts) == 2 and not parts[1].isdigit()):
                     raise EmbedkitError(f"{base}.vocab, line {n}: expected 'word' or 'word count'")
                 words.append(parts[0])

@@ -12,7 +12,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import formats
-from ._util import check_choice, check_int
+from ._util import ASCII_WHITESPACE, check_choice, check_int
 from .errors import EmbedkitError, UnknownWordError
 from .formats import FORMATS  # noqa: F401  (re-exported: the formats ``save`` writes)
 
@@ -56,7 +56,8 @@ class Vectors:
             counts = np.asarray(counts, dtype=np.int64)
             if counts.shape != (len(words),):
                 raise EmbedkitError(f"{len(words)} words but {counts.size} counts")
-        bad = next((i for i, w in enumerate(words) if not isinstance(w, str) or not w or w.strip() != w), None)
+        bad = next((i for i, w in enumerate(words) if not isinstance(w, str) or not w or "\n" in w or "\0" in w
+                    or w.strip(ASCII_WHITESPACE) != w), None)
         if bad is not None:
             raise EmbedkitError(f"invalid word at row {bad}: {words[bad]!r}")
         index = dict(zip(words, range(len(words))))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_int, prefetch, release_memory
+from ._util import atomic_write, check_int, prefetch, release_memory, split_fields
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
@@ -84,7 +84,7 @@ class Vocab:
         try:
             with open(path, encoding="utf-8") as f:
                 for n, line in enumerate(f, 1):
-                    parts = line.split()
+                    parts = split_fields(line)
                     if not parts:
                         continue
                     if len(parts) != 2 or not parts[1].isdigit():
