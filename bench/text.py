@@ -9,8 +9,10 @@ usage: python bench/text.py scan RAW [--repeat 2]
   ``tokenize="whitespace"`` and with ``tokenize="words", lowercase=True`` on the same bytes,
   alternated ``--repeat`` times; wall and CPU seconds (CPU time is the fairer figure on a
   shared machine) and their ratio (target <= 1.3x).
-- ``types``: the share of vocabulary types (count >= min_count) that hold a punctuation or
-  symbol character (Unicode P* or S*), and the tokens they cover, under each tokenizer.
+- ``types``: under each tokenizer, the share of vocabulary types (count >= min_count) that
+  carry punctuation: that the ``words`` rule would split or strip (``(qed)``, ``physics.``,
+  not ``feynman's``), and, wider, that hold any punctuation or symbol character (Unicode P* or
+  S*, word-internal apostrophes, hyphens and dots included); and the tokens they cover.
 - ``text8``: ``tokenize="text8"`` on RAW against the tokens of CLEAN (the text8-style
   cleaning of the same articles), line by line (an article a line): the lines that agree
   exactly, and the token agreement: tokens the two lines share (as multisets), 2 x shared /
@@ -60,23 +62,34 @@ def scan(raw, repeat):
 
 
 def _punct(word):
+    """Any punctuation or symbol character."""
     return any(unicodedata.category(ch)[0] in "PS" for ch in word)
+
+
+def _attached(word):
+    """Punctuation the ``words`` rule would split off or drop."""
+    from embedkit.corpus import tokenize_text
+
+    return tokenize_text(word, tokenize="words") != [word]
 
 
 def types(raw, min_count):
     from embedkit.vocab import build_vocab
 
-    print(f"| tokenizer | types (count >= {min_count}) | types with punctuation | tokens they cover |")
-    print("|---|---|---|---|")
+    print(f"| tokenizer | types (count >= {min_count}) | types carrying punctuation | tokens they cover | "
+          "types with any P*/S* character | tokens they cover |")
+    print("|---|---|---|---|---|---|")
     for name, kw in (("whitespace", {}), ("whitespace --lowercase", dict(lowercase=True)),
                      ("words --lowercase", dict(tokenize="words", lowercase=True)),
                      ("words --lowercase --keep-punctuation", dict(tokenize="words", lowercase=True,
                                                                   keep_punctuation=True)),
                      ("text8", dict(tokenize="text8"))):
         v = build_vocab(raw, min_count=min_count, **kw)
-        bad = [i for i, w in enumerate(v.words) if _punct(w)]
-        share_tok = v.counts[bad].sum() / v.counts.sum() if bad else 0.0
-        print(f"| {name} | {len(v):,} | {len(bad) / len(v):.1%} | {share_tok:.1%} |")
+        cells = []
+        for test in (_attached, _punct):
+            bad = [i for i, w in enumerate(v.words) if test(w)]
+            cells += [f"{len(bad) / len(v):.1%}", f"{v.counts[bad].sum() / v.counts.sum():.1%}"]
+        print(f"| {name} | {len(v):,} | {' | '.join(cells)} |")
 
 
 def text8(raw, clean):
@@ -123,10 +136,10 @@ def sgns(raw, clean, threads, epochs, out, runs):
         v = Vectors(words, np.load(base + ".npy"))
         s = evaluate(v, bootstrap=0).summary()
         secs = json.loads(Path(base + ".json").read_text())["seconds"]
-        punct = sum(map(_punct, words)) / len(words)
+        punct = sum(map(_attached, words)) / len(words)
         rows.append((label, len(words), punct, s, secs))
         print(f"done {label}: {secs:.0f} s", file=sys.stderr, flush=True)
-    print("| corpus and tokenizer | vocab | types with punctuation | WS-353 | SimLex | MEN | Google | "
+    print("| corpus and tokenizer | vocab | types carrying punctuation | WS-353 | SimLex | MEN | Google | "
           "Google coverage | seconds |")
     print("|---|---|---|---|---|---|---|---|---|")
     for label, n, punct, s, secs in rows:
