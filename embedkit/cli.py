@@ -927,7 +927,8 @@ def doc_options(fn):
 @click.argument("text2")
 @doc_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowercase, tokenize, keep_punctuation, as_json):
+def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowercase, tokenize, keep_punctuation,
+               as_json):
     """Similarity of two short texts: cosine of mean unit vectors, average word-pair cosine, or SIF.
 
     \b

@@ -333,16 +333,15 @@ def _split_words(buf, table, keep_punct, out):
 
 _DIGIT_WORDS = [b" zero ", b" one ", b" two ", b" three ", b" four ", b" five ", b" six ", b" seven ",
                 b" eight ", b" nine "]
-
-
-_SPACES_FOR_NOT_TEXT8 = bytes(b if 97 <= b <= 122 or 48 <= b <= 57 or b == 10 else b + 32 if 65 <= b <= 90 else 32
-                              for b in range(256))
+#: text8's byte map before digits are spelled out: a-z, 0-9 and newline kept, A-Z lowered, the rest spaces
+_TEXT8_BYTES = bytes(b if 97 <= b <= 122 or 48 <= b <= 57 or b == 10 else b + 32 if 65 <= b <= 90 else 32
+                     for b in range(256))
 _DIGITS = re.compile(rb"[0-9]")
 
 
 def _text8(body):
     """text8's cleaning of bytes: lower-case a-z, digits spelled out, every other byte a space."""
-    body = body.translate(_SPACES_FOR_NOT_TEXT8)
+    body = body.translate(_TEXT8_BYTES)
     if any(d in body for d in b"0123456789"):
         body = _DIGITS.sub(lambda m: _DIGIT_WORDS[m.group()[0] - 48], body)
     return body

@@ -370,7 +370,8 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     if max_vocab is not None and isinstance(max_vocab, int):
         check_dim(dim, max_vocab)
     cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
-                               lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir,
+                               lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
+                               threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)

@@ -795,9 +795,9 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
-                   tokenize="whitespace", keep_punctuation=False, negative=5, hs=False, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5, seed=1,
-                   threads=None, cbow_mean=True, cbow_update="word2vec", shared_negatives=False, shared_hs=True,
-                   progress=False):
+                   tokenize="whitespace", keep_punctuation=False, negative=5, hs=False, sample=1e-3, alpha=None,
+                   min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
+                   shared_negatives=False, shared_hs=True, progress=False):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters

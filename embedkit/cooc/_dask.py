@@ -83,8 +83,8 @@ def partition_runs(path, k, words, counts, folder, *, memory, window=5, weightin
     """
     sub = tempfile.mkdtemp(prefix=f"part{k:05d}-", dir=folder)
     try:
-        local, enc = scan_corpus(path, min_count=1, lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, 
-                                 cache_dir=os.path.join(sub, "enc"))
+        local, enc = scan_corpus(path, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                 keep_punctuation=keep_punctuation, cache_dir=os.path.join(sub, "enc"))
     except EmptyCorpusError:
         return []
     word_to_id = {w: i for i, w in enumerate(words)}
