@@ -26,6 +26,7 @@ _LAZY = {
     "iter_sentences": "corpus",
     "find_phrases": "phrases",
     "PhraseTable": "phrases",
+    "tokenize_text": "corpus",
     "count_cooccurrences": "cooc",
     "load_cooccurrences": "cooc",
     "Cooccurrence": "cooc",

@@ -549,7 +549,7 @@ def _connector_words(connector_words):
 
 
 # ---------------------------------------------------------------- reading the corpus (the one hook)
-def scan_lines(corpus, *, lowercase=False, progress=False):
+def scan_lines(corpus, *, lowercase=False, tokenize="whitespace", keep_punctuation=False, progress=False):
     """The corpus as every word's id, with lines kept whole: (Vocab, EncodedCorpus) at min_count 1.
 
     Lines are not cut at the trainers' sentence length, so no pair is lost at a cut; blank lines
@@ -558,8 +558,8 @@ def scan_lines(corpus, *, lowercase=False, progress=False):
     """
     from .vocab import scan_corpus
 
-    return scan_corpus(corpus, min_count=1, lowercase=lowercase, progress=progress,
-                       max_distinct=np.iinfo(np.int32).max, max_sentence_length=np.iinfo(np.int64).max)
+    return scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation,
+                       progress=progress, max_distinct=np.iinfo(np.int32).max, max_sentence_length=np.iinfo(np.int64).max)
 
 
 def _writable_ids(enc):
@@ -572,8 +572,8 @@ def _writable_ids(enc):
 
 # ---------------------------------------------------------------- finding phrases
 def find_phrases(corpus, *, scoring="word2phrase", min_count=5, threshold=None, passes=None, delimiter="_",
-                 connector_words=None, lowercase=False, memory=None, tmp_dir=None, threads=None, progress=False,
-                 _stream=None):
+                 connector_words=None, lowercase=False, tokenize="whitespace", keep_punctuation=False, memory=None,
+                 tmp_dir=None, threads=None, progress=False):
     """Find phrases in a corpus, word2vec's ``word2phrase`` or gensim's ``Phrases`` way.
 
     Parameters
@@ -595,7 +595,8 @@ def find_phrases(corpus, *, scoring="word2phrase", min_count=5, threshold=None, 
     connector_words : {"english", "none"}, list of str or None, default=None
         Words that may sit inside a phrase but never start or end one (gensim's
         ``ENGLISH_CONNECTOR_WORDS`` for ``"english"``: "bank_of_america").
-    lowercase : bool, default=False
+    lowercase, tokenize, keep_punctuation
+        How the text becomes tokens, as in :func:`~embedkit.vocab.scan_corpus`.
     memory : int or None, default=None
         Bytes for pair counts; beyond them sorted runs are spilled to ``tmp_dir`` and merged
         (exact counts either way). None: 2 GiB.
@@ -615,19 +616,19 @@ def find_phrases(corpus, *, scoring="word2phrase", min_count=5, threshold=None, 
     """
     thresholds, conn = _check(scoring, min_count, threshold, passes, delimiter, connector_words, memory, threads)
     table, _ = _find(corpus, scoring=scoring, min_count=min_count, thresholds=thresholds, delimiter=delimiter,
-                     conn=conn, lowercase=lowercase, memory=memory or DEFAULT_MEMORY, tmp_dir=tmp_dir,
-                     threads=threads, progress=progress)
+                     conn=conn, scan=dict(lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation),
+                     memory=memory or DEFAULT_MEMORY, tmp_dir=tmp_dir, threads=threads, progress=progress)
     return table
 
 
-def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, lowercase, memory, tmp_dir, threads, progress,
+def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memory, tmp_dir, threads, progress,
           keep_stream=False):
     """The table and, if ``keep_stream``, the phrased stream (its ids, offsets and words)."""
     from .cooc._store import check_tmp_dir
 
     if tmp_dir is not None:
         check_tmp_dir(tmp_dir)
-    vocab, enc = scan_lines(corpus, lowercase=lowercase, progress=progress)
+    vocab, enc = scan_lines(corpus, progress=progress, **scan)
     stream = _Stream(_writable_ids(enc), enc.offsets, vocab.words, conn, threads)
     table = PhraseTable([], delimiter=delimiter, scoring=scoring, min_count=min_count, thresholds=list(thresholds),
                         connector_words=tuple(conn), n_words=int(enc.n_tokens))
@@ -702,9 +703,9 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
 
 
 # ---------------------------------------------------------------- applying a table
-def _phrased_stream(corpus, table, *, lowercase, threads, progress):
-    """The corpus scanned and phrased pass by pass with ``table``."""
-    vocab, enc = scan_lines(corpus, lowercase=lowercase, progress=progress)
+def _phrased_stream(corpus, table, *, scan, threads, progress):
+    """The corpus scanned (``scan``: the tokenizer options) and phrased pass by pass with ``table``."""
+    vocab, enc = scan_lines(corpus, progress=progress, **scan)
     stream = _Stream(_writable_ids(enc), enc.offsets, vocab.words, table.connector_words, threads)
     for ps in table.passes:
         stream.apply([p for p, _, _ in ps], table.delimiter)
@@ -765,8 +766,8 @@ def _write_text(stream, output, chunk_tokens=1 << 22):
 
 
 def phrase_text(corpus, output, *, table=None, scoring="word2phrase", min_count=5, threshold=None, passes=None,
-                delimiter="_", connector_words=None, lowercase=False, memory=None, tmp_dir=None, threads=None,
-                progress=False):
+                delimiter="_", connector_words=None, lowercase=False, tokenize="whitespace", keep_punctuation=False,
+                memory=None, tmp_dir=None, threads=None, progress=False):
     """Write ``corpus`` with its phrases joined to ``output`` (``"-"``: standard output).
 
     With ``table`` (a :class:`PhraseTable`) its phrases are applied without counting;
@@ -778,19 +779,21 @@ def phrase_text(corpus, output, *, table=None, scoring="word2phrase", min_count=
     (PhraseTable, dict)
         The table, and figures: ``tokens_out`` and ``lines`` written.
     """
+    scan = dict(lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation)
     if table is None:
         thresholds, conn = _check(scoring, min_count, threshold, passes, delimiter, connector_words, memory, threads)
         table, stream = _find(corpus, scoring=scoring, min_count=min_count, thresholds=thresholds,
-                              delimiter=delimiter, conn=conn, lowercase=lowercase, memory=memory or DEFAULT_MEMORY,
+                              delimiter=delimiter, conn=conn, scan=scan, memory=memory or DEFAULT_MEMORY,
                               tmp_dir=tmp_dir, threads=threads, progress=progress, keep_stream=True)
     else:
         check_threads(threads)
-        stream = _phrased_stream(corpus, table, lowercase=lowercase, threads=threads, progress=progress)
+        stream = _phrased_stream(corpus, table, scan=scan, threads=threads, progress=progress)
     n_out, n_lines = _write_text(stream, output)
     return table, {"tokens_out": n_out, "lines": n_lines}
 
 
-def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False, threads=None, progress=False):
+def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
+                  keep_punctuation=False, threads=None, progress=False):
     """The corpus with ``table`` applied, as the ``(Vocab, EncodedCorpus)`` pair a trainer takes.
 
     The pair equals what :func:`~embedkit.vocab.scan_corpus` gives for the text that
@@ -800,8 +803,10 @@ def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False
 
     from .vocab import MAX_SENTENCE_LENGTH, EncodedCorpus, Vocab, _check as check_vocab, _remap_ids, order_words
 
-    check_vocab(min_count, max_vocab, 1)
-    stream = _phrased_stream(corpus, table, lowercase=lowercase, threads=threads, progress=progress)
+    check_vocab(min_count, max_vocab, 1, tokenize, keep_punctuation)
+    stream = _phrased_stream(corpus, table, scan=dict(lowercase=lowercase, tokenize=tokenize,
+                                                      keep_punctuation=keep_punctuation),
+                             threads=threads, progress=progress)
     counts = np.bincount(stream.ids, minlength=stream.n_words).astype(np.int64)
     order = order_words(stream.words, counts, min_count=min_count, max_vocab=max_vocab)
     if len(order) == 0:

@@ -226,3 +226,13 @@ def test_eval_phrase_analogies(tmp_path):
         r = evaluate_analogy(Vectors(words, mat), str(q), methods=("add",), bootstrap=0)[0]
     assert (r.total.questions, r.total.answered, r.total.correct) == (3, 2, 2)
     assert r.coverage == pytest.approx(2 / 3)
+
+
+def test_tokenizer_options_reach_phrases_and_train(tmp_path):
+    """--tokenize words splits punctuation off before pairs are counted, in `phrases` and `train --phrases`."""
+    corpus = _write(tmp_path, [["New", "York,", "again."]] * 30 + [["a", "b"]])
+    table, _ = phrase_text(corpus, tmp_path / "p.txt", min_count=3, threshold=1.0, tokenize="words",
+                           lowercase=True)
+    assert "new_york" in table.phrases()
+    vocab, _ = phrase_corpus(corpus, table, min_count=3, tokenize="words", lowercase=True)
+    assert "new_york" in vocab.words and "york," not in vocab.words
