@@ -33,6 +33,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
@@ -173,7 +174,7 @@ def cooc_entries(matrix, *, x_max=100.0, weight_power=0.75, threads=None):
         raise EmbedkitError("co-occurrence counts must be positive and finite (drop explicit zeros first)")
     entries = np.empty(m.nnz, ENTRY)
     with numba_threads(threads) as n:
-        _build_entries(m.indptr, m.indices, data, math.log(x_max), float(weight_power),
+        _build_entries(m.indptr, readonly(m.indices), readonly(data), math.log(x_max), float(weight_power),
                        balanced_chunks(m.indptr, 16 * n), entries)
     return entries
 
@@ -194,10 +195,14 @@ def compile_kernels(matrix):
     m = matrix if sp.isspmatrix_csr(matrix) else sp.csr_matrix(matrix)
     data = m.data if m.data.dtype == np.float32 else m.data[:0].astype(np.float32)
     entries = np.empty(0, ENTRY)
-    _build_entries(m.indptr, m.indices, data, 0.0, 0.75, np.zeros(2, np.int64), entries)
-    _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), seed_states(1, 1))
     params, gradsq = init_params(1, 1, 1)
-    _adagrad_epoch(entries, params, gradsq, 1, np.float32(0.05), 0)
+    calls = [(_build_entries, (m.indptr, readonly(m.indices), readonly(data), 0.0, 0.75, np.zeros(2, np.int64),
+                               entries)),
+             (_shuffle_rows, (entries.view(np.uint64).reshape(-1, 2), seed_states(1, 1))),
+             (_adagrad_epoch, (entries, params, gradsq, 1, np.float32(0.05), 0))]
+    precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
+    for kernel, args in calls:
+        kernel(*args)
 
 
 def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shuffle="once", seed=1,
@@ -333,7 +338,7 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
                         raise EmbedkitError("co-occurrence counts must be positive and finite (drop explicit zeros "
                                             "first)")
                     e = np.empty(a1 - a0, ENTRY)
-                    _build_entries(local, indices[a0:a1], d, log_xmax, float(weight_power),
+                    _build_entries(local, readonly(indices[a0:a1]), readonly(d), log_xmax, float(weight_power),
                                    balanced_chunks(local, 16 * n_threads), e)
                     drop_pages(indices[a0:a1])
                     drop_pages(data[a0:a1])

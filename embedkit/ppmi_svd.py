@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from numba import prange
 from threadpoolctl import threadpool_limits
 
+from ._compile import precompile
 from ._prefetch import prefetch as _prefetch
 from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     progress_bar, sum_timings)
@@ -219,9 +220,12 @@ def compile_kernels(m):
     """Compile the PPMI and product kernels for the array types of CSR ``m`` (no work is done)."""
     none = np.zeros(2, np.int64)  # one empty chunk: the kernels are typed and compiled, nothing runs
     logs = np.zeros(m.shape[0], np.float64)
-    _ppmi_rows(m.indptr, m.indices, m.data, logs, logs, 0.0, none)
     y = np.zeros((m.shape[1], 1), np.float32)
-    _csr_dense_product(m.indptr, m.indices, m.data, y, np.zeros((m.shape[0], 1), np.float32), none)
+    calls = [(_ppmi_rows, (m.indptr, m.indices, m.data, logs, logs, 0.0, none)),
+             (_csr_dense_product, (m.indptr, m.indices, m.data, y, np.zeros((m.shape[0], 1), np.float32), none))]
+    precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
+    for kernel, args in calls:
+        kernel(*args)
 
 
 def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False, n_iter=4, seed=1, threads=None,
