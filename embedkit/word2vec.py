@@ -49,7 +49,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from ._compile import precompile
+from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_u64, seed_states
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
@@ -696,7 +696,7 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
            shared_hs):
     """Everything the kernel reads and writes, allocated once: (_Corpus, _Weights, _Tables,
     _Scratch, states, _Config)."""
-    ids = np.asarray(enc.ids)
+    ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
