@@ -144,6 +144,17 @@ def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
     return m
 
 
+def _row_blocks(indptr, block):
+    """Row cuts [0, ..., n] of CSR row pointers: blocks of at most ``block`` non-zeros (or one row)."""
+    n = len(indptr) - 1
+    cuts = [0]
+    while cuts[-1] < n:
+        r0 = cuts[-1]
+        r1 = int(np.searchsorted(indptr, indptr[r0] + block, "right")) - 1
+        cuts.append(min(n, max(r0 + 1, r1)))
+    return cuts
+
+
 class StreamedCSR:
     """A CSR matrix whose ``indices``/``data`` are files in ``folder`` (memory-mapped read-only) and
     whose products stream over blocks of rows of at most ``block`` non-zeros, each block's pages
@@ -158,12 +169,7 @@ class StreamedCSR:
             readonly(np.zeros(0, np.int32))
         self.data = np.memmap(os.path.join(folder, "data"), np.float32, "r", shape=(nnz,)) if nnz else \
             readonly(np.zeros(0, np.float32))
-        cuts = [0]
-        while cuts[-1] < shape[0]:  # row blocks of at most ``block`` non-zeros (or one row)
-            r0 = cuts[-1]
-            r1 = int(np.searchsorted(indptr, indptr[r0] + block, "right")) - 1
-            cuts.append(min(shape[0], max(r0 + 1, r1)))
-        self.cuts = cuts
+        self.cuts = _row_blocks(indptr, block)
         self._closer = weakref.finalize(self, shutil.rmtree, folder, True)
 
     def close(self):
@@ -228,11 +234,7 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
         raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
             from None
     try:
-        cuts = [0]
-        while cuts[-1] < V:
-            r0 = cuts[-1]
-            r1 = int(np.searchsorted(indptr, indptr[r0] + block, "right")) - 1
-            cuts.append(min(V, max(r0 + 1, r1)))
+        cuts = _row_blocks(indptr, block)
         row = np.zeros(V, np.float64)
         ctx = np.zeros(M, np.float64)
         for r0, r1 in zip(cuts[:-1], cuts[1:]):  # pass 1: row and column sums
