@@ -6,9 +6,7 @@ import struct
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.vectors import FORMATS, Vectors
 
 
@@ -25,24 +23,13 @@ def trained(sample_scan, tmp_path_factory):
     return Vectors.load(path), path
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code != 0, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)  # no traceback
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
-
-
 def png_size(path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])
 
 
-def test_similar_tables_json_negative_restrict(trained):
+def test_similar_tables_json_negative_restrict(run, trained):
     v, path = trained
     r = run("similar", path, "france", "king", "-n", "4")
     assert r.exit_code == 0, r.output
@@ -62,7 +49,7 @@ def test_similar_tables_json_negative_restrict(trained):
 
 
 @pytest.mark.parametrize("method", ["add", "mul"])
-def test_analogy_every_method(trained, method):
+def test_analogy_every_method(run, trained, method):
     v, path = trained
     r = run("analogy", path, "paris", "france", "italy", "--method", method, "-n", "3", "--restrict", "5000",
             "--json")
@@ -76,13 +63,13 @@ def test_analogy_every_method(trained, method):
     assert len(table) == 2 + 5 and table[2].split()[0] == want[0][0]
 
 
-def test_analogy_help_states_the_order():
+def test_analogy_help_states_the_order(run):
     text = " ".join(run("analogy", "--help").output.split())
     assert "A - B + C" in text and "embedkit analogy vectors.txt king man woman" in text and "queen" in text
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_convert_every_format_and_max_words(trained, tmp_path, fmt):
+def test_convert_every_format_and_max_words(run, trained, tmp_path, fmt):
     v, path = trained
     out = tmp_path / ("c.npy" if fmt == "npy" else "c.out")
     r = run("convert", path, out, "--to", fmt, "--max-words", "100")
@@ -95,7 +82,7 @@ def test_convert_every_format_and_max_words(trained, tmp_path, fmt):
     assert again.read_text().splitlines()[1:101] == path.read_text().splitlines()[1:101]
 
 
-def test_docsim_text_and_json(trained):
+def test_docsim_text_and_json(run, trained):
     v, path = trained
     a, b = "the king and the queen", "a prince and a princess xyzzy"
     r = run("docsim", path, a, b)
@@ -108,7 +95,7 @@ def test_docsim_text_and_json(trained):
 
 @pytest.mark.parametrize("method", ["pca", "tsne"])
 @pytest.mark.parametrize("k", ["2", "3"])
-def test_export_every_method_and_size(trained, tmp_path, method, k):
+def test_export_every_method_and_size(run, trained, tmp_path, method, k):
     v, path = trained
     n = 60 if method == "pca" else 20  # t-SNE is the slow part: few words, few iterations
     out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
@@ -125,7 +112,7 @@ def test_export_every_method_and_size(trained, tmp_path, method, k):
     assert meta == v.words[:n]
 
 
-def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
+def test_export_more_words_than_vocabulary_warns_and_uses_all(run, tmp_path):
     src = tmp_path / "small.txt"
     Vectors([f"w{i}" for i in range(12)], np.random.default_rng(1).standard_normal((12, 5))).save(src)
     out = tmp_path / "o.tsv"
@@ -159,12 +146,12 @@ def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
     ["export", "{v}", "--pca", "2", "-o", "{out}", "--plot", "{out}.png", "--plot-size", "10x10"],
     ["export", "{trunc}", "--pca", "2", "-o", "{out}"],
 ])
-def test_bad_input_is_one_line_and_writes_nothing(trained, tmp_path, args):
+def test_bad_input_is_one_line_and_writes_nothing(assert_one_line_error, run, trained, tmp_path, args):
     _, path = trained
     trunc = tmp_path / "trunc.bin"
     trunc.write_bytes(b"3 4\nking " + b"\0" * 16 + b"queen " + b"\0" * 5)
     names = {"v": path, "trunc": trunc, "dir": tmp_path, "out": tmp_path / "out.txt",
              "nodir": tmp_path / "no" / "such" / "dir" / "out.txt", "missing": tmp_path / "missing.txt"}
-    r = run(*[a.format(**names) for a in args])
+    r = run(a.format(**names) for a in args)
     assert_one_line_error(r)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trunc.bin"]

@@ -6,11 +6,9 @@ import time
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 distributed = pytest.importorskip("distributed")
 
-from embedkit.cli import cli  # noqa: E402
 from embedkit.cooc import count_cooccurrences, load_cooccurrences  # noqa: E402
 from embedkit.errors import EmbedkitError  # noqa: E402
 
@@ -73,9 +71,9 @@ def test_unreachable_scheduler_fails_fast(parts, tmp_path, monkeypatch):
     assert not (tmp_path / "c").exists()
 
 
-def test_cli_unreachable_scheduler_is_one_line(parts, tmp_path, monkeypatch):
+def test_cli_unreachable_scheduler_is_one_line(run, parts, tmp_path, monkeypatch):
     monkeypatch.setattr("embedkit.cooc._dask.CONNECT_TIMEOUT", 1.0)
-    r = CliRunner().invoke(cli, ["cooc", str(parts), "-o", str(tmp_path / "c"), "--dask", "tcp://127.0.0.1:9"])
+    r = run("cooc", str(parts), "-o", str(tmp_path / "c"), "--dask", "tcp://127.0.0.1:9")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1 and isinstance(r.exception, SystemExit)
     assert "cannot reach the Dask scheduler" in r.stderr and not (tmp_path / "c").exists()
 

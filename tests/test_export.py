@@ -1,11 +1,8 @@
 import struct
-import warnings
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
 from embedkit.export import METHODS, axis_titles, place_labels, plot, project, write_projector, write_tsv
 from embedkit.vectors import Vectors
@@ -17,10 +14,6 @@ def vecs():
     centers = rng.standard_normal((3, 16))
     m = np.repeat(centers, 20, axis=0) + 0.1 * rng.standard_normal((60, 16))
     return Vectors([f"w{i}" for i in range(60)], m.astype(np.float32))
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def png_size(path):
@@ -83,7 +76,7 @@ def test_tsv_and_projector_files(vecs, tmp_path):
     np.testing.assert_allclose([float(x) for x in v[3].split("\t")], vecs.matrix[3], rtol=1e-5)
 
 
-def test_export_command_writes_everything(vecs, tmp_path):
+def test_export_command_writes_everything(run, vecs, tmp_path):
     src = tmp_path / "v.txt"
     vecs.save(src)
     out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
@@ -106,28 +99,25 @@ def test_export_command_writes_everything(vecs, tmp_path):
     ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--words-file", "{missing}"],
     ["--pca", "2", "--words-file", "{nowords}"],
 ])
-def test_export_bad_input(vecs, tmp_path, args):
+def test_export_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     src = tmp_path / "v.txt"
     vecs.save(src)
     (tmp_path / "nowords.txt").write_text("zebra\n")
     names = {"missing": tmp_path / "missing.txt", "nowords": tmp_path / "nowords.txt"}
     out, png = tmp_path / "o.tsv", tmp_path / "o.png"
     r = run("export", src, *[a.format(**names) for a in args], "-o", out, "--plot", png)
-    assert r.exit_code != 0 and isinstance(r.exception, SystemExit)
-    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("Error: "), r.stderr
-    assert not out.exists() and not png.exists()
+    assert_one_line_error(r, absent=[out, png])
 
 
-def test_export_missing_vectors_and_missing_matplotlib(vecs, tmp_path, monkeypatch):
+def test_export_missing_vectors_and_missing_matplotlib(assert_one_line_error, run, vecs, tmp_path, monkeypatch):
     out = tmp_path / "o.tsv"
     r = run("export", tmp_path / "nope.txt", "--pca", "2", "-o", out)
-    assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert_one_line_error(r, code=1, absent=out)
     src = tmp_path / "v.txt"
     vecs.save(src)
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
-    assert r.exit_code == 1 and "pip install 'embedkit[plot]'" in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert_one_line_error(r, "pip install 'embedkit[plot]'", code=1, absent=out)
 
 
 def test_place_labels_never_overlap_and_stay_inside():
