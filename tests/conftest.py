@@ -38,11 +38,12 @@ _CURRENT = {"item": None}
 
 # ---------------------------------------------------------------- collection
 def pytest_collection_modifyitems(config, items):
-    if not SHARED_DATA.is_dir():
-        skip = pytest.mark.skip(reason=f"{SHARED_DATA} is absent")
-        for item in items:
-            if "shared" in item.keywords:
-                item.add_marker(skip)
+    skip = pytest.mark.skip(reason=f"{SHARED_DATA} is absent")
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared)  # one rule: a test that reads ../shared is marked shared
+        if item.get_closest_marker("shared") and not SHARED_DATA.is_dir():
+            item.add_marker(skip)
     # the tier checks read what every other test did, so they run last
     items.sort(key=lambda item: item.path.name == "test_tiers.py")
 
@@ -135,6 +136,7 @@ def sample_path():
 
 @pytest.fixture(scope="session")
 def shared_data():
+    """../shared/data; a test taking it is marked ``shared`` and skipped when the folder is absent."""
     return SHARED_DATA
 
 

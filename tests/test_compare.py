@@ -13,20 +13,15 @@ from embedkit.vectors import Vectors
 
 
 @pytest.fixture(scope="module")
-def trained(sample_scan, tmp_path_factory):
-    """(Vectors, path) of the sample at dim 20, plus a noisy copy (same words) and its path."""
-    from embedkit.cooc import count_cooccurrences
-    from embedkit.ppmi_svd import fit_ppmi_svd
-
-    vocab, enc = sample_scan
-    v = fit_ppmi_svd(count_cooccurrences((vocab, enc), window=5), dim=20, seed=1).vectors
+def trained(sample_vectors, tmp_path_factory):
+    """(Vectors, path) of the sample at dim 20 (the session's), plus a noisy copy (same words) and its path."""
+    v, path = sample_vectors
     folder = tmp_path_factory.mktemp("cmp")
     rng = np.random.default_rng(0)
     scale = np.linalg.norm(v.matrix, axis=1, keepdims=True)
     noisy = Vectors(v.words, v.matrix + 0.8 * scale * rng.normal(size=v.matrix.shape) / np.sqrt(v.dim), v.counts)
-    v.save(folder / "a.txt")
     noisy.save(folder / "b.txt")
-    return v, folder / "a.txt", noisy, folder / "b.txt"
+    return v, path, noisy, folder / "b.txt"
 
 
 # ---------------------------------------------------------------- eval intervals

@@ -90,13 +90,29 @@ def test_export_command_writes_everything(run, vecs, tmp_path):
     r = run("export", src, "--pca", "2", "--words-file", words)
     assert r.exit_code == 0 and [ln.split("\t")[0] for ln in r.stdout.splitlines()] == ["word", "w3", "w4", "w5"]
     r = run("export", src, "--pca", "2", "--words", "500", "-o", out)
-    assert r.exit_code == 0 and r.stderr.startswith("Warning: asked for 500 words")
+    assert r.exit_code == 0 and r.stderr.strip().splitlines() == [
+        "Warning: asked for 500 words but the vocabulary holds 60; using all"]
+    assert len(out.read_text().splitlines()) == 61
+
+
+def test_export_pca_3_on_trained_vectors(run, sample_vectors, tmp_path):
+    v, path = sample_vectors
+    out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
+    r = run("export", path, "--pca", "3", "--words", "60", "-o", out, "--plot", png, "--plot-size", "320x240",
+            "--projector", proj)
+    assert r.exit_code == 0, r.output
+    rows = out.read_text().splitlines()
+    assert rows[0].split("\t") == ["word", "x", "y", "z"] and [ln.split("\t")[0] for ln in rows[1:]] == v.words[:60]
+    assert png_size(png) == (320, 240)
+    vec_lines = (proj / "vectors.tsv").read_text().splitlines()
+    assert len(vec_lines) == 60 and all(len(ln.split("\t")) == 20 for ln in vec_lines)
+    assert (proj / "metadata.tsv").read_text().splitlines() == v.words[:60]
 
 
 @pytest.mark.parametrize("args", [
     ["--pca", "0"], ["--pca", "4"], ["--tsne", "1"], ["--words", "0"], [], ["--pca", "2", "--tsne", "2"],
     ["--tsne", "2", "--words", "20", "--perplexity", "50"], ["--tsne", "2", "--perplexity", "-1"],
-    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--words-file", "{missing}"],
+    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--plot-size", "10x10"], ["--tsne", "4"], ["--pca", "2", "--words-file", "{missing}"],
     ["--pca", "2", "--words-file", "{nowords}"],
 ])
 def test_export_bad_input(assert_one_line_error, run, vecs, tmp_path, args):

@@ -257,17 +257,6 @@ def test_commands_on_files_from_embedkit_and_gensim(run, vecs, any_file, tmp_pat
     assert run("eval", any_file).exit_code == 0
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_convert_every_format(run, vecs, tmp_path, fmt):
-    src = saved(vecs, tmp_path, "word2vec-binary")
-    out = tmp_path / ("c.npy" if fmt == "npy" else "c.out")
-    r = run("convert", src, out, "--to", fmt, "--max-words", "5")
-    assert r.exit_code == 0, r.output
-    back = Vectors.load(out)
-    assert back.words == vecs.words[:5]
-    np.testing.assert_array_equal(back.matrix, vecs.matrix[:5])
-
-
 def test_similar_table_and_oov_error(assert_one_line_error, run, vecs, tmp_path):
     p = saved(vecs, tmp_path, "word2vec")
     r = run("similar", p, "king", "-n", "2")
@@ -294,7 +283,6 @@ def test_similar_table_and_oov_error(assert_one_line_error, run, vecs, tmp_path)
     ["convert", "{missing}", "{out}"],
     ["convert", "{good}", "{out}", "--to", "xml"],
     ["convert", "{good}", "{out}", "--max-words", "0"],
-    ["eval", "{bad}"],
 ])
 def test_bad_input_is_one_line(assert_one_line_error, run, vecs, tmp_path, args):
     good = saved(vecs, tmp_path, "word2vec")
