@@ -35,6 +35,7 @@ def client():
     cluster.close()
 
 
+@pytest.mark.slow  # a Dask cluster
 def test_dask_equals_single_machine(parts, client, tmp_path):
     # harmonic weights over several files are checked (serially, same per-file code) in test_cooc_store
     kw = dict(window=4, weighting="uniform", min_count=3, max_vocab=8000, memory=MEMORY)
@@ -49,6 +50,7 @@ def test_dask_equals_single_machine(parts, client, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["dask", "single"]
 
 
+@pytest.mark.slow  # a Dask cluster
 def test_dask_without_output_and_refused_options(parts, client, tmp_path):
     c = count_cooccurrences(parts, dask=client, window=2, min_count=3, tmp_dir=tmp_path)
     single = count_cooccurrences(parts, window=2, min_count=3)
@@ -78,6 +80,7 @@ def test_cli_unreachable_scheduler_is_one_line(run, parts, tmp_path, monkeypatch
     assert "cannot reach the Dask scheduler" in r.stderr and not (tmp_path / "c").exists()
 
 
+@pytest.mark.slow  # kills a Dask worker
 @pytest.mark.skipif(bool(os.environ.get("EMBEDKIT_SKIP_DASK_KILL_TEST")),
                     reason="EMBEDKIT_SKIP_DASK_KILL_TEST is set (the test starts worker processes, ~10-20 s)")
 def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):

@@ -67,6 +67,7 @@ def sg(sample_scan):
     return ft.train_fasttext(sample_scan, dim=50, epochs=3, bucket=200_000, threads=1, seed=1)
 
 
+@pytest.mark.slow  # trains at dim 50 on the sample
 def test_quality_floor_and_result(sg, sample_scan):
     vocab, _ = sample_scan
     v = sg.vectors
@@ -77,6 +78,7 @@ def test_quality_floor_and_result(sg, sample_scan):
     assert rho > 0.27  # measured 0.312 (dim 50, 3 epochs, threads 1); fastText itself: 0.309 here
 
 
+@pytest.mark.slow
 def test_unseen_plural_finds_its_singular(sg):
     v = sg.vectors
     plurals = ["constitutions", "telephones", "parliaments", "leagues", "universes", "expansions", "plagues",
@@ -90,6 +92,7 @@ def test_unseen_plural_finds_its_singular(sg):
     assert len(found) >= 2, found
 
 
+@pytest.mark.slow  # trains fastText and word2vec on the sample
 def test_maxn_0_is_plain_skipgram(sample_scan):
     r = ft.train_fasttext(sample_scan, dim=30, epochs=2, maxn=0, threads=1)
     assert r.vectors.input_matrix.shape == (len(r.vectors), 30) and r.vectors.bucket == 0
@@ -127,6 +130,7 @@ def cli_model(run, tmp_path_factory, sample_path):
     return d
 
 
+@pytest.mark.slow  # the fastText tool opens our model
 def test_cli_trains_and_saves_model_fasttext_opens(cli_model):
     from embedkit.vectors import Vectors
 

@@ -38,6 +38,8 @@ from embedkit.cli import OutputDir, OutputFile, cli
 from embedkit.cooc import load_cooccurrences
 from embedkit.formats import output_paths
 
+pytestmark = pytest.mark.slow  # 1,000 invocations
+
 SEED = int(os.environ.get("EMBEDKIT_FUZZ_SEED", "20261201"))
 N = int(os.environ.get("EMBEDKIT_FUZZ_N", "1000"))
 ONLY = os.environ.get("EMBEDKIT_FUZZ_ONLY")

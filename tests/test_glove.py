@@ -108,6 +108,7 @@ def test_vectors_word_and_sum(write_corpus):
     assert list(word.timings) == ["scan", "compile", "count", "entries", "train"]
 
 
+@pytest.mark.slow  # 15 epochs at dim 50 on the sample
 def test_quality_floor(sample_glove):
     from embedkit.eval import evaluate
 

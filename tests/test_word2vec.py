@@ -259,6 +259,7 @@ def trained(sample_scan):
 # cbow-ns (0.198, 0.184) [0.186, 0.169], skipgram-hs pair by pair (0.451, 0.428) [0.450, 0.424], skipgram-hs
 # with the shared-path update, now the default (0.442, 0.435); gensim 4.4 at the same
 # settings: skipgram-ns (0.205, 0.178), skipgram-hs (0.480, 0.462). Random vectors score about 0 +- 0.07.
+@pytest.mark.slow  # trains 4 models at dim 50 on the sample
 @pytest.mark.parametrize("name,ws353,men", [("skipgram-ns", 0.13, 0.10), ("cbow-ns", 0.14, 0.12),
                                             ("skipgram-hs", 0.38, 0.36)])
 def test_quality_floor_on_sample(trained, name, ws353, men):
