@@ -4,8 +4,8 @@ Helpers (fixtures, so a test module imports nothing from another test module):
 
 - ``run(*args, input=None, env=None) -> click.testing.Result``: ``embedkit ARGS...`` in-process
   through click's ``CliRunner`` (arguments are turned into strings); ``result.stdout`` and
-  ``result.stderr`` are separate. Every invocation is recorded, so that the fast tier can check
-  that it reaches every CLI command (``tests/test_tiers.py``).
+  ``result.stderr`` are separate. Every successful invocation is recorded, so that the fast tier
+  can check that it runs every CLI command (``tests/test_tiers.py``).
 - ``assert_one_line_error(result, *words, code=None, absent=())``: README's promise for a user's
   mistake: a non-zero exit (``code`` if given), no exception but ``SystemExit``, no "Traceback",
   exactly one stderr line, starting "Error: " and containing every one of ``words``, and none
@@ -31,7 +31,8 @@ TESTS = ROOT / "tests"
 SAMPLE = ROOT / "data" / "sample.txt.xz"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
-#: CLI command path (e.g. ("train", "glove")) -> {"fast": set of test ids, "slow": set of test ids}
+#: CLI command path (e.g. ("train", "glove")) -> {"fast": test ids, "slow": test ids} of the tests whose
+#: invocation of it through `run` succeeded (exit 0, not --help): errors alone do not count as covering a command
 INVOKED = {}
 _CURRENT = {"item": None}
 
@@ -94,11 +95,12 @@ def invoke(*args, input=None, env=None):
     from embedkit.cli import cli
 
     args = [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in args]
+    result = CliRunner().invoke(cli, args, input=input, env=env)
     item = _CURRENT["item"]
-    if item is not None:
+    if item is not None and result.exit_code == 0 and not {"-h", "--help", "--version"} & set(args):
         tier = "slow" if item.get_closest_marker("slow") else "fast"
         INVOKED.setdefault(command_path(args), {"fast": set(), "slow": set()})[tier].add(item.nodeid)
-    return CliRunner().invoke(cli, args, input=input, env=env)
+    return result
 
 
 def one_line_error(result, *words, code=None, absent=()):
