@@ -25,6 +25,7 @@ def trained(sample_vectors, tmp_path_factory):
 
 
 # ---------------------------------------------------------------- eval intervals
+@pytest.mark.slow  # bootstraps every set
 def test_eval_intervals_bracket_every_score_and_are_seeded(trained):
     v = trained[0]
     rep = evaluate(v, restrict=5000, seed=3)

@@ -40,7 +40,7 @@ def test_block_size_follows_the_bound():
         block_tokens_for(1 << 16, 13705, 5)
 
 
-@pytest.mark.parametrize("weighting", ["uniform", "harmonic"])
+@pytest.mark.parametrize("weighting", ["uniform", pytest.param("harmonic", marks=pytest.mark.slow)])
 def test_tiny_bound_equals_in_memory(sample_scan, tmp_path, weighting):
     vocab, enc = sample_scan
     expected = count_cooccurrences(sample_scan, window=2, weighting=weighting).matrix
@@ -56,6 +56,7 @@ def test_tiny_bound_equals_in_memory(sample_scan, tmp_path, weighting):
     assert sorted(os.listdir(tmp_path)) == ["cooc"]  # spill folder and staging folder gone
 
 
+@pytest.mark.slow  # spills the whole sample twice
 def test_dynamic_window_and_sampling_match(sample_scan, tmp_path):
     kw = dict(window=3, dynamic_window=True, sample=1e-3, seed=5)
     c = count_cooccurrences(sample_scan, memory=TINY, tmp_dir=tmp_path, **kw)

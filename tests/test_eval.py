@@ -117,6 +117,7 @@ def test_case_insensitive_by_default(tmp_path):
     assert evaluate_similarity(v, p, case_sensitive=True).found == 1
 
 
+@pytest.mark.slow  # a quality floor; eval's CLI runs fast in test_vectors.py
 def test_report_summary_and_json(run, vectors, sample_vectors):
     report = evaluate(vectors)
     s = report.summary()

@@ -22,9 +22,10 @@ def png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("method,k", [("pca", 2), ("pca", 3), ("tsne", 2),
+                                      pytest.param("tsne", 3, marks=pytest.mark.slow)])  # t-SNE is the slow one
 def test_project_every_method_and_size(vecs, method, k):
+    assert {"pca", "tsne"} == set(METHODS)
     p = project(vecs, method, k, n_words=40, perplexity=10, max_iter=250)
     assert p.words == vecs.words[:40] and p.coords.shape == (40, k) and np.isfinite(p.coords).all()
     assert p.method == method and (p.explained_variance is None) == (method == "tsne")

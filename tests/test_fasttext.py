@@ -255,6 +255,7 @@ def test_analogy_oov_compose_matches_brute_force(tmp_path):
     assert right > 0  # the comparison covered right answers too
 
 
+@pytest.mark.slow  # every analogy question, composed
 def test_eval_oov_compose_answers_analogies(run, cli_model):
     import json
 

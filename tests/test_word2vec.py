@@ -312,6 +312,7 @@ def test_result_has_every_field(sample_head, sample_scan):
     assert r.context.matrix.shape == r.vectors.matrix.shape
 
 
+@pytest.mark.slow
 def test_corpus_kinds_give_the_same_vectors(write_corpus):
     """A path, a list of paths and a scanned pair are the same corpus to the trainer."""
     from embedkit.vocab import scan_corpus
