@@ -16,9 +16,13 @@ its raw vector and K(d) the known tokens of text d (repeats counted):
   Similarity = cosine.
 
 Word frequencies for SIF come from, in order: counts given by the caller (a ``word count`` file,
-as ``embedkit vocab`` writes), the counts the Vectors carry (``.npy`` + ``.vocab``), the
-``VECTORS.vocab`` file embedkit writes beside the vectors it trains, else Zipf's law on the
-frequency rank (with a warning).
+as ``embedkit vocab`` writes), the counts the Vectors carry (``Vectors.load`` reads them from the
+``.npy`` pair's ``.vocab`` or the ``VECTORS.vocab`` file ``Vectors.save`` writes beside a text or
+binary file), the ``VECTORS.vocab`` beside ``vectors_path``, else Zipf's law on the frequency
+rank (with a warning).
+
+Vectors that compose unseen words (fastText's ``SubwordVectors``) give every token with
+n-grams a vector; the reported share is still that of tokens in the vocabulary.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ._util import atomic_write, check_choice, check_float
+from .corpus import check_tokenize, tokenize_text
 from .errors import EmbedkitError
+from .formats import counts_path
 from .vectors import Vectors
 
 DOC_METHODS = ("mean", "sif", "pairwise")
@@ -41,36 +47,6 @@ _BATCH = 4096  # lines per block when streaming a file
 
 
 # ---------------------------------------------------------------- word counts
-def counts_path(vectors_path):
-    """Where embedkit keeps the word counts of a vectors file: ``VECTORS.vocab`` (for the
-    ``.npy`` format, the ``.vocab`` file beside it, which already holds them)."""
-    p = os.fspath(vectors_path)
-    return p[:-4] + ".vocab" if p.endswith(".npy") else p + ".vocab"
-
-
-def write_counts(vectors, vectors_path):
-    """Write ``word count`` lines for ``vectors`` (which must carry counts) beside
-    ``vectors_path``, atomically; returns the path written."""
-    if vectors.counts is None:
-        raise EmbedkitError("these vectors carry no word counts")
-    path = counts_path(vectors_path)
-    with atomic_write(path, "w", encoding="utf-8") as f:
-        f.writelines(f"{w} {c}\n" for w, c in zip(vectors.words, vectors.counts.tolist()))
-    return path
-
-
-def load_with_counts(path):
-    """``Vectors.load(path)``, carrying the counts of ``VECTORS.vocab`` beside it when the file
-    itself has none (and the sidecar lists the same words)."""
-    v = Vectors.load(path)
-    side = counts_path(path)
-    if v.counts is None and os.path.isfile(side):
-        table = read_counts(side)
-        if all(w in table for w in v.words):
-            v = Vectors(v.words, v.matrix, [table[w] for w in v.words])
-    return v
-
-
 def read_counts(path):
     """``{word: count}`` from a file of ``word count`` lines (as ``embedkit vocab`` writes)."""
     from .vocab import Vocab
@@ -133,31 +109,50 @@ class DocEncoder:
     method: str
     weights: np.ndarray | None = None
     lowercase: bool = False
+    tokenize: str = "whitespace"
+    keep_punctuation: bool = False
     component: np.ndarray | None = None
     _index: dict | None = None
 
     def raw(self, texts):
-        """Vectors of ``texts`` before SIF's component removal: (float64 (n, dim), known share (n,))."""
+        """Vectors of ``texts`` before SIF's component removal: (float64 (n, dim), share of tokens
+        in the vocabulary (n,)). Unseen tokens that the vectors compose (fastText) count with their
+        composed vector (SIF weight 1, as a word of frequency 0)."""
         if self._index is None:
             self._index = {w: i for i, w in enumerate(self.vectors.words)}
-        index = self._index
+        index, n_vocab = self._index, len(self.vectors)
+        compose = getattr(self.vectors, "can_compose", None)
+        extra = {}  # composed words of these texts -> their column after the vocabulary's
         indptr, rows, share = [0], [], np.zeros(len(texts))
         for k, t in enumerate(texts):
-            tokens = t.lower().split() if self.lowercase else t.split()
+            tokens = self.tokens(t)
             known = [index[w] for w in tokens if w in index]
+            share[k] = len(known) / len(tokens) if tokens else 0.0
+            if compose is not None and len(known) < len(tokens):
+                known = [index[w] if w in index else extra.setdefault(w, n_vocab + len(extra))
+                         for w in tokens if w in index or compose(w)]
             rows += known
             indptr.append(len(rows))
-            share[k] = len(known) / len(tokens) if tokens else 0.0
         indptr, rows = np.array(indptr, dtype=np.int64), np.array(rows, dtype=np.int64)
         n_known = np.diff(indptr)
         per_line = np.repeat(1.0 / np.maximum(n_known, 1), n_known)
-        if self.method == "sif":
-            data, matrix = per_line * self.weights[rows], self.vectors.matrix
+        sif = self.method == "sif"
+        if sif:
+            data, matrix = per_line * np.concatenate([self.weights, np.ones(len(extra))])[rows], self.vectors.matrix
         else:
             data, matrix = per_line, self.vectors.unit
         # float32 weights: the product never makes a float64 copy of the whole matrix
-        weights = sp.csr_matrix((data.astype(np.float32), rows, indptr), shape=(len(texts), len(self.vectors)))
-        return np.asarray(weights @ matrix, dtype=np.float64), share
+        weights = sp.csr_matrix((data.astype(np.float32), rows, indptr), shape=(len(texts), n_vocab + len(extra)))
+        if not extra:
+            return np.asarray(weights @ matrix, dtype=np.float64), share
+        composed = np.stack([self.vectors.get_vector(w, norm=not sif) for w in extra])
+        out = np.asarray(weights[:, :n_vocab] @ matrix, dtype=np.float64)
+        return out + weights[:, n_vocab:] @ composed.astype(np.float64), share
+
+    def tokens(self, text):
+        """The tokens of one text, as training would split it."""
+        return tokenize_text(text, tokenize=self.tokenize, lowercase=self.lowercase,
+                             keep_punctuation=self.keep_punctuation)
 
     def finish(self, raw):
         """Remove SIF's common component (in place) from vectors made by ``raw``."""
@@ -201,15 +196,17 @@ def _blocks(texts, size=None):
         yield block
 
 
-def doc_encoder(vectors, *, method="mean", counts=None, vectors_path=None, a=SIF_A, lowercase=False):
+def doc_encoder(vectors, *, method="mean", counts=None, vectors_path=None, a=SIF_A, lowercase=False,
+                tokenize="whitespace", keep_punctuation=False):
     """A ``DocEncoder`` for ``method`` (SIF: word frequencies as in ``word_probabilities``)."""
     if not isinstance(vectors, Vectors):
         raise EmbedkitError(f"vectors must be Vectors, got {type(vectors).__name__}")
     check_choice("method", method, DOC_METHODS)
+    check_tokenize(tokenize, keep_punctuation)
     weights = None
     if method == "sif":
         weights = sif_weights(word_probabilities(vectors, counts=counts, vectors_path=vectors_path)[0], a)
-    return DocEncoder(vectors, method, weights, lowercase)
+    return DocEncoder(vectors, method, weights, lowercase, tokenize, keep_punctuation)
 
 
 # ---------------------------------------------------------------- similarity of two texts
@@ -224,11 +221,12 @@ class DocSimilarity:
 
 
 def doc_similarity(vectors, text1, text2, *, method="mean", counts=None, vectors_path=None, fit_texts=None,
-                   a=SIF_A, lowercase=False):
+                   a=SIF_A, lowercase=False, tokenize="whitespace", keep_punctuation=False):
     """Similarity of two texts: cosine of mean unit vectors (``mean``), average word-pair
     cosine (``pairwise``) or cosine of SIF vectors (``sif``; the common component fitted on
     ``fit_texts``, an iterable of lines; when None it is not removed, with a warning, since
-    the component of two texts alone would leave their cosine at +-1).
+    the component of two texts alone would leave their cosine at +-1). Texts are split by
+    ``tokenize`` (with ``lowercase`` and ``keep_punctuation``), as in training.
 
     Returns
     -------
@@ -242,7 +240,8 @@ def doc_similarity(vectors, text1, text2, *, method="mean", counts=None, vectors
     >>> round(doc_similarity(v, "a b", "b c").score, 6)
     0.5
     """
-    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase)
+    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase,
+                      tokenize=tokenize, keep_punctuation=keep_punctuation)
     raw, share = enc.raw([text1, text2])
     for k, t in enumerate((text1, text2)):
         if not raw[k].any():
@@ -285,13 +284,14 @@ def _iter_lines(path):
 
 
 def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, vectors_path=None, fit_corpus=None,
-                      a=SIF_A, lowercase=False):
+                      a=SIF_A, lowercase=False, tokenize="whitespace", keep_punctuation=False):
     """One vector per line of ``textfile``, written to ``output`` as a float32 ``.npy`` (rows in
     line order), streaming: memory holds one block of lines plus a dim x dim matrix.
 
     ``fit_corpus`` (a file of lines) fits SIF's component; by default ``textfile`` itself
     (read once more). Lines without a known word get a zero row (and a warning). The file is
-    written atomically.
+    written atomically. Lines are split by ``tokenize`` (with ``lowercase`` and
+    ``keep_punctuation``), as in training.
 
     Returns
     -------
@@ -300,7 +300,8 @@ def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, 
     textfile, output = os.fspath(textfile), os.fspath(output)
     if os.path.isdir(textfile) or not os.path.exists(textfile):
         raise EmbedkitError(f"cannot read {textfile}: {'is a folder' if os.path.isdir(textfile) else 'no such file'}")
-    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase)
+    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase,
+                      tokenize=tokenize, keep_punctuation=keep_punctuation)
     n = sum(1 for _ in _iter_lines(textfile))
     if n == 0:
         raise EmbedkitError(f"{textfile} holds no lines")
@@ -313,7 +314,7 @@ def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, 
         written = 0
         for block in _blocks(_iter_lines(textfile)):
             m, share = enc.encode(block)
-            sizes = np.array([len(t.split()) for t in block])
+            sizes = np.array([len(enc.tokens(t)) for t in block])
             empty += int((~m.any(axis=1)).sum())
             known += float((share * sizes).sum())
             tokens += int(sizes.sum())

@@ -94,6 +94,9 @@ def invoke(*args, input=None, env=None):
 
     from embedkit.cli import cli
 
+    for a in args:  # run(x for x in xs) would pass one generator: a command that fails and a test that passes
+        if not isinstance(a, (str, os.PathLike, int, float)):
+            raise TypeError(f"run() takes the arguments one by one (run(*args)), got {type(a).__name__}")
     args = [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in args]
     result = CliRunner().invoke(cli, args, input=input, env=env)
     item = _CURRENT["item"]

@@ -98,6 +98,6 @@ def test_bad_input_is_one_line_and_writes_nothing(assert_one_line_error, run, sa
     trunc.write_bytes(b"3 4\nking " + b"\0" * 16 + b"queen " + b"\0" * 5)
     names = {"v": path, "trunc": trunc, "dir": tmp_path, "out": tmp_path / "out.txt",
              "nodir": tmp_path / "no" / "such" / "dir" / "out.txt", "missing": tmp_path / "missing.txt"}
-    r = run(a.format(**names) for a in args)
+    r = run(*(a.format(**names) for a in args))
     assert_one_line_error(r)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trunc.bin"]

@@ -88,11 +88,22 @@ def test_export_command_writes_everything(run, vecs, tmp_path):
     assert len((proj / "vectors.tsv").read_text().splitlines()) == 30
     words = tmp_path / "words.txt"
     words.write_text("w3\nw4 12\nw5\n")
-    r = run("export", src, "--pca", "2", "--words-file", words)
+    assert r.stderr.strip().splitlines() == [  # every file written is named, as every command does
+        f"wrote 30 words x 2 t-SNE coordinates to {out}", f"wrote the plot to {png}",
+        f"wrote {proj / 'vectors.tsv'} and {proj / 'metadata.tsv'} for the Embedding Projector"]
+    words = tmp_path / "words.txt"
+    words.write_text("w3\nw4 12\nw5\n")
+    r = run("export", src, "--pca", "2", "--words-from", words)  # explore's name for the same idea
     assert r.exit_code == 0 and [ln.split("\t")[0] for ln in r.stdout.splitlines()] == ["word", "w3", "w4", "w5"]
+    assert r.stderr == ""  # the TSV went to stdout (not a terminal): nothing to say
+    r2 = run("export", src, "--pca", "2", "--words-file", words)  # the old name: a hidden alias that warns
+    assert r2.exit_code == 0 and r2.stdout == r.stdout
+    assert r2.stderr.strip() == "Warning: --words-file is renamed --words-from; --words-file will keep working"
+    assert "--words-file" not in run("export", "--help").stdout
     r = run("export", src, "--pca", "2", "--words", "500", "-o", out)
     assert r.exit_code == 0 and r.stderr.strip().splitlines() == [
-        "Warning: asked for 500 words but the vocabulary holds 60; using all"]
+        "Warning: asked for 500 words but the vocabulary holds 60; using all",
+        f"wrote 60 words x 2 PCA coordinates to {out}"]
     assert len(out.read_text().splitlines()) == 61
 
 
@@ -113,8 +124,8 @@ def test_export_pca_3_on_trained_vectors(run, sample_vectors, tmp_path):
 @pytest.mark.parametrize("args", [
     ["--pca", "0"], ["--pca", "4"], ["--tsne", "1"], ["--words", "0"], [], ["--pca", "2", "--tsne", "2"],
     ["--tsne", "2", "--words", "20", "--perplexity", "50"], ["--tsne", "2", "--perplexity", "-1"],
-    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--plot-size", "10x10"], ["--tsne", "4"], ["--pca", "2", "--words-file", "{missing}"],
-    ["--pca", "2", "--words-file", "{nowords}"],
+    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--plot-size", "10x10"], ["--tsne", "4"],
+    ["--pca", "2", "--words-from", "{missing}"], ["--pca", "2", "--words-from", "{nowords}"],
 ])
 def test_export_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     src = tmp_path / "v.txt"
@@ -134,7 +145,7 @@ def test_export_missing_vectors_and_missing_matplotlib(assert_one_line_error, ru
     vecs.save(src)
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
-    assert_one_line_error(r, "pip install 'embedkit[plot]'", code=1, absent=out)
+    assert_one_line_error(r, "pip install 'embedkit-toolkit[plot]'", "pip install '.[plot]'", code=1, absent=out)
 
 
 def test_place_labels_never_overlap_and_stay_inside():

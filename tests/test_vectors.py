@@ -289,10 +289,10 @@ def test_bad_input_is_one_line(assert_one_line_error, run, vecs, tmp_path, args)
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"3 7\nking 1 2 3\n")
     names = {"good": good, "bad": bad, "missing": tmp_path / "missing.txt", "out": tmp_path / "out.txt"}
-    r = run(a.format(**names) for a in args)
+    r = run(*(a.format(**names) for a in args))
     assert_one_line_error(r)
     assert not (tmp_path / "out.txt").exists()
-    assert sorted(os.listdir(tmp_path)) == ["bad.txt", "v.word2vec"]
+    assert sorted(os.listdir(tmp_path)) == ["bad.txt", "v.word2vec", "v.word2vec.vocab"]  # the counts beside it
 
 
 @pytest.mark.parametrize("block", [7, 64, 1000])
