@@ -87,6 +87,7 @@ def test_sample_total_weight(sample_scan):
     assert x.sum(dtype=np.float64) == expected
 
 
+@pytest.mark.slow  # counts the whole sample three times
 def test_corpus_kinds_give_the_same_matrix(sample_scan, sample_path):
     """A path, a list of paths and the scanned pair are the same corpus; the path records every parameter."""
     by_path = count_cooccurrences(sample_path, window=2, min_count=5)

@@ -2,12 +2,10 @@
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from reference import fasttext_cbow_window_reference, fasttext_update_reference
 
 import embedkit.fasttext as ft
 import embedkit.word2vec as w2v
-from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
 from embedkit.eval import evaluate_similarity
 from embedkit.subword import SubwordVectors, subword_table
@@ -69,6 +67,7 @@ def sg(sample_scan):
     return ft.train_fasttext(sample_scan, dim=50, epochs=3, bucket=200_000, threads=1, seed=1)
 
 
+@pytest.mark.slow  # trains at dim 50 on the sample
 def test_quality_floor_and_result(sg, sample_scan):
     vocab, _ = sample_scan
     v = sg.vectors
@@ -79,6 +78,7 @@ def test_quality_floor_and_result(sg, sample_scan):
     assert rho > 0.27  # measured 0.312 (dim 50, 3 epochs, threads 1); fastText itself: 0.309 here
 
 
+@pytest.mark.slow
 def test_unseen_plural_finds_its_singular(sg):
     v = sg.vectors
     plurals = ["constitutions", "telephones", "parliaments", "leagues", "universes", "expansions", "plagues",
@@ -92,6 +92,7 @@ def test_unseen_plural_finds_its_singular(sg):
     assert len(found) >= 2, found
 
 
+@pytest.mark.slow  # trains fastText and word2vec on the sample
 def test_maxn_0_is_plain_skipgram(sample_scan):
     r = ft.train_fasttext(sample_scan, dim=30, epochs=2, maxn=0, threads=1)
     assert r.vectors.input_matrix.shape == (len(r.vectors), 30) and r.vectors.bucket == 0
@@ -101,10 +102,12 @@ def test_maxn_0_is_plain_skipgram(sample_scan):
     assert abs(a - b) < 0.05, (a, b)  # measured
 
 
-def test_threads_1_is_bit_identical(sample_scan):
-    kw = dict(dim=10, epochs=1, bucket=5000, threads=1, seed=7, model="cbow")
-    a, b = ft.train_fasttext(sample_scan, **kw), ft.train_fasttext(sample_scan, **kw)
+def test_threads_1_is_bit_identical(sample_head):
+    kw = dict(dim=10, epochs=1, bucket=5000, threads=1, model="cbow")
+    corpus = sample_head(300)
+    a, b = ft.train_fasttext(corpus, **kw, seed=7), ft.train_fasttext(corpus, **kw, seed=7)
     np.testing.assert_array_equal(a.vectors.input_matrix, b.vectors.input_matrix)
+    assert not np.array_equal(a.vectors.input_matrix, ft.train_fasttext(corpus, **kw, seed=8).vectors.input_matrix)
 
 
 @pytest.mark.parametrize("kw,msg", [(dict(minn=5, maxn=3), "minn must be <= maxn"),
@@ -120,15 +123,16 @@ def test_bad_parameters(kw, msg):
 
 # ---------------------------------------------------------------- CLI
 @pytest.fixture(scope="module")
-def cli_model(tmp_path_factory, sample_path):
+def cli_model(run, tmp_path_factory, sample_path):
     d = tmp_path_factory.mktemp("ftcli")
-    r = CliRunner().invoke(cli, ["-q", "train", "fasttext", str(sample_path), "-o", str(d / "v.vec"), "--dim", "20",
+    r = run("-q", "train", "fasttext", str(sample_path), "-o", str(d / "v.vec"), "--dim", "20",
                                  "--epochs", "1", "--bucket", "50000", "--min-count", "20", "--save-model",
-                                 str(d / "m.bin"), "--threads", "2"])
+                                 str(d / "m.bin"), "--threads", "2")
     assert r.exit_code == 0, r.output
     return d
 
 
+@pytest.mark.slow  # the fastText tool opens our model
 def test_cli_trains_and_saves_model_fasttext_opens(cli_model):
     from embedkit.vectors import Vectors
 
@@ -144,36 +148,31 @@ def test_cli_trains_and_saves_model_fasttext_opens(cli_model):
 
 @pytest.mark.parametrize("args,msg", [(["--minn", "5", "--maxn", "3"], "minn must be <= maxn"),
                                       (["--bucket", "0"], "bucket must be >= 1")])
-def test_cli_bad_subword_options(tmp_path, sample_path, args, msg):
-    r = CliRunner().invoke(cli, ["train", "fasttext", str(sample_path), "-o", str(tmp_path / "o.vec"),
-                                                 "--save-model", str(tmp_path / "m.bin"), *args])
-    lines = r.stderr.strip().splitlines()
-    assert r.exit_code != 0 and len(lines) == 1 and lines[0].startswith(f"Error: {msg}"), r.stderr
-    assert isinstance(r.exception, SystemExit) and not list(tmp_path.iterdir())
+def test_cli_bad_subword_options(assert_one_line_error, run, tmp_path, sample_path, args, msg):
+    r = run("train", "fasttext", sample_path, "-o", tmp_path / "o.vec", "--save-model", tmp_path / "m.bin", *args)
+    assert_one_line_error(r, f"Error: {msg}")
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("name,msg", [("m.txt.gz", "written uncompressed"), ("m.bin.xz", "written uncompressed"),
                                       ("m.vec", "suffix .vec means word2vec"), ("m.npy", "suffix .npy means npy")])
-def test_cli_save_model_suffix_must_mean_a_model(tmp_path, sample_path, name, msg):
-    r = CliRunner().invoke(cli, ["train", "fasttext", str(sample_path), "-o", str(tmp_path / "o.vec"),
-                                 "--save-model", str(tmp_path / name)])
-    lines = r.stderr.strip().splitlines()
-    assert r.exit_code != 0 and len(lines) == 1 and msg in lines[0] and "use a .bin path" in lines[0], r.stderr
-    assert isinstance(r.exception, SystemExit) and not list(tmp_path.iterdir())  # refused before training
+def test_cli_save_model_suffix_must_mean_a_model(assert_one_line_error, run, tmp_path, sample_path, name, msg):
+    r = run("train", "fasttext", sample_path, "-o", tmp_path / "o.vec", "--save-model", tmp_path / name)
+    assert_one_line_error(r, msg, "use a .bin path")
+    assert not list(tmp_path.iterdir())  # refused before training
 
 
-def test_cli_bad_bin_files(tmp_path, cli_model):
+def test_cli_bad_bin_files(assert_one_line_error, run, tmp_path, cli_model):
     data = (cli_model / "m.bin").read_bytes()
     (tmp_path / "cut.bin").write_bytes(data[:len(data) // 3])
     for args in (["similar", str(tmp_path / "cut.bin"), "king"], ["eval", str(tmp_path / "cut.bin")]):
-        r = CliRunner().invoke(cli, args)
-        assert r.exit_code != 0 and len(r.stderr.strip().splitlines()) == 1 and "truncated" in r.stderr
+        r = run(*args)
+        assert_one_line_error(r, "truncated")
 
 
-def test_eval_oov_compose_scores_every_pair(cli_model):
-    runner = CliRunner()
-    skip = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json"])
-    comp = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json", "--oov", "compose"])
+def test_eval_oov_compose_scores_every_pair(run, cli_model):
+    skip = run("eval", str(cli_model / "m.bin"), "--json")
+    comp = run("eval", str(cli_model / "m.bin"), "--json", "--oov", "compose")
     assert skip.exit_code == 0 and comp.exit_code == 0, skip.output + comp.output
     import json
 
@@ -183,25 +182,24 @@ def test_eval_oov_compose_scores_every_pair(cli_model):
         assert a[name]["composed"] == 0 and a[name]["found"] < a[name]["pairs"]
         assert b[name]["found"] == b[name]["pairs"] and b[name]["coverage"] == 1.0
         assert b[name]["composed"] == b[name]["pairs"] - a[name]["found"]
-    table = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--oov", "compose"]).stdout
+    table = run("eval", str(cli_model / "m.bin"), "--oov", "compose").stdout
     assert "composed" in table.splitlines()[0]
-    text = runner.invoke(cli, ["eval", str(cli_model / "v.vec"), "--json", "--oov", "compose"])
+    text = run("eval", str(cli_model / "v.vec"), "--json", "--oov", "compose")
     assert json.loads(text.stdout)["similarity"][0]["composed"] == 0  # plain vectors compose nothing
 
 
-def test_cli_queries_answer_unseen_words(cli_model):
-    runner = CliRunner()
+def test_cli_queries_answer_unseen_words(run, cli_model):
     m = str(cli_model / "m.bin")
-    r = runner.invoke(cli, ["similar", m, "constitutions", "-n", "3", "--json"])
+    r = run("similar", m, "constitutions", "-n", "3", "--json")
     assert r.exit_code == 0, r.output
     import json
 
     assert len(json.loads(r.stdout)["constitutions"]) == 3
-    r = runner.invoke(cli, ["analogy", m, "kingdomz", "king", "queen", "--json"])
+    r = run("analogy", m, "kingdomz", "king", "queen", "--json")
     assert r.exit_code == 0, r.output
-    r = runner.invoke(cli, ["docsim", m, "the constitutionz fell", "the empire fell", "--json"])
+    r = run("docsim", m, "the constitutionz fell", "the empire fell", "--json")
     assert r.exit_code == 0 and 0 < json.loads(r.stdout)["known1"] < 1, r.output
-    r = runner.invoke(cli, ["similar", str(cli_model / "v.vec"), "constitutions"])  # plain vectors: unknown
+    r = run("similar", str(cli_model / "v.vec"), "constitutions")  # plain vectors: unknown
     assert r.exit_code != 0 and "not in vocabulary" in r.stderr
 
 
@@ -257,28 +255,27 @@ def test_analogy_oov_compose_matches_brute_force(tmp_path):
     assert right > 0  # the comparison covered right answers too
 
 
-def test_eval_oov_compose_answers_analogies(cli_model):
+@pytest.mark.slow  # every analogy question, composed
+def test_eval_oov_compose_answers_analogies(run, cli_model):
     import json
 
-    runner = CliRunner()
-    skip = json.loads(runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json"]).stdout)["analogy"][0]
-    comp = json.loads(runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--json", "--oov",
-                                          "compose"]).stdout)["analogy"][0]
+    skip = json.loads(run("eval", str(cli_model / "m.bin"), "--json").stdout)["analogy"][0]
+    comp = json.loads(run("eval", str(cli_model / "m.bin"), "--json", "--oov",
+                                          "compose").stdout)["analogy"][0]
     assert skip["composed"] == 0 and comp["composed"] > 0
     assert comp["coverage"] > skip["coverage"]
     assert sum(s["answered"] for s in comp["sections"]) - sum(s["answered"] for s in skip["sections"]) \
         == comp["composed"]
-    table = runner.invoke(cli, ["eval", str(cli_model / "m.bin"), "--oov", "compose", "--bootstrap", "0"]).stdout
+    table = run("eval", str(cli_model / "m.bin"), "--oov", "compose", "--bootstrap", "0").stdout
     assert table.count("composed") >= 2  # the similarity table's column and the analogy table's
 
 
 @pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
-def test_divergence_is_an_error_naming_the_epoch(sample_scan, model, alpha):
+def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
     from embedkit.errors import TrainingDivergedError
-    from test_word2vec import small_corpus
 
     with pytest.raises(TrainingDivergedError, match=rf"diverged in epoch 1 \(loss .*\): lower alpha \({alpha:g}\)"):
-        ft.train_fasttext(small_corpus(sample_scan, 200), model=model, dim=16, epochs=2, threads=1, alpha=alpha,
+        ft.train_fasttext(sample_head(200), model=model, dim=16, epochs=2, threads=1, alpha=alpha,
                           bucket=5000)
 
 
@@ -289,14 +286,12 @@ def test_no_pairs_is_an_error(write_corpus):
     assert np.isfinite(ft.train_fasttext(p, dim=2, min_count=1, sample=0.0, epochs=1, bucket=100).losses).all()
 
 
-def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
-    from test_cli import assert_one_line_error
-
+def test_cli_divergence_is_one_line_and_writes_nothing(assert_one_line_error, run, write_corpus, tmp_path):
     text = " ".join(f"w{i % 40}" for i in range(4000))
     out, model = tmp_path / "v.txt", tmp_path / "m.bin"
-    r = CliRunner().invoke(cli, ["train", "fasttext", str(write_corpus(text)), "-o", str(out), "--save-model",
+    r = run("train", "fasttext", str(write_corpus(text)), "-o", str(out), "--save-model",
                                  str(model), "--min-count", "1", "--dim", "8", "--alpha", "50", "--sample", "0",
-                                 "--bucket", "1000"])
+                                 "--bucket", "1000")
     assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
     assert list(tmp_path.iterdir()) == [tmp_path / "c.txt"]
 

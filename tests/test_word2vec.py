@@ -259,6 +259,7 @@ def trained(sample_scan):
 # cbow-ns (0.198, 0.184) [0.186, 0.169], skipgram-hs pair by pair (0.451, 0.428) [0.450, 0.424], skipgram-hs
 # with the shared-path update, now the default (0.442, 0.435); gensim 4.4 at the same
 # settings: skipgram-ns (0.205, 0.178), skipgram-hs (0.480, 0.462). Random vectors score about 0 +- 0.07.
+@pytest.mark.slow  # trains 4 models at dim 50 on the sample
 @pytest.mark.parametrize("name,ws353,men", [("skipgram-ns", 0.13, 0.10), ("cbow-ns", 0.14, 0.12),
                                             ("skipgram-hs", 0.38, 0.36)])
 def test_quality_floor_on_sample(trained, name, ws353, men):
@@ -274,20 +275,12 @@ def test_quality_floor_on_sample(trained, name, ws353, men):
     assert (result.context is None) == (name == "skipgram-hs")
 
 
-def small_corpus(sample_scan, n_sentences=20):
-    """The first sentences of the sample, as a (Vocab, EncodedCorpus) pair."""
-    from embedkit.vocab import EncodedCorpus
-
-    vocab, enc = sample_scan
-    return vocab, EncodedCorpus(enc.ids[:enc.offsets[n_sentences]], enc.offsets[:n_sentences + 1], enc.counts)
-
-
 @pytest.mark.parametrize("kw", [dict(model="skipgram"), dict(model="cbow", hs=True),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", hs=True, negative=0),
                                 dict(model="skipgram", hs=True, negative=2, shared_hs=False)])
-def test_one_thread_is_bit_identical(sample_scan, kw):
-    corpus = small_corpus(sample_scan)
+def test_one_thread_is_bit_identical(sample_head, kw):
+    corpus = sample_head()
     a = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
     b = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
     c = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=4, **kw)
@@ -303,15 +296,15 @@ def test_one_thread_is_bit_identical(sample_scan, kw):
                                 dict(model="skipgram", hs=True, negative=0, shared_hs=False),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", sample=0.0)])
-def test_other_options_learn(sample_scan, kw):
-    r = w2v.train_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=2, **kw)
+def test_other_options_learn(sample_head, kw):
+    r = w2v.train_word2vec(sample_head(60), dim=16, epochs=2, threads=2, **kw)
     assert r.losses[1] < r.losses[0] and np.isfinite(r.vectors.matrix).all()
 
 
-def test_result_has_every_field(sample_scan):
+def test_result_has_every_field(sample_head, sample_scan):
     from embedkit.result import TrainResult
 
-    r = w2v.train_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=1)
+    r = w2v.train_word2vec(sample_head(60), dim=16, epochs=2, threads=1)
     assert isinstance(r, TrainResult)
     assert list(r.timings) == ["setup", "compile", "train"]  # a scanned pair: no scan here
     assert all(t >= 0 for t in r.timings.values()) and len(r.losses) == 2
@@ -319,6 +312,7 @@ def test_result_has_every_field(sample_scan):
     assert r.context.matrix.shape == r.vectors.matrix.shape
 
 
+@pytest.mark.slow
 def test_corpus_kinds_give_the_same_vectors(write_corpus):
     """A path, a list of paths and a scanned pair are the same corpus to the trainer."""
     from embedkit.vocab import scan_corpus
@@ -338,11 +332,11 @@ def test_corpus_kinds_give_the_same_vectors(write_corpus):
 
 
 @pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
-def test_divergence_is_an_error_naming_the_epoch(sample_scan, model, alpha):
+def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
     from embedkit.errors import TrainingDivergedError
 
     with pytest.raises(TrainingDivergedError, match=rf"training diverged in epoch 1 \(loss .*\): lower alpha \({alpha:g}\)"):
-        w2v.train_word2vec(small_corpus(sample_scan, 200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
+        w2v.train_word2vec(sample_head(200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
 
 
 def test_no_pairs_only_when_subsampling_took_every_word(write_corpus):
@@ -396,26 +390,18 @@ TEXT = "\n".join(["the king rules the land and the queen rules the land",
                   "a dog and a cat sat on the mat near the king"] * 30)
 
 
-def cli_run(*args):
-    from click.testing import CliRunner
-
-    from embedkit.cli import cli
-
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 @pytest.mark.parametrize("model,extra", [("skipgram", ["--hs", "--save-context", "ctx.txt"]),
                                          ("skipgram", ["--hs", "--negative", "0", "--no-shared-hs"]),
                                          ("skipgram", ["--shared-negatives", "--binary"]),
                                          ("cbow", ["--cbow-sum", "--hs", "--negative", "0"]),
                                          ("cbow", ["--cbow-update", "corrected"])])
-def test_cli_trains_and_writes(write_corpus, tmp_path, model, extra):
+def test_cli_trains_and_writes(run, write_corpus, tmp_path, model, extra):
     from embedkit.vectors import Vectors
 
     p = write_corpus(TEXT)
     out = tmp_path / "v.bin"
     extra = [str(tmp_path / e) if e.endswith(".txt") else e for e in extra]
-    r = cli_run("train", model, p, "-o", out, "--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1",
+    r = run("train", model, p, "-o", out, "--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1",
                 *extra)
     assert r.exit_code == 0, r.output
     assert "loss per epoch" in r.stderr
@@ -439,30 +425,24 @@ def test_cli_trains_and_writes(write_corpus, tmp_path, model, extra):
     ("cbow", ["--cbow-update", "koan"], ["--cbow-update"]),
     ("skipgram", ["--hs", "--negative", "0", "--save-context", "c.txt"], ["--save-context needs"]),
 ])
-def test_cli_nonsense_options(write_corpus, tmp_path, model, args, words):
-    from test_cli import assert_one_line_error
-
+def test_cli_nonsense_options(assert_one_line_error, run, write_corpus, tmp_path, model, args, words):
     p = write_corpus(TEXT)
     out = tmp_path / "v.txt"
-    assert_one_line_error(cli_run("train", model, p, "-o", out, "--min-count", "1", *args), *words)
+    assert_one_line_error(run("train", model, p, "-o", out, "--min-count", "1", *args), *words)
     assert not out.exists()
 
 
-def test_cli_corpus_too_small(write_corpus, tmp_path):
-    from test_cli import assert_one_line_error
-
+def test_cli_corpus_too_small(assert_one_line_error, run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
-    assert_one_line_error(cli_run("train", "cbow", write_corpus("one\ntwo\n"), "-o", out, "--min-count", "1"),
+    assert_one_line_error(run("train", "cbow", write_corpus("one\ntwo\n"), "-o", out, "--min-count", "1"),
                           "corpus too small")
-    assert_one_line_error(cli_run("train", "skipgram", write_corpus("a b c\n"), "-o", out), "vocabulary is empty")
+    assert_one_line_error(run("train", "skipgram", write_corpus("a b c\n"), "-o", out), "vocabulary is empty")
     assert not out.exists()
 
 
-def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
-    from test_cli import assert_one_line_error
-
+def test_cli_divergence_is_one_line_and_writes_nothing(assert_one_line_error, run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
-    r = cli_run("train", "skipgram", write_corpus(TEXT), "-o", out, "--min-count", "1", "--dim", "8", "--alpha", "50",
+    r = run("train", "skipgram", write_corpus(TEXT), "-o", out, "--min-count", "1", "--dim", "8", "--alpha", "50",
                 "--sample", "0")
     assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
     assert "no training pairs" not in r.stderr
