@@ -117,7 +117,7 @@ def test_every_layout(vecs, layout, full, monkeypatch):
 
 def test_tsne_without_opentsne_says_how_to_install(vecs, monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "openTSNE", None)
-    with pytest.raises(EmbedkitError, match=r"pip install 'embedkit\[tsne\]'"):
+    with pytest.raises(EmbedkitError, match=r"pip install 'embedkit-toolkit\[tsne\]'.*pip install '\.\[tsne\]'"):
         build_page(vecs, n_words=50, layout="tsne")
 
 
