@@ -9,7 +9,7 @@ import warnings
 
 import click
 
-from . import __version__
+from . import __version__, _faults
 from ._util import check_writable
 from .errors import EmbedkitError
 
@@ -27,7 +27,9 @@ class EmbedkitGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _faults.install_signal_handlers()  # SIGTERM/SIGHUP clean up as Ctrl-C does
         try:
+            _faults.arm_fault_injection()
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as e:
             if _NO_ARGS_IS_HELP is not None and isinstance(e, _NO_ARGS_IS_HELP):  # bare `embedkit`: help, status 0
@@ -35,9 +37,9 @@ class EmbedkitGroup(click.Group):
                 sys.exit(0)
             click.echo(f"Error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt) as e:
+            click.echo(_faults.interruption_line(e), err=True)
+            sys.exit(_faults.exit_status(e))
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(1)
@@ -59,7 +61,11 @@ class EmbedkitGroup(click.Group):
             except EmbedkitError as e:
                 raise click.ClickException(str(e)) from None
             except MemoryError:
-                raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
+                raise click.ClickException(_faults.memory_error_line()) from None
+            except OSError as e:
+                if not _faults.is_no_space(e):
+                    raise
+                raise click.ClickException(str(_faults.no_space_error(e, e.filename or os.getcwd(), "a file"))) from None
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2

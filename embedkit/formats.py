@@ -26,6 +26,7 @@ import warnings
 import numba
 import numpy as np
 
+from . import _faults
 from ._util import atomic_write, check_choice, check_int
 from .errors import EmbedkitError
 
@@ -247,7 +248,17 @@ def write(vectors, path, format=None):
         The files written: ``[path]``, or the ``.npy`` and ``.vocab`` of the NumPy pair.
     """
     format, compression = format_for_path(path, format)
-    return WRITERS[format](vectors, os.fspath(path), compression=compression)
+    with _faults.expect_bytes(_size_estimate(vectors, format, compression)):
+        return WRITERS[format](vectors, os.fspath(path), compression=compression)
+
+
+def _size_estimate(vectors, format, compression):
+    """About how many bytes ``write`` will put on disk (for the figure of a full-disk error)."""
+    n, dim = len(vectors), vectors.dim
+    words = sum(len(w) for w in vectors.words[:1000]) / max(1, min(n, 1000)) * n + n
+    per_value = 4 if format in ("word2vec-binary", "npy") else 12  # text: ~12 characters per %.9g value
+    size = int(words + n * dim * per_value + 128)
+    return size // 3 if compression else size
 
 
 @contextlib.contextmanager
