@@ -218,6 +218,7 @@ def test_cli_an_older_store_warns_that_it_cannot_check(cli_cooc, tmp_path):
     meta = json.loads((old / "meta.json").read_text())
     (old / "meta.json").write_text(json.dumps({k: meta[k] for k in ("format", "shape", "nnz", "window",
                                                                    "weighting", "tokens")}))
+    (old / "MANIFEST.json").unlink()  # stores of that age had no checksums either
     r = CliRunner().invoke(cli, ["train", "ppmi-svd", "--cooc", str(old), "--min-count", "3", "--dim", "4",
                                  "-o", str(tmp_path / "v.txt")])
     assert r.exit_code == 0, r.output
