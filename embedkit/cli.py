@@ -37,7 +37,8 @@ class EmbedkitGroup(click.Group):
                 sys.exit(0)
             click.echo(f"Error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
-        except (click.Abort, KeyboardInterrupt) as e:
+        except (click.Abort, KeyboardInterrupt, _Interrupted) as e:
+            e = e.exc if isinstance(e, _Interrupted) else e
             click.echo(_faults.interruption_line(e), err=True)
             sys.exit(_faults.exit_status(e))
         except BrokenPipeError:
@@ -62,10 +63,20 @@ class EmbedkitGroup(click.Group):
                 raise click.ClickException(str(e)) from None
             except MemoryError:
                 raise click.ClickException(_faults.memory_error_line()) from None
+            except KeyboardInterrupt as e:  # past click's own handler, which would print a blank line first
+                raise _Interrupted(e) from None
             except OSError as e:
                 if not _faults.is_no_space(e):
                     raise
                 raise click.ClickException(str(_faults.no_space_error(e, e.filename or os.getcwd(), "a file"))) from None
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, SIGTERM or SIGHUP, carried past click to ``EmbedkitGroup.main``."""
+
+    def __init__(self, exc):
+        super().__init__(str(exc))
+        self.exc = exc
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
