@@ -427,3 +427,39 @@ def memory_error_line():
         return (f"out of memory while {last_estimate['stage']} (estimated need {_human(last_estimate['bytes'])}); "
                 f"lower --dim, --max-vocab or --memory")
     return "out of memory (try a larger --min-count or --max-vocab)"
+
+
+# ---------------------------------------------------------------- per-trainer estimates (bytes beyond what is held now)
+_SLACK = 48 << 20  # thread scratch, Python objects of the vocabulary, small tables
+
+
+def word2vec_need(vocab_size, dim, *, negative, hs):
+    """word2vec: syn0 (made from two temporaries of its size), syn1neg, syn1, Huffman codes and points, noise."""
+    m = vocab_size * dim * 4
+    matrices = m * (1 + bool(negative) + bool(hs))
+    tables = vocab_size * (16 + (40 * 5 if hs else 0))
+    return max(3 * m, matrices) + tables + _SLACK
+
+
+def fasttext_need(words, dim, *, bucket, minn, maxn):
+    """fastText: the (words + bucket) x dim input matrix, the output matrix, the n-gram table, the composed vectors."""
+    import numpy as np
+
+    v = len(words)
+    if maxn:
+        lengths = np.fromiter((len(w) + 2 for w in words), np.int64, v)
+        ngrams = int(sum(np.maximum(0, lengths - n + 1).sum() for n in range(minn, maxn + 1)))
+    else:
+        ngrams = 0
+    return (v + bucket) * dim * 4 + 2 * v * dim * 4 + (ngrams + v) * 4 + v * 8 + _SLACK
+
+
+def glove_need(vocab_size, dim, nnz):
+    """GloVe: 16-byte records per non-zero, parameters and AdaGrad sums (2V x (dim+1) each), the output."""
+    return nnz * 16 + 2 * (2 * vocab_size * (dim + 1) * 4) + vocab_size * dim * 4 + _SLACK
+
+
+def ppmi_need(vocab_size, dim, nnz, *, add_context=False):
+    """PPMI+SVD: a float32 copy of the matrix, randomized SVD's float64 bases (rows and columns), the output."""
+    k = dim + 10
+    return nnz * 8 + 4 * vocab_size * k * 8 + vocab_size * dim * 4 * (2 if add_context else 1) + _SLACK

@@ -51,6 +51,12 @@ class EmbedkitGroup(click.Group):
         if not any(p.name == "quiet" for p in cmd.params):
             cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
                                            help="No progress bars or status lines (errors and warnings still print)."))
+        if self.name == "train":
+            cmd.params.append(click.Option(["--force"], is_flag=True, expose_value=False, callback=_set_force,
+                                           help="Start even if the estimated memory need exceeds the memory "
+                                                "available (checked before the big allocations)."))
+        if self.name == "train" or (name or cmd.name) == "cooc":
+            cmd.epilog = ((cmd.epilog + "\n\n") if cmd.epilog else "") + TEMP_SPACE_HELP
         super().add_command(cmd, name)
 
     def invoke(self, ctx):
@@ -80,6 +86,18 @@ class _Interrupted(BaseException):
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
+
+
+TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token) goes to $TMPDIR (else /tmp), spilled "
+                   "co-occurrence runs to --tmp-dir where the command has it; all of it is removed at the end, on "
+                   "an error, Ctrl-C, SIGTERM or SIGHUP, and what a killed (SIGKILL) run left is removed by the next "
+                   "run.")
+
+
+def _set_force(ctx, param, value):
+    if value:
+        _faults._force.set(True)
+    return value
 
 
 def _set_quiet(ctx, param, value):

@@ -24,6 +24,7 @@ from numba import prange
 
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
+from ._faults import check_memory, glove_need
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -259,6 +260,7 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
     check_dim(dim, len(cooc.words))
+    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz), what="training GloVe", lower="--dim or --max-vocab")
     if cooc.params["weighting"] == "uniform":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
