@@ -370,6 +370,7 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
                                lowercase=lowercase, seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
+    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz), what="training GloVe", lower="--dim or --max-vocab")
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
     vocab, counted = cooc.vocab, cooc.timings
     del cooc  # the records replace the matrix
