@@ -46,7 +46,7 @@ STAGES = {
     "count": [("_count.py", "count_matrix"), ("_store.py", "spill_runs"), ("glove.py", "cooc_entries")],
     "spill": [("_store.py", "write_run")],
     "merge": [("_store.py", "merge_runs")],
-    "train": [("word2vec.py", "run_epochs"), ("glove.py", "fit_entries"), ("ppmi_svd.py", "ppmi_matrix"),
+    "train": [("word2vec.py", "run_epochs"), ("_sgd.py", "run_epochs"), ("glove.py", "fit_entries"), ("ppmi_svd.py", "ppmi_matrix"),
               ("ppmi_svd.py", "randomized_svd")],
     "write": [("formats.py", "_write_text"), ("formats.py", "_write_binary"), ("formats.py", "_write_npy"),
               ("fasttext_bin.py", "save_fasttext_model"), ("_store.py", "write_store")],
@@ -130,17 +130,62 @@ def arm_fault_injection():
         raise EmbedkitError(f"{FAULT_ENV}: unknown stage {stage!r}; known: {', '.join(STAGES)}")
     signum = getattr(signal, sig or "SIGTERM")
     keys = set(STAGES[stage])
+    import importlib
+    import pkgutil
+
+    import embedkit
+
+    files = {f for f, _ in keys}
+    for info in pkgutil.walk_packages(embedkit.__path__, "embedkit."):  # load the stage's modules, then wrap
+        if info.name.rsplit(".", 1)[-1] + ".py" in files:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(info.name)
     fired = []
+    wrapped = {}
+    for mod in [m for n, m in list(sys.modules.items()) if n.startswith("embedkit") and m is not None]:
+        for attr, value in list(vars(mod).items()):
+            for holder, key, f in ([(mod, attr, value)] if not isinstance(value, dict) else
+                                   [(value, k, v) for k, v in value.items()]):
+                code = getattr(f, "__code__", None)
+                if code is None or (os.path.basename(code.co_filename), code.co_name) not in keys:
+                    continue
+                if f not in wrapped:
+                    wrapped[f] = _signalling(f, signum, fired)
+                _ARMED.append((holder, key, f))
+                if isinstance(holder, dict):
+                    holder[key] = wrapped[f]
+                else:
+                    setattr(holder, key, wrapped[f])
 
-    def hook(frame, event, arg):
-        if event == "call" and not fired and (os.path.basename(frame.f_code.co_filename), frame.f_code.co_name) in keys:
+
+_ARMED = []
+
+
+def disarm_fault_injection():
+    """Put back every function :func:`arm_fault_injection` wrapped (for tests that arm it in-process)."""
+    while _ARMED:
+        holder, key, f = _ARMED.pop()
+        if isinstance(holder, dict):
+            holder[key] = f
+        else:
+            setattr(holder, key, f)
+    _received.clear()
+
+
+def _signalling(f, signum, fired):
+    """``f``, but the first call of any such wrapper sends ``signum`` to this process first. The
+    wrapper's code carries ``f``'s name and file, so the traceback names ``f``'s stage."""
+    import functools
+
+    @functools.wraps(f)
+    def call(*args, **kwargs):
+        if not fired:
             fired.append(True)
-            sys.setprofile(None)
-            threading.setprofile(None)
             os.kill(os.getpid(), signum)
+        return f(*args, **kwargs)
 
-    sys.setprofile(hook)
-    threading.setprofile(hook)
+    call.__code__ = call.__code__.replace(co_name=f.__code__.co_name, co_filename=f.__code__.co_filename)
+    return call
 
 
 # ---------------------------------------------------------------- owned temporary files
