@@ -288,7 +288,10 @@ NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def is_no_space(e):
-    return isinstance(e, OSError) and e.errno in NO_SPACE
+    """A write failed for lack of space: ENOSPC, EDQUOT, EFBIG, or NumPy's short write (``tofile``)."""
+    if not isinstance(e, OSError):
+        return False
+    return e.errno in NO_SPACE or (e.errno is None and " requested and " in str(e) and "written" in str(e))
 
 
 def mount_point(path):
@@ -306,7 +309,9 @@ def mount_point(path):
 
 
 def _mb(n):
-    return f"{max(n, 0) / 1e6:,.0f}" if n >= 1e6 else f"{max(n, 0) / 1e6:.1f}".rstrip("0").rstrip(".") or "0"
+    if n >= 1e7:
+        return f"{n / 1e6:,.0f}"
+    return f"{max(n, 1e5) / 1e6:.1f}"
 
 
 class NoSpaceError(EmbedkitError):
@@ -320,7 +325,7 @@ def no_space_error(e, path, what, needed=None):
     """
     path = os.fspath(path)
     mount = mount_point(path)
-    if e.errno == errno.EFBIG:
+    if getattr(e, "errno", None) == errno.EFBIG:
         where = f"file size limit (ulimit -f) reached on {mount} ({path})"
     else:
         where = f"no space left on {mount} ({path})"

@@ -75,7 +75,7 @@ class Vocab:
 
     def save(self, path):
         """Write the vocabulary to ``path`` atomically, one ``word count`` line per word."""
-        with atomic_write(path, "w", encoding="utf-8") as f:
+        with _faults.expect_bytes(sum(len(w) + 12 for w in self.words)), atomic_write(path, "w", encoding="utf-8") as f:
             self.write(f)
 
     @classmethod
