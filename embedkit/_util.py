@@ -176,8 +176,7 @@ def atomic_write(path, mode="wb", encoding=None):
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
 
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
-    write never leaves a half-written ``path``; the data is on disk (fsync) before the rename,
-    and concurrent writers of one ``path`` each rename a complete file (the last one wins).
+    write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
     The temp file's name carries this process's mark, so one left by a killed run is removed
     by the next write of ``path``. A full disk is one ``NoSpaceError`` line.
     """
@@ -195,8 +194,6 @@ def atomic_write(path, mode="wb", encoding=None):
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
-            f.flush()
-            os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     except BaseException as e:
