@@ -56,7 +56,8 @@ DEFAULT_MEMORY = 1 << 30
 #: the counting parameters, each recorded with the matrix
 #: the files of a store, each checksummed in its MANIFEST.json
 STORE_FILES = ("indptr.npy", "indices.npy", "data.npy", VOCAB_FILE, META_FILE)
-COUNT_PARAMS = ("window", "weighting", "dynamic_window", "sample", "min_count", "max_vocab", "lowercase", "seed")
+COUNT_PARAMS = ("window", "weighting", "dynamic_window", "sample", "min_count", "max_vocab", "lowercase", "tokenize",
+                "keep_punctuation", "seed")
 
 
 class _Unknown:
@@ -483,6 +484,9 @@ def read_store(path):
     m = sp.csr_matrix((data, indices, indptr), shape=(V, V), copy=False)
     m.has_sorted_indices = True
     params = {k: meta.pop(k, UNKNOWN) for k in COUNT_PARAMS}
+    if params["tokenize"] is UNKNOWN and params["lowercase"] is not UNKNOWN:
+        # written before tokenizers existed, from text: split on whitespace, the only tokenizer then
+        params.update(tokenize="whitespace", keep_punctuation=False)
     for k in ("format", "shape", "nnz", "checksums"):
         meta.pop(k, None)
     return m, vocab, params, meta
