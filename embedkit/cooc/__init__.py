@@ -248,12 +248,13 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
         if output is not None:
             stack.enter_context(_store.output_lock(output))  # a second run into this folder is refused
         return _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progress, window=window,
-                      weighting=weighting, dynamic_window=dynamic_window, sample=sample, seed=seed,
-                      min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
+                             weighting=weighting, dynamic_window=dynamic_window, sample=sample, seed=seed,
+                             min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
+                             keep_punctuation=keep_punctuation)
 
 
-def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progress, *, window, weighting, dynamic_window,
-           sample, seed, min_count, max_vocab, lowercase):
+def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progress, *, window, weighting,
+                  dynamic_window, sample, seed, min_count, max_vocab, lowercase, tokenize, keep_punctuation):
     if dask is not None:
         return _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress)
     if _is_scanned_pair(corpus):
