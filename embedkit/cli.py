@@ -9,7 +9,7 @@ import warnings
 
 import click
 
-from . import __version__
+from . import __version__, _faults
 from ._util import check_writable
 from .errors import EmbedkitError
 
@@ -28,7 +28,9 @@ class EmbedkitGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _faults.install_signal_handlers()  # SIGTERM/SIGHUP clean up as Ctrl-C does
         try:
+            _faults.arm_fault_injection()
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as e:
             if _NO_ARGS_IS_HELP is not None and isinstance(e, _NO_ARGS_IS_HELP):  # bare `embedkit`: help, status 0
@@ -36,9 +38,10 @@ class EmbedkitGroup(click.Group):
                 sys.exit(0)
             click.echo(f"Error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt, _Interrupted) as e:
+            e = e.exc if isinstance(e, _Interrupted) else e
+            click.echo(_faults.interruption_line(e), err=True)
+            sys.exit(_faults.exit_status(e))
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(1)
@@ -49,6 +52,12 @@ class EmbedkitGroup(click.Group):
         if not any(p.name == "quiet" for p in cmd.params):
             cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
                                            help="No progress bars or status lines (errors and warnings still print)."))
+        if self.name == "train":
+            cmd.params.append(click.Option(["--force"], is_flag=True, expose_value=False, callback=_set_force,
+                                           help="Start even if the estimated memory need exceeds the memory "
+                                                "available (checked before the big allocations)."))
+        if self.name == "train" or (name or cmd.name) == "cooc":
+            cmd.epilog = ((cmd.epilog + "\n\n") if cmd.epilog else "") + TEMP_SPACE_HELP
         super().add_command(cmd, name)
 
     def invoke(self, ctx):
@@ -60,10 +69,36 @@ class EmbedkitGroup(click.Group):
             except EmbedkitError as e:  # parameters named as options (TrainingDivergedError, ParameterError)
                 raise click.ClickException(e.cli_message()) from None
             except MemoryError:
-                raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
+                raise click.ClickException(_faults.memory_error_line()) from None
+            except KeyboardInterrupt as e:  # past click's own handler, which would print a blank line first
+                raise _Interrupted(e) from None
+            except OSError as e:
+                if not _faults.is_no_space(e):
+                    raise
+                raise click.ClickException(str(_faults.no_space_error(e, e.filename or os.getcwd(), "a file"))) from None
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, SIGTERM or SIGHUP, carried past click to ``EmbedkitGroup.main``."""
+
+    def __init__(self, exc):
+        super().__init__(str(exc))
+        self.exc = exc
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
+
+
+TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token) goes to $TMPDIR (else /tmp), spilled "
+                   "co-occurrence runs to --tmp-dir where the command has it; all of it is removed at the end, on "
+                   "an error, Ctrl-C, SIGTERM or SIGHUP, and what a killed (SIGKILL) run left is removed by the next "
+                   "run.")
+
+
+def _set_force(ctx, param, value):
+    if value:
+        _faults._force.set(True)
+    return value
 
 
 def _set_quiet(ctx, param, value):

@@ -34,6 +34,7 @@ from numba import prange
 
 from ._compile import precompile
 from ._rng import next_u64, seed_states
+from ._faults import check_memory, fasttext_need
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
 from .errors import EmbedkitError
@@ -399,6 +400,8 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     check_dim(dim, v)
     check_subword_params(minn, maxn, bucket, v)
     words = list(vocab.words)
+    check_memory(fasttext_need(words, dim, bucket=bucket, minn=minn, maxn=maxn), what="training fastText",
+                 lower="--bucket, --dim or --max-vocab")
     indptr, rows = subword_table(words, minn=minn, maxn=maxn, bucket=bucket)
     timings["scan"] = time.perf_counter() - t
 

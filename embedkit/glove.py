@@ -36,6 +36,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
+from ._faults import check_memory, glove_need
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -427,6 +428,8 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
     memory = _check_memory(memory)
+    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz if memory is None else 0), what="training GloVe",
+                 lower="--dim, --max-vocab or --memory")
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     try:
@@ -567,6 +570,8 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
                                threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
+    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz if memory is None else 0), what="training GloVe",
+                 lower="--dim, --max-vocab or --memory")
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     vocab, counted = cooc.vocab, cooc.timings

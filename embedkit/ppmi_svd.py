@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
+from ._faults import check_memory, ppmi_need
 from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
                     numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
@@ -431,6 +432,8 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
     check_dim(dim, len(cooc.words))
+    check_memory(ppmi_need(len(cooc.words), dim, cooc.matrix.nnz, add_context=add_context), what="PPMI+SVD",
+                 lower="--dim or --max-vocab")
     if cooc.params["weighting"] == "harmonic":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with harmonic weighting; PPMI expects uniform "
                       "counts (embedkit cooc --weighting uniform)", stacklevel=2)

@@ -52,6 +52,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_u64, seed_states
+from ._faults import check_memory, word2vec_need
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, progress_bar, release_memory)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -904,6 +905,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     check_dim(dim, v)
     if hs and v < 2:
         raise EmbedkitError("hierarchical softmax needs at least 2 words in the vocabulary")
+    check_memory(word2vec_need(v, dim, negative=negative, hs=hs), what=f"training {model}", lower="--dim or --max-vocab")
 
     t = time.perf_counter()
     args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
