@@ -2,8 +2,8 @@
 
 The cost is sum over non-zero X_ij of f(X_ij) (w_i . c_j + b_i + d_j - log X_ij)^2 with
 f(x) = min(1, (x / x_max) ** weight_power). The non-zeros become one array of records (row, col,
-log X, f(X)), 16 bytes each, shuffled in place by a seeded Fisher-Yates pass (once per run or
-once per epoch). One kernel call is one epoch: ``prange`` over contiguous chunks of the
+log X, f(X)), 16 bytes each, shuffled in place by a seeded Fisher-Yates pass (once per run,
+once per epoch, or not at all). One kernel call is one epoch: ``prange`` over contiguous chunks of the
 records, Hogwild updates of the shared parameters.
 
 AdaGrad as in the reference tool: each parameter has an accumulator that starts at 1 and
@@ -29,7 +29,7 @@ from ._util import (balanced_chunks, check_choice, check_dim, check_float, check
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
-SHUFFLES = ("once", "epoch")
+SHUFFLES = ("once", "epoch", "none")
 #: which vectors a run returns: W + W~ ("sum") or W alone ("word")
 VECTORS = ("sum", "word")
 ENTRY = np.dtype([("row", np.int32), ("col", np.int32), ("logx", np.float32), ("weight", np.float32)])
@@ -208,7 +208,7 @@ def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shu
     with numba_threads(threads), \
             progress_bar(total=epochs, desc="glove", unit="epoch", enabled=progress) as bar:
         for epoch in range(epochs):
-            if epoch == 0 or shuffle == "epoch":
+            if shuffle == "epoch" or (shuffle == "once" and epoch == 0):
                 _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), state)
             cost = _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks) / max(len(entries), 1)
             if not math.isfinite(cost) or cost > limit or not np.isfinite(params).all():
@@ -263,11 +263,8 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
-    t0 = time.perf_counter()
-    r = _train(entries, cooc.vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-               vectors=vectors, seed=seed, threads=threads, progress=progress)
-    r.timings = {**timings, "train": time.perf_counter() - t0}
-    return r
+    return _train(entries, cooc.vocab, timings, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
+                  vectors=vectors, seed=seed, threads=threads, progress=progress)
 
 
 def _entries(cooc, *, x_max, weight_power, threads, progress):
@@ -283,11 +280,15 @@ def _entries(cooc, *, x_max, weight_power, threads, progress):
     return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 
-def _train(entries, vocab, *, vectors, **fit):
+def _train(entries, vocab, timings, *, vectors, **fit):
+    """Train on ``entries`` and return the TrainResult; ``timings`` are the stages before, to which
+    ``train`` is added."""
     from .vectors import Vectors
 
     v, dim = len(vocab), fit["dim"]
+    t0 = time.perf_counter()
     params, costs = fit_entries(entries, v, **fit)
+    timings = sum_timings(timings, {"train": time.perf_counter() - t0})
     del entries
     words = list(vocab.words)
     w = params[:v, :dim]
@@ -295,7 +296,8 @@ def _train(entries, vocab, *, vectors, **fit):
     if vectors == "sum":
         w = w + c
     return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w), vocab.counts),
-                       context=Vectors(words, c, vocab.counts), losses=costs)
+                       context=Vectors(words, c, vocab.counts), losses=costs, timings=timings,
+                       words_per_sec=None)
 
 
 def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowercase=False, x_max=100.0,
@@ -323,8 +325,9 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     learning_rate : float, default=0.05
         Initial AdaGrad learning rate.
     epochs : int, default=25
-    shuffle : {"once", "epoch"}, default="once"
-        Shuffle the non-zeros once per run, or before every epoch.
+    shuffle : {"once", "epoch", "none"}, default="once"
+        Train the non-zeros in one random order (drawn from ``seed``) for every epoch, in a new
+        one every epoch, or in the matrix's row order (as fastText's ``shuffle`` for chunks).
     vectors : {"sum", "word"}, default="sum"
         Return W + W~ (word plus context vectors, the reference tool's default) or W alone.
     seed : int, default=1
@@ -371,8 +374,5 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
     vocab, counted = cooc.vocab, cooc.timings
     del cooc  # the records replace the matrix
-    t0 = time.perf_counter()
-    r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-               vectors=vectors, seed=seed, threads=threads, progress=progress)
-    r.timings = sum_timings(counted, {**timings, "train": time.perf_counter() - t0})
-    return r
+    return _train(entries, vocab, sum_timings(counted, timings), dim=dim, learning_rate=learning_rate, epochs=epochs,
+                  shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress)
