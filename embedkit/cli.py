@@ -388,8 +388,8 @@ def cooc_cmd(ctx, corpus, output, **kw):
               help="Weighting exponent: f(x) = (x/x_max)^power.")
 @click.option("--learning-rate", default=0.05, show_default=True, type=float, help="Initial AdaGrad learning rate.")
 @click.option("--epochs", default=25, show_default=True, type=int, help="Passes over the non-zero counts.")
-@click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch", "none"]),
-              help="Train the non-zero counts in one random order, a new one every epoch, or in matrix order.")
+@click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
+              help="Train the non-zero counts in one random order, or in a new one every epoch.")
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
               help="Write W + W~ (sum) or the word vectors W alone (word).")
 @threads_option
@@ -487,6 +487,10 @@ def sgd_status(ctx, r):
 def train_skipgram_cmd(ctx, shared_hs, **kw):
     """word2vec skip-gram (negative sampling and/or hierarchical softmax).
 
+    The loss printed per epoch is measured online, each pair just before its own update: it
+    can rise in the last epochs, as the learning rate falls, while the model still improves
+    (a frozen model's loss falls every epoch: docs/parameters.md).
+
     \b
     Example:
       embedkit train skipgram data/sample.txt.xz -o sg.txt --dim 100 --window 5 --negative 5
@@ -506,6 +510,10 @@ def train_skipgram_cmd(ctx, shared_hs, **kw):
               help="'corrected' divides the context update by the window size (koan; default alpha 0.3).")
 def train_cbow_cmd(ctx, **kw):
     """word2vec CBOW (negative sampling and/or hierarchical softmax).
+
+    The loss printed per epoch is measured online, each pair just before its own update: it
+    can rise in the last epochs, as the learning rate falls, while the model still improves
+    (a frozen model's loss falls every epoch: docs/parameters.md).
 
     \b
     Example:
@@ -554,6 +562,10 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, no_sh
     --save-model. Memory: (words + bucket) x dim x 4 bytes for the n-gram matrix plus
     words x dim x 8: peak RSS 1.0 GB at the defaults on wiki17m (68k words; fastText 1.06 GB),
     about 0.14 GB more on the first run, which compiles the kernels.
+
+    The loss printed per epoch is measured online, each pair just before its own update: it
+    can rise in the last epochs, as the learning rate falls, while the model still improves
+    (a frozen model's loss falls every epoch: docs/parameters.md).
 
     \b
     Example:

@@ -336,7 +336,8 @@ def _compile(ids, dim, window, negative):
     m = _Weights(np.zeros((7, dim), np.float32), np.zeros((3, dim), np.float32))
     tb = _Tables(indptr, rows, build_noise_table(np.array([2, 2, 1]), NOISE_POWER), np.ones(3))
     scratch = _allocate_scratch(1, 5, dim, window, negative)
-    _train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch, seed_states(0, 1),
+    # two states: one is a C-contiguous array to Numba, more (any real corpus) a strided one
+    _train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch, seed_states(0, 2),
                   _Config(window, negative, 1, 0))
     _compose(m.inp, indptr, rows, np.empty((3, dim), np.float32))  # SubwordVectors composes the words with it
 

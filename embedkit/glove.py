@@ -2,8 +2,8 @@
 
 The cost is sum over non-zero X_ij of f(X_ij) (w_i . c_j + b_i + d_j - log X_ij)^2 with
 f(x) = min(1, (x / x_max) ** weight_power). The non-zeros become one array of records (row, col,
-log X, f(X)), 16 bytes each, shuffled in place by a seeded Fisher-Yates pass (once per run,
-once per epoch, or not at all). One kernel call is one epoch: ``prange`` over contiguous chunks of the
+log X, f(X)), 16 bytes each, shuffled in place by a seeded Fisher-Yates pass (once per run or
+once per epoch). One kernel call is one epoch: ``prange`` over contiguous chunks of the
 records, Hogwild updates of the shared parameters.
 
 AdaGrad as in the reference tool: each parameter has an accumulator that starts at 1 and
@@ -29,7 +29,7 @@ from ._util import (balanced_chunks, check_choice, check_dim, check_float, check
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
-SHUFFLES = ("once", "epoch", "none")
+SHUFFLES = ("once", "epoch")
 #: which vectors a run returns: W + W~ ("sum") or W alone ("word")
 VECTORS = ("sum", "word")
 ENTRY = np.dtype([("row", np.int32), ("col", np.int32), ("logx", np.float32), ("weight", np.float32)])
@@ -208,7 +208,7 @@ def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shu
     with numba_threads(threads), \
             progress_bar(total=epochs, desc="glove", unit="epoch", enabled=progress) as bar:
         for epoch in range(epochs):
-            if shuffle == "epoch" or (shuffle == "once" and epoch == 0):
+            if epoch == 0 or shuffle == "epoch":
                 _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), state)
             cost = _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks) / max(len(entries), 1)
             if not math.isfinite(cost) or cost > limit or not np.isfinite(params).all():
@@ -325,9 +325,10 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     learning_rate : float, default=0.05
         Initial AdaGrad learning rate.
     epochs : int, default=25
-    shuffle : {"once", "epoch", "none"}, default="once"
-        Train the non-zeros in one random order (drawn from ``seed``) for every epoch, in a new
-        one every epoch, or in the matrix's row order (as fastText's ``shuffle`` for chunks).
+    shuffle : {"once", "epoch"}, default="once"
+        Train the non-zeros in one random order (drawn from ``seed``) for every epoch, or in a
+        new one every epoch (as fastText's ``shuffle`` for its chunks; there is no "none":
+        in the matrix's row order the cost does not fall steadily).
     vectors : {"sum", "word"}, default="sum"
         Return W + W~ (word plus context vectors, the reference tool's default) or W alone.
     seed : int, default=1

@@ -365,3 +365,23 @@ def test_cli_old_no_shuffle_flag_warns(write_corpus, tmp_path, args, code, line)
                                  "--min-count", "1", "--dim", "4", "--epochs", "1", "--bucket", "100", *args])
     assert r.exit_code == code, r.output
     assert r.stderr.splitlines()[0] == line
+
+
+@pytest.mark.parametrize("module", [ft, w2v])
+def test_compile_stage_compiles_what_training_runs(sample_scan, monkeypatch, capsys, module):
+    """The labelled compile stage calls the kernel with the argument types of training, so that
+    training never compiles (on a cold cache that time would count in words/s)."""
+    kernel, seen = module._train_chunks, []
+
+    def record(*args):
+        seen.append(tuple(numba.typeof(a) for a in args))
+        return kernel(*args)
+
+    monkeypatch.setattr(module, "_train_chunks", record)
+    from test_word2vec import small_corpus
+
+    train = ft.train_fasttext if module is ft else w2v.train_word2vec
+    extra = dict(bucket=1000) if module is ft else {}
+    r = train(small_corpus(sample_scan, 300), dim=8, epochs=1, threads=1, progress=True, **extra)
+    assert len(seen) >= 2 and len(set(seen)) == 1  # the warm-up's types are training's
+    assert "compiling kernels" in capsys.readouterr().err and list(r.timings)[:1] != ["train"]
