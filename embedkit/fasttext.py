@@ -363,7 +363,8 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
 
 
 def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, sample=1e-4, alpha=0.05,
-                   min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False, minn=3, maxn=6,
+                   min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False,
+                   tokenize="whitespace", keep_punctuation=False, minn=3, maxn=6,
                    bucket=2_000_000, update="window", shuffle="epoch", threads=None, seed=1, progress=False):
     """Train fastText word vectors (words plus character n-grams) with negative sampling.
 
@@ -376,8 +377,8 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     ----------
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
-        pair returned by ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and
-        lowercase do not apply).
+        pair returned by ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab,
+        lowercase, tokenize and keep_punctuation do not apply).
     model : {"skipgram", "cbow"}, default="skipgram"
     dim : int, default=100
     window : int, default=5
@@ -394,6 +395,10 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     minn, maxn : int, default=3, 6
         Lengths in characters of the n-grams; ``maxn=0`` turns subwords off (plain skip-gram
         or CBOW with fastText's settings).
@@ -448,7 +453,7 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     t = time.perf_counter()
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
     vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                progress=progress)
+                                tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
     if scanned:
         timings["scan"] = time.perf_counter() - t
     ids = np.asarray(enc.ids)

@@ -300,7 +300,8 @@ def _train(entries, vocab, timings, *, vectors, **fit):
                        words_per_sec=None)
 
 
-def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowercase=False, x_max=100.0,
+def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowercase=False,
+                tokenize="whitespace", keep_punctuation=False, x_max=100.0,
                 weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once", vectors="sum", seed=1, threads=None,
                 memory=None, tmp_dir=None, progress=False):
     """Train GloVe vectors on a corpus: scan, count (1/d weighted symmetric window), AdaGrad.
@@ -309,8 +310,8 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     ----------
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
-        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase do
-        not apply).
+        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab, lowercase,
+        tokenize and keep_punctuation do not apply).
     dim : int, default=100
         Vector size; at most the vocabulary size.
     window : int, default=10
@@ -318,6 +319,10 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     x_max : float, default=100.0
         Counts at or above x_max get full weight.
     weight_power : float, default=0.75
@@ -369,7 +374,8 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     if max_vocab is not None and isinstance(max_vocab, int):
         check_dim(dim, max_vocab)
     cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
-                               lowercase=lowercase, seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir,
+                               lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
+                               threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)

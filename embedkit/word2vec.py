@@ -536,9 +536,9 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
-                   negative=5, hs=False, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5, seed=1,
-                   threads=None, cbow_mean=True, cbow_update="word2vec", shared_negatives=False, update="window",
-                   progress=False, shared_hs=None):
+                   tokenize="whitespace", keep_punctuation=False, negative=5, hs=False, sample=1e-3, alpha=None,
+                   min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
+                   shared_negatives=False, update="window", progress=False, shared_hs=None):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters
@@ -546,7 +546,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those (read in
         order), or the pair returned by ``embedkit.vocab.scan_corpus`` (then min_count,
-        max_vocab and lowercase are not used).
+        max_vocab, lowercase, tokenize and keep_punctuation are not used).
     model : {"skipgram", "cbow"}, default="skipgram"
     dim : int, default=100
         Vector size; at most the vocabulary size.
@@ -555,6 +555,10 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     negative : int, default=5
         Negative samples per pair (noise: unigram counts ** 0.75); 0 turns negative sampling off.
     hs : bool, default=False
@@ -637,7 +641,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     t = time.perf_counter()
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
     vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                progress=progress)
+                                tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
     if scanned:
         timings["scan"] = time.perf_counter() - t
     v = enc.vocab_size
