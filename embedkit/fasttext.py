@@ -35,6 +35,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from ._compile import precompile
 from ._rng import seed_states
 from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
                    draw_negatives, draw_noise, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
@@ -337,9 +338,12 @@ def _compile(ids, dim, window, negative):
     tb = _Tables(indptr, rows, build_noise_table(np.array([2, 2, 1]), NOISE_POWER), np.ones(3))
     scratch = _allocate_scratch(1, 5, dim, window, negative)
     # two states: one is a C-contiguous array to Numba, more (any real corpus) a strided one
-    _train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch, seed_states(0, 2),
-                  _Config(window, negative, 1, 0))
-    _compose(m.inp, indptr, rows, np.empty((3, dim), np.float32))  # SubwordVectors composes the words with it
+    calls = [(_train_chunks, (0, 1, np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch,
+                              seed_states(0, 2), _Config(window, negative, 1, 0))),
+             (_compose, (m.inp, indptr, rows, np.empty((3, dim), np.float32)))]  # SubwordVectors composes with it
+    precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
+    for kernel, args in calls:
+        kernel(*args)
 
 
 # ---------------------------------------------------------------- driver

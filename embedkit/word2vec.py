@@ -45,6 +45,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from ._compile import precompile, readonly
 from ._rng import seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
                    compile_stage, draw_noise, draw_window, hs_pair, loss_ceiling, make_chunks, page_dropper,
@@ -512,7 +513,7 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
            update):
     """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
     _Scratch, states, _Config)."""
-    ids = np.asarray(enc.ids)
+    ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
@@ -657,8 +658,9 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     corp, weights, tables = args[0], args[1], args[2]
     path_len = float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0
     with numba_threads(threads) as nthreads:
-        # an empty range of chunks compiles the kernel (or loads Numba's cache) for these types
-        timings["compile"] = compile_stage(lambda: _train_chunks(0, 0, np.zeros(1, np.int64), np.zeros(1), *args),
+        # compiles the kernel (a cold cache: in a child process) or loads Numba's cache, for these types
+        warm = (0, 0, np.zeros(1, np.int64), np.zeros(1), *args)  # an empty range of chunks
+        timings["compile"] = compile_stage(lambda: (precompile((_train_chunks, warm)), _train_chunks(*warm)),
                                            "word2vec: compiling kernels (first run only)", progress)
         release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
         losses, timings["train"] = run_epochs(
