@@ -433,13 +433,10 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     try:
-        t0 = time.perf_counter()
-        r = _train(entries, cooc.vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-                   vectors=vectors, seed=seed, threads=threads, progress=progress)
+        return _train(entries, cooc.vocab, timings, dim=dim, learning_rate=learning_rate, epochs=epochs,
+                      shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress)
     finally:
         _close(entries)
-    r.timings = {**timings, "train": time.perf_counter() - t0}
-    return r
 
 
 def _check_memory(memory):
@@ -476,11 +473,15 @@ def _entries(cooc, *, x_max, weight_power, threads, progress, memory=None, tmp_d
     return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 
-def _train(entries, vocab, *, vectors, **fit):
+def _train(entries, vocab, timings, *, vectors, **fit):
+    """Train on ``entries`` and return the TrainResult; ``timings`` are the stages before, to which
+    ``train`` is added."""
     from .vectors import Vectors
 
     v, dim = len(vocab), fit["dim"]
+    t0 = time.perf_counter()
     params, costs = fit_entries(entries, v, **fit)
+    timings = sum_timings(timings, {"train": time.perf_counter() - t0})
     del entries
     words = list(vocab.words)
     w = params[:v, :dim]
@@ -488,7 +489,8 @@ def _train(entries, vocab, *, vectors, **fit):
     if vectors == "sum":
         w = w + c
     return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w), vocab.counts),
-                       context=Vectors(words, c, vocab.counts), losses=costs)
+                       context=Vectors(words, c, vocab.counts), losses=costs, timings=timings,
+                       words_per_sec=None)
 
 
 def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowercase=False,
@@ -522,7 +524,9 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
         Initial AdaGrad learning rate.
     epochs : int, default=25
     shuffle : {"once", "epoch"}, default="once"
-        Shuffle the non-zeros once per run, or before every epoch.
+        Train the non-zeros in one random order (drawn from ``seed``) for every epoch, or in a
+        new one every epoch (as fastText's ``shuffle`` for its chunks; there is no "none":
+        in the matrix's row order the cost does not fall steadily).
     vectors : {"sum", "word"}, default="sum"
         Return W + W~ (word plus context vectors, the reference tool's default) or W alone.
     seed : int, default=1
@@ -577,10 +581,7 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     vocab, counted = cooc.vocab, cooc.timings
     del cooc  # the records replace the matrix (and its temporary folder, if counted on disk)
     try:
-        t0 = time.perf_counter()
-        r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-                   vectors=vectors, seed=seed, threads=threads, progress=progress)
+        return _train(entries, vocab, sum_timings(counted, timings), dim=dim, learning_rate=learning_rate,
+                      epochs=epochs, shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress)
     finally:
         _close(entries)
-    r.timings = sum_timings(counted, {**timings, "train": time.perf_counter() - t0})
-    return r

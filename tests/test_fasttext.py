@@ -1,9 +1,11 @@
 """train_fasttext: the kernel against a NumPy reference, quality on the sample, unseen words, CLI."""
 
+import numba
 import numpy as np
 import pytest
 from reference import fasttext_cbow_window_reference, fasttext_update_reference
 
+import embedkit._sgd as sgd
 import embedkit.fasttext as ft
 import embedkit.word2vec as w2v
 from embedkit.errors import EmbedkitError
@@ -15,17 +17,18 @@ SENT = [0, 1, 2, 1, 0, 2]
 
 
 def _table_sigmoid(f):
-    return float(w2v._sigmoid(np.float32(f)))
+    return float(sgd.sigmoid(np.float32(f)))
 
 
 def _run_kernel(model, update, inp, out, indptr, rows, alpha):
     ids = np.array(SENT, np.int32)
-    noise = w2v.build_noise_table(np.array([0, 0, 0, 1]), ft.NOISE_POWER)  # every negative is word 3
-    opts = np.array([1, 2, int(model == "skipgram"), int(update == "pair"), len(SENT)], np.int64)
-    loss, pairs, tokens = ft._fasttext_chunks(0, 1, np.zeros(1, np.int64), np.array([alpha]), ids,
-                                              np.array([0, len(SENT)], np.int64), np.array([0, 1], np.int64), inp,
-                                              out, indptr, rows, noise, np.ones(4), ft.seed_states(3, 1), opts)
-    return loss, pairs, tokens
+    noise = sgd.build_noise_table(np.array([0, 0, 0, 1]), ft.NOISE_POWER)  # every negative is word 3
+    window, negative = 1, 2
+    corpus = sgd.Corpus(ids, np.array([0, len(SENT)], np.int64), np.array([0, 1], np.int64))
+    scratch = ft._allocate_scratch(numba.config.NUMBA_NUM_THREADS, len(SENT), inp.shape[1], window, negative)
+    cfg = ft._Config(window, negative, int(model == "skipgram"), int(update == "pair"))
+    return ft._train_chunks(0, 1, np.zeros(1, np.int64), np.array([alpha]), corpus, ft._Weights(inp, out),
+                            ft._Tables(indptr, rows, noise, np.ones(4)), scratch, ft.seed_states(3, 1), cfg)
 
 
 @pytest.mark.parametrize("model,update", [("skipgram", "pair"), ("skipgram", "window"), ("cbow", "window"),
@@ -73,7 +76,7 @@ def test_quality_floor_and_result(sg, sample_scan):
     v = sg.vectors
     assert isinstance(v, SubwordVectors) and v.words == vocab.words and v.input_matrix.shape == (len(vocab) + 200_000, 50)
     assert sg.context.matrix.shape == (len(vocab), 50) and len(sg.losses) == 3
-    assert list(sg.timings) == ["scan", "compile", "init", "train", "compose"] and sg.words_per_sec > 0
+    assert list(sg.timings) == ["compile", "setup", "train", "compose"] and sg.words_per_sec > 0
     rho = evaluate_similarity(v, "WS-353-ALL").spearman
     assert rho > 0.27  # measured 0.312 (dim 50, 3 epochs, threads 1); fastText itself: 0.309 here
 
@@ -296,8 +299,8 @@ def test_cli_divergence_is_one_line_and_writes_nothing(assert_one_line_error, ru
     assert list(tmp_path.iterdir()) == [tmp_path / "c.txt"]
 
 
-@pytest.mark.parametrize("shuffle_seed", [None, 7])
-def test_run_epochs_rate_follows_the_training_order(shuffle_seed):
+@pytest.mark.parametrize("shuffle", sgd.SHUFFLES)
+def test_run_epochs_rate_follows_the_training_order(shuffle):
     offsets = np.array([0, 3, 10, 12, 20, 21, 30], np.int64)  # 6 sentences, one chunk each
     chunks = np.arange(7, dtype=np.int64)
     seen = []
@@ -306,15 +309,17 @@ def test_run_epochs_rate_follows_the_training_order(shuffle_seed):
         seen.append([(int(k), float(alphas[k])) for k in order[c0:c1]])
         return 1.0, 1, int(sum(offsets[k + 1] - offsets[k] for k in order[c0:c1]))
 
-    losses, _ = w2v.run_epochs(train, offsets, chunks, epochs=2, alpha=0.1, min_alpha=0.0, threads=1, desc="t",
+    losses, _ = sgd.run_epochs(train, offsets, chunks, epochs=2, alpha=0.1, min_alpha=0.0, threads=1, desc="t",
                                progress=False, drop_pages=lambda lo, hi: None, syn0=np.zeros(2), ceiling=10.0,
-                               sample=0.0, shuffle_seed=shuffle_seed)
+                               sample=0.0, shuffle=shuffle, seed=7)
     assert len(losses) == 2
     trained = [x for call in seen for x in call]
     epochs = [[k for k, _ in trained[:6]], [k for k, _ in trained[6:]]]
     assert all(sorted(e) == list(range(6)) for e in epochs)  # every chunk once per epoch
-    if shuffle_seed is None:
+    if shuffle == "none":
         assert epochs == [list(range(6))] * 2
+    elif shuffle == "once":
+        assert epochs[0] != list(range(6)) and epochs[0] == epochs[1]  # one order, kept
     else:
         assert epochs[0] != list(range(6)) and epochs[0] != epochs[1]  # a new order every epoch
     # the rate falls linearly with the tokens trained before each chunk, in training order
@@ -327,7 +332,48 @@ def test_run_epochs_rate_follows_the_training_order(shuffle_seed):
 
 def test_cut_sentences_caps_pieces_at_fasttexts_line_size():
     offsets = np.array([0, 0, 5, 3000, 4024, 4025], np.int64)
-    cut = ft.cut_sentences(offsets)
+    cut = sgd.cut_sentences(offsets, ft.MAX_LINE)
     assert cut[0] == 0 and cut[-1] == offsets[-1] and np.diff(cut).max() <= ft.MAX_LINE
     assert set(offsets.tolist()) <= set(cut.tolist())  # sentence ends stay ends
     assert cut.tolist() == [0, 0, 5, 1029, 2053, 3000, 4024, 4025]
+
+
+def test_shuffle_bool_is_the_old_spelling(sample_head):
+    corpus = sample_head(60)
+    kw = dict(dim=8, epochs=1, threads=1, bucket=1000)
+    with pytest.warns(FutureWarning, match="use shuffle='none'"):
+        old = ft.train_fasttext(corpus, shuffle=False, **kw)
+    np.testing.assert_array_equal(old.vectors.matrix, ft.train_fasttext(corpus, shuffle="none", **kw).vectors.matrix)
+    with pytest.raises(EmbedkitError, match="shuffle must be one of none, once, epoch"):
+        ft.train_fasttext(corpus, shuffle="always", **kw)
+
+
+@pytest.mark.parametrize("args,code,line", [
+    (["--no-shuffle"], 0, "Warning: --no-shuffle is deprecated: use --shuffle none"),
+    (["--no-shuffle", "--shuffle", "once"], 2, "Error: --no-shuffle contradicts --shuffle once"),
+])
+def test_cli_old_no_shuffle_flag_warns(run, write_corpus, tmp_path, args, code, line):
+    text = " ".join(f"w{i % 40}" for i in range(2000))
+    r = run("train", "fasttext", str(write_corpus(text)), "-o", str(tmp_path / "v.txt"),
+            "--min-count", "1", "--dim", "4", "--epochs", "1", "--bucket", "100", *args)
+    assert r.exit_code == code, r.output
+    assert r.stderr.splitlines()[0] == line
+
+
+@pytest.mark.parametrize("module", [ft, w2v])
+def test_compile_stage_compiles_what_training_runs(sample_head, monkeypatch, capsys, module):
+    """The labelled compile stage calls the kernel with the argument types of training, so that
+    training never compiles (on a cold cache that time would count in words/s)."""
+    kernel, seen = module._train_chunks, []
+
+    def record(*args):
+        seen.append(tuple(numba.typeof(a) for a in args))
+        return kernel(*args)
+
+    monkeypatch.setattr(module, "_train_chunks", record)
+    monkeypatch.setattr(module, "precompile", lambda *calls: None)  # it takes dispatchers; the kernel is wrapped
+    train = ft.train_fasttext if module is ft else w2v.train_word2vec
+    extra = dict(bucket=1000) if module is ft else {}
+    r = train(sample_head(300), dim=8, epochs=1, threads=1, progress=True, **extra)
+    assert len(seen) >= 2 and len(set(seen)) == 1  # the warm-up's types are training's
+    assert "compiling kernels" in capsys.readouterr().err and list(r.timings)[:1] != ["train"]

@@ -4,6 +4,7 @@ import numba
 import numpy as np
 import pytest
 
+from embedkit import _sgd as sgd
 from embedkit import word2vec as w2v
 from embedkit._rng import seed_states
 from embedkit.errors import EmbedkitError
@@ -13,11 +14,11 @@ from reference import (XorShift, cbow_update_reference, hs_update_reference, hs_
 
 def sigmoid_table(f):
     """Python twin of the kernel's table sigmoid."""
-    if f >= w2v.MAX_EXP:
+    if f >= sgd.MAX_EXP:
         return 1.0
-    if f <= -w2v.MAX_EXP:
+    if f <= -sgd.MAX_EXP:
         return 0.0
-    return float(w2v.SIGMOID_TABLE[int((np.float32(f) + w2v.MAX_EXP) * w2v._SCALE)])
+    return float(sgd.SIGMOID_TABLE[int((np.float32(f) + sgd.MAX_EXP) * sgd.SCALE)])
 
 
 def close(a, b):
@@ -35,8 +36,8 @@ def test_sigmoid_tables_are_close_to_exact():
     f = np.linspace(-7.9, 7.9, 5001)
     s = np.array([sigmoid_table(x) for x in f])
     assert np.abs(s - sigmoid_exact(f)).max() < 3.5e-3
-    ls = np.array([w2v._log_sigmoid(np.float32(x)) for x in f])
-    assert np.abs(ls - np.log(sigmoid_exact(f)))[np.abs(f) < w2v.MAX_EXP].max() < 5e-3
+    ls = np.array([sgd.log_sigmoid(np.float32(x)) for x in f])
+    assert np.abs(ls - np.log(sigmoid_exact(f)))[np.abs(f) < sgd.MAX_EXP].max() < 5e-3
 
 
 def test_sgns_pair_matches_reference(small):
@@ -44,7 +45,7 @@ def test_sgns_pair_matches_reference(small):
     negs = np.array([5, 7, 3, 5, 0], np.int64)  # a repeat, and the target itself (skipped)
     neu1e = np.zeros(8, np.float32)
     out = syn1neg.copy()
-    loss = w2v._sgns_pair(syn0, 4, neu1e, out, 3, negs, np.float32(0.1))
+    loss = sgd.sgns_pair(syn0, 4, neu1e, out, 3, negs, np.float32(0.1))
     grad, ref, ref_loss = sgns_update_reference(syn0[4], syn1neg, 3, negs, 0.1, sigmoid_table)
     close(neu1e, grad)
     close(out, ref)
@@ -57,7 +58,7 @@ def test_hs_pair_matches_reference(small):
     points = np.array([[3, 0, 0, 0, 0], [10, 4, 2, 4, 0]], np.int32)
     neu1e = np.zeros(8, np.float32)
     out = syn1.copy()
-    loss = w2v._hs_pair(syn0, 2, neu1e, out, codes, points, 1, np.float32(0.2))
+    loss = sgd.hs_pair(syn0, 2, neu1e, out, codes, points, 1, np.float32(0.2))
     grad, ref, ref_loss = hs_update_reference(syn0[2], syn1, [1, 0, 1, 1], [10, 4, 2, 4], 0.2, sigmoid_table)
     close(neu1e, grad)
     close(out, ref)
@@ -71,7 +72,7 @@ def scratch_for(dim, window=3, negative=5, path_len=6, max_len=16):
 
 
 def config(**kw):
-    base = dict(window=3, negative=0, hs=0, skipgram=1, cbow_mean=1, corrected=0, shared_negatives=0, shared_hs=0)
+    base = dict(window=3, negative=0, hs=0, skipgram=1, cbow_mean=1, corrected=0, shared_negatives=0, window_update=0)
     base.update({k: int(v) for k, v in kw.items()})
     return w2v._Config(**base)
 
@@ -157,17 +158,17 @@ def test_kernel_chunk_matches_reference(case):
     syn1 = rng.standard_normal((v - 1, dim)).astype(np.float32) * 0.1 if hs else np.zeros((0, dim), np.float32)
     syn1neg = rng.standard_normal((v, dim)).astype(np.float32) * 0.1 if negative else np.zeros((0, dim), np.float32)
     codes, points, lens = w2v.build_huffman(counts) if hs else (*NO_HS, np.zeros(v, np.int32))
-    noise = w2v.build_noise_table(counts)
+    noise = sgd.build_noise_table(counts)
     keep = w2v.keep_probabilities(counts, 0.02)
     assert (keep < 1).any() and (keep == 1).any()
     states = seed_states(7, 1)
     cfg = config(window=window, negative=negative, hs=hs, skipgram=model == "skipgram", cbow_mean=cbow_mean,
-                 corrected=corrected, shared_negatives=shared_negatives, shared_hs=shared_hs)
+                 corrected=corrected, shared_negatives=shared_negatives, window_update=shared_hs)
     ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0],
                                    0.05, window, negative, model, hs, cbow_mean, corrected, shared_negatives,
                                    shared_hs, sigmoid_table)
     scratch = w2v._allocate_scratch(numba.config.NUMBA_NUM_THREADS, 14, dim, window, negative, codes.shape[1])
-    loss, pairs, tokens = w2v._train_chunks(0, 1, np.array([0.05]), w2v._Corpus(ids, offsets, np.array([0, 4])),
+    loss, pairs, tokens = w2v._train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.05]), sgd.Corpus(ids, offsets, np.array([0, 4])),
                                             w2v._Weights(syn0, syn1, syn1neg), w2v._Tables(codes, points, noise, keep),
                                             scratch, states, cfg)
     assert tokens == len(ids) and pairs == ref[4] > 10
@@ -212,7 +213,7 @@ def test_huffman_codes_are_optimal_and_prefix_free(counts):
 
 def test_noise_table_probabilities():
     counts = np.array([1000, 300, 300, 40, 9, 1, 1])
-    table = w2v.build_noise_table(counts)
+    table = sgd.build_noise_table(counts)
     thresh = (table >> np.uint64(32)).astype(np.float64) / 2**32
     alias = (table & np.uint64(0xFFFFFFFF)).astype(np.int64)
     p = np.zeros(len(counts))
@@ -235,7 +236,7 @@ def test_keep_probabilities_formula():
 
 def test_chunks_cover_every_sentence():
     offsets = np.concatenate([[0], np.cumsum(np.full(50, 3000))]).astype(np.int64)
-    chunks = w2v.make_chunks(offsets, 10_000)
+    chunks = sgd.make_chunks(offsets, 10_000)
     assert chunks[0] == 0 and chunks[-1] == 50 and (np.diff(chunks) > 0).all()
     sizes = np.diff(offsets[chunks])
     assert (sizes[:-1] > 10_000 - 3000).all() and (sizes < 10_000 + 3000).all()
@@ -278,7 +279,7 @@ def test_quality_floor_on_sample(trained, name, ws353, men):
 @pytest.mark.parametrize("kw", [dict(model="skipgram"), dict(model="cbow", hs=True),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", hs=True, negative=0),
-                                dict(model="skipgram", hs=True, negative=2, shared_hs=False)])
+                                dict(model="skipgram", hs=True, negative=2, update="pair")])
 def test_one_thread_is_bit_identical(sample_head, kw):
     corpus = sample_head()
     a = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
@@ -292,8 +293,8 @@ def test_one_thread_is_bit_identical(sample_head, kw):
 @pytest.mark.parametrize("kw", [dict(model="cbow", cbow_update="corrected"),
                                 dict(model="cbow", cbow_mean=False, alpha=0.01),
                                 dict(model="skipgram", hs=True, negative=3),
-                                dict(model="skipgram", hs=True, negative=3, shared_hs=False),
-                                dict(model="skipgram", hs=True, negative=0, shared_hs=False),
+                                dict(model="skipgram", hs=True, negative=3, update="pair"),
+                                dict(model="skipgram", hs=True, negative=0, update="pair"),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", sample=0.0)])
 def test_other_options_learn(sample_head, kw):
@@ -369,6 +370,7 @@ def test_dim_above_vocabulary_size_is_refused(write_corpus):
     ({"hs": 1}, "hs must be True or False"),
     ({"shared_negatives": True, "model": "cbow"}, "shared_negatives needs"),
     ({"shared_hs": "yes"}, "shared_hs must be True or False"),
+    ({"update": "both"}, "update must be one of window, pair"),
     ({"threads": 0}, "threads must be >= 1"),
     ({"seed": -1}, "seed must be >= 0"),
 ])
@@ -391,7 +393,7 @@ TEXT = "\n".join(["the king rules the land and the queen rules the land",
 
 
 @pytest.mark.parametrize("model,extra", [("skipgram", ["--hs", "--save-context", "ctx.txt"]),
-                                         ("skipgram", ["--hs", "--negative", "0", "--no-shared-hs"]),
+                                         ("skipgram", ["--hs", "--negative", "0", "--update", "pair"]),
                                          ("skipgram", ["--shared-negatives", "--binary"]),
                                          ("cbow", ["--cbow-sum", "--hs", "--negative", "0"]),
                                          ("cbow", ["--cbow-update", "corrected"])])
@@ -462,3 +464,26 @@ def test_one_calling_convention():
     assert embedkit.train_word2vec is w2v.train_word2vec
     doc = w2v.train_word2vec.__doc__
     assert all(f"    {p.name} :" in doc for p in params)  # every parameter documented
+
+
+def test_shared_hs_is_the_old_spelling_of_update(sample_head):
+    corpus = sample_head(60)
+    kw = dict(model="skipgram", hs=True, negative=0, dim=8, epochs=1, threads=1)
+    with pytest.warns(FutureWarning, match="use update='pair'"):
+        old = w2v.train_word2vec(corpus, shared_hs=False, **kw)
+    new = w2v.train_word2vec(corpus, update="pair", **kw)
+    assert not np.array_equal(new.vectors.matrix, w2v.train_word2vec(corpus, **kw).vectors.matrix)
+    np.testing.assert_array_equal(old.vectors.matrix, new.vectors.matrix)
+
+
+@pytest.mark.parametrize("args,code,line", [
+    (["--no-shared-hs"], 0, "Warning: --no-shared-hs is deprecated: use --update pair"),
+    (["--shared-hs"], 0, "Warning: --shared-hs is deprecated: use --update window"),
+    (["--no-shared-hs", "--update", "window"], 2, "Error: --no-shared-hs contradicts --update window"),
+])
+def test_cli_old_shared_hs_flag_warns(write_corpus, tmp_path, args, code, line):
+    r = cli_run("train", "skipgram", write_corpus(TEXT), "-o", tmp_path / "v.txt", "--dim", "4", "--epochs", "1",
+                "--min-count", "1", "--threads", "1", "--hs", *args)
+    assert r.exit_code == code, r.output
+    assert r.stderr.splitlines()[0] == line
+    assert "--shared-hs" not in cli_run("train", "skipgram", "--help").output  # hidden
