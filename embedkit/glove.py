@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
 import time
 import warnings
 import weakref
@@ -36,7 +35,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
-from ._faults import check_memory, glove_need
+from ._faults import check_memory, glove_need, make_temp_dir
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -316,11 +315,7 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
     shuffled in two passes within ``memory`` bytes (module docstring). Returns a :class:`RecordFile`."""
     block = max(MIN_BLOCK, int(memory) // BUDGET_PER_RECORD)
     state = seed_states(seed, 2)[1:]  # a stream of its own: fit_entries draws from seed_states(seed, 1)
-    try:
-        folder = tempfile.mkdtemp(prefix="embedkit-glove-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
-    except OSError as e:
-        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
-            from None
+    folder = make_temp_dir("glove", tmp_dir)  # named after this process, so a killed run's folder is swept later
     try:
         first = os.path.join(folder, "blocks.bin")
         spans, zero, n = [], 0.0, 0

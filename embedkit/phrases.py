@@ -26,6 +26,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from . import _faults
 from ._util import atomic_write, check_choice, check_float, check_int, check_threads, numba_threads, progress_bar
 from .errors import EmbedkitError
 
@@ -799,7 +800,6 @@ def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False
     The pair equals what :func:`~embedkit.vocab.scan_corpus` gives for the text that
     :func:`phrase_text` writes: same words, counts, order, ids and sentences.
     """
-    import tempfile
 
     from .vocab import MAX_SENTENCE_LENGTH, EncodedCorpus, Vocab, _check as check_vocab, _remap_ids, order_words
 
@@ -824,7 +824,7 @@ def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False
     ids = stream.ids
     n, new_ends = _remap_ids(ids, ends, 0, 0, remap)
     vocab = Vocab([stream.words[i] for i in order.tolist()], counts[order])
-    folder = tempfile.mkdtemp(prefix="embedkit-")
+    folder = _faults.make_temp_dir("corpus")  # swept by a later run if this one is killed
     path = os.path.join(folder, "ids.int32")
     try:
         np.asarray(ids[:n]).tofile(path)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 import warnings
 import weakref
@@ -25,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
-from ._faults import check_memory, ppmi_need
+from ._faults import check_memory, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
                     numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
@@ -229,11 +228,7 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
     V, M = cooc.shape
     block = max(1024, int(memory) // PPMI_BUDGET_PER_NNZ)
     indptr, indices, data = cooc.indptr, cooc.indices, cooc.data
-    try:
-        folder = tempfile.mkdtemp(prefix="embedkit-ppmi-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
-    except OSError as e:
-        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
-            from None
+    folder = make_temp_dir("ppmi", tmp_dir)  # named after this process, so a killed run's folder is swept later
     try:
         cuts = _row_blocks(indptr, block)
         row = np.zeros(V, np.float64)

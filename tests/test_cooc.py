@@ -97,7 +97,8 @@ def test_corpus_kinds_give_the_same_matrix(sample_scan, sample_path):
     assert (by_path.matrix != by_pair.matrix).nnz == 0 and (by_list.matrix != by_pair.matrix).nnz == 0
     assert all(by_path.params[k] is not UNKNOWN for k in COUNT_PARAMS) and by_list.params == by_path.params
     assert by_path.params == {"window": 2, "weighting": "uniform", "dynamic_window": False, "sample": 0.0,
-                              "min_count": 5, "max_vocab": None, "lowercase": False, "seed": 1}
+                              "min_count": 5, "max_vocab": None, "lowercase": False, "seed": 1,
+                              "tokenize": "whitespace", "keep_punctuation": False}
     assert list(by_path.timings) == ["scan", "compile", "count"]
 
 
@@ -157,6 +158,7 @@ def test_an_older_store_loads_with_unknown_parameters(tmp_path, sample_path):
     meta = json.loads((out / "meta.json").read_text())
     old = {k: meta[k] for k in ("format", "shape", "nnz", "window", "weighting", "tokens")}  # what it used to hold
     (out / "meta.json").write_text(json.dumps(old))
+    (out / "MANIFEST.json").unlink()  # stores of that age had no checksums either
     c = load_cooccurrences(out)
     assert c.params["window"] == 2 and c.params["weighting"] == "uniform"
     assert {k for k in COUNT_PARAMS if c.params[k] is UNKNOWN} == {"dynamic_window", "sample", "min_count", "max_vocab",

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
 from embedkit.phrases import PhraseTable, find_phrases, phrase_corpus, phrase_text
 from embedkit.vocab import scan_corpus
@@ -155,53 +153,42 @@ def test_npmi_same_phrases_as_gensim(tmp_path, connectors):
 
 
 # ---------------------------------------------------------------- CLI
-def _one_error_line(r):
-    lines = r.stderr.strip().splitlines()
-    assert r.exit_code != 0 and len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
-    assert "Traceback" not in r.stderr
-
-
 @pytest.mark.parametrize("args,status", [
     (["--threshold", "0"], 1), (["--threshold", "-3"], 1), (["--scoring", "npmi", "--threshold", "1.5"], 1),
     (["--scoring", "npmi", "--threshold", "-1"], 1), (["--passes", "0"], 2), (["--threshold", "x"], 2),
     (["--passes", "2", "--threshold", "1,2,3"], 1), (["--delimiter", " "], 1), (["--table", "NOTTABLE"], 1),
     (["--table", "TABLE", "--delimiter", "-"], 1), (["--table", "TABLE", "--min-count", "3"], 2)])
-def test_cli_bad_input(tmp_path, args, status):
+def test_cli_bad_input(run, assert_one_line_error, tmp_path, args, status):
     corpus = _write(tmp_path, _random_corpus(1))
     PhraseTable([[("new_york", 9.0, 5)]], thresholds=[1.0]).save(tmp_path / "t.tsv")
     args = [str(corpus) if a == "NOTTABLE" else str(tmp_path / "t.tsv") if a == "TABLE" else a for a in args]
     out = tmp_path / "out.txt"
-    r = CliRunner().invoke(cli, ["phrases", str(corpus), "-o", str(out), *args])
-    _one_error_line(r)
-    assert r.exit_code == status
-    assert not out.exists()
+    r = run("phrases", str(corpus), "-o", str(out), *args)
+    assert_one_line_error(r, code=status, absent=[out])
 
 
-def test_cli_phrases_table_and_train(tmp_path):
+def test_cli_phrases_table_and_train(run, tmp_path):
     corpus = _write(tmp_path, _random_corpus(5))
-    runner = CliRunner()
-    r = runner.invoke(cli, ["phrases", str(corpus), "-o", str(tmp_path / "p.txt"), "--min-count", "3",
-                            "--threshold", "6,3", "--connector-words", "english", "--save-table",
-                            str(tmp_path / "t.tsv")])
+    r = run("phrases", str(corpus), "-o", str(tmp_path / "p.txt"), "--min-count", "3",
+            "--threshold", "6,3", "--connector-words", "english", "--save-table", str(tmp_path / "t.tsv"))
     assert r.exit_code == 0, r.stderr
     assert "phrases" in r.stderr
     assert (tmp_path / "t.tsv").read_text().startswith("# embedkit-phrases/1 delimiter=_")
-    r = runner.invoke(cli, ["phrases", str(corpus), "-o", "-", "--table", str(tmp_path / "t.tsv")])
+    r = run("phrases", str(corpus), "-o", "-", "--table", str(tmp_path / "t.tsv"))
     assert r.exit_code == 0 and r.stdout == (tmp_path / "p.txt").read_text()
-    r = runner.invoke(cli, ["train", "skipgram", str(corpus), "-o", str(tmp_path / "v.txt"), "--phrases",
-                            str(tmp_path / "t.tsv"), "--min-count", "3", "--dim", "8", "--epochs", "1",
-                            "--threads", "1"])
+    r = run("train", "skipgram", str(corpus), "-o", str(tmp_path / "v.txt"), "--phrases",
+            str(tmp_path / "t.tsv"), "--min-count", "3", "--dim", "8", "--epochs", "1", "--threads", "1")
     assert r.exit_code == 0, r.stderr
     words = [line.split()[0] for line in (tmp_path / "v.txt").read_text().splitlines()[1:]]
     assert "new_york" in words and "bank_of_america" in words
-    r = runner.invoke(cli, ["train", "glove", "--cooc", str(tmp_path), "-o", str(tmp_path / "g.txt"),
-                            "--phrases", str(tmp_path / "t.tsv")])
+    r = run("train", "glove", "--cooc", str(tmp_path), "-o", str(tmp_path / "g.txt"), "--phrases",
+            str(tmp_path / "t.tsv"))
     assert r.exit_code != 0
 
 
-def test_cli_no_phrase_writes_text_unchanged(tmp_path):
+def test_cli_no_phrase_writes_text_unchanged(run, tmp_path):
     corpus = _write(tmp_path, [["a", "b", "c"], ["d", "a"]])
-    r = CliRunner().invoke(cli, ["phrases", str(corpus), "-o", str(tmp_path / "p.txt")])
+    r = run("phrases", str(corpus), "-o", str(tmp_path / "p.txt"))
     assert r.exit_code == 0 and "0 phrases" in r.stderr
     assert (tmp_path / "p.txt").read_text() == corpus.read_text()
 
