@@ -1070,6 +1070,34 @@ def _read_lines(path):
         raise EmbedkitError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
+@cli.command("classes")
+@click.argument("vectors", type=click.Path())
+@click.option("-k", "k", required=True, type=click.IntRange(min=2), help="Number of classes (2 .. vocabulary size).")
+@click.option("-o", "--output", required=True, type=OutputFile(), help="Where to write `word class` lines.")
+@click.option("--init", default="k-means++", show_default=True, type=click.Choice(["k-means++", "round-robin"]),
+              help="Greedy k-means++, or word2vec's start (word i in class i mod k).")
+@click.option("--max-iter", default=100, show_default=True, type=click.IntRange(min=1), help="Most k-means passes.")
+@click.option("--tol", default=1e-4, show_default=True, type=click.FloatRange(min=0),
+              help="Stop when a pass lowers the inertia by less than this fraction.")
+@click.option("--sort", is_flag=True, help="Write the lines by class (vocabulary order within a class).")
+@threads_option
+@seed_option
+@click.pass_context
+def classes_cmd(ctx, vectors, k, output, init, max_iter, tol, sort, threads, seed):
+    """Word classes by k-means on unit vectors: `word class` lines, as word2vec's -classes.
+
+    \b
+    Example:
+      embedkit classes vectors.txt -k 500 -o classes.txt --sort
+    """
+    from .classes import word_classes
+
+    r = word_classes(_load_vectors(vectors), k, init=init, max_iter=max_iter, tol=tol, seed=seed, threads=threads)
+    r.save(output, sort=sort)
+    status(ctx, f"wrote {len(r.words)} words in {k} classes to {output} (inertia {r.inertia:.6g}, "
+                f"{r.n_iter} passes, {'converged' if r.converged else 'not converged'})")
+
+
 def main():
     cli(prog_name="embedkit")
 
