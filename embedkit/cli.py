@@ -156,6 +156,31 @@ seed_option = click.option("--seed", default=1, show_default=True, type=click.In
                            help="Random seed (with --threads 1 runs are bit-identical).")
 
 
+def model_options(fn):
+    """--save-model DIR and --init MODEL for the trainers that keep a model folder (word2vec, GloVe)."""
+    fn = click.option("--init", default=None, type=click.Path(exists=True),
+                      help="Continue training this model folder (from --save-model) on CORPUS.")(fn)
+    return click.option("--save-model", default=None, type=OutputDir(),
+                        help="Also write the model folder (vocabulary with counts, every weight and setting): "
+                             "--init continues from it, and every command reads its vectors.")(fn)
+
+
+def _open_init(init, method):
+    """The --init model, checked before any training (None without --init)."""
+    if init is None:
+        return None
+    from .modelfile import load_init
+
+    return load_init(init, method)
+
+
+def _save_model(ctx, r, path):
+    if path:
+        r.model.save(path)
+        status(ctx, f"wrote the model ({len(r.model.words)} words, {r.model.state.get('epochs_done')} epochs done) "
+                    f"to {path}")
+
+
 class MemorySize(click.ParamType):
     """A byte count written 512M, 2G, 1.5G or 300000."""
 
@@ -371,8 +396,9 @@ def cooc_cmd(ctx, corpus, output, **kw):
 @train.command("glove")
 @cooc_source_options
 @output_options
-@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
-@click.option("--window", default=10, show_default=True, type=int, help="Context window (each side), 1/d weighted.")
+@click.option("--dim", default=None, type=int, help="Vector size [default: 100, or the --init model's].")
+@click.option("--window", default=None, type=int,
+              help="Context window (each side), 1/d weighted [default: 10, or the --init model's].")
 @click.option("--x-max", default=100.0, show_default=True, type=float, help="Counts >= x_max get full weight.")
 @click.option("--weight-power", default=0.75, show_default=True, type=float,
               help="Weighting exponent: f(x) = (x/x_max)^power.")
@@ -382,32 +408,46 @@ def cooc_cmd(ctx, corpus, output, **kw):
               help="Shuffle the non-zero counts once per run or before every epoch.")
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
               help="Write W + W~ (sum) or the word vectors W alone (word).")
+@model_options
 @threads_option
 @seed_option
 @click.pass_context
 def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt, window,
-                    **fit):
+                    save_model, init, **fit):
     """GloVe: weighted least squares on log co-occurrences, AdaGrad (Pennington et al. 2014).
 
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
+    With --init MODEL the vocabulary grows (counts summed with the model's), the model's words
+    keep their weights and AdaGrad state, and co-occurrences are counted from CORPUS alone.
 
     \b
     Example:
       embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
+      embedkit train glove more.txt -o glove2.txt --init glove.model --save-model glove2.model
     """
     from .errors import TrainingDivergedError
     from .glove import fit_glove, train_glove
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
-    c = load_cooc_source(ctx, corpus, cooc, counting)
+    if cooc is not None and init is not None:
+        raise click.UsageError("--init continues on a CORPUS, not on --cooc")
+    c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
+    model = _open_init(init, "glove")
     try:
         if c is not None:
-            r = fit_glove(c, progress=ctx.obj["progress"], **fit)
+            fit["dim"] = 100 if fit["dim"] is None else fit["dim"]
+            r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), **fit)
         else:
-            r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
+            r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], init=model,
+                            return_model=bool(save_model), **counting, **fit)
     except TrainingDivergedError as e:
         raise diverged(e) from None
+    if model is not None:
+        status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done): {len(model.words)} -> "
+                    f"{len(r.vectors)} words; AdaGrad from learning rate {fit['learning_rate']:g} with the model's "
+                    f"accumulators")
     write_vectors(r.vectors, output, fmt)
+    _save_model(ctx, r, save_model)
     status(ctx, "cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses))
     status(ctx, stage_seconds(r.timings))
 

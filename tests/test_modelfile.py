@@ -1,0 +1,173 @@
+"""Model folders (--save-model / --init): round trips, validation, continued GloVe training."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embedkit import EmbedkitError, Vectors
+from embedkit.cli import cli
+from embedkit.glove import train_glove
+from embedkit.modelfile import VERSION, Model, load_init, load_model, save_model
+
+
+def corpus(path, lines, vocab, extra="", seed=0):
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as f:
+        for i in range(lines):
+            f.write(" ".join(rng.choice(vocab, 12)) + (f" {extra}" if extra and i < 3 else "") + "\n")
+    return str(path)
+
+
+WORDS = [f"w{i}" for i in range(60)]
+
+
+@pytest.fixture(scope="module")
+def ab(tmp_path_factory):
+    """Corpus A (40 words, 'rare' 3 times), corpus B (60 words, 'rare' 3 times), a GloVe model of A."""
+    d = tmp_path_factory.mktemp("ab")
+    a = corpus(d / "a.txt", 300, WORDS[:40], "rare", seed=0)
+    b = corpus(d / "b.txt", 300, WORDS, "rare", seed=1)
+    r = train_glove(a, dim=8, window=3, epochs=3, threads=1, return_model=True)
+    r.model.save(d / "glove.model")
+    return a, b, d / "glove.model", r
+
+
+def test_round_trip_is_exact(ab, tmp_path):
+    _, _, path, r = ab
+    m = load_model(path)
+    assert m.method == "glove" and m.words == r.model.words and m.rare_words == ["rare"]
+    np.testing.assert_array_equal(m.counts, r.model.counts)
+    assert m.settings == json.loads(json.dumps(r.model.settings)) and m.state["epochs_done"] == 3
+    for name, a in r.model.arrays.items():
+        assert m.arrays[name].dtype == a.dtype
+        np.testing.assert_array_equal(m.arrays[name], a)
+    save_model(m, tmp_path / "again")  # from memory-mapped arrays, over nothing
+    m2 = load_model(tmp_path / "again")
+    for name in m.arrays:
+        np.testing.assert_array_equal(m2.arrays[name], m.arrays[name])
+    v = Vectors.load(path)  # every command reads the model's word vectors
+    assert v.words == r.vectors.words
+    np.testing.assert_array_equal(v.matrix, r.vectors.matrix)
+    np.testing.assert_array_equal(v.counts, r.vectors.counts)
+
+
+def copy_model(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_future_version_is_refused(ab, tmp_path):
+    p = copy_model(ab[2], tmp_path / "m")
+    man = json.loads((p / "model.json").read_text())
+    man["version"] = VERSION + 1
+    (p / "model.json").write_text(json.dumps(man))
+    with pytest.raises(EmbedkitError, match=f"format version {VERSION + 1}"):
+        load_model(p)
+
+
+@pytest.mark.parametrize("damage,msg", [
+    ("flip", "corrupt"), ("truncate", "corrupt or truncated"), ("vocab", "disagree"), ("manifest", "corrupt"),
+])
+def test_damaged_models_are_refused(ab, tmp_path, damage, msg):
+    p = copy_model(ab[2], tmp_path / "m")
+    if damage == "flip":
+        data = bytearray((p / "params.npy").read_bytes())
+        data[-5] ^= 0xFF
+        (p / "params.npy").write_bytes(bytes(data))
+    elif damage == "truncate":
+        os.truncate(p / "gradsq.npy", os.path.getsize(p / "gradsq.npy") - 100)
+    elif damage == "vocab":  # a consistent manifest, but one word fewer than the matrices' rows
+        from embedkit.modelfile import _sha256
+
+        lines = (p / "vocab.txt").read_text().splitlines(True)[:-1]
+        (p / "vocab.txt").write_text("".join(lines))
+        man = json.loads((p / "model.json").read_text())
+        man["vocab"].update(words=len(lines), sha256=_sha256(p / "vocab.txt"))
+        (p / "model.json").write_text(json.dumps(man))
+    else:
+        (p / "model.json").write_text("{not json")
+    with pytest.raises(EmbedkitError, match=msg):
+        load_model(p)
+
+
+def test_glove_continue_zero_epochs_is_bit_exact(ab):
+    _, b, path, r = ab
+    z = train_glove(b, init=path, epochs=0, threads=1)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+    assert len(z.vectors) > len(r.vectors)
+
+
+def test_glove_continue_counts_and_determinism(ab):
+    _, b, path, r = ab
+    c1 = train_glove(b, init=path, epochs=2, threads=1, seed=3)
+    c2 = train_glove(b, init=path, epochs=2, threads=1, seed=3)
+    np.testing.assert_array_equal(c1.vectors.matrix, c2.vectors.matrix)
+    # 'rare': 3 times in A, 3 in B: in the vocabulary at min_count 5 (summed counts)
+    assert "rare" in c1.vectors and c1.vectors.counts[c1.vectors.get_index("rare")] == 6
+    assert "w50" in c1.vectors  # a word of B only
+    assert c1.model.state["epochs_done"] == 5 and c1.model.settings["dim"] == 8
+    i = c1.vectors.get_index("w0")
+    assert c1.vectors.counts[i] == r.vectors.counts[r.vectors.get_index("w0")] + sum(
+        line.split().count("w0") for line in open(b))
+    assert not np.array_equal(c1.vectors["w0"], r.vectors["w0"])  # trained further
+
+
+def test_glove_fixed_settings(ab):
+    _, b, path, _ = ab
+    with pytest.raises(EmbedkitError, match="dim=8, not 9"):
+        train_glove(b, init=path, dim=9)
+    with pytest.raises(EmbedkitError, match="window=3, not 5"):
+        train_glove(b, init=path, window=5)
+
+
+def one_error_line(r, *words):
+    assert r.exit_code not in (0, None), r.output
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
+    assert "Traceback" not in r.output
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_cli_glove_save_and_continue(ab, tmp_path):
+    a, b, _, _ = ab
+    run = CliRunner().invoke
+    m1, m2 = tmp_path / "m1", tmp_path / "m2"
+    r = run(cli, ["train", "glove", a, "-o", str(tmp_path / "a.txt"), "--dim", "8", "--window", "3", "--epochs",
+                  "2", "--threads", "1", "--save-model", str(m1)])
+    assert r.exit_code == 0, r.output
+    r = run(cli, ["train", "glove", b, "-o", str(tmp_path / "b.txt"), "--epochs", "1", "--threads", "1",
+                  "--init", str(m1), "--save-model", str(m2)])
+    assert r.exit_code == 0, r.output
+    assert "continued" in r.stderr and "learning rate 0.05" in r.stderr
+    assert load_model(m2).state["epochs_done"] == 3
+    assert Vectors.load(tmp_path / "b.txt").words == Vectors.load(m2).words
+
+
+def test_cli_bad_init(ab, tmp_path):
+    a, _, path, r = ab
+    run = CliRunner().invoke
+    out = tmp_path / "out.txt"
+    base = ["train", "glove", a, "-o", str(out), "--threads", "1"]
+    vec = tmp_path / "v.txt"
+    r.vectors.save(vec)
+    one_error_line(run(cli, base + ["--init", str(vec)]), "--init-vectors")
+    ft = tmp_path / "model.bin"
+    ft.write_bytes((793712314).to_bytes(4, "little") + b"\0" * 64)
+    one_error_line(run(cli, base + ["--init", str(ft)]), "model.bin is a fastText model; use train fasttext")
+    other = copy_model(path, tmp_path / "sg")
+    man = json.loads((other / "model.json").read_text())
+    man["method"] = "skipgram"
+    (other / "model.json").write_text(json.dumps(man))
+    one_error_line(run(cli, base + ["--init", str(other)]), "is a skipgram model; use train skipgram")
+    one_error_line(run(cli, base + ["--init", str(path), "--dim", "16"]), "dim=8, not 16")
+    bad = copy_model(path, tmp_path / "bad")
+    os.truncate(bad / "params.npy", 200)
+    one_error_line(run(cli, base + ["--init", str(bad)]), "truncated")
+    assert not out.exists()
