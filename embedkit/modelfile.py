@@ -309,3 +309,32 @@ def check_fixed(model, **given):
                                 f"{name}={stored!r}, not {value!r}")
         out[name] = stored
     return out
+
+
+def check_lock(lock_init):
+    """``lock_init`` as a float in [0, 1] (0 freezes the rows started from ``init_vectors``)."""
+    from ._util import check_float
+
+    return check_float("lock_init", lock_init, min=0.0, max=1.0)
+
+
+def load_init_vectors(init_vectors, dim):
+    """The vectors of ``init_vectors`` (a path in any format embedkit reads, or Vectors), checked to
+    have ``dim`` dimensions."""
+    from .vectors import Vectors
+
+    v = init_vectors if isinstance(init_vectors, Vectors) else Vectors.load(init_vectors)
+    if v.dim != dim:
+        name = "init_vectors" if isinstance(init_vectors, Vectors) else os.fspath(init_vectors)
+        raise EmbedkitError(f"{name} has {v.dim}-dimensional vectors but dim is {dim}: they must match")
+    return v
+
+
+def shared_rows(words, vectors):
+    """(rows, values): the rows of ``words`` (a vocabulary) that ``vectors`` has, exactly spelled,
+    and those words' vectors (float32, one per row)."""
+    index = vectors.key_to_index
+    pairs = [(i, index[w]) for i, w in enumerate(words) if w in index]
+    rows = np.array([i for i, _ in pairs], dtype=np.int64)
+    cols = np.array([j for _, j in pairs], dtype=np.int64)
+    return rows, np.asarray(vectors.matrix, dtype=np.float32)[cols]
