@@ -30,9 +30,21 @@ W2V = Path("/root/.cache/embedkit-peers/word2vec")
 
 
 def timed(cmd):
+    """(wall seconds, CPU seconds of the child)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - t, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def ours(fn):
+    """(result, wall seconds, CPU seconds of this process, every thread)."""
+    t, c = time.perf_counter(), time.process_time()
+    r = fn()
+    return r, time.perf_counter() - t, time.process_time() - c
 
 
 def main():
@@ -41,6 +53,7 @@ def main():
     ap.add_argument("--vectors")
     ap.add_argument("--k", type=int, default=500)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save-vectors", help="keep the trained vectors here (.npy) for a later --vectors")
     a = ap.parse_args()
     from embedkit import Vectors, word_classes
     from embedkit.classes import _unit_rows
@@ -53,22 +66,23 @@ def main():
         t = time.perf_counter()
         v = train_word2vec(a.corpus, dim=100, epochs=1, min_count=5, threads=a.threads, seed=1).vectors
         print(f"trained {len(v)} x {v.dim} vectors in {time.perf_counter() - t:.1f}s")
+        if a.save_vectors:
+            v.save(a.save_vectors)
     # warm-up: compile (cached) on a tiny input
     t = time.perf_counter()
     word_classes(Vectors(["a", "b", "c"], np.eye(3)), 2)
     print(f"compile/load {time.perf_counter() - t:.1f}s")
-    t = time.perf_counter()
-    ours = word_classes(v, a.k, threads=a.threads, seed=1)
-    t_ours = time.perf_counter() - t
-    print(f"embedkit: {t_ours:.1f}s, {ours.n_iter} passes, converged {ours.converged}, inertia {ours.inertia:.1f}")
-    t = time.perf_counter()
-    rr = word_classes(v, a.k, threads=a.threads, init="round-robin", seed=1)
-    t_rr = time.perf_counter() - t
-    print(f"embedkit round-robin: {t_rr:.1f}s, {rr.n_iter} passes, inertia {rr.inertia:.1f}")
-    t = time.perf_counter()
-    rr10 = word_classes(v, a.k, threads=a.threads, init="round-robin", max_iter=10, tol=0)
-    t_rr10 = time.perf_counter() - t
-    print(f"embedkit round-robin, 10 passes (word2vec's work): {t_rr10:.1f}s, inertia {rr10.inertia:.1f}")
+    km, t_ours, c_ours = ours(lambda: word_classes(v, a.k, threads=a.threads, seed=1))
+    print(f"embedkit: {t_ours:.1f}s (CPU {c_ours:.1f}s), {km.n_iter} passes, converged {km.converged}, "
+          f"inertia {km.inertia:.1f}", flush=True)
+    rr, t_rr, c_rr = ours(lambda: word_classes(v, a.k, threads=a.threads, init="round-robin", seed=1))
+    print(f"embedkit round-robin: {t_rr:.1f}s (CPU {c_rr:.1f}s), {rr.n_iter} passes, inertia {rr.inertia:.1f}",
+          flush=True)
+    rr10, t_rr10, c_rr10 = ours(lambda: word_classes(v, a.k, threads=a.threads, init="round-robin", max_iter=10,
+                                                     tol=0))
+    print(f"embedkit round-robin, 10 passes (word2vec's work): {t_rr10:.1f}s (CPU {c_rr10:.1f}s), "
+          f"inertia {rr10.inertia:.1f}", flush=True)
+    ours_km = km
 
     with tempfile.TemporaryDirectory() as tmp:
         vocab, train = os.path.join(tmp, "vocab.txt"), os.path.join(tmp, "one.txt")
@@ -78,26 +92,28 @@ def main():
             f.write(v.words[0] + "\n")
         base = [str(W2V), "-train", train, "-read-vocab", vocab, "-output", os.path.join(tmp, "out.txt"),
                 "-size", str(v.dim), "-iter", "1", "-threads", "1", "-min-count", "1", "-cbow", "0"]
-        t_plain = min(timed(base) for _ in range(2))
-        t_cls = timed(base + ["-classes", str(a.k)])
-    t_c = t_cls - t_plain
-    print(f"word2vec C: {t_cls:.1f}s with -classes {a.k}, {t_plain:.1f}s without: k-means {t_c:.1f}s")
+        t_plain, c_plain = min(timed(base) for _ in range(2))
+        t_cls, c_cls = timed(base + ["-classes", str(a.k)])
+    t_c, c_c = t_cls - t_plain, c_cls - c_plain
+    print(f"word2vec C: {t_cls:.1f}s with -classes {a.k}, {t_plain:.1f}s without: k-means {t_c:.1f}s "
+          f"(CPU {c_c:.1f}s)", flush=True)
 
     from sklearn.cluster import KMeans
 
     x, _ = _unit_rows(v.matrix)
-    t = time.perf_counter()
-    km = KMeans(a.k, n_init=1, random_state=1).fit(x)
-    t_sk = time.perf_counter() - t
+    sk, t_sk, c_sk = ours(lambda: KMeans(a.k, n_init=1, random_state=1).fit(x))
+    km = sk
     print(f"scikit-learn KMeans: {t_sk:.1f}s, {km.n_iter_} passes, inertia {km.inertia_:.1f}")
     print()
     print(f"| | embedkit (k-means++) | embedkit (round-robin) | word2vec C -classes | scikit-learn |")
     print(f"|---|---:|---:|---:|---:|")
-    print(f"| seconds | {t_ours:.1f} | {t_rr:.1f} | {t_c:.1f} | {t_sk:.1f} |")
-    print(f"| passes | {ours.n_iter} | {rr.n_iter} | 10 | {km.n_iter_} |")
-    print(f"| inertia | {ours.inertia:.1f} | {rr.inertia:.1f} | | {km.inertia_:.1f} |")
-    print(f"speed-up vs word2vec C: {t_c / t_ours:.1f}x (k-means++), {t_c / t_rr:.1f}x (round-robin), "
-          f"{t_c / t_rr10:.1f}x (round-robin, same 10 passes); inertia / scikit-learn: {ours.inertia / km.inertia_:.4f}")
+    print(f"| wall seconds | {t_ours:.1f} | {t_rr:.1f} | {t_c:.1f} | {t_sk:.1f} |")
+    print(f"| CPU seconds | {c_ours:.1f} | {c_rr:.1f} | {c_c:.1f} | {c_sk:.1f} |")
+    print(f"| passes | {ours_km.n_iter} | {rr.n_iter} | 10 | {km.n_iter_} |")
+    print(f"| inertia | {ours_km.inertia:.1f} | {rr.inertia:.1f} | | {km.inertia_:.1f} |")
+    print(f"wall speed-up vs word2vec C: {t_c / t_ours:.1f}x (k-means++), {t_c / t_rr:.1f}x (round-robin), "
+          f"{t_c / t_rr10:.1f}x (round-robin, same 10 passes); inertia / scikit-learn: "
+          f"{ours_km.inertia / km.inertia_:.4f} (k-means++), {rr.inertia / km.inertia_:.4f} (round-robin)")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from .errors import EmbedkitError
 
 INITS = ("k-means++", "round-robin")
 _CHUNK_ROWS = 1024
+#: rows the k-means++ start is drawn from (a random sample of them when there are more)
+SEED_SAMPLE = 20_000
 
 
 @dataclass
@@ -108,43 +110,54 @@ def _class_means(x, order, starts, out):
             out[c, d] = acc[d] * inv
 
 
-@numba.njit(parallel=True, fastmath=True, cache=True)
-def _seed_trials(x, row_sq, closest, cand, dots, pot):
-    """Greedy k-means++ trials, prange over chunks of 1024 rows of x (n, dim) float32: dots (n, t)
-    float32 = x . x[cand]^T and pot (t,) float64 = sum_i min(closest_i, |x_i - x_cand_j|^2)."""
-    n = x.shape[0]
-    t = cand.shape[0]
-    cand_sq = np.empty(t, dtype=np.float64)
-    ct = np.empty((x.shape[1], t), dtype=np.float32)
-    for j in range(t):
-        cand_sq[j] = row_sq[cand[j]]
-        ct[:, j] = x[cand[j]]
-    n_chunks = (n + 1023) // 1024
-    part = np.zeros((n_chunks, t), dtype=np.float64)
-    for c in numba.prange(n_chunks):
-        a = c * 1024
-        b = min(n, a + 1024)
-        block = np.dot(x[a:b], ct)
-        for i in range(b - a):
-            for j in range(t):
-                dots[a + i, j] = block[i, j]
-                d = max(row_sq[a + i] + cand_sq[j] - 2.0 * block[i, j], 0.0)
-                part[c, j] += min(d, closest[a + i])
-    for j in range(t):
-        pot[j] = part[:, j].sum()
-
-
-@numba.njit(cache=True)
-def _lower_closest(dots, col, centre_sq, row_sq, closest, cum):
-    """closest (n,) float64 = min(closest, |x_i - c|^2) for the centre whose dots are dots[:, col];
-    cum (n,) float64 = the running sum of closest (for the next draw)."""
+@numba.njit(fastmath=True, cache=True)
+def _seed_centres(x, row_sq, first, uniforms, centres):
+    """Greedy k-means++ in one serial call (no per-step thread hand-offs): centre 0 is row
+    ``first``; each later centre is the best (lowest potential) of the t rows drawn with
+    probability proportional to their squared distance to the nearest centre so far, using
+    uniforms (k, t) float64 in [0, 1). x (n, dim) float32, row_sq (n,) float64; writes centres (k,)."""
+    n, dim = x.shape
+    k, t = uniforms.shape
+    closest = np.empty(n, dtype=np.float64)
+    cum = np.empty(n, dtype=np.float64)
+    trial = np.empty((t, n), dtype=np.float64)
+    cand = np.empty(t, dtype=np.int64)
+    ct = np.empty((dim, t), dtype=np.float32)
+    centres[0] = first
     total = 0.0
-    for i in range(closest.shape[0]):
-        d = max(row_sq[i] + centre_sq - 2.0 * dots[i, col], 0.0)
-        if d < closest[i]:
-            closest[i] = d
+    for i in range(n):
+        acc = np.float32(0.0)
+        for e in range(dim):
+            acc += x[i, e] * x[first, e]
+        closest[i] = max(row_sq[i] + row_sq[first] - 2.0 * acc, 0.0)
         total += closest[i]
         cum[i] = total
+    for c in range(1, k):
+        for j in range(t):
+            r = np.searchsorted(cum, uniforms[c, j] * cum[n - 1], side="right") if cum[n - 1] > 0 \
+                else np.int64(uniforms[c, j] * n)
+            cand[j] = min(r, n - 1)
+        for j in range(t):
+            ct[:, j] = x[cand[j]]
+        dots = np.dot(x, ct)  # BLAS: (n, t)
+        best = 0
+        best_pot = np.inf
+        for j in range(t):
+            r = cand[j]
+            pot = 0.0
+            for i in range(n):
+                d = min(max(row_sq[i] + row_sq[r] - 2.0 * dots[i, j], 0.0), closest[i])
+                trial[j, i] = d
+                pot += d
+            if pot < best_pot:
+                best_pot = pot
+                best = j
+        centres[c] = cand[best]
+        total = 0.0
+        for i in range(n):
+            closest[i] = trial[best, i]
+            total += closest[i]
+            cum[i] = total
 
 
 # ---------------------------------------------------------------- driver
@@ -158,24 +171,17 @@ def _unit_rows(matrix):
 
 
 def _kmeans_plus_plus(x, row_sq, k, rng):
-    """Greedy k-means++: 2 + log k candidate centres drawn per step, the best potential kept."""
+    """Greedy k-means++ (2 + log k candidates per step) over a random sample of at most
+    SEED_SAMPLE rows (all rows when fewer): the seeding costs k passes over its rows, the
+    Lloyd passes that follow use every row."""
     n = x.shape[0]
     trials = 2 + int(np.log(k))
+    sample = np.sort(rng.choice(n, size=SEED_SAMPLE, replace=False)) if n > max(SEED_SAMPLE, k) else np.arange(n)
+    xs = np.ascontiguousarray(x[sample])
     centres = np.empty(k, dtype=np.int64)
-    closest = np.full(n, 1e30)  # finite: the kernels use fastmath
-    cum = np.empty(n, dtype=np.float64)
-    dots = np.empty((n, trials), dtype=np.float32)
-    pot = np.empty(trials, dtype=np.float64)
-    cand = np.array([rng.integers(n)] * trials, dtype=np.int64)
-    best = 0
-    for c in range(k):
-        if c:
-            cand = np.minimum(np.searchsorted(cum, rng.random(trials) * cum[-1], side="right"), n - 1)
-        _seed_trials(x, row_sq, closest, cand, dots, pot)
-        best = int(np.argmin(pot))
-        centres[c] = cand[best]
-        _lower_closest(dots, best, row_sq[cand[best]], row_sq, closest, cum)
-    return x[centres].copy()
+    _seed_centres(xs, np.ascontiguousarray(row_sq[sample]), int(rng.integers(len(sample))), rng.random((k, trials)),
+                  centres)
+    return xs[centres].copy()
 
 
 def _assign(x, row_sq, centroids, labels, dist):
