@@ -457,12 +457,14 @@ def word2vec_options(fn):
     """Options shared by `train skipgram` and `train cbow`."""
     for deco in reversed([
         corpus_options, output_options,
-        click.option("--dim", default=100, show_default=True, type=int, help="Vector size."),
+        click.option("--dim", default=None, type=int, help="Vector size [default: 100, or the --init model's]."),
         click.option("--window", default=5, show_default=True, type=int,
                      help="Largest context distance (each centre word draws 1..window)."),
-        click.option("--negative", default=5, show_default=True, type=int,
-                     help="Negative samples per pair (0: off, needs --hs)."),
-        click.option("--hs", is_flag=True, help="Hierarchical softmax (Huffman tree); combines with --negative."),
+        click.option("--negative", default=None, type=int,
+                     help="Negative samples per pair (0: off, needs --hs) [default: 5, or the --init model's]."),
+        click.option("--hs/--no-hs", default=None,
+                     help="Hierarchical softmax (Huffman tree); combines with --negative [default: off, or as the "
+                          "--init model]."),
         click.option("--sample", default=1e-3, show_default=True, type=float,
                      help="Subsample words more frequent than this (0: off)."),
         click.option("--alpha", default=None, type=float,
@@ -473,30 +475,48 @@ def word2vec_options(fn):
         click.option("--save-context", default=None, type=OutputFile(),
                      help="Also write the context (output) vectors of negative sampling here."),
         click.option("--binary", is_flag=True, help="Shorthand for --format word2vec-binary."),
+        model_options,
+        click.option("--init-vectors", default=None, type=click.Path(exists=True),
+                     help="Start the input vectors of the words this vectors file shares with the vocabulary from "
+                          "it (any format; same dimension)."),
+        click.option("--lock-init", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+                     help="Factor on the updates of the rows from --init-vectors (0: frozen, 1: free)."),
         threads_option, seed_option, click.pass_context,
     ]):
         fn = deco(fn)
     return fn
 
 
-def _run_word2vec(ctx, model, output, fmt, binary, save_context, **kw):
+def _run_word2vec(ctx, model, output, fmt, binary, save_context, save_model, init, **kw):
     from .errors import TrainingDivergedError
     from .formats import output_paths
     from .word2vec import train_word2vec
 
     if save_context and kw["negative"] == 0:
         raise EmbedkitError("--save-context needs negative sampling (--negative >= 1)")
+    if init and kw["init_vectors"]:
+        raise click.UsageError("give --init or --init-vectors, not both")
+    if kw["lock_init"] != 1.0 and not kw["init_vectors"]:
+        raise click.UsageError("--lock-init applies to the rows of --init-vectors")
+    base = _open_init(init, model)
     fmt = "word2vec-binary" if binary else fmt
     for path in (output, save_context):
         if path:
             output_paths(path, fmt)  # a suffix that contradicts --binary/--format fails before training
     try:
-        r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], **kw)
+        r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], init=base,
+                           return_model=bool(save_model), **kw)
     except TrainingDivergedError as e:
         raise diverged(e) from None
+    if base is not None:
+        st = r.model.state
+        status(ctx, f"continued {init} ({base.state.get('epochs_done', 0)} epochs done, the learning rate had "
+                    f"reached {base.state.get('alpha_reached')}): {st['note']}; learning rate restarted at "
+                    f"{r.model.settings['alpha']:g}, falling to {kw['min_alpha']:g}")
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
+    _save_model(ctx, r, save_model)
     status(ctx, "loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses))
     status(ctx, ", ".join(f"{k} {v:.1f}s" for k, v in r.timings.items())
            + f"; {r.words_per_sec:,.0f} words/s (training only)")

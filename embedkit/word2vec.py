@@ -955,6 +955,8 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     t = time.perf_counter()
     start, lock, note = _start_rows(base, vocab, enc, dim=dim, hs=hs, negative=negative, init_vectors=init_vectors,
                                     lock_init=lock_init)
+    if lock is not None:
+        raise EmbedkitError("lock_init below 1 is not available for word2vec yet")
     args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
                   cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives,
                   shared_hs=shared_hs, start=start)

@@ -171,3 +171,82 @@ def test_cli_bad_init(ab, tmp_path):
     os.truncate(bad / "params.npy", 200)
     one_error_line(run(cli, base + ["--init", str(bad)]), "truncated")
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- word2vec
+@pytest.fixture(scope="module")
+def w2v(ab, tmp_path_factory):
+    from embedkit.word2vec import train_word2vec
+
+    a, b, _, _ = ab
+    d = tmp_path_factory.mktemp("w2v")
+    r = train_word2vec(a, dim=8, epochs=2, threads=1, hs=True, return_model=True)
+    r.model.save(d / "sg.model")
+    return a, b, d / "sg.model", r
+
+
+def test_word2vec_round_trip_and_zero_epochs(w2v):
+    from embedkit.word2vec import train_word2vec
+
+    a, b, path, r = w2v
+    m = load_model(path)
+    assert m.method == "skipgram" and set(m.arrays) == {"input", "output_neg", "output_hs", "hs_codes", "hs_points",
+                                                         "hs_lens"}
+    for name, arr in r.model.arrays.items():
+        np.testing.assert_array_equal(m.arrays[name], arr)
+    assert m.settings["hs"] is True and m.state["epochs_done"] == 2
+    z = train_word2vec(b, init=path, epochs=0, threads=1)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+
+
+def test_word2vec_continue_is_deterministic_and_counts_sum(w2v):
+    from embedkit.word2vec import train_word2vec
+
+    a, b, path, r = w2v
+    with pytest.warns(UserWarning, match="Huffman tree was rebuilt"):
+        c1 = train_word2vec(b, init=path, epochs=2, threads=1, seed=4)
+    with pytest.warns(UserWarning):
+        c2 = train_word2vec(b, init=path, epochs=2, threads=1, seed=4)
+    np.testing.assert_array_equal(c1.vectors.matrix, c2.vectors.matrix)
+    assert "rare" in c1.vectors and "w55" in c1.vectors
+    assert c1.model.state["epochs_done"] == 4 and "restarted from zero" in c1.model.state["note"]
+    with pytest.raises(EmbedkitError, match="is a skipgram model; use train skipgram"):
+        train_word2vec(b, model="cbow", init=path)
+    with pytest.raises(EmbedkitError, match="hs=True, not False"):
+        train_word2vec(b, init=path, hs=False)
+
+
+def test_word2vec_hs_layer_kept_when_the_tree_does_not_change(tmp_path):
+    """Continuing on the same text doubles every count: the same Huffman tree, so the HS layer stays."""
+    from embedkit.word2vec import train_word2vec
+
+    a = corpus(tmp_path / "a.txt", 200, WORDS[:30], seed=5)
+    r = train_word2vec(a, dim=8, epochs=1, threads=1, hs=True, negative=0, return_model=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = train_word2vec(a, init=r.model, epochs=0, threads=1)
+    np.testing.assert_array_equal(c.model.arrays["output_hs"], r.model.arrays["output_hs"])
+    assert "unchanged" in c.model.state["note"]
+
+
+def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path):
+    a, b, path, r = w2v
+    run = CliRunner().invoke
+    out = tmp_path / "c.txt"
+    res = run(cli, ["train", "skipgram", b, "-o", str(out), "--init", str(path), "--epochs", "1", "--threads", "1",
+                    "--save-model", str(tmp_path / "c.model")])
+    assert res.exit_code == 0, res.output
+    assert "learning rate restarted at 0.025, falling to 0.0001" in res.stderr
+    assert load_model(tmp_path / "c.model").state["epochs_done"] == 3
+    bad = tmp_path / "bad.txt"
+    base = ["train", "skipgram", b, "-o", str(bad), "--threads", "1"]
+    one_error_line(run(cli, base + ["--init", str(out)]), "--init-vectors")
+    one_error_line(run(cli, base + ["--init", str(ab[2])]), "is a glove model; use train glove")
+    one_error_line(run(cli, base + ["--init", str(path), "--dim", "16"]), "dim=8, not 16")
+    one_error_line(run(cli, ["train", "cbow", b, "-o", str(bad), "--init", str(path)]), "use train skipgram")
+    one_error_line(run(cli, base + ["--init-vectors", str(out), "--lock-init", "1.5"]), "--lock-init")
+    one_error_line(run(cli, base + ["--init-vectors", str(out), "--dim", "16"]), "8-dimensional", "16")
+    assert not bad.exists()
