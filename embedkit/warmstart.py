@@ -100,3 +100,54 @@ def init_vectors_rows(words, init_vectors, dim, lock_init):
     name = "init_vectors" if not isinstance(init_vectors, (str, os.PathLike)) else os.fspath(init_vectors)
     note = f"{len(rows)} of {len(words)} words start from {name} (lock {lock_init:g})"
     return rows, values, lock, note
+
+
+def load_fasttext_init(path):
+    """The fastText model to continue (``init`` of ``train_fasttext``): a ``.bin`` written by
+    embedkit or by the fastText tool (negative sampling, skip-gram or CBOW), or EmbedkitError
+    saying what ``path`` is instead."""
+    from .fasttext_bin import FastTextModel, is_fasttext_bin, load_fasttext_model
+    from .formats import detect_format
+    from .modelfile import is_model, read_manifest
+
+    if isinstance(path, FastTextModel):
+        return path
+    p = os.fspath(path)
+    if is_model(p):
+        method = read_manifest(p)["method"]
+        raise EmbedkitError(f"{p} is a {method} model; use train {method}")
+    if not os.path.exists(p):
+        raise EmbedkitError(f"cannot read the model {p}: no such file or folder")
+    if not is_fasttext_bin(p):
+        detect_format(p)  # raises for what is not vectors either
+        raise EmbedkitError(f"{p} is a vectors file without an output layer, not a model: use --init-vectors "
+                            f"{p} to start from its vectors")
+    ftm = load_fasttext_model(p)
+    if ftm.args.get("model") not in ("skipgram", "cbow") or ftm.args.get("loss") != "ns":
+        raise EmbedkitError(f"{p} is a fastText {ftm.args.get('model')} model with {ftm.args.get('loss')} loss; "
+                            f"only skip-gram or CBOW models with negative sampling can be continued")
+    if ftm.args.get("wordNgrams", 1) != 1:
+        raise EmbedkitError(f"{p} uses word n-grams (wordNgrams={ftm.args['wordNgrams']}); embedkit trains single words")
+    return ftm
+
+
+def fasttext_start(ftm, vocab, indptr, rows, inp, out):
+    """Fill the first weights of a continued fastText run in place: the model's words keep their
+    own input row and output row, every n-gram bucket row is the model's, and a new word's own
+    row starts at the mean of its n-gram rows (its vector is then what the model composed for it;
+    a word without n-grams keeps its random row). ``indptr``/``rows`` are ``subword_table`` over
+    ``vocab.words``. Returns (model words, new words)."""
+    old = ftm.vectors
+    v_old, v = len(old.words), len(vocab)
+    src = np.asarray(old.input_matrix)
+    pos = np.array([vocab.word_to_id[w] for w in old.words], dtype=np.int64)
+    inp[pos] = src[:v_old]
+    inp[v:] = src[v_old:]
+    out[pos] = np.asarray(ftm.output)
+    new = np.setdiff1d(np.arange(v), pos)
+    for i in new.tolist():
+        grams = rows[indptr[i]:indptr[i + 1]]
+        grams = grams[grams >= v]
+        if len(grams):
+            inp[i] = inp[grams].mean(axis=0)
+    return len(pos), len(new)
