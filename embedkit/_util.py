@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from .errors import EmbedkitError
+from .errors import EmbedkitError, ParameterError
 
 
 # ---------------------------------------------------------------- parameter checks
@@ -57,6 +57,17 @@ def check_threads(threads):
     return check_int("threads", threads, min=1)
 
 
+#: the name embedkit is published under (``embedkit`` on PyPI is an unrelated project); the import
+#: package and the command are ``embedkit``
+DISTRIBUTION = "embedkit-toolkit"
+
+
+def install_hint(extra, package):
+    """How to install an optional extra, for a published install and a checkout alike."""
+    return (f"pip install '{DISTRIBUTION}[{extra}]' (in a checkout: pip install '.[{extra}]'; "
+            f"or just pip install {package})")
+
+
 def check_seed(seed):
     return check_int("seed", seed, min=0, max=2**63 - 1)
 
@@ -64,7 +75,8 @@ def check_seed(seed):
 def check_dim(dim, vocab_size):
     """Raise EmbedkitError if ``dim`` exceeds the vocabulary size (no trainer can fill more dimensions)."""
     if dim > vocab_size:
-        raise EmbedkitError(f"dim must be <= the vocabulary size ({vocab_size} words), got {dim}")
+        raise ParameterError(f"{{dim}} must be <= the vocabulary size ({vocab_size} words), got {dim}: lower {{dim}}, "
+                             f"or keep more words with a lower {{min_count}}", "dim", "min_count")
 
 
 def sum_timings(first, second):
@@ -196,7 +208,7 @@ class _Raised:
         self.exc = exc
 
 
-def prefetch(iterable, depth=4):
+def read_ahead(iterable, depth=4):
     """Iterate ``iterable`` in a background thread, ``depth`` items ahead.
 
     Decompression (which releases the GIL) then overlaps with the consumer's work. An
@@ -275,3 +287,25 @@ def release_memory():
         if len(parts) >= 6 and parts[1] == "r-xp" and os.path.basename(parts[5]).startswith("libllvmlite"):
             lo, hi = (int(x, 16) for x in parts[0].split("-"))
             madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), mmap.MADV_DONTNEED)
+
+
+# ---------------------------------------------------------------- compressed files
+COMPRESSION_SNIFF_BYTES = 10  # bytes ``sniff_compression`` needs
+
+
+def sniff_compression(head):
+    """``"gzip"``, ``"bz2"``, ``"xz"`` or None, from the first bytes of a file.
+
+    The one test every reader (corpus, vectors, fastText model) uses: gzip's ``1f 8b 08``,
+    xz's ``fd 37 7a 58 5a 00``, and bzip2's ``BZh`` plus a block size digit and the magic of
+    a block (or of an empty stream), so that a text starting with ``BZh`` is not taken for one.
+    """
+    head = bytes(head[:COMPRESSION_SNIFF_BYTES])
+    if head.startswith(b"\x1f\x8b\x08"):
+        return "gzip"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[:3] == b"BZh" and head[3:4] in (b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"8", b"9") \
+            and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
+        return "bz2"
+    return None

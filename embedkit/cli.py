@@ -19,9 +19,10 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 class EmbedkitGroup(click.Group):
     """A click group that reports every error (usage or library) as one stderr line.
 
-    ``EmbedkitError`` becomes ``Error: <message>`` with exit status 1, a usage error
-    ``Error: <message>`` with status 2, Ctrl-C exits 130, and library warnings print as one
-    ``Warning: ...`` line each. A traceback is always an embedkit bug.
+    ``EmbedkitError`` becomes ``Error: <message>`` with exit status 1 (the one place library
+    errors become CLI errors: ``cli_message()`` spells parameters as their options),
+    a usage error ``Error: <message>`` with status 2, Ctrl-C exits 130, and library warnings print
+    as one ``Warning: ...`` line each. A traceback is always an embedkit bug.
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -56,8 +57,8 @@ class EmbedkitGroup(click.Group):
             warnings.showwarning = _show_warning
             try:
                 return super().invoke(ctx)
-            except EmbedkitError as e:
-                raise click.ClickException(str(e)) from None
+            except EmbedkitError as e:  # parameters named as options (TrainingDivergedError, ParameterError)
+                raise click.ClickException(e.cli_message()) from None
             except MemoryError:
                 raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
 
@@ -108,6 +109,27 @@ class OutputDir(OutputFile):
     folder = True
 
 
+# ---------------------------------------------------------------- option value types, checked at parse time
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that also refuses nan and infinity (a bad value exits 2 naming its option)."""
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        if value != value or value in (float("inf"), float("-inf")):
+            self.fail(f"{value} is not a finite number", param, ctx)
+        return value
+
+
+# the value ranges the trainers accept, shared by every option bundle, so that a value the library
+# would refuse is refused while the command line is parsed: `--dim 0` exits 2 naming --dim
+POSITIVE = click.IntRange(min=1)
+COUNT = click.IntRange(min=0)
+WINDOW = click.IntRange(1, 1000)  # co-occurrence counting's limit
+POSITIVE_FLOAT = FiniteFloatRange(min=0, min_open=True)
+NONNEG_FLOAT = FiniteFloatRange(min=0)
+CDS = FiniteFloatRange(0, 1, min_open=True)
+
+
 # ---------------------------------------------------------------- option bundles
 def corpus_options(fn, required=True):
     """CORPUS argument plus the vocabulary options shared by every command that reads text."""
@@ -139,6 +161,19 @@ def _check_output_format(ctx, param, value):
         except EmbedkitError as e:
             raise click.UsageError(str(e)) from None
     return value
+
+
+def check_suffixes(*outputs):
+    """The suffix rule for each ``(path, format)`` a command will write (None paths skipped): a
+    contradiction is a usage error (exit 2), as when -o and --format are parsed, before any work."""
+    from .formats import output_paths
+
+    for path, fmt in outputs:
+        if path:
+            try:
+                output_paths(path, fmt)
+            except EmbedkitError as e:
+                raise click.UsageError(str(e)) from None
 
 
 def output_options(fn):
@@ -241,11 +276,6 @@ def stage_seconds(timings):
     return "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
 
 
-def diverged(e):
-    """A TrainingDivergedError as the CLI says it (the parameter spelled as its option)."""
-    return click.ClickException(e.cli_message())
-
-
 def status(ctx, message):
     """Print a status line ("wrote ...", losses, timings) on stderr, unless -q was given.
 
@@ -257,13 +287,9 @@ def status(ctx, message):
 
 
 def write_vectors(vectors, output, fmt):
-    """Save (format from the suffix when ``fmt`` is None) and name every file written; word counts,
-    when the vectors carry them, go to ``OUTPUT.vocab`` beside a text or binary file."""
+    """Save (format from the suffix when ``fmt`` is None; word counts, when the vectors carry them,
+    with them) and name every file written."""
     paths = vectors.save(output, format=fmt)
-    if vectors.counts is not None and not any(p.endswith(".vocab") for p in paths):
-        from .docvec import write_counts
-
-        paths.append(write_counts(vectors, output))
     status(None, f"wrote {len(vectors)} x {vectors.dim} vectors to {' and '.join(paths)}")
 
 
@@ -290,7 +316,13 @@ def cli(ctx, quiet):
 
 @cli.group(cls=EmbedkitGroup)
 def train():
-    """Train word vectors on a corpus (text, .gz/.bz2/.xz, a folder, or - for stdin)."""
+    """Train word vectors on a corpus (text, .gz/.bz2/.xz, a folder, or - for stdin).
+
+    \b
+    Example:
+      embedkit train ppmi-svd data/sample.txt.xz -o vectors.txt
+      embedkit train fasttext data/sample.txt.xz -o ft.vec --save-model ft.bin
+    """
 
 
 @cli.command("vocab")
@@ -318,15 +350,16 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 @train.command("ppmi-svd")
 @cooc_source_options
 @output_options
-@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
-@click.option("--window", default=5, show_default=True, type=int, help="Context window (each side).")
-@click.option("--cds", default=0.75, show_default=True, type=float, help="Context-distribution smoothing.")
-@click.option("--neg", default=1.0, show_default=True, type=float, help="Shift: PMI - log(neg).")
-@click.option("--eig", default=0.5, show_default=True, type=float, help="Eigenvalue weighting p (U * S^p).")
+@click.option("--dim", default=100, show_default=True, type=POSITIVE, help="Vector size.")
+@click.option("--window", default=5, show_default=True, type=WINDOW, help="Context window (each side).")
+@click.option("--cds", default=0.75, show_default=True, type=CDS, help="Context-distribution smoothing.")
+@click.option("--neg", default=1.0, show_default=True, type=POSITIVE_FLOAT, help="Shift: PMI - log(neg).")
+@click.option("--eig", default=0.5, show_default=True, type=NONNEG_FLOAT, help="Eigenvalue weighting p (U * S^p).")
 @click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
-@click.option("--sample", default=0.0, show_default=True, type=float, help="Subsample frequent words (e.g. 1e-5).")
+@click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT,
+              help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--add-context", is_flag=True, help="Output W + C instead of W.")
-@click.option("--n-iter", default=4, show_default=True, type=int, help="Power iterations of randomized SVD.")
+@click.option("--n-iter", default=4, show_default=True, type=COUNT, help="Power iterations of randomized SVD.")
 @threads_option
 @seed_option
 @click.pass_context
@@ -359,11 +392,12 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("-o", "--output", required=True, type=OutputDir(),
               help="Folder to write (matrix as indptr/indices/data .npy, vocab.txt, meta.json).")
-@click.option("--window", default=5, show_default=True, type=click.IntRange(min=1), help="Context window (each side).")
+@click.option("--window", default=5, show_default=True, type=WINDOW, help="Context window (each side).")
 @click.option("--weighting", default="uniform", show_default=True, type=click.Choice(["uniform", "harmonic"]),
               help="1 per pair (for PPMI) or 1/distance (for GloVe).")
 @click.option("--dynamic-window", is_flag=True, help="word2vec-style random window shrink.")
-@click.option("--sample", default=0.0, show_default=True, type=float, help="Subsample frequent words (e.g. 1e-5).")
+@click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT,
+              help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
               help="Drop words seen fewer times.")
 @click.option("--max-vocab", default=None, type=click.IntRange(min=1),
@@ -396,14 +430,16 @@ def cooc_cmd(ctx, corpus, output, **kw):
 @train.command("glove")
 @cooc_source_options
 @output_options
-@click.option("--dim", default=None, type=int, help="Vector size [default: 100, or the --init model's].")
-@click.option("--window", default=None, type=int,
+@click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's].")
+@click.option("--window", default=None, type=WINDOW,
               help="Context window (each side), 1/d weighted [default: 10, or the --init model's].")
-@click.option("--x-max", default=100.0, show_default=True, type=float, help="Counts >= x_max get full weight.")
-@click.option("--weight-power", default=0.75, show_default=True, type=float,
+@click.option("--x-max", default=100.0, show_default=True, type=POSITIVE_FLOAT, help="Counts >= x_max get full weight.")
+@click.option("--weight-power", default=0.75, show_default=True, type=POSITIVE_FLOAT,
               help="Weighting exponent: f(x) = (x/x_max)^power.")
-@click.option("--learning-rate", default=0.05, show_default=True, type=float, help="Initial AdaGrad learning rate.")
-@click.option("--epochs", default=25, show_default=True, type=int, help="Passes over the non-zero counts.")
+@click.option("--learning-rate", default=0.05, show_default=True, type=POSITIVE_FLOAT,
+              help="Initial AdaGrad learning rate.")
+@click.option("--epochs", default=25, show_default=True, type=COUNT,
+              help="Passes over the non-zero counts (0 only with --init: the model as it is, plus new words).")
 @click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
               help="Shuffle the non-zero counts once per run or before every epoch.")
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
@@ -425,7 +461,6 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
       embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
       embedkit train glove more.txt -o glove2.txt --init glove.model --save-model glove2.model
     """
-    from .errors import TrainingDivergedError
     from .glove import fit_glove, train_glove
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
@@ -433,15 +468,12 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
         raise click.UsageError("--init continues on a CORPUS, not on --cooc")
     c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
     model = _open_init(init, "glove")
-    try:
-        if c is not None:
-            fit["dim"] = 100 if fit["dim"] is None else fit["dim"]
-            r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), **fit)
-        else:
-            r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], init=model,
-                            return_model=bool(save_model), **counting, **fit)
-    except TrainingDivergedError as e:
-        raise diverged(e) from None
+    if c is not None:
+        fit["dim"] = 100 if fit["dim"] is None else fit["dim"]
+        r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), **fit)
+    else:
+        r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], init=model,
+                        return_model=bool(save_model), **counting, **fit)
     if model is not None:
         status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done): {len(model.words)} -> "
                     f"{len(r.vectors)} words; AdaGrad from learning rate {fit['learning_rate']:g} with the model's "
@@ -457,21 +489,22 @@ def word2vec_options(fn):
     """Options shared by `train skipgram` and `train cbow`."""
     for deco in reversed([
         corpus_options, output_options,
-        click.option("--dim", default=None, type=int, help="Vector size [default: 100, or the --init model's]."),
-        click.option("--window", default=5, show_default=True, type=int,
+        click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's]."),
+        click.option("--window", default=5, show_default=True, type=POSITIVE,
                      help="Largest context distance (each centre word draws 1..window)."),
-        click.option("--negative", default=None, type=int,
+        click.option("--negative", default=None, type=COUNT,
                      help="Negative samples per pair (0: off, needs --hs) [default: 5, or the --init model's]."),
         click.option("--hs/--no-hs", default=None,
                      help="Hierarchical softmax (Huffman tree); combines with --negative [default: off, or as the "
                           "--init model]."),
-        click.option("--sample", default=1e-3, show_default=True, type=float,
+        click.option("--sample", default=1e-3, show_default=True, type=NONNEG_FLOAT,
                      help="Subsample words more frequent than this (0: off)."),
-        click.option("--alpha", default=None, type=float,
+        click.option("--alpha", default=None, type=POSITIVE_FLOAT,
                      help="Initial learning rate [default: 0.025 skipgram, 0.05 cbow, 0.3 corrected cbow]."),
-        click.option("--min-alpha", default=0.0001, show_default=True, type=float,
+        click.option("--min-alpha", default=0.0001, show_default=True, type=NONNEG_FLOAT,
                      help="Final learning rate (linear decay over all epochs)."),
-        click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus."),
+        click.option("--epochs", default=5, show_default=True, type=COUNT,
+                     help="Passes over the corpus (0 only with --init: the model as it is, plus new words)."),
         click.option("--save-context", default=None, type=OutputFile(),
                      help="Also write the context (output) vectors of negative sampling here."),
         click.option("--binary", is_flag=True, help="Shorthand for --format word2vec-binary."),
@@ -488,26 +521,19 @@ def word2vec_options(fn):
 
 
 def _run_word2vec(ctx, model, output, fmt, binary, save_context, save_model, init, **kw):
-    from .errors import TrainingDivergedError
-    from .formats import output_paths
     from .word2vec import train_word2vec
 
     if save_context and kw["negative"] == 0:
-        raise EmbedkitError("--save-context needs negative sampling (--negative >= 1)")
+        raise click.UsageError("--save-context needs negative sampling (--negative >= 1)")
     if init and kw["init_vectors"]:
         raise click.UsageError("give --init or --init-vectors, not both")
     if kw["lock_init"] != 1.0 and not kw["init_vectors"]:
         raise click.UsageError("--lock-init applies to the rows of --init-vectors")
-    base = _open_init(init, model)
     fmt = "word2vec-binary" if binary else fmt
-    for path in (output, save_context):
-        if path:
-            output_paths(path, fmt)  # a suffix that contradicts --binary/--format fails before training
-    try:
-        r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], init=base,
-                           return_model=bool(save_model), **kw)
-    except TrainingDivergedError as e:
-        raise diverged(e) from None
+    check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --binary/--format: exit 2
+    base = _open_init(init, model)
+    r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], init=base,
+                       return_model=bool(save_model), **kw)
     if base is not None:
         st = r.model.state
         status(ctx, f"continued {init} ({base.state.get('epochs_done', 0)} epochs done, the learning rate had "
@@ -544,7 +570,8 @@ def train_skipgram_cmd(ctx, **kw):
 @click.option("--cbow-mean/--cbow-sum", default=True, show_default=True,
               help="Average (or sum) the context vectors.")
 @click.option("--cbow-update", default="word2vec", show_default=True, type=click.Choice(["word2vec", "corrected"]),
-              help="'corrected' divides the context update by the window size (koan; default alpha 0.3).")
+              help="'corrected' divides each context word's update by the number of context words (koan; "
+                   "default alpha 0.3).")
 def train_cbow_cmd(ctx, **kw):
     """word2vec CBOW (negative sampling and/or hierarchical softmax).
 
@@ -561,18 +588,18 @@ def train_cbow_cmd(ctx, **kw):
 @output_options
 @click.option("--model", default="skipgram", show_default=True, type=click.Choice(["skipgram", "cbow"]),
               help="Predict the context from the centre word's n-grams, or the centre from the context's.")
-@click.option("--dim", default=100, show_default=True, type=int, help="Vector size.")
-@click.option("--window", default=5, show_default=True, type=int,
+@click.option("--dim", default=100, show_default=True, type=POSITIVE, help="Vector size.")
+@click.option("--window", default=5, show_default=True, type=POSITIVE,
               help="Largest context distance (each centre word draws 1..window).")
-@click.option("--negative", default=5, show_default=True, type=int, help="Negative samples per pair.")
-@click.option("--sample", default=1e-4, show_default=True, type=float, help="Subsampling threshold t (0: off).")
-@click.option("--alpha", default=0.05, show_default=True, type=float, help="Initial learning rate.")
-@click.option("--min-alpha", default=0.0, show_default=True, type=float,
+@click.option("--negative", default=5, show_default=True, type=POSITIVE, help="Negative samples per pair.")
+@click.option("--sample", default=1e-4, show_default=True, type=NONNEG_FLOAT, help="Subsampling threshold t (0: off).")
+@click.option("--alpha", default=0.05, show_default=True, type=POSITIVE_FLOAT, help="Initial learning rate.")
+@click.option("--min-alpha", default=0.0, show_default=True, type=NONNEG_FLOAT,
               help="Final learning rate (linear decay over all epochs).")
-@click.option("--epochs", default=5, show_default=True, type=int, help="Passes over the corpus.")
-@click.option("--minn", default=3, show_default=True, type=int, help="Shortest character n-gram.")
-@click.option("--maxn", default=6, show_default=True, type=int, help="Longest character n-gram (0: no subwords).")
-@click.option("--bucket", default=2_000_000, show_default=True, type=int, help="Hash buckets for the n-grams.")
+@click.option("--epochs", default=5, show_default=True, type=POSITIVE, help="Passes over the corpus.")
+@click.option("--minn", default=3, show_default=True, type=COUNT, help="Shortest character n-gram.")
+@click.option("--maxn", default=6, show_default=True, type=COUNT, help="Longest character n-gram (0: no subwords).")
+@click.option("--bucket", default=2_000_000, show_default=True, type=COUNT, help="Hash buckets for the n-grams.")
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
               help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
                    "fastText (pair).")
@@ -599,22 +626,24 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
       embedkit train fasttext data/sample.txt.xz -o ft.vec --save-model ft.bin
       embedkit similar ft.bin unfriendliness
     """
-    from .errors import TrainingDivergedError
     from .fasttext import train_fasttext
     from .fasttext_bin import check_model_path, save_fasttext_model
-    from .formats import output_paths
 
-    for path, f in ((output, fmt), (save_context, fmt)):
-        if path:
-            output_paths(path, f)  # a suffix that contradicts --format fails before training
+    check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --format: exit 2
+    for path in (output, save_context):
+        if fmt is None and path and _suffix(path) == ".bin":
+            raise click.UsageError(
+                f"{path}: to fastText, .bin is the model, but -o writes word vectors (word2vec-binary for .bin): "
+                f"write the model with --save-model {os.path.basename(path)} and the vectors to a .vec file, or "
+                f"give --format word2vec-binary")
     if save_model:
-        check_model_path(save_model)
+        try:
+            check_model_path(save_model)
+        except EmbedkitError as e:
+            raise click.UsageError(str(e)) from None
     if save_model and not os.path.isdir(os.path.dirname(os.path.abspath(save_model))):
         raise EmbedkitError(f"cannot write {save_model}: no such folder")
-    try:
-        r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
-    except TrainingDivergedError as e:
-        raise diverged(e) from None
+    r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
@@ -628,6 +657,14 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
 
 
 # ---------------------------------------------------------------- using vectors (eval)
+def _suffix(path):
+    """The suffix that names a file's format, a final .gz/.bz2/.xz left aside (``a.bin.gz`` -> ``.bin``)."""
+    from .formats import COMPRESSIONS
+
+    stem, ext = os.path.splitext(os.fspath(path))
+    return os.path.splitext(stem)[1].lower() if ext.lower() in COMPRESSIONS else ext.lower()
+
+
 def _fmt_ci(ci, level):
     """'[low, high]' for the table, or '' when intervals are off (level None)."""
     if level is None:
@@ -795,31 +832,11 @@ def similar_cmd(vectors, words, topn, negative, restrict, as_json):
       embedkit similar vectors.txt france paris -n 5
       embedkit similar vectors.txt king --negative man
     """
-    from .errors import UnknownWordError
-
     v = _load_vectors(vectors)
-    notes = []
-    negative = _resolve(v, negative, notes)
-    known, unknown = [], []
-    for w in words:
-        try:
-            known += _resolve(v, [w], notes)
-        except UnknownWordError as e:
-            unknown.append(str(e))
-    if not known:
-        raise EmbedkitError("; ".join(unknown))
-    for message in notes + unknown:
-        warnings.warn(message)
+    negative = v.lookup(negative)
+    known = v.lookup(words, missing="skip")
     title = (lambda w: " - ".join([w, *negative])) if negative else str
     _echo_pairs({title(w): v.most_similar([w], negative, topn=topn, restrict_vocab=restrict) for w in known}, as_json)
-
-
-def _resolve(v, words, notes):
-    """``words`` as the vocabulary spells them (exact, else ignoring case: a note for each such)."""
-    found = [v.resolve(w) for w in words]  # the first unknown word raises before any note is printed
-    notes += [f"{w!r} is not in the vocabulary; using {f!r} (matched ignoring case)"
-              for w, f in zip(words, found) if f != w]
-    return found
 
 
 @cli.command("analogy")
@@ -844,10 +861,7 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
       embedkit analogy vectors.txt paris france italy --method mul -n 3
     """
     v = _load_vectors(vectors)
-    notes = []
-    a, b, c = _resolve(v, [a, b, c], notes)
-    for message in notes:
-        warnings.warn(message)
+    a, b, c = v.lookup([a, b, c])
     _echo_pairs({f"{a} - {b} + {c} (3Cos{method.capitalize()})":
                  v.analogy(a, b, c, topn, method=method, restrict_vocab=restrict)}, as_json, "score")
 
@@ -858,7 +872,10 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
 @click.option("--tsne", type=click.IntRange(2, 3), default=None, help="t-SNE to 2 or 3 dimensions.")
 @click.option("--words", "n_words", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Project the N most frequent words.")
-@click.option("--words-file", type=click.Path(dir_okay=False), help="Project the words of this file (one per line).")
+@click.option("--words-from", type=click.Path(dir_okay=False),
+              help="Project the words of this file (one a line) instead.")
+@click.option("--words-file", "words_file", hidden=True, type=click.Path(dir_okay=False),
+              callback=lambda ctx, param, value: _renamed(value, "--words-file", "--words-from"))
 @click.option("--perplexity", default=30.0, show_default=True, type=float, help="t-SNE perplexity (< number of words).")
 @click.option("--max-iter", default=1000, show_default=True, type=click.IntRange(min=250),
               help="t-SNE optimisation steps.")
@@ -869,7 +886,7 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
 @click.option("--plot-size", default="1200x900", show_default=True, help="PNG size in pixels, WIDTHxHEIGHT.")
 @click.option("--projector", type=OutputDir(),
               help="Also write vectors.tsv + metadata.tsv for the TensorBoard Embedding Projector here.")
-def export_cmd(vectors, pca, tsne, n_words, words_file, perplexity, max_iter, seed, output, plot, plot_size,
+def export_cmd(vectors, pca, tsne, n_words, words_from, words_file, perplexity, max_iter, seed, output, plot, plot_size,
                projector):
     """Project words to 2-D/3-D with PCA or t-SNE: a TSV, a PNG plot, projector files.
 
@@ -886,14 +903,32 @@ def export_cmd(vectors, pca, tsne, n_words, words_file, perplexity, max_iter, se
     if plot:
         export.check_plotting()  # before any file is written
     v = _load_vectors(vectors)
-    words = _read_words(words_file) if words_file else None
+    words_from = words_from or words_file
+    words = _read_words(words_from) if words_from else None
     p = export.project(v, "pca" if pca else "tsne", pca or tsne, n_words=n_words, words=words,
                        perplexity=perplexity, max_iter=max_iter, seed=seed)
-    export.write_tsv(p, sys.stdout if output == "-" else output)
+    what = f"{len(p.words)} words x {pca or tsne} {'PCA' if pca else 't-SNE'} coordinates"
+    if output != "-":
+        export.write_tsv(p, output)
+        status(None, f"wrote {what} to {output}")
+    elif not sys.stdout.isatty() or not (plot or projector):  # on a terminal, -o - is for the TSV alone
+        export.write_tsv(p, sys.stdout)
+        if sys.stdout.isatty():
+            status(None, f"printed {what} (-o FILE writes them to a file)")
     if plot:
         export.plot(p, plot, size=size)
+        status(None, f"wrote the plot to {plot}")
     if projector:
         export.write_projector(v, [v.index(w) for w in p.words], projector)
+        status(None, f"wrote {os.path.join(projector, 'vectors.tsv')} and {os.path.join(projector, 'metadata.tsv')} "
+                     f"for the Embedding Projector")
+
+
+def _renamed(value, old, new):
+    """A renamed option's old name still works, with a warning (for a hidden alias's callback)."""
+    if value is not None:
+        warnings.warn(f"{old} is renamed {new}; {old} will keep working")
+    return value
 
 
 def _parse_size(text):
@@ -925,9 +960,7 @@ def convert_cmd(ctx, input, output, fmt, max_words):
     Example:
       embedkit convert glove.6B.300d.txt glove.bin --to word2vec-binary --max-words 100000
     """
-    from .formats import output_paths
-
-    output_paths(output, fmt)  # the suffix rule, before reading
+    check_suffixes((output, fmt))  # the suffix rule, before reading
     write_vectors(_load_vectors(input, limit=max_words), output, fmt)
 
 
@@ -941,8 +974,8 @@ def doc_options(fn):
                      help="SIF word counts ('word count' lines, as `embedkit vocab` writes) [default: the counts "
                           "saved with the vectors, else estimated from rank]."),
         click.option("--fit-corpus", default=None, type=click.Path(exists=True, dir_okay=False),
-                     help="Text file (one text a line) to estimate SIF's common component on [default: the "
-                          "inputs]."),
+                     help="Text file (one text a line) to estimate SIF's common component on [default: docvec: "
+                          "TEXTFILE; docsim: none, and the component is kept, with a warning]."),
         click.option("--sif-a", default=1e-3, show_default=True, type=click.FloatRange(min=0, min_open=True),
                      help="SIF's a in a / (a + p(w))."),
         click.option("--lowercase", is_flag=True, help="Lower-case the texts first (as --lowercase in training)."),
@@ -970,14 +1003,9 @@ def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowerca
     from .docvec import _iter_lines, doc_similarity
 
     v = _load_vectors(vectors)
-    texts, changed = [], []
-    for text in (text1, text2):  # tokens looked up exactly, then ignoring case
-        tokens = text.lower().split() if lowercase else text.split()
-        found = [t if t in v else _spelling(v, t) for t in tokens]
-        changed += [f"{t!r} -> {f!r}" for t, f in zip(tokens, found) if f != t]
-        texts.append(" ".join(found))
-    if changed:
-        warnings.warn("not in the vocabulary, matched ignoring case: " + ", ".join(dict.fromkeys(changed)))
+    tokens = [(t.lower() if lowercase else t).split() for t in (text1, text2)]
+    found = v.lookup(tokens[0] + tokens[1], missing="keep")
+    texts = [" ".join(found[:len(tokens[0])]), " ".join(found[len(tokens[0]):])]
     r = doc_similarity(v, *texts, method=method, counts=counts, vectors_path=vectors,
                        fit_texts=_iter_lines(fit_corpus) if fit_corpus else None, a=sif_a)
     name = "pairwise" if method == "pairwise" else "cosine"
@@ -1030,10 +1058,9 @@ def postprocess_cmd(input, output, fmt, abtt, center, normalize):
     Example:
       embedkit postprocess vectors.txt -o abtt.txt --abtt 2 --normalize
     """
-    from .docvec import load_with_counts
     from .postprocessing import default_abtt, postprocess
 
-    v = load_with_counts(input)
+    v = _load_vectors(input)
     r = postprocess(v, center=center, abtt=default_abtt(v.dim) if abtt == "auto" else abtt, normalize=normalize)
     if len(r.explained):
         status(None, f"removed the mean (norm {r.mean_norm:.4f}) and {len(r.explained)} component(s) holding "
@@ -1060,9 +1087,8 @@ def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
       embedkit align vectors-1990.txt vectors-2020.txt -o 1990-aligned.txt --restrict 20000
     """
     from .alignment import align, read_dictionary
-    from .docvec import load_with_counts
 
-    r = align(load_with_counts(source), _load_vectors(target), restrict=restrict, topn=topn,
+    r = align(_load_vectors(source), _load_vectors(target), restrict=restrict, topn=topn,
               dictionary=read_dictionary(dictionary) if dictionary else None)
     write_vectors(r.vectors, output, fmt)
     click.echo(f"{r.anchors} anchor words; mean cosine to the target {r.mean_cosine_before:.4f} before, "
@@ -1070,16 +1096,6 @@ def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
     if r.moved:
         click.echo(_pairs_table("moved most (cosine to the target after alignment)",
                                 [(s if s == t else f"{s}/{t}", c) for s, t, c in r.moved], "cosine"))
-
-
-def _spelling(v, token):
-    """The vocabulary's spelling of ``token`` ignoring case, or ``token`` itself when unknown."""
-    from .errors import UnknownWordError
-
-    try:
-        return v.resolve(token)
-    except UnknownWordError:
-        return token
 
 
 @cli.command("explore")

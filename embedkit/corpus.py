@@ -19,7 +19,7 @@ import warnings
 import zlib
 from pathlib import Path
 
-from ._util import progress_bar
+from ._util import COMPRESSION_SNIFF_BYTES, progress_bar, sniff_compression
 from .errors import EmbedkitError
 
 CHUNK_BYTES = 1 << 20
@@ -28,8 +28,7 @@ MAX_SENTENCE_LENGTH = 10_000
 SNIFF_BYTES = 1 << 20
 MAX_BAD_SHARE = 0.25
 
-_MAGIC = ((b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")), (b"BZh", bz2.BZ2File),
-          (b"\xfd7zXZ\x00", lzma.LZMAFile))
+_OPENERS = {"gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"), "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
 _DECODE_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
 
 _bad_bytes = [0]
@@ -108,7 +107,7 @@ def _open_stream(name):
         except OSError as e:
             raise EmbedkitError(f"cannot read corpus {name}: {e.strerror or e}") from None
     try:
-        head = raw.read(6)
+        head = raw.read(COMPRESSION_SNIFF_BYTES)
         seekable = owned is not None and raw.seekable()
         if seekable:
             raw.seek(0)
@@ -117,10 +116,9 @@ def _open_stream(name):
             owned.close()
         raise EmbedkitError(f"cannot read corpus {name}: {e.strerror or e}") from None
     stream = raw if seekable else io.BufferedReader(_Prefixed(head, raw), CHUNK_BYTES)
-    for magic, opener in _MAGIC:
-        if head.startswith(magic):
-            stream = opener(stream)
-            break
+    compression = sniff_compression(head)
+    if compression is not None:
+        stream = _OPENERS[compression](stream)
     return stream, (raw if seekable else None), owned
 
 

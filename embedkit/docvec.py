@@ -16,9 +16,13 @@ its raw vector and K(d) the known tokens of text d (repeats counted):
   Similarity = cosine.
 
 Word frequencies for SIF come from, in order: counts given by the caller (a ``word count`` file,
-as ``embedkit vocab`` writes), the counts the Vectors carry (``.npy`` + ``.vocab``), the
-``VECTORS.vocab`` file embedkit writes beside the vectors it trains, else Zipf's law on the
-frequency rank (with a warning).
+as ``embedkit vocab`` writes), the counts the Vectors carry (``Vectors.load`` reads them from the
+``.npy`` pair's ``.vocab`` or the ``VECTORS.vocab`` file ``Vectors.save`` writes beside a text or
+binary file), the ``VECTORS.vocab`` beside ``vectors_path``, else Zipf's law on the frequency
+rank (with a warning).
+
+Vectors that compose unseen words (fastText's ``SubwordVectors``) give every token with
+n-grams a vector; the reported share is still that of tokens in the vocabulary.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from ._util import atomic_write, check_choice, check_float
 from .errors import EmbedkitError
+from .formats import counts_path
 from .vectors import Vectors
 
 DOC_METHODS = ("mean", "sif", "pairwise")
@@ -41,36 +46,6 @@ _BATCH = 4096  # lines per block when streaming a file
 
 
 # ---------------------------------------------------------------- word counts
-def counts_path(vectors_path):
-    """Where embedkit keeps the word counts of a vectors file: ``VECTORS.vocab`` (for the
-    ``.npy`` format, the ``.vocab`` file beside it, which already holds them)."""
-    p = os.fspath(vectors_path)
-    return p[:-4] + ".vocab" if p.endswith(".npy") else p + ".vocab"
-
-
-def write_counts(vectors, vectors_path):
-    """Write ``word count`` lines for ``vectors`` (which must carry counts) beside
-    ``vectors_path``, atomically; returns the path written."""
-    if vectors.counts is None:
-        raise EmbedkitError("these vectors carry no word counts")
-    path = counts_path(vectors_path)
-    with atomic_write(path, "w", encoding="utf-8") as f:
-        f.writelines(f"{w} {c}\n" for w, c in zip(vectors.words, vectors.counts.tolist()))
-    return path
-
-
-def load_with_counts(path):
-    """``Vectors.load(path)``, carrying the counts of ``VECTORS.vocab`` beside it when the file
-    itself has none (and the sidecar lists the same words)."""
-    v = Vectors.load(path)
-    side = counts_path(path)
-    if v.counts is None and os.path.isfile(side):
-        table = read_counts(side)
-        if all(w in table for w in v.words):
-            v = Vectors(v.words, v.matrix, [table[w] for w in v.words])
-    return v
-
-
 def read_counts(path):
     """``{word: count}`` from a file of ``word count`` lines (as ``embedkit vocab`` writes)."""
     from .vocab import Vocab
@@ -137,27 +112,39 @@ class DocEncoder:
     _index: dict | None = None
 
     def raw(self, texts):
-        """Vectors of ``texts`` before SIF's component removal: (float64 (n, dim), known share (n,))."""
+        """Vectors of ``texts`` before SIF's component removal: (float64 (n, dim), share of tokens
+        in the vocabulary (n,)). Unseen tokens that the vectors compose (fastText) count with their
+        composed vector (SIF weight 1, as a word of frequency 0)."""
         if self._index is None:
             self._index = {w: i for i, w in enumerate(self.vectors.words)}
-        index = self._index
+        index, n_vocab = self._index, len(self.vectors)
+        compose = getattr(self.vectors, "can_compose", None)
+        extra = {}  # composed words of these texts -> their column after the vocabulary's
         indptr, rows, share = [0], [], np.zeros(len(texts))
         for k, t in enumerate(texts):
             tokens = t.lower().split() if self.lowercase else t.split()
             known = [index[w] for w in tokens if w in index]
+            share[k] = len(known) / len(tokens) if tokens else 0.0
+            if compose is not None and len(known) < len(tokens):
+                known = [index[w] if w in index else extra.setdefault(w, n_vocab + len(extra))
+                         for w in tokens if w in index or compose(w)]
             rows += known
             indptr.append(len(rows))
-            share[k] = len(known) / len(tokens) if tokens else 0.0
         indptr, rows = np.array(indptr, dtype=np.int64), np.array(rows, dtype=np.int64)
         n_known = np.diff(indptr)
         per_line = np.repeat(1.0 / np.maximum(n_known, 1), n_known)
-        if self.method == "sif":
-            data, matrix = per_line * self.weights[rows], self.vectors.matrix
+        sif = self.method == "sif"
+        if sif:
+            data, matrix = per_line * np.concatenate([self.weights, np.ones(len(extra))])[rows], self.vectors.matrix
         else:
             data, matrix = per_line, self.vectors.unit
         # float32 weights: the product never makes a float64 copy of the whole matrix
-        weights = sp.csr_matrix((data.astype(np.float32), rows, indptr), shape=(len(texts), len(self.vectors)))
-        return np.asarray(weights @ matrix, dtype=np.float64), share
+        weights = sp.csr_matrix((data.astype(np.float32), rows, indptr), shape=(len(texts), n_vocab + len(extra)))
+        if not extra:
+            return np.asarray(weights @ matrix, dtype=np.float64), share
+        composed = np.stack([self.vectors.get_vector(w, norm=not sif) for w in extra])
+        out = np.asarray(weights[:, :n_vocab] @ matrix, dtype=np.float64)
+        return out + weights[:, n_vocab:] @ composed.astype(np.float64), share
 
     def finish(self, raw):
         """Remove SIF's common component (in place) from vectors made by ``raw``."""

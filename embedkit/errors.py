@@ -4,8 +4,28 @@
 class EmbedkitError(Exception):
     """A user-facing error: bad input, bad option value, unreadable file.
 
-    The CLI prints ``str(error)`` as one line on stderr and exits non-zero.
+    The CLI prints ``cli_message()`` as one line on stderr and exits non-zero.
     """
+
+    def cli_message(self):
+        """The message as the command line says it (the same as ``str(error)`` unless a subclass
+        spells parameters as their options)."""
+        return str(self)
+
+
+class ParameterError(EmbedkitError):
+    """A parameter value that cannot work with the data (``dim`` above the vocabulary size).
+
+    ``template`` names parameters as ``{name}`` fields: ``str(error)`` spells them as Python
+    parameters (``dim``), :meth:`cli_message` as options (``--dim``).
+    """
+
+    def __init__(self, template, *names):
+        self.template, self.names = template, names
+        super().__init__(template.format(**{n: n for n in names}))
+
+    def cli_message(self):
+        return self.template.format(**{n: "--" + n.replace("_", "-") for n in self.names})
 
 
 class UnknownWordError(EmbedkitError, KeyError):

@@ -480,6 +480,9 @@ def evaluate(vectors, *, sim=None, analogy=None, restrict=30000, case_sensitive=
     EvalReport
     """
     boot = dict(bootstrap=bootstrap, ci=ci, seed=seed)
+    if oov == "compose" and not hasattr(vectors, "can_compose"):
+        warnings.warn("composing unseen words has no effect here: only a fastText .bin model composes them, not these "
+                      "vectors; pairs and questions with unseen words are skipped")
     for path in sim or []:  # the user's files first: a bad one fails before any score (or warning)
         read_similarity(_name(path, SIMILARITY_SETS)[1])
     for path in analogy or []:

@@ -108,8 +108,10 @@ def layout_2d(unit, layout="pca", *, seed=0, threads=None, progress=False):
     try:
         from openTSNE import TSNE
     except ImportError:
-        raise EmbedkitError("the t-SNE map needs openTSNE, an optional extra: pip install 'embedkit[tsne]' "
-                            "(or pip install openTSNE); --map pca needs nothing more") from None
+        from ._util import install_hint
+
+        raise EmbedkitError(f"the t-SNE map needs openTSNE, an optional extra: {install_hint('tsne', 'openTSNE')}; "
+                            "--map pca needs nothing more") from None
     m = min(n, TSNE_FULL)  # rows are most frequent first: t-SNE on the first m, the rest placed beside them
     perplexity = min(30.0, (m - 1) / 3.0)  # openTSNE wants 3 x perplexity < points
     total = sum(_TSNE_ITERATIONS)

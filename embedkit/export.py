@@ -3,7 +3,8 @@ TensorBoard Embedding Projector's two TSV files.
 
 Projections are computed on the unit-normalised rows, so distances in the picture follow
 cosine similarity, the measure every query uses. The plot needs matplotlib (the ``plot``
-extra: ``pip install 'embedkit[plot]'``); everything else needs only the base install.
+extra: ``pip install 'embedkit-toolkit[plot]'``, in a checkout ``pip install '.[plot]'``);
+everything else needs only the base install.
 """
 
 from __future__ import annotations
@@ -147,8 +148,10 @@ def check_plotting():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise EmbedkitError("plotting needs matplotlib, an optional extra: pip install 'embedkit[plot]' "
-                            "(or pip install matplotlib)") from None
+        from ._util import install_hint
+
+        raise EmbedkitError(f"plotting needs matplotlib, an optional extra: {install_hint('plot', 'matplotlib')}") \
+            from None
 
 
 def axis_titles(projection):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._util import atomic_write, check_int
+from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_int, sniff_compression
 from .errors import EmbedkitError
 
 MAGIC = 793712314
@@ -188,7 +188,7 @@ def _load(path, limit, output):
     except OSError as e:
         raise EmbedkitError(f"cannot read fastText model {path}: {e.strerror or e}") from None
     with f:
-        if f.read(2) in (b"\x1f\x8b", b"BZ", b"\xfd7"):
+        if sniff_compression(f.read(COMPRESSION_SNIFF_BYTES)) is not None:
             raise EmbedkitError(f"{path} is compressed: decompress the fastText model first")
         f.seek(0)
         r = _Reader(f, path)

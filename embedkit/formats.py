@@ -3,11 +3,17 @@
 Formats (reading also takes a word2vec/GloVe model folder, ``embedkit.modelfile``, as its input
 vectors): word2vec text (``V dim`` header, then ``word v1 ... vdim`` lines), word2vec binary
 (the same header, then ``word`` + space + dim little-endian float32 per word, an optional
-newline after each), GloVe text (word2vec text without the header) and NumPy (``NAME.npy``
-matrix plus ``NAME.vocab`` with one ``word`` or ``word count`` line per row). Text and binary
-files may be gzip, bzip2 or xz compressed: readers detect that from the magic bytes, writers
-from the ``.gz``/``.bz2``/``.xz`` suffix. Every write goes to a temporary file that is renamed
-over the target.
+newline after each), GloVe text (word2vec text without the header), NumPy (``NAME.npy``
+matrix plus ``NAME.vocab`` with one ``word`` or ``word count`` line per row) and, read only,
+fastText's ``.bin`` model (``embedkit.fasttext_bin``). Text and binary files may be gzip, bzip2
+or xz compressed: readers detect that from the magic bytes, writers from the
+``.gz``/``.bz2``/``.xz`` suffix. Every write goes to a temporary file that is renamed over the
+target.
+
+Word counts: vectors that carry them are saved with them, in every format. The NumPy pair keeps
+them in its ``.vocab``; a text or binary file gets ``PATH.vocab`` beside it (``word count``
+lines, see ``counts_path``), and ``read`` attaches the counts of that file when it lists every
+word read, so a ``convert`` or ``postprocess`` keeps them.
 
 The registry is two dicts, so a new format plugs in without touching ``Vectors``:
 
@@ -27,8 +33,9 @@ import warnings
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_choice, check_int
+from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, sniff_compression
 from .errors import EmbedkitError
+from .fasttext_bin import MAGIC as _FASTTEXT_MAGIC
 
 FORMATS = ("word2vec", "word2vec-binary", "glove", "npy")  # the formats embedkit writes
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}  # suffix -> compression
@@ -37,7 +44,7 @@ SUFFIX_FORMATS = {".bin": "word2vec-binary", ".npy": "npy", ".txt": "word2vec", 
 _TEXT_FORMATS = ("word2vec", "glove")
 
 NPY_MAGIC = b"\x93NUMPY"
-FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # first int32 of a fastText .bin/.ftz model
+FASTTEXT_MAGIC = _FASTTEXT_MAGIC.to_bytes(4, "little")  # first int32 of a fastText .bin/.ftz model
 _SNIFF = 1 << 16  # bytes looked at to tell what a file is
 
 
@@ -66,8 +73,6 @@ def read(path, format=None, *, limit=None):
     with _seekable(path) as real:
         if format is None:
             format = detect_format(real)
-        if format not in READERS:  # detected, but nobody has registered a reader yet
-            raise EmbedkitError(_UNSUPPORTED.get(format, f"{path}: no reader for format {format!r}").format(path=path))
         try:
             vectors = READERS[format](real, limit=limit)
         except EmbedkitError as e:
@@ -76,7 +81,41 @@ def read(path, format=None, *, limit=None):
             raise EmbedkitError(str(e).replace(real, path)) from None
     if len(vectors) == 0:
         raise EmbedkitError(f"{path} holds no vectors (0 words)")
+    if vectors.counts is None and format != "npy":
+        vectors = _attach_counts(vectors, path)
     return vectors
+
+
+def counts_path(path):
+    """Where the word counts of the vectors file ``path`` are kept: ``PATH.vocab`` (for the NumPy
+    pair, its own ``NAME.vocab``, which lists the words anyway).
+
+    >>> counts_path("v.txt"), counts_path("v.npy")
+    ('v.txt.vocab', 'v.vocab')
+    """
+    p = os.fspath(path)
+    return _npy_base(p) + ".vocab" if p.lower().endswith(".npy") else p + ".vocab"
+
+
+def _attach_counts(vectors, path):
+    """``vectors`` with the counts of ``PATH.vocab`` when that file lists every word (else as given;
+    a counts file that cannot be read is ignored with a warning)."""
+    side = counts_path(path)
+    if not os.path.isfile(side):
+        return vectors
+    from .vocab import Vocab
+
+    try:
+        vocab = Vocab.load(side)
+    except EmbedkitError as e:
+        warnings.warn(f"ignoring the word counts beside the vectors: {e}")
+        return vectors
+    table = {}
+    for w, c in zip(vocab.words, vocab.counts.tolist()):
+        table.setdefault(w, c)
+    if not all(w in table for w in vectors.words):
+        return vectors
+    return vectors.with_counts([table[w] for w in vectors.words])
 
 
 @contextlib.contextmanager
@@ -106,12 +145,6 @@ def _seekable(path):
         os.unlink(tmp)
 
 
-_UNSUPPORTED = {
-    "fasttext": "{path} is a fastText model (.bin); reading fastText models is not supported yet: "
-                "use the .vec file fastText writes beside it",
-}
-
-
 def detect_format(path):
     """The format of the vectors file at ``path``, from its content.
 
@@ -125,7 +158,7 @@ def detect_format(path):
     Returns
     -------
     str
-        A key of ``READERS`` (or ``"fasttext"`` before a fastText reader is registered).
+        A key of ``READERS``.
     """
     path = os.fspath(path)
     if not os.path.exists(path) and os.path.isfile(path + ".npy"):
@@ -231,26 +264,42 @@ def format_for_path(path, format=None):
     return format, compression
 
 
-def output_paths(path, format=None):
-    """Every file that ``write(vectors, path, format)`` will write (checks the suffix rule)."""
+def output_paths(path, format=None, *, counts=False):
+    """Every file that ``write(vectors, path, format)`` will write (checks the suffix rule);
+    ``counts``: the vectors carry counts (a text or binary file then gets ``PATH.vocab`` too)."""
     format, _ = format_for_path(path, format)
     path = os.fspath(path)
     if format == "npy":
         base = _npy_base(path)
         return [base + ".npy", base + ".vocab"]
-    return [path]
+    return [path, counts_path(path)] if counts else [path]
 
 
 def write(vectors, path, format=None):
-    """Write ``vectors`` to ``path`` atomically (format from the suffix when None).
+    """Write ``vectors`` to ``path`` atomically (format from the suffix when None), and their
+    word counts, when they carry them, to ``counts_path(path)``.
 
     Returns
     -------
     list of str
-        The files written: ``[path]``, or the ``.npy`` and ``.vocab`` of the NumPy pair.
+        The files written: ``[path]`` (plus ``PATH.vocab`` with counts), or the ``.npy`` and
+        ``.vocab`` of the NumPy pair.
     """
     format, compression = format_for_path(path, format)
-    return WRITERS[format](vectors, os.fspath(path), compression=compression)
+    path = os.fspath(path)
+    paths = WRITERS[format](vectors, path, compression=compression)
+    if vectors.counts is not None and format != "npy":
+        paths.append(write_counts(vectors, counts_path(path)))
+    return paths
+
+
+def write_counts(vectors, path):
+    """``word count`` lines (bare ``word`` lines without counts) for every row, atomically."""
+    from .vocab import write_word_lines
+
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        write_word_lines(f, vectors.words, vectors.counts)
+    return path
 
 
 @contextlib.contextmanager
@@ -308,11 +357,7 @@ def _write_npy(vectors, path, *, compression=None):
     if compression is not None:
         raise EmbedkitError(f"{path}: the npy format cannot be compressed")
     base = _npy_base(path)
-    with atomic_write(base + ".vocab", "w", encoding="utf-8") as f:
-        if vectors.counts is None:
-            f.writelines(w + "\n" for w in vectors.words)
-        else:
-            f.writelines(f"{w} {c}\n" for w, c in zip(vectors.words, vectors.counts.tolist()))
+    write_counts(vectors, base + ".vocab")
     with atomic_write(base + ".npy", "wb") as f:
         np.save(f, vectors.matrix)
     return [base + ".npy", base + ".vocab"]
@@ -360,14 +405,7 @@ _BLOCK = 1 << 26  # bytes read at a time: memory stays at the matrix plus one bl
 def compression_of(path):
     """``"gzip"``, ``"bz2"``, ``"xz"`` or None, from the first bytes of the file at ``path``."""
     with open(path, "rb") as f:
-        magic = f.read(10)
-    if magic.startswith(b"\x1f\x8b\x08"):
-        return "gzip"
-    if magic.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if magic[:3] == b"BZh" and magic[3:4].isdigit() and magic[4:10] == b"1AY&SY":
-        return "bz2"
-    return None
+        return sniff_compression(f.read(COMPRESSION_SNIFF_BYTES))
 
 
 def _open(path):

@@ -6,7 +6,9 @@ The file formats (reading, writing, detection) are in ``embedkit.formats``; ``Ve
 
 from __future__ import annotations
 
+import copy
 import difflib
+import warnings
 from types import MappingProxyType
 
 import numpy as np
@@ -17,6 +19,7 @@ from .errors import EmbedkitError, UnknownWordError
 from .formats import FORMATS  # noqa: F401  (re-exported: the formats ``save`` writes)
 
 ANALOGY_METHODS = ("add", "mul")
+LOOKUP_MISSING = ("raise", "skip", "keep")
 MUL_EPSILON = 1e-3
 
 
@@ -98,6 +101,25 @@ class Vectors:
         return self.dim
 
     @property
+    def vectors(self):
+        """gensim's name for ``matrix`` (read-only)."""
+        return self.matrix
+
+    def get_normed_vectors(self):
+        """Every row scaled to unit length (gensim's name for ``unit``; zero rows stay zero)."""
+        return self.unit
+
+    def with_counts(self, counts):
+        """These vectors with corpus ``counts`` (one int per word) attached: a new object of the same
+        class sharing the matrix (nothing is changed in place)."""
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.shape != (len(self.words),):
+            raise EmbedkitError(f"{len(self.words)} words but {counts.size} counts")
+        new = copy.copy(self)
+        new.counts = counts
+        return new
+
+    @property
     def index_to_key(self):
         """gensim's name for ``words``: the word of each row."""
         return self.words
@@ -121,8 +143,14 @@ class Vectors:
             return default
         return self.index(key)
 
-    def __getitem__(self, word):
-        return self.get_vector(word)
+    def __getitem__(self, word_or_words):
+        """The vector of a word, or for a list of words a (len(words), dim) array of their vectors
+        (as gensim); read-only."""
+        if isinstance(word_or_words, (list, tuple)):
+            if not word_or_words:
+                return np.empty((0, self.dim), np.float32)
+            return np.stack([self._vector_for(w) for w in word_or_words])
+        return self.get_vector(word_or_words)
 
     def index(self, word):
         """Row of ``word``; UnknownWordError (both EmbedkitError and KeyError) naming it, with the
@@ -153,6 +181,56 @@ class Vectors:
                 return self.words[i]
         self.index(word)  # raises, naming the closest spelling
         raise AssertionError("unreachable")
+
+    def lookup(self, words, *, missing="raise"):
+        """The lookup policy of every command: each of ``words`` as the vocabulary spells it.
+
+        A word is taken exactly when it has a vector; else as the most frequent word equal to it
+        ignoring case (as ``eval`` matches); else, for vectors that compose unseen words (fastText),
+        as it is. One warning lists every word matched ignoring case (``'PARIS' -> 'paris'``).
+
+        Parameters
+        ----------
+        words : list of str
+        missing : {"raise", "skip", "keep"}, default="raise"
+            What a word without a vector does: ``raise`` UnknownWordError (naming its closest
+            spelling) before any warning; ``skip`` it, naming the skipped words in one warning
+            (UnknownWordError, naming them all, when no word is left); or ``keep`` it unchanged
+            (for texts, whose unknown tokens are left out later and counted).
+
+        Returns
+        -------
+        list of str
+
+        Examples
+        --------
+        >>> Vectors(["paris", "Paris", "rome"], np.eye(3)).lookup(["rome", "PARIS"])  # doctest: +SKIP
+        ['rome', 'paris']   # and the warning: not in the vocabulary, matched ignoring case: 'PARIS' -> 'paris'
+        """
+        check_choice("missing", missing, LOOKUP_MISSING)
+        if isinstance(words, str):
+            raise EmbedkitError(f"words must be a list of words, not a string: {words!r}")
+        found, changed, unknown = [], {}, []
+        for w in words:
+            try:
+                f = self.resolve(w)
+            except UnknownWordError as e:
+                if missing == "raise":
+                    raise
+                unknown.append(str(e))
+                if missing == "keep":
+                    found.append(w)
+                continue
+            if f != w:
+                changed[f"{w!r} -> {f!r}"] = None
+            found.append(f)
+        if missing == "skip" and unknown and not found:
+            raise UnknownWordError("; ".join(dict.fromkeys(unknown)), words[0] if len(words) == 1 else None)
+        if changed:
+            warnings.warn("not in the vocabulary, matched ignoring case: " + ", ".join(changed), stacklevel=2)
+        if missing == "skip" and unknown:
+            warnings.warn("; ".join(dict.fromkeys(unknown)), stacklevel=2)
+        return found
 
     def closest_spelling(self, word):
         """The vocabulary word spelled most like ``word`` (None if nothing is close)."""
@@ -262,7 +340,9 @@ class Vectors:
     def doesnt_match(self, words):
         """The word of ``words`` furthest from the mean of their unit vectors.
 
-        Unlike gensim, an unknown word is an error (gensim drops it with a log message).
+        As gensim, words without a vector are left out, with a warning naming them; unlike
+        gensim, it is an error (UnknownWordError) when fewer than two words are left then, since
+        one word alone would be its own answer.
 
         >>> v = Vectors(["a", "b", "c"], [[1.0, 0.1], [1.0, 0.0], [0.0, 1.0]])
         >>> v.doesnt_match(["a", "b", "c"])
@@ -270,8 +350,19 @@ class Vectors:
         """
         if isinstance(words, str) or not len(words):
             raise EmbedkitError(f"words must be a non-empty list of words, got {words!r}")
-        words = list(words)
-        units = np.stack([self._unit_for(w) for w in words])
+        words, units, unknown = list(words), [], []
+        for w in words:
+            try:
+                units.append(self._unit_for(w))
+            except UnknownWordError as e:
+                unknown.append(e)
+        if unknown:
+            words = [w for w in words if w not in {e.word for e in unknown}]
+            if len(words) < 2:  # one known word would be its own answer
+                raise unknown[0]
+            warnings.warn("doesnt_match ignores words not in the vocabulary: " + "; ".join(str(e) for e in unknown),
+                          stacklevel=2)
+        units = np.stack(units)
         mean = _normalised(units.mean(axis=0))
         return min(zip((units @ mean).tolist(), words))[1]
 
@@ -359,9 +450,74 @@ class Vectors:
         i1 = self._index.get(key1)
         return [self.words[i] for i in np.flatnonzero(dists < d2).tolist() if i != i1]
 
+    words_closer_than = closer_than  # gensim 3's name, deprecated in gensim 4
+
     def rank(self, key1, key2):
         """Rank of ``key2`` among the neighbours of ``key1`` (1 = nearest)."""
         return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1, keys_list):
+        """The word of ``keys_list`` most similar (by cosine) to ``key1``; the first on a tie.
+
+        >>> Vectors(["a", "b", "c"], [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]).most_similar_to_given("a", ["c", "b"])
+        'b'
+        """
+        if isinstance(keys_list, str) or not len(keys_list):
+            raise EmbedkitError(f"keys_list must be a non-empty list of words, got {keys_list!r}")
+        keys_list = list(keys_list)
+        sims = [self.similarity(key1, k) for k in keys_list]
+        return keys_list[int(np.argmax(sims))]
+
+    def get_mean_vector(self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True):
+        """Weighted mean of the vectors of ``keys`` (words, or vectors of shape (dim,)), as gensim:
+        the sum of ``weight * vector`` over the keys found divided by the sum of ``|weight|``.
+
+        Parameters
+        ----------
+        keys : list of str or ndarray
+        weights : list or array of float, or None, default=None
+            One per key; None weighs every key 1.
+        pre_normalize : bool, default=True
+            Average the words' unit vectors (vectors given as keys are taken as they are).
+        post_normalize : bool, default=False
+            Scale the mean to unit length.
+        ignore_missing : bool, default=True
+            Leave out words without a vector (with a warning naming them), or raise
+            UnknownWordError.
+
+        Returns
+        -------
+        ndarray of float32, shape (dim,)
+            Zero when no key was found.
+        """
+        if isinstance(keys, (str, np.ndarray)) and not (isinstance(keys, np.ndarray) and keys.ndim == 2):
+            keys = [keys]
+        keys = list(keys)
+        if not keys:
+            raise EmbedkitError("get_mean_vector needs at least one key")
+        weights = np.ones(len(keys)) if weights is None else np.asarray(weights, dtype=np.float64)
+        if weights.shape != (len(keys),):
+            raise EmbedkitError(f"{len(keys)} keys but weights of shape {weights.shape}")
+        total, weight, unknown = np.zeros(self.dim), 0.0, []
+        for key, w in zip(keys, weights.tolist()):
+            if isinstance(key, str):
+                try:
+                    vec = self._unit_for(key) if pre_normalize else self._vector_for(key)
+                except UnknownWordError as e:
+                    if not ignore_missing:
+                        raise
+                    unknown.append(str(e))
+                    continue
+            else:
+                vec = self._query_vector(key, "keys", words=False)
+            total += w * vec
+            weight += abs(w)
+        if unknown:
+            warnings.warn("get_mean_vector ignores words not in the vocabulary: " + "; ".join(unknown), stacklevel=2)
+        mean = total / weight if weight > 0 else total
+        if post_normalize:
+            mean = _normalised(mean)
+        return mean.astype(np.float32)
 
     # ------------------------------------------------------------ analogies and documents
     def analogy(self, a, b, c, topn=5, *, method="add", restrict_vocab=None):
@@ -470,6 +626,25 @@ class Vectors:
             ``[path]``, or the ``.npy`` and ``.vocab`` files of the NumPy pair.
         """
         return formats.write(self, path, format)
+
+    def save_word2vec_format(self, fname, fvocab=None, binary=False, *, write_header=True):
+        """gensim's writer: word2vec binary with ``binary=True``, else word2vec text (GloVe text,
+        without the ``count dim`` header, with ``write_header=False``); ``fvocab``: also write the
+        ``word count`` lines there (the vectors must carry counts). Atomic, like ``save``, and the
+        suffix rule applies (``binary=True`` to a ``.txt`` name is an error).
+
+        Returns
+        -------
+        list of str
+            The files written.
+        """
+        if fvocab is not None and self.counts is None:
+            raise EmbedkitError("fvocab: these vectors carry no word counts")
+        fmt = "word2vec-binary" if binary else "word2vec" if write_header else "glove"
+        paths = formats.write(self, fname, fmt)
+        if fvocab is not None and formats.counts_path(fname) != fvocab:
+            paths.append(formats.write_counts(self, fvocab))
+        return paths
 
     @classmethod
     def load(cls, path, format=None, *, limit=None):

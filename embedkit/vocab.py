@@ -20,12 +20,24 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_int, prefetch, release_memory
+from ._util import atomic_write, check_int, read_ahead, release_memory
 from .corpus import MAX_SENTENCE_LENGTH, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
 MAX_DISTINCT = 10_000_000
+
+
+def write_word_lines(stream, words, counts=None):
+    """Write ``word count`` lines (word2vec's -save-vocab format, what ``embedkit vocab`` prints and
+    what sits beside saved vectors) to a text stream, or bare ``word`` lines when ``counts`` is None.
+
+    The one writer of these lines: ``Vocab.write``, ``Vectors.save`` (``.vocab`` files) use it.
+    """
+    if counts is None:
+        stream.writelines(w + "\n" for w in words)
+    else:
+        stream.writelines(f"{w} {c}\n" for w, c in zip(words, np.asarray(counts).tolist()))
 
 
 @dataclass(eq=False)
@@ -69,8 +81,7 @@ class Vocab:
 
     def write(self, stream):
         """Write ``word count`` lines (word2vec's -save-vocab format) to a text stream."""
-        for w, c in zip(self.words, self.counts.tolist()):
-            stream.write(f"{w} {c}\n")
+        write_word_lines(stream, self.words, self.counts)
 
     def save(self, path):
         """Write the vocabulary to ``path`` atomically, one ``word count`` line per word."""
@@ -328,7 +339,7 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_len
     end_chunks = []
     pruned = 0
     min_reduce = 0
-    for n_piece, piece in enumerate(prefetch(iter_pieces(path, lowercase=lowercase, progress=progress))):
+    for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, progress=progress))):
         if n_piece == 1:
             release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)

@@ -26,3 +26,23 @@ def test_unknown_attribute():
 
     with pytest.raises(AttributeError):
         embedkit.no_such_thing  # noqa: B018
+
+
+def test_distribution_name_and_every_install_hint_agree():
+    """`embedkit` on PyPI is another project: we publish as embedkit-toolkit (checked free on the
+    registry with `pip index versions`), import `embedkit` and run `embedkit`; every install hint
+    names that distribution and the checkout form."""
+    import pathlib
+    import re
+
+    from embedkit._util import DISTRIBUTION, install_hint
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    pyproject = (root / "pyproject.toml").read_text()
+    assert re.search(r'^name = "([^"]+)"', pyproject, re.M).group(1) == DISTRIBUTION != "embedkit"
+    assert 'embedkit = "embedkit.cli:main"' in pyproject  # the command keeps its name
+    assert install_hint("plot", "matplotlib").startswith(f"pip install '{DISTRIBUTION}[plot]' (in a checkout: "
+                                                         f"pip install '.[plot]'")
+    texts = [root / "README.md", *(root / "docs").glob("*.md"), *(root / "embedkit").rglob("*.py")]
+    stale = [str(p) for p in texts if re.search(r"install [\"']?embedkit\[", p.read_text(encoding="utf-8"))]
+    assert stale == []

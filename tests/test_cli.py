@@ -98,25 +98,59 @@ def test_long_file_without_newline(tmp_path):
     assert run("vocab", p, "--min-count", "1").exit_code == 0
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--dim", "0"], ["dim must be >= 1"]),
-    (["--window", "-2"], ["window must be >= 1"]),
-    (["--cds", "0"], ["cds must be > 0"]),
-    (["--cds", "-1"], ["cds must be > 0"]),
-    (["--neg", "0"], ["neg must be > 0"]),
-    (["--eig", "-1"], ["eig must be >= 0"]),
-    (["--format", "xml"], ["--format"]),
-    (["--min-count", "0"], ["--min-count"]),
-    (["--threads", "0"], ["--threads"]),
-    (["--dim", "abc"], ["--dim"]),
-    (["--dim", "100000"], ["dim must be <="]),
+@pytest.mark.parametrize("args,words,code", [  # option values are checked while parsing: exit 2, the option named
+    (["--dim", "0"], ["'--dim'", "x>=1"], 2),
+    (["--window", "-2"], ["'--window'"], 2),
+    (["--window", "1001"], ["'--window'"], 2),
+    (["--cds", "0"], ["'--cds'"], 2),
+    (["--cds", "-1"], ["'--cds'"], 2),
+    (["--cds", "nan"], ["'--cds'"], 2),
+    (["--neg", "0"], ["'--neg'"], 2),
+    (["--neg", "inf"], ["'--neg'", "not a finite number"], 2),
+    (["--eig", "-1"], ["'--eig'"], 2),
+    (["--sample", "-1"], ["'--sample'"], 2),
+    (["--n-iter", "-1"], ["'--n-iter'"], 2),
+    (["--format", "xml"], ["--format"], 2),
+    (["--min-count", "0"], ["--min-count"], 2),
+    (["--threads", "0"], ["--threads"], 2),
+    (["--dim", "abc"], ["--dim"], 2),
+    (["--format", "word2vec-binary"], ["suffix .txt"], 2),
+    # known only from the data: exit 1, naming the options that help
+    (["--dim", "100000"], ["--dim must be <= the vocabulary size (5 words), got 100000: lower --dim, or keep more "
+                           "words with a lower --min-count"], 1),
 ])
-def test_nonsense_options(write_corpus, tmp_path, args, words):
+def test_nonsense_options(write_corpus, tmp_path, args, words, code):
     p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
     out = tmp_path / "v.txt"
     assert_one_line_error(run("train", "ppmi-svd", p, "-o", out, "--min-count", "1", *args)
-                          if "--min-count" not in args else run("train", "ppmi-svd", p, "-o", out, *args), *words)
+                          if "--min-count" not in args else run("train", "ppmi-svd", p, "-o", out, *args), *words,
+                          code=code)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("cmd,args,words", [
+    ("skipgram", ["--dim", "0"], ["'--dim'"]), ("cbow", ["--epochs", "0"], ["'--epochs'"]),
+    ("skipgram", ["--negative", "-1"], ["'--negative'"]), ("skipgram", ["--alpha", "0"], ["'--alpha'"]),
+    ("skipgram", ["--min-alpha", "nan"], ["'--min-alpha'"]), ("glove", ["--x-max", "0"], ["'--x-max'"]),
+    ("glove", ["--learning-rate", "-1"], ["'--learning-rate'"]), ("fasttext", ["--bucket", "-1"], ["'--bucket'"]),
+    ("fasttext", ["--negative", "0"], ["'--negative'"]), ("fasttext", ["--minn", "-1"], ["'--minn'"]),
+    ("skipgram", ["--binary"], ["suffix .txt"]), ("skipgram", ["--save-context", "{tmp}/c.txt", "--negative", "0",
+                                                             "--hs"], ["--save-context"]),
+    ("fasttext", ["--save-model", "{tmp}/m.txt"], ["use a .bin path"]),
+])
+def test_option_errors_exit_2_naming_the_option_in_every_trainer(write_corpus, tmp_path, cmd, args, words):
+    p = write_corpus("the king rules the land\n" * 20)
+    r = run("train", cmd, p, "-o", tmp_path / "v.txt", "--min-count", "1", *[a.format(tmp=tmp_path) for a in args])
+    assert_one_line_error(r, *words, code=2)
+    assert os.listdir(tmp_path) == [os.path.basename(p)] or not (tmp_path / "v.txt").exists()
+
+
+def test_fasttext_refuses_vectors_to_a_bin_name(write_corpus, tmp_path):
+    """To a fastText user .bin is the model: -o ft.bin points to --save-model instead of writing vectors there."""
+    p = write_corpus("the king rules the land\n" * 20)
+    r = run("train", "fasttext", p, "-o", tmp_path / "ft.bin", "--min-count", "1")
+    assert_one_line_error(r, "--save-model ft.bin", "--format word2vec-binary", code=2)
+    assert not (tmp_path / "ft.bin").exists()
 
 
 def test_unwritable_output(write_corpus, tmp_path):

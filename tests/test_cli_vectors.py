@@ -131,7 +131,8 @@ def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
     out = tmp_path / "o.tsv"
     r = run("export", src, "--pca", "2", "--words", "50", "-o", out)
     assert r.exit_code == 0 and r.stderr.strip().splitlines() == [
-        "Warning: asked for 50 words but the vocabulary holds 12; using all"]
+        "Warning: asked for 50 words but the vocabulary holds 12; using all",
+        f"wrote 12 words x 2 PCA coordinates to {out}"]
     assert len(out.read_text().splitlines()) == 13
 
 
@@ -155,7 +156,7 @@ def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
     ["export", "{v}", "--tsne", "4", "-o", "{out}"],
     ["export", "{v}", "--pca", "2", "--words", "0", "-o", "{out}"],
     ["export", "{v}", "--tsne", "2", "--words", "30", "--perplexity", "30", "-o", "{out}"],
-    ["export", "{v}", "--pca", "2", "--words-file", "{missing}", "-o", "{out}"],
+    ["export", "{v}", "--pca", "2", "--words-from", "{missing}", "-o", "{out}"],
     ["export", "{v}", "--pca", "2", "-o", "{out}", "--plot", "{out}.png", "--plot-size", "10x10"],
     ["export", "{trunc}", "--pca", "2", "-o", "{out}"],
 ])

@@ -1,6 +1,7 @@
 """Sentence vectors (mean, pairwise, SIF) against direct NumPy implementations, word counts that
 travel with trained vectors, and the docsim / docvec commands."""
 
+import json
 import warnings
 
 import numpy as np
@@ -9,9 +10,9 @@ from click.testing import CliRunner
 
 from embedkit import docvec
 from embedkit.cli import cli
-from embedkit.docvec import (counts_path, doc_encoder, doc_similarity, load_with_counts, read_counts,
-                             word_probabilities, write_doc_vectors)
+from embedkit.docvec import doc_encoder, doc_similarity, read_counts, word_probabilities, write_doc_vectors
 from embedkit.errors import EmbedkitError
+from embedkit.formats import counts_path
 from embedkit.vectors import Vectors
 
 TEXTS = ["the cat sat on the mat", "a dog lay on the rug", "stock markets fell sharply", "", "zzz qqq",
@@ -128,11 +129,11 @@ def test_trained_vectors_carry_counts_for_sif(write_corpus, tmp_path):
     assert str(counts_path(out)) in r.stderr
     counts = read_counts(counts_path(out))
     assert counts["the"] == 160 and counts["king"] == 40
-    v = load_with_counts(out)
+    v = Vectors.load(out)
     assert v.counts is not None and v.counts[v.index("the")] == 160
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no Zipf warning: the counts were found
-        doc_encoder(Vectors.load(out), method="sif", vectors_path=out)
+        doc_encoder(Vectors.load(out), method="sif")
 
 
 def test_docvec_cli_every_method(vecs, tmp_path):
@@ -183,3 +184,30 @@ def test_doc_commands_bad_input(vecs, tmp_path, args):
                  missing=tmp_path / "missing.txt")
     assert_one_line_error(run(*[a.format(**names) for a in args]))
     assert not (tmp_path / "out.npy").exists()
+
+
+def test_fasttext_bin_composes_unseen_words_in_docsim_and_docvec(tmp_path):
+    """Every command answers unseen words of a fastText model: docsim and docvec too (not only similar)."""
+    from embedkit.fasttext_bin import save_fasttext_model
+    from embedkit.subword import SubwordVectors
+
+    rng = np.random.default_rng(3)
+    words = ["the", "friend", "friendly", "house", "houses", "dog"]
+    v = SubwordVectors(words, rng.standard_normal((len(words) + 500, 8)).astype(np.float32), minn=3, maxn=5,
+                       bucket=500, counts=np.arange(60, 0, -10))
+    model = tmp_path / "ft.bin"
+    save_fasttext_model(model, v, rng.standard_normal((len(words), 8)).astype(np.float32))
+    r = run("docsim", model, "unfriendliness", "the friendly dog", "--json")
+    assert r.exit_code == 0, r.output
+    u = v.get_vector("unfriendliness", norm=True)
+    mean = (v.unit[[0, 2, 5]]).mean(axis=0)
+    expected = float(u @ mean / np.linalg.norm(mean))
+    d = json.loads(r.stdout)
+    assert d["cosine"] == pytest.approx(expected, abs=1e-5) and d["known1"] == 0.0 and d["known2"] == 1.0
+    (tmp_path / "t.txt").write_text("unfriendliness\nthe dog\nhousez houses\n")
+    for method in ("mean", "sif"):
+        r = run("docvec", model, tmp_path / "t.txt", "-o", tmp_path / f"{method}.npy", "--method", method)
+        assert r.exit_code == 0, r.output
+        m = np.load(tmp_path / f"{method}.npy")
+        assert m.shape == (3, 8) and np.abs(m).min(axis=1).max() > 0  # no zero row: unseen words composed
+    np.testing.assert_allclose(np.load(tmp_path / "mean.npy")[0], u, rtol=1e-5, atol=1e-6)

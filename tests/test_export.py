@@ -94,8 +94,18 @@ def test_export_command_writes_everything(vecs, tmp_path):
     assert len((proj / "vectors.tsv").read_text().splitlines()) == 30
     words = tmp_path / "words.txt"
     words.write_text("w3\nw4 12\nw5\n")
-    r = run("export", src, "--pca", "2", "--words-file", words)
+    assert r.stderr.strip().splitlines() == [  # every file written is named, as every command does
+        f"wrote 30 words x 2 t-SNE coordinates to {out}", f"wrote the plot to {png}",
+        f"wrote {proj / 'vectors.tsv'} and {proj / 'metadata.tsv'} for the Embedding Projector"]
+    words = tmp_path / "words.txt"
+    words.write_text("w3\nw4 12\nw5\n")
+    r = run("export", src, "--pca", "2", "--words-from", words)  # explore's name for the same idea
     assert r.exit_code == 0 and [ln.split("\t")[0] for ln in r.stdout.splitlines()] == ["word", "w3", "w4", "w5"]
+    assert r.stderr == ""  # the TSV went to stdout (not a terminal): nothing to say
+    r2 = run("export", src, "--pca", "2", "--words-file", words)  # the old name: a hidden alias that warns
+    assert r2.exit_code == 0 and r2.stdout == r.stdout
+    assert r2.stderr.strip() == "Warning: --words-file is renamed --words-from; --words-file will keep working"
+    assert "--words-file" not in run("export", "--help").stdout
     r = run("export", src, "--pca", "2", "--words", "500", "-o", out)
     assert r.exit_code == 0 and r.stderr.startswith("Warning: asked for 500 words")
 
@@ -103,8 +113,8 @@ def test_export_command_writes_everything(vecs, tmp_path):
 @pytest.mark.parametrize("args", [
     ["--pca", "0"], ["--pca", "4"], ["--tsne", "1"], ["--words", "0"], [], ["--pca", "2", "--tsne", "2"],
     ["--tsne", "2", "--words", "20", "--perplexity", "50"], ["--tsne", "2", "--perplexity", "-1"],
-    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--words-file", "{missing}"],
-    ["--pca", "2", "--words-file", "{nowords}"],
+    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--words-from", "{missing}"],
+    ["--pca", "2", "--words-from", "{nowords}"],
 ])
 def test_export_bad_input(vecs, tmp_path, args):
     src = tmp_path / "v.txt"
@@ -126,7 +136,7 @@ def test_export_missing_vectors_and_missing_matplotlib(vecs, tmp_path, monkeypat
     vecs.save(src)
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
-    assert r.exit_code == 1 and "pip install 'embedkit[plot]'" in r.stderr
+    assert r.exit_code == 1 and "pip install 'embedkit-toolkit[plot]'" in r.stderr and "pip install '.[plot]'" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
 
 

@@ -69,7 +69,7 @@ def test_text_suffix_allows_glove_and_other_suffixes_allow_anything():
 def test_save_by_suffix_loads_back_by_content(vecs, tmp_path, name):
     path = tmp_path / name
     written = vecs.save(path)
-    assert written == output_paths(path)
+    assert vecs.counts is not None and written == output_paths(path, counts=True)  # with PATH.vocab
     assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(p) for p in written)
     fmt, comp = format_for_path(name)
     if comp is not None:
@@ -81,6 +81,7 @@ def test_save_by_suffix_loads_back_by_content(vecs, tmp_path, name):
     back = Vectors.load(path)  # the name the user gave, whatever was written
     assert back.words == vecs.words
     np.testing.assert_array_equal(back.matrix, vecs.matrix)
+    np.testing.assert_array_equal(back.counts, vecs.counts)  # every format keeps the counts
 
 
 def test_npy_pair_under_a_name_without_suffix(vecs, tmp_path):
@@ -171,11 +172,13 @@ def test_convert_names_every_file_written(vecs, tmp_path, name, fmt):
     out = tmp_path / name
     r = run("convert", src, out)
     assert r.exit_code == 0, r.output
-    written = output_paths(out)
+    written = output_paths(out, counts=True)  # src.txt.vocab holds the counts: convert keeps them
     assert r.stderr.strip() == f"wrote 6 x 5 vectors to {' and '.join(written)}"
     assert all(os.path.isfile(p) for p in written)
     assert formats.format_for_path(out)[0] == fmt
-    np.testing.assert_array_equal(Vectors.load(out).matrix, vecs.matrix)
+    back = Vectors.load(out)
+    np.testing.assert_array_equal(back.matrix, vecs.matrix)
+    np.testing.assert_array_equal(back.counts, vecs.counts)
     r = run("-q", "convert", src, tmp_path / "quiet.txt")
     assert r.exit_code == 0 and r.stderr == ""
 
@@ -197,7 +200,7 @@ def test_contradicting_suffix_is_one_line_and_writes_nothing(vecs, tmp_path, arg
     r = run(*[a.format(**names) for a in args])
     assert_one_line_error(r)
     assert "suffix" in r.stderr or "compressed" in r.stderr
-    assert sorted(os.listdir(tmp_path)) == ["corpus.txt", "src.txt"]
+    assert sorted(os.listdir(tmp_path)) == ["corpus.txt", "src.txt", "src.txt.vocab"]
 
 
 def test_vectors_from_a_pipe(vecs, tmp_path):

@@ -82,6 +82,53 @@ def test_doesnt_match(pair):
         assert v.doesnt_match(words) == kv.doesnt_match(words)
 
 
+def test_doesnt_match_ignores_unknown_words_with_a_warning_as_gensim(pair):
+    v, kv = pair
+    words = ["king", "queen", "man", "kign", "w5"]
+    with pytest.warns(UserWarning, match="ignores words not in the vocabulary: word not in vocabulary: 'kign'"):
+        assert v.doesnt_match(words) == kv.doesnt_match(words)
+
+
+def test_gensim_names_vectors_normed_mean_given_closer(pair):
+    v, kv = pair
+    np.testing.assert_array_equal(v.vectors, kv.vectors)
+    assert not v.vectors.flags.writeable
+    np.testing.assert_allclose(v.get_normed_vectors(), kv.get_normed_vectors(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(v[["france", "king"]], kv[["france", "king"]])  # two rows, as gensim
+    assert v[["france", "king"]].shape == (2, 16)
+    with pytest.raises(UnknownWordError):
+        v[["france", "kign"]]
+    vec = np.linspace(-1, 1, 16).astype(np.float32)
+    for kwargs in (dict(), dict(pre_normalize=False), dict(post_normalize=True), dict(weights=[2.0, -1.0, 0.5])):
+        keys = ["king", "queen", vec]
+        np.testing.assert_allclose(v.get_mean_vector(keys, **kwargs), kv.get_mean_vector(keys, **kwargs),
+                                   rtol=1e-5, atol=1e-6)
+    with pytest.warns(UserWarning, match="'kign'"):
+        np.testing.assert_allclose(v.get_mean_vector(["king", "kign"]), kv.get_mean_vector(["king", "kign"]),
+                                   rtol=1e-6)
+    with pytest.raises(UnknownWordError):
+        v.get_mean_vector(["king", "kign"], ignore_missing=False)
+    for key, keys in [("king", ["queen", "man", "w3", "paris"]), ("france", ["germany", "paris", "apple"])]:
+        assert v.most_similar_to_given(key, keys) == kv.most_similar_to_given(key, keys)
+    assert v.words_closer_than("king", "w10") == kv.closer_than("king", "w10")
+
+
+def test_save_word2vec_format_reads_in_gensim(pair, tmp_path):
+    v, kv = pair
+    for name, kwargs in [("a.txt", {}), ("a.bin", dict(binary=True)), ("g.txt", dict(write_header=False))]:
+        assert v.save_word2vec_format(tmp_path / name, **kwargs) == [str(tmp_path / name)]
+        back = gensim_models.KeyedVectors.load_word2vec_format(str(tmp_path / name), binary=kwargs.get("binary", False),
+                                                              no_header=not kwargs.get("write_header", True))
+        assert back.index_to_key == v.words
+        np.testing.assert_array_equal(back.vectors, v.matrix)
+    counted = v.with_counts(np.arange(len(v), 0, -1))
+    written = counted.save_word2vec_format(tmp_path / "c.txt", str(tmp_path / "counts.txt"))
+    assert written == [str(tmp_path / "c.txt"), str(tmp_path / "c.txt.vocab"), str(tmp_path / "counts.txt")]
+    assert (tmp_path / "counts.txt").read_text().splitlines()[0] == f"the {len(v)}"
+    with pytest.raises(EmbedkitError, match="no word counts"):
+        v.save_word2vec_format(tmp_path / "d.txt", str(tmp_path / "counts2.txt"))
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(positive="king"),
     dict(positive=["king"], topn=3),
@@ -156,7 +203,7 @@ def test_analogy_add_is_most_similar_order(pair):
     lambda v: v.similar_by_word("kign"),
     lambda v: v.closer_than("king", "kign"),
     lambda v: v.rank("kign", "king"),
-    lambda v: v.doesnt_match(["king", "queen", "kign"]),
+    lambda v: v.doesnt_match(["king", "kign"]),  # one known word left: no answer
     lambda v: v.analogy("king", "kign", "woman"),
     lambda v: v.resolve("kign"),
 ])

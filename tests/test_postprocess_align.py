@@ -8,7 +8,7 @@ from scipy.linalg import orthogonal_procrustes
 
 from embedkit.alignment import align, procrustes, read_dictionary
 from embedkit.cli import cli
-from embedkit.docvec import counts_path
+from embedkit.formats import counts_path
 from embedkit.errors import EmbedkitError
 from embedkit.postprocessing import default_abtt, postprocess
 from embedkit.vectors import Vectors
@@ -97,7 +97,7 @@ def test_postprocess_cli_bad_input(vecs, tmp_path, args):
     assert_one_line_error(run("postprocess", src, "-o", tmp_path / "out.txt", *args))
     assert not (tmp_path / "out.txt").exists()
     assert_one_line_error(run("postprocess", tmp_path / "missing.txt", "-o", tmp_path / "out.txt", "--center"))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt", "v.txt.vocab"]
 
 
 # ---------------------------------------------------------------- align

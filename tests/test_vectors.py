@@ -318,7 +318,7 @@ def test_bad_input_is_one_line(vecs, tmp_path, args):
     r = cli_run(*[a.format(**names) for a in args])
     assert_one_line_error(r)
     assert not (tmp_path / "out.txt").exists()
-    assert sorted(os.listdir(tmp_path)) == ["bad.txt", "v.word2vec"]
+    assert sorted(os.listdir(tmp_path)) == ["bad.txt", "v.word2vec", "v.word2vec.vocab"]  # the counts beside it
 
 
 @pytest.mark.parametrize("block", [7, 64, 1000])

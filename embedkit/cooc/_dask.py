@@ -1,4 +1,4 @@
-"""Dask backend: co-occurrence counting on a Dask cluster (the ``embedkit[dask]`` extra).
+"""Dask backend: co-occurrence counting on a Dask cluster (the ``dask`` extra of the embedkit-toolkit distribution).
 
 The input files are the partitions. Workers count the words of each file; the client adds
 the counts and applies the vocabulary rule (:func:`embedkit.vocab.order_words`), so the
@@ -37,7 +37,10 @@ def connect(scheduler, *, n_workers=None, processes=True, timeout=None):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise EmbedkitError("counting with Dask needs the dask extra: pip install 'embedkit[dask]'") from None
+        from .._util import install_hint
+
+        raise EmbedkitError(f"counting with Dask needs the dask extra: {install_hint('dask', 'dask distributed')}") \
+            from None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
                                dashboard_address=":0")
