@@ -586,9 +586,10 @@ def train_cbow_cmd(ctx, **kw):
 @train.command("fasttext")
 @corpus_options
 @output_options
-@click.option("--model", default="skipgram", show_default=True, type=click.Choice(["skipgram", "cbow"]),
-              help="Predict the context from the centre word's n-grams, or the centre from the context's.")
-@click.option("--dim", default=100, show_default=True, type=POSITIVE, help="Vector size.")
+@click.option("--model", default=None, type=click.Choice(["skipgram", "cbow"]),
+              help="Predict the context from the centre word's n-grams, or the centre from the context's "
+                   "[default: skipgram, or the --init model's].")
+@click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's].")
 @click.option("--window", default=5, show_default=True, type=POSITIVE,
               help="Largest context distance (each centre word draws 1..window).")
 @click.option("--negative", default=5, show_default=True, type=POSITIVE, help="Negative samples per pair.")
@@ -596,10 +597,13 @@ def train_cbow_cmd(ctx, **kw):
 @click.option("--alpha", default=0.05, show_default=True, type=POSITIVE_FLOAT, help="Initial learning rate.")
 @click.option("--min-alpha", default=0.0, show_default=True, type=NONNEG_FLOAT,
               help="Final learning rate (linear decay over all epochs).")
-@click.option("--epochs", default=5, show_default=True, type=POSITIVE, help="Passes over the corpus.")
-@click.option("--minn", default=3, show_default=True, type=COUNT, help="Shortest character n-gram.")
-@click.option("--maxn", default=6, show_default=True, type=COUNT, help="Longest character n-gram (0: no subwords).")
-@click.option("--bucket", default=2_000_000, show_default=True, type=COUNT, help="Hash buckets for the n-grams.")
+@click.option("--epochs", default=5, show_default=True, type=COUNT,
+              help="Passes over the corpus (0 only with --init: the model as it is, plus new words).")
+@click.option("--minn", default=None, type=COUNT, help="Shortest character n-gram [default: 3, or the --init model's].")
+@click.option("--maxn", default=None, type=COUNT,
+              help="Longest character n-gram (0: no subwords) [default: 6, or the --init model's].")
+@click.option("--bucket", default=None, type=COUNT,
+              help="Hash buckets for the n-grams [default: 2000000, or the --init model's].")
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
               help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
                    "fastText (pair).")
@@ -610,10 +614,12 @@ def train_cbow_cmd(ctx, **kw):
               help="Also write fastText's binary model (.bin) here: fastText and gensim open it.")
 @click.option("--save-context", default=None, type=OutputFile(),
               help="Also write the output (context) vectors here.")
+@click.option("--init", default=None, type=click.Path(exists=True),
+              help="Continue training this fastText .bin (ours or the fastText tool's) on CORPUS.")
 @threads_option
 @seed_option
 @click.pass_context
-def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw):
+def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init, **kw):
     """fastText: skip-gram or CBOW over words and character n-grams (Bojanowski et al. 2017).
 
     The vectors answer unseen words (composed from n-grams) in every command once saved with
@@ -643,14 +649,23 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, **kw)
             raise click.UsageError(str(e)) from None
     if save_model and not os.path.isdir(os.path.dirname(os.path.abspath(save_model))):
         raise EmbedkitError(f"cannot write {save_model}: no such folder")
-    r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
+    ftm = None
+    if init:
+        from .warmstart import load_fasttext_init
+
+        ftm = load_fasttext_init(init)  # what it is, checked before any work
+    r = train_fasttext(corpus, progress=ctx.obj["progress"], init=ftm, **kw)
+    if ftm is not None:
+        status(ctx, f"continued {init}: {len(ftm.vectors)} -> {len(r.vectors)} words; learning rate restarted at "
+                    f"{kw['alpha']:g}, falling to {kw['min_alpha']:g}")
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
     if save_model:
-        save_fasttext_model(save_model, r.vectors, r.context.matrix, model=kw["model"], window=kw["window"],
-                            epochs=kw["epochs"], min_count=kw["min_count"], negative=kw["negative"],
-                            sample=kw["sample"])
+        model = kw["model"] or (ftm.args["model"] if ftm is not None else "skipgram")
+        save_fasttext_model(save_model, r.vectors, r.context.matrix, model=model, window=kw["window"],
+                            epochs=kw["epochs"] + (ftm.args["epoch"] if ftm is not None else 0),
+                            min_count=kw["min_count"], negative=kw["negative"], sample=kw["sample"])
         status(ctx, f"wrote the fastText model to {save_model}")
     status(ctx, "loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses))
     status(ctx, f"trained in {r.timings['train']:.1f}s, {r.words_per_sec:,.0f} words/s")

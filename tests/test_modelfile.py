@@ -250,3 +250,42 @@ def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path):
     one_error_line(run(cli, base + ["--init-vectors", str(out), "--lock-init", "1.5"]), "--lock-init")
     one_error_line(run(cli, base + ["--init-vectors", str(out), "--dim", "16"]), "8-dimensional", "16")
     assert not bad.exists()
+# ---------------------------------------------------------------- fastText: resume from a .bin
+def test_fasttext_resume_from_our_bin(ab, tmp_path):
+    from embedkit.fasttext import train_fasttext
+    from embedkit.fasttext_bin import save_fasttext_model
+
+    a, b, _, _ = ab
+    r = train_fasttext(a, dim=8, epochs=1, bucket=500, threads=1, min_count=5)
+    path = tmp_path / "ft.bin"
+    save_fasttext_model(path, r.vectors, r.context.matrix, epochs=1)
+    z = train_fasttext(b, init=path, epochs=0, threads=1)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+    np.testing.assert_array_equal(z.vectors.input_matrix[len(z.vectors):], r.vectors.input_matrix[len(r.vectors):])
+    # a word new in B starts where the model composed it from its n-grams
+    np.testing.assert_allclose(z.vectors["w55"], r.vectors["w55"], rtol=1e-5, atol=1e-7)
+    c1 = train_fasttext(b, init=path, epochs=1, threads=1, seed=2)
+    c2 = train_fasttext(b, init=path, epochs=1, threads=1, seed=2)
+    np.testing.assert_array_equal(c1.vectors.input_matrix, c2.vectors.input_matrix)
+    assert "rare" not in c1.vectors  # the .bin keeps no rare words: 3 (B) < 5
+    with pytest.raises(EmbedkitError, match="bucket=500, not 1000"):
+        train_fasttext(b, init=path, bucket=1000)
+    with pytest.raises(EmbedkitError, match="model='skipgram', not 'cbow'"):
+        train_fasttext(b, init=path, model="cbow")
+
+
+def test_fasttext_resume_from_the_fasttext_tool(ab, tmp_path):
+    fasttext = pytest.importorskip("fasttext")
+    from embedkit.fasttext import train_fasttext
+
+    a, b, _, _ = ab
+    m = fasttext.train_unsupervised(a, model="skipgram", dim=8, minCount=5, epoch=1, bucket=300, thread=1,
+                                    verbose=0)
+    path = str(tmp_path / "tool.bin")
+    m.save_model(path)
+    z = train_fasttext(b, init=path, epochs=0, threads=1)
+    for w in ("w0", "w10"):
+        np.testing.assert_allclose(z.vectors[w], m.get_word_vector(w), rtol=1e-5, atol=1e-6)
+    c = train_fasttext(b, init=path, epochs=1, threads=1)
+    assert "w55" in c.vectors and c.vectors.bucket == 300 and c.vectors.dim == 8
