@@ -24,6 +24,7 @@ _LAZY = {
     "build_vocab": "vocab",
     "scan_corpus": "vocab",
     "iter_sentences": "corpus",
+    "tokenize_text": "corpus",
     "count_cooccurrences": "cooc",
     "load_cooccurrences": "cooc",
     "Cooccurrence": "cooc",

@@ -7,6 +7,7 @@ import queue
 import threading
 import numbers
 import os
+import re
 import tempfile
 
 import numba
@@ -14,6 +15,21 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .errors import EmbedkitError, ParameterError
+
+
+#: the bytes that separate tokens in a corpus and fields in every vector and vocabulary file
+ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
+_FIELD = re.compile(r"[^ \t\n\r\x0b\x0c]+")
+
+
+def split_fields(line):
+    """The fields of a text line, separated by ASCII whitespace only, as word2vec C and gensim read
+    vector files: a word holding a no-break space (or any other Unicode space) stays one field.
+
+    >>> split_fields("a\\xa0b 12\\n")
+    ['a\\xa0b', '12']
+    """
+    return _FIELD.findall(line)
 
 
 # ---------------------------------------------------------------- parameter checks

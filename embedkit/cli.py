@@ -131,6 +131,34 @@ CDS = FiniteFloatRange(0, 1, min_open=True)
 
 
 # ---------------------------------------------------------------- option bundles
+TOKENIZE_HELP = ("How text becomes tokens: 'whitespace' (what spaces, tabs and newlines separate, as word2vec, "
+                 "fastText and GloVe), 'words' (punctuation split off and dropped, any script; keeps feynman's, "
+                 "anti-statism, 3.14, u.s. whole) or 'text8' (a-z only, digits spelled out, as text8/wikifil).")
+
+
+def tokenize_options(fn, lowercase_help="Lower-case the text before counting (Unicode-aware: É -> é)."):
+    """--tokenize, --keep-punctuation and --lowercase: how every command that reads text splits it."""
+    for deco in reversed([
+        click.option("--tokenize", default="whitespace", show_default=True, callback=_check_keep_punctuation,
+                     type=click.Choice(["whitespace", "words", "text8"]), help=TOKENIZE_HELP),
+        click.option("--keep-punctuation", is_flag=True, callback=_check_keep_punctuation,
+                     help="With --tokenize words: keep each punctuation mark as a token."),
+        click.option("--lowercase", is_flag=True, help=lowercase_help),
+    ]):
+        fn = deco(fn)
+    return fn
+
+
+def _check_keep_punctuation(ctx, param, value):
+    """--keep-punctuation without --tokenize words is a usage error, before any work (checked by
+    whichever of the two options click parses second)."""
+    tokenize, keep = (value, ctx.params.get("keep_punctuation")) if param.name == "tokenize" else \
+        (ctx.params.get("tokenize"), value)
+    if keep and tokenize is not None and tokenize != "words":
+        raise click.UsageError("--keep-punctuation needs --tokenize words")
+    return value
+
+
 def corpus_options(fn, required=True):
     """CORPUS argument plus the vocabulary options shared by every command that reads text."""
     for deco in reversed([
@@ -139,7 +167,7 @@ def corpus_options(fn, required=True):
                      help="Drop words seen fewer times."),
         click.option("--max-vocab", default=None, type=click.IntRange(min=1),
                      help="Keep at most this many most frequent words."),
-        click.option("--lowercase", is_flag=True, help="Lower-case the text before counting."),
+        tokenize_options,
     ]):
         fn = deco(fn)
     return fn
@@ -330,17 +358,18 @@ def train():
 @click.option("-o", "--output", default=None, type=OutputFile(),
               help="Write the vocabulary ('word count' lines) here instead of stdout.")
 @click.pass_context
-def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
+def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punctuation, output):
     """Count the words of CORPUS and print 'word count' lines, most frequent first.
 
     \b
     Example:
       embedkit vocab data/sample.txt.xz --min-count 5 -o vocab.txt
+      embedkit vocab raw.txt --tokenize words --lowercase -o vocab.txt
     """
     from .vocab import build_vocab
 
-    vocab = build_vocab(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                        progress=ctx.obj["progress"])
+    vocab = build_vocab(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
+                        keep_punctuation=keep_punctuation, progress=ctx.obj["progress"])
     if output:
         vocab.save(output)
     else:
@@ -363,8 +392,8 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, output):
 @threads_option
 @seed_option
 @click.pass_context
-def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt,
-                       window, dynamic_window, sample, **fit):
+def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
+                       output, fmt, window, dynamic_window, sample, **fit):
     """PPMI + truncated SVD (Levy, Goldberg & Dagan 2015), from CORPUS or a --cooc folder.
 
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
@@ -376,8 +405,8 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
     """
     from .ppmi_svd import fit_ppmi_svd, train_ppmi_svd
 
-    counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                    dynamic_window=dynamic_window, sample=sample)
+    counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
+                    keep_punctuation=keep_punctuation, dynamic_window=dynamic_window, sample=sample)
     c = load_cooc_source(ctx, corpus, cooc, counting)
     if c is not None:
         r = fit_ppmi_svd(c, progress=ctx.obj["progress"], **fit)
@@ -402,7 +431,7 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
               help="Drop words seen fewer times.")
 @click.option("--max-vocab", default=None, type=click.IntRange(min=1),
               help="Keep at most this many most frequent words.")
-@click.option("--lowercase", is_flag=True, help="Lower-case the text before counting.")
+@tokenize_options
 @functools.partial(memory_options, default="1G")
 @click.option("--dask", default=None, metavar="ADDRESS|local",
               help="Count on a Dask cluster (scheduler address, or 'local' for a LocalCluster); each file is a "
@@ -448,8 +477,8 @@ def cooc_cmd(ctx, corpus, output, **kw):
 @threads_option
 @seed_option
 @click.pass_context
-def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, output, fmt, window,
-                    save_model, init, **fit):
+def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
+                    output, fmt, window, save_model, init, **fit):
     """GloVe: weighted least squares on log co-occurrences, AdaGrad (Pennington et al. 2014).
 
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
@@ -463,7 +492,8 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     """
     from .glove import fit_glove, train_glove
 
-    counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
+    counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
+                    keep_punctuation=keep_punctuation)
     if cooc is not None and init is not None:
         raise click.UsageError("--init continues on a CORPUS, not on --cooc")
     c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
@@ -980,7 +1010,7 @@ def convert_cmd(ctx, input, output, fmt, max_words):
 
 
 def doc_options(fn):
-    """--method, --counts, --fit-corpus, --sif-a and --lowercase for docsim and docvec."""
+    """--method, --counts, --fit-corpus, --sif-a and the tokenizer options for docsim and docvec."""
     for deco in reversed([
         click.option("--method", default="mean", show_default=True, type=click.Choice(["mean", "sif", "pairwise"]),
                      help="mean: cosine of mean unit vectors; pairwise: average word-pair cosine; sif: Arora et "
@@ -993,7 +1023,7 @@ def doc_options(fn):
                           "TEXTFILE; docsim: none, and the component is kept, with a warning]."),
         click.option("--sif-a", default=1e-3, show_default=True, type=click.FloatRange(min=0, min_open=True),
                      help="SIF's a in a / (a + p(w))."),
-        click.option("--lowercase", is_flag=True, help="Lower-case the texts first (as --lowercase in training)."),
+        functools.partial(tokenize_options, lowercase_help="Lower-case the texts first (as --lowercase in training)."),
     ]):
         fn = deco(fn)
     return fn
@@ -1005,7 +1035,8 @@ def doc_options(fn):
 @click.argument("text2")
 @doc_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowercase, as_json):
+def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowercase, tokenize, keep_punctuation,
+               as_json):
     """Similarity of two short texts: cosine of mean unit vectors, average word-pair cosine, or SIF.
 
     \b
@@ -1015,14 +1046,17 @@ def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowerca
     """
     import json
 
+    from .corpus import tokenize_text
     from .docvec import _iter_lines, doc_similarity
 
     v = _load_vectors(vectors)
-    tokens = [(t.lower() if lowercase else t).split() for t in (text1, text2)]
+    tok = dict(tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
+    tokens = [tokenize_text(t, **tok) for t in (text1, text2)]  # split here: the texts below split on spaces only
     found = v.lookup(tokens[0] + tokens[1], missing="keep")
     texts = [" ".join(found[:len(tokens[0])]), " ".join(found[len(tokens[0]):])]
     r = doc_similarity(v, *texts, method=method, counts=counts, vectors_path=vectors,
-                       fit_texts=_iter_lines(fit_corpus) if fit_corpus else None, a=sif_a)
+                       fit_texts=(" ".join(tokenize_text(t, **tok)) for t in _iter_lines(fit_corpus)) if fit_corpus
+                       else None, a=sif_a)
     name = "pairwise" if method == "pairwise" else "cosine"
     if as_json:
         click.echo(json.dumps({name: r.score, "known1": r.known1, "known2": r.known2}))
@@ -1036,7 +1070,7 @@ def docsim_cmd(vectors, text1, text2, method, counts, fit_corpus, sif_a, lowerca
 @click.option("-o", "--output", required=True, type=OutputFile(),
               help="Where to write the float32 matrix (.npy), one row per line of TEXTFILE.")
 @doc_options
-def docvec_cmd(vectors, textfile, output, method, counts, fit_corpus, sif_a, lowercase):
+def docvec_cmd(vectors, textfile, output, method, counts, fit_corpus, sif_a, lowercase, tokenize, keep_punctuation):
     """One vector per line of TEXTFILE (mean, pairwise or SIF), streamed into a .npy matrix.
 
     \b
@@ -1046,7 +1080,8 @@ def docvec_cmd(vectors, textfile, output, method, counts, fit_corpus, sif_a, low
     from .docvec import write_doc_vectors
 
     r = write_doc_vectors(_load_vectors(vectors), textfile, output, method=method, counts=counts,
-                          vectors_path=vectors, fit_corpus=fit_corpus, a=sif_a, lowercase=lowercase)
+                          vectors_path=vectors, fit_corpus=fit_corpus, a=sif_a, lowercase=lowercase, tokenize=tokenize,
+                          keep_punctuation=keep_punctuation)
     status(None, f"wrote {r.lines} x {r.dim} {method} vectors to {r.path} ({r.known:.0%} of tokens known)")
 
 

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ._util import atomic_write, check_choice, check_float
+from .corpus import check_tokenize, tokenize_text
 from .errors import EmbedkitError
 from .formats import counts_path
 from .vectors import Vectors
@@ -108,6 +109,8 @@ class DocEncoder:
     method: str
     weights: np.ndarray | None = None
     lowercase: bool = False
+    tokenize: str = "whitespace"
+    keep_punctuation: bool = False
     component: np.ndarray | None = None
     _index: dict | None = None
 
@@ -122,7 +125,7 @@ class DocEncoder:
         extra = {}  # composed words of these texts -> their column after the vocabulary's
         indptr, rows, share = [0], [], np.zeros(len(texts))
         for k, t in enumerate(texts):
-            tokens = t.lower().split() if self.lowercase else t.split()
+            tokens = self.tokens(t)
             known = [index[w] for w in tokens if w in index]
             share[k] = len(known) / len(tokens) if tokens else 0.0
             if compose is not None and len(known) < len(tokens):
@@ -145,6 +148,11 @@ class DocEncoder:
         composed = np.stack([self.vectors.get_vector(w, norm=not sif) for w in extra])
         out = np.asarray(weights[:, :n_vocab] @ matrix, dtype=np.float64)
         return out + weights[:, n_vocab:] @ composed.astype(np.float64), share
+
+    def tokens(self, text):
+        """The tokens of one text, as training would split it."""
+        return tokenize_text(text, tokenize=self.tokenize, lowercase=self.lowercase,
+                             keep_punctuation=self.keep_punctuation)
 
     def finish(self, raw):
         """Remove SIF's common component (in place) from vectors made by ``raw``."""
@@ -188,15 +196,17 @@ def _blocks(texts, size=None):
         yield block
 
 
-def doc_encoder(vectors, *, method="mean", counts=None, vectors_path=None, a=SIF_A, lowercase=False):
+def doc_encoder(vectors, *, method="mean", counts=None, vectors_path=None, a=SIF_A, lowercase=False,
+                tokenize="whitespace", keep_punctuation=False):
     """A ``DocEncoder`` for ``method`` (SIF: word frequencies as in ``word_probabilities``)."""
     if not isinstance(vectors, Vectors):
         raise EmbedkitError(f"vectors must be Vectors, got {type(vectors).__name__}")
     check_choice("method", method, DOC_METHODS)
+    check_tokenize(tokenize, keep_punctuation)
     weights = None
     if method == "sif":
         weights = sif_weights(word_probabilities(vectors, counts=counts, vectors_path=vectors_path)[0], a)
-    return DocEncoder(vectors, method, weights, lowercase)
+    return DocEncoder(vectors, method, weights, lowercase, tokenize, keep_punctuation)
 
 
 # ---------------------------------------------------------------- similarity of two texts
@@ -211,11 +221,12 @@ class DocSimilarity:
 
 
 def doc_similarity(vectors, text1, text2, *, method="mean", counts=None, vectors_path=None, fit_texts=None,
-                   a=SIF_A, lowercase=False):
+                   a=SIF_A, lowercase=False, tokenize="whitespace", keep_punctuation=False):
     """Similarity of two texts: cosine of mean unit vectors (``mean``), average word-pair
     cosine (``pairwise``) or cosine of SIF vectors (``sif``; the common component fitted on
     ``fit_texts``, an iterable of lines; when None it is not removed, with a warning, since
-    the component of two texts alone would leave their cosine at +-1).
+    the component of two texts alone would leave their cosine at +-1). Texts are split by
+    ``tokenize`` (with ``lowercase`` and ``keep_punctuation``), as in training.
 
     Returns
     -------
@@ -229,7 +240,8 @@ def doc_similarity(vectors, text1, text2, *, method="mean", counts=None, vectors
     >>> round(doc_similarity(v, "a b", "b c").score, 6)
     0.5
     """
-    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase)
+    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase,
+                      tokenize=tokenize, keep_punctuation=keep_punctuation)
     raw, share = enc.raw([text1, text2])
     for k, t in enumerate((text1, text2)):
         if not raw[k].any():
@@ -272,13 +284,14 @@ def _iter_lines(path):
 
 
 def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, vectors_path=None, fit_corpus=None,
-                      a=SIF_A, lowercase=False):
+                      a=SIF_A, lowercase=False, tokenize="whitespace", keep_punctuation=False):
     """One vector per line of ``textfile``, written to ``output`` as a float32 ``.npy`` (rows in
     line order), streaming: memory holds one block of lines plus a dim x dim matrix.
 
     ``fit_corpus`` (a file of lines) fits SIF's component; by default ``textfile`` itself
     (read once more). Lines without a known word get a zero row (and a warning). The file is
-    written atomically.
+    written atomically. Lines are split by ``tokenize`` (with ``lowercase`` and
+    ``keep_punctuation``), as in training.
 
     Returns
     -------
@@ -287,7 +300,8 @@ def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, 
     textfile, output = os.fspath(textfile), os.fspath(output)
     if os.path.isdir(textfile) or not os.path.exists(textfile):
         raise EmbedkitError(f"cannot read {textfile}: {'is a folder' if os.path.isdir(textfile) else 'no such file'}")
-    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase)
+    enc = doc_encoder(vectors, method=method, counts=counts, vectors_path=vectors_path, a=a, lowercase=lowercase,
+                      tokenize=tokenize, keep_punctuation=keep_punctuation)
     n = sum(1 for _ in _iter_lines(textfile))
     if n == 0:
         raise EmbedkitError(f"{textfile} holds no lines")
@@ -300,7 +314,7 @@ def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, 
         written = 0
         for block in _blocks(_iter_lines(textfile)):
             m, share = enc.encode(block)
-            sizes = np.array([len(t.split()) for t in block])
+            sizes = np.array([len(enc.tokens(t)) for t in block])
             empty += int((~m.any(axis=1)).sum())
             known += float((share * sizes).sum())
             tokens += int(sizes.sum())

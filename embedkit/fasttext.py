@@ -298,7 +298,8 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
 
 
 def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample=1e-4, alpha=0.05,
-                   min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False, minn=None, maxn=None,
+                   min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False,
+                   tokenize="whitespace", keep_punctuation=False, minn=None, maxn=None,
                    bucket=None, update="window", shuffle=True, threads=None, seed=1, progress=False, init=None):
     """Train fastText word vectors (words plus character n-grams) with negative sampling.
 
@@ -311,8 +312,8 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     ----------
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
-        pair returned by ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and
-        lowercase do not apply).
+        pair returned by ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab,
+        lowercase, tokenize and keep_punctuation do not apply).
     model : {"skipgram", "cbow"}, default="skipgram"
     dim : int, default=100
     window : int, default=5
@@ -329,6 +330,10 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     minn, maxn : int, default=3, 6
         Lengths in characters of the n-grams; ``maxn=0`` turns subwords off (plain skip-gram
         or CBOW with fastText's settings).
@@ -408,13 +413,14 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     t = time.perf_counter()
     if ftm is None:
         vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                    progress=progress)
+                                    tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
     else:
         from .vocab import merge_vocab, scan_corpus
 
         if isinstance(corpus, tuple):
             raise EmbedkitError("continuing a model needs a corpus path, not a scanned (Vocab, EncodedCorpus) pair")
-        vocab, enc, _ = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, progress=progress),
+        vocab, enc, _ = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                                keep_punctuation=keep_punctuation, progress=progress),
                                     min_count=min_count, max_vocab=max_vocab, base_words=ftm.vectors.words,
                                     base_counts=ftm.vectors.counts, keep=len(ftm.vectors.words))
     drop_pages = _page_dropper(enc.ids)

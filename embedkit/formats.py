@@ -33,7 +33,7 @@ import warnings
 import numba
 import numpy as np
 
-from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, sniff_compression
+from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, sniff_compression, split_fields
 from .errors import EmbedkitError
 from .fasttext_bin import MAGIC as _FASTTEXT_MAGIC
 
@@ -752,7 +752,7 @@ def _read_npy(path, *, limit=None):
             for n, line in enumerate(f, 1):
                 if limit is not None and n > limit:
                     break
-                parts = line.split()
+                parts = split_fields(line)
                 if len(parts) not in (1, 2) or (len(parts) == 2 and not parts[1].isdigit()):
                     raise EmbedkitError(f"{base}.vocab, line {n}: expected 'word' or 'word count'")
                 words.append(parts[0])

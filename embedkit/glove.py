@@ -336,7 +336,8 @@ def _continue_params(model, vocab, dim, seed):
     return params, gradsq
 
 
-def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, lowercase=False, x_max=100.0,
+def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, lowercase=False,
+                tokenize="whitespace", keep_punctuation=False, x_max=100.0,
                 weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once", vectors="sum", seed=1, threads=None,
                 memory=None, tmp_dir=None, progress=False, init=None, return_model=False):
     """Train GloVe vectors on a corpus: scan, count (1/d weighted symmetric window), AdaGrad.
@@ -345,8 +346,8 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
     ----------
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
-        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase do
-        not apply).
+        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab, lowercase,
+        tokenize and keep_punctuation do not apply).
     dim : int or None, default=None
         Vector size (None: 100, or the model's with ``init``); at most the vocabulary size.
     window : int or None, default=None
@@ -355,6 +356,10 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     x_max : float, default=100.0
         Counts at or above x_max get full weight.
     weight_power : float, default=0.75
@@ -430,13 +435,15 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         t0 = time.perf_counter()
         base = ([], [], 0) if model is None else (model.words + model.rare_words,
                                                   np.concatenate([model.counts, model.rare_counts]), len(model.words))
-        vocab, enc, rare = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, progress=progress),
+        vocab, enc, rare = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                                   keep_punctuation=keep_punctuation, progress=progress),
                                        min_count=min_count, max_vocab=max_vocab, base_words=base[0],
                                        base_counts=base[1], keep=base[2])
         scanned = {"scan": time.perf_counter() - t0}
         corpus = (vocab, enc)
     cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
-                               lowercase=lowercase, seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir,
+                               lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
+                               threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)

@@ -293,7 +293,8 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
                        context=Vectors(words, np.ascontiguousarray(c, dtype=np.float32), counts), timings=timings)
 
 
-def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False, cds=0.75,
+def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
+                   tokenize="whitespace", keep_punctuation=False, cds=0.75,
                    neg=1.0, eig=0.5, dynamic_window=False, sample=0.0, add_context=False, n_iter=4, seed=1,
                    threads=None, memory=None, tmp_dir=None, progress=False):
     """Train PPMI+SVD vectors on a corpus: scan, count (uniform window), PPMI, SVD.
@@ -302,8 +303,8 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
     ----------
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
-        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab and lowercase do
-        not apply).
+        pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab, lowercase,
+        tokenize and keep_punctuation do not apply).
     dim : int, default=100
         Vector size; at most the vocabulary size.
     window : int, default=5
@@ -311,6 +312,10 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     cds : float, default=0.75
         Context-distribution smoothing exponent.
     neg : float, default=1.0
@@ -353,7 +358,8 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
     if max_vocab is not None and isinstance(max_vocab, int):
         check_dim(dim, max_vocab)
     cooc = count_cooccurrences(corpus, window=window, weighting="uniform", dynamic_window=dynamic_window,
-                               sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, seed=seed,
+                               sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                               tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
                                threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
     r = fit_ppmi_svd(cooc, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, seed=seed,
                      threads=threads, progress=progress)

@@ -289,12 +289,15 @@ class SubwordVectors(Vectors):
                 return word
             raise
 
-    def doc_vector(self, text, *, lowercase=False):
-        """Mean of the unit vectors of the tokens of ``text``, unseen ones composed from n-grams.
+    def doc_vector(self, text, *, lowercase=False, tokenize="whitespace", keep_punctuation=False):
+        """Mean of the unit vectors of the tokens of ``text``, unseen ones composed from n-grams
+        (tokens split as in training: see ``embedkit.corpus.tokenize_text``).
 
         Returns ``(vector, share)``, ``share`` being the fraction of tokens in the vocabulary.
         """
-        tokens = text.lower().split() if lowercase else text.split()
+        from .corpus import tokenize_text
+
+        tokens = tokenize_text(text, tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
         usable = [t for t in tokens if self.can_compose(t)]
         if not usable:
             raise EmbedkitError(f"no word of the text has a vector: {text[:60]!r}")

@@ -14,7 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import formats
-from ._util import check_choice, check_int
+from ._util import ASCII_WHITESPACE, check_choice, check_int
 from .errors import EmbedkitError, UnknownWordError
 from .formats import FORMATS  # noqa: F401  (re-exported: the formats ``save`` writes)
 
@@ -59,7 +59,8 @@ class Vectors:
             counts = np.asarray(counts, dtype=np.int64)
             if counts.shape != (len(words),):
                 raise EmbedkitError(f"{len(words)} words but {counts.size} counts")
-        bad = next((i for i, w in enumerate(words) if not isinstance(w, str) or not w or w.strip() != w), None)
+        bad = next((i for i, w in enumerate(words) if not isinstance(w, str) or not w or "\n" in w or "\0" in w
+                    or w.strip(ASCII_WHITESPACE) != w), None)
         if bad is not None:
             raise EmbedkitError(f"invalid word at row {bad}: {words[bad]!r}")
         index = dict(zip(words, range(len(words))))
@@ -581,19 +582,22 @@ class Vectors:
         top = top[np.lexsort((top, -scores[top]))]
         return [(self.words[i], float(scores[i])) for i in top]
 
-    def doc_vector(self, text, *, lowercase=False):
-        """Mean of the unit vectors of the in-vocabulary tokens of ``text`` (whitespace tokens).
+    def doc_vector(self, text, *, lowercase=False, tokenize="whitespace", keep_punctuation=False):
+        """Mean of the unit vectors of the in-vocabulary tokens of ``text``, split as training splits
+        text (``tokenize``, ``lowercase``, ``keep_punctuation``: see ``embedkit.corpus.tokenize_text``).
 
         Returns ``(vector, share)`` where ``share`` is the fraction of tokens found. A text with
         no known token raises EmbedkitError.
         """
-        tokens = text.lower().split() if lowercase else text.split()
+        from .corpus import tokenize_text
+
+        tokens = tokenize_text(text, tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
         rows = [self._index[t] for t in tokens if t in self._index]
         if not rows:
             raise EmbedkitError(f"no word of the text is in the vocabulary: {text[:60]!r}")
         return self.unit[rows].mean(axis=0), len(rows) / len(tokens)
 
-    def doc_similarity(self, text1, text2, *, lowercase=False):
+    def doc_similarity(self, text1, text2, *, lowercase=False, tokenize="whitespace", keep_punctuation=False):
         """Cosine of the ``doc_vector`` of two texts, and the share of known tokens of each.
 
         Returns
@@ -601,7 +605,8 @@ class Vectors:
         (float, float, float)
             cosine, share of ``text1`` in the vocabulary, share of ``text2``.
         """
-        (v1, s1), (v2, s2) = (self.doc_vector(t, lowercase=lowercase) for t in (text1, text2))
+        (v1, s1), (v2, s2) = (self.doc_vector(t, lowercase=lowercase, tokenize=tokenize,
+                                              keep_punctuation=keep_punctuation) for t in (text1, text2))
         n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
         return (float(v1 @ v2) / n if n > 0 else 0.0), s1, s2
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ._util import atomic_write, check_int, read_ahead, release_memory
-from .corpus import MAX_SENTENCE_LENGTH, corpus_name, iter_pieces
+from ._util import atomic_write, check_int, read_ahead, release_memory, split_fields
+from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
@@ -95,7 +95,7 @@ class Vocab:
         try:
             with open(path, encoding="utf-8") as f:
                 for n, line in enumerate(f, 1):
-                    parts = line.split()
+                    parts = split_fields(line)
                     if not parts:
                         continue
                     if len(parts) != 2 or not parts[1].isdigit():
@@ -332,14 +332,16 @@ class _Table:
         return self.arena[a:a + self.lengths[k]].tobytes().decode("utf-8")
 
 
-def _scan(path, *, lowercase, progress, ids_file, max_distinct, max_sentence_length=MAX_SENTENCE_LENGTH):
+def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whitespace", keep_punctuation=False,
+          max_sentence_length=MAX_SENTENCE_LENGTH):
     """One pass: provisional ids (written to ``ids_file`` if given), a table with their counts,
     sentence ends (token positions), pruning figures."""
     table = _Table()
     end_chunks = []
     pruned = 0
     min_reduce = 0
-    for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, progress=progress))):
+    for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, tokenize=tokenize,
+                                                           keep_punctuation=keep_punctuation, progress=progress))):
         if n_piece == 1:
             release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)
@@ -417,15 +419,16 @@ def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
     return Vocab([table.word(k) for k in pids.tolist()], table.counts[pids]), pids
 
 
-def _check(min_count, max_vocab, max_distinct):
+def _check(min_count, max_vocab, max_distinct, tokenize="whitespace", keep_punctuation=False):
+    check_tokenize(tokenize, keep_punctuation)
     check_int("min_count", min_count, min=1)
     if max_vocab is not None:
         check_int("max_vocab", max_vocab, min=1)
     check_int("max_distinct", max_distinct, min=1)
 
 
-def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, max_distinct=MAX_DISTINCT,
-                progress=False):
+def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
+                keep_punctuation=False, max_distinct=MAX_DISTINCT, progress=False):
     """Count the words of a corpus (one streaming pass) and return a ``Vocab``.
 
     Parameters
@@ -438,6 +441,13 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, max_disti
     max_vocab : int or None, default=None
         Keep at most this many of the most frequent words.
     lowercase : bool, default=False
+        Lower-case the text first (Unicode-aware).
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (:func:`embedkit.corpus.tokenize_piece`): what ASCII
+        whitespace separates (word2vec's, fastText's and GloVe's rule); words with
+        punctuation split off, in any script; or the text8 cleaning.
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``: keep each punctuation mark as a token of its own.
     max_distinct : int, default=10_000_000
         Distinct strings held while counting; past it the rarest are forgotten, with a warning.
     progress : bool, default=False
@@ -447,14 +457,14 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, max_disti
     -------
     Vocab
     """
-    _check(min_count, max_vocab, max_distinct)
+    _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation)
     table, _, _, pruned, mr = _scan(path, lowercase=lowercase, progress=progress, ids_file=None,
-                                    max_distinct=max_distinct)
+                                    max_distinct=max_distinct, tokenize=tokenize, keep_punctuation=keep_punctuation)
     return _make_vocab(table, min_count, max_vocab, pruned, mr, path)[0]
 
 
-def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir=None,
-                max_distinct=MAX_DISTINCT, progress=False):
+def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
+                keep_punctuation=False, cache_dir=None, max_distinct=MAX_DISTINCT, progress=False):
     """Build the vocabulary and the encoded corpus in one streaming pass.
 
     Parameters are those of :func:`build_vocab`, plus
@@ -475,7 +485,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
     >>> [vocab.words[i] for i in enc.ids[enc.offsets[0]:enc.offsets[1]][:5]]
     ['anarchism', 'is', 'a', 'political', 'philosophy']
     """
-    _check(min_count, max_vocab, max_distinct)
+    _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation)
     cleanup = cache_dir is None
     try:
         folder = tempfile.mkdtemp(prefix="embedkit-") if cleanup else os.fspath(cache_dir)
@@ -487,7 +497,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
     try:
         with open(ids_path, "wb") as f:
             table, n_tokens, ends, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
-                                                      ids_file=f, max_distinct=max_distinct)
+                                                      ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
+                                                      keep_punctuation=keep_punctuation)
         vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
         remap = np.full(max(table.n_ids, 1), -1, np.int32)
         remap[pids] = np.arange(len(pids), dtype=np.int32)
@@ -508,7 +519,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, cache_dir
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
 
 
-def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, progress=False):
+def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
+                   keep_punctuation=False, progress=False):
     """Any kind of corpus a trainer accepts, as the ``(Vocab, EncodedCorpus)`` pair.
 
     Parameters
@@ -516,8 +528,8 @@ def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, prog
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         A text file, a folder or ``"-"`` (stdin); a list or tuple of those, read in the order
         given; or the pair returned by :func:`scan_corpus`, returned as it is (then
-        ``min_count``, ``max_vocab`` and ``lowercase`` do not apply).
-    min_count, max_vocab, lowercase, progress
+        ``min_count``, ``max_vocab``, ``lowercase``, ``tokenize`` and ``keep_punctuation`` do not apply).
+    min_count, max_vocab, lowercase, tokenize, keep_punctuation, progress
         As in :func:`scan_corpus`, for a corpus given by path.
 
     Returns
@@ -553,7 +565,7 @@ from scan_corpus; got int
     if not paths:
         raise EmbedkitError("the list of corpus paths is empty")
     return scan_corpus(corpus if paths is not corpus else list(corpus), min_count=min_count, max_vocab=max_vocab,
-                       lowercase=lowercase, progress=progress)
+                       lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
 
 
 def keep_probabilities(counts, sample):

@@ -47,7 +47,8 @@ class Start:
     model: object = None
 
 
-def scan_for_model(corpus, *, min_count, max_vocab, lowercase, progress, model=None):
+def scan_for_model(corpus, *, min_count, max_vocab, lowercase, progress, model=None, tokenize="whitespace",
+                   keep_punctuation=False):
     """Scan ``corpus`` keeping every word's count and build the run's vocabulary: the model's words
     (always kept) plus any word whose count summed over the model's corpora and this one reaches
     ``min_count``. Returns (vocab, enc, rare)."""
@@ -59,7 +60,8 @@ def scan_for_model(corpus, *, min_count, max_vocab, lowercase, progress, model=N
         base_words = list(model.words) + list(model.rare_words)
         base_counts = np.concatenate([model.counts, model.rare_counts]).astype(np.int64)
         keep = len(model.words)
-    return merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, progress=progress),
+    return merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                   keep_punctuation=keep_punctuation, progress=progress),
                        min_count=min_count, max_vocab=max_vocab, base_words=base_words, base_counts=base_counts,
                        keep=keep)
 

@@ -801,9 +801,10 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,
-                   negative=None, hs=None, sample=1e-3, alpha=None, min_alpha=0.0001, epochs=5, seed=1,
-                   threads=None, cbow_mean=True, cbow_update="word2vec", shared_negatives=False, shared_hs=True,
-                   progress=False, init=None, init_vectors=None, lock_init=1.0, return_model=False):
+                   tokenize="whitespace", keep_punctuation=False, negative=None, hs=None, sample=1e-3, alpha=None,
+                   min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
+                   shared_negatives=False, shared_hs=True, progress=False, init=None, init_vectors=None,
+                   lock_init=1.0, return_model=False):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters
@@ -811,7 +812,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those (read in
         order), or the pair returned by ``embedkit.vocab.scan_corpus`` (then min_count,
-        max_vocab and lowercase are not used).
+        max_vocab, lowercase, tokenize and keep_punctuation are not used).
     model : {"skipgram", "cbow"}, default="skipgram"
     dim : int or None, default=None
         Vector size (None: 100, or the model's with ``init``); at most the vocabulary size.
@@ -820,6 +821,10 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     negative : int or None, default=None
         Negative samples per pair (noise: unigram counts ** 0.75); 0 turns negative sampling off.
         None: 5, or the model's with ``init``.
@@ -937,10 +942,11 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     rare = None
     if base is not None or (return_model and scanned):
         vocab, enc, rare = scan_for_model(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                          progress=progress, model=base)
+                                          progress=progress, model=base, tokenize=tokenize,
+                                          keep_punctuation=keep_punctuation)
     else:
         vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                    progress=progress)
+                                    tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
     if scanned:
         timings["scan"] = time.perf_counter() - t
     v = enc.vocab_size

@@ -347,6 +347,56 @@ def fasttext_cbow_window_reference(inp, out, bags, sen, window, negs, alpha, sig
     return inp, out, loss
 
 
+# ---------------------------------------------------------------- tokenizers (issue 23)
+def tokenize_words_reference(text, lowercase=False, keep_punctuation=False):
+    """The ``words`` tokenizer from Unicode properties (the ``regex`` module), line by line:
+    a list of token lists, one per ``\\n``-separated line."""
+    import regex
+
+    if lowercase:
+        text = text.lower()
+    text = regex.sub(r"\p{Cf}", lambda m: " " if m.group() == "\u200b" else "", text)
+    word = r"[\p{L}\p{M}\p{N}\p{Cn}\p{Co}]"
+    joiner = r"(?:['\u2019\-\u2010\u2011.\p{Pc}]|(?<=\p{Nd}),(?=\p{Nd}))"
+    word_re = regex.compile(rf"{word}+(?:{joiner}{word}+)*")
+    abbrev = regex.compile(r"\p{L}(?:\.\p{L})+")
+    lines = []
+    for line in text.split("\n"):
+        tokens = []
+        for chunk in regex.split(r"[\s\p{Cc}]+", line):
+            pos = 0
+            while pos < len(chunk):
+                m = word_re.match(chunk, pos)
+                if m:
+                    tok, pos = m.group(), m.end()
+                    if abbrev.fullmatch(tok) and chunk[pos:pos + 1] == ".":
+                        tok, pos = tok + ".", pos + 1
+                    tokens.append(tok)
+                else:
+                    if keep_punctuation:
+                        tokens.append(chunk[pos])
+                    pos += 1
+        lines.append(tokens)
+    return lines
+
+
+def tokenize_text8_reference(data):
+    """text8's cleaning of bytes, byte by byte: a list of token lists, one per line."""
+    digits = "zero one two three four five six seven eight nine".split()
+    out = []
+    for b in data:
+        c = chr(b)
+        if "a" <= c <= "z" or c == "\n":
+            out.append(c)
+        elif "A" <= c <= "Z":
+            out.append(c.lower())
+        elif "0" <= c <= "9":
+            out.append(f" {digits[b - 48]} ")
+        else:
+            out.append(" ")
+    return [line.split() for line in "".join(out).split("\n")]
+
+
 def kmeans_step(x, centroids):
     """One Lloyd step on unit rows: the nearest centroid of each row (squared Euclidean, first on
     ties), the inertia, and the new means (a class left empty keeps its old centroid here)."""

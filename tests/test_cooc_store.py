@@ -228,8 +228,9 @@ def test_cli_cooc_records_every_option(sample_path, tmp_path):
     out = tmp_path / "c"
     r = CliRunner().invoke(cli, ["cooc", str(sample_path), "-o", str(out), "--window", "3", "--weighting", "harmonic",
                                  "--dynamic-window", "--sample", "1e-3", "--min-count", "40", "--max-vocab", "700",
-                                 "--lowercase", "--seed", "9", "--memory", "64M"])
+                                 "--lowercase", "--seed", "9", "--memory", "64M", "--tokenize", "words",
+                                 "--keep-punctuation"])
     assert r.exit_code == 0, r.output
     assert load_cooccurrences(out).params == {"window": 3, "weighting": "harmonic", "dynamic_window": True,
                                               "sample": 1e-3, "min_count": 40, "max_vocab": 700, "lowercase": True,
-                                              "seed": 9}
+                                              "tokenize": "words", "keep_punctuation": True, "seed": 9}

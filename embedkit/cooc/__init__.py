@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._util import check_choice, check_float, check_int, check_seed, check_threads, progress_bar
+from ..corpus import check_tokenize
 from ..errors import EmbedkitError
 from ..vocab import Vocab, resolve_corpus
 from . import _count, _store
@@ -135,8 +136,10 @@ def _same(a, b):
     return a == b
 
 
-def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, seed, threads, memory):
+def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
+           seed, threads, memory):
     check_int("window", window, min=1, max=1000)
+    check_tokenize(tokenize, keep_punctuation)
     check_choice("weighting", weighting, WEIGHTINGS)
     for name, flag in (("dynamic_window", dynamic_window), ("lowercase", lowercase)):
         if not isinstance(flag, (bool, np.bool_)):
@@ -153,7 +156,8 @@ def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowe
 
 
 def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0, min_count=5,
-                        max_vocab=None, lowercase=False, seed=1, threads=None, memory=None, tmp_dir=None,
+                        max_vocab=None, lowercase=False, tokenize="whitespace", keep_punctuation=False, seed=1,
+                        threads=None, memory=None, tmp_dir=None,
                         output=None, dask=None, progress=False):
     """Count windowed co-occurrences of a corpus.
 
@@ -167,8 +171,9 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     ----------
     corpus : str, Path, list of them, or (Vocab, EncodedCorpus)
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or
-        the pair from :func:`embedkit.vocab.scan_corpus` (then ``min_count``, ``max_vocab``
-        and ``lowercase`` do not apply and are recorded as ``UNKNOWN``).
+        the pair from :func:`embedkit.vocab.scan_corpus` (then ``min_count``, ``max_vocab``,
+        ``lowercase``, ``tokenize`` and ``keep_punctuation`` do not apply and are recorded as
+        ``UNKNOWN``).
     window : int, default=5
         Context words on each side.
     weighting : {"uniform", "harmonic"}, default="uniform"
@@ -183,6 +188,10 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
         Keep at most this many of the most frequent words.
     lowercase : bool, default=False
         Lower-case the text before counting.
+    tokenize : {"whitespace", "words", "text8"}, default="whitespace"
+        How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
+    keep_punctuation : bool, default=False
+        With ``tokenize="words"``, keep punctuation marks as tokens.
     seed : int, default=1
         Seed for subsampling and window draws.
     threads : int or None, default=None
@@ -223,12 +232,12 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     >>> bool((c.matrix != c.matrix.T).nnz == 0)
     True
     """
-    memory = _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, seed, threads,
-                    memory)
+    memory = _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, tokenize,
+                    keep_punctuation, seed, threads, memory)
     params = {"window": int(window), "weighting": weighting, "dynamic_window": bool(dynamic_window),
               "sample": float(sample), "min_count": int(min_count),
               "max_vocab": None if max_vocab is None else int(max_vocab), "lowercase": bool(lowercase),
-              "seed": int(seed)}
+              "tokenize": tokenize, "keep_punctuation": bool(keep_punctuation), "seed": int(seed)}
     if output is not None:
         _store.check_output(output)
     if memory is not None or output is not None or dask is not None:
@@ -236,11 +245,12 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     if dask is not None:
         return _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress)
     if _is_scanned_pair(corpus):
-        params.update(min_count=UNKNOWN, max_vocab=UNKNOWN, lowercase=UNKNOWN)
+        params.update(min_count=UNKNOWN, max_vocab=UNKNOWN, lowercase=UNKNOWN, tokenize=UNKNOWN,
+                      keep_punctuation=UNKNOWN)
     timings = {}
     t0 = time.perf_counter()
     vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                progress=progress)
+                                tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
     t1 = time.perf_counter()
     timings["scan"] = t1 - t0
     spill = memory is not None or output is not None

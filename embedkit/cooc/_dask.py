@@ -52,10 +52,10 @@ def connect(scheduler, *, n_workers=None, processes=True, timeout=None):
                             f"({type(e).__name__})") from None
 
 
-def partition_vocab(path, lowercase=False):
+def partition_vocab(path, lowercase=False, tokenize="whitespace", keep_punctuation=False):
     """Every word of one file with its count (the per-partition step of a multi-file count)."""
     try:
-        v = build_vocab(path, min_count=1, lowercase=lowercase)
+        v = build_vocab(path, min_count=1, lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation)
     except EmptyCorpusError:
         return [], np.zeros(0, np.int64)
     return v.words, v.counts
@@ -78,7 +78,7 @@ def global_vocab(pieces, min_count=5, max_vocab=None):
 
 
 def partition_runs(path, k, words, counts, folder, *, memory, window=5, weighting="uniform", lowercase=False,
-                   threads=None):
+                   tokenize="whitespace", keep_punctuation=False, threads=None):
     """Encode one file with the global vocabulary ``words`` and spill its counts as runs in ``folder``.
 
     Each call writes into a fresh subfolder, so a task that is run again (after a lost
@@ -86,7 +86,8 @@ def partition_runs(path, k, words, counts, folder, *, memory, window=5, weightin
     """
     sub = tempfile.mkdtemp(prefix=f"part{k:05d}-", dir=folder)
     try:
-        local, enc = scan_corpus(path, min_count=1, lowercase=lowercase, cache_dir=os.path.join(sub, "enc"))
+        local, enc = scan_corpus(path, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                 keep_punctuation=keep_punctuation, cache_dir=os.path.join(sub, "enc"))
     except EmptyCorpusError:
         return []
     word_to_id = {w: i for i, w in enumerate(words)}
@@ -119,13 +120,14 @@ def count_on_dask(corpus, output, *, scheduler, params, memory, tmp_dir, threads
     if client is None:
         client, cluster = connect(scheduler, n_workers=n_workers, processes=processes, timeout=timeout)
     try:
-        pieces = client.gather(client.map(partition_vocab, files, lowercase=params["lowercase"], pure=False))
+        tokens = {k: params[k] for k in ("lowercase", "tokenize", "keep_punctuation")}
+        pieces = client.gather(client.map(partition_vocab, files, **tokens, pure=False))
         vocab = global_vocab(pieces, params["min_count"], params["max_vocab"])
         words, counts = client.scatter([vocab.words, vocab.counts], broadcast=True)
         with spill_folder(tmp_dir) as spill:
             futures = [client.submit(partition_runs, f, k, words, counts, spill, memory=memory,
                                      window=params["window"], weighting=params["weighting"],
-                                     lowercase=params["lowercase"], threads=threads, pure=False)
+                                     **tokens, threads=threads, pure=False)
                        for k, f in enumerate(files)]
             runs = [r for part in client.gather(futures) for r in part]
             missing = [r.prefix for r in runs if not os.path.exists(r.prefix + ".ptr")]

@@ -52,7 +52,8 @@ GROWTH_MARGIN = 1.25
 #: default memory bound of the spill-and-merge and store backends
 DEFAULT_MEMORY = 1 << 30
 #: the counting parameters, each recorded with the matrix
-COUNT_PARAMS = ("window", "weighting", "dynamic_window", "sample", "min_count", "max_vocab", "lowercase", "seed")
+COUNT_PARAMS = ("window", "weighting", "dynamic_window", "sample", "min_count", "max_vocab", "lowercase", "tokenize",
+                "keep_punctuation", "seed")
 
 
 class _Unknown:
@@ -430,6 +431,9 @@ def read_store(path):
     m = sp.csr_matrix((data, indices, indptr), shape=(V, V), copy=False)
     m.has_sorted_indices = True
     params = {k: meta.pop(k, UNKNOWN) for k in COUNT_PARAMS}
+    if params["tokenize"] is UNKNOWN and params["lowercase"] is not UNKNOWN:
+        # written before tokenizers existed, from text: split on whitespace, the only tokenizer then
+        params.update(tokenize="whitespace", keep_punctuation=False)
     for k in ("format", "shape", "nnz"):
         meta.pop(k, None)
     return m, vocab, params, meta

@@ -1,0 +1,232 @@
+"""The tokenizers (issue 23): ``words`` and ``text8`` against pure-Python references, the
+``whitespace`` mode against today's scan, and every token writable by every vector format."""
+
+import json
+import random
+from collections import Counter
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embedkit.cli import cli
+from embedkit.corpus import TOKENIZE_MODES, iter_sentences, tokenize_piece, tokenize_text
+from embedkit.errors import EmbedkitError
+from embedkit.vectors import Vectors
+from embedkit.vocab import build_vocab, scan_corpus
+from reference import tokenize_text8_reference, tokenize_words_reference
+
+pytest.importorskip("regex")
+
+SCRIPTS = {
+    "ascii": "Fed raw text (QED), \"electrodynamics.\" Feynman's anti-statism: 3.14 and 1,000 in the U.S. -- ok?! "
+             "e.g. a.m., Ph.D., x-ray's 'quoted' [brackets] {braces} <angle> back\\slash a/b #tag @at 50% $5 ~ ^ | `",
+    "accented": "Élan VITAL à Magyarország, ÉCOLE d’été; naïve café — Ærø Øresund Ångström ŒUVRE straße SS",
+    "cyrillic": "Москва́ — столица России; «Война и мир» (1869) Л. Н. Толстого. ЁЛКА-ПАЛКА",
+    "greek": "ΟΔΟΣ ΟΔΟΣ. Σοφία σοφός ΣΑΣ Αθήνα «Ἰλιάς» ΑΣ-ΒΣ π≈3.14159",
+    "cjk": "東京は日本の首都です。「こんにちは」、世界！ 北京（Beijing）한국어 텍스트입니다.",
+    "emoji": "I ❤️ Python 🐍🐍 👩‍💻 ok👍🏽 ☃ ©2020 ® ™ °C €10 ¥ £",
+    "rtl": "العربية: مرحبا بالعالم، كيف حالك؟ ‏עברית: שלום, עולם!‎ «اختبار» فارسی می‌خواهم",
+    "punctuation classes": "a‐b a‑b a‒b a–b a—b a―b ‹a› «b» “c” „d“ ‘e’ ′f″ a…b a·b a•b ¡hola! ¿qué? a、b a。b "
+                           "a_b a‿b a⁀b (x) [y] {z} ⟨w⟩ a§b a¶b a†b a‡b a‰b +−×÷=≠<>±",
+    "spaces": "a\u00a0b\u2028c\u2029d\u0085e\u1680f\u2000g\u2003h\u200ai\u202fj\u205fk\u3000l\tm\x0bn\x0co\rp\x1cq"
+              "\x1fr\u200bs\u00adt\ufeffu\u200ev",
+    "numbers": "3.14 3,14 1,000,000 10.5.2 ½ ² Ⅻ ① 2nd 3rd 1990–2000 -5 +7 0.5. 12,",
+}
+FLAGS = [(False, False), (True, False), (False, True), (True, True)]
+
+
+def _lines(text, **kw):
+    out = tokenize_piece(text.encode("utf-8"), tokenize="words", **kw)
+    return [[t.decode("utf-8") for t in line.split()] for line in out.split(b"\n")]
+
+
+@pytest.mark.parametrize("lowercase,keep", FLAGS)
+@pytest.mark.parametrize("name", list(SCRIPTS))
+def test_words_matches_the_reference(name, lowercase, keep):
+    text = SCRIPTS[name] + "\n" + SCRIPTS[name][::-1]
+    assert _lines(text, lowercase=lowercase, keep_punctuation=keep) == \
+        tokenize_words_reference(text, lowercase=lowercase, keep_punctuation=keep)
+
+
+def test_words_matches_the_reference_on_random_text():
+    alphabet = "".join(SCRIPTS.values()) + "..'''---,,,00112233aAbB \n\n\u200d\u200c\U000e0001\U000f0001\U00030000"
+    rng = random.Random(5)
+    for k in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        lowercase, keep = FLAGS[k % 4]
+        assert _lines(text, lowercase=lowercase, keep_punctuation=keep) == \
+            tokenize_words_reference(text, lowercase=lowercase, keep_punctuation=keep), repr(text)
+
+
+@pytest.mark.parametrize("text,tokens", [
+    ('Fed raw text: "electrodynamics." (QED) Feynman\'s', ["fed", "raw", "text", "electrodynamics", "qed",
+                                                          "feynman's"]),
+    ("anti-statism, 3.14, U.S. and e.g.", ["anti-statism", "3.14", "u.s.", "and", "e.g."]),
+    ("Magyarország\u00a0ÉCOLE\u2028Ærø", ["magyarország", "école", "ærø"]),
+    ("«Война́» — “quoted”…", ["война́", "quoted"]),
+    ("ΟΔΟΣ", ["οδος"]),
+])
+def test_the_issue_examples(text, tokens):
+    assert tokenize_text(text, tokenize="words", lowercase=True) == tokens
+
+
+def test_keep_punctuation_keeps_each_mark_as_a_token():
+    assert tokenize_text("(QED)… «ok»!", tokenize="words", keep_punctuation=True) == \
+        ["(", "QED", ")", "…", "«", "ok", "»", "!"]
+
+
+def test_text8_matches_the_reference():
+    rng = random.Random(3)
+    alphabet = ("".join(SCRIPTS.values()) + "AZaz09").encode("utf-8")
+    for _ in range(100):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 80))) + b"\n"
+        out = tokenize_piece(data, tokenize="text8")
+        assert [line.split() for line in out.decode("ascii").split("\n")] == tokenize_text8_reference(data)
+
+
+ODD = ("a\u00a0b c\u2028d e\x85f g\x1ch \ufeffi\n\n  j\tk\r\nl\x0bm\x0cn É Ñ ΣΑΣ x\u200by "
+       "électrons! (QED)\n").encode("utf-8") + b"bad \xff\xfe bytes\n"
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_whitespace_is_todays_scan(write_corpus, lowercase):
+    """Tokens are what ASCII whitespace separates (no-break spaces and U+2028 stay inside tokens),
+    as the scan did before tokenizers existed: same words, counts and ids."""
+    p = write_corpus(ODD * 3)
+    text = ODD.decode("utf-8", "replace") * 3
+    text = text.lower() if lowercase else text
+    ref = [[t.decode() for t in line.split()] for line in text.encode().split(b"\n")]
+    ref = [s for s in ref if s]
+    with pytest.warns(UserWarning, match="not valid UTF-8"):
+        assert list(iter_sentences(p, lowercase=lowercase)) == ref
+    with pytest.warns(UserWarning, match="not valid UTF-8"):
+        vocab, enc = scan_corpus(p, min_count=1, lowercase=lowercase, tokenize="whitespace")
+    counts = Counter(t for s in ref for t in s)
+    assert dict(zip(vocab.words, vocab.counts.tolist())) == counts
+    assert [vocab.words[i] for i in enc.ids] == [t for s in ref for t in s]
+    assert "a\u00a0b" in vocab or "a\u00a0b".lower() in vocab
+
+
+def test_whitespace_default_equals_explicit_on_the_sample():
+    a = build_vocab("data/sample.txt.xz", min_count=1)
+    b = build_vocab("data/sample.txt.xz", min_count=1, tokenize="whitespace")
+    assert a.words == b.words and np.array_equal(a.counts, b.counts)
+
+
+@pytest.mark.parametrize("mode", TOKENIZE_MODES)
+def test_every_token_is_writable_by_every_format(tmp_path, write_corpus, mode):
+    """Whatever a tokenizer makes, every vector format writes it and reads it back (and gensim
+    reads our files, and we read gensim's)."""
+    p = write_corpus(ODD.replace(b"\xff\xfe", b"") * 2)
+    vocab = build_vocab(p, min_count=1, tokenize=mode)
+    v = Vectors(vocab.words, np.random.default_rng(0).standard_normal((len(vocab), 3)), vocab.counts)
+    for name in ("v.txt", "v.bin", "v.glove", "v.npy", "v.txt.gz"):
+        v.save(tmp_path / name, format="glove" if name == "v.glove" else None)
+        back = Vectors.load(tmp_path / name, format="glove" if name == "v.glove" else None)
+        assert back.words == v.words, name
+        assert np.array_equal(back.matrix, v.matrix), name
+    vocab.save(tmp_path / "vocab.txt")
+    assert type(vocab).load(tmp_path / "vocab.txt").words == vocab.words
+    gensim = pytest.importorskip("gensim")
+    for name, binary in (("v.txt", False), ("v.bin", True)):
+        kv = gensim.models.KeyedVectors.load_word2vec_format(str(tmp_path / name), binary=binary)
+        assert kv.index_to_key == v.words
+        kv.save_word2vec_format(str(tmp_path / ("g" + name)), binary=binary)
+        assert Vectors.load(tmp_path / ("g" + name)).words == v.words
+
+
+def test_a_word_that_no_format_can_write_is_refused():
+    for bad in ("", " a", "a\n", "a\nb", "a\0b", "a\t"):
+        with pytest.raises(EmbedkitError, match="invalid word at row 0"):
+            Vectors([bad], np.zeros((1, 2)))
+    assert Vectors(["a\u00a0b", "\u2028", "c d"], np.zeros((3, 2))).words[1] == "\u2028"
+
+
+def test_nul_anywhere_stops_the_scan(write_corpus):
+    from embedkit.corpus import SNIFF_BYTES
+
+    p = write_corpus(b"a b c\n" * (SNIFF_BYTES // 6 + 1) + b"x\0y\n")
+    with pytest.raises(EmbedkitError, match="NUL bytes"):
+        build_vocab(p, min_count=1)
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(tokenize="word"), "tokenize must be one of whitespace, words, text8; got 'word'"),
+    (dict(keep_punctuation=True), "keep_punctuation applies to tokenize='words' only"),
+    (dict(tokenize="text8", keep_punctuation=True), "keep_punctuation applies to tokenize='words' only"),
+])
+def test_bad_tokenizer_parameters(write_corpus, kw, match):
+    with pytest.raises(EmbedkitError, match=match):
+        build_vocab(write_corpus("a b\n"), **kw)
+    with pytest.raises(EmbedkitError, match=match):
+        tokenize_text("a b", **kw)
+
+
+# ---------------------------------------------------------------- command line
+def _cli(args):
+    r = CliRunner().invoke(cli, [str(a) for a in args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("mode,expected", [
+    ("whitespace", {"(QED)": 2, "QED.": 1, "Feynman's": 1}),
+    ("words", {"QED": 3, "Feynman's": 1}),
+    ("text8", {"qed": 3, "feynman": 1, "s": 1}),
+])
+def test_cli_vocab_every_mode(write_corpus, mode, expected):
+    p = write_corpus("(QED) (QED) QED. Feynman's\n")
+    code, out, err = _cli(["vocab", p, "--min-count", "1", "--tokenize", mode])
+    assert code == 0, err
+    assert dict((w, int(c)) for w, c in (line.split(" ") for line in out.splitlines())) == expected
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--tokenize", "word"], "Invalid value for '--tokenize'"),
+    (["--keep-punctuation"], "--keep-punctuation needs --tokenize words"),
+    (["--keep-punctuation", "--tokenize", "text8"], "--keep-punctuation needs --tokenize words"),
+    (["--tokenize", "text8", "--keep-punctuation"], "--keep-punctuation needs --tokenize words"),
+])
+def test_cli_bad_tokenizer_options(tmp_path, write_corpus, args, match):
+    out = tmp_path / "v.txt"
+    for cmd in (["vocab"], ["train", "skipgram"], ["cooc"]):
+        code, stdout, err = _cli([*cmd, write_corpus("a b\n"), "-o", str(out), *args])
+        assert code == 2, (cmd, err)
+        assert err.count("\n") == 1 and match in err and "Traceback" not in err
+        assert not out.exists()
+
+
+def test_cooc_records_the_tokenizer(tmp_path, write_corpus):
+    corpus = write_corpus("«a» (b) c, d.\n" * 20)
+    folder = tmp_path / "cooc"
+    code, _, err = _cli(["cooc", corpus, "-o", str(folder), "--min-count", "1", "--tokenize", "words",
+                         "--window", "2"])
+    assert code == 0, err
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["tokenize"] == "words" and meta["keep_punctuation"] is False
+    out = tmp_path / "v.txt"
+    code, _, err = _cli(["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out)])
+    assert code == 0, err
+    out.unlink()
+    for args, match in ((["--tokenize", "whitespace"], "tokenize='words', not tokenize='whitespace'"),
+                        (["--tokenize", "words", "--keep-punctuation"],
+                         "keep_punctuation=False, not keep_punctuation=True")):
+        code, _, err = _cli(["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out), *args])
+        assert code == 1 and err.count("\n") == 1 and match in err, err
+        assert not out.exists()
+    # a folder written before tokenizers existed was split on whitespace
+    del meta["tokenize"], meta["keep_punctuation"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+    code, _, err = _cli(["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out),
+                         "--tokenize", "words"])
+    assert code == 1 and "tokenize='whitespace', not tokenize='words'" in err, err
+
+
+def test_docsim_tokenizes_like_training(tmp_path):
+    v = Vectors(["cat", "dog", "sat"], np.eye(3))
+    v.save(tmp_path / "v.txt")
+    code, out, err = _cli(["docsim", str(tmp_path / "v.txt"), "(Cat) sat.", "dog, sat!", "--tokenize", "words",
+                           "--lowercase"])
+    assert code == 0, err
+    assert "text 1 100%, text 2 100%" in out
+    assert v.doc_vector("«cat»!", tokenize="words")[1] == 1.0
