@@ -305,6 +305,29 @@ def release_memory():
             madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), mmap.MADV_DONTNEED)
 
 
+def drop_pages(a):
+    """Let the OS take the pages of ``a`` out of this process's resident memory, when ``a`` (or a
+    slice of it) is a read-only file-backed memmap: the pages stay in the page cache and fault back
+    in on the next read, so nothing is lost. Anything else: nothing happens (Linux only)."""
+    import ctypes
+    import mmap
+    import sys
+
+    base = a
+    while base is not None and not isinstance(base, np.memmap):
+        base = getattr(base, "base", None)
+    if (base is None or a.flags.writeable or not sys.platform.startswith("linux") or a.nbytes == 0
+            or not hasattr(mmap, "MADV_DONTNEED")):
+        return
+    page = mmap.PAGESIZE
+    lo = a.ctypes.data // page * page
+    hi = -(-(a.ctypes.data + a.nbytes) // page) * page
+    try:
+        ctypes.CDLL(None).madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), mmap.MADV_DONTNEED)
+    except (OSError, AttributeError):
+        pass
+
+
 # ---------------------------------------------------------------- compressed files
 COMPRESSION_SNIFF_BYTES = 10  # bytes ``sniff_compression`` needs
 

@@ -258,20 +258,22 @@ class MemorySize(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
-def memory_options(fn, default=None):
-    """--memory and --tmp-dir for commands that count co-occurrences."""
+def memory_options(fn, default=None, trainer=False):
+    """--memory and --tmp-dir for commands that count co-occurrences (and fit them, with ``trainer``)."""
     fn = click.option("--tmp-dir", default=None, type=OutputDir(exists=True),
                       help="Folder for spilled runs [default: the system's temporary folder].")(fn)
+    extra = (" The trainer's own data (GloVe's records, the PPMI matrix), when larger, then stays on disk "
+             "there and is streamed." if trainer else "")
     return click.option("--memory", default=default, show_default=default is not None, type=MemorySize(),
                         help="Count co-occurrences within this much memory (512M, 2G, 1.5G): sorted runs are "
-                             "spilled to --tmp-dir and merged on disk; same result.")(fn)
+                             "spilled to --tmp-dir and merged on disk; same result." + extra)(fn)
 
 
 def cooc_source_options(fn):
     """CORPUS or --cooc DIR, plus --memory/--tmp-dir, for trainers that fit a co-occurrence matrix."""
     fn = click.option("--cooc", default=None, type=click.Path(file_okay=False, exists=True),
                       help="Fit from a folder written by `embedkit cooc` instead of a CORPUS.")(fn)
-    return memory_options(corpus_options(fn, required=False))
+    return memory_options(corpus_options(fn, required=False), trainer=True)
 
 
 def load_cooc_source(ctx, corpus, cooc, counting):

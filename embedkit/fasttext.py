@@ -32,6 +32,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from ._compile import precompile
 from ._rng import next_u64, seed_states
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
@@ -259,9 +260,13 @@ def _compile(ids, dim):
     out = np.zeros((3, dim), np.float32)
     noise = build_noise_table(np.array([2, 2, 1]), NOISE_POWER)
     opts = np.array([2, 1, 1, 0, 5], np.int64)
-    _fasttext_chunks(0, 1, np.zeros(1, np.int64), np.array([0.01]), tiny, offsets, np.array([0, 1], np.int64), inp,
-                     out, indptr, rows, noise, np.ones(3), seed_states(0, 1), opts)
-    _compose(inp, indptr, rows, np.empty((3, dim), np.float32))  # SubwordVectors composes the words with it
+    calls = [(_fasttext_chunks, (0, 1, np.zeros(1, np.int64), np.array([0.01]), tiny, offsets,
+                                 np.array([0, 1], np.int64), inp, out, indptr, rows, noise, np.ones(3),
+                                 seed_states(0, 1), opts)),
+             (_compose, (inp, indptr, rows, np.empty((3, dim), np.float32)))]  # SubwordVectors composes with it
+    precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
+    for kernel, args in calls:
+        kernel(*args)
 
 
 # ---------------------------------------------------------------- driver

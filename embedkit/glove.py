@@ -6,6 +6,13 @@ log X, f(X)), 16 bytes each, shuffled in place by a seeded Fisher-Yates pass (on
 once per epoch). One kernel call is one epoch: ``prange`` over contiguous chunks of the
 records, Hogwild updates of the shared parameters.
 
+Beyond memory (``memory`` set and the records larger than it): the records live in a file,
+shuffled on disk in two passes as the reference tool's ``shuffle`` does: rows of the matrix are
+turned into records a memory-sized block at a time, each block shuffled and written; then
+every output block takes an equal share of each written block, is shuffled again and written
+to the final file. Every epoch streams that file a block at a time through one buffer (with
+``shuffle="epoch"``: blocks in a new random order, each shuffled again in memory).
+
 AdaGrad as in the reference tool: each parameter has an accumulator that starts at 1 and
 sums the squares of its steps. A vector component with gradient g (clipped to +-100) steps by
 s = lr * g / sqrt(acc), then acc += (lr * g)**2; a bias steps by g / sqrt(acc), then
@@ -15,17 +22,22 @@ acc += g**2 (the reference tool does not scale the bias step by the learning rat
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import tempfile
 import time
 import warnings
+import weakref
 
 import numba
 import numpy as np
 from numba import prange
 
+from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    numba_threads, progress_bar, sum_timings)
+                    drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
@@ -162,7 +174,7 @@ def cooc_entries(matrix, *, x_max=100.0, weight_power=0.75, threads=None):
         raise EmbedkitError("co-occurrence counts must be positive and finite (drop explicit zeros first)")
     entries = np.empty(m.nnz, ENTRY)
     with numba_threads(threads) as n:
-        _build_entries(m.indptr, m.indices, data, math.log(x_max), float(weight_power),
+        _build_entries(m.indptr, readonly(m.indices), readonly(data), math.log(x_max), float(weight_power),
                        balanced_chunks(m.indptr, 16 * n), entries)
     return entries
 
@@ -183,17 +195,21 @@ def compile_kernels(matrix):
     m = matrix if sp.isspmatrix_csr(matrix) else sp.csr_matrix(matrix)
     data = m.data if m.data.dtype == np.float32 else m.data[:0].astype(np.float32)
     entries = np.empty(0, ENTRY)
-    _build_entries(m.indptr, m.indices, data, 0.0, 0.75, np.zeros(2, np.int64), entries)
-    _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), seed_states(1, 1))
     params, gradsq = init_params(1, 1, 1)
-    _adagrad_epoch(entries, params, gradsq, 1, np.float32(0.05), 0)
+    calls = [(_build_entries, (m.indptr, readonly(m.indices), readonly(data), 0.0, 0.75, np.zeros(2, np.int64),
+                               entries)),
+             (_shuffle_rows, (entries.view(np.uint64).reshape(-1, 2), seed_states(1, 1))),
+             (_adagrad_epoch, (entries, params, gradsq, 1, np.float32(0.05), 0))]
+    precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
+    for kernel, args in calls:
+        kernel(*args)
 
 
 def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shuffle="once", seed=1,
                 threads=None, progress=False, init=None):
-    """Train on ENTRY records (shuffled in place). Returns the (2V, dim+1) float32 parameters and the
-    AdaGrad accumulators and the mean cost of each epoch; with ``init = (params, gradsq)`` training starts from those arrays
-    (changed in place) instead of a random start.
+    """Train on ENTRY records (shuffled in place), or on a :class:`RecordFile` (streamed). Returns the
+    (2V, dim+1) float32 parameters, their AdaGrad accumulators and the mean cost of each epoch; with
+    ``init = (params, gradsq)`` training starts from those arrays (changed in place), not at random.
 
     Raises TrainingDivergedError when an epoch's cost is NaN, infinite, or more than EXPLODED
     times the cost of all-zero parameters (0.5 * mean f(X) log(X)^2).
@@ -207,16 +223,24 @@ def _fit(entries, params, gradsq, n_words, *, learning_rate, epochs, shuffle, se
     state = seed_states(seed, 1)
     n_chunks = max(1, -(-len(entries) // CHUNK_ENTRIES))
     lr = np.float32(learning_rate)
-    logx = entries["logx"].astype(np.float64)
-    limit = EXPLODED * max(0.5 * float(np.mean(entries["weight"] * logx * logx)) if len(entries) else 0.0, 1e-3)
-    del logx
+    on_disk = isinstance(entries, RecordFile)
+    if on_disk:
+        zero = entries.zero_cost
+    else:
+        logx = entries["logx"].astype(np.float64)
+        zero = 0.5 * float(np.mean(entries["weight"] * logx * logx)) if len(entries) else 0.0
+        del logx
+    limit = EXPLODED * max(zero, 1e-3)
     costs = []
     with numba_threads(threads), \
             progress_bar(total=epochs, desc="glove", unit="epoch", enabled=progress) as bar:
         for epoch in range(epochs):
-            if epoch == 0 or shuffle == "epoch":
-                _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), state)
-            cost = _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks) / max(len(entries), 1)
+            if on_disk:  # shuffled on disk once; with shuffle="epoch", again block by block
+                cost = entries.epoch(params, gradsq, n_words, lr, state, shuffle == "epoch") / max(len(entries), 1)
+            else:
+                if epoch == 0 or shuffle == "epoch":
+                    _shuffle_rows(entries.view(np.uint64).reshape(-1, 2), state)
+                cost = _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks) / max(len(entries), 1)
             if not math.isfinite(cost) or cost > limit or not np.isfinite(params).all():
                 raise TrainingDivergedError(epoch + 1, "cost", cost, "learning_rate", learning_rate)
             costs.append(cost)
@@ -225,9 +249,143 @@ def _fit(entries, params, gradsq, n_words, *, learning_rate, epochs, shuffle, se
     return params, gradsq, costs
 
 
+# ---------------------------------------------------------------- records on disk
+#: bytes of the memory budget per record of a block: the record (16) plus the matrix slice it is
+#: made from (8) and the margin of the cost sums
+BUDGET_PER_RECORD = 32
+#: records per block at least, whatever the budget
+MIN_BLOCK = 1024
+
+
+def _read_records(f, out, path):
+    """Fill ``out`` (ENTRY records) from file ``f`` at its position."""
+    want = out.nbytes
+    got = f.readinto(out.view(np.uint8)) if want else 0
+    if got != want:
+        raise EmbedkitError(f"record file {path} is truncated (read {got} of {want} bytes)")
+
+
+def _zero_cost_sum(entries):
+    """Sum of 0.5 f(X) log(X)^2 over ``entries`` (float64): the cost of all-zero parameters."""
+    total = 0.0
+    for lo in range(0, len(entries), 1 << 20):
+        part = entries[lo:lo + (1 << 20)]
+        logx = part["logx"].astype(np.float64)
+        total += float(np.dot(part["weight"] * logx, logx))
+    return 0.5 * total
+
+
+class RecordFile:
+    """GloVe's records shuffled on disk in ``folder`` (removed by :meth:`close`), streamed a block
+    at a time through one buffer; ``len()`` is the number of records."""
+
+    def __init__(self, folder, path, n, block, zero_cost, seed):
+        self.folder, self.path, self.n, self.block, self.zero_cost = folder, path, n, block, zero_cost
+        self._rng = np.random.default_rng(seed)
+        self._buffer = None
+        self._closer = weakref.finalize(self, shutil.rmtree, folder, True)
+
+    def __len__(self):
+        return self.n
+
+    def epoch(self, params, gradsq, n_words, lr, state, reshuffle):
+        """One AdaGrad pass over the file (see :func:`_adagrad_epoch`); with ``reshuffle``, the blocks
+        are read in a new random order and each is shuffled in memory. Returns the cost sum."""
+        if self._buffer is None:
+            self._buffer = np.empty(min(self.block, self.n), ENTRY)
+        starts = np.arange(0, self.n, self.block)
+        if reshuffle:
+            starts = self._rng.permutation(starts)
+        total = 0.0
+        try:
+            with open(self.path, "rb") as f:
+                for lo in starts:
+                    buf = self._buffer[:min(self.block, self.n - int(lo))]
+                    f.seek(int(lo) * ENTRY.itemsize)
+                    _read_records(f, buf, self.path)
+                    if reshuffle:
+                        _shuffle_rows(buf.view(np.uint64).reshape(-1, 2), state)
+                    total += _adagrad_epoch(buf, params, gradsq, n_words, lr, max(1, -(-len(buf) // CHUNK_ENTRIES)))
+        except OSError as e:
+            raise EmbedkitError(f"cannot read {self.path}: {e.strerror or e}") from None
+        return total
+
+    def close(self):
+        """Remove the records' folder (also done when the object is garbage-collected)."""
+        self._buffer = None
+        self._closer()
+
+
+def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0.75, seed=1, threads=None):
+    """The non-zeros of CSR ``matrix`` as ENTRY records in a file in a new folder in ``tmp_dir``,
+    shuffled in two passes within ``memory`` bytes (module docstring). Returns a :class:`RecordFile`."""
+    block = max(MIN_BLOCK, int(memory) // BUDGET_PER_RECORD)
+    state = seed_states(seed, 2)[1:]  # a stream of its own: fit_entries draws from seed_states(seed, 1)
+    try:
+        folder = tempfile.mkdtemp(prefix="embedkit-glove-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
+    except OSError as e:
+        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
+            from None
+    try:
+        first = os.path.join(folder, "blocks.bin")
+        spans, zero, n = [], 0.0, 0
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        V, log_xmax = matrix.shape[0], math.log(x_max)
+        with open(first, "wb") as f, numba_threads(threads) as n_threads:
+            r0 = 0
+            while r0 < V:
+                a0 = int(indptr[r0])
+                r1 = min(V, max(r0 + 1, int(np.searchsorted(indptr, a0 + block, "right")) - 1))
+                a1 = int(indptr[r1])
+                if a1 > a0:
+                    local = (indptr[r0:r1 + 1] - indptr[r0]).astype(indptr.dtype)
+                    d = data[a0:a1] if data.dtype == np.float32 else data[a0:a1].astype(np.float32)
+                    if not (np.isfinite(d).all() and d.min() > 0):
+                        raise EmbedkitError("co-occurrence counts must be positive and finite (drop explicit zeros "
+                                            "first)")
+                    e = np.empty(a1 - a0, ENTRY)
+                    _build_entries(local, readonly(indices[a0:a1]), readonly(d), log_xmax, float(weight_power),
+                                   balanced_chunks(local, 16 * n_threads), e)
+                    drop_pages(indices[a0:a1])
+                    drop_pages(data[a0:a1])
+                    del d
+                    e["row"] += r0
+                    zero += _zero_cost_sum(e)
+                    _shuffle_rows(e.view(np.uint64).reshape(-1, 2), state)
+                    e.tofile(f)
+                    spans.append((n, a1 - a0))
+                    n += a1 - a0
+                    del e
+                r0 = r1
+        path = first
+        if len(spans) > 1:  # interleave: every output block takes an equal share of each written block
+            path = os.path.join(folder, "records.bin")
+            rounds = -(-n // block)
+            buf = np.empty(block + len(spans), ENTRY)
+            with open(first, "rb") as fi, open(path, "wb") as fo:
+                for r in range(rounds):
+                    k = 0
+                    for start, count in spans:
+                        lo, hi = count * r // rounds, count * (r + 1) // rounds
+                        fi.seek((start + lo) * ENTRY.itemsize)
+                        _read_records(fi, buf[k:k + hi - lo], first)
+                        k += hi - lo
+                    _shuffle_rows(buf[:k].view(np.uint64).reshape(-1, 2), state)
+                    buf[:k].tofile(fo)
+            del buf
+            os.remove(first)
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise EmbedkitError(f"cannot write GloVe's records in {folder}: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return RecordFile(folder, path, n, block, zero / max(n, 1), seed)
+
+
 # ---------------------------------------------------------------- public API
 def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once",
-              vectors="sum", seed=1, threads=None, progress=False, return_model=False):
+              vectors="sum", seed=1, threads=None, memory=None, tmp_dir=None, progress=False, return_model=False):
     """GloVe vectors from co-occurrence counts.
 
     Parameters
@@ -238,6 +396,12 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         never changed.
     dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, progress, return_model
         See :func:`train_glove` (the model holds no rare words: the folder's vocabulary has none).
+    memory : int, str or None, default=None
+        When the records (16 bytes per non-zero) need more than this many bytes, they are
+        shuffled on disk in ``tmp_dir`` and streamed every epoch (module docstring); None
+        keeps them in memory.
+    tmp_dir : str or None, default=None
+        Folder for the record file (default: the system's temporary folder); removed at the end.
 
     Returns
     -------
@@ -268,7 +432,9 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
     if cooc.params["weighting"] == "uniform":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
-    entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
+    memory = _check_memory(memory)
+    entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
+                                memory=memory, tmp_dir=tmp_dir, seed=seed)
     info = None
     if return_model:
         from .vocab import Vocab
@@ -279,15 +445,35 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
                         learning_rate=learning_rate, shuffle=shuffle, vectors=vectors, seed=seed)
         info = (settings, {"epochs_done": 0, "corpus_tokens": int(cooc.vocab.counts.sum())},
                 Vocab([], np.zeros(0, np.int64)))
-    t0 = time.perf_counter()
-    r = _train(entries, cooc.vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-               vectors=vectors, seed=seed, threads=threads, progress=progress, model_info=info)
+    try:
+        t0 = time.perf_counter()
+        r = _train(entries, cooc.vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
+                   vectors=vectors, seed=seed, threads=threads, progress=progress, model_info=info)
+    finally:
+        _close(entries)
     r.timings = {**timings, "train": time.perf_counter() - t0}
     return r
 
 
-def _entries(cooc, *, x_max, weight_power, threads, progress):
-    """The records of ``cooc``'s non-zeros, kernels compiled first: ``(entries, timings)``."""
+def _check_memory(memory):
+    if memory is None:
+        return None
+    from .cooc import parse_memory
+
+    if isinstance(memory, str):
+        memory = parse_memory(memory)
+    check_int("memory", memory, min=1)
+    return memory
+
+
+def _close(entries):
+    if isinstance(entries, RecordFile):
+        entries.close()
+
+
+def _entries(cooc, *, x_max, weight_power, threads, progress, memory=None, tmp_dir=None, seed=1):
+    """The records of ``cooc``'s non-zeros, kernels compiled first: ``(entries, timings)``; a
+    :class:`RecordFile` when they need more than ``memory`` bytes."""
     if cooc.matrix.nnz == 0:
         raise EmbedkitError("the co-occurrence matrix is empty: the corpus is too small for these settings")
     t0 = time.perf_counter()
@@ -295,7 +481,11 @@ def _entries(cooc, *, x_max, weight_power, threads, progress):
         compile_kernels(cooc.matrix)
         bar.update(1)
     t1 = time.perf_counter()
-    entries = cooc_entries(cooc.matrix, x_max=x_max, weight_power=weight_power, threads=threads)
+    if memory is not None and cooc.matrix.nnz * ENTRY.itemsize > memory:
+        entries = records_on_disk(cooc.matrix, memory=memory, tmp_dir=tmp_dir, x_max=x_max,
+                                  weight_power=weight_power, seed=seed, threads=threads)
+    else:
+        entries = cooc_entries(cooc.matrix, x_max=x_max, weight_power=weight_power, threads=threads)
     return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 
@@ -377,10 +567,12 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         Numba threads (None: all); with more than one, Hogwild races make runs differ slightly.
     memory : int, str or None, default=None
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
-        ``tmp_dir`` and merging them into a memory-mapped matrix (same result); None counts
-        in memory.
+        ``tmp_dir`` and merging them into a memory-mapped matrix (same result); then, when
+        the records (16 bytes per non-zero) need more than this, shuffle them on disk and
+        stream them every epoch (see :func:`fit_glove`). None does both in memory.
     tmp_dir : str or None, default=None
-        Folder for the spilled runs (default: the system's temporary folder).
+        Folder for the spilled runs and the record file (default: the system's temporary
+        folder); both are removed at the end.
     progress : bool, default=False
         Show progress bars (scan, compile, count, epochs with the cost).
     init : str, path-like, Model or None, default=None
@@ -428,6 +620,7 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
     check_int("window", window, min=1)
     if max_vocab is not None and isinstance(max_vocab, int):
         check_dim(dim, max_vocab)
+    memory = _check_memory(memory)
     rare = None
     if model is not None or return_model:
         from .vocab import merge_vocab, scan_corpus
@@ -446,11 +639,12 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
                                threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
-    entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress)
+    entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
+                                memory=memory, tmp_dir=tmp_dir, seed=seed)
     vocab, counted = cooc.vocab, cooc.timings
     if rare is not None:
         counted = sum_timings(scanned, counted)
-    del cooc  # the records replace the matrix
+    del cooc  # the records replace the matrix (and its temporary folder, if counted on disk)
     start = None if model is None else _continue_params(model, vocab, dim, seed)
     info = None
     if rare is not None:
@@ -460,8 +654,11 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         state = {"epochs_done": 0 if model is None else int(model.state.get("epochs_done", 0)),
                  "corpus_tokens": int(vocab.counts.sum())}
         info = (settings, state, rare)
-    t0 = time.perf_counter()
-    r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-               vectors=vectors, seed=seed, threads=threads, progress=progress, init=start, model_info=info)
+    try:
+        t0 = time.perf_counter()
+        r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
+                   vectors=vectors, seed=seed, threads=threads, progress=progress, init=start, model_info=info)
+    finally:
+        _close(entries)
     r.timings = sum_timings(counted, {**timings, "train": time.perf_counter() - t0})
     return r

@@ -9,8 +9,12 @@ No dense V x V matrix is ever built.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 import warnings
+import weakref
 
 import numba
 import numpy as np
@@ -19,9 +23,10 @@ import scipy.sparse as sp
 from numba import prange
 from threadpoolctl import threadpool_limits
 
+from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
-from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
-                    progress_bar, sum_timings)
+from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
+                    numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
 from .result import TrainResult
 
@@ -64,6 +69,22 @@ def _csr_dense_product(indptr, indices, data, y, out, chunk_rows):
                 out[i, t] = acc[t]
 
 
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _csr_t_dense_product(indptr, indices, data, y, out, chunk_rows):
+    """out[c] += A[rows of chunk c].T @ y[those rows] for CSR A (float32 data), y (n, k) float32 and
+    out (n_chunks, m, k) float32: one partial sum per chunk, added up by the caller in chunk order."""
+    k = y.shape[1]
+    for c in prange(len(chunk_rows) - 1):
+        part = out[c]
+        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+            row = y[i]
+            for a in range(indptr[i], indptr[i + 1]):
+                v = data[a]
+                dst = part[indices[a]]
+                for t in range(k):
+                    dst[t] += v * row[t]
+
+
 class _Operator:
     """A CSR matrix with fast parallel products by A and by A.T."""
 
@@ -77,7 +98,7 @@ class _Operator:
     def _mul(m, rows, y):
         y = np.ascontiguousarray(y, dtype=np.float32)
         out = np.empty((m.shape[0], y.shape[1]), np.float32)
-        _csr_dense_product(m.indptr, m.indices, m.data, y, out, rows)
+        _csr_dense_product(m.indptr, readonly(m.indices), readonly(m.data), y, out, rows)
         return out
 
     def dot(self, y):
@@ -123,6 +144,142 @@ def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
     return m
 
 
+def _row_blocks(indptr, block):
+    """Row cuts [0, ..., n] of CSR row pointers: blocks of at most ``block`` non-zeros (or one row)."""
+    n = len(indptr) - 1
+    cuts = [0]
+    while cuts[-1] < n:
+        r0 = cuts[-1]
+        r1 = int(np.searchsorted(indptr, indptr[r0] + block, "right")) - 1
+        cuts.append(min(n, max(r0 + 1, r1)))
+    return cuts
+
+
+class StreamedCSR:
+    """A CSR matrix whose ``indices``/``data`` are files in ``folder`` (memory-mapped read-only) and
+    whose products stream over blocks of rows of at most ``block`` non-zeros, each block's pages
+    dropped after use: resident memory is one block plus the dense factors. :meth:`close` (or
+    garbage collection) removes the folder."""
+
+    def __init__(self, folder, indptr, shape, block):
+        self.folder, self.indptr, self.shape = folder, indptr, shape
+        nnz = int(indptr[-1])
+        self.nnz = nnz
+        self.indices = np.memmap(os.path.join(folder, "indices"), np.int32, "r", shape=(nnz,)) if nnz else \
+            readonly(np.zeros(0, np.int32))
+        self.data = np.memmap(os.path.join(folder, "data"), np.float32, "r", shape=(nnz,)) if nnz else \
+            readonly(np.zeros(0, np.float32))
+        self.cuts = _row_blocks(indptr, block)
+        self._closer = weakref.finalize(self, shutil.rmtree, folder, True)
+
+    def close(self):
+        self.indices = self.data = None
+        self._closer()
+
+    def _blocks(self):
+        for r0, r1 in zip(self.cuts[:-1], self.cuts[1:]):
+            a0, a1 = int(self.indptr[r0]), int(self.indptr[r1])
+            yield r0, r1, (self.indptr[r0:r1 + 1] - a0).astype(self.indptr.dtype), a0, a1
+
+    def operator(self, n_threads):
+        return _StreamedOperator(self, n_threads)
+
+
+class _StreamedOperator:
+    """Products by a :class:`StreamedCSR` and by its transpose, a block of rows at a time."""
+
+    def __init__(self, a, n_threads):
+        self.a, self.n_chunks = a, 16 * n_threads
+        self.parts = max(1, n_threads)
+
+    def dot(self, y):
+        a = self.a
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        out = np.empty((a.shape[0], y.shape[1]), np.float32)
+        for r0, r1, local, a0, a1 in a._blocks():
+            ind, dat = a.indices[a0:a1], a.data[a0:a1]
+            _csr_dense_product(local, readonly(ind), readonly(dat), y, out[r0:r1],
+                               balanced_chunks(local, self.n_chunks))
+            drop_pages(ind)
+            drop_pages(dat)
+        return out
+
+    def tdot(self, y):
+        a = self.a
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        parts = np.zeros((self.parts, a.shape[1], y.shape[1]), np.float32)
+        for r0, r1, local, a0, a1 in a._blocks():
+            ind, dat = a.indices[a0:a1], a.data[a0:a1]
+            _csr_t_dense_product(local, readonly(ind), readonly(dat), y[r0:r1], parts,
+                                 balanced_chunks(local, self.parts))
+            drop_pages(ind)
+            drop_pages(dat)
+        return parts.sum(axis=0, dtype=np.float32) if self.parts > 1 else parts[0]
+
+
+#: bytes of the memory budget per non-zero of a block (indices and data, then their PPMI copies)
+PPMI_BUDGET_PER_NNZ = 24
+
+
+def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None):
+    """:func:`ppmi_matrix` of CSR ``cooc`` written to files in a new folder in ``tmp_dir``, a block of
+    rows at a time within ``memory`` bytes (two passes: the sums, then the PPMI values).
+    Returns a :class:`StreamedCSR` (the same matrix as :func:`ppmi_matrix`)."""
+    V, M = cooc.shape
+    block = max(1024, int(memory) // PPMI_BUDGET_PER_NNZ)
+    indptr, indices, data = cooc.indptr, cooc.indices, cooc.data
+    try:
+        folder = tempfile.mkdtemp(prefix="embedkit-ppmi-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
+    except OSError as e:
+        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
+            from None
+    try:
+        cuts = _row_blocks(indptr, block)
+        row = np.zeros(V, np.float64)
+        ctx = np.zeros(M, np.float64)
+        for r0, r1 in zip(cuts[:-1], cuts[1:]):  # pass 1: row and column sums
+            a0, a1 = int(indptr[r0]), int(indptr[r1])
+            d = np.asarray(data[a0:a1], np.float64)
+            ind = indices[a0:a1]
+            c = np.concatenate(([0.0], np.cumsum(d)))
+            row[r0:r1] = c[indptr[r0 + 1:r1 + 1] - a0] - c[indptr[r0:r1] - a0]
+            ctx += np.bincount(ind, weights=d, minlength=M)
+            drop_pages(ind)
+            drop_pages(data[a0:a1])
+            del d, c
+        ctx_cds = ctx ** cds
+        with np.errstate(divide="ignore"):
+            log_row = np.log(row)
+            log_ctx = np.log(ctx_cds / ctx_cds.sum())
+        new_ptr = np.zeros(V + 1, np.int64)
+        with open(os.path.join(folder, "indices"), "wb") as fi, open(os.path.join(folder, "data"), "wb") as fd, \
+                numba_threads(threads) as n:
+            for r0, r1 in zip(cuts[:-1], cuts[1:]):  # pass 2: the PPMI values, explicit zeros dropped
+                a0, a1 = int(indptr[r0]), int(indptr[r1])
+                local = (indptr[r0:r1 + 1] - indptr[r0]).astype(indptr.dtype)
+                ind = np.array(indices[a0:a1], np.int32)
+                d = np.array(data[a0:a1], np.float32)
+                drop_pages(indices[a0:a1])
+                drop_pages(data[a0:a1])
+                _ppmi_rows(local, ind, d, np.ascontiguousarray(log_row[r0:r1]), log_ctx, float(np.log(neg)),
+                           balanced_chunks(local, 16 * n))
+                keep = d > 0
+                kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+                new_ptr[r0 + 1:r1 + 1] = new_ptr[r0] + kept[local[1:]]
+                ind[keep].tofile(fi)
+                d[keep].tofile(fd)
+                del ind, d, keep, kept
+        if new_ptr[-1] < 2**31:
+            new_ptr = new_ptr.astype(indptr.dtype if indptr.dtype == np.int32 else np.int64)
+        return StreamedCSR(folder, new_ptr, (V, M), block)
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise EmbedkitError(f"cannot write the PPMI matrix in {folder}: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def _orthonormalize(y, passes=2):
     """A basis of y's columns by Cholesky QR (orthonormal after 2 passes; QR as the fallback).
 
@@ -161,11 +318,14 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
     Returns ``(u, s, vt)`` with u (n, dim) float32, s (dim,) float64, vt (dim, m) float32; the
     sign of each pair is chosen so that the largest-magnitude entry of u's column is positive.
     ``callback``, if given, is called with no argument after each of the ``2 * n_iter + 2``
-    sparse products (for a progress bar).
+    sparse products (for a progress bar). ``a`` may be a :class:`StreamedCSR` (products streamed
+    over blocks of rows from disk).
     """
     check_int("n_iter", n_iter, min=0)
     check_int("oversample", oversample, min=0)
-    a = sp.csr_matrix(a, dtype=np.float32)
+    streamed = isinstance(a, StreamedCSR)
+    if not streamed:
+        a = sp.csr_matrix(a, dtype=np.float32)
     n, m = a.shape
     if dim > min(n, m):
         raise EmbedkitError(f"dim must be <= the vocabulary size ({min(n, m)}), got {dim}")
@@ -175,7 +335,7 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
     # Numba products (measured: 3.6x slower SVD on 2 cores), so dense work runs on one thread.
     tick = callback or (lambda: None)
     with numba_threads(threads) as n_threads, threadpool_limits(1):
-        op = _Operator(a, n_threads)
+        op = a.operator(n_threads) if streamed else _Operator(a, n_threads)
         q = _orthonormalize(op.dot(rng.standard_normal((m, k), dtype=np.float32)), 1)
         tick()
         alpha = 0.0
@@ -219,13 +379,19 @@ def compile_kernels(m):
     """Compile the PPMI and product kernels for the array types of CSR ``m`` (no work is done)."""
     none = np.zeros(2, np.int64)  # one empty chunk: the kernels are typed and compiled, nothing runs
     logs = np.zeros(m.shape[0], np.float64)
-    _ppmi_rows(m.indptr, m.indices, m.data, logs, logs, 0.0, none)
     y = np.zeros((m.shape[1], 1), np.float32)
-    _csr_dense_product(m.indptr, m.indices, m.data, y, np.zeros((m.shape[0], 1), np.float32), none)
+    calls = [(_ppmi_rows, (m.indptr, m.indices, m.data, logs, logs, 0.0, none)),
+             (_csr_dense_product, (m.indptr, readonly(m.indices), readonly(m.data), y,
+                                   np.zeros((m.shape[0], 1), np.float32), none)),
+             (_csr_t_dense_product, (m.indptr, readonly(m.indices), readonly(m.data), y,
+                                     np.zeros((1, m.shape[1], 1), np.float32), none))]
+    precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
+    for kernel, args in calls:
+        kernel(*args)
 
 
 def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False, n_iter=4, seed=1, threads=None,
-                 progress=False):
+                 memory=None, tmp_dir=None, progress=False):
     """Vectors from co-occurrence counts: PPMI, randomized SVD, then U * S^eig (+ V * S^eig).
 
     Parameters
@@ -235,6 +401,13 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
         (uniform weighting expected: harmonic counts get a warning).
     dim, cds, neg, eig, add_context, n_iter, seed, threads, progress
         See :func:`train_ppmi_svd`.
+    memory : int, str or None, default=None
+        When the PPMI matrix and its transpose (16 bytes per non-zero) need more than this
+        many bytes, the matrix is built a block of rows at a time into files in ``tmp_dir``,
+        and the SVD's products stream over it (same vectors to float tolerance; resident
+        memory: the budget plus the dense factors). None: in memory.
+    tmp_dir : str or None, default=None
+        Folder for the matrix files (default: the system's temporary folder); removed at the end.
 
     Returns
     -------
@@ -268,17 +441,28 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
         bar.update(1)
     t1 = time.perf_counter()
     timings["compile"] = t1 - t0
+    if memory is not None:
+        from .cooc import parse_memory
+
+        memory = parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
     with progress_bar(total=1, desc="ppmi", enabled=progress) as bar:
-        pmi = ppmi_matrix(cooc.matrix, cds=cds, neg=neg, threads=threads)
+        if memory is not None and 16 * cooc.matrix.nnz > memory:
+            pmi = ppmi_on_disk(cooc.matrix, memory=memory, tmp_dir=tmp_dir, cds=cds, neg=neg, threads=threads)
+        else:
+            pmi = ppmi_matrix(cooc.matrix, cds=cds, neg=neg, threads=threads)
         bar.update(1)
-    t2 = time.perf_counter()
-    timings["ppmi"] = t2 - t1
-    if pmi.nnz == 0:
-        raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
-    with progress_bar(total=2 * n_iter + 2, desc="svd", unit="product", enabled=progress) as bar:
-        u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads,
-                                  callback=lambda: bar.update(1))
-    timings["svd"] = time.perf_counter() - t2
+    try:
+        t2 = time.perf_counter()
+        timings["ppmi"] = t2 - t1
+        if pmi.nnz == 0:
+            raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
+        with progress_bar(total=2 * n_iter + 2, desc="svd", unit="product", enabled=progress) as bar:
+            u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads,
+                                      callback=lambda: bar.update(1))
+        timings["svd"] = time.perf_counter() - t2
+    finally:
+        if isinstance(pmi, StreamedCSR):
+            pmi.close()
     with np.errstate(over="ignore"):
         scale = (s ** eig).astype(np.float32)
     if not np.isfinite(scale).all():
@@ -334,10 +518,12 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
     threads : int or None, default=None
     memory : int, str or None, default=None
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
-        ``tmp_dir`` and merging them into a memory-mapped matrix (same result); None counts
-        in memory.
+        ``tmp_dir`` and merging them into a memory-mapped matrix (same result); then, when
+        the PPMI matrix needs more, build it on disk and stream the SVD's products over it
+        (see :func:`fit_ppmi_svd`). None does both in memory.
     tmp_dir : str or None, default=None
-        Folder for the spilled runs (default: the system's temporary folder).
+        Folder for the spilled runs and the PPMI matrix (default: the system's temporary
+        folder); both are removed at the end.
     progress : bool, default=False
 
     Returns
@@ -362,7 +548,7 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
                                tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
                                threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
     r = fit_ppmi_svd(cooc, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, seed=seed,
-                     threads=threads, progress=progress)
+                     threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
     r.timings = sum_timings(cooc.timings, r.timings)
     return r
 

@@ -49,6 +49,7 @@ import numba
 import numpy as np
 from numba import prange
 
+from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_u64, seed_states
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
@@ -697,7 +698,7 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
            shared_hs, start=None):
     """Everything the kernel reads and writes, allocated once: (_Corpus, _Weights, _Tables,
     _Scratch, states, _Config)."""
-    ids = np.asarray(enc.ids)
+    ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
@@ -729,6 +730,7 @@ def _compile(args, progress):
     over an empty range of chunks. Returns the seconds it took."""
     t = time.perf_counter()
     with progress_bar(total=1, desc="word2vec: compiling kernels (first run only)", enabled=progress) as bar:
+        precompile((_train_chunks, (0, 0, np.zeros(1), *args)))  # cold cache: compiled in a child process
         _train_chunks(0, 0, np.zeros(1), *args)
         bar.update(1)
     return time.perf_counter() - t

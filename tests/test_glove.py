@@ -1,5 +1,7 @@
 """GloVe: kernel vs NumPy reference, records, shuffling, reproducibility, quality, CLI errors."""
 
+import os
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -11,7 +13,7 @@ from embedkit.cli import cli
 from embedkit.cooc import Cooccurrence, count_cooccurrences
 from embedkit.errors import TrainingDivergedError
 from embedkit.glove import (ENTRY, SHUFFLES, VECTORS, _adagrad_epoch, _shuffle_rows, cooc_entries, fit_glove,
-                            init_params, train_glove)
+                            init_params, records_on_disk, train_glove)
 from embedkit.result import TrainResult
 from embedkit.vocab import Vocab
 from embedkit._rng import seed_states
@@ -93,6 +95,58 @@ def test_threads_1_is_bit_identical(sample_cooc):
 def test_cost_falls(sample_cooc, shuffle):
     costs = fit_glove(sample_cooc, dim=8, epochs=3, shuffle=shuffle, threads=1).losses
     assert len(costs) == 3 and costs[0] > costs[1] > costs[2] > 0
+
+
+# ---------------------------------------------------------------- records on disk (memory=)
+@pytest.fixture(scope="module")
+def small_cooc():
+    """1.09M non-zeros over 2,327 words (17 MB of records)."""
+    return count_cooccurrences("data/sample.txt.xz", window=5, weighting="harmonic", min_count=50)
+
+
+def test_records_on_disk_are_a_shuffle_of_the_records(small_cooc, tmp_path):
+    m = small_cooc.matrix
+    # 256 KiB: blocks of 8,192 records, so about 130 blocks are shuffled, written and interleaved
+    f = records_on_disk(m, memory=1 << 18, tmp_dir=tmp_path, x_max=100.0, seed=3)
+    try:
+        assert len(f) == m.nnz and os.path.getsize(f.path) == 16 * m.nnz and len(os.listdir(tmp_path)) == 1
+        disk = np.fromfile(f.path, ENTRY)
+    finally:
+        f.close()
+    assert os.listdir(tmp_path) == []
+    ref = cooc_entries(m, x_max=100.0)
+    key = lambda e: np.argsort(e["row"].astype(np.int64) * len(small_cooc.words) + e["col"], kind="stable")
+    assert np.array_equal(disk[key(disk)], ref[key(ref)])
+    # shuffled across the whole file, not just within blocks: the first block holds rows from all over
+    first = disk["row"][:8192]
+    assert first.min() < 20 and first.max() > len(small_cooc.words) - 20
+
+
+@pytest.mark.parametrize("shuffle", SHUFFLES)
+def test_on_disk_costs_match_in_memory(small_cooc, tmp_path, shuffle):
+    fit = dict(dim=16, epochs=3, learning_rate=0.2, threads=1, seed=5, shuffle=shuffle)
+    ram = fit_glove(small_cooc, **fit).losses
+    disk = fit_glove(small_cooc, **fit, memory="1M", tmp_dir=tmp_path)
+    # measured: within 0.5% per epoch
+    assert_allclose(disk.losses, ram, rtol=0.01)
+    assert os.listdir(tmp_path) == []
+    again = fit_glove(small_cooc, **fit, memory=1 << 20, tmp_dir=tmp_path)
+    assert np.array_equal(disk.vectors.matrix, again.vectors.matrix)  # threads=1: bit-identical on disk too
+
+
+def test_on_disk_records_removed_on_error(small_cooc, tmp_path):
+    with pytest.raises(TrainingDivergedError):
+        fit_glove(small_cooc, dim=8, epochs=2, learning_rate=1e30, threads=1, memory="1M", tmp_dir=tmp_path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_train_glove_on_disk(tmp_path, write_corpus):
+    words = np.random.default_rng(0).integers(0, 300, 40_000).astype(str)
+    path = write_corpus("\n".join(" ".join(words[i:i + 20]) for i in range(0, len(words), 20)))
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    r = train_glove(path, dim=8, epochs=2, min_count=1, threads=1, memory="256K", tmp_dir=spill)
+    assert len(r.losses) == 2 and r.losses[1] < r.losses[0] and os.listdir(spill) == []
 
 
 def test_vectors_word_and_sum(write_corpus):
