@@ -24,6 +24,8 @@ _LAZY = {
     "build_vocab": "vocab",
     "scan_corpus": "vocab",
     "iter_sentences": "corpus",
+    "find_phrases": "phrases",
+    "PhraseTable": "phrases",
     "tokenize_text": "corpus",
     "count_cooccurrences": "cooc",
     "load_cooccurrences": "cooc",

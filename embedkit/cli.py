@@ -276,6 +276,24 @@ def cooc_source_options(fn):
     return memory_options(corpus_options(fn, required=False), trainer=True)
 
 
+phrases_option = click.option("--phrases", "phrases", default=None, type=click.Path(exists=True, dir_okay=False),
+                              help="Apply this phrase table (from `embedkit phrases --save-table`) to CORPUS on the "
+                                   "fly: training sees the tokens `embedkit phrases --table` would write.")
+
+
+def phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc=None, **tokenizer):
+    """CORPUS itself, or with --phrases the phrased (Vocab, EncodedCorpus) pair every trainer takes."""
+    if phrases is None:
+        return corpus
+    if cooc is not None or corpus is None:
+        raise click.UsageError("--phrases applies to a CORPUS, not to --cooc")
+    from .phrases import PhraseTable, phrase_corpus
+
+    table = PhraseTable.load(phrases)
+    return phrase_corpus(corpus, table, min_count=min_count, max_vocab=max_vocab, progress=ctx.obj["progress"],
+                         **tokenizer)
+
+
 def load_cooc_source(ctx, corpus, cooc, counting):
     """The stored matrix of --cooc DIR, checked against the counting options given on the command line.
 
@@ -378,6 +396,71 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punct
         vocab.write(sys.stdout)
 
 
+# ---------------------------------------------------------------- phrases (issue 23)
+def _thresholds(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return [float(x) for x in value.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"expected a number or numbers separated by commas, got {value!r}") from None
+
+
+@cli.command("phrases")
+@click.argument("corpus", type=click.Path(allow_dash=True))
+@click.option("-o", "--output", required=True, type=OutputFile(allow_dash=True),
+              help="Where to write the phrased text (- for standard output).")
+@click.option("--scoring", default="word2phrase", show_default=True, type=click.Choice(["word2phrase", "npmi"]),
+              help="word2phrase: (count(a b) - min_count) / count(a) / count(b) * tokens; npmi: gensim's, in (-1, 1].")
+@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Never join a pair (or, for word2phrase, a word) seen fewer times.")
+@click.option("--threshold", default=None, callback=_thresholds, metavar="T[,T...]",
+              help="Join a pair scoring above this; one per pass, e.g. 200,100 [default: 100 word2phrase, 0.5 npmi].")
+@click.option("--passes", default=None, type=click.IntRange(min=1),
+              help="Passes, each joining the previous one's output (2: up to 4 words) [default: one per threshold].")
+@click.option("--delimiter", default="_", show_default=True, help="Joins the words of a phrase.")
+@click.option("--connector-words", default="none", show_default=True, type=click.Choice(["none", "english"]),
+              help="english: gensim's list (of, the, and, ...) may sit inside a phrase, never at its ends.")
+@tokenize_options
+@click.option("--save-table", default=None, type=OutputFile(),
+              help="Also write the phrase table (phrase TAB score TAB count).")
+@click.option("--table", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Apply this saved table instead of counting.")
+@click.option("--memory", default=None, type=MemorySize(),
+              help="Count pairs within this much memory (512M, 2G); past it sorted runs are spilled to --tmp-dir "
+                   "and merged: same counts [default: 2G].")
+@click.option("--tmp-dir", default=None, type=OutputDir(exists=True), help="Folder for spilled runs.")
+@threads_option
+@click.pass_context
+def phrases_cmd(ctx, corpus, output, table, save_table, lowercase, tokenize, keep_punctuation, threads, **kw):
+    """Join frequent word pairs of CORPUS into phrases (word2vec's word2phrase, gensim's Phrases).
+
+    \b
+    Example:
+      embedkit phrases corpus.txt -o phrased.txt --threshold 200,100 --save-table phrases.tsv
+      embedkit train skipgram corpus.txt -o vec.txt --phrases phrases.tsv
+    """
+    from click.core import ParameterSource
+
+    from .phrases import PhraseTable, phrase_text
+
+    if table is not None:
+        given = [k for k in (*kw, "save_table") if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE
+                 and k != "delimiter"]
+        if given:
+            raise click.UsageError(f"--{given[0].replace('_', '-')} applies to counting, not to --table")
+        table = PhraseTable.load(table, delimiter=kw["delimiter"])
+        kw = {}
+    t, info = phrase_text(corpus, output, table=table, lowercase=lowercase, tokenize=tokenize,
+                          keep_punctuation=keep_punctuation, threads=threads, progress=ctx.obj["progress"], **kw)
+    if save_table:
+        t.save(save_table)
+    counts = f" ({' + '.join(f'{len(p):,}' for p in t.passes)} in {len(t.passes)} passes)" if len(t.passes) > 1 else ""
+    where = "standard output" if output == "-" else output
+    status(ctx, f"{len(t):,} phrases{counts}; wrote {info['tokens_out']:,} tokens "
+                f"in {info['lines']:,} lines to {where}" + (f" and the table to {save_table}" if save_table else ""))
+
+
 @train.command("ppmi-svd")
 @cooc_source_options
 @output_options
@@ -391,11 +474,12 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punct
               help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--add-context", is_flag=True, help="Output W + C instead of W.")
 @click.option("--n-iter", default=4, show_default=True, type=COUNT, help="Power iterations of randomized SVD.")
+@phrases_option
 @threads_option
 @seed_option
 @click.pass_context
 def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
-                       output, fmt, window, dynamic_window, sample, **fit):
+                       output, fmt, window, dynamic_window, sample, phrases, **fit):
     """PPMI + truncated SVD (Levy, Goldberg & Dagan 2015), from CORPUS or a --cooc folder.
 
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
@@ -410,6 +494,8 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation, dynamic_window=dynamic_window, sample=sample)
     c = load_cooc_source(ctx, corpus, cooc, counting)
+    corpus = phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc, lowercase=lowercase, tokenize=tokenize,
+                            keep_punctuation=keep_punctuation)
     if c is not None:
         r = fit_ppmi_svd(c, progress=ctx.obj["progress"], **fit)
     else:
@@ -476,11 +562,12 @@ def cooc_cmd(ctx, corpus, output, **kw):
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
               help="Write W + W~ (sum) or the word vectors W alone (word).")
 @model_options
+@phrases_option
 @threads_option
 @seed_option
 @click.pass_context
 def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
-                    output, fmt, window, save_model, init, **fit):
+                    output, fmt, window, phrases, save_model, init, **fit):
     """GloVe: weighted least squares on log co-occurrences, AdaGrad (Pennington et al. 2014).
 
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
@@ -499,6 +586,8 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     if cooc is not None and init is not None:
         raise click.UsageError("--init continues on a CORPUS, not on --cooc")
     c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
+    corpus = phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc, lowercase=lowercase, tokenize=tokenize,
+                            keep_punctuation=keep_punctuation)
     model = _open_init(init, "glove")
     if c is not None:
         fit["dim"] = 100 if fit["dim"] is None else fit["dim"]
@@ -546,13 +635,13 @@ def word2vec_options(fn):
                           "it (any format; same dimension)."),
         click.option("--lock-init", default=1.0, show_default=True, type=click.FloatRange(0, 1),
                      help="Factor on the updates of the rows from --init-vectors (0: frozen, 1: free)."),
-        threads_option, seed_option, click.pass_context,
+        phrases_option, threads_option, seed_option, click.pass_context,
     ]):
         fn = deco(fn)
     return fn
 
 
-def _run_word2vec(ctx, model, output, fmt, binary, save_context, save_model, init, **kw):
+def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, save_model, init, **kw):
     from .word2vec import train_word2vec
 
     if save_context and kw["negative"] == 0:
@@ -564,7 +653,9 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, save_model, ini
     fmt = "word2vec-binary" if binary else fmt
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --binary/--format: exit 2
     base = _open_init(init, model)
-    r = train_word2vec(kw.pop("corpus"), model=model, progress=ctx.obj["progress"], init=base,
+    corpus = phrased_corpus(ctx, kw.pop("corpus"), phrases, kw["min_count"], kw["max_vocab"],
+                            **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
+    r = train_word2vec(corpus, model=model, progress=ctx.obj["progress"], init=base,
                        return_model=bool(save_model), **kw)
     if base is not None:
         st = r.model.state
@@ -648,10 +739,11 @@ def train_cbow_cmd(ctx, **kw):
               help="Also write the output (context) vectors here.")
 @click.option("--init", default=None, type=click.Path(exists=True),
               help="Continue training this fastText .bin (ours or the fastText tool's) on CORPUS.")
+@phrases_option
 @threads_option
 @seed_option
 @click.pass_context
-def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init, **kw):
+def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init, phrases, **kw):
     """fastText: skip-gram or CBOW over words and character n-grams (Bojanowski et al. 2017).
 
     The vectors answer unseen words (composed from n-grams) in every command once saved with
@@ -686,6 +778,8 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
         from .warmstart import load_fasttext_init
 
         ftm = load_fasttext_init(init)  # what it is, checked before any work
+    corpus = phrased_corpus(ctx, corpus, phrases, kw["min_count"], kw["max_vocab"],
+                            **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
     r = train_fasttext(corpus, progress=ctx.obj["progress"], init=ftm, **kw)
     if ftm is not None:
         status(ctx, f"continued {init}: {len(ftm.vectors)} -> {len(r.vectors)} words; learning rate restarted at "

@@ -464,7 +464,8 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
 
 
 def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
-                keep_punctuation=False, cache_dir=None, max_distinct=MAX_DISTINCT, progress=False):
+                keep_punctuation=False, cache_dir=None, max_distinct=MAX_DISTINCT,
+                max_sentence_length=MAX_SENTENCE_LENGTH, progress=False):
     """Build the vocabulary and the encoded corpus in one streaming pass.
 
     Parameters are those of :func:`build_vocab`, plus
@@ -472,6 +473,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     cache_dir : str or None, default=None
         Folder for the encoded id file (``ids.int32``). None uses a temporary folder that is
         removed when the returned ``EncodedCorpus`` is garbage-collected.
+    max_sentence_length : int, default=10_000
+        Lines longer than this many tokens are cut into sentences of this length.
 
     Returns
     -------
@@ -498,7 +501,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         with open(ids_path, "wb") as f:
             table, n_tokens, ends, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
                                                       ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
-                                                      keep_punctuation=keep_punctuation)
+                                                      keep_punctuation=keep_punctuation,
+                                                      max_sentence_length=max_sentence_length)
         vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
         remap = np.full(max(table.n_ids, 1), -1, np.int32)
         remap[pids] = np.arange(len(pids), dtype=np.int32)

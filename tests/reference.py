@@ -347,6 +347,58 @@ def fasttext_cbow_window_reference(inp, out, bags, sen, window, negs, alpha, sig
     return inp, out, loss
 
 
+def phrases_reference(sentences, *, min_count, thresholds, scoring="word2phrase", connectors=(), delimiter="_"):
+    """Phrase detection written plainly: per pass, count candidates in dicts (a word, connector
+    words, a word), score them, then join greedily left to right by the joined string.
+    Returns (list of phrase sets per pass, phrased sentences)."""
+    conn = set(connectors)
+    found = []
+    for thr in thresholds:
+        uni, pair = defaultdict(int), defaultdict(int)
+        total = 0
+        for sen in sentences:
+            start, between = None, []
+            for w in sen:
+                total += 1
+                uni[w] += 1
+                if w in conn:
+                    if start is not None:
+                        between.append(w)
+                    continue
+                if start is not None:
+                    pair[(start, tuple(between), w)] += 1
+                start, between = w, []
+        phrases = set()
+        for (a, mid, b), n in pair.items():
+            if n < min_count:
+                continue
+            if scoring == "word2phrase":
+                if uni[a] < min_count or uni[b] < min_count:
+                    continue
+                s = np.float32(n - min_count) / np.float32(uni[a]) / np.float32(uni[b]) * np.float32(total)
+                ok = s > np.float32(thr)
+            else:
+                pab, pa, pb = n / total, uni[a] / total, uni[b] / total
+                ok = np.log(pab / (pa * pb)) / -np.log(pab) > thr
+            if ok:
+                phrases.add(delimiter.join([a, *mid, b]))
+        found.append(phrases)
+        out = []
+        for sen in sentences:
+            res, start = [], None  # start: index in res of the candidate's first word
+            for w in sen:
+                if w in conn:
+                    res.append(w)
+                    continue
+                if start is not None and delimiter.join(res[start:] + [w]) in phrases:
+                    res[start:] = [delimiter.join(res[start:] + [w])]
+                    start = None
+                    continue
+                res.append(w)
+                start = len(res) - 1
+            out.append(res)
+        sentences = out
+    return found, sentences
 # ---------------------------------------------------------------- tokenizers (issue 23)
 def tokenize_words_reference(text, lowercase=False, keep_punctuation=False):
     """The ``words`` tokenizer from Unicode properties (the ``regex`` module), line by line:

@@ -349,6 +349,14 @@ def check_output(inv, p, path):
             from embedkit.cooc_store import load_cooc as load
         c = load(path)
         assert getattr(c, "matrix", None) is None or c.matrix.shape[0] == len(c.words)
+    elif command == "phrases" and p.name == "output":  # phrased text: it scans as a corpus
+        from embedkit.vocab import build_vocab
+
+        assert len(build_vocab(path, min_count=1)) >= 1
+    elif command == "phrases" and p.name == "save_table":
+        from embedkit.phrases import PhraseTable
+
+        assert PhraseTable.load(path).passes
     elif command == "export" and p.name == "output":
         header, *rows = [line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()]
         assert header[0] == "word" and rows and {len(r) for r in rows} == {len(header)}

@@ -1,0 +1,837 @@
+"""Phrases: word2phrase's and gensim's collocation detection, on the encoded corpus.
+
+The corpus is scanned once into ids (every word, lines whole). Each pass counts the pairs
+that could become a phrase as int64 keys ``(a * V + b) * M + m`` (``m`` encodes the connector
+words between ``a`` and ``b``; ``M = 1`` without connector words) in a Numba kernel: each
+thread's share of a block is sorted and reduced, the shares are merged into one sorted run,
+and runs that outgrow ``memory`` are spilled to disk and merged by key ranges at the end, so
+counts are exact at any corpus size. Pairs are scored, the table of that pass is applied to
+the id stream, and the next pass counts the joined stream.
+
+A table is applied by its phrase strings, as word2phrase looks bigrams up by their joined
+string: within a pass, a token followed (through connector words, if any) by a token whose
+joined text is a phrase of that pass is replaced by the phrase, scanning left to right; a
+phrase does not start another phrase in the same pass. ``phrases`` writes the text of exactly
+this stream, and ``train --phrases`` trains on the same stream without writing it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+from numba import prange
+
+from ._util import atomic_write, check_choice, check_float, check_int, check_threads, numba_threads, progress_bar
+from .errors import EmbedkitError
+
+SCORINGS = ("word2phrase", "npmi")
+#: the threshold of a pass when none is given
+DEFAULT_THRESHOLD = {"word2phrase": 100.0, "npmi": 0.5}
+#: gensim's ENGLISH_CONNECTOR_WORDS: a phrase may have them inside, never at either end
+ENGLISH_CONNECTOR_WORDS = ("a", "an", "the", "for", "of", "with", "without", "at", "from", "to", "in", "on",
+                           "by", "and", "or")
+CONNECTOR_SETS = {"english": ENGLISH_CONNECTOR_WORDS, "none": ()}
+FORMAT = "embedkit-phrases/1"
+#: default memory bound for counting pairs before sorted runs are spilled to disk
+DEFAULT_MEMORY = 2 << 30
+#: tokens counted per block (each thread sorts its share of a block)
+BLOCK_TOKENS = 1 << 22
+_MAX_KEY = (1 << 63) - 1
+
+
+# ---------------------------------------------------------------- the table
+@dataclass(eq=False)
+class PhraseTable:
+    """The phrases found by :func:`find_phrases`, pass by pass, ready to save, load and apply.
+
+    ``passes[p]`` is a list of ``(phrase, score, count)``, phrases of pass ``p`` joined with
+    ``delimiter`` (a phrase of pass 2 may join phrases of pass 1). ``thresholds[p]`` is the
+    score a phrase of pass ``p`` had to exceed.
+
+    Examples
+    --------
+    >>> t = PhraseTable([[("new_york", 512.0, 40)]], delimiter="_", scoring="word2phrase", min_count=5,
+    ...                 thresholds=[100.0])
+    >>> len(t), t.phrases()
+    (1, ['new_york'])
+    """
+
+    passes: list
+    delimiter: str = "_"
+    scoring: str = "word2phrase"
+    min_count: int = 5
+    thresholds: list = field(default_factory=list)
+    connector_words: tuple = ()
+    n_words: int = 0
+
+    def __len__(self):
+        return sum(len(p) for p in self.passes)
+
+    def phrases(self):
+        """Every phrase, pass by pass."""
+        return [p for ps in self.passes for p, _, _ in ps]
+
+    def save(self, path):
+        """Write ``phrase<TAB>score<TAB>count`` lines, after ``#`` header lines, atomically."""
+        with atomic_write(path, "w", encoding="utf-8") as f:
+            self.write(f)
+
+    def write(self, f):
+        conn = " ".join(self.connector_words)
+        f.write(f"# {FORMAT} delimiter={self.delimiter} scoring={self.scoring} min_count={self.min_count} "
+                f"words={self.n_words}\n# connector_words {conn}\n".replace(" \n", "\n"))
+        for k, ps in enumerate(self.passes):
+            f.write(f"# pass {k + 1} threshold={self.thresholds[k]!r}\n")
+            for phrase, score, count in ps:
+                f.write(f"{phrase}\t{score!r}\t{count}\n")
+
+    @classmethod
+    def load(cls, path, *, delimiter=None):
+        """Read a table written by :meth:`save`; with ``delimiter``, refuse a table joined otherwise."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+        except OSError as e:
+            raise EmbedkitError(f"cannot read phrase table {path}: {e.strerror or e}") from None
+        except UnicodeDecodeError:
+            raise EmbedkitError(f"{path} is not a phrase table (not UTF-8 text)") from None
+        head = lines[0].split(" ") if lines else []
+        if len(head) < 3 or head[:2] != ["#", FORMAT]:
+            raise EmbedkitError(f"{path} is not a phrase table (it does not start with '# {FORMAT}'); "
+                                "write one with `embedkit phrases --save-table`")
+        meta = dict(item.split("=", 1) for item in head[2:] if "=" in item)
+        try:
+            table = cls([], delimiter=meta["delimiter"], scoring=meta["scoring"], min_count=int(meta["min_count"]),
+                        n_words=int(meta.get("words", 0)))
+        except (KeyError, ValueError):
+            raise EmbedkitError(f"{path}: the header line of the phrase table is damaged") from None
+        for n, line in enumerate(lines[1:], 2):
+            if not line:
+                continue
+            parts = line.split("\t")
+            if len(parts) == 3:
+                if not table.passes:
+                    raise EmbedkitError(f"{path}, line {n}: a phrase before the first '# pass' line")
+                try:
+                    table.passes[-1].append((parts[0], float(parts[1]), int(parts[2])))
+                except ValueError:
+                    raise EmbedkitError(f"{path}, line {n}: expected 'phrase<TAB>score<TAB>count', "
+                                        f"got {line[:60]!r}") from None
+            elif line.startswith("# connector_words"):
+                table.connector_words = tuple(line.split(" ")[2:])
+            elif line.startswith("# pass "):
+                try:
+                    table.thresholds.append(float(line.split("threshold=", 1)[1]))
+                except (IndexError, ValueError):
+                    raise EmbedkitError(f"{path}, line {n}: damaged pass line {line[:60]!r}") from None
+                table.passes.append([])
+            elif not line.startswith("#"):
+                raise EmbedkitError(f"{path}, line {n}: expected 'phrase<TAB>score<TAB>count', got {line[:60]!r}")
+        if not table.passes:
+            raise EmbedkitError(f"{path}: the phrase table has no '# pass' line")
+        if delimiter is not None and delimiter != table.delimiter:
+            raise EmbedkitError(f"phrase table {path} joins words with {table.delimiter!r}, but the delimiter "
+                                f"is {delimiter!r}")
+        return table
+
+
+# ---------------------------------------------------------------- keys
+def _radix(n_words, n_conn, limit=_MAX_KEY):
+    """(M, K): connector runs of up to K words fit below ``limit`` in keys ``(a*V+b)*M+m``."""
+    vv = n_words * n_words
+    if vv >= limit:
+        raise EmbedkitError(f"{n_words} distinct tokens are too many to count pairs as 64-bit keys")
+    if n_conn == 0:
+        return 1, 0
+    base, m, k = n_conn + 1, 1, 0
+    while vv * m * base < limit and k < 16:
+        m *= base
+        k += 1
+    return m, k
+
+
+@numba.njit(cache=True)
+def _pair_keys(ids, starts, ends, conn, n_words, base, max_between, mult, keys):
+    """The candidate keys of sentences ``starts[s]:ends[s]`` into ``keys`` (from 0); returns how many.
+
+    Without connector words (``conn`` all 0) every adjacent pair is a candidate, key ``a*V+b``;
+    with them, a non-connector word, up to ``max_between`` connector words and the next
+    non-connector word, key ``(a*V+b)*mult + m`` where ``m`` has the connectors' ranks (1..)
+    as digits in base ``base``.
+    """
+    n = 0
+    for s in range(len(starts)):
+        start = -1
+        mid = 0
+        between = 0
+        for p in range(starts[s], ends[s]):
+            t = ids[p]
+            c = conn[t]
+            if c == 0:
+                if start >= 0 and between <= max_between:
+                    keys[n] = (np.int64(start) * n_words + t) * mult + mid
+                    n += 1
+                start = t
+                mid = 0
+                between = 0
+            elif start >= 0:
+                between += 1
+                if between <= max_between:
+                    mid = mid * base + c
+    return n
+
+
+@numba.njit(cache=True)
+def _reduce_sorted(keys, out_keys, out_counts):
+    """Run-length counts of sorted ``keys``; returns how many distinct."""
+    n = 0
+    for i in range(len(keys)):
+        if n > 0 and out_keys[n - 1] == keys[i]:
+            out_counts[n - 1] += 1
+        else:
+            out_keys[n] = keys[i]
+            out_counts[n] = 1
+            n += 1
+    return n
+
+
+@numba.njit(parallel=True, cache=True)
+def _count_block(ids, offsets, bounds, conn, n_words, base, max_between, mult, keys, out_keys, out_counts, n_out):
+    """Per chunk ``c`` (sentences ``bounds[c]:bounds[c+1]``): candidate keys, sorted and reduced into
+    ``out_keys``/``out_counts`` from the chunk's first token; ``n_out[c]`` = distinct keys."""
+    for c in prange(len(bounds) - 1):
+        s0, s1 = bounds[c], bounds[c + 1]
+        lo = offsets[s0] - offsets[bounds[0]]
+        seg = keys[lo:lo + offsets[s1] - offsets[s0]]
+        n = _pair_keys(ids, offsets[s0:s1], offsets[s0 + 1:s1 + 1], conn, n_words, base, max_between, mult, seg)
+        part = np.sort(seg[:n])
+        n_out[c] = _reduce_sorted(part, out_keys[lo:lo + n], out_counts[lo:lo + n])
+
+
+@numba.njit(cache=True)
+def _merge_two(ka, ca, kb, cb, ko, co):
+    """Merge two sorted, reduced runs, summing equal keys; returns the merged length."""
+    i = j = n = 0
+    while i < len(ka) and j < len(kb):
+        if ka[i] < kb[j]:
+            ko[n] = ka[i]
+            co[n] = ca[i]
+            i += 1
+        elif kb[j] < ka[i]:
+            ko[n] = kb[j]
+            co[n] = cb[j]
+            j += 1
+        else:
+            ko[n] = ka[i]
+            co[n] = ca[i] + cb[j]
+            i += 1
+            j += 1
+        n += 1
+    while i < len(ka):
+        ko[n] = ka[i]
+        co[n] = ca[i]
+        i += 1
+        n += 1
+    while j < len(kb):
+        ko[n] = kb[j]
+        co[n] = cb[j]
+        j += 1
+        n += 1
+    return n
+
+
+def _merge_runs(runs):
+    """One sorted, reduced run from several (pairwise, smallest first)."""
+    runs = [r for r in runs if len(r[0])]
+    if not runs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    while len(runs) > 1:
+        runs.sort(key=lambda r: len(r[0]))
+        (ka, ca), (kb, cb) = runs[0], runs[1]
+        ko = np.empty(len(ka) + len(kb), np.int64)
+        co = np.empty(len(ka) + len(kb), np.int64)
+        n = _merge_two(ka, ca, kb, cb, ko, co)
+        runs = runs[2:] + [(ko[:n].copy(), co[:n].copy())]
+        del ko, co
+    return runs[0]
+
+
+class _Counter:
+    """Sorted, reduced runs of keys: held in memory while they fit ``memory``, else spilled to disk."""
+
+    def __init__(self, memory, folder):
+        self.memory = memory
+        self.folder = folder
+        self.keys = np.zeros(0, np.int64)
+        self.counts = np.zeros(0, np.int64)
+        self.spilled = []
+        self.spill_bytes = 0
+
+    def add(self, runs):
+        self.keys, self.counts = _merge_runs([(self.keys, self.counts), *runs])
+        if 16 * len(self.keys) > self.memory // 6:  # merging holds the old and the new run
+            self._spill()
+
+    def _spill(self):
+        prefix = os.path.join(self.folder, f"run{len(self.spilled)}")
+        try:
+            self.keys.tofile(prefix + ".keys")
+            self.counts.tofile(prefix + ".counts")
+        except OSError as e:
+            raise EmbedkitError(f"cannot spill pair counts to {self.folder}: {e.strerror or e}") from None
+        self.spilled.append((prefix, len(self.keys)))
+        self.spill_bytes += 16 * len(self.keys)
+        self.keys, self.counts = np.zeros(0, np.int64), np.zeros(0, np.int64)
+
+    def frequent(self, min_count):
+        """(keys, counts) of every key counted at least ``min_count`` times, sorted."""
+        if not self.spilled:
+            keep = self.counts >= min_count
+            return self.keys[keep], self.counts[keep]
+        if len(self.keys):
+            self._spill()
+        runs = [(np.memmap(p + ".keys", np.int64, "r", shape=(n,)), np.memmap(p + ".counts", np.int64, "r", shape=(n,)))
+                for p, n in self.spilled]
+        total = sum(n for _, n in self.spilled)
+        n_ranges = max(1, -(-32 * total // max(self.memory, 1)))
+        # key ranges by quantiles of the largest run: each range merges slices of every run
+        big = max(runs, key=lambda r: len(r[0]))[0]
+        cuts = [int(big[int(len(big) * q / n_ranges)]) for q in range(1, n_ranges)] if len(big) else []
+        edges = [np.iinfo(np.int64).min, *sorted(set(cuts)), None]
+        out_k, out_c = [], []
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            parts = []
+            for k, c in runs:
+                i0 = np.searchsorted(k, lo, "left")
+                i1 = len(k) if hi is None else np.searchsorted(k, hi, "left")
+                parts.append((np.array(k[i0:i1]), np.array(c[i0:i1])))
+            mk, mc = _merge_runs(parts)
+            keep = mc >= min_count
+            out_k.append(mk[keep])
+            out_c.append(mc[keep])
+        del runs
+        return np.concatenate(out_k), np.concatenate(out_c)
+
+
+# ---------------------------------------------------------------- applying a pass
+@numba.njit(parallel=True, cache=True)
+def _apply_pass(ids, offsets, bounds, conn, n_words, base, max_between, mult_full, table_keys, table_ids, out,
+                new_len):
+    """Join pairs found in ``table_keys`` (sorted; ``table_ids`` the phrase ids) left to right.
+
+    Sentence ``s`` of ``ids`` is written to ``out`` from ``offsets[s]`` on, its new length to
+    ``new_len[s]``. A joined token does not start another join; connector words never start or
+    end one.
+    """
+    n_table = len(table_keys)
+    for c in prange(len(bounds) - 1):
+        for s in range(bounds[c], bounds[c + 1]):
+            w = offsets[s]
+            start = -1  # position in out of the candidate's first token
+            between = 0
+            mid = 0
+            for p in range(offsets[s], offsets[s + 1]):
+                t = ids[p]
+                cc = conn[t]
+                if cc == 0:
+                    if start >= 0 and between <= max_between and n_table > 0:
+                        key = (np.int64(out[start]) * n_words + t) * mult_full + mid
+                        k = np.searchsorted(table_keys, key)
+                        if k < n_table and table_keys[k] == key:
+                            out[start] = table_ids[k]
+                            w = start + 1
+                            start = -1
+                            between = 0
+                            mid = 0
+                            continue
+                    out[w] = t
+                    start = w
+                    w += 1
+                    between = 0
+                    mid = 0
+                else:
+                    out[w] = t
+                    w += 1
+                    if start >= 0:
+                        between += 1
+                        if between <= max_between:
+                            mid = mid * base + cc
+            new_len[s] = w - offsets[s]
+
+
+@numba.njit(cache=True)
+def _compact(buf, offsets, new_len, new_offsets):
+    """Move sentence ``s`` from ``buf[offsets[s]:]`` to ``buf[new_offsets[s]:]`` (new_offsets <= offsets)."""
+    for s in range(len(new_len)):
+        a = offsets[s]
+        b = new_offsets[s]
+        if a != b:
+            for i in range(new_len[s]):
+                buf[b + i] = buf[a + i]
+
+
+def _splits(phrase, d, vocab, conn_set, max_between):
+    """Every way to read ``phrase`` as left + d + connector words + d + right (left and right tokens of
+    ``vocab`` that are not connector words): (left, [connectors], right)."""
+    cuts = []
+    i = phrase.find(d)
+    while i >= 0:
+        cuts.append(i)
+        i = phrase.find(d, i + 1)
+    out = []
+    for x, i in enumerate(cuts):
+        left = phrase[:i]
+        if left not in vocab or left in conn_set:
+            continue
+        for j in cuts[x:] if conn_set else cuts[x:x + 1]:
+            right = phrase[j + len(d):]
+            if right not in vocab or right in conn_set:
+                continue
+            middle = phrase[i + len(d):j].split(d) if j > i else []
+            if len(middle) > max_between or not all(m in conn_set for m in middle):
+                continue
+            out.append((left, middle, right))
+    return out
+
+
+class _Stream:
+    """The id stream being phrased: ids, line offsets, the text of each id and the connector index."""
+
+    def __init__(self, ids, offsets, words, connector_words, threads):
+        self.ids = ids
+        self.offsets = offsets
+        self.words = list(words)
+        self.index = {w: i for i, w in enumerate(self.words)}
+        self.conn_words = tuple(connector_words)
+        self.conn_rank = {w: r + 1 for r, w in enumerate(self.conn_words)}
+        self.threads = threads
+        self.bounds = None
+
+    @property
+    def n_words(self):
+        return len(self.words)
+
+    def conn_array(self):
+        conn = np.zeros(max(self.n_words, 1), np.int32)
+        for w, r in self.conn_rank.items():
+            if w in self.index:
+                conn[self.index[w]] = r
+        return conn
+
+    def radix(self):
+        return _radix(self.n_words, len(self.conn_words))
+
+    def chunks(self, n_chunks):
+        return _chunk_bounds(self.offsets, n_chunks)
+
+    def apply(self, phrases, delimiter):
+        """Join this pass's ``phrases`` (strings) in the stream; returns how many were usable."""
+        m, k = self.radix()
+        base = len(self.conn_words) + 1 if self.conn_words else 0
+        conn_set = set(self.conn_words)
+        keys, targets = [], []
+        nw = self.n_words
+        for phrase in phrases:
+            ways = _splits(phrase, delimiter, self.index, conn_set, k)
+            if not ways:
+                continue
+            pid = self.index.get(phrase)
+            if pid is None:
+                pid = self.index[phrase] = len(self.words)
+                self.words.append(phrase)
+            for left, middle, right in ways:
+                mid = 0
+                for w in middle:
+                    mid = mid * base + self.conn_rank[w]
+                keys.append((self.index[left] * nw + self.index[right]) * m + mid)
+                targets.append(pid)
+        if len(self.words) >= 2**31:
+            raise EmbedkitError("more than 2**31 distinct tokens and phrases")
+        keys = np.array(keys, np.int64)
+        order = np.argsort(keys, kind="stable")
+        keys, targets = keys[order], np.array(targets, np.int32)[order]
+        keep = np.ones(len(keys), bool)
+        keep[1:] = keys[1:] != keys[:-1]
+        keys, targets = keys[keep], targets[keep]
+        conn = self.conn_array()
+        if len(keys) == 0:
+            return 0
+        out = np.empty(len(self.ids), np.int32) if not isinstance(self.ids, np.ndarray) or \
+            not self.ids.flags.writeable else self.ids
+        new_len = np.zeros(len(self.offsets) - 1, np.int64)
+        with numba_threads(self.threads) as n:
+            _apply_pass(self.ids, self.offsets, self.chunks(4 * n), conn, nw, base, k, m, keys, targets, out, new_len)
+        new_offsets = np.zeros(len(self.offsets), np.int64)
+        np.cumsum(new_len, out=new_offsets[1:])
+        _compact(out, self.offsets, new_len, new_offsets)
+        self.ids = out[:new_offsets[-1]]
+        self.offsets = new_offsets
+        return len(set(targets.tolist()))
+
+
+def _chunk_bounds(offsets, n_chunks):
+    """Sentence bounds of ``n_chunks`` chunks of about equal tokens."""
+    from ._util import balanced_chunks
+
+    return balanced_chunks(offsets, n_chunks)
+
+
+# ---------------------------------------------------------------- scoring
+def _score(scoring, pab, pa, pb, n_tokens, min_count):
+    """Scores of pairs counted ``pab`` times whose words were counted ``pa`` and ``pb`` times.
+
+    word2phrase: ``(pab - min_count) / pa / pb * n_tokens`` in float32, as word2phrase computes it;
+    npmi: ``log(pab*N / (pa*pb)) / -log(pab/N)`` (gensim's npmi_scorer), float64.
+    """
+    if scoring == "word2phrase":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (pab - min_count).astype(np.float32) / pa.astype(np.float32) / pb.astype(np.float32) \
+                * np.float32(n_tokens)
+    n = float(n_tokens)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_ab = pab / n
+        return np.log(p_ab / ((pa / n) * (pb / n))) / -np.log(p_ab)
+
+
+def _check(scoring, min_count, threshold, passes, delimiter, connector_words, memory, threads):
+    check_choice("scoring", scoring, SCORINGS)
+    check_int("min_count", min_count, min=1)
+    if passes is not None:
+        check_int("passes", passes, min=1)
+    thresholds = threshold if isinstance(threshold, (list, tuple)) else [threshold]
+    if passes is not None and len(thresholds) not in (1, passes):
+        raise EmbedkitError(f"give one threshold, or one per pass ({passes}); got {len(thresholds)}")
+    n_passes = passes if passes is not None else len(thresholds)
+    if len(thresholds) == 1:
+        thresholds = thresholds * n_passes
+    out = []
+    for t in thresholds:
+        if t is None:
+            t = DEFAULT_THRESHOLD[scoring]
+        if scoring == "word2phrase":
+            t = check_float("threshold", t, min=0, min_open=True)
+        else:
+            t = check_float("threshold", t, min=-1, max=1, min_open=True)
+        out.append(t)
+    check_delimiter(delimiter)
+    conn = _connector_words(connector_words)
+    bad = [w for w in conn if delimiter in w]
+    if bad:
+        raise EmbedkitError(f"connector word {bad[0]!r} contains the delimiter {delimiter!r}")
+    if memory is not None:
+        check_int("memory", memory, min=1 << 20)
+    check_threads(threads)
+    return out, conn
+
+
+def check_delimiter(delimiter):
+    if not isinstance(delimiter, str) or not delimiter or any(ch.isspace() for ch in delimiter):
+        raise EmbedkitError(f"delimiter must be a non-empty string without whitespace, got {delimiter!r}")
+
+
+def _connector_words(connector_words):
+    if connector_words is None:
+        return ()
+    if isinstance(connector_words, str):
+        if connector_words not in CONNECTOR_SETS:
+            raise EmbedkitError(f"connector_words must be one of {', '.join(CONNECTOR_SETS)} or a list of words; "
+                                f"got {connector_words!r}")
+        return CONNECTOR_SETS[connector_words]
+    words = tuple(dict.fromkeys(str(w) for w in connector_words))
+    if any(not w or any(ch.isspace() for ch in w) for w in words):
+        raise EmbedkitError("connector words must be non-empty and without whitespace")
+    return words
+
+
+# ---------------------------------------------------------------- reading the corpus (the one hook)
+def scan_lines(corpus, *, lowercase=False, tokenize="whitespace", keep_punctuation=False, progress=False):
+    """The corpus as every word's id, with lines kept whole: (Vocab, EncodedCorpus) at min_count 1.
+
+    Lines are not cut at the trainers' sentence length, so no pair is lost at a cut; blank lines
+    are dropped, as everywhere in embedkit. No rare word is forgotten to bound the vocabulary
+    (``max_distinct``): the phrased text keeps every token.
+    """
+    from .vocab import scan_corpus
+
+    return scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation,
+                       progress=progress, max_distinct=np.iinfo(np.int32).max, max_sentence_length=np.iinfo(np.int64).max)
+
+
+def _writable_ids(enc):
+    """The encoded ids as a writable array: the scan's own cache file, reopened copy-on-write."""
+    ids = enc.ids
+    if isinstance(ids, np.memmap) and ids.filename:
+        return np.memmap(ids.filename, dtype=np.int32, mode="c", shape=ids.shape)
+    return np.array(ids)
+
+
+# ---------------------------------------------------------------- finding phrases
+def find_phrases(corpus, *, scoring="word2phrase", min_count=5, threshold=None, passes=None, delimiter="_",
+                 connector_words=None, lowercase=False, tokenize="whitespace", keep_punctuation=False, memory=None,
+                 tmp_dir=None, threads=None, progress=False):
+    """Find phrases in a corpus, word2vec's ``word2phrase`` or gensim's ``Phrases`` way.
+
+    Parameters
+    ----------
+    corpus : str, Path or list of them
+        Text (plain, .gz/.bz2/.xz, a folder, ``"-"``).
+    scoring : {"word2phrase", "npmi"}, default="word2phrase"
+        ``word2phrase``: ``(count(a b) - min_count) / count(a) / count(b) * total_tokens``;
+        ``npmi``: gensim's normalised PMI, in (-1, 1].
+    min_count : int, default=5
+        Pairs (and, for word2phrase, words) seen fewer times are never joined.
+    threshold : float, list of float or None, default=None
+        A pair is joined when its score is above this; one value, or one per pass. None:
+        100 for word2phrase, 0.5 for npmi.
+    passes : int or None, default=None
+        Passes over the corpus, each joining the output of the previous one (two passes make
+        phrases of up to four words). None: one per threshold given.
+    delimiter : str, default="_"
+    connector_words : {"english", "none"}, list of str or None, default=None
+        Words that may sit inside a phrase but never start or end one (gensim's
+        ``ENGLISH_CONNECTOR_WORDS`` for ``"english"``: "bank_of_america").
+    lowercase, tokenize, keep_punctuation
+        How the text becomes tokens, as in :func:`~embedkit.vocab.scan_corpus`.
+    memory : int or None, default=None
+        Bytes for pair counts; beyond them sorted runs are spilled to ``tmp_dir`` and merged
+        (exact counts either way). None: 2 GiB.
+    tmp_dir : str or None, default=None
+    threads : int or None, default=None
+    progress : bool, default=False
+
+    Returns
+    -------
+    PhraseTable
+
+    Examples
+    --------
+    >>> t = find_phrases("data/sample.txt.xz", min_count=5, threshold=500)
+    >>> len(t) > 100, "los_angeles" in t.phrases()
+    (True, True)
+    """
+    thresholds, conn = _check(scoring, min_count, threshold, passes, delimiter, connector_words, memory, threads)
+    table, _ = _find(corpus, scoring=scoring, min_count=min_count, thresholds=thresholds, delimiter=delimiter,
+                     conn=conn, scan=dict(lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation),
+                     memory=memory or DEFAULT_MEMORY, tmp_dir=tmp_dir, threads=threads, progress=progress)
+    return table
+
+
+def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memory, tmp_dir, threads, progress,
+          keep_stream=False):
+    """The table and, if ``keep_stream``, the phrased stream (its ids, offsets and words)."""
+    from .cooc._store import check_tmp_dir
+
+    if tmp_dir is not None:
+        check_tmp_dir(tmp_dir)
+    vocab, enc = scan_lines(corpus, progress=progress, **scan)
+    stream = _Stream(_writable_ids(enc), enc.offsets, vocab.words, conn, threads)
+    table = PhraseTable([], delimiter=delimiter, scoring=scoring, min_count=min_count, thresholds=list(thresholds),
+                        connector_words=tuple(conn), n_words=int(enc.n_tokens))
+    for thr in thresholds:
+        found = _find_pass(stream, scoring=scoring, min_count=min_count, threshold=thr, delimiter=delimiter,
+                           memory=memory, tmp_dir=tmp_dir, progress=progress)
+        table.passes.append(found)
+        stream.apply([p for p, _, _ in found], delimiter)
+    return table, (stream if keep_stream else None)
+
+
+def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_dir, progress):
+    """Count the stream's candidate pairs and return the phrases scoring above ``threshold``."""
+    from .cooc._store import spill_folder
+
+    nw = stream.n_words
+    m, k = stream.radix()
+    base = len(stream.conn_words) + 1 if stream.conn_words else 0
+    conn = stream.conn_array()
+    n_tokens = len(stream.ids)
+    unigram = np.bincount(stream.ids, minlength=nw).astype(np.int64)
+    offsets = stream.offsets
+    block = max(1 << 12, min(BLOCK_TOKENS, memory // 96))  # keys, sorted keys, counts: a third of memory
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block, n_tokens, block)),
+                                     [len(offsets) - 1]]))
+    with spill_folder(tmp_dir) as folder:
+        counter = _Counter(memory, folder)
+        with numba_threads(stream.threads) as n_threads, \
+                progress_bar(total=n_tokens, desc="counting pairs", unit="tok", enabled=progress) as bar:
+            for g0, g1 in zip(cuts[:-1], cuts[1:]):
+                if g1 <= g0:
+                    continue
+                bounds = g0 + _chunk_bounds(offsets[g0:g1 + 1] - offsets[g0], n_threads)
+                size = int(offsets[g1] - offsets[g0])
+                keys = np.empty(size, np.int64)
+                out_k = np.empty(size, np.int64)
+                out_c = np.empty(size, np.int64)
+                n_out = np.zeros(len(bounds) - 1, np.int64)
+                _count_block(stream.ids, offsets, bounds, conn, nw, base, k, m, keys, out_k, out_c, n_out)
+                del keys
+                runs = []
+                for c in range(len(bounds) - 1):
+                    lo = int(offsets[bounds[c]] - offsets[g0])
+                    runs.append((out_k[lo:lo + n_out[c]], out_c[lo:lo + n_out[c]]))
+                counter.add(runs)
+                del runs, out_k, out_c
+                bar.update(size)
+        keys, pab = counter.frequent(min_count)
+    ab = keys // m
+    a, b = ab // nw, ab % nw
+    pa, pb = unigram[a], unigram[b]
+    score = _score(scoring, pab, pa, pb, n_tokens, min_count)
+    ok = score > (np.float32(threshold) if scoring == "word2phrase" else threshold)
+    if scoring == "word2phrase":
+        ok &= (pa >= min_count) & (pb >= min_count)
+    idx = np.flatnonzero(ok)
+    words = stream.words
+    conn_words = stream.conn_words
+    best = {}
+    for i in idx.tolist():
+        mid = int(keys[i] % m)
+        middle = []
+        while mid:
+            middle.append(conn_words[mid % base - 1])
+            mid //= base
+        phrase = delimiter.join([words[a[i]], *reversed(middle), words[b[i]]])
+        s = float(score[i])
+        if phrase not in best or s > best[phrase][0]:
+            best[phrase] = (s, int(pab[i]))
+    order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    return [(p, s, c) for p, (s, c) in order]
+
+
+# ---------------------------------------------------------------- applying a table
+def _phrased_stream(corpus, table, *, scan, threads, progress):
+    """The corpus scanned (``scan``: the tokenizer options) and phrased pass by pass with ``table``."""
+    vocab, enc = scan_lines(corpus, progress=progress, **scan)
+    stream = _Stream(_writable_ids(enc), enc.offsets, vocab.words, table.connector_words, threads)
+    for ps in table.passes:
+        stream.apply([p for p, _, _ in ps], table.delimiter)
+    stream.enc = enc  # the scan's cache folder lives as long as the stream
+    return stream
+
+
+@numba.njit(cache=True)
+def _render(ids, offsets, s0, s1, arena, word_off, buf):
+    """Lines ``s0:s1`` as UTF-8: tokens joined by spaces, each line ended by a newline."""
+    w = 0
+    for s in range(s0, s1):
+        for p in range(offsets[s], offsets[s + 1]):
+            if p > offsets[s]:
+                buf[w] = 32
+                w += 1
+            t = ids[p]
+            for q in range(word_off[t], word_off[t + 1]):
+                buf[w] = arena[q]
+                w += 1
+        buf[w] = 10
+        w += 1
+    return w
+
+
+def _write_text(stream, output, chunk_tokens=1 << 22):
+    """Write the stream as text to ``output`` (atomically) or to standard output for ``"-"``."""
+    encoded = [w.encode("utf-8") for w in stream.words]
+    lens = np.array([len(b) for b in encoded], np.int64)
+    word_off = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum(lens, out=word_off[1:])
+    arena = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+    offsets = stream.offsets
+    n_tokens = int(offsets[-1])
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
+                                     [len(offsets) - 1]]))
+
+    def emit(f):
+        for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+            if s1 <= s0:
+                continue
+            ids = stream.ids[offsets[s0]:offsets[s1]]
+            size = int(lens[ids].sum()) + len(ids) + (s1 - s0)
+            buf = np.empty(size, np.uint8)
+            n = _render(stream.ids, offsets, s0, s1, arena, word_off, buf)
+            f.write(buf[:n].data)
+
+    if output == "-":
+        emit(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            with atomic_write(output, "wb") as f:
+                emit(f)
+        except OSError as e:
+            raise EmbedkitError(f"cannot write {output}: {e.strerror or e}") from None
+    return n_tokens, len(offsets) - 1
+
+
+def phrase_text(corpus, output, *, table=None, scoring="word2phrase", min_count=5, threshold=None, passes=None,
+                delimiter="_", connector_words=None, lowercase=False, tokenize="whitespace", keep_punctuation=False,
+                memory=None, tmp_dir=None, threads=None, progress=False):
+    """Write ``corpus`` with its phrases joined to ``output`` (``"-"``: standard output).
+
+    With ``table`` (a :class:`PhraseTable`) its phrases are applied without counting;
+    otherwise they are found as in :func:`find_phrases` (same parameters) from the same scan.
+    Lines are kept (blank ones dropped); tokens are separated by one space.
+
+    Returns
+    -------
+    (PhraseTable, dict)
+        The table, and figures: ``tokens_out`` and ``lines`` written.
+    """
+    scan = dict(lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation)
+    if table is None:
+        thresholds, conn = _check(scoring, min_count, threshold, passes, delimiter, connector_words, memory, threads)
+        table, stream = _find(corpus, scoring=scoring, min_count=min_count, thresholds=thresholds,
+                              delimiter=delimiter, conn=conn, scan=scan, memory=memory or DEFAULT_MEMORY,
+                              tmp_dir=tmp_dir, threads=threads, progress=progress, keep_stream=True)
+    else:
+        check_threads(threads)
+        stream = _phrased_stream(corpus, table, scan=scan, threads=threads, progress=progress)
+    n_out, n_lines = _write_text(stream, output)
+    return table, {"tokens_out": n_out, "lines": n_lines}
+
+
+def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
+                  keep_punctuation=False, threads=None, progress=False):
+    """The corpus with ``table`` applied, as the ``(Vocab, EncodedCorpus)`` pair a trainer takes.
+
+    The pair equals what :func:`~embedkit.vocab.scan_corpus` gives for the text that
+    :func:`phrase_text` writes: same words, counts, order, ids and sentences.
+    """
+    import tempfile
+
+    from .vocab import MAX_SENTENCE_LENGTH, EncodedCorpus, Vocab, _check as check_vocab, _remap_ids, order_words
+
+    check_vocab(min_count, max_vocab, 1, tokenize, keep_punctuation)
+    stream = _phrased_stream(corpus, table, scan=dict(lowercase=lowercase, tokenize=tokenize,
+                                                      keep_punctuation=keep_punctuation),
+                             threads=threads, progress=progress)
+    counts = np.bincount(stream.ids, minlength=stream.n_words).astype(np.int64)
+    order = order_words(stream.words, counts, min_count=min_count, max_vocab=max_vocab)
+    if len(order) == 0:
+        from .errors import EmptyVocabularyError
+
+        raise EmptyVocabularyError(f"vocabulary is empty: no phrased token occurs at least min_count={min_count} "
+                                   "times")
+    remap = np.full(max(stream.n_words, 1), -1, np.int32)
+    remap[order] = np.arange(len(order), dtype=np.int32)
+    lengths = np.diff(stream.offsets)
+    pieces = -(-lengths // MAX_SENTENCE_LENGTH)  # lines cut as the scan cuts them
+    first = np.repeat(stream.offsets[:-1], pieces)
+    k = np.arange(len(first)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    ends = np.minimum(first + (k + 1) * MAX_SENTENCE_LENGTH, np.repeat(stream.offsets[1:], pieces)).astype(np.int64)
+    ids = stream.ids
+    n, new_ends = _remap_ids(ids, ends, 0, 0, remap)
+    vocab = Vocab([stream.words[i] for i in order.tolist()], counts[order])
+    folder = tempfile.mkdtemp(prefix="embedkit-")
+    path = os.path.join(folder, "ids.int32")
+    try:
+        np.asarray(ids[:n]).tofile(path)
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise EmbedkitError(f"cannot write encoded corpus in {folder}: {e.strerror or e}") from None
+    del stream, ids
+    mm = np.memmap(path, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
+    offsets = np.concatenate([[0], new_ends]).astype(np.int64)
+    return vocab, EncodedCorpus(mm, offsets, vocab.counts, folder=folder, cleanup=True)
