@@ -555,8 +555,7 @@ def cooc_cmd(ctx, corpus, output, **kw):
               help="Weighting exponent: f(x) = (x/x_max)^power.")
 @click.option("--learning-rate", default=0.05, show_default=True, type=POSITIVE_FLOAT,
               help="Initial AdaGrad learning rate.")
-@click.option("--epochs", default=25, show_default=True, type=COUNT,
-              help="Passes over the non-zero counts (0 only with --init: the model as it is, plus new words).")
+@click.option("--epochs", default=25, show_default=True, type=POSITIVE, help="Passes over the non-zero counts.")
 @click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
               help="Shuffle the non-zero counts once per run or before every epoch.")
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
@@ -624,8 +623,7 @@ def word2vec_options(fn):
                      help="Initial learning rate [default: 0.025 skipgram, 0.05 cbow, 0.3 corrected cbow]."),
         click.option("--min-alpha", default=0.0001, show_default=True, type=NONNEG_FLOAT,
                      help="Final learning rate (linear decay over all epochs)."),
-        click.option("--epochs", default=5, show_default=True, type=COUNT,
-                     help="Passes over the corpus (0 only with --init: the model as it is, plus new words)."),
+        click.option("--epochs", default=5, show_default=True, type=POSITIVE, help="Passes over the corpus."),
         click.option("--save-context", default=None, type=OutputFile(),
                      help="Also write the context (output) vectors of negative sampling here."),
         click.option("--binary", is_flag=True, help="Shorthand for --format word2vec-binary."),
@@ -720,8 +718,7 @@ def train_cbow_cmd(ctx, **kw):
 @click.option("--alpha", default=0.05, show_default=True, type=POSITIVE_FLOAT, help="Initial learning rate.")
 @click.option("--min-alpha", default=0.0, show_default=True, type=NONNEG_FLOAT,
               help="Final learning rate (linear decay over all epochs).")
-@click.option("--epochs", default=5, show_default=True, type=COUNT,
-              help="Passes over the corpus (0 only with --init: the model as it is, plus new words).")
+@click.option("--epochs", default=5, show_default=True, type=POSITIVE, help="Passes over the corpus.")
 @click.option("--minn", default=None, type=COUNT, help="Shortest character n-gram [default: 3, or the --init model's].")
 @click.option("--maxn", default=None, type=COUNT,
               help="Longest character n-gram (0: no subwords) [default: 6, or the --init model's].")
