@@ -54,7 +54,9 @@ def worker_embedkit(corpus, model, threads, epochs, out, update):
 
     from embedkit.vocab import scan_corpus
 
+    t0 = time.perf_counter()
     scan = scan_corpus(corpus, min_count=SETTINGS["min_count"])
+    scan_s = time.perf_counter() - t0
     cpu = time.process_time()
     r = train_fasttext(scan, model=model, epochs=epochs, threads=threads, seed=1, update=update, **SETTINGS)
     cpu = time.process_time() - cpu
@@ -63,7 +65,7 @@ def worker_embedkit(corpus, model, threads, epochs, out, update):
     Path(out + ".words").write_text("\n".join(r.vectors.words))
     t = r.timings
     # CPU time includes the matrix initialisation, as the fastText tool's (whose call also reads the corpus)
-    return dict(vocab_s=t["scan"], compile_s=t["compile"], train_s=t["train"], cpu_s=cpu, rss_mb=rss,
+    return dict(vocab_s=scan_s, compile_s=t["compile"], train_s=t["train"], cpu_s=cpu, rss_mb=rss,
                 tokens=int(r.vectors.counts.sum()), losses=r.losses)
 
 

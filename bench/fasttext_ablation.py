@@ -5,7 +5,7 @@ usage: python bench/fasttext_ablation.py CORPUS [KEY=VALUE ...]
 Trains ``train_fasttext`` on CORPUS with the settings of bench/fasttext.py (dim 100, window 5,
 5 negatives, t 1e-4, minn 3, maxn 6, 2,000,000 buckets, lr 0.05, 5 epochs, 2 threads, seed 1),
 each KEY=VALUE replacing one keyword argument (the value read as a Python literal:
-``maxn=0``, ``update='pair'``, ``shuffle=False``, ``model='cbow'``, ``seed=2``). Prints the
+``maxn=0``, ``update='pair'``, ``shuffle='none'``, ``model='cbow'``, ``seed=2``). Prints the
 training time, the mean loss per epoch, the process's peak RSS (VmHWM, before scoring) and
 the scores of the vocabulary's vectors: the similarity sets, and the Google analogies with their
 semantic and syntactic halves. bench/RESULTS.md (fastText section) lists the runs made with it.

@@ -46,8 +46,8 @@ CONFIGS = {  # name: (embedkit params, gensim params, word2vec C flags)
 EXTRAS = {  # embedkit-only variants
     "cbow-corrected": dict(model="cbow", cbow_update="corrected"),  # its default alpha, 0.3
     "sgns-shared": dict(model="skipgram", shared_negatives=True),
-    "hs-pair": dict(model="skipgram", hs=True, negative=0, shared_hs=False),  # word2vec's pair-by-pair HS
-    "hs-shared": dict(model="skipgram", hs=True, negative=0, shared_hs=True),  # the path updated once per window
+    "hs-pair": dict(model="skipgram", hs=True, negative=0, update="pair"),  # word2vec's pair-by-pair HS
+    "hs-shared": dict(model="skipgram", hs=True, negative=0, update="window"),  # the path updated once per window
 }
 
 

@@ -192,22 +192,38 @@ def atomic_write(path, mode="wb", encoding=None):
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
 
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
-    write never leaves a half-written ``path``.
+    write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
+    The temp file's name carries this process's mark, so one left by a killed run is removed
+    by the next write of ``path``. A full disk is one ``NoSpaceError`` line.
     """
+    from . import _faults
+
     path = check_writable(path)
     folder = os.path.dirname(os.path.abspath(path))
+    _faults.sweep_beside(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=_faults.temp_name(path), suffix=".tmp", dir=folder)
     except OSError as e:
+        if _faults.is_no_space(e):
+            raise _faults.no_space_error(e, path, os.path.basename(path), _faults.expected_bytes()) from None
         raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
+        written = 0
         with contextlib.suppress(OSError):
+            written = os.path.getsize(tmp)
             os.unlink(tmp)
+        if _faults.is_no_space(e):
+            size = _faults.expected_bytes()
+            raise _faults.no_space_error(e, path, os.path.basename(path), size and size - written) from None
+        if isinstance(e, FileNotFoundError) and not os.path.isdir(folder):
+            raise EmbedkitError(f"cannot write {path}: the folder {folder} was removed during the run") from None
+        if isinstance(e, PermissionError):
+            raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
         raise
 
 

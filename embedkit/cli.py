@@ -9,7 +9,7 @@ import warnings
 
 import click
 
-from . import __version__
+from . import __version__, _faults
 from ._util import check_writable
 from .errors import EmbedkitError
 
@@ -28,7 +28,9 @@ class EmbedkitGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _faults.install_signal_handlers()  # SIGTERM/SIGHUP clean up as Ctrl-C does
         try:
+            _faults.arm_fault_injection()
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.ClickException as e:
             if _NO_ARGS_IS_HELP is not None and isinstance(e, _NO_ARGS_IS_HELP):  # bare `embedkit`: help, status 0
@@ -36,9 +38,10 @@ class EmbedkitGroup(click.Group):
                 sys.exit(0)
             click.echo(f"Error: {e.format_message()}", err=True)
             sys.exit(e.exit_code)
-        except (click.Abort, KeyboardInterrupt):
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
+        except (click.Abort, KeyboardInterrupt, _Interrupted) as e:
+            e = e.exc if isinstance(e, _Interrupted) else e
+            click.echo(_faults.interruption_line(e), err=True)
+            sys.exit(_faults.exit_status(e))
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(1)
@@ -49,6 +52,12 @@ class EmbedkitGroup(click.Group):
         if not any(p.name == "quiet" for p in cmd.params):
             cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
                                            help="No progress bars or status lines (errors and warnings still print)."))
+        if self.name == "train":
+            cmd.params.append(click.Option(["--force"], is_flag=True, expose_value=False, callback=_set_force,
+                                           help="Start even if the estimated memory need exceeds the memory "
+                                                "available (checked before the big allocations)."))
+        if self.name == "train" or (name or cmd.name) == "cooc":
+            cmd.epilog = ((cmd.epilog + "\n\n") if cmd.epilog else "") + TEMP_SPACE_HELP
         super().add_command(cmd, name)
 
     def invoke(self, ctx):
@@ -60,10 +69,36 @@ class EmbedkitGroup(click.Group):
             except EmbedkitError as e:  # parameters named as options (TrainingDivergedError, ParameterError)
                 raise click.ClickException(e.cli_message()) from None
             except MemoryError:
-                raise click.ClickException("out of memory (try a larger --min-count or --max-vocab)") from None
+                raise click.ClickException(_faults.memory_error_line()) from None
+            except KeyboardInterrupt as e:  # past click's own handler, which would print a blank line first
+                raise _Interrupted(e) from None
+            except OSError as e:
+                if not _faults.is_no_space(e):
+                    raise
+                raise click.ClickException(str(_faults.no_space_error(e, e.filename or os.getcwd(), "a file"))) from None
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, SIGTERM or SIGHUP, carried past click to ``EmbedkitGroup.main``."""
+
+    def __init__(self, exc):
+        super().__init__(str(exc))
+        self.exc = exc
 
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
+
+
+TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token) goes to $TMPDIR (else /tmp), spilled "
+                   "co-occurrence runs to --tmp-dir where the command has it; all of it is removed at the end, on "
+                   "an error, Ctrl-C, SIGTERM or SIGHUP, and what a killed (SIGKILL) run left is removed by the next "
+                   "run.")
+
+
+def _set_force(ctx, param, value):
+    if value:
+        _faults._force.set(True)
+    return value
 
 
 def _set_quiet(ctx, param, value):
@@ -324,6 +359,16 @@ def stage_seconds(timings):
     return "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
 
 
+def deprecated_flag(old, new, value, meant):
+    """The value of an option given with its old spelling ``old`` (hidden, meaning ``meant``):
+    warns that ``new`` replaces it; an error if the new spelling was also given, differently."""
+    src = click.get_current_context().get_parameter_source(new.split()[0].lstrip("-").replace("-", "_"))
+    if src is not None and src.name != "DEFAULT" and value != meant:
+        raise click.UsageError(f"{old} contradicts {new.split()[0]} {value}")
+    warnings.warn(f"{old} is deprecated: use {new}")
+    return meant
+
+
 def status(ctx, message):
     """Print a status line ("wrote ...", losses, timings) on stderr, unless -q was given.
 
@@ -557,7 +602,7 @@ def cooc_cmd(ctx, corpus, output, **kw):
               help="Initial AdaGrad learning rate.")
 @click.option("--epochs", default=25, show_default=True, type=POSITIVE, help="Passes over the non-zero counts.")
 @click.option("--shuffle", default="once", show_default=True, type=click.Choice(["once", "epoch"]),
-              help="Shuffle the non-zero counts once per run or before every epoch.")
+              help="Train the non-zero counts in one random order, or in a new one every epoch.")
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
               help="Write W + W~ (sum) or the word vectors W alone (word).")
 @model_options
@@ -664,25 +709,38 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, save_m
     if save_context:
         write_vectors(r.context, save_context, fmt)
     _save_model(ctx, r, save_model)
+    sgd_status(ctx, r)
+
+
+def sgd_status(ctx, r):
+    """The status lines of word2vec and fastText: loss per epoch, seconds per stage, words/s."""
     status(ctx, "loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses))
-    status(ctx, ", ".join(f"{k} {v:.1f}s" for k, v in r.timings.items())
-           + f"; {r.words_per_sec:,.0f} words/s (training only)")
+    status(ctx, stage_seconds(r.timings) + f"; {r.words_per_sec:,.0f} words/s (training only)")
 
 
 @train.command("skipgram")
 @word2vec_options
 @click.option("--shared-negatives", is_flag=True,
               help="One draw of negatives per centre word, shared by its window (Ji et al. 2016; faster).")
-@click.option("--shared-hs/--no-shared-hs", default=True, show_default=True,
+@click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
               help="With --hs: update the centre's Huffman path once per window from all its contexts (faster), "
                    "or pair by pair as word2vec does.")
-def train_skipgram_cmd(ctx, **kw):
+@click.option("--shared-hs/--no-shared-hs", "shared_hs", default=None, hidden=True)  # old spelling of --update
+def train_skipgram_cmd(ctx, shared_hs, **kw):
     """word2vec skip-gram (negative sampling and/or hierarchical softmax).
+
+    The loss printed per epoch is measured online, each pair just before its own update: it
+    can rise in the last epochs, as the learning rate falls, while the model still improves
+    (a frozen model's loss falls every epoch: docs/parameters.md).
 
     \b
     Example:
       embedkit train skipgram data/sample.txt.xz -o sg.txt --dim 100 --window 5 --negative 5
     """
+    if shared_hs is not None:
+        kw["update"] = deprecated_flag(f"--{'' if shared_hs else 'no-'}shared-hs",
+                                       f"--update {'window' if shared_hs else 'pair'}", kw["update"],
+                                       "window" if shared_hs else "pair")
     _run_word2vec(ctx, "skipgram", **kw)
 
 
@@ -695,6 +753,10 @@ def train_skipgram_cmd(ctx, **kw):
                    "default alpha 0.3).")
 def train_cbow_cmd(ctx, **kw):
     """word2vec CBOW (negative sampling and/or hierarchical softmax).
+
+    The loss printed per epoch is measured online, each pair just before its own update: it
+    can rise in the last epochs, as the learning rate falls, while the model still improves
+    (a frozen model's loss falls every epoch: docs/parameters.md).
 
     \b
     Example:
@@ -727,9 +789,11 @@ def train_cbow_cmd(ctx, **kw):
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
               help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
                    "fastText (pair).")
-@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
-              help="Train the corpus's chunks (~1,000 tokens each) in a new random order every epoch, or in "
-                   "corpus order.")
+@click.option("--shuffle", default="epoch", show_default=True, type=click.Choice(["epoch", "once", "none"]),
+              is_flag=False, flag_value="epoch",
+              help="Train the corpus's chunks (~1,000 tokens each) in a new random order every epoch, in one random "
+                   "order, or in corpus order.")
+@click.option("--no-shuffle", "no_shuffle", is_flag=True, hidden=True)  # old spelling of --shuffle none
 @click.option("--save-model", default=None, type=OutputFile(),
               help="Also write fastText's binary model (.bin) here: fastText and gensim open it.")
 @click.option("--save-context", default=None, type=OutputFile(),
@@ -740,13 +804,17 @@ def train_cbow_cmd(ctx, **kw):
 @threads_option
 @seed_option
 @click.pass_context
-def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init, phrases, **kw):
+def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init, phrases, no_shuffle, **kw):
     """fastText: skip-gram or CBOW over words and character n-grams (Bojanowski et al. 2017).
 
     The vectors answer unseen words (composed from n-grams) in every command once saved with
     --save-model. Memory: (words + bucket) x dim x 4 bytes for the n-gram matrix plus
     words x dim x 8: peak RSS 1.0 GB at the defaults on wiki17m (68k words; fastText 1.06 GB),
     about 0.14 GB more on the first run, which compiles the kernels.
+
+    The loss printed per epoch is measured online, each pair just before its own update: it
+    can rise in the last epochs, as the learning rate falls, while the model still improves
+    (a frozen model's loss falls every epoch: docs/parameters.md).
 
     \b
     Example:
@@ -756,6 +824,8 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
     from .fasttext import train_fasttext
     from .fasttext_bin import check_model_path, save_fasttext_model
 
+    if no_shuffle:
+        kw["shuffle"] = deprecated_flag("--no-shuffle", "--shuffle none", kw["shuffle"], "none")
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --format: exit 2
     for path in (output, save_context):
         if fmt is None and path and _suffix(path) == ".bin":
@@ -790,8 +860,7 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
                             epochs=kw["epochs"] + (ftm.args["epoch"] if ftm is not None else 0),
                             min_count=kw["min_count"], negative=kw["negative"], sample=kw["sample"])
         status(ctx, f"wrote the fastText model to {save_model}")
-    status(ctx, "loss per epoch (mean NLL per pair): " + " ".join(f"{x:.4f}" for x in r.losses))
-    status(ctx, f"trained in {r.timings['train']:.1f}s, {r.words_per_sec:,.0f} words/s")
+    sgd_status(ctx, r)
 
 
 # ---------------------------------------------------------------- using vectors (eval)

@@ -11,8 +11,10 @@ centre word's n-grams; CBOW predicts the centre word from the mean of all rows o
 words.
 
 Each vocabulary word's rows are precomputed once (``subword_table``, a CSR pair), so the
-kernel works on arrays only. It reuses word2vec's pieces: the SGNS update ``_sgns_pair``,
-the alias noise table, the RNG, subsampling and the chunking of the encoded corpus.
+kernel works on arrays only. Its arguments are named tuples (``embedkit._sgd.Corpus``,
+``_Weights``, ``_Tables``, this thread's ``_Scratch`` rows, ``_Config``), as word2vec's are, and
+it shares with word2vec (``embedkit._sgd``) the SGNS update ``sgns_pair``, the alias noise
+table, the RNG, subsampling, the window draw, the chunking and the epoch driver.
 
 ``update="window"`` (the default) reads and writes each word's n-gram rows once per position
 instead of once per pair: skip-gram computes the centre's input vector once per window and adds
@@ -25,23 +27,26 @@ about window times less. bench/RESULTS.md has the speed and quality of both.
 
 from __future__ import annotations
 
-import math
 import time
+import warnings
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from numba import prange
 
 from ._compile import precompile
-from ._rng import next_u64, seed_states
+from ._rng import seed_states
+from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
+                   draw_negatives, draw_noise, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
+                   run_epochs, sgns_pair, subsample)
+from ._faults import check_memory, fasttext_need
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
 from .errors import EmbedkitError
 from .result import TrainResult
 from .subword import _compose, check_subword_params, subword_table
-from .vocab import keep_probabilities, resolve_corpus
-from .word2vec import (_draw_below, _draw_noise, _page_dropper, _prefetch_row, _sgns_pair, build_noise_table,
-                       make_chunks, run_epochs)
+from .vocab import Vocab, keep_probabilities, resolve_corpus
 
 MODELS = ("skipgram", "cbow")
 MAX_LINE = 1024  # fastText's MAX_LINE_SIZE: it trains a line in pieces of at most 1,024 tokens
@@ -78,214 +83,273 @@ def _scale(hidden, n):
 @numba.njit(cache=True, inline="always")
 def _prefetch_rows(inp, rows, a, b):
     for p in range(a, b):
-        _prefetch_row(inp, rows[p])
+        prefetch_row(inp, rows[p])
 
 
 @numba.njit(cache=True, inline="always")
-def _draw_negs(noise, states, k, negs):
-    for d in range(negs.shape[0]):
-        negs[d] = _draw_noise(noise, states, k)
-
-
-@numba.njit(cache=True, inline="always")
-def _flush(inp, rows, indptr, sen, ring_g, used, p, ring):
-    """Add position p's summed gradient ring_g[p % ring] to its word's rows; returns p + 1."""
+def _flush(inp, rows, indptr, sen, s, p, ring):
+    """Add position p's summed gradient s.ring_g[p % ring] to its word's rows; returns p + 1."""
     slot = p % ring
-    if used[slot]:
+    if s.used[slot]:
         x = sen[p]
-        _push_grad(inp, rows, indptr[x], indptr[x + 1], ring_g[slot])
+        _push_grad(inp, rows, indptr[x], indptr[x + 1], s.ring_g[slot])
+    return p + 1
+
+
+# ---------------------------------------------------------------- kernel arguments
+class _Weights(NamedTuple):
+    """The model, updated in place (Hogwild)."""
+
+    inp: np.ndarray      # float32 (V + bucket, dim): word rows, then n-gram bucket rows
+    out: np.ndarray      # float32 (V, dim): the negative-sampling output layer
+
+
+class _Tables(NamedTuple):
+    indptr: np.ndarray   # int64 (V + 1,): word w's input rows are rows[indptr[w]:indptr[w + 1]]
+    rows: np.ndarray     # int64: rows of inp (``subword_table``)
+    noise: np.ndarray    # uint64 (V,): alias table (threshold << 32 | alias) of counts ** 0.5
+    keep: np.ndarray     # float64 (V,): subsampling keep probabilities
+
+
+class _Scratch(NamedTuple):
+    """Scratch buffers. The driver allocates them once with a leading thread axis; the kernel
+    takes the rows of the calling thread (``_thread_scratch``)."""
+
+    sen: np.ndarray      # int32 (max sentence length,): the subsampled sentence
+    hidden: np.ndarray   # float32 (1, dim): the input vector (mean of rows)
+    grad: np.ndarray     # float32 (dim,): the input's accumulated gradient
+    negs: np.ndarray     # int64 (negative,): one draw of negatives (CBOW)
+    pneg: np.ndarray     # int64 (2 * window * negative,): every pair's negatives of one window (skip-gram)
+    ring_s: np.ndarray   # float32 (2 * window + 1, dim): CBOW "window": positions' summed rows
+    ring_g: np.ndarray   # float32 (2 * window + 1, dim): CBOW "window": positions' summed gradients
+    used: np.ndarray     # int8 (2 * window + 1,): whether a ring position got a gradient
+
+
+class _Config(NamedTuple):
+    """The integer options (bools as 0/1); one compiled kernel serves every combination."""
+
+    window: int
+    negative: int
+    skipgram: int
+    per_pair: int        # update="pair"
+
+
+def _allocate_scratch(n_threads, max_len, dim, window, negative):
+    """Every scratch buffer, once, with a leading axis of ``n_threads``."""
+    ring = 2 * window + 1
+    return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
+                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, negative), np.int64),
+                    np.zeros((n_threads, 2 * window * negative), np.int64),
+                    np.zeros((n_threads, ring, dim), np.float32), np.zeros((n_threads, ring, dim), np.float32),
+                    np.zeros((n_threads, ring), np.int8))
+
+
+@numba.njit(cache=True, inline="always")
+def _thread_scratch(s, t):
+    """Thread t's rows of the driver's scratch buffers."""
+    return _Scratch(s.sen[t], s.hidden[t], s.grad[t], s.negs[t], s.pneg[t], s.ring_s[t], s.ring_g[t], s.used[t])
+
+
+# ---------------------------------------------------------------- one centre word
+@numba.njit(cache=True, inline="always")
+def _centre_input(m, tb, a0, a1, s):
+    """s.hidden = mean of inp[rows[a0:a1]]; s.grad = 0."""
+    s.hidden[0, :] = 0.0
+    _add_rows(m.inp, tb.rows, a0, a1, s.hidden, 0)
+    _scale(s.hidden, a1 - a0)
+    s.grad[:] = 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
+    """Skip-gram for centre sen[i] and its contexts sen[lo:hi] (but i): the centre's rows are
+    the input, each context word a target with its own negatives (drawn for the whole window
+    first, so that the next pair's output rows can be prefetched while this one trains). With
+    ``cfg.per_pair`` the input is recomputed and its rows updated after every pair (fastText),
+    else once per window. Returns (NLL sum, pairs)."""
+    negative = cfg.negative
+    out, pneg = m.out, s.pneg
+    a0, a1 = tb.indptr[sen[i]], tb.indptr[sen[i] + 1]
+    if not cfg.per_pair:
+        _centre_input(m, tb, a0, a1, s)
+    n_pairs = hi - lo - 1
+    for q in range(n_pairs * negative):
+        pneg[q] = draw_noise(tb.noise, states, k)
+    loss = 0.0
+    q = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        if q + 1 < n_pairs:
+            jn = j + 1 if j + 1 != i else j + 2
+            prefetch_row(out, sen[jn])
+            for d in range((q + 1) * negative, (q + 2) * negative):
+                prefetch_row(out, pneg[d])
+        negs = pneg[q * negative:(q + 1) * negative]
+        q += 1
+        if cfg.per_pair:
+            _centre_input(m, tb, a0, a1, s)
+        loss += sgns_pair(s.hidden, 0, s.grad, out, sen[j], negs, alpha)
+        if cfg.per_pair:
+            _push_grad(m.inp, tb.rows, a0, a1, s.grad)
+    if not cfg.per_pair and n_pairs > 0:
+        _push_grad(m.inp, tb.rows, a0, a1, s.grad)
+    return loss, n_pairs
+
+
+@numba.njit(cache=True, inline="always")
+def _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha):
+    """CBOW as fastText, for centre sen[i] against the negatives s.negs: the input is the mean of
+    all rows of the context words sen[lo:hi] (but i), each of which gets the input's gradient.
+    Returns the NLL."""
+    indptr, rows, inp = tb.indptr, tb.rows, m.inp
+    s.hidden[0, :] = 0.0
+    n_rows = 0
+    for j in range(lo, hi):
+        if j != i:
+            x = sen[j]
+            _add_rows(inp, rows, indptr[x], indptr[x + 1], s.hidden, 0)
+            n_rows += indptr[x + 1] - indptr[x]
+    _scale(s.hidden, n_rows)
+    s.grad[:] = 0.0
+    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha)
+    for j in range(lo, hi):
+        if j != i:
+            x = sen[j]
+            _push_grad(inp, rows, indptr[x], indptr[x + 1], s.grad)
+    return loss
+
+
+@numba.njit(cache=True, inline="always")
+def _cbow_ring_step(m, tb, sen, lo, hi, i, s, ring, alpha):
+    """CBOW for centre sen[i] from the context positions' summed rows s.ring_s (read when each
+    position entered the widest window); the input's gradient is added to their s.ring_g, which
+    goes to the rows when a position leaves (``_flush``). Returns the NLL."""
+    indptr = tb.indptr
+    dim = m.inp.shape[1]
+    s.hidden[0, :] = 0.0
+    n_rows = 0
+    for j in range(lo, hi):
+        if j != i:
+            slot = j % ring
+            for c in range(dim):
+                s.hidden[0, c] += s.ring_s[slot, c]
+            n_rows += indptr[sen[j] + 1] - indptr[sen[j]]
+    _scale(s.hidden, n_rows)
+    s.grad[:] = 0.0
+    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha)
+    for j in range(lo, hi):
+        if j != i:
+            slot = j % ring
+            s.used[slot] = 1
+            for c in range(dim):
+                s.ring_g[slot, c] += s.grad[c]
+    return loss
+
+
+@numba.njit(cache=True, inline="always")
+def _ring_enter(m, tb, sen, s, p, ring):
+    """Position p enters the widest window: its word's rows summed into s.ring_s; returns p + 1."""
+    slot = p % ring
+    x = sen[p]
+    s.ring_s[slot, :] = 0.0
+    s.ring_g[slot, :] = 0.0
+    s.used[slot] = 0
+    _add_rows(m.inp, tb.rows, tb.indptr[x], tb.indptr[x + 1], s.ring_s, slot)
     return p + 1
 
 
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
-def _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, alpha, opts):
-    """Train chunk k (sentences chunks[k]:chunks[k+1]). inp: (V + bucket, dim) float32, out:
-    (V, dim) float32, word w's input rows rows[indptr[w]:indptr[w+1]]. Returns (NLL sum,
-    trained pairs, tokens read)."""
-    window, negative, sg, per_pair, max_len = opts[0], opts[1], opts[2], opts[3], opts[4]
-    dim = inp.shape[1]
-    sen = np.empty(max_len, np.int32)
-    hidden = np.empty((1, dim), np.float32)
-    grad = np.empty(dim, np.float32)
-    negs = np.empty(negative, np.int64)
-    pneg = np.empty(2 * window * negative, np.int64)
+def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
+    """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s.
+    Returns (NLL sum, trained pairs, tokens read)."""
+    ids, offsets, indptr, rows = corpus.ids, corpus.offsets, tb.indptr, tb.rows
+    window = cfg.window
     ring = 2 * window + 1
-    ring_s = np.empty((ring, dim), np.float32)
-    ring_g = np.empty((ring, dim), np.float32)
-    used = np.zeros(ring, np.int8)
+    sen = s.sen
     alpha = np.float32(alpha)
     loss = 0.0
     pairs = 0
     tokens = 0
-    for s in range(chunks[k], chunks[k + 1]):
-        n = 0
-        for p in range(offsets[s], offsets[s + 1]):  # subsample into sen
-            w = ids[p]
-            if keep[w] < 1.0:
-                if np.float64(next_u64(states, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
-                    continue
-            sen[n] = w
-            n += 1
-        tokens += offsets[s + 1] - offsets[s]
+    for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
+        n = subsample(ids, offsets[sn], offsets[sn + 1], tb.keep, states, k, sen)
+        tokens += offsets[sn + 1] - offsets[sn]
         entered = 0  # CBOW ring: next position to read, next position to write back
         exited = 0
         for i in range(n):
-            b = _draw_below(states, k, window)  # effective window: window - b, in 1..window
-            lo = max(0, i - window + b)
-            hi = min(n, i + window - b + 1)
-            center = sen[i]
-            if (sg or per_pair) and i + 1 < n:  # the next centre's rows load while this window trains
-                _prefetch_rows(inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
-            if sg:
-                a0, a1 = indptr[center], indptr[center + 1]
-                if not per_pair:
-                    hidden[0, :] = 0.0
-                    _add_rows(inp, rows, a0, a1, hidden, 0)
-                    _scale(hidden, a1 - a0)
-                    grad[:] = 0.0
-                # every pair's negatives first, so that the next pair's output rows can be
-                # prefetched while this one trains
-                n_pairs = hi - lo - 1
-                for q in range(n_pairs * negative):
-                    pneg[q] = _draw_noise(noise, states, k)
-                q = 0
-                for j in range(lo, hi):
-                    if j == i:
-                        continue
-                    if q + 1 < n_pairs:
-                        jn = j + 1 if j + 1 != i else j + 2
-                        _prefetch_row(out, sen[jn])
-                        for d in range((q + 1) * negative, (q + 2) * negative):
-                            _prefetch_row(out, pneg[d])
-                    negs = pneg[q * negative:(q + 1) * negative]
-                    q += 1
-                    if per_pair:
-                        hidden[0, :] = 0.0
-                        _add_rows(inp, rows, a0, a1, hidden, 0)
-                        _scale(hidden, a1 - a0)
-                        grad[:] = 0.0
-                    loss += _sgns_pair(hidden, 0, grad, out, sen[j], negs, alpha)
-                    pairs += 1
-                    if per_pair:
-                        _push_grad(inp, rows, a0, a1, grad)
-                if not per_pair and hi - lo > 1:
-                    _push_grad(inp, rows, a0, a1, grad)
-            elif per_pair:  # CBOW as fastText: the context rows are read and updated for every centre
+            lo, hi = draw_window(states, k, window, i, n)
+            if (cfg.skipgram or cfg.per_pair) and i + 1 < n:  # the next centre's rows load while this window trains
+                _prefetch_rows(m.inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
+            if cfg.skipgram:
+                lsum, n_pairs = _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha)
+                loss += lsum
+                pairs += n_pairs
+            elif cfg.per_pair:  # CBOW as fastText: the context rows are read and updated for every centre
                 if hi - lo > 1:
-                    _draw_negs(noise, states, k, negs)
-                    hidden[0, :] = 0.0
-                    m = 0
-                    for j in range(lo, hi):
-                        if j != i:
-                            x = sen[j]
-                            _add_rows(inp, rows, indptr[x], indptr[x + 1], hidden, 0)
-                            m += indptr[x + 1] - indptr[x]
-                    _scale(hidden, m)
-                    grad[:] = 0.0
-                    loss += _sgns_pair(hidden, 0, grad, out, center, negs, alpha)
+                    draw_negatives(tb.noise, states, k, s.negs)
+                    loss += _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha)
                     pairs += 1
-                    for j in range(lo, hi):
-                        if j != i:
-                            x = sen[j]
-                            _push_grad(inp, rows, indptr[x], indptr[x + 1], grad)
             else:
                 # CBOW, each position's rows read once, when it enters the widest window (into
                 # ring_s), and its summed gradient (ring_g) written once, when it leaves it
                 while entered < min(n, i + window + 1):
-                    slot = entered % ring
-                    x = sen[entered]
-                    ring_s[slot, :] = 0.0
-                    ring_g[slot, :] = 0.0
-                    used[slot] = 0
-                    _add_rows(inp, rows, indptr[x], indptr[x + 1], ring_s, slot)
-                    entered += 1
+                    entered = _ring_enter(m, tb, sen, s, entered, ring)
                 if entered < n:
                     x = sen[entered]
-                    _prefetch_rows(inp, rows, indptr[x], indptr[x + 1])
+                    _prefetch_rows(m.inp, rows, indptr[x], indptr[x + 1])
                 if hi - lo > 1:
-                    _draw_negs(noise, states, k, negs)
-                    hidden[0, :] = 0.0
-                    m = 0
-                    for j in range(lo, hi):
-                        if j != i:
-                            slot = j % ring
-                            for c in range(dim):
-                                hidden[0, c] += ring_s[slot, c]
-                            m += indptr[sen[j] + 1] - indptr[sen[j]]
-                    _scale(hidden, m)
-                    grad[:] = 0.0
-                    loss += _sgns_pair(hidden, 0, grad, out, center, negs, alpha)
+                    draw_negatives(tb.noise, states, k, s.negs)
+                    loss += _cbow_ring_step(m, tb, sen, lo, hi, i, s, ring, alpha)
                     pairs += 1
-                    for j in range(lo, hi):
-                        if j != i:
-                            slot = j % ring
-                            used[slot] = 1
-                            for c in range(dim):
-                                ring_g[slot, c] += grad[c]
                 while exited < i + 1 - window:
-                    exited = _flush(inp, rows, indptr, sen, ring_g, used, exited, ring)
-        while not sg and not per_pair and exited < n:
-            exited = _flush(inp, rows, indptr, sen, ring_g, used, exited, ring)
+                    exited = _flush(m.inp, rows, indptr, sen, s, exited, ring)
+        while not cfg.skipgram and not cfg.per_pair and exited < n:
+            exited = _flush(m.inp, rows, indptr, sen, s, exited, ring)
     return loss, pairs, tokens
 
 
 @numba.njit(cache=True, parallel=True)
-def _fasttext_chunks(c0, c1, order, alphas, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states, opts):
-    """Train chunks order[c0:c1] in parallel (Hogwild), chunk k at rate alphas[k]. Returns
-    (NLL sum, trained pairs, tokens read)."""
+def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg):
+    """Train chunks order[c0:c1] in parallel (Hogwild), chunk k at rate alphas[k]; scratch has
+    one row per thread. Returns (NLL sum, trained pairs, tokens read)."""
     loss = 0.0
     pairs = 0
     tokens = 0
     for p in prange(c0, c1):
         k = order[p]
-        lk, pk, tk = _fasttext_chunk(k, ids, offsets, chunks, inp, out, indptr, rows, noise, keep, states,
-                                     alphas[k], opts)
+        s = _thread_scratch(scratch, numba.get_thread_id())
+        lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg)
         loss += lk
         pairs += pk
         tokens += tk
     return loss, pairs, tokens
 
 
-def _compile(ids, dim):
+def _compile(ids, dim, window, negative):
     """Run the kernels (training, then composing the vectors) once on a tiny corpus with the real
     argument types: Numba compiles or loads its cache here, outside the timed training and
     before the big matrices exist."""
     tiny = np.array([0, 1, 2, 1, 0], np.int32)
     if not ids.flags.writeable:
         tiny.flags.writeable = False
-    offsets = np.array([0, 5], np.int64)
+    corpus = Corpus(tiny, np.array([0, 5], np.int64), np.array([0, 1], np.int64))
     indptr, rows = subword_table(["a", "b", "c"], minn=1, maxn=2, bucket=4)
-    inp = np.zeros((7, dim), np.float32)
-    out = np.zeros((3, dim), np.float32)
-    noise = build_noise_table(np.array([2, 2, 1]), NOISE_POWER)
-    opts = np.array([2, 1, 1, 0, 5], np.int64)
-    calls = [(_fasttext_chunks, (0, 1, np.zeros(1, np.int64), np.array([0.01]), tiny, offsets,
-                                 np.array([0, 1], np.int64), inp, out, indptr, rows, noise, np.ones(3),
-                                 seed_states(0, 1), opts)),
-             (_compose, (inp, indptr, rows, np.empty((3, dim), np.float32)))]  # SubwordVectors composes with it
+    m = _Weights(np.zeros((7, dim), np.float32), np.zeros((3, dim), np.float32))
+    tb = _Tables(indptr, rows, build_noise_table(np.array([2, 2, 1]), NOISE_POWER), np.ones(3))
+    scratch = _allocate_scratch(1, 5, dim, window, negative)
+    # two states: one is a C-contiguous array to Numba, more (any real corpus) a strided one
+    calls = [(_train_chunks, (0, 1, np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch,
+                              seed_states(0, 2), _Config(window, negative, 1, 0))),
+             (_compose, (m.inp, indptr, rows, np.empty((3, dim), np.float32)))]  # SubwordVectors composes with it
     precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
     for kernel, args in calls:
         kernel(*args)
 
 
 # ---------------------------------------------------------------- driver
-def cut_sentences(offsets, max_len=MAX_LINE):
-    """Sentence offsets with every sentence longer than ``max_len`` tokens cut into pieces of at
-    most ``max_len`` (windows do not cross a cut, as in fastText).
-
-    >>> cut_sentences(np.array([0, 3, 10]), 3).tolist()
-    [0, 3, 6, 9, 10]
-    """
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    pieces = np.maximum(1, -(-lengths // max_len))
-    first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # index of each piece's sentence's first piece
-    starts = np.repeat(offsets[:-1], pieces) + max_len * (np.arange(int(pieces.sum())) - first)
-    return np.append(starts, offsets[-1])
-
-
-def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn, maxn, bucket, update, seed, threads):
+def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn, maxn, bucket, update, shuffle, seed,
+           threads):
     check_choice("model", model, MODELS)
     check_int("dim", dim, min=1)
     check_int("window", window, min=1)
@@ -298,6 +362,7 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
     check_int("epochs", epochs, min=1)
     check_subword_params(minn, maxn, bucket)
     check_choice("update", update, UPDATES)
+    check_choice("shuffle", shuffle, SHUFFLES)
     check_seed(seed)
     check_threads(threads)
 
@@ -305,7 +370,7 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
 def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample=1e-4, alpha=0.05,
                    min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False,
                    tokenize="whitespace", keep_punctuation=False, minn=None, maxn=None,
-                   bucket=None, update="window", shuffle=True, threads=None, seed=1, progress=False, init=None):
+                   bucket=None, update="window", shuffle="epoch", threads=None, seed=1, progress=False, init=None):
     """Train fastText word vectors (words plus character n-grams) with negative sampling.
 
     The defaults are fastText's (``fasttext skipgram``): dim 100, window 5, 5 negatives,
@@ -350,13 +415,14 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
         rows for every centre. "window" reads and writes each position's rows once (skip-gram:
         once per window; CBOW: read when the position enters the window, its summed gradient
         written when it leaves), which is faster.
-    shuffle : bool, default=True
-        Train the corpus's chunks (about 1,000 tokens each: sentences are cut at ``MAX_LINE``,
-        1,024 tokens, as fastText cuts its lines) in a new random
-        order every epoch (seeded by ``seed``); False trains them in corpus order. A corpus
-        ordered by topic (Wikipedia, article after article) otherwise pulls the vectors towards
-        the topic at hand while the learning rate is high: on wiki17m shuffling raises SimLex
-        and the Google analogies (bench/RESULTS.md).
+    shuffle : {"epoch", "once", "none"}, default="epoch"
+        The order in which the corpus's chunks are trained (about 1,000 tokens each: sentences
+        are cut at ``MAX_LINE``, 1,024 tokens, as fastText cuts its lines): a new random order
+        every epoch (seeded by ``seed``), one random order kept for every epoch, or corpus
+        order. A corpus ordered by topic (Wikipedia, article after article) otherwise pulls
+        the vectors towards the topic at hand while the learning rate is high: on wiki17m
+        shuffling raises SimLex and the Google analogies (bench/RESULTS.md). ``True`` and
+        ``False`` (the old spelling) still mean "epoch" and "none", with a warning.
     threads : int or None, default=None
         Numba threads (None: all). With more than one, Hogwild races make runs differ slightly.
     seed : int, default=1
@@ -391,6 +457,10 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     from .subword import SubwordVectors
     from .vectors import Vectors
 
+    if isinstance(shuffle, (bool, np.bool_)):
+        warnings.warn(f"shuffle={shuffle} is deprecated: use shuffle={'epoch' if shuffle else 'none'!r}",
+                      FutureWarning, stacklevel=2)
+        shuffle = "epoch" if shuffle else "none"
     ftm = None
     if init is not None:
         from .warmstart import load_fasttext_init
@@ -409,13 +479,14 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     maxn = 6 if maxn is None else maxn
     bucket = 2_000_000 if bucket is None else bucket
     _check(model, dim, window, negative, sample, alpha, min_alpha, max(epochs, 1) if ftm is not None else epochs,
-           minn, maxn, bucket, update, seed, threads)
+           minn, maxn, bucket, update, shuffle, seed, threads)
     if ftm is not None:
         check_int("epochs", epochs, min=0)
     if maxn == 0:
         bucket = 0  # no n-grams: no bucket rows (fastText does the same)
     timings = {}
     t = time.perf_counter()
+    scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
     if ftm is None:
         vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                                     tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
@@ -428,57 +499,52 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
                                                 keep_punctuation=keep_punctuation, progress=progress),
                                     min_count=min_count, max_vocab=max_vocab, base_words=ftm.vectors.words,
                                     base_counts=ftm.vectors.counts, keep=len(ftm.vectors.words))
-    drop_pages = _page_dropper(enc.ids)
+    if scanned:
+        timings["scan"] = time.perf_counter() - t
     ids = np.asarray(enc.ids)
-    offsets = cut_sentences(enc.offsets)
+    offsets = cut_sentences(enc.offsets, MAX_LINE)
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
-    lengths = np.diff(offsets)
-    if len(lengths) == 0 or lengths.max() < 2:
-        raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
-                            "to train (lower min_count or use a larger corpus)")
+    max_len = check_trainable(offsets)
     check_dim(dim, v)
     check_subword_params(minn, maxn, bucket, v)
-    words = list(vocab.words)
-    indptr, rows = subword_table(words, minn=minn, maxn=maxn, bucket=bucket)
-    timings["scan"] = time.perf_counter() - t
+    check_memory(fasttext_need(list(vocab.words), dim, bucket=bucket, minn=minn, maxn=maxn),
+                 what="training fastText", lower="--bucket, --dim or --max-vocab")
 
     # compile (or load the cache) before the big matrix exists, then give LLVM's memory back: a
     # cold compile then adds nothing to the peak RSS (bench/RESULTS.md, fastText memory)
-    t = time.perf_counter()
-    _compile(ids, dim)
-    timings["compile"] = time.perf_counter() - t
+    timings["compile"] = compile_stage(lambda: _compile(ids, dim, window, negative),
+                                       "fasttext: compiling kernels (first run only)", progress)
     release_memory()
 
     t = time.perf_counter()
+    words = list(vocab.words)
+    indptr, rows = subword_table(words, minn=minn, maxn=maxn, bucket=bucket)
     rng = np.random.default_rng(seed)
     inp = np.empty((v + bucket, dim), np.float32)  # uniform in [-1/dim, 1/dim), filled in place
     rng.random(out=inp, dtype=np.float32)
     inp *= np.float32(2.0 / dim)
     inp -= np.float32(1.0 / dim)
-    out = np.zeros((v, dim), np.float32)
+    m = _Weights(inp, np.zeros((v, dim), np.float32))
     if ftm is not None:
         from .warmstart import fasttext_start
 
-        fasttext_start(ftm, vocab, indptr, rows, inp, out)
-    noise = build_noise_table(counts, NOISE_POWER)
-    keep = keep_probabilities(counts, sample)
-    chunks = make_chunks(offsets, MAX_LINE)  # shuffled chunks of ~1,000 tokens: finer than word2vec's 10,000
-    states = seed_states(seed, len(chunks) - 1)
-    n_tokens = int(offsets[-1])
-    opts = np.array([window, negative, int(model == "skipgram"), int(update == "pair"), int(lengths.max())],
-                    np.int64)
-    timings["init"] = time.perf_counter() - t
+        fasttext_start(ftm, vocab, indptr, rows, inp, m.out)
+    tb = _Tables(indptr, rows, build_noise_table(counts, NOISE_POWER), keep_probabilities(counts, sample))
+    corpus = Corpus(ids, offsets, make_chunks(offsets, MAX_LINE))  # ~1,000-token chunks: finer than word2vec's
+    scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, max_len, dim, window, negative)
+    states = seed_states(seed, len(corpus.chunks) - 1)
+    cfg = _Config(window, negative, int(model == "skipgram"), int(update == "pair"))
+    timings["setup"] = time.perf_counter() - t
 
     with numba_threads(threads) as nthreads:
         losses, timings["train"] = run_epochs(
-            lambda c0, c1, alphas, order: _fasttext_chunks(c0, c1, order, alphas, ids, offsets, chunks, inp, out,
-                                                           indptr, rows, noise, keep, states, opts),
-            offsets, chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads,
-            desc=f"fasttext {model}", progress=progress, drop_pages=drop_pages, syn0=out,
-            ceiling=20.0 * math.log(2.0) * (negative + 1), sample=sample, shuffle_seed=seed if shuffle else None)
+            lambda c0, c1, alphas, order: _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg),
+            offsets, corpus.chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads,
+            desc=f"fasttext {model}", progress=progress, drop_pages=page_dropper(enc.ids), syn0=m.out,
+            ceiling=loss_ceiling(negative + 1), sample=sample, shuffle=shuffle, seed=seed)
     t = time.perf_counter()
     vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
     timings["compose"] = time.perf_counter() - t
-    context = Vectors(words, out, counts)
-    return TrainResult(vectors, context, losses, timings, n_tokens * epochs / max(timings['train'], 1e-9))
+    return TrainResult(vectors=vectors, context=Vectors(words, m.out, counts), losses=losses, timings=timings,
+                       words_per_sec=int(offsets[-1]) * epochs / max(timings["train"], 1e-9), model=None)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _faults
 from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_int, sniff_compression
 from .errors import EmbedkitError
 
@@ -310,7 +311,8 @@ def save_fasttext_model(path, vectors, output, *, model="skipgram", window=5, ep
         vectors.bucket, vectors.minn, vectors.maxn, int(lr_update_rate), float(sample))
     head += struct.pack("<iiiqq", v, v, 0, n_tokens, -1)
     path = os.fspath(path)
-    with atomic_write(path, "wb") as f:
+    size = len(head) + sum(len(w) + 10 for w in vectors.words) + 4 * inp.size + 4 * output.size + 64
+    with _faults.expect_bytes(size), atomic_write(path, "wb") as f:
         f.write(head)
         entry = struct.Struct("<qb")
         for start in range(0, v, 65536):

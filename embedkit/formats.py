@@ -33,6 +33,7 @@ import warnings
 import numba
 import numpy as np
 
+from . import _faults
 from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, sniff_compression, split_fields
 from .errors import EmbedkitError
 from .fasttext_bin import MAGIC as _FASTTEXT_MAGIC
@@ -287,17 +288,28 @@ def write(vectors, path, format=None):
     """
     format, compression = format_for_path(path, format)
     path = os.fspath(path)
-    paths = WRITERS[format](vectors, path, compression=compression)
+    with _faults.expect_bytes(_size_estimate(vectors, format, compression)):
+        paths = WRITERS[format](vectors, path, compression=compression)
     if vectors.counts is not None and format != "npy":
         paths.append(write_counts(vectors, counts_path(path)))
     return paths
+
+
+def _size_estimate(vectors, format, compression):
+    """About how many bytes ``write`` will put on disk (for the figure of a full-disk error)."""
+    n, dim = len(vectors), vectors.dim
+    words = sum(len(w) for w in vectors.words[:1000]) / max(1, min(n, 1000)) * n + n
+    per_value = 4 if format in ("word2vec-binary", "npy") else 12  # text: ~12 characters per %.9g value
+    size = int(words + n * dim * per_value + 128)
+    return size // 3 if compression else size
 
 
 def write_counts(vectors, path):
     """``word count`` lines (bare ``word`` lines without counts) for every row, atomically."""
     from .vocab import write_word_lines
 
-    with atomic_write(path, "w", encoding="utf-8") as f:
+    with _faults.expect_bytes(sum(len(w) + 12 for w in vectors.words)), \
+            atomic_write(path, "w", encoding="utf-8") as f:
         write_word_lines(f, vectors.words, vectors.counts)
     return path
 

@@ -36,6 +36,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
+from ._faults import check_memory, glove_need
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -433,6 +434,8 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
     memory = _check_memory(memory)
+    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz if memory is None else 0), what="training GloVe",
+                 lower="--dim, --max-vocab or --memory")
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     info = None
@@ -446,13 +449,11 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         info = (settings, {"epochs_done": 0, "corpus_tokens": int(cooc.vocab.counts.sum())},
                 Vocab([], np.zeros(0, np.int64)))
     try:
-        t0 = time.perf_counter()
-        r = _train(entries, cooc.vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-                   vectors=vectors, seed=seed, threads=threads, progress=progress, model_info=info)
+        return _train(entries, cooc.vocab, timings, dim=dim, learning_rate=learning_rate, epochs=epochs,
+                      shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress,
+                      model_info=info)
     finally:
         _close(entries)
-    r.timings = {**timings, "train": time.perf_counter() - t0}
-    return r
 
 
 def _check_memory(memory):
@@ -489,13 +490,16 @@ def _entries(cooc, *, x_max, weight_power, threads, progress, memory=None, tmp_d
     return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 
-def _train(entries, vocab, *, vectors, init=None, model_info=None, **fit):
-    """Fit, then the TrainResult; ``model_info`` (settings, state, rare Vocab) asks for ``result.model``."""
+def _train(entries, vocab, timings, *, vectors, init=None, model_info=None, **fit):
+    """Train on ``entries`` and return the TrainResult; ``timings`` are the stages before, to which
+    ``train`` is added; ``model_info`` (settings, state, rare Vocab) asks for ``result.model``."""
     from .modelfile import Model
     from .vectors import Vectors
 
     v, dim = len(vocab), fit["dim"]
+    t0 = time.perf_counter()
     params, gradsq, costs = fit_entries(entries, v, init=init, **fit)
+    timings = sum_timings(timings, {"train": time.perf_counter() - t0})
     del entries
     words = list(vocab.words)
     w = params[:v, :dim]
@@ -510,7 +514,8 @@ def _train(entries, vocab, *, vectors, init=None, model_info=None, **fit):
         model = Model("glove", words, vocab.counts, settings, state,
                       {"input": vec.matrix, "params": params, "gradsq": gradsq}, "input", None,
                       list(rare.words), rare.counts)
-    return TrainResult(vectors=vec, context=Vectors(words, c, vocab.counts), losses=costs, model=model)
+    return TrainResult(vectors=vec, context=Vectors(words, c, vocab.counts), losses=costs, timings=timings,
+                       words_per_sec=None, model=model)
 
 
 def _continue_params(model, vocab, dim, seed):
@@ -558,7 +563,9 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         Initial AdaGrad learning rate.
     epochs : int, default=25
     shuffle : {"once", "epoch"}, default="once"
-        Shuffle the non-zeros once per run, or before every epoch.
+        Train the non-zeros in one random order (drawn from ``seed``) for every epoch, or in a
+        new one every epoch (as fastText's ``shuffle`` for its chunks; there is no "none":
+        in the matrix's row order the cost does not fall steadily).
     vectors : {"sum", "word"}, default="sum"
         Return W + W~ (word plus context vectors, the reference tool's default) or W alone.
     seed : int, default=1
@@ -639,6 +646,8 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
                                threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
+    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz if memory is None else 0), what="training GloVe",
+                 lower="--dim, --max-vocab or --memory")
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     vocab, counted = cooc.vocab, cooc.timings
@@ -655,10 +664,8 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
                  "corpus_tokens": int(vocab.counts.sum())}
         info = (settings, state, rare)
     try:
-        t0 = time.perf_counter()
-        r = _train(entries, vocab, dim=dim, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
-                   vectors=vectors, seed=seed, threads=threads, progress=progress, init=start, model_info=info)
+        return _train(entries, vocab, sum_timings(counted, timings), dim=dim, learning_rate=learning_rate,
+                      epochs=epochs, shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress,
+                      init=start, model_info=info)
     finally:
         _close(entries)
-    r.timings = sum_timings(counted, {**timings, "train": time.perf_counter() - t0})
-    return r

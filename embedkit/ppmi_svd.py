@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
+from ._faults import check_memory, ppmi_need
 from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
                     numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
@@ -424,16 +425,25 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
     (True, 20, ['compile', 'ppmi', 'svd'])
     """
     from .cooc import Cooccurrence
-    from .vectors import Vectors
 
     _check(dim, cds, neg, eig, add_context, n_iter, seed, threads)
     if not isinstance(cooc, Cooccurrence):
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
     check_dim(dim, len(cooc.words))
+    check_memory(ppmi_need(len(cooc.words), dim, cooc.matrix.nnz, add_context=add_context), what="PPMI+SVD",
+                 lower="--dim or --max-vocab")
     if cooc.params["weighting"] == "harmonic":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with harmonic weighting; PPMI expects uniform "
                       "counts (embedkit cooc --weighting uniform)", stacklevel=2)
+    return _fit(cooc, {}, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, seed=seed,
+                threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
+
+
+def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads, memory, tmp_dir, progress):
+    """PPMI+SVD of a checked ``cooc``; ``before`` are the timings of the stages before (counting)."""
+    from .vectors import Vectors
+
     timings = {}
     t0 = time.perf_counter()
     with progress_bar(total=1, desc="compiling PPMI+SVD kernels", enabled=progress) as bar:
@@ -474,7 +484,8 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
         w += c
     words, counts = list(cooc.words), cooc.vocab.counts
     return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w, dtype=np.float32), counts),
-                       context=Vectors(words, np.ascontiguousarray(c, dtype=np.float32), counts), timings=timings)
+                       context=Vectors(words, np.ascontiguousarray(c, dtype=np.float32), counts),
+                       losses=[], timings=sum_timings(before, timings), words_per_sec=None, model=None)
 
 
 def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
@@ -547,8 +558,7 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
                                sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                                tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
                                threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
-    r = fit_ppmi_svd(cooc, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter, seed=seed,
-                     threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
-    r.timings = sum_timings(cooc.timings, r.timings)
-    return r
+    check_dim(dim, len(cooc.words))
+    return _fit(cooc, cooc.timings, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter,
+                seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class TrainResult:
-    """The outcome of a ``train_<method>`` or ``fit_<method>`` call.
+    """The outcome of a ``train_<method>`` or ``fit_<method>`` call: built once, by one call
+    naming every field (keyword-only, none defaulted, frozen), when the last stage has ended.
 
     Attributes
     ----------
@@ -31,8 +32,8 @@ class TrainResult:
     """
 
     vectors: object
-    context: object = None
-    losses: list = field(default_factory=list)
-    timings: dict = field(default_factory=dict)
-    words_per_sec: float | None = None
-    model: object = None
+    context: object
+    losses: list
+    timings: dict
+    words_per_sec: float | None
+    model: object

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from . import _faults
 from ._util import atomic_write, check_int, read_ahead, release_memory, split_fields
-from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_name, iter_pieces
+from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
@@ -85,7 +86,8 @@ class Vocab:
 
     def save(self, path):
         """Write the vocabulary to ``path`` atomically, one ``word count`` line per word."""
-        with atomic_write(path, "w", encoding="utf-8") as f:
+        with _faults.expect_bytes(sum(len(w) + 12 for w in self.words)), \
+                atomic_write(path, "w", encoding="utf-8") as f:
             self.write(f)
 
     @classmethod
@@ -490,12 +492,15 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     """
     _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation)
     cleanup = cache_dir is None
-    try:
-        folder = tempfile.mkdtemp(prefix="embedkit-") if cleanup else os.fspath(cache_dir)
-        os.makedirs(folder, exist_ok=True)
-    except OSError as e:
-        raise EmbedkitError(f"cannot create cache folder {cache_dir or tempfile.gettempdir()}: "
-                            f"{e.strerror or e}") from None
+    before = corpus_fingerprint(path)
+    if cleanup:
+        folder = _faults.make_temp_dir("corpus")
+    else:
+        folder = os.fspath(cache_dir)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
+            raise EmbedkitError(f"cannot create cache folder {cache_dir}: {e.strerror or e}") from None
     ids_path = os.path.join(folder, "ids.int32")
     try:
         with open(ids_path, "wb") as f:
@@ -503,6 +508,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
                                                       ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
                                                       keep_punctuation=keep_punctuation,
                                                       max_sentence_length=max_sentence_length)
+        check_unchanged(path, before)
         vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
         remap = np.full(max(table.n_ids, 1), -1, np.int32)
         remap[pids] = np.arange(len(pids), dtype=np.int32)
@@ -510,8 +516,13 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         os.truncate(ids_path, 4 * n)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
     except OSError as e:
+        written = os.path.getsize(ids_path) if os.path.exists(ids_path) else 0
         if cleanup:
             shutil.rmtree(folder, ignore_errors=True)
+        if _faults.is_no_space(e):
+            # ~4 bytes per token, ~6 bytes of text per token: the id file is about 2/3 of the text
+            need = max(0, int(sum(_size(p) for p in corpus_files(path)) * 0.7) - written)
+            raise _faults.no_space_error(e, ids_path, "the encoded corpus (4 bytes per token)", need) from None
         raise EmbedkitError(f"cannot write encoded corpus in {folder}: {e.strerror or e}") from None
     except BaseException:
         if cleanup:
@@ -521,6 +532,39 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     del table, remap, ends
     release_memory()  # the hash table's pages go back to the system before training allocates
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
+
+
+def _size(p):
+    try:
+        return os.path.getsize(p)
+    except OSError:
+        return 0
+
+
+def corpus_fingerprint(path):
+    """(file, size, mtime, inode) of every file of a corpus (None for stdin): compared after a pass."""
+    files = corpus_files(path)
+    out = []
+    for p in files:
+        if p == "-":
+            continue
+        try:
+            st = os.stat(p)
+        except OSError:
+            out.append((p, None))
+            continue
+        out.append((p, (st.st_size, st.st_mtime_ns, st.st_ino)))
+    return out
+
+
+def check_unchanged(path, before):
+    """Raise EmbedkitError if a corpus file was changed, truncated, replaced or removed since ``before``."""
+    for (p, was), (_, now) in zip(before, corpus_fingerprint(path)):
+        if was != now:
+            what = "removed" if now is None else "truncated" if now[0] < was[0] else \
+                "replaced" if now[2] != was[2] else "changed"
+            raise EmbedkitError(f"corpus file {p} was {what} while it was read; nothing was trained "
+                                f"(run again once it is complete)")
 
 
 def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",

@@ -8,22 +8,21 @@ once (weights, tables, per-thread scratch buffers), calls the kernel a few chunk
 sets each chunk's learning rate (linear decay over all epochs), watches the loss for
 divergence and updates the progress bar.
 
-The kernel's arguments are a few small named tuples: ``_Corpus`` (ids, sentence offsets,
-chunk starts), ``_Weights`` (syn0, syn1, syn1neg), ``_Tables`` (Huffman codes and points,
-noise alias table, keep probabilities), ``_Scratch`` (per-thread buffers, indexed by
-``numba.get_thread_id()``) and ``_Config`` (the integer options). One update of each kind is
-written once, as an inline helper: ``_logistic_step`` (one output row), ``_sgns_pair`` and
-``_hs_pair`` (one input against the noise or the Huffman path), ``_sgns_window`` and
-``_hs_window`` (a whole window at once), ``_skipgram_step`` and ``_cbow_step`` (one centre
-word).
+The kernel's arguments are a few small named tuples: ``embedkit._sgd.Corpus`` (ids, sentence
+offsets, chunk starts), ``_Weights`` (syn0, syn1, syn1neg), ``_Tables`` (Huffman codes and
+points, noise alias table, keep probabilities), ``_Scratch`` (per-thread buffers, indexed by
+``numba.get_thread_id()``) and ``_Config`` (the integer options). What fastText shares (the
+epoch driver, subsampling, window and noise draws, the SGNS and HS updates ``sgns_pair`` and
+``hs_pair``) lives in ``embedkit._sgd``; the updates of a whole window, ``_sgns_window`` and
+``_hs_window``, and of one centre word, ``_skipgram_step`` and ``_cbow_step``, live here.
 
 Options:
 
-* ``shared_hs=True`` (the default; skip-gram with hierarchical softmax): every context word of
+* ``update="window"`` (the default; skip-gram with hierarchical softmax): every context word of
   a centre walks the same Huffman path, the centre's, so the path's rows are loaded once per
   window and the update is a small dense (contexts x path nodes) product, with every logit
   taken from the weights as they were before the window (as Ji et al. 2016 do for negative
-  sampling). ``shared_hs=False`` updates pair by pair, as word2vec does.
+  sampling). ``update="pair"`` updates pair by pair, as word2vec does.
 * ``shared_negatives=True`` (skip-gram with negative sampling only) is the minibatch variant of
   Ji et al. (2016): a centre word's whole window shares one draw of negatives, and the update
   becomes a small dense (contexts x outputs) product, which touches each output row once.
@@ -38,11 +37,8 @@ CBOW with hierarchical softmax has nothing to share: it already walks one path p
 
 from __future__ import annotations
 
-import ctypes
-import math
-import mmap
-import sys
 import time
+import warnings
 from typing import NamedTuple
 
 import numba
@@ -50,136 +46,21 @@ import numpy as np
 from numba import prange
 
 from ._compile import precompile, readonly
-from ._prefetch import prefetch as _prefetch
-from ._rng import next_u64, seed_states
-from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    numba_threads, progress_bar, release_memory)
-from .errors import EmbedkitError, TrainingDivergedError
+from ._rng import seed_states
+from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
+                   compile_stage, draw_noise, draw_window, hs_pair, loss_ceiling, make_chunks, page_dropper,
+                   prefetch_row, run_epochs, sgns_pair, subsample)
+from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
+                    release_memory)
+from .errors import EmbedkitError
+from ._faults import check_memory, word2vec_need
 from .modelfile import Model
 from .result import TrainResult
 from .vocab import Vocab, keep_probabilities, resolve_corpus
 from .warmstart import hs_rebuilt_warning, init_vectors_rows, model_rows, same_tree, scan_for_model
 
-#: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
-CHUNK_TOKENS = 10_000
-
-MAX_EXP = 6.0  # sigmoid(x) is taken as 0 or 1 beyond +-MAX_EXP, as in word2vec
-_TABLE_SIZE = 2048
-_SCALE = _TABLE_SIZE / (2 * MAX_EXP)
-_grid = -MAX_EXP + (np.arange(_TABLE_SIZE) + 0.5) / _SCALE
-SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_grid))).astype(np.float32)
-LOG_SIGMOID_TABLE = (-np.logaddexp(0.0, -_grid)).astype(np.float32)
-_M32 = np.uint64(0xFFFFFFFF)
-_S32 = np.uint64(32)
-
-
-# ---------------------------------------------------------------- small inline helpers
-
-
-@numba.njit(cache=True, inline="always")
-def _prefetch_row(m, r):
-    """Prefetch row r of a float32 matrix (16 floats per 64-byte line)."""
-    for c in range(0, m.shape[1], 16):
-        _prefetch(m, r, c)
-
-
-@numba.njit(cache=True, inline="always")
-def _sigmoid(f):
-    """Table sigmoid: 0 below -MAX_EXP, 1 above, else the table cell containing f."""
-    if f >= MAX_EXP:
-        return np.float32(1.0)
-    if f <= -MAX_EXP:
-        return np.float32(0.0)
-    return SIGMOID_TABLE[int((f + MAX_EXP) * _SCALE)]
-
-
-@numba.njit(cache=True, inline="always")
-def _log_sigmoid(f):
-    """Table log(sigmoid(f)); f itself below -MAX_EXP, 0 above MAX_EXP."""
-    if f >= MAX_EXP:
-        return np.float32(0.0)
-    if f <= -MAX_EXP:
-        return np.float32(f)
-    return LOG_SIGMOID_TABLE[int((f + MAX_EXP) * _SCALE)]
-
-
-@numba.njit(cache=True, inline="always")
-def _draw_noise(noise, state, k):
-    """One word from the alias table ``noise`` (uint64: threshold << 32 | alias), O(1)."""
-    u = next_u64(state, k)
-    i = ((u >> _S32) * np.uint64(len(noise))) >> _S32
-    t = noise[i]
-    if (u & _M32) < (t >> _S32):
-        return np.int64(i)
-    return np.int64(t & _M32)
-
-
-@numba.njit(cache=True, inline="always")
-def _draw_below(state, k, n):
-    """An int in [0, n) (n < 2**32) by multiply-shift."""
-    return np.int64(((next_u64(state, k) >> _S32) * np.uint64(n)) >> _S32)
-
-
-# Helpers index rows as m[r, c] instead of taking row views: a view costs an atomic refcount
-# update on the shared matrix, which the threads would fight over.
-@numba.njit(cache=True, inline="always")
-def _logistic_step(src, r, out, t, label, neu1e, alpha):
-    """One logistic-regression step of input src[r] against output row out[t] with label 0 or 1:
-    out[t] is updated, the input's gradient added to neu1e. Returns the step's NLL."""
-    f = np.float32(0.0)
-    for c in range(src.shape[1]):
-        f += src[r, c] * out[t, c]
-    g = (label - _sigmoid(f)) * alpha
-    for c in range(src.shape[1]):
-        y = out[t, c]
-        neu1e[c] += g * y
-        out[t, c] = y + g * src[r, c]
-    return -_log_sigmoid(f if label > 0.5 else -f)
-
-
-@numba.njit(cache=True, inline="always")
-def _sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
-    """One SGNS update with input vector src[r]: the target row of syn1neg (label 1) and the
-    negs rows (label 0, skipping the target) are updated, the input's gradient is added to
-    neu1e. Returns the pair's NLL."""
-    loss = 0.0
-    for d in range(negs.shape[0] + 1):
-        if d == 0:
-            t = target
-            label = np.float32(1.0)
-        else:
-            t = negs[d - 1]
-            if t == target:
-                continue
-            label = np.float32(0.0)
-        loss += _logistic_step(src, r, syn1neg, t, label, neu1e, alpha)
-    return loss
-
-
-@numba.njit(cache=True, inline="always")
-def _hs_pair(src, r, neu1e, syn1, codes, points, w, alpha):
-    """One hierarchical-softmax update with input src[r] along word w's Huffman path
-    (codes[w, d], inner-node rows points[w, d] of syn1, d < len). Returns the NLL of w."""
-    loss = 0.0
-    for d in range(codes.shape[1]):
-        bit = codes[w, d]
-        if bit > 1:  # 2 pads the end of the path
-            break
-        loss += _logistic_step(src, r, syn1, points[w, d], np.float32(1 - bit), neu1e, alpha)
-    return loss
-
-
-
 
 # ---------------------------------------------------------------- kernel arguments
-class _Corpus(NamedTuple):
-    """The encoded corpus as the kernel reads it."""
-
-    ids: np.ndarray      # int32 (tokens,), read-only memmap
-    offsets: np.ndarray  # int64 (sentences + 1,)
-    chunks: np.ndarray   # int64 (chunks + 1,): sentence index where each chunk starts, then the end
-
-
 class _Weights(NamedTuple):
     """The model, updated in place (Hogwild)."""
 
@@ -221,7 +102,7 @@ class _Config(NamedTuple):
     cbow_mean: int
     corrected: int
     shared_negatives: int
-    shared_hs: int
+    window_update: int  # update="window": skip-gram's HS path once per window
 
 
 def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
@@ -288,7 +169,7 @@ def _output_grad(s, a, b, f, alpha):
     elif f <= -MAX_EXP:
         sig, log_sig = np.float32(0.0), np.float32(f)
     else:
-        cell = int((f + MAX_EXP) * _SCALE)
+        cell = int((f + MAX_EXP) * SCALE)
         sig, log_sig = SIGMOID_TABLE[cell], LOG_SIGMOID_TABLE[cell]
     s.grads[a, b] = (label - sig) * alpha
     return -log_sig if label > 0.5 else f - log_sig  # log sigmoid(-f) = log sigmoid(f) - f
@@ -387,7 +268,7 @@ def _prefetch_path(syn1, codes, points, w):
     for d in range(codes.shape[1]):
         if codes[w, d] > 1:
             break
-        _prefetch_row(syn1, points[w, d])
+        prefetch_row(syn1, points[w, d])
 
 
 @numba.njit(cache=True, inline="always")
@@ -403,21 +284,21 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
     loss = 0.0
     if cfg.shared_negatives:
         for d in range(negative):
-            s.negs[d] = _draw_noise(tb.noise, states, k)
-            _prefetch_row(syn1neg, s.negs[d])
+            s.negs[d] = draw_noise(tb.noise, states, k)
+            prefetch_row(syn1neg, s.negs[d])
         lsum, n_in = _sgns_window(syn0, syn1neg, sen, lo, hi, i, s.negs, s, alpha)
         return lsum, n_in
-    pair_hs = cfg.hs and not cfg.shared_hs
-    if cfg.hs and cfg.shared_hs and n_pairs > 0:
+    pair_hs = cfg.hs and not cfg.window_update
+    if cfg.hs and cfg.window_update and n_pairs > 0:
         lsum, n_in = _hs_window(syn0, syn1, tb.codes, tb.points, sen, lo, hi, i, s, alpha)
         loss += lsum
     if negative == 0 and not pair_hs:
         return loss, n_pairs
     pneg = s.pneg
     for q in range(n_pairs * negative):
-        pneg[q] = _draw_noise(tb.noise, states, k)
+        pneg[q] = draw_noise(tb.noise, states, k)
     if negative > 0:
-        _prefetch_row(syn1neg, center)
+        prefetch_row(syn1neg, center)
     neu1e = s.neu1e
     q = 0
     for j in range(lo, hi):
@@ -426,14 +307,14 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
         x = sen[j]
         if q + 1 < n_pairs:
             jn = j + 1 if j + 1 != i else j + 2
-            _prefetch_row(syn0, sen[jn])
+            prefetch_row(syn0, sen[jn])
             for d in range((q + 1) * negative, (q + 2) * negative):
-                _prefetch_row(syn1neg, pneg[d])
+                prefetch_row(syn1neg, pneg[d])
         neu1e[:] = 0.0
         if pair_hs:
-            loss += _hs_pair(syn0, x, neu1e, syn1, tb.codes, tb.points, center, alpha)
+            loss += hs_pair(syn0, x, neu1e, syn1, tb.codes, tb.points, center, alpha)
         if negative > 0:
-            loss += _sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative], alpha)
+            loss += sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative], alpha)
         q += 1
         for c in range(syn0.shape[1]):
             syn0[x, c] += neu1e[c]
@@ -462,9 +343,9 @@ def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
     neu1e[:] = 0.0
     loss = 0.0
     if cfg.hs:
-        loss += _hs_pair(neu1, 0, neu1e, m.syn1, tb.codes, tb.points, sen[i], alpha)
+        loss += hs_pair(neu1, 0, neu1e, m.syn1, tb.codes, tb.points, sen[i], alpha)
     if cfg.negative > 0:
-        loss += _sgns_pair(neu1, 0, neu1e, m.syn1neg, sen[i], negs, alpha)
+        loss += sgns_pair(neu1, 0, neu1e, m.syn1neg, sen[i], negs, alpha)
     if cfg.corrected and cfg.cbow_mean:
         inv = np.float32(1.0) / np.float32(cw)
         for c in range(dim):
@@ -490,19 +371,10 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     pairs = 0
     tokens = 0
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
-        n = 0
-        for p in range(offsets[sn], offsets[sn + 1]):  # subsample into sen
-            w = ids[p]
-            if keep[w] < 1.0:
-                if np.float64(next_u64(states, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
-                    continue
-            sen[n] = w
-            n += 1
+        n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, k, sen)
         tokens += offsets[sn + 1] - offsets[sn]
         for i in range(n):
-            b = _draw_below(states, k, window)  # effective window: window - b, in 1..window
-            lo = max(0, i - window + b)
-            hi = min(n, i + window - b + 1)
+            lo, hi = draw_window(states, k, window, i, n)
             if cfg.hs and i + 1 < n:  # the next centre word's Huffman path
                 _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
             if cfg.skipgram:
@@ -511,21 +383,22 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
                 pairs += np_
             elif hi - lo > 1:
                 for d in range(cfg.negative):
-                    s.negs[d] = _draw_noise(tb.noise, states, k)
-                    _prefetch_row(m.syn1neg, s.negs[d])  # fetched while the context rows are summed
+                    s.negs[d] = draw_noise(tb.noise, states, k)
+                    prefetch_row(m.syn1neg, s.negs[d])  # fetched while the context rows are summed
                 loss += _cbow_step(m, tb, sen, lo, hi, i, s.negs, s, cfg, alpha)
                 pairs += 1
     return loss, pairs, tokens
 
 
 @numba.njit(cache=True, parallel=True)
-def _train_chunks(c0, c1, alphas, corpus, m, tb, scratch, states, cfg):
-    """Train chunks c0..c1-1 in parallel (Hogwild); alphas: float64 per chunk; scratch has one
+def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg):
+    """Train chunks order[c0:c1] in parallel (Hogwild); alphas: float64 per chunk; scratch has one
     row per thread. Returns (NLL sum float64, trained pairs, tokens read)."""
     loss = 0.0
     pairs = 0
     tokens = 0
-    for k in prange(c0, c1):
+    for p in prange(c0, c1):
+        k = order[p]
         s = _thread_scratch(scratch, numba.get_thread_id())
         lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg)
         loss += lk
@@ -606,74 +479,18 @@ def build_huffman(counts):
     return codes, points, lens
 
 
-def build_noise_table(counts, power=0.75):
-    """Alias table for sampling word w with probability counts[w]**power / sum.
-
-    Returns a uint64 array (V,): entry i is ``threshold << 32 | alias``; draw i uniformly, keep it
-    when a 32-bit uniform is below threshold, else take alias.
-    """
-    p = np.asarray(counts, dtype=np.float64) ** power
-    v = len(p)
-    scaled = p * (v / p.sum())
-    alias = np.arange(v, dtype=np.int64)
-    prob = np.ones(v)
-    small = [i for i in np.flatnonzero(scaled < 1.0).tolist()]
-    large = [i for i in np.flatnonzero(scaled >= 1.0).tolist()]
-    scaled = scaled.tolist()
-    while small and large:
-        s, g = small.pop(), large.pop()
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] -= 1.0 - scaled[s]
-        (small if scaled[g] < 1.0 else large).append(g)
-    thresh = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint64)
-    thresh[prob >= 1.0] = 2**32 - 1
-    alias[prob >= 1.0] = np.flatnonzero(prob >= 1.0)
-    return (thresh << np.uint64(32)) | alias.astype(np.uint64)
-
-
-def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
-    """Sentence indices where chunks start, plus the end: whole sentences cut into chunks of
-    about ``chunk_tokens`` tokens (``embedkit._util.balanced_chunks`` over the token offsets)."""
-    offsets = np.asarray(offsets, dtype=np.int64)
-    return balanced_chunks(offsets, -(-int(offsets[-1]) // chunk_tokens))
-
-
 # ---------------------------------------------------------------- driver
-FAULT_AROUND = 1 << 16  # bytes: Linux maps the pages of this aligned window around a faulting one
-
-
-def _page_dropper(ids):
-    """A function drop(lo, hi) that lets the OS take ids[lo:hi] out of this process's resident
-    memory, when ids is a read-only file-backed memmap: the pages stay in the page cache and come
-    back on the next read, so dropping a page that a thread still reads costs a re-read, never a
-    wrong value. The range is widened by the fault-around window on each side: a fault on the
-    range also mapped those pages (another chunk's, when chunks are read in random order). For
-    anything else it does nothing."""
-    if not (sys.platform.startswith("linux") and isinstance(ids, np.memmap) and not ids.flags.writeable
-            and hasattr(mmap, "MADV_DONTNEED")):
-        return lambda lo, hi: None
-    libc = ctypes.CDLL(None, use_errno=True)
-    page = mmap.PAGESIZE
-    start = ids.ctypes.data
-    low, high = start // page * page, -(-(start + ids.nbytes) // page) * page  # the mapping's pages
-
-    def drop(lo, hi):
-        first = max(low, (start + int(lo) * ids.itemsize - FAULT_AROUND) // FAULT_AROUND * FAULT_AROUND)
-        end = min(high, -(-(start + int(hi) * ids.itemsize + FAULT_AROUND) // FAULT_AROUND) * FAULT_AROUND)
-        if end > first:
-            libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
-    return drop
+MODELS = ("skipgram", "cbow")
+UPDATES = ("window", "pair")
 
 
 def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, seed, threads, cbow_mean,
-           cbow_update, shared_negatives, shared_hs):
-    check_choice("model", model, ("skipgram", "cbow"))
+           cbow_update, shared_negatives, update):
+    check_choice("model", model, MODELS)
     check_int("dim", dim, min=1)
     check_int("window", window, min=1)
     check_int("negative", negative, min=0)
-    for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives),
-                    ("shared_hs", shared_hs)):
+    for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives)):
         if not isinstance(v, (bool, np.bool_)):
             raise EmbedkitError(f"{name} must be True or False, got {v!r}")
     if negative == 0 and not hs:
@@ -686,6 +503,7 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_seed(seed)
     check_threads(threads)
     check_choice("cbow_update", cbow_update, ("word2vec", "corrected"))
+    check_choice("update", update, UPDATES)
     if shared_negatives and (model != "skipgram" or hs or negative == 0):
         raise EmbedkitError("shared_negatives needs model='skipgram' with negative sampling and hs off")
 
@@ -695,8 +513,8 @@ def _default_alpha(model, cbow_update):
 
 
 def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
-           shared_hs, start=None):
-    """Everything the kernel reads and writes, allocated once: (_Corpus, _Weights, _Tables,
+           update, start=None):
+    """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
     _Scratch, states, _Config)."""
     ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
@@ -719,94 +537,17 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, int(np.diff(offsets).max()), dim, window, negative,
                                 codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
-                  int(cbow_update == "corrected"), int(shared_negatives), int(shared_hs))
-    return (_Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg),
+                  int(cbow_update == "corrected"), int(shared_negatives), int(update == "window"))
+    return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg),
             _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch,
             seed_states(seed, len(chunks) - 1), cfg)
-
-
-def _compile(args, progress):
-    """Compile the kernel for these argument types, or load it from Numba's cache, by running it
-    over an empty range of chunks. Returns the seconds it took."""
-    t = time.perf_counter()
-    with progress_bar(total=1, desc="word2vec: compiling kernels (first run only)", enabled=progress) as bar:
-        precompile((_train_chunks, (0, 0, np.zeros(1), *args)))  # cold cache: compiled in a child process
-        _train_chunks(0, 0, np.zeros(1), *args)
-        bar.update(1)
-    return time.perf_counter() - t
-
-
-def _diverged(epoch, loss, pairs, syn0, alpha, ceiling):
-    """A TrainingDivergedError if the loss so far is not finite or above ``ceiling`` (20 times the
-    loss of untrained vectors), or (at an epoch's end, syn0 given) a vector is not finite; else None."""
-    mean = loss / max(pairs, 1)
-    if math.isfinite(mean) and mean <= ceiling and (syn0 is None or np.isfinite(syn0).all()):
-        return None
-    return TrainingDivergedError(epoch, "loss", mean, "alpha", alpha)
-
-
-def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threads, desc, progress,
-               drop_pages, syn0, ceiling, sample, shuffle_seed=None):
-    """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas, order)`` trains
-    chunks order[c0:c1] in parallel and returns (NLL sum, pairs, tokens read); the learning rate
-    falls linearly over all tokens of all epochs, chunk by chunk in the order they are trained
-    (``alphas`` is indexed by chunk). ``order`` is 0..n-1, or with ``shuffle_seed`` a new random
-    order of the chunks every epoch. Threads take chunks one at a time (robust to busy cores),
-    in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the corpus
-    pages of its chunks are dropped from RSS. The loss is checked after every call and
-    ``syn0`` at every epoch's end (``_diverged``); an epoch without a pair is an error. Returns
-    (mean loss per epoch, training seconds)."""
-    n_chunks = len(chunks) - 1
-    n_tokens = int(offsets[-1])
-    sizes = offsets[chunks[1:]] - offsets[chunks[:-1]]
-    losses = []
-    old_chunksize = numba.get_parallel_chunksize()
-    numba.set_parallel_chunksize(1)
-    try:
-        with progress_bar(total=n_tokens * epochs, desc=desc, unit="word", enabled=progress) as bar:
-            per_call = max(8 * threads, min(n_chunks // 50 + 1, 64))
-            t = time.perf_counter()
-            for epoch in range(epochs):
-                order = np.arange(n_chunks, dtype=np.int64)
-                if shuffle_seed is not None:
-                    np.random.default_rng([shuffle_seed, epoch]).shuffle(order)
-                start = np.zeros(n_chunks, np.int64)  # tokens trained this epoch before each chunk
-                start[order] = np.concatenate([[0], np.cumsum(sizes[order])[:-1]])
-                done = (epoch * n_tokens + start) / (epochs * n_tokens)
-                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
-                e_loss = 0.0
-                e_pairs = 0
-                for c0 in range(0, n_chunks, per_call):
-                    c1 = min(c0 + per_call, n_chunks)
-                    loss, pairs, tokens = train_chunks(c0, c1, alphas, order)
-                    e_loss += loss
-                    e_pairs += pairs
-                    err = _diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
-                    if err is not None:
-                        raise err
-                    for k in order[c0:c1]:  # each chunk is read once per epoch: keep the corpus out of RSS
-                        drop_pages(offsets[chunks[k]], offsets[chunks[k + 1]])
-                    bar.update(tokens)
-                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[order[c1 - 1]]:.5f}",
-                                    loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
-                if e_pairs == 0:
-                    raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
-                                        f"(lower sample, now {sample:g})")
-                err = _diverged(epoch + 1, e_loss, e_pairs, syn0, alpha, ceiling)
-                if err is not None:
-                    raise err
-                losses.append(e_loss / e_pairs)
-            seconds = time.perf_counter() - t
-    finally:
-        numba.set_parallel_chunksize(old_chunksize)
-    return losses, seconds
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,
                    tokenize="whitespace", keep_punctuation=False, negative=None, hs=None, sample=1e-3, alpha=None,
                    min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
-                   shared_negatives=False, shared_hs=True, progress=False, init=None, init_vectors=None,
-                   lock_init=1.0, return_model=False):
+                   shared_negatives=False, update="window", progress=False, init=None, init_vectors=None, lock_init=1.0,
+                   return_model=False, shared_hs=None):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters
@@ -853,10 +594,12 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     shared_negatives : bool, default=False
         Skip-gram + negative sampling only: one draw of negatives per centre word, shared by
         its window (Ji et al. 2016), a faster minibatch update.
-    shared_hs : bool, default=True
-        Skip-gram + hierarchical softmax: the centre's Huffman path is loaded once per window
-        and updated from all its contexts at once (faster, same quality on wiki17m); False
-        updates pair by pair, as word2vec does. No effect without ``hs``, or with CBOW.
+    update : {"window", "pair"}, default="window"
+        How often the rows that all pairs of a window share are read and written. Here that is
+        skip-gram + hierarchical softmax: "window" loads the centre's Huffman path once per
+        window and updates it from all its contexts at once (faster, same quality on
+        wiki17m); "pair" updates pair by pair, as word2vec does. No effect without ``hs``, or
+        with CBOW. (fastText's ``update`` means the same for its n-gram rows.)
     progress : bool, default=False
         Show tqdm bars (scan, kernel compilation, training with words/s, alpha and loss).
     init : str, path-like, Model or None, default=None
@@ -877,15 +620,17 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         them, 1 leaves them free).
     return_model : bool, default=False
         Also return everything needed to continue (``result.model``; always with ``init``).
+    shared_hs : bool or None, default=None
+        Deprecated spelling of ``update`` (True: "window", False: "pair"); warns.
 
     Returns
     -------
     TrainResult
         ``vectors`` (syn0), ``context`` (syn1neg, None when ``negative=0``), ``losses`` (mean
         negative log-likelihood per trained pair, per centre word for CBOW, per epoch, measured
-        online just before each update; near the end, as alpha goes to 0, it can creep up by a
-        few percent while the model still improves), ``timings`` (``scan`` when the corpus was
-        read here, ``setup``, ``compile``, ``train``) and ``words_per_sec`` (in-vocabulary
+        online just before each update; see docs/parameters.md for why it can rise in later
+        epochs), ``timings`` (``scan`` when the corpus was read here, ``setup``, ``compile``,
+        ``train``) and ``words_per_sec`` (in-vocabulary
         corpus tokens x epochs / training seconds, before subsampling).
 
     Raises
@@ -911,6 +656,11 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     from .modelfile import check_lock
     from .vectors import Vectors
 
+    if shared_hs is not None:
+        if not isinstance(shared_hs, (bool, np.bool_)):
+            raise EmbedkitError(f"shared_hs must be True or False, got {shared_hs!r}")
+        update = "window" if shared_hs else "pair"
+        warnings.warn(f"shared_hs={bool(shared_hs)} is deprecated: use update={update!r}", FutureWarning, stacklevel=2)
     base = None
     if init is not None:
         if init_vectors is not None:
@@ -930,7 +680,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     hs = False if hs is None else hs
     negative = 5 if negative is None else negative
     _check(model, dim, window, negative, hs, sample, alpha, min_alpha, max(epochs, 1) if base is not None else epochs,
-           seed, threads, cbow_mean, cbow_update, shared_negatives, shared_hs)
+           seed, threads, cbow_mean, cbow_update, shared_negatives, update)
     if base is not None:
         check_int("epochs", epochs, min=0)
     lock_init = check_lock(lock_init)
@@ -952,13 +702,11 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if scanned:
         timings["scan"] = time.perf_counter() - t
     v = enc.vocab_size
-    lengths = np.diff(np.asarray(enc.offsets))
-    if len(lengths) == 0 or lengths.max() < 2:
-        raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
-                            "to train (lower min_count or use a larger corpus)")
+    check_trainable(enc.offsets)
     check_dim(dim, v)
     if hs and v < 2:
         raise EmbedkitError("hierarchical softmax needs at least 2 words in the vocabulary")
+    check_memory(word2vec_need(v, dim, negative=negative, hs=hs), what=f"training {model}", lower="--dim or --max-vocab")
 
     t = time.perf_counter()
     start, lock, note = _start_rows(base, vocab, enc, dim=dim, hs=hs, negative=negative, init_vectors=init_vectors,
@@ -966,21 +714,22 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if lock is not None:
         raise EmbedkitError("lock_init below 1 is not available for word2vec yet")
     args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
-                  cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives,
-                  shared_hs=shared_hs, start=start)
+                  cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives, update=update,
+                  start=start)
     timings["setup"] = time.perf_counter() - t
     corp, weights, tables = args[0], args[1], args[2]
-    drop_pages = _page_dropper(enc.ids)
-    untrained = math.log(2.0) * (negative + 1 + (float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0))
+    path_len = float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0
     with numba_threads(threads) as nthreads:
-        timings["compile"] = _compile(args, progress)
+        # compiles the kernel (a cold cache: in a child process) or loads Numba's cache, for these types
+        warm = (0, 0, np.zeros(1, np.int64), np.zeros(1), *args)  # an empty range of chunks
+        timings["compile"] = compile_stage(lambda: (precompile((_train_chunks, warm)), _train_chunks(*warm)),
+                                           "word2vec: compiling kernels (first run only)", progress)
         release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
         losses, timings["train"] = run_epochs(
-            lambda c0, c1, alphas, order: _train_chunks(c0, c1, alphas, *args), corp.offsets, corp.chunks,
-            epochs=epochs,
-            alpha=alpha, min_alpha=min_alpha, threads=nthreads, desc=f"word2vec {model}", progress=progress,
-            drop_pages=drop_pages, syn0=weights.syn0, ceiling=20.0 * untrained, sample=sample)
-    n_tokens = int(corp.offsets[-1])
+            lambda c0, c1, alphas, order: _train_chunks(c0, c1, order, alphas, *args), corp.offsets, corp.chunks,
+            epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads, desc=f"word2vec {model}",
+            progress=progress, drop_pages=page_dropper(enc.ids), syn0=weights.syn0,
+            ceiling=loss_ceiling(negative + 1 + path_len), sample=sample)
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
     vec = Vectors(words, weights.syn0, counts)
@@ -990,7 +739,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         settings = dict(dim=dim, window=window, negative=negative, hs=bool(hs), sample=sample, alpha=alpha,
                         min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                         cbow_mean=bool(cbow_mean), cbow_update=cbow_update, shared_negatives=bool(shared_negatives),
-                        shared_hs=bool(shared_hs), seed=seed)
+                        update=update, seed=seed)
         done = int(base.state.get("epochs_done", 0)) if base is not None else 0
         state = dict(epochs_done=done + epochs, corpus_tokens=int(counts.sum()),
                      alpha_start=alpha if epochs else (base.state.get("alpha_start") if base is not None else None),
@@ -1006,7 +755,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
                      list(rare.words) if rare is not None else [],
                      rare.counts if rare is not None else np.zeros(0, np.int64))
     return TrainResult(vectors=vec, context=ctx, losses=losses, timings=timings,
-                       words_per_sec=n_tokens * epochs / max(timings["train"], 1e-9), model=kept)
+                       words_per_sec=int(corp.offsets[-1]) * epochs / max(timings["train"], 1e-9), model=kept)
 
 
 def _start_rows(base, vocab, enc, *, dim, hs, negative, init_vectors, lock_init):

@@ -1,22 +1,139 @@
-"""Shared fixtures. Tests never need ../shared; those that do are marked `shared` and skipped."""
+"""Shared fixtures and helpers: every test module takes them from here, never from another module.
 
+Helpers (fixtures, so a test module imports nothing from another test module):
+
+- ``run(*args, input=None, env=None) -> click.testing.Result``: ``embedkit ARGS...`` in-process
+  through click's ``CliRunner`` (arguments are turned into strings); ``result.stdout`` and
+  ``result.stderr`` are separate. Every successful invocation is recorded, so that the fast tier
+  can check that it runs every CLI command (``tests/test_tiers.py``).
+- ``assert_one_line_error(result, *words, code=None, absent=())``: README's promise for a user's
+  mistake: a non-zero exit (``code`` if given), no exception but ``SystemExit``, no "Traceback",
+  exactly one stderr line, starting "Error: " and containing every one of ``words``, and none
+  of the paths in ``absent`` (a path or a list of paths: outputs that must not be written).
+- ``sample_vectors``: session-scoped ``(Vectors, path)``: PPMI+SVD of the bundled sample at dim 20,
+  trained once and saved as a word2vec text file, for every test that needs real vectors.
+- ``sample_path``, ``sample_scan`` ((Vocab, EncodedCorpus) at min_count 5), ``shared_data``,
+  ``write_corpus(text or bytes, name="c.txt") -> path``.
+
+Tiers: ``pytest -m "not slow"`` is the fast tier (the one-minute loop); ``pytest`` runs
+everything (CI). ``slow`` marks tests that train to quality floors, compile many kernels, start
+browsers, Dask clusters or external tools, or fuzz. ``shared`` marks tests that need
+``../shared/data``; they are skipped when it is absent.
+"""
+
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
 SAMPLE = ROOT / "data" / "sample.txt.xz"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
+#: CLI command path (e.g. ("train", "glove")) -> {"fast": test ids, "slow": test ids} of the tests whose
+#: invocation of it through `run` succeeded (exit 0, not --help): errors alone do not count as covering a command
+INVOKED = {}
+_CURRENT = {"item": None}
 
+
+# ---------------------------------------------------------------- collection
 def pytest_collection_modifyitems(config, items):
-    if not SHARED_DATA.is_dir():
-        skip = pytest.mark.skip(reason=f"{SHARED_DATA} is absent")
-        for item in items:
-            if "shared" in item.keywords:
-                item.add_marker(skip)
+    skip = pytest.mark.skip(reason=f"{SHARED_DATA} is absent")
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared)  # one rule: a test that reads ../shared is marked shared
+        if item.get_closest_marker("shared") and not SHARED_DATA.is_dir():
+            item.add_marker(skip)
+    # the tier checks read what every other test did, so they run last
+    items.sort(key=lambda item: item.path.name == "test_tiers.py")
 
 
+def whole_suite(config):
+    """True when this run collected every test module (no paths, -k, --deselect or --lf narrowing it)."""
+    if config.option.keyword or config.getoption("deselect", None) or config.getoption("lf", False):
+        return False
+    here = Path(config.invocation_params.dir)
+    paths = {(here / str(a).split("::")[0]).resolve() for a in config.args}
+    return ROOT in paths or TESTS in paths
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _CURRENT["item"] = item  # fixtures set up for this test (module-scoped ones too) count as its invocations
+
+
+def pytest_runtest_teardown(item):
+    _CURRENT["item"] = None
+
+
+# ---------------------------------------------------------------- CLI helpers
+def command_path(args):
+    """The command an argument list invokes: ("train", "glove"), ("similar",), or () for none."""
+    import click
+
+    from embedkit.cli import cli
+
+    group, path = cli, []
+    for a in args:
+        sub = group.commands.get(a) if not a.startswith("-") else None
+        if sub is None:
+            if a.startswith("-"):
+                continue  # a group option (-q), or --help/--version
+            break
+        path.append(a)
+        if not isinstance(sub, click.Group):
+            break
+        group = sub
+    return tuple(path)
+
+
+def invoke(*args, input=None, env=None):
+    """``embedkit ARGS...`` in-process; returns click's Result (stdout and stderr separate)."""
+    from click.testing import CliRunner
+
+    from embedkit.cli import cli
+
+    for a in args:  # run(x for x in xs) would pass one generator: a command that fails and a test that passes
+        if not isinstance(a, (str, os.PathLike, int, float)):
+            raise TypeError(f"run() takes the arguments one by one (run(*args)), got {type(a).__name__}")
+    args = [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in args]
+    result = CliRunner().invoke(cli, args, input=input, env=env)
+    item = _CURRENT["item"]
+    if item is not None and result.exit_code == 0 and not {"-h", "--help", "--version"} & set(args):
+        tier = "slow" if item.get_closest_marker("slow") else "fast"
+        INVOKED.setdefault(command_path(args), {"fast": set(), "slow": set()})[tier].add(item.nodeid)
+    return result
+
+
+def one_line_error(result, *words, code=None, absent=()):
+    """Assert README's promise for a user's mistake (see the module docstring)."""
+    stderr = result.stderr
+    assert result.exit_code not in (0, None), f"exit {result.exit_code}; stdout: {result.stdout!r}"
+    if code is not None:
+        assert result.exit_code == code, f"exit {result.exit_code}, not {code}; stderr: {stderr!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output, result.output
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, f"{len(lines)} stderr lines: {stderr!r}"
+    assert lines[0].startswith("Error: "), stderr
+    for w in words:
+        assert w in lines[0], f"{w!r} not in {lines[0]!r}"
+    for p in [absent] if isinstance(absent, (str, os.PathLike)) else absent:
+        assert not os.path.exists(p), f"failed, but wrote {p}"
+
+
+@pytest.fixture(scope="session")
+def run():
+    return invoke
+
+
+@pytest.fixture(scope="session")
+def assert_one_line_error():
+    return one_line_error
+
+
+# ---------------------------------------------------------------- data
 @pytest.fixture(scope="session")
 def sample_path():
     return SAMPLE
@@ -24,6 +141,7 @@ def sample_path():
 
 @pytest.fixture(scope="session")
 def shared_data():
+    """../shared/data; a test taking it is marked ``shared`` and skipped when the folder is absent."""
     return SHARED_DATA
 
 
@@ -33,6 +151,19 @@ def sample_scan():
     from embedkit.vocab import scan_corpus
 
     return scan_corpus(SAMPLE, min_count=5)
+
+
+@pytest.fixture(scope="session")
+def sample_vectors(sample_scan, tmp_path_factory):
+    """(Vectors, path of their word2vec text file): PPMI+SVD of the sample at dim 20, trained once."""
+    from embedkit.cooc import count_cooccurrences
+    from embedkit.ppmi_svd import fit_ppmi_svd
+    from embedkit.vectors import Vectors
+
+    v = fit_ppmi_svd(count_cooccurrences(sample_scan, window=5), dim=20, seed=1).vectors
+    path = tmp_path_factory.mktemp("sample_vectors") / "v.txt"
+    v.save(path)
+    return Vectors.load(path), path
 
 
 @pytest.fixture
@@ -45,3 +176,16 @@ def write_corpus(tmp_path):
         return p
 
     return write
+
+
+@pytest.fixture(scope="session")
+def sample_head(sample_scan):
+    """sample_head(n_sentences=20) -> (Vocab, EncodedCorpus): the sample's first sentences, its whole vocabulary."""
+    from embedkit.vocab import EncodedCorpus
+
+    vocab, enc = sample_scan
+
+    def head(n_sentences=20):
+        return vocab, EncodedCorpus(enc.ids[:enc.offsets[n_sentences]], enc.offsets[:n_sentences + 1], enc.counts)
+
+    return head

@@ -2,11 +2,9 @@
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from embedkit import EmbedkitError, Vectors
 from embedkit.classes import INITS, _unit_rows, word_classes
-from embedkit.cli import cli
 
 from reference import kmeans_step
 
@@ -82,30 +80,26 @@ def test_bad_parameters(kw, msg):
         word_classes(v, **kw)
 
 
-def test_cli_writes_word_class_lines(tmp_path, vecs):
+def test_cli_writes_word_class_lines(tmp_path, vecs, run):
     src = tmp_path / "v.txt"
     vecs.save(src)
     out, out_sorted = tmp_path / "classes.txt", tmp_path / "sorted.txt"
-    r = CliRunner().invoke(cli, ["classes", str(src), "-k", "12", "-o", str(out), "--threads", "1", "--seed", "3"])
+    r = run("classes", src, "-k", "12", "-o", out, "--threads", "1", "--seed", "3")
     assert r.exit_code == 0, r.output
     lines = [line.split() for line in out.read_text().splitlines()]
     assert [w for w, _ in lines] == vecs.words
     expect = word_classes(vecs, 12, seed=3, threads=1).labels
     assert [int(c) for _, c in lines] == expect.tolist()
-    r = CliRunner().invoke(cli, ["classes", str(src), "-k", "12", "-o", str(out_sorted), "--sort", "--threads", "1",
-                                 "--seed", "3", "--init", "round-robin"])
+    r = run("classes", src, "-k", "12", "-o", out_sorted, "--sort", "--threads", "1", "--seed", "3",
+            "--init", "round-robin")
     assert r.exit_code == 0, r.output
     classes = [int(line.split()[1]) for line in out_sorted.read_text().splitlines()]
     assert classes == sorted(classes) and len(classes) == len(vecs)
 
 
 @pytest.mark.parametrize("k,code,msg", [("1", 2, "-k"), ("4", 1, "vocabulary size (3 words)")])
-def test_cli_bad_k_is_one_line(tmp_path, k, code, msg):
+def test_cli_bad_k_is_one_line(tmp_path, k, code, msg, run, assert_one_line_error):
     src = tmp_path / "v.txt"
     src.write_text("3 2\na 1 0\nb 0 1\nc 1 1\n")
     out = tmp_path / "c.txt"
-    r = CliRunner().invoke(cli, ["classes", str(src), "-k", k, "-o", str(out)])
-    assert r.exit_code == code
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and msg in lines[0], r.stderr
-    assert not out.exists()
+    assert_one_line_error(run("classes", src, "-k", k, "-o", out), msg, code=code, absent=out)

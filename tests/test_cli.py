@@ -4,28 +4,10 @@ import gzip
 import os
 
 import pytest
-from click.testing import CliRunner
-
-from embedkit.cli import cli
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
 
-
-def assert_one_line_error(result, *words, code=None):
-    assert result.exit_code != 0, result.output
-    if code is not None:
-        assert result.exit_code == code
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert isinstance(result.exception, SystemExit)
-    for w in words:
-        assert w in lines[0]
-
-
-def test_version_and_help():
+def test_version_and_help(run):
     assert run("--version").output.startswith("embedkit, version")
     for cmd in (["--help"], ["train", "--help"], ["train", "ppmi-svd", "--help"], ["vocab", "--help"]):
         r = run(*cmd)
@@ -33,7 +15,7 @@ def test_version_and_help():
     assert "Example:" in run("train", "ppmi-svd", "--help").output
 
 
-def test_vocab_command(write_corpus, tmp_path):
+def test_vocab_command(run, write_corpus, tmp_path):
     p = write_corpus("b a c b a d\nc b e\n")
     r = run("vocab", p, "--min-count", "2")
     assert r.exit_code == 0 and r.stdout == "b 3\na 2\nc 2\n"
@@ -42,12 +24,12 @@ def test_vocab_command(write_corpus, tmp_path):
     assert out.read_text().splitlines()[0] == "b 3"
 
 
-def test_stdin_corpus():
+def test_stdin_corpus(run):
     r = run("vocab", "-", "--min-count", "1", input="x y x\n")
     assert r.exit_code == 0 and r.stdout == "x 2\ny 1\n"
 
 
-def test_train_ppmi_svd_writes_vectors(write_corpus, tmp_path):
+def test_train_ppmi_svd_writes_vectors(run, write_corpus, tmp_path):
     p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
     out = tmp_path / "v.txt"
     r = run("-q", "train", "ppmi-svd", p, "-o", out, "--dim", "2", "--window", "2", "--min-count", "1")
@@ -59,14 +41,14 @@ def test_train_ppmi_svd_writes_vectors(write_corpus, tmp_path):
 
 @pytest.mark.parametrize("content,words", [(b"", ["empty"]), (b"  \n\n \t\n", ["empty"]),
                                            (b"a b c\n", ["vocabulary is empty", "min_count=5"])])
-def test_empty_corpus_or_vocabulary(write_corpus, tmp_path, content, words):
+def test_empty_corpus_or_vocabulary(assert_one_line_error, run, write_corpus, tmp_path, content, words):
     out = tmp_path / "v.txt"
     r = run("train", "ppmi-svd", write_corpus(content), "-o", out)
     assert_one_line_error(r, *words)
     assert not out.exists()
 
 
-def test_missing_and_unreadable_corpus(tmp_path):
+def test_missing_and_unreadable_corpus(assert_one_line_error, run, tmp_path):
     assert_one_line_error(run("vocab", tmp_path / "nope.txt"), "not found", code=1)
     assert_one_line_error(run("train", "ppmi-svd", tmp_path / "nope.txt", "-o", tmp_path / "v.txt"), "not found")
     bad = tmp_path / "bad.gz"
@@ -74,7 +56,7 @@ def test_missing_and_unreadable_corpus(tmp_path):
     assert_one_line_error(run("vocab", bad), "corrupt")
 
 
-def test_non_utf8_warns_and_goes_on(write_corpus):
+def test_non_utf8_warns_and_goes_on(run, write_corpus):
     r = run("vocab", write_corpus(b"caf\xe9 ok ok\n"), "--min-count", "1")
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0] == "ok 2"
@@ -83,7 +65,7 @@ def test_non_utf8_warns_and_goes_on(write_corpus):
     assert len(warnings) == 1 and warnings[0].startswith("Warning:") and "1 bytes" in warnings[0]
 
 
-def test_long_file_without_newline(tmp_path):
+def test_long_file_without_newline(run, tmp_path):
     """text8's shape: one huge line streams through and is cut into 10,000-token sentences."""
     from embedkit.vocab import scan_corpus
 
@@ -119,7 +101,7 @@ def test_long_file_without_newline(tmp_path):
     (["--dim", "100000"], ["--dim must be <= the vocabulary size (5 words), got 100000: lower --dim, or keep more "
                            "words with a lower --min-count"], 1),
 ])
-def test_nonsense_options(write_corpus, tmp_path, args, words, code):
+def test_nonsense_options(assert_one_line_error, run, write_corpus, tmp_path, args, words, code):
     p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
     out = tmp_path / "v.txt"
     assert_one_line_error(run("train", "ppmi-svd", p, "-o", out, "--min-count", "1", *args)
@@ -138,14 +120,14 @@ def test_nonsense_options(write_corpus, tmp_path, args, words, code):
                                                              "--hs"], ["--save-context"]),
     ("fasttext", ["--save-model", "{tmp}/m.txt"], ["use a .bin path"]),
 ])
-def test_option_errors_exit_2_naming_the_option_in_every_trainer(write_corpus, tmp_path, cmd, args, words):
+def test_option_errors_exit_2_naming_the_option_in_every_trainer(assert_one_line_error, run, write_corpus, tmp_path, cmd, args, words):
     p = write_corpus("the king rules the land\n" * 20)
     r = run("train", cmd, p, "-o", tmp_path / "v.txt", "--min-count", "1", *[a.format(tmp=tmp_path) for a in args])
     assert_one_line_error(r, *words, code=2)
     assert os.listdir(tmp_path) == [os.path.basename(p)] or not (tmp_path / "v.txt").exists()
 
 
-def test_fasttext_refuses_vectors_to_a_bin_name(write_corpus, tmp_path):
+def test_fasttext_refuses_vectors_to_a_bin_name(assert_one_line_error, run, write_corpus, tmp_path):
     """To a fastText user .bin is the model: -o ft.bin points to --save-model instead of writing vectors there."""
     p = write_corpus("the king rules the land\n" * 20)
     r = run("train", "fasttext", p, "-o", tmp_path / "ft.bin", "--min-count", "1")
@@ -153,7 +135,7 @@ def test_fasttext_refuses_vectors_to_a_bin_name(write_corpus, tmp_path):
     assert not (tmp_path / "ft.bin").exists()
 
 
-def test_unwritable_output(write_corpus, tmp_path):
+def test_unwritable_output(assert_one_line_error, run, write_corpus, tmp_path):
     p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
     r = run("train", "ppmi-svd", p, "-o", tmp_path / "no" / "such" / "dir" / "v.txt", "--dim", "2",
             "--min-count", "1")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 import embedkit.corpus
 import embedkit.vectors
@@ -62,20 +61,6 @@ def files(tmp_path):
     (tmp_path / "folder").mkdir()
     return {"corpus": corpus, "vectors": vectors, "folder": tmp_path / "folder", "file": corpus,
             "tmp": tmp_path}
-
-
-def invoke(args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_clean_error(r, *words):
-    """Non-zero exit, no exception but SystemExit, exactly one 'Error:' line on stderr."""
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    assert r.exit_code not in (0, None), r.output
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 def minimal_args(argv, cmd, files):
@@ -130,7 +115,7 @@ def bad_output_cases(files):
 
 @pytest.mark.parametrize("argv,cmd", [pytest.param(a, c, id=" ".join(a)) for a, c in commands()
                                       if output_params(c)])
-def test_every_output_is_checked_before_work(no_work, files, argv, cmd):
+def test_every_output_is_checked_before_work(assert_one_line_error, run, no_work, files, argv, cmd):
     base = minimal_args(argv, cmd, files)
     for p in output_params(cmd):
         if not isinstance(p.type, OutputFile):
@@ -144,8 +129,8 @@ def test_every_output_is_checked_before_work(no_work, files, argv, cmd):
                 args[args.index(files["tmp"] / f"out-{p.name}.txt")] = bad
             else:
                 args = args + [p.opts[-1], bad]
-            r = invoke(args)
-            assert_clean_error(r)
+            r = run(*args)
+            assert_one_line_error(r)
             assert why in r.stderr or (p.type.exists and "does not exist" in r.stderr), r.stderr
             assert ("--" + p.name.replace("_", "-") in r.stderr or p.opts[0] in r.stderr
                     or p.name.upper() in r.stderr), r.stderr
@@ -166,31 +151,31 @@ LIMITS = {("train", "ppmi-svd"): [["--window", "1001"]], ("train", "glove"): [["
 
 
 @pytest.mark.parametrize("argv,cmd", [pytest.param(a, c, id=" ".join(a)) for a, c in CORPUS_COMMANDS])
-def test_every_parameter_is_checked_before_the_scan(no_work, files, argv, cmd):
+def test_every_parameter_is_checked_before_the_scan(assert_one_line_error, run, no_work, files, argv, cmd):
     """A bad value fails at once: the corpus is never opened (the patched reader raises Scanned)."""
     base = minimal_args(argv, cmd, files)
     # the scan really happens when every value is good
-    assert isinstance(invoke(base).exception, Scanned)
+    assert isinstance(run(*base).exception, Scanned)
     extra = list(LIMITS.get(argv, []))
     for p in numeric_options(cmd):
         extra += [[p.opts[-1], v] for v in bad_values(p)]
     with_memory = any(p.name == "memory" for p in cmd.params) and argv != ("cooc",)
     for opts in extra:
         for memory in ([], ["--memory", "64M"]) if with_memory else ([],):  # counted on disk, then fitted
-            r = invoke(base + opts + memory)
+            r = run(*base, *opts, *memory)
             said = " ".join([*argv, *opts, *memory])
             assert not isinstance(r.exception, Scanned), f"{said}: checked after the scan"
-            assert_clean_error(r)
+            assert_one_line_error(r)
 
 
 @pytest.mark.parametrize("argv,cmd", [pytest.param(a, c, id=" ".join(a)) for a, c in TRAINERS])
-def test_every_trainer_refuses_more_dimensions_than_words(files, argv, cmd):
+def test_every_trainer_refuses_more_dimensions_than_words(assert_one_line_error, run, files, argv, cmd):
     out = files["tmp"] / "trained.txt"
     args = [*argv, files["corpus"], "-o", out, "--min-count", "1", "--dim", "10", "--threads", "1"]
     if any(p.name == "epochs" for p in cmd.params):
         args += ["--epochs", "1"]
-    r = invoke(args)  # 7 words
-    assert_clean_error(r, "dim", "vocabulary", "7", "10")
+    r = run(*args)  # 7 words
+    assert_one_line_error(r, "dim", "vocabulary", "7", "10")
     assert not out.exists()
 
 
@@ -205,10 +190,10 @@ def test_process_substitution_and_fifo_corpus(tmp_path):
     assert r.stdout == "b 3\na 2\nc 2\n"
 
 
-def test_binary_corpus_is_one_clear_line(files):
+def test_binary_corpus_is_one_clear_line(assert_one_line_error, run, files):
     p = files["tmp"] / "random.bin"
     p.write_bytes(bytes(range(1, 256)) * 800)  # 200 kB, no NUL, mostly invalid UTF-8
     out = files["tmp"] / "glove.txt"
-    r = invoke(["train", "glove", p, "-o", out, "--min-count", "1", "--dim", "2", "--epochs", "1"])
-    assert_clean_error(r, "is not text", "not valid UTF-8")
+    r = run("train", "glove", p, "-o", out, "--min-count", "1", "--dim", "2", "--epochs", "1")
+    assert_one_line_error(r, "is not text", "not valid UTF-8")
     assert not out.exists()

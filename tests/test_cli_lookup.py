@@ -6,21 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.vectors import Vectors
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code not in (0, None), r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
 
 
 @pytest.fixture
@@ -33,7 +20,7 @@ def vpath(tmp_path):
     return v, p
 
 
-def test_similar_falls_back_to_ignoring_case_and_says_so(vpath):
+def test_similar_falls_back_to_ignoring_case_and_says_so(run, vpath):
     v, p = vpath
     r = run("similar", p, "PARIS", "-n", "3", "--json")
     assert r.exit_code == 0, r.output
@@ -47,7 +34,7 @@ def test_similar_falls_back_to_ignoring_case_and_says_so(vpath):
     assert r.stdout.splitlines()[0] == "france" and "'FRANCE' -> 'france'" in r.stderr
 
 
-def test_similar_answers_the_known_words_and_names_the_others(vpath):
+def test_similar_answers_the_known_words_and_names_the_others(assert_one_line_error, run, vpath):
     v, p = vpath
     r = run("similar", p, "france", "xyzzyq", "king", "-n", "2", "--json")
     assert r.exit_code == 0, r.output
@@ -59,7 +46,7 @@ def test_similar_answers_the_known_words_and_names_the_others(vpath):
     assert r.stdout == ""
 
 
-def test_analogy_and_docsim_ignore_case_with_a_note(vpath):
+def test_analogy_and_docsim_ignore_case_with_a_note(run, vpath):
     v, p = vpath
     r = run("analogy", p, "King", "MAN", "woman", "--json")
     assert r.exit_code == 0, r.output
@@ -82,9 +69,9 @@ def test_analogy_and_docsim_ignore_case_with_a_note(vpath):
     ["similar", "{v}", "king", "--negative", "Xyzzy"],
     ["docsim", "{v}", "XYZZY QQQ", "king"],
 ])
-def test_unknown_after_both_lookups_is_one_line(vpath, tmp_path, args):
+def test_unknown_after_both_lookups_is_one_line(assert_one_line_error, run, vpath, tmp_path, args):
     _, p = vpath
-    r = run(*[a.format(v=p) for a in args])
+    r = run(*(a.format(v=p) for a in args))
     assert_one_line_error(r)
 
 
@@ -110,7 +97,7 @@ TRAIN = {
 
 @pytest.mark.parametrize("cmd", list(TRAIN))
 @pytest.mark.parametrize("where", ["none", "before", "after"])
-def test_quiet_before_or_after_the_command(vpath, corpus, tmp_path, cmd, where):
+def test_quiet_before_or_after_the_command(run, vpath, corpus, tmp_path, cmd, where):
     _, p = vpath
     out = tmp_path / ("cooc" if cmd == "cooc" else "out.txt")
     args = [a.format(c=corpus, o=out, v=p) for a in TRAIN[cmd]]
@@ -119,12 +106,12 @@ def test_quiet_before_or_after_the_command(vpath, corpus, tmp_path, cmd, where):
     assert r.exit_code == 0, r.output
     assert out.exists()
     if where == "none":
-        assert cmd == "vocab" or f"wrote" in r.stderr
+        assert cmd == "vocab" or "wrote" in r.stderr
     else:
         assert r.stderr == ""
 
 
-def test_quiet_keeps_warnings_and_errors(vpath):
+def test_quiet_keeps_warnings_and_errors(assert_one_line_error, run, vpath):
     _, p = vpath
     r = run("similar", p, "king", "xyzzyq", "-q")
     assert r.exit_code == 0 and r.stderr.strip() == "Warning: word not in vocabulary: 'xyzzyq'"
@@ -133,14 +120,14 @@ def test_quiet_keeps_warnings_and_errors(vpath):
 
 
 @pytest.mark.parametrize("args", [[], ["-q"], ["train"]])
-def test_bare_command_prints_help_and_exits_0(args):
+def test_bare_command_prints_help_and_exits_0(run, args):
     r = run(*args)
     assert r.exit_code == 0 and r.exception is None, r.output
     assert r.stdout.startswith("Usage: ") and "Commands:" in r.stdout and r.stderr == ""
 
 
 # ---------------------------------------------------------------- eval warns about thin evidence
-def test_eval_warns_on_low_coverage_and_few_pairs(tmp_path):
+def test_eval_warns_on_low_coverage_and_few_pairs(run, tmp_path):
     words = ["tiger", "cat", "book", "paper", "computer", "keyboard"]
     p = tmp_path / "v.txt"
     Vectors(words, np.random.default_rng(0).standard_normal((len(words), 5))).save(p)
@@ -175,14 +162,14 @@ def test_eval_is_silent_when_the_evidence_is_enough(tmp_path):
 
 
 # ---------------------------------------------------------------- help and warnings say what happens
-def test_eval_oov_compose_on_plain_vectors_says_it_does_nothing(vpath):
+def test_eval_oov_compose_on_plain_vectors_says_it_does_nothing(run, vpath):
     _, p = vpath
     r = run("eval", p, "--oov", "compose", "--bootstrap", "0", "--json")
     assert r.exit_code == 0, r.output
     assert "Warning: composing unseen words has no effect here: only a fastText .bin model" in r.stderr
 
 
-def test_help_says_what_the_commands_do():
+def test_help_says_what_the_commands_do(run):
     assert "Example:" in run("train", "--help").stdout
     docsim = " ".join(run("docsim", "--help").stdout.split())
     assert "the inputs" not in docsim and "docsim: none, and the component is kept" in docsim

@@ -1,49 +1,17 @@
-"""The commands that use vectors (similar, analogy, export, convert, docsim) end to end, on
-PPMI+SVD vectors (dim 20) trained once from the bundled sample, and every bad input as one line."""
+"""The commands that use vectors (similar, analogy, convert, docsim) end to end, on PPMI+SVD vectors
+(dim 20) trained once from the bundled sample, and every bad input as one line. export has its home
+in test_export.py, eval in test_eval.py."""
 
 import json
-import struct
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.vectors import FORMATS, Vectors
 
 
-@pytest.fixture(scope="module")
-def trained(sample_scan, tmp_path_factory):
-    """(Vectors, path of their word2vec text file) of the sample at dim 20."""
-    from embedkit.cooc import count_cooccurrences
-    from embedkit.ppmi_svd import fit_ppmi_svd
-
-    vocab, enc = sample_scan
-    v = fit_ppmi_svd(count_cooccurrences((vocab, enc), window=5), dim=20, seed=1).vectors
-    path = tmp_path_factory.mktemp("vec") / "v.txt"
-    v.save(path)
-    return Vectors.load(path), path
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code != 0, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)  # no traceback
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
-
-
-def png_size(path):
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    return struct.unpack(">II", data[16:24])
-
-
-def test_similar_tables_json_negative_restrict(trained):
-    v, path = trained
+def test_similar_tables_json_negative_restrict(run, sample_vectors):
+    v, path = sample_vectors
     r = run("similar", path, "france", "king", "-n", "4")
     assert r.exit_code == 0, r.output
     tables = r.stdout.strip().split("\n\n")
@@ -62,8 +30,8 @@ def test_similar_tables_json_negative_restrict(trained):
 
 
 @pytest.mark.parametrize("method", ["add", "mul"])
-def test_analogy_every_method(trained, method):
-    v, path = trained
+def test_analogy_every_method(run, sample_vectors, method):
+    v, path = sample_vectors
     r = run("analogy", path, "paris", "france", "italy", "--method", method, "-n", "3", "--restrict", "5000",
             "--json")
     assert r.exit_code == 0, r.output
@@ -76,14 +44,14 @@ def test_analogy_every_method(trained, method):
     assert len(table) == 2 + 5 and table[2].split()[0] == want[0][0]
 
 
-def test_analogy_help_states_the_order():
+def test_analogy_help_states_the_order(run):
     text = " ".join(run("analogy", "--help").output.split())
     assert "A - B + C" in text and "embedkit analogy vectors.txt king man woman" in text and "queen" in text
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_convert_every_format_and_max_words(trained, tmp_path, fmt):
-    v, path = trained
+def test_convert_every_format_and_max_words(run, sample_vectors, tmp_path, fmt):
+    v, path = sample_vectors
     out = tmp_path / ("c.npy" if fmt == "npy" else "c.out")
     r = run("convert", path, out, "--to", fmt, "--max-words", "100")
     assert r.exit_code == 0 and r.stderr.startswith("wrote 100 x 20 vectors"), r.output
@@ -95,8 +63,8 @@ def test_convert_every_format_and_max_words(trained, tmp_path, fmt):
     assert again.read_text().splitlines()[1:101] == path.read_text().splitlines()[1:101]
 
 
-def test_docsim_text_and_json(trained):
-    v, path = trained
+def test_docsim_text_and_json(run, sample_vectors):
+    v, path = sample_vectors
     a, b = "the king and the queen", "a prince and a princess xyzzy"
     r = run("docsim", path, a, b)
     assert r.exit_code == 0, r.output
@@ -104,36 +72,6 @@ def test_docsim_text_and_json(trained):
     assert r.stdout.strip() == f"cosine {cos:.4f}  (in vocabulary: text 1 100%, text 2 {s2:.0%})"
     d = json.loads(run("docsim", path, "The King", "the queen", "--lowercase", "--json").stdout)
     assert d["known1"] == d["known2"] == 1.0 and -1 <= d["cosine"] <= 1
-
-
-@pytest.mark.parametrize("method", ["pca", "tsne"])
-@pytest.mark.parametrize("k", ["2", "3"])
-def test_export_every_method_and_size(trained, tmp_path, method, k):
-    v, path = trained
-    n = 60 if method == "pca" else 20  # t-SNE is the slow part: few words, few iterations
-    out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
-    r = run("export", path, f"--{method}", k, "--words", n, "--perplexity", "5", "--max-iter", "250", "--seed", "3",
-            "-o", out, "--plot", png, "--plot-size", "320x240", "--projector", proj)
-    assert r.exit_code == 0, r.output
-    rows = out.read_text().splitlines()
-    assert len(rows) == n + 1 and rows[0].split("\t") == ["word", "x", "y", "z"][: 1 + int(k)]
-    assert [ln.split("\t")[0] for ln in rows[1:]] == v.words[:n]
-    assert png_size(png) == (320, 240)
-    vec_lines = (proj / "vectors.tsv").read_text().splitlines()
-    meta = (proj / "metadata.tsv").read_text().splitlines()
-    assert len(vec_lines) == len(meta) == n and all(len(ln.split("\t")) == 20 for ln in vec_lines)
-    assert meta == v.words[:n]
-
-
-def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
-    src = tmp_path / "small.txt"
-    Vectors([f"w{i}" for i in range(12)], np.random.default_rng(1).standard_normal((12, 5))).save(src)
-    out = tmp_path / "o.tsv"
-    r = run("export", src, "--pca", "2", "--words", "50", "-o", out)
-    assert r.exit_code == 0 and r.stderr.strip().splitlines() == [
-        "Warning: asked for 50 words but the vocabulary holds 12; using all",
-        f"wrote 12 words x 2 PCA coordinates to {out}"]
-    assert len(out.read_text().splitlines()) == 13
 
 
 @pytest.mark.parametrize("args", [
@@ -152,20 +90,14 @@ def test_export_more_words_than_vocabulary_warns_and_uses_all(tmp_path):
     ["convert", "{v}", "{out}", "--max-words", "-3"],
     ["convert", "{trunc}", "{out}"],
     ["convert", "{v}", "{nodir}"],
-    ["export", "{v}", "--pca", "0", "-o", "{out}"],
-    ["export", "{v}", "--tsne", "4", "-o", "{out}"],
-    ["export", "{v}", "--pca", "2", "--words", "0", "-o", "{out}"],
-    ["export", "{v}", "--tsne", "2", "--words", "30", "--perplexity", "30", "-o", "{out}"],
-    ["export", "{v}", "--pca", "2", "--words-from", "{missing}", "-o", "{out}"],
-    ["export", "{v}", "--pca", "2", "-o", "{out}", "--plot", "{out}.png", "--plot-size", "10x10"],
     ["export", "{trunc}", "--pca", "2", "-o", "{out}"],
 ])
-def test_bad_input_is_one_line_and_writes_nothing(trained, tmp_path, args):
-    _, path = trained
+def test_bad_input_is_one_line_and_writes_nothing(assert_one_line_error, run, sample_vectors, tmp_path, args):
+    _, path = sample_vectors
     trunc = tmp_path / "trunc.bin"
     trunc.write_bytes(b"3 4\nking " + b"\0" * 16 + b"queen " + b"\0" * 5)
     names = {"v": path, "trunc": trunc, "dir": tmp_path, "out": tmp_path / "out.txt",
              "nodir": tmp_path / "no" / "such" / "dir" / "out.txt", "missing": tmp_path / "missing.txt"}
-    r = run(*[a.format(**names) for a in args])
+    r = run(*(a.format(**names) for a in args))
     assert_one_line_error(r)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trunc.bin"]

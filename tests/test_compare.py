@@ -5,44 +5,27 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from embedkit import stats
-from embedkit.cli import cli
 from embedkit.comparison import compare
 from embedkit.eval import bundled_path, evaluate, evaluate_similarity, pair_cosines, pair_rows, read_similarity
 from embedkit.vectors import Vectors
 
 
 @pytest.fixture(scope="module")
-def trained(sample_scan, tmp_path_factory):
-    """(Vectors, path) of the sample at dim 20, plus a noisy copy (same words) and its path."""
-    from embedkit.cooc import count_cooccurrences
-    from embedkit.ppmi_svd import fit_ppmi_svd
-
-    vocab, enc = sample_scan
-    v = fit_ppmi_svd(count_cooccurrences((vocab, enc), window=5), dim=20, seed=1).vectors
+def trained(sample_vectors, tmp_path_factory):
+    """(Vectors, path) of the sample at dim 20 (the session's), plus a noisy copy (same words) and its path."""
+    v, path = sample_vectors
     folder = tmp_path_factory.mktemp("cmp")
     rng = np.random.default_rng(0)
     scale = np.linalg.norm(v.matrix, axis=1, keepdims=True)
     noisy = Vectors(v.words, v.matrix + 0.8 * scale * rng.normal(size=v.matrix.shape) / np.sqrt(v.dim), v.counts)
-    v.save(folder / "a.txt")
     noisy.save(folder / "b.txt")
-    return v, folder / "a.txt", noisy, folder / "b.txt"
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code != 0, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
+    return v, path, noisy, folder / "b.txt"
 
 
 # ---------------------------------------------------------------- eval intervals
+@pytest.mark.slow  # bootstraps every set
 def test_eval_intervals_bracket_every_score_and_are_seeded(trained):
     v = trained[0]
     rep = evaluate(v, restrict=5000, seed=3)
@@ -77,7 +60,7 @@ def test_eval_bootstrap_zero_has_no_intervals(trained):
     assert all(a["ci"] is None and a["semantic_ci"] is None for a in rep["analogy"])
 
 
-def test_eval_cli_table_and_json_carry_intervals(trained):
+def test_eval_cli_table_and_json_carry_intervals(run, trained):
     path = trained[1]
     r = run("eval", path, "--restrict", "3000", "--ci", "0.9", "--seed", "2")
     assert r.exit_code == 0, r.output
@@ -93,7 +76,7 @@ def test_eval_cli_table_and_json_carry_intervals(trained):
 
 
 @pytest.mark.parametrize("args", [["--ci", "1"], ["--ci", "0"], ["--bootstrap", "-1"], ["--seed", "x"]])
-def test_eval_cli_bad_interval_options(trained, args):
+def test_eval_cli_bad_interval_options(assert_one_line_error, run, trained, args):
     assert_one_line_error(run("eval", trained[1], *args))
 
 
@@ -138,7 +121,7 @@ def _men_scores(v, rows, ia, ib):
     return pair_cosines(v, ja[ok], jb[ok]), np.array([r[2] for r in rows])[ok]
 
 
-def test_compare_cli_table_json_and_errors(trained, tmp_path):
+def test_compare_cli_table_json_and_errors(assert_one_line_error, run, trained, tmp_path):
     _, a, _, b = trained
     r = run("compare", a, b, "--restrict", "3000", "--method", "add", "--bootstrap", "300")
     assert r.exit_code == 0, r.output

@@ -87,6 +87,7 @@ def test_sample_total_weight(sample_scan):
     assert x.sum(dtype=np.float64) == expected
 
 
+@pytest.mark.slow  # counts the whole sample three times
 def test_corpus_kinds_give_the_same_matrix(sample_scan, sample_path):
     """A path, a list of paths and the scanned pair are the same corpus; the path records every parameter."""
     by_path = count_cooccurrences(sample_path, window=2, min_count=5)
@@ -140,7 +141,8 @@ def test_stored_parameters_round_trip(tmp_path, sample_path):
                             min_count=20, max_vocab=900, lowercase=True, output=out)
     d = load_cooccurrences(out)
     assert d.params == c.params == {"window": 3, "weighting": "harmonic", "dynamic_window": True, "sample": 1e-3,
-                                    "min_count": 20, "max_vocab": 900, "lowercase": True, "seed": 4}
+                                    "min_count": 20, "max_vocab": 900, "lowercase": True, "seed": 4,
+                                    "tokenize": "whitespace", "keep_punctuation": False}
     assert d.path == str(out) and d.info["tokens"] > 0
     d.check_params(window=3, min_count=20, max_vocab=900, lowercase=True, sample=0.001)
     with pytest.raises(EmbedkitError, match=r"counted with window=3, not window=5"):
@@ -157,8 +159,8 @@ def test_an_older_store_loads_with_unknown_parameters(tmp_path, sample_path):
     (out / "meta.json").write_text(json.dumps(old))
     c = load_cooccurrences(out)
     assert c.params["window"] == 2 and c.params["weighting"] == "uniform"
-    assert [k for k in COUNT_PARAMS if c.params[k] is UNKNOWN] == ["dynamic_window", "sample", "min_count",
-                                                                     "max_vocab", "lowercase", "seed"]
+    assert {k for k in COUNT_PARAMS if c.params[k] is UNKNOWN} == {"dynamic_window", "sample", "min_count", "max_vocab",
+                                                                    "lowercase", "seed", "tokenize", "keep_punctuation"}
     with pytest.warns(UserWarning, match="does not record min_count"):
         c.check_params(min_count=50)
     assert "UNKNOWN" not in repr(c) and "window=2" in repr(c)

@@ -6,11 +6,9 @@ import time
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 distributed = pytest.importorskip("distributed")
 
-from embedkit.cli import cli  # noqa: E402
 from embedkit.cooc import count_cooccurrences, load_cooccurrences  # noqa: E402
 from embedkit.errors import EmbedkitError  # noqa: E402
 
@@ -37,6 +35,7 @@ def client():
     cluster.close()
 
 
+@pytest.mark.slow  # a Dask cluster
 def test_dask_equals_single_machine(parts, client, tmp_path):
     # harmonic weights over several files are checked (serially, same per-file code) in test_cooc_store
     kw = dict(window=4, weighting="uniform", min_count=3, max_vocab=8000, memory=MEMORY)
@@ -51,6 +50,7 @@ def test_dask_equals_single_machine(parts, client, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["dask", "single"]
 
 
+@pytest.mark.slow  # a Dask cluster
 def test_dask_without_output_and_refused_options(parts, client, tmp_path):
     c = count_cooccurrences(parts, dask=client, window=2, min_count=3, tmp_dir=tmp_path)
     single = count_cooccurrences(parts, window=2, min_count=3)
@@ -73,13 +73,14 @@ def test_unreachable_scheduler_fails_fast(parts, tmp_path, monkeypatch):
     assert not (tmp_path / "c").exists()
 
 
-def test_cli_unreachable_scheduler_is_one_line(parts, tmp_path, monkeypatch):
+def test_cli_unreachable_scheduler_is_one_line(run, parts, tmp_path, monkeypatch):
     monkeypatch.setattr("embedkit.cooc._dask.CONNECT_TIMEOUT", 1.0)
-    r = CliRunner().invoke(cli, ["cooc", str(parts), "-o", str(tmp_path / "c"), "--dask", "tcp://127.0.0.1:9"])
+    r = run("cooc", str(parts), "-o", str(tmp_path / "c"), "--dask", "tcp://127.0.0.1:9")
     assert r.exit_code == 1 and r.stderr.count("\n") == 1 and isinstance(r.exception, SystemExit)
     assert "cannot reach the Dask scheduler" in r.stderr and not (tmp_path / "c").exists()
 
 
+@pytest.mark.slow  # kills a Dask worker
 @pytest.mark.skipif(bool(os.environ.get("EMBEDKIT_SKIP_DASK_KILL_TEST")),
                     reason="EMBEDKIT_SKIP_DASK_KILL_TEST is set (the test starts worker processes, ~10-20 s)")
 def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):

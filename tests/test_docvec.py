@@ -6,10 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from embedkit import docvec
-from embedkit.cli import cli
 from embedkit.docvec import doc_encoder, doc_similarity, read_counts, word_probabilities, write_doc_vectors
 from embedkit.errors import EmbedkitError
 from embedkit.formats import counts_path
@@ -17,17 +15,6 @@ from embedkit.vectors import Vectors
 
 TEXTS = ["the cat sat on the mat", "a dog lay on the rug", "stock markets fell sharply", "", "zzz qqq",
          "the the the cat", "markets and dogs"]
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code != 0, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
 
 
 @pytest.fixture
@@ -121,7 +108,7 @@ def test_word_probabilities_sources(vecs, tmp_path):
         read_counts(tmp_path / "bad.txt")
 
 
-def test_trained_vectors_carry_counts_for_sif(write_corpus, tmp_path):
+def test_trained_vectors_carry_counts_for_sif(run, write_corpus, tmp_path):
     corpus = write_corpus("the king and the queen ruled the land and the sea\n" * 40)
     out = tmp_path / "v.txt"
     r = run("train", "ppmi-svd", corpus, "-o", out, "--dim", "3", "--min-count", "1")
@@ -136,7 +123,7 @@ def test_trained_vectors_carry_counts_for_sif(write_corpus, tmp_path):
         doc_encoder(Vectors.load(out), method="sif")
 
 
-def test_docvec_cli_every_method(vecs, tmp_path):
+def test_docvec_cli_every_method(run, vecs, tmp_path):
     vecs.save(tmp_path / "v.npy")
     (tmp_path / "t.txt").write_text("\n".join(TEXTS) + "\n")
     for method in ("mean", "pairwise", "sif"):
@@ -151,7 +138,7 @@ def test_docvec_cli_every_method(vecs, tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "mean.npy"), enc.encode(TEXTS)[0], atol=1e-6)
 
 
-def test_docsim_cli_every_method(vecs, tmp_path):
+def test_docsim_cli_every_method(run, vecs, tmp_path):
     vecs.save(tmp_path / "v.npy")
     (tmp_path / "fit.txt").write_text("\n".join(TEXTS))
     for method, word in (("mean", "cosine"), ("pairwise", "pairwise"), ("sif", "cosine")):
@@ -176,17 +163,17 @@ def test_docsim_cli_every_method(vecs, tmp_path):
     ["docsim", "{v}", "the", "cat", "--sif-a", "0"],
     ["docsim", "{v}", "the", "cat", "--method", "sif", "--fit-corpus", "{missing}"],
 ])
-def test_doc_commands_bad_input(vecs, tmp_path, args):
+def test_doc_commands_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     vecs.save(tmp_path / "v.npy")
     (tmp_path / "t.txt").write_text("the cat\n")
     (tmp_path / "empty.txt").write_text("")
     names = dict(v=tmp_path / "v.npy", t=tmp_path / "t.txt", out=tmp_path / "out.npy", empty=tmp_path / "empty.txt",
                  missing=tmp_path / "missing.txt")
-    assert_one_line_error(run(*[a.format(**names) for a in args]))
+    assert_one_line_error(run(*(a.format(**names) for a in args)))
     assert not (tmp_path / "out.npy").exists()
 
 
-def test_fasttext_bin_composes_unseen_words_in_docsim_and_docvec(tmp_path):
+def test_fasttext_bin_composes_unseen_words_in_docsim_and_docvec(run, tmp_path):
     """Every command answers unseen words of a fastText model: docsim and docvec too (not only similar)."""
     from embedkit.fasttext_bin import save_fasttext_model
     from embedkit.subword import SubwordVectors

@@ -1,11 +1,8 @@
 import struct
-import warnings
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
 from embedkit.export import METHODS, axis_titles, place_labels, plot, project, write_projector, write_tsv
 from embedkit.vectors import Vectors
@@ -19,19 +16,16 @@ def vecs():
     return Vectors([f"w{i}" for i in range(60)], m.astype(np.float32))
 
 
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 def png_size(path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("method,k", [("pca", 2), ("pca", 3), ("tsne", 2),
+                                      pytest.param("tsne", 3, marks=pytest.mark.slow)])  # t-SNE is the slow one
 def test_project_every_method_and_size(vecs, method, k):
+    assert {"pca", "tsne"} == set(METHODS)
     p = project(vecs, method, k, n_words=40, perplexity=10, max_iter=250)
     assert p.words == vecs.words[:40] and p.coords.shape == (40, k) and np.isfinite(p.coords).all()
     assert p.method == method and (p.explained_variance is None) == (method == "tsne")
@@ -83,7 +77,7 @@ def test_tsv_and_projector_files(vecs, tmp_path):
     np.testing.assert_allclose([float(x) for x in v[3].split("\t")], vecs.matrix[3], rtol=1e-5)
 
 
-def test_export_command_writes_everything(vecs, tmp_path):
+def test_export_command_writes_everything(run, vecs, tmp_path):
     src = tmp_path / "v.txt"
     vecs.save(src)
     out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
@@ -107,37 +101,51 @@ def test_export_command_writes_everything(vecs, tmp_path):
     assert r2.stderr.strip() == "Warning: --words-file is renamed --words-from; --words-file will keep working"
     assert "--words-file" not in run("export", "--help").stdout
     r = run("export", src, "--pca", "2", "--words", "500", "-o", out)
-    assert r.exit_code == 0 and r.stderr.startswith("Warning: asked for 500 words")
+    assert r.exit_code == 0 and r.stderr.strip().splitlines() == [
+        "Warning: asked for 500 words but the vocabulary holds 60; using all",
+        f"wrote 60 words x 2 PCA coordinates to {out}"]
+    assert len(out.read_text().splitlines()) == 61
+
+
+def test_export_pca_3_on_trained_vectors(run, sample_vectors, tmp_path):
+    v, path = sample_vectors
+    out, png, proj = tmp_path / "o.tsv", tmp_path / "o.png", tmp_path / "proj"
+    r = run("export", path, "--pca", "3", "--words", "60", "-o", out, "--plot", png, "--plot-size", "320x240",
+            "--projector", proj)
+    assert r.exit_code == 0, r.output
+    rows = out.read_text().splitlines()
+    assert rows[0].split("\t") == ["word", "x", "y", "z"] and [ln.split("\t")[0] for ln in rows[1:]] == v.words[:60]
+    assert png_size(png) == (320, 240)
+    vec_lines = (proj / "vectors.tsv").read_text().splitlines()
+    assert len(vec_lines) == 60 and all(len(ln.split("\t")) == 20 for ln in vec_lines)
+    assert (proj / "metadata.tsv").read_text().splitlines() == v.words[:60]
 
 
 @pytest.mark.parametrize("args", [
     ["--pca", "0"], ["--pca", "4"], ["--tsne", "1"], ["--words", "0"], [], ["--pca", "2", "--tsne", "2"],
     ["--tsne", "2", "--words", "20", "--perplexity", "50"], ["--tsne", "2", "--perplexity", "-1"],
-    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--words-from", "{missing}"],
-    ["--pca", "2", "--words-from", "{nowords}"],
+    ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--plot-size", "10x10"], ["--tsne", "4"],
+    ["--pca", "2", "--words-from", "{missing}"], ["--pca", "2", "--words-from", "{nowords}"],
 ])
-def test_export_bad_input(vecs, tmp_path, args):
+def test_export_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     src = tmp_path / "v.txt"
     vecs.save(src)
     (tmp_path / "nowords.txt").write_text("zebra\n")
     names = {"missing": tmp_path / "missing.txt", "nowords": tmp_path / "nowords.txt"}
     out, png = tmp_path / "o.tsv", tmp_path / "o.png"
     r = run("export", src, *[a.format(**names) for a in args], "-o", out, "--plot", png)
-    assert r.exit_code != 0 and isinstance(r.exception, SystemExit)
-    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("Error: "), r.stderr
-    assert not out.exists() and not png.exists()
+    assert_one_line_error(r, absent=[out, png])
 
 
-def test_export_missing_vectors_and_missing_matplotlib(vecs, tmp_path, monkeypatch):
+def test_export_missing_vectors_and_missing_matplotlib(assert_one_line_error, run, vecs, tmp_path, monkeypatch):
     out = tmp_path / "o.tsv"
     r = run("export", tmp_path / "nope.txt", "--pca", "2", "-o", out)
-    assert r.exit_code == 1 and len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert_one_line_error(r, code=1, absent=out)
     src = tmp_path / "v.txt"
     vecs.save(src)
     monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)
     r = run("export", src, "--pca", "2", "-o", out, "--plot", tmp_path / "p.png")
-    assert r.exit_code == 1 and "pip install 'embedkit-toolkit[plot]'" in r.stderr and "pip install '.[plot]'" in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1 and not out.exists()
+    assert_one_line_error(r, "pip install 'embedkit-toolkit[plot]'", "pip install '.[plot]'", code=1, absent=out)
 
 
 def test_place_labels_never_overlap_and_stay_inside():

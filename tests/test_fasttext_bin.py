@@ -14,6 +14,9 @@ fasttext = pytest.importorskip("fasttext")
 OOV = ["unfriendliness", "accomodation", "naïveté", "東京大学", "😀", "kingdomz"]
 
 
+pytestmark = pytest.mark.slow  # every test here trains or runs the fastText tool
+
+
 @pytest.fixture(scope="module")
 def small_text(tmp_path_factory, sample_path):
     """The first 30 lines (about 100k tokens) of the sample corpus, plus lines of non-ASCII words."""

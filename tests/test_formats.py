@@ -5,10 +5,8 @@ import os
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from embedkit import formats
-from embedkit.cli import cli
 from embedkit.errors import EmbedkitError
 from embedkit.formats import FORMATS, detect_format, format_for_path, output_paths
 from embedkit.vectors import Vectors
@@ -19,17 +17,6 @@ def vecs():
     rng = np.random.default_rng(3)
     words = ["the", "king", "queen", "man", "woman", "café"]
     return Vectors(words, rng.standard_normal((len(words), 5)).astype(np.float32), np.arange(6, 0, -1))
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code not in (0, None), r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
 
 
 @pytest.mark.parametrize("name,fmt,comp", [
@@ -129,7 +116,7 @@ def _fasttext_bin(path):
      "binary data"),
     ("fasttext", _fasttext_bin, "fastText model"),
 ])
-def test_not_vectors_says_what_it_looks_like(tmp_path, kind, make, msg):
+def test_not_vectors_says_what_it_looks_like(assert_one_line_error, run, tmp_path, kind, make, msg):
     p = tmp_path / "file.txt"
     make(p)
     with pytest.raises(EmbedkitError, match=msg):
@@ -139,7 +126,7 @@ def test_not_vectors_says_what_it_looks_like(tmp_path, kind, make, msg):
     assert msg.split("\\")[0].split(" (")[0] in r.stderr
 
 
-def test_gensim_pickle_is_named(vecs, tmp_path):
+def test_gensim_pickle_is_named(assert_one_line_error, run, vecs, tmp_path):
     p = tmp_path / "model.kv"
     _gensim_pickle(vecs, p)
     with pytest.raises(EmbedkitError, match="Python pickle.*save_word2vec_format"):
@@ -166,7 +153,7 @@ def test_fasttext_reader_plugs_into_the_registry(vecs, tmp_path, monkeypatch):
 # ---------------------------------------------------------------- the CLI follows the same rule
 @pytest.mark.parametrize("name,fmt", [("o.bin", "word2vec-binary"), ("o.npy", "npy"), ("o.txt.gz", "word2vec"),
                                       ("o.vec", "word2vec")])
-def test_convert_names_every_file_written(vecs, tmp_path, name, fmt):
+def test_convert_names_every_file_written(run, vecs, tmp_path, name, fmt):
     src = tmp_path / "src.txt"
     vecs.save(src)
     out = tmp_path / name
@@ -191,13 +178,13 @@ def test_convert_names_every_file_written(vecs, tmp_path, name, fmt):
     ["train", "ppmi-svd", "{corpus}", "--format", "npy", "-o", "{out}.txt"],
     ["train", "skipgram", "{corpus}", "-o", "{out}.txt", "--binary"],
 ])
-def test_contradicting_suffix_is_one_line_and_writes_nothing(vecs, tmp_path, args):
+def test_contradicting_suffix_is_one_line_and_writes_nothing(assert_one_line_error, run, vecs, tmp_path, args):
     src = tmp_path / "src.txt"
     vecs.save(src)
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("the king and the queen\n" * 50)
     names = {"src": src, "out": tmp_path / "out", "corpus": corpus}
-    r = run(*[a.format(**names) for a in args])
+    r = run(*(a.format(**names) for a in args))
     assert_one_line_error(r)
     assert "suffix" in r.stderr or "compressed" in r.stderr
     assert sorted(os.listdir(tmp_path)) == ["corpus.txt", "src.txt", "src.txt.vocab"]

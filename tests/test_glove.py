@@ -5,11 +5,9 @@ import os
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from click.testing import CliRunner
 from numpy.testing import assert_allclose
 
 from embedkit import EmbedkitError
-from embedkit.cli import cli
 from embedkit.cooc import Cooccurrence, count_cooccurrences
 from embedkit.errors import TrainingDivergedError
 from embedkit.glove import (ENTRY, SHUFFLES, VECTORS, _adagrad_epoch, _shuffle_rows, cooc_entries, fit_glove,
@@ -164,6 +162,7 @@ def test_vectors_word_and_sum(write_corpus):
     assert list(word.timings) == ["scan", "compile", "count", "entries", "train"]
 
 
+@pytest.mark.slow  # 15 epochs at dim 50 on the sample
 def test_quality_floor(sample_glove):
     from embedkit.eval import evaluate
 
@@ -211,11 +210,11 @@ def test_dim_over_max_vocab_is_refused_before_the_scan(tmp_path):
 
 
 # ---------------------------------------------------------------- CLI
-def test_cli_trains(tmp_path, write_corpus):
+def test_cli_trains(run, tmp_path, write_corpus):
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
     out = tmp_path / "v.txt"
-    r = CliRunner().invoke(cli, ["train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
-                                 "--epochs", "3", "--threads", "1", "--vectors", "word", "--shuffle", "epoch"])
+    r = run("train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
+                                 "--epochs", "3", "--threads", "1", "--vectors", "word", "--shuffle", "epoch")
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines()[0] == "7 4"
     assert "cost per epoch:" in r.stderr
@@ -228,36 +227,30 @@ def test_cli_trains(tmp_path, write_corpus):
     ["--learning-rate", "1e30"],  # diverges: the error names the epoch, no file is written
     ["--dim", "8"],  # more than the 7 words
 ])
-def test_cli_bad_input(tmp_path, write_corpus, args):
+def test_cli_bad_input(assert_one_line_error, run, tmp_path, write_corpus, args):
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
     out = tmp_path / "v.txt"
-    r = CliRunner().invoke(cli, ["train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
-                                 "--epochs", "2", "--threads", "1", *args])
-    assert r.exit_code != 0
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
-    assert isinstance(r.exception, SystemExit)
-    assert not out.exists()
+    r = run("train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
+                                 "--epochs", "2", "--threads", "1", *args)
+    assert_one_line_error(r, absent=out)
 
 
 @pytest.mark.parametrize("lr, shown", [("10000", "cost "), ("1e30", "cost nan")])
-def test_cli_divergence_is_one_line_naming_the_option(tmp_path, sample_path, lr, shown):
+def test_cli_divergence_is_one_line_naming_the_option(assert_one_line_error, run, tmp_path, sample_path, lr, shown):
     out = tmp_path / "v.txt"
-    r = CliRunner().invoke(cli, ["train", "glove", str(sample_path), "-o", str(out), "--min-count", "50", "--dim", "8",
-                                 "--epochs", "2", "--threads", "1", "--learning-rate", lr])
-    assert r.exit_code == 1 and not out.exists()
-    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
-    assert r.stderr.startswith(f"Error: training diverged in epoch 1 ({shown}")
+    r = run("train", "glove", str(sample_path), "-o", str(out), "--min-count", "50", "--dim", "8",
+                                 "--epochs", "2", "--threads", "1", "--learning-rate", lr)
+    assert_one_line_error(r, f"Error: training diverged in epoch 1 ({shown}", code=1, absent=out)
     assert r.stderr.strip().endswith(f"lower --learning-rate ({float(lr):g})")
 
 
 @pytest.mark.parametrize("shuffle", SHUFFLES)
 @pytest.mark.parametrize("vectors", VECTORS)
-def test_cli_every_choice(tmp_path, write_corpus, shuffle, vectors):
+def test_cli_every_choice(run, tmp_path, write_corpus, shuffle, vectors):
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
     out = tmp_path / "v.txt"
-    r = CliRunner().invoke(cli, ["train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
+    r = run("train", "glove", str(path), "-o", str(out), "--min-count", "1", "--dim", "4",
                                  "--epochs", "2", "--threads", "1", "--shuffle", shuffle, "--vectors", vectors,
-                                 "--weight-power", "0.5"])
+                                 "--weight-power", "0.5")
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines()[0] == "7 4"

@@ -5,10 +5,8 @@ import os
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from embedkit import EmbedkitError, Vectors
-from embedkit.cli import cli
 from embedkit.glove import train_glove
 from embedkit.modelfile import VERSION, Model, load_init, load_model, save_model
 
@@ -126,50 +124,39 @@ def test_glove_fixed_settings(ab):
         train_glove(b, init=path, window=5)
 
 
-def one_error_line(r, *words):
-    assert r.exit_code not in (0, None), r.output
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), r.stderr
-    assert "Traceback" not in r.output
-    for w in words:
-        assert w in lines[0], lines[0]
-
-
-def test_cli_glove_save_and_continue(ab, tmp_path):
+def test_cli_glove_save_and_continue(ab, tmp_path, run):
     a, b, _, _ = ab
-    run = CliRunner().invoke
     m1, m2 = tmp_path / "m1", tmp_path / "m2"
-    r = run(cli, ["train", "glove", a, "-o", str(tmp_path / "a.txt"), "--dim", "8", "--window", "3", "--epochs",
-                  "2", "--threads", "1", "--save-model", str(m1)])
+    r = run("train", "glove", a, "-o", str(tmp_path / "a.txt"), "--dim", "8", "--window", "3", "--epochs",
+                  "2", "--threads", "1", "--save-model", str(m1))
     assert r.exit_code == 0, r.output
-    r = run(cli, ["train", "glove", b, "-o", str(tmp_path / "b.txt"), "--epochs", "1", "--threads", "1",
-                  "--init", str(m1), "--save-model", str(m2)])
+    r = run("train", "glove", b, "-o", str(tmp_path / "b.txt"), "--epochs", "1", "--threads", "1",
+                  "--init", str(m1), "--save-model", str(m2))
     assert r.exit_code == 0, r.output
     assert "continued" in r.stderr and "learning rate 0.05" in r.stderr
     assert load_model(m2).state["epochs_done"] == 3
     assert Vectors.load(tmp_path / "b.txt").words == Vectors.load(m2).words
 
 
-def test_cli_bad_init(ab, tmp_path):
+def test_cli_bad_init(ab, tmp_path, run, assert_one_line_error):
     a, _, path, r = ab
-    run = CliRunner().invoke
     out = tmp_path / "out.txt"
     base = ["train", "glove", a, "-o", str(out), "--threads", "1"]
     vec = tmp_path / "v.txt"
     r.vectors.save(vec)
-    one_error_line(run(cli, base + ["--init", str(vec)]), "--init-vectors")
+    assert_one_line_error(run(*base, "--init", str(vec)), "--init-vectors")
     ft = tmp_path / "model.bin"
     ft.write_bytes((793712314).to_bytes(4, "little") + b"\0" * 64)
-    one_error_line(run(cli, base + ["--init", str(ft)]), "model.bin is a fastText model; use train fasttext")
+    assert_one_line_error(run(*base, "--init", str(ft)), "model.bin is a fastText model; use train fasttext")
     other = copy_model(path, tmp_path / "sg")
     man = json.loads((other / "model.json").read_text())
     man["method"] = "skipgram"
     (other / "model.json").write_text(json.dumps(man))
-    one_error_line(run(cli, base + ["--init", str(other)]), "is a skipgram model; use train skipgram")
-    one_error_line(run(cli, base + ["--init", str(path), "--dim", "16"]), "dim=8, not 16")
+    assert_one_line_error(run(*base, "--init", str(other)), "is a skipgram model; use train skipgram")
+    assert_one_line_error(run(*base, "--init", str(path), "--dim", "16"), "dim=8, not 16")
     bad = copy_model(path, tmp_path / "bad")
     os.truncate(bad / "params.npy", 200)
-    one_error_line(run(cli, base + ["--init", str(bad)]), "truncated")
+    assert_one_line_error(run(*base, "--init", str(bad)), "truncated")
     assert not out.exists()
 
 
@@ -232,25 +219,25 @@ def test_word2vec_hs_layer_kept_when_the_tree_does_not_change(tmp_path):
     assert "unchanged" in c.model.state["note"]
 
 
-def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path):
+def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path, run, assert_one_line_error):
     a, b, path, r = w2v
-    run = CliRunner().invoke
     out = tmp_path / "c.txt"
-    res = run(cli, ["train", "skipgram", b, "-o", str(out), "--init", str(path), "--epochs", "1", "--threads", "1",
-                    "--save-model", str(tmp_path / "c.model")])
+    res = run("train", "skipgram", b, "-o", str(out), "--init", str(path), "--epochs", "1", "--threads", "1",
+                    "--save-model", str(tmp_path / "c.model"))
     assert res.exit_code == 0, res.output
     assert "learning rate restarted at 0.025, falling to 0.0001" in res.stderr
     assert load_model(tmp_path / "c.model").state["epochs_done"] == 3
     bad = tmp_path / "bad.txt"
     base = ["train", "skipgram", b, "-o", str(bad), "--threads", "1"]
-    one_error_line(run(cli, base + ["--init", str(out)]), "--init-vectors")
-    one_error_line(run(cli, base + ["--init", str(ab[2])]), "is a glove model; use train glove")
-    one_error_line(run(cli, base + ["--init", str(path), "--dim", "16"]), "dim=8, not 16")
-    one_error_line(run(cli, ["train", "cbow", b, "-o", str(bad), "--init", str(path)]), "use train skipgram")
-    one_error_line(run(cli, base + ["--init-vectors", str(out), "--lock-init", "1.5"]), "--lock-init")
-    one_error_line(run(cli, base + ["--init-vectors", str(out), "--dim", "16"]), "8-dimensional", "16")
+    assert_one_line_error(run(*base, "--init", str(out)), "--init-vectors")
+    assert_one_line_error(run(*base, "--init", str(ab[2])), "is a glove model; use train glove")
+    assert_one_line_error(run(*base, "--init", str(path), "--dim", "16"), "dim=8, not 16")
+    assert_one_line_error(run("train", "cbow", b, "-o", str(bad), "--init", str(path)), "use train skipgram")
+    assert_one_line_error(run(*base, "--init-vectors", str(out), "--lock-init", "1.5"), "--lock-init")
+    assert_one_line_error(run(*base, "--init-vectors", str(out), "--dim", "16"), "8-dimensional", "16")
     assert not bad.exists()
 # ---------------------------------------------------------------- fastText: resume from a .bin
+@pytest.mark.slow  # compiles fastText's kernels
 def test_fasttext_resume_from_our_bin(ab, tmp_path):
     from embedkit.fasttext import train_fasttext
     from embedkit.fasttext_bin import save_fasttext_model
@@ -275,6 +262,7 @@ def test_fasttext_resume_from_our_bin(ab, tmp_path):
         train_fasttext(b, init=path, model="cbow")
 
 
+@pytest.mark.slow  # compiles fastText's kernels, runs the fastText tool
 def test_fasttext_resume_from_the_fasttext_tool(ab, tmp_path):
     fasttext = pytest.importorskip("fasttext")
     from embedkit.fasttext import train_fasttext

@@ -3,26 +3,13 @@ the postprocess / align commands."""
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from scipy.linalg import orthogonal_procrustes
 
 from embedkit.alignment import align, procrustes, read_dictionary
-from embedkit.cli import cli
 from embedkit.formats import counts_path
 from embedkit.errors import EmbedkitError
 from embedkit.postprocessing import default_abtt, postprocess
 from embedkit.vectors import Vectors
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(r):
-    assert r.exit_code != 0, r.output
-    assert r.exception is None or isinstance(r.exception, SystemExit)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
 
 
 def abtt_reference(x, d):
@@ -75,7 +62,7 @@ def test_postprocess_bad_arguments(vecs, kw, msg):
         postprocess(vecs, **kw)
 
 
-def test_postprocess_cli(vecs, tmp_path):
+def test_postprocess_cli(run, vecs, tmp_path):
     src = tmp_path / "v.txt"
     vecs.save(src)
     r = run("postprocess", src, "-o", tmp_path / "a.txt", "--abtt")
@@ -91,7 +78,7 @@ def test_postprocess_cli(vecs, tmp_path):
 
 
 @pytest.mark.parametrize("args", [["--abtt", "0"], ["--abtt", "x"], ["--abtt", "12"], [], ["--center", "--format", "npy"]])
-def test_postprocess_cli_bad_input(vecs, tmp_path, args):
+def test_postprocess_cli_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     src = tmp_path / "v.txt"
     vecs.save(src)
     assert_one_line_error(run("postprocess", src, "-o", tmp_path / "out.txt", *args))
@@ -141,7 +128,7 @@ def test_align_with_dictionary_and_restrict_and_moved_words(vecs):
         align(Vectors(vecs.words, vecs.matrix[:, :5]), vecs)
 
 
-def test_align_cli(vecs, tmp_path):
+def test_align_cli(assert_one_line_error, run, vecs, tmp_path):
     q = random_rotation(np.random.default_rng(4), vecs.dim)
     Vectors(vecs.words, vecs.matrix @ q, vecs.counts).save(tmp_path / "src.npy")
     vecs.save(tmp_path / "tgt.txt")

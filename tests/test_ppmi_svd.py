@@ -119,6 +119,7 @@ def test_harmonic_counts_warn_and_matrix_must_be_cooccurrence():
         fit_ppmi_svd(sp.csr_matrix(random_counts(20)), dim=3)
 
 
+@pytest.mark.slow
 def test_quality_floor_on_sample(sample_scan):
     """PPMI+SVD must learn: WS-353 rho well above chance (measured 0.597 at dim 50, window 5)."""
     from embedkit.eval import evaluate

@@ -62,8 +62,10 @@ def test_intervals_are_seeded_and_shrink_with_n(data):
     lo, hi = stats.accuracy_interval(50, 100, rng=np.random.default_rng(0))
     lo2, hi2 = stats.accuracy_interval(5000, 10000, rng=np.random.default_rng(0))
     assert hi2 - lo2 < (hi - lo) / 5
-    assert stats.accuracy_interval(0, 0, rng=np.random.default_rng(0)) != stats.accuracy_interval(
-        0, 0, rng=np.random.default_rng(0))  # (nan, nan): undefined, not a number
+    lo, hi = stats.accuracy_interval(0, 0, rng=np.random.default_rng(0))  # no questions: undefined, not a number
+    assert np.isnan(lo) and np.isnan(hi)
+    lo, hi = stats.accuracy_interval(3, 4, n_resamples=0, rng=np.random.default_rng(0))  # no resamples: the same
+    assert np.isnan(lo) and np.isnan(hi)
 
 
 def test_paired_spearman_matches_scipy(data):

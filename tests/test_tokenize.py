@@ -7,9 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from embedkit.cli import cli
 from embedkit.corpus import TOKENIZE_MODES, iter_sentences, tokenize_piece, tokenize_text
 from embedkit.errors import EmbedkitError
 from embedkit.vectors import Vectors
@@ -164,8 +162,8 @@ def test_bad_tokenizer_parameters(write_corpus, kw, match):
 
 
 # ---------------------------------------------------------------- command line
-def _cli(args):
-    r = CliRunner().invoke(cli, [str(a) for a in args])
+def _cli(run, args):
+    r = run(*args)
     return r.exit_code, r.stdout, r.stderr
 
 
@@ -174,9 +172,9 @@ def _cli(args):
     ("words", {"QED": 3, "Feynman's": 1}),
     ("text8", {"qed": 3, "feynman": 1, "s": 1}),
 ])
-def test_cli_vocab_every_mode(write_corpus, mode, expected):
+def test_cli_vocab_every_mode(run, write_corpus, mode, expected):
     p = write_corpus("(QED) (QED) QED. Feynman's\n")
-    code, out, err = _cli(["vocab", p, "--min-count", "1", "--tokenize", mode])
+    code, out, err = _cli(run, ["vocab", p, "--min-count", "1", "--tokenize", mode])
     assert code == 0, err
     assert dict((w, int(c)) for w, c in (line.split(" ") for line in out.splitlines())) == expected
 
@@ -187,45 +185,45 @@ def test_cli_vocab_every_mode(write_corpus, mode, expected):
     (["--keep-punctuation", "--tokenize", "text8"], "--keep-punctuation needs --tokenize words"),
     (["--tokenize", "text8", "--keep-punctuation"], "--keep-punctuation needs --tokenize words"),
 ])
-def test_cli_bad_tokenizer_options(tmp_path, write_corpus, args, match):
+def test_cli_bad_tokenizer_options(run, tmp_path, write_corpus, args, match):
     out = tmp_path / "v.txt"
     for cmd in (["vocab"], ["train", "skipgram"], ["cooc"]):
-        code, stdout, err = _cli([*cmd, write_corpus("a b\n"), "-o", str(out), *args])
+        code, stdout, err = _cli(run, [*cmd, write_corpus("a b\n"), "-o", str(out), *args])
         assert code == 2, (cmd, err)
         assert err.count("\n") == 1 and match in err and "Traceback" not in err
         assert not out.exists()
 
 
-def test_cooc_records_the_tokenizer(tmp_path, write_corpus):
+def test_cooc_records_the_tokenizer(run, tmp_path, write_corpus):
     corpus = write_corpus("«a» (b) c, d.\n" * 20)
     folder = tmp_path / "cooc"
-    code, _, err = _cli(["cooc", corpus, "-o", str(folder), "--min-count", "1", "--tokenize", "words",
+    code, _, err = _cli(run, ["cooc", corpus, "-o", str(folder), "--min-count", "1", "--tokenize", "words",
                          "--window", "2"])
     assert code == 0, err
     meta = json.loads((folder / "meta.json").read_text())
     assert meta["tokenize"] == "words" and meta["keep_punctuation"] is False
     out = tmp_path / "v.txt"
-    code, _, err = _cli(["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out)])
+    code, _, err = _cli(run, ["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out)])
     assert code == 0, err
     out.unlink()
     for args, match in ((["--tokenize", "whitespace"], "tokenize='words', not tokenize='whitespace'"),
                         (["--tokenize", "words", "--keep-punctuation"],
                          "keep_punctuation=False, not keep_punctuation=True")):
-        code, _, err = _cli(["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out), *args])
+        code, _, err = _cli(run, ["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out), *args])
         assert code == 1 and err.count("\n") == 1 and match in err, err
         assert not out.exists()
     # a folder written before tokenizers existed was split on whitespace
     del meta["tokenize"], meta["keep_punctuation"]
     (folder / "meta.json").write_text(json.dumps(meta))
-    code, _, err = _cli(["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out),
+    code, _, err = _cli(run, ["train", "ppmi-svd", "--cooc", str(folder), "--dim", "2", "-o", str(out),
                          "--tokenize", "words"])
     assert code == 1 and "tokenize='whitespace', not tokenize='words'" in err, err
 
 
-def test_docsim_tokenizes_like_training(tmp_path):
+def test_docsim_tokenizes_like_training(run, tmp_path):
     v = Vectors(["cat", "dog", "sat"], np.eye(3))
     v.save(tmp_path / "v.txt")
-    code, out, err = _cli(["docsim", str(tmp_path / "v.txt"), "(Cat) sat.", "dog, sat!", "--tokenize", "words",
+    code, out, err = _cli(run, ["docsim", str(tmp_path / "v.txt"), "(Cat) sat.", "dog, sat!", "--tokenize", "words",
                            "--lowercase"])
     assert code == 0, err
     assert "text 1 100%, text 2 100%" in out

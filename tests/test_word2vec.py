@@ -4,6 +4,7 @@ import numba
 import numpy as np
 import pytest
 
+from embedkit import _sgd as sgd
 from embedkit import word2vec as w2v
 from embedkit._rng import seed_states
 from embedkit.errors import EmbedkitError
@@ -13,11 +14,11 @@ from reference import (XorShift, cbow_update_reference, hs_update_reference, hs_
 
 def sigmoid_table(f):
     """Python twin of the kernel's table sigmoid."""
-    if f >= w2v.MAX_EXP:
+    if f >= sgd.MAX_EXP:
         return 1.0
-    if f <= -w2v.MAX_EXP:
+    if f <= -sgd.MAX_EXP:
         return 0.0
-    return float(w2v.SIGMOID_TABLE[int((np.float32(f) + w2v.MAX_EXP) * w2v._SCALE)])
+    return float(sgd.SIGMOID_TABLE[int((np.float32(f) + sgd.MAX_EXP) * sgd.SCALE)])
 
 
 def close(a, b):
@@ -35,8 +36,8 @@ def test_sigmoid_tables_are_close_to_exact():
     f = np.linspace(-7.9, 7.9, 5001)
     s = np.array([sigmoid_table(x) for x in f])
     assert np.abs(s - sigmoid_exact(f)).max() < 3.5e-3
-    ls = np.array([w2v._log_sigmoid(np.float32(x)) for x in f])
-    assert np.abs(ls - np.log(sigmoid_exact(f)))[np.abs(f) < w2v.MAX_EXP].max() < 5e-3
+    ls = np.array([sgd.log_sigmoid(np.float32(x)) for x in f])
+    assert np.abs(ls - np.log(sigmoid_exact(f)))[np.abs(f) < sgd.MAX_EXP].max() < 5e-3
 
 
 def test_sgns_pair_matches_reference(small):
@@ -44,7 +45,7 @@ def test_sgns_pair_matches_reference(small):
     negs = np.array([5, 7, 3, 5, 0], np.int64)  # a repeat, and the target itself (skipped)
     neu1e = np.zeros(8, np.float32)
     out = syn1neg.copy()
-    loss = w2v._sgns_pair(syn0, 4, neu1e, out, 3, negs, np.float32(0.1))
+    loss = sgd.sgns_pair(syn0, 4, neu1e, out, 3, negs, np.float32(0.1))
     grad, ref, ref_loss = sgns_update_reference(syn0[4], syn1neg, 3, negs, 0.1, sigmoid_table)
     close(neu1e, grad)
     close(out, ref)
@@ -57,7 +58,7 @@ def test_hs_pair_matches_reference(small):
     points = np.array([[3, 0, 0, 0, 0], [10, 4, 2, 4, 0]], np.int32)
     neu1e = np.zeros(8, np.float32)
     out = syn1.copy()
-    loss = w2v._hs_pair(syn0, 2, neu1e, out, codes, points, 1, np.float32(0.2))
+    loss = sgd.hs_pair(syn0, 2, neu1e, out, codes, points, 1, np.float32(0.2))
     grad, ref, ref_loss = hs_update_reference(syn0[2], syn1, [1, 0, 1, 1], [10, 4, 2, 4], 0.2, sigmoid_table)
     close(neu1e, grad)
     close(out, ref)
@@ -71,7 +72,7 @@ def scratch_for(dim, window=3, negative=5, path_len=6, max_len=16):
 
 
 def config(**kw):
-    base = dict(window=3, negative=0, hs=0, skipgram=1, cbow_mean=1, corrected=0, shared_negatives=0, shared_hs=0)
+    base = dict(window=3, negative=0, hs=0, skipgram=1, cbow_mean=1, corrected=0, shared_negatives=0, window_update=0)
     base.update({k: int(v) for k, v in kw.items()})
     return w2v._Config(**base)
 
@@ -157,17 +158,17 @@ def test_kernel_chunk_matches_reference(case):
     syn1 = rng.standard_normal((v - 1, dim)).astype(np.float32) * 0.1 if hs else np.zeros((0, dim), np.float32)
     syn1neg = rng.standard_normal((v, dim)).astype(np.float32) * 0.1 if negative else np.zeros((0, dim), np.float32)
     codes, points, lens = w2v.build_huffman(counts) if hs else (*NO_HS, np.zeros(v, np.int32))
-    noise = w2v.build_noise_table(counts)
+    noise = sgd.build_noise_table(counts)
     keep = w2v.keep_probabilities(counts, 0.02)
     assert (keep < 1).any() and (keep == 1).any()
     states = seed_states(7, 1)
     cfg = config(window=window, negative=negative, hs=hs, skipgram=model == "skipgram", cbow_mean=cbow_mean,
-                 corrected=corrected, shared_negatives=shared_negatives, shared_hs=shared_hs)
+                 corrected=corrected, shared_negatives=shared_negatives, window_update=shared_hs)
     ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0],
                                    0.05, window, negative, model, hs, cbow_mean, corrected, shared_negatives,
                                    shared_hs, sigmoid_table)
     scratch = w2v._allocate_scratch(numba.config.NUMBA_NUM_THREADS, 14, dim, window, negative, codes.shape[1])
-    loss, pairs, tokens = w2v._train_chunks(0, 1, np.array([0.05]), w2v._Corpus(ids, offsets, np.array([0, 4])),
+    loss, pairs, tokens = w2v._train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.05]), sgd.Corpus(ids, offsets, np.array([0, 4])),
                                             w2v._Weights(syn0, syn1, syn1neg), w2v._Tables(codes, points, noise, keep),
                                             scratch, states, cfg)
     assert tokens == len(ids) and pairs == ref[4] > 10
@@ -212,7 +213,7 @@ def test_huffman_codes_are_optimal_and_prefix_free(counts):
 
 def test_noise_table_probabilities():
     counts = np.array([1000, 300, 300, 40, 9, 1, 1])
-    table = w2v.build_noise_table(counts)
+    table = sgd.build_noise_table(counts)
     thresh = (table >> np.uint64(32)).astype(np.float64) / 2**32
     alias = (table & np.uint64(0xFFFFFFFF)).astype(np.int64)
     p = np.zeros(len(counts))
@@ -235,7 +236,7 @@ def test_keep_probabilities_formula():
 
 def test_chunks_cover_every_sentence():
     offsets = np.concatenate([[0], np.cumsum(np.full(50, 3000))]).astype(np.int64)
-    chunks = w2v.make_chunks(offsets, 10_000)
+    chunks = sgd.make_chunks(offsets, 10_000)
     assert chunks[0] == 0 and chunks[-1] == 50 and (np.diff(chunks) > 0).all()
     sizes = np.diff(offsets[chunks])
     assert (sizes[:-1] > 10_000 - 3000).all() and (sizes < 10_000 + 3000).all()
@@ -259,6 +260,7 @@ def trained(sample_scan):
 # cbow-ns (0.198, 0.184) [0.186, 0.169], skipgram-hs pair by pair (0.451, 0.428) [0.450, 0.424], skipgram-hs
 # with the shared-path update, now the default (0.442, 0.435); gensim 4.4 at the same
 # settings: skipgram-ns (0.205, 0.178), skipgram-hs (0.480, 0.462). Random vectors score about 0 +- 0.07.
+@pytest.mark.slow  # trains 4 models at dim 50 on the sample
 @pytest.mark.parametrize("name,ws353,men", [("skipgram-ns", 0.13, 0.10), ("cbow-ns", 0.14, 0.12),
                                             ("skipgram-hs", 0.38, 0.36)])
 def test_quality_floor_on_sample(trained, name, ws353, men):
@@ -274,20 +276,12 @@ def test_quality_floor_on_sample(trained, name, ws353, men):
     assert (result.context is None) == (name == "skipgram-hs")
 
 
-def small_corpus(sample_scan, n_sentences=20):
-    """The first sentences of the sample, as a (Vocab, EncodedCorpus) pair."""
-    from embedkit.vocab import EncodedCorpus
-
-    vocab, enc = sample_scan
-    return vocab, EncodedCorpus(enc.ids[:enc.offsets[n_sentences]], enc.offsets[:n_sentences + 1], enc.counts)
-
-
 @pytest.mark.parametrize("kw", [dict(model="skipgram"), dict(model="cbow", hs=True),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", hs=True, negative=0),
-                                dict(model="skipgram", hs=True, negative=2, shared_hs=False)])
-def test_one_thread_is_bit_identical(sample_scan, kw):
-    corpus = small_corpus(sample_scan)
+                                dict(model="skipgram", hs=True, negative=2, update="pair")])
+def test_one_thread_is_bit_identical(sample_head, kw):
+    corpus = sample_head()
     a = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
     b = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
     c = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=4, **kw)
@@ -299,19 +293,19 @@ def test_one_thread_is_bit_identical(sample_scan, kw):
 @pytest.mark.parametrize("kw", [dict(model="cbow", cbow_update="corrected"),
                                 dict(model="cbow", cbow_mean=False, alpha=0.01),
                                 dict(model="skipgram", hs=True, negative=3),
-                                dict(model="skipgram", hs=True, negative=3, shared_hs=False),
-                                dict(model="skipgram", hs=True, negative=0, shared_hs=False),
+                                dict(model="skipgram", hs=True, negative=3, update="pair"),
+                                dict(model="skipgram", hs=True, negative=0, update="pair"),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", sample=0.0)])
-def test_other_options_learn(sample_scan, kw):
-    r = w2v.train_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=2, **kw)
+def test_other_options_learn(sample_head, kw):
+    r = w2v.train_word2vec(sample_head(60), dim=16, epochs=2, threads=2, **kw)
     assert r.losses[1] < r.losses[0] and np.isfinite(r.vectors.matrix).all()
 
 
-def test_result_has_every_field(sample_scan):
+def test_result_has_every_field(sample_head, sample_scan):
     from embedkit.result import TrainResult
 
-    r = w2v.train_word2vec(small_corpus(sample_scan, 60), dim=16, epochs=2, threads=1)
+    r = w2v.train_word2vec(sample_head(60), dim=16, epochs=2, threads=1)
     assert isinstance(r, TrainResult)
     assert list(r.timings) == ["setup", "compile", "train"]  # a scanned pair: no scan here
     assert all(t >= 0 for t in r.timings.values()) and len(r.losses) == 2
@@ -319,6 +313,7 @@ def test_result_has_every_field(sample_scan):
     assert r.context.matrix.shape == r.vectors.matrix.shape
 
 
+@pytest.mark.slow
 def test_corpus_kinds_give_the_same_vectors(write_corpus):
     """A path, a list of paths and a scanned pair are the same corpus to the trainer."""
     from embedkit.vocab import scan_corpus
@@ -338,11 +333,11 @@ def test_corpus_kinds_give_the_same_vectors(write_corpus):
 
 
 @pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
-def test_divergence_is_an_error_naming_the_epoch(sample_scan, model, alpha):
+def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
     from embedkit.errors import TrainingDivergedError
 
     with pytest.raises(TrainingDivergedError, match=rf"training diverged in epoch 1 \(loss .*\): lower alpha \({alpha:g}\)"):
-        w2v.train_word2vec(small_corpus(sample_scan, 200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
+        w2v.train_word2vec(sample_head(200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
 
 
 def test_no_pairs_only_when_subsampling_took_every_word(write_corpus):
@@ -375,6 +370,7 @@ def test_dim_above_vocabulary_size_is_refused(write_corpus):
     ({"hs": 1}, "hs must be True or False"),
     ({"shared_negatives": True, "model": "cbow"}, "shared_negatives needs"),
     ({"shared_hs": "yes"}, "shared_hs must be True or False"),
+    ({"update": "both"}, "update must be one of window, pair"),
     ({"threads": 0}, "threads must be >= 1"),
     ({"seed": -1}, "seed must be >= 0"),
 ])
@@ -396,26 +392,18 @@ TEXT = "\n".join(["the king rules the land and the queen rules the land",
                   "a dog and a cat sat on the mat near the king"] * 30)
 
 
-def cli_run(*args):
-    from click.testing import CliRunner
-
-    from embedkit.cli import cli
-
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
 @pytest.mark.parametrize("model,extra", [("skipgram", ["--hs", "--save-context", "ctx.txt"]),
-                                         ("skipgram", ["--hs", "--negative", "0", "--no-shared-hs"]),
+                                         ("skipgram", ["--hs", "--negative", "0", "--update", "pair"]),
                                          ("skipgram", ["--shared-negatives", "--binary"]),
                                          ("cbow", ["--cbow-sum", "--hs", "--negative", "0"]),
                                          ("cbow", ["--cbow-update", "corrected"])])
-def test_cli_trains_and_writes(write_corpus, tmp_path, model, extra):
+def test_cli_trains_and_writes(run, write_corpus, tmp_path, model, extra):
     from embedkit.vectors import Vectors
 
     p = write_corpus(TEXT)
     out = tmp_path / "v.bin"
     extra = [str(tmp_path / e) if e.endswith(".txt") else e for e in extra]
-    r = cli_run("train", model, p, "-o", out, "--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1",
+    r = run("train", model, p, "-o", out, "--dim", "8", "--epochs", "2", "--min-count", "1", "--threads", "1",
                 *extra)
     assert r.exit_code == 0, r.output
     assert "loss per epoch" in r.stderr
@@ -439,30 +427,24 @@ def test_cli_trains_and_writes(write_corpus, tmp_path, model, extra):
     ("cbow", ["--cbow-update", "koan"], ["--cbow-update"]),
     ("skipgram", ["--hs", "--negative", "0", "--save-context", "c.txt"], ["--save-context needs"]),
 ])
-def test_cli_nonsense_options(write_corpus, tmp_path, model, args, words):
-    from test_cli import assert_one_line_error
-
+def test_cli_nonsense_options(assert_one_line_error, run, write_corpus, tmp_path, model, args, words):
     p = write_corpus(TEXT)
     out = tmp_path / "v.txt"
-    assert_one_line_error(cli_run("train", model, p, "-o", out, "--min-count", "1", *args), *words)
+    assert_one_line_error(run("train", model, p, "-o", out, "--min-count", "1", *args), *words)
     assert not out.exists()
 
 
-def test_cli_corpus_too_small(write_corpus, tmp_path):
-    from test_cli import assert_one_line_error
-
+def test_cli_corpus_too_small(assert_one_line_error, run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
-    assert_one_line_error(cli_run("train", "cbow", write_corpus("one\ntwo\n"), "-o", out, "--min-count", "1"),
+    assert_one_line_error(run("train", "cbow", write_corpus("one\ntwo\n"), "-o", out, "--min-count", "1"),
                           "corpus too small")
-    assert_one_line_error(cli_run("train", "skipgram", write_corpus("a b c\n"), "-o", out), "vocabulary is empty")
+    assert_one_line_error(run("train", "skipgram", write_corpus("a b c\n"), "-o", out), "vocabulary is empty")
     assert not out.exists()
 
 
-def test_cli_divergence_is_one_line_and_writes_nothing(write_corpus, tmp_path):
-    from test_cli import assert_one_line_error
-
+def test_cli_divergence_is_one_line_and_writes_nothing(assert_one_line_error, run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
-    r = cli_run("train", "skipgram", write_corpus(TEXT), "-o", out, "--min-count", "1", "--dim", "8", "--alpha", "50",
+    r = run("train", "skipgram", write_corpus(TEXT), "-o", out, "--min-count", "1", "--dim", "8", "--alpha", "50",
                 "--sample", "0")
     assert_one_line_error(r, "training diverged in epoch 1 (loss nan): lower --alpha (50)")
     assert "no training pairs" not in r.stderr
@@ -482,3 +464,26 @@ def test_one_calling_convention():
     assert embedkit.train_word2vec is w2v.train_word2vec
     doc = w2v.train_word2vec.__doc__
     assert all(f"    {p.name} :" in doc for p in params)  # every parameter documented
+
+
+def test_shared_hs_is_the_old_spelling_of_update(sample_head):
+    corpus = sample_head(60)
+    kw = dict(model="skipgram", hs=True, negative=0, dim=8, epochs=1, threads=1)
+    with pytest.warns(FutureWarning, match="use update='pair'"):
+        old = w2v.train_word2vec(corpus, shared_hs=False, **kw)
+    new = w2v.train_word2vec(corpus, update="pair", **kw)
+    assert not np.array_equal(new.vectors.matrix, w2v.train_word2vec(corpus, **kw).vectors.matrix)
+    np.testing.assert_array_equal(old.vectors.matrix, new.vectors.matrix)
+
+
+@pytest.mark.parametrize("args,code,line", [
+    (["--no-shared-hs"], 0, "Warning: --no-shared-hs is deprecated: use --update pair"),
+    (["--shared-hs"], 0, "Warning: --shared-hs is deprecated: use --update window"),
+    (["--no-shared-hs", "--update", "window"], 2, "Error: --no-shared-hs contradicts --update window"),
+])
+def test_cli_old_shared_hs_flag_warns(write_corpus, tmp_path, args, code, line, run):
+    r = run("train", "skipgram", write_corpus(TEXT), "-o", tmp_path / "v.txt", "--dim", "4", "--epochs", "1",
+            "--min-count", "1", "--threads", "1", "--hs", *args)
+    assert r.exit_code == code, r.output
+    assert r.stderr.splitlines()[0] == line
+    assert "--shared-hs" not in run("train", "skipgram", "--help").output  # hidden

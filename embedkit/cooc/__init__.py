@@ -17,6 +17,7 @@ Every backend gives the same matrix. Trainers that fit a matrix (``fit_ppmi_svd`
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 import shutil
@@ -28,6 +29,7 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
+from .. import _faults
 from .._util import check_choice, check_float, check_int, check_seed, check_threads, progress_bar
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
@@ -242,6 +244,17 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
         _store.check_output(output)
     if memory is not None or output is not None or dask is not None:
         _store.check_tmp_dir(tmp_dir)
+    with contextlib.ExitStack() as stack:
+        if output is not None:
+            stack.enter_context(_store.output_lock(output))  # a second run into this folder is refused
+        return _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progress, window=window,
+                             weighting=weighting, dynamic_window=dynamic_window, sample=sample, seed=seed,
+                             min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
+                             keep_punctuation=keep_punctuation)
+
+
+def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progress, *, window, weighting,
+                  dynamic_window, sample, seed, min_count, max_vocab, lowercase, tokenize, keep_punctuation):
     if dask is not None:
         return _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress)
     if _is_scanned_pair(corpus):
@@ -289,11 +302,7 @@ def _stored(count, output, tmp_dir):
     if output is not None:
         count(output)
         return load_cooccurrences(output)
-    try:
-        folder = tempfile.mkdtemp(prefix="embedkit-cooc-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
-    except OSError as e:
-        raise EmbedkitError(f"cannot create a folder in {tmp_dir or tempfile.gettempdir()}: {e.strerror or e}") \
-            from None
+    folder = _faults.make_temp_dir("cooc", tmp_dir)
     try:
         out = os.path.join(folder, "cooc")
         count(out)

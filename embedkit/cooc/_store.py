@@ -32,6 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import prange
 
+from .. import _faults
+from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
 from .._util import balanced_chunks, numba_threads, progress_bar
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
@@ -52,6 +54,8 @@ GROWTH_MARGIN = 1.25
 #: default memory bound of the spill-and-merge and store backends
 DEFAULT_MEMORY = 1 << 30
 #: the counting parameters, each recorded with the matrix
+#: the files of a store, each checksummed in its MANIFEST.json
+STORE_FILES = ("indptr.npy", "indices.npy", "data.npy", VOCAB_FILE, META_FILE)
 COUNT_PARAMS = ("window", "weighting", "dynamic_window", "sample", "min_count", "max_vocab", "lowercase", "tokenize",
                 "keep_punctuation", "seed")
 
@@ -139,6 +143,10 @@ def write_run(prefix, m):
         np.asarray(m.indices, np.int32).tofile(prefix + ".idx")
         m.data.tofile(prefix + ".val")
     except OSError as e:
+        if _faults.is_no_space(e):
+            size = 8 * len(m.indptr) + (4 + m.data.itemsize) * m.nnz
+            done = sum(os.path.getsize(prefix + x) for x in (".ptr", ".idx", ".val") if os.path.exists(prefix + x))
+            raise _faults.no_space_error(e, os.path.dirname(prefix), "spill files", size - done) from None
         raise _os_error("write spill files", e) from None
     return Run(prefix, int(m.nnz), m.data.dtype.str)
 
@@ -319,11 +327,7 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
 @contextlib.contextmanager
 def spill_folder(tmp_dir=None):
     """A fresh folder for runs inside ``tmp_dir`` (default: the system's), removed on exit."""
-    try:
-        folder = tempfile.mkdtemp(prefix="embedkit-spill-", dir=None if tmp_dir is None else os.fspath(tmp_dir))
-    except OSError as e:
-        raise EmbedkitError(f"cannot create a spill folder in {tmp_dir or tempfile.gettempdir()}: "
-                            f"{e.strerror or e}") from None
+    folder = _faults.make_temp_dir("spill", tmp_dir)
     try:
         yield folder
     finally:
@@ -359,9 +363,9 @@ def staged_output(output):
     """A hidden folder beside ``output`` that replaces it only if the block succeeds (else it is removed)."""
     output = os.path.abspath(os.fspath(output))
     check_output(output)
+    _faults.sweep_beside(output)
     try:
-        tmp = tempfile.mkdtemp(prefix="." + os.path.basename(output) + ".", suffix=".tmp",
-                               dir=os.path.dirname(output))
+        tmp = tempfile.mkdtemp(prefix=_faults.temp_name(output), suffix=".tmp", dir=os.path.dirname(output))
     except OSError as e:
         raise EmbedkitError(f"cannot write {output}: {e.strerror or e}") from None
     try:
@@ -378,6 +382,49 @@ def staged_output(output):
         raise
 
 
+LOCK_FILE = ".embedkit-lock"
+
+
+@contextlib.contextmanager
+def output_lock(output):
+    """Hold ``output``'s lock (a file beside it holding this process's id) for the block.
+
+    A second run counting into the same folder is refused with one line naming the holder;
+    a lock whose process is gone (killed with SIGKILL) is taken over.
+    """
+    output = os.path.abspath(os.fspath(output))
+    lock = os.path.join(os.path.dirname(output), "." + os.path.basename(output) + LOCK_FILE)
+    mark = _faults.owner_mark()
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                with open(lock, encoding="utf-8") as f:
+                    holder = f.read().strip()
+            except OSError:
+                continue  # released meanwhile
+            if holder and _faults._owner_gone(holder):
+                with contextlib.suppress(OSError):
+                    os.unlink(lock)  # a dead run's lock: take it over
+                continue
+            pid = holder.split("-p")[-1].split("s")[0] if "-p" in holder else "?"
+            raise EmbedkitError(f"{output} is being written by another run (process {pid}, lock {lock}); "
+                                f"wait for it or give another folder") from None
+        except OSError as e:
+            raise _os_error(f"write {output}", e) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(mark + "\n")
+        break
+    else:
+        raise EmbedkitError(f"cannot take the lock {lock} of {output}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+
+
 def write_store(output, runs, vocab, *, memory, params, info, threads=None, progress=False):
     """Merge ``runs`` and write them with ``vocab`` as the co-occurrence folder ``output`` (atomically).
 
@@ -388,11 +435,15 @@ def write_store(output, runs, vocab, *, memory, params, info, threads=None, prog
         with staged_output(output) as tmp:
             nnz = merge_runs(runs, tmp, len(vocab), memory=memory, threads=threads, progress=progress)
             vocab.save(os.path.join(tmp, VOCAB_FILE))
-            meta = {"format": FORMAT, "shape": [len(vocab), len(vocab)], "nnz": int(nnz),
+            meta = {"format": FORMAT, "shape": [len(vocab), len(vocab)], "nnz": int(nnz), "checksums": MANIFEST,
                     **{k: v for k, v in params.items() if v is not UNKNOWN}, **info}
             with open(os.path.join(tmp, META_FILE), "w", encoding="utf-8") as f:
                 json.dump(meta, f, indent=1)
+            write_manifest(tmp, STORE_FILES)  # the completion marker, last
     except OSError as e:
+        if _faults.is_no_space(e):
+            need = 8 * (len(vocab) + 1) + 8 * sum(r.nnz for r in runs)  # an upper bound: the runs' non-zeros
+            raise _faults.no_space_error(e, output, "the co-occurrence folder", need) from None
         raise _os_error(f"write {output}", e) from None
     return os.fspath(output)
 
@@ -416,6 +467,8 @@ def read_store(path):
         raise EmbedkitError(f"cannot read {meta_path}: {getattr(e, 'strerror', None) or e}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise EmbedkitError(f"{path} is not an {FORMAT} co-occurrence folder")
+    if has_manifest(path) or meta.get("checksums"):
+        verify_manifest(path)  # every block of every file, and the completion marker
     vocab = Vocab.load(os.path.join(path, VOCAB_FILE))
     V = len(vocab)
     try:
@@ -434,7 +487,7 @@ def read_store(path):
     if params["tokenize"] is UNKNOWN and params["lowercase"] is not UNKNOWN:
         # written before tokenizers existed, from text: split on whitespace, the only tokenizer then
         params.update(tokenize="whitespace", keep_punctuation=False)
-    for k in ("format", "shape", "nnz"):
+    for k in ("format", "shape", "nnz", "checksums"):
         meta.pop(k, None)
     return m, vocab, params, meta
 

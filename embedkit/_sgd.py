@@ -1,0 +1,362 @@
+"""What the SGD trainers (word2vec, fastText) share: tables, inline kernel helpers, the epoch driver.
+
+Trainers import from here and never from each other. Three kinds of things live here:
+
+* tables built once by the driver: ``build_noise_table`` (alias table), ``make_chunks`` and
+  ``cut_sentences`` (the units of work), ``SIGMOID_TABLE``/``LOG_SIGMOID_TABLE``;
+* inline Numba helpers that kernels call (``inline="always"``, so each kernel compiles them in
+  place): ``sigmoid``, ``log_sigmoid``, ``logistic_step``, ``sgns_pair``, ``hs_pair``,
+  ``draw_noise``, ``draw_negatives``, ``draw_below``, ``draw_window``, ``subsample``,
+  ``prefetch_row``;
+* the Python side of training: ``Corpus`` (the kernel's view of the encoded corpus),
+  ``check_trainable`` ("corpus too small"), ``compile_stage`` (the labelled, timed compile),
+  ``loss_ceiling``, ``page_dropper`` and ``run_epochs`` (the epoch loop: learning rate,
+  shuffling, divergence, progress).
+
+A kernel of a trainer takes ``(k, alpha, corpus, weights, tables, scratch, states, config)``:
+named tuples of arrays (its weights, its tables, this thread's scratch rows) and of ints (its
+options), chunk k's RNG state in ``states``. Per-thread scratch is allocated by the driver with
+a leading thread axis (``numba.config.NUMBA_NUM_THREADS``) and indexed with
+``numba.get_thread_id()``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import mmap
+import sys
+import time
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from ._prefetch import prefetch as _prefetch
+from ._rng import next_u64
+from ._util import balanced_chunks, progress_bar
+from .errors import EmbedkitError, TrainingDivergedError
+
+#: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
+CHUNK_TOKENS = 10_000
+
+MAX_EXP = 6.0  # sigmoid(x) is taken as 0 or 1 beyond +-MAX_EXP, as in word2vec
+_TABLE_SIZE = 2048
+SCALE = _TABLE_SIZE / (2 * MAX_EXP)
+_grid = -MAX_EXP + (np.arange(_TABLE_SIZE) + 0.5) / SCALE
+SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_grid))).astype(np.float32)
+LOG_SIGMOID_TABLE = (-np.logaddexp(0.0, -_grid)).astype(np.float32)
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+
+
+class Corpus(NamedTuple):
+    """The encoded corpus as a kernel reads it."""
+
+    ids: np.ndarray      # int32 (tokens,), often a read-only memmap
+    offsets: np.ndarray  # int64 (sentences + 1,)
+    chunks: np.ndarray   # int64 (chunks + 1,): sentence index where each chunk starts, then the end
+
+
+# ---------------------------------------------------------------- inline kernel helpers
+@numba.njit(cache=True, inline="always")
+def prefetch_row(m, r):
+    """Prefetch row r of a float32 matrix (16 floats per 64-byte line)."""
+    for c in range(0, m.shape[1], 16):
+        _prefetch(m, r, c)
+
+
+@numba.njit(cache=True, inline="always")
+def sigmoid(f):
+    """Table sigmoid: 0 below -MAX_EXP, 1 above, else the table cell containing f."""
+    if f >= MAX_EXP:
+        return np.float32(1.0)
+    if f <= -MAX_EXP:
+        return np.float32(0.0)
+    return SIGMOID_TABLE[int((f + MAX_EXP) * SCALE)]
+
+
+@numba.njit(cache=True, inline="always")
+def log_sigmoid(f):
+    """Table log(sigmoid(f)); f itself below -MAX_EXP, 0 above MAX_EXP."""
+    if f >= MAX_EXP:
+        return np.float32(0.0)
+    if f <= -MAX_EXP:
+        return np.float32(f)
+    return LOG_SIGMOID_TABLE[int((f + MAX_EXP) * SCALE)]
+
+
+@numba.njit(cache=True, inline="always")
+def draw_noise(noise, state, k):
+    """One word from the alias table ``noise`` (uint64: threshold << 32 | alias), O(1)."""
+    u = next_u64(state, k)
+    i = ((u >> _S32) * np.uint64(len(noise))) >> _S32
+    t = noise[i]
+    if (u & _M32) < (t >> _S32):
+        return np.int64(i)
+    return np.int64(t & _M32)
+
+
+@numba.njit(cache=True, inline="always")
+def draw_negatives(noise, state, k, negs):
+    """Fill negs (int64) with draws from the alias table ``noise``."""
+    for d in range(negs.shape[0]):
+        negs[d] = draw_noise(noise, state, k)
+
+
+@numba.njit(cache=True, inline="always")
+def draw_below(state, k, n):
+    """An int in [0, n) (n < 2**32) by multiply-shift."""
+    return np.int64(((next_u64(state, k) >> _S32) * np.uint64(n)) >> _S32)
+
+
+@numba.njit(cache=True, inline="always")
+def draw_window(state, k, window, i, n):
+    """The context of position i in a sentence of n: an effective window drawn uniformly in
+    1..window, as ``(lo, hi)``, the positions lo <= j < hi (i included)."""
+    b = draw_below(state, k, window)  # effective window: window - b
+    return max(0, i - window + b), min(n, i + window - b + 1)
+
+
+@numba.njit(cache=True, inline="always")
+def subsample(ids, start, end, keep, state, k, sen):
+    """Copy the tokens ids[start:end] that survive subsampling (word w kept with probability
+    keep[w]; a draw only where keep[w] < 1) into sen; return how many."""
+    n = 0
+    for p in range(start, end):
+        w = ids[p]
+        if keep[w] < 1.0:
+            if np.float64(next_u64(state, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
+                continue
+        sen[n] = w
+        n += 1
+    return n
+
+
+# Helpers index rows as m[r, c] instead of taking row views: a view costs an atomic refcount
+# update on the shared matrix, which the threads would fight over.
+@numba.njit(cache=True, inline="always")
+def logistic_step(src, r, out, t, label, neu1e, alpha):
+    """One logistic-regression step of input src[r] against output row out[t] with label 0 or 1:
+    out[t] is updated, the input's gradient added to neu1e. Returns the step's NLL."""
+    f = np.float32(0.0)
+    for c in range(src.shape[1]):
+        f += src[r, c] * out[t, c]
+    g = (label - sigmoid(f)) * alpha
+    for c in range(src.shape[1]):
+        y = out[t, c]
+        neu1e[c] += g * y
+        out[t, c] = y + g * src[r, c]
+    return -log_sigmoid(f if label > 0.5 else -f)
+
+
+@numba.njit(cache=True, inline="always")
+def sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
+    """One SGNS update with input vector src[r]: the target row of syn1neg (label 1) and the
+    negs rows (label 0, skipping the target) are updated, the input's gradient is added to
+    neu1e. Returns the pair's NLL."""
+    loss = 0.0
+    for d in range(negs.shape[0] + 1):
+        if d == 0:
+            t = target
+            label = np.float32(1.0)
+        else:
+            t = negs[d - 1]
+            if t == target:
+                continue
+            label = np.float32(0.0)
+        loss += logistic_step(src, r, syn1neg, t, label, neu1e, alpha)
+    return loss
+
+
+@numba.njit(cache=True, inline="always")
+def hs_pair(src, r, neu1e, syn1, codes, points, w, alpha):
+    """One hierarchical-softmax update with input src[r] along word w's Huffman path
+    (codes[w, d], inner-node rows points[w, d] of syn1, d < len). Returns the NLL of w."""
+    loss = 0.0
+    for d in range(codes.shape[1]):
+        bit = codes[w, d]
+        if bit > 1:  # 2 pads the end of the path
+            break
+        loss += logistic_step(src, r, syn1, points[w, d], np.float32(1 - bit), neu1e, alpha)
+    return loss
+
+
+# ---------------------------------------------------------------- tables
+def build_noise_table(counts, power=0.75):
+    """Alias table for sampling word w with probability counts[w]**power / sum.
+
+    Returns a uint64 array (V,): entry i is ``threshold << 32 | alias``; draw i uniformly, keep it
+    when a 32-bit uniform is below threshold, else take alias.
+    """
+    p = np.asarray(counts, dtype=np.float64) ** power
+    v = len(p)
+    scaled = p * (v / p.sum())
+    alias = np.arange(v, dtype=np.int64)
+    prob = np.ones(v)
+    small = [i for i in np.flatnonzero(scaled < 1.0).tolist()]
+    large = [i for i in np.flatnonzero(scaled >= 1.0).tolist()]
+    scaled = scaled.tolist()
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    thresh = np.minimum(np.round(prob * 2.0**32), 2.0**32 - 1).astype(np.uint64)
+    thresh[prob >= 1.0] = 2**32 - 1
+    alias[prob >= 1.0] = np.flatnonzero(prob >= 1.0)
+    return (thresh << np.uint64(32)) | alias.astype(np.uint64)
+
+
+def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
+    """Sentence indices where chunks start, plus the end: whole sentences cut into chunks of
+    about ``chunk_tokens`` tokens (``embedkit._util.balanced_chunks`` over the token offsets)."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    return balanced_chunks(offsets, -(-int(offsets[-1]) // chunk_tokens))
+
+
+def cut_sentences(offsets, max_len):
+    """Sentence offsets with every sentence longer than ``max_len`` tokens cut into pieces of at
+    most ``max_len`` (windows do not cross a cut, as in fastText).
+
+    >>> cut_sentences(np.array([0, 3, 10]), 3).tolist()
+    [0, 3, 6, 9, 10]
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    pieces = np.maximum(1, -(-lengths // max_len))
+    first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # index of each piece's sentence's first piece
+    starts = np.repeat(offsets[:-1], pieces) + max_len * (np.arange(int(pieces.sum())) - first)
+    return np.append(starts, offsets[-1])
+
+
+def check_trainable(offsets):
+    """Raise EmbedkitError ("corpus too small") unless some sentence has 2 words; return the
+    longest sentence's length (the size of a kernel's sentence buffer)."""
+    lengths = np.diff(np.asarray(offsets))
+    if len(lengths) == 0 or lengths.max() < 2:
+        raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
+                            "to train (lower min_count or use a larger corpus)")
+    return int(lengths.max())
+
+
+def loss_ceiling(outputs):
+    """The divergence ceiling of ``run_epochs``: 20 times the NLL of untrained vectors (every
+    logit 0) for ``outputs`` logistic outputs per pair."""
+    return 20.0 * math.log(2.0) * outputs
+
+
+# ---------------------------------------------------------------- driver
+def compile_stage(run, desc, progress):
+    """Compile a trainer's kernels (or load them from Numba's cache) by calling ``run()``, which
+    runs them on no (or tiny) data with the real argument types, under a progress bar labelled
+    ``desc``: kernel compilation is its own stage, outside the timed training. Returns the
+    seconds it took."""
+    t = time.perf_counter()
+    with progress_bar(total=1, desc=desc, enabled=progress) as bar:
+        run()
+        bar.update(1)
+    return time.perf_counter() - t
+
+
+FAULT_AROUND = 1 << 16  # bytes: Linux maps the pages of this aligned window around a faulting one
+
+
+def page_dropper(ids):
+    """A function drop(lo, hi) that lets the OS take ids[lo:hi] out of this process's resident
+    memory, when ids is a read-only file-backed memmap: the pages stay in the page cache and come
+    back on the next read, so dropping a page that a thread still reads costs a re-read, never a
+    wrong value. The range is widened by the fault-around window on each side: a fault on the
+    range also mapped those pages (another chunk's, when chunks are read in random order). For
+    anything else it does nothing."""
+    if not (sys.platform.startswith("linux") and isinstance(ids, np.memmap) and not ids.flags.writeable
+            and hasattr(mmap, "MADV_DONTNEED")):
+        return lambda lo, hi: None
+    libc = ctypes.CDLL(None, use_errno=True)
+    page = mmap.PAGESIZE
+    start = ids.ctypes.data
+    low, high = start // page * page, -(-(start + ids.nbytes) // page) * page  # the mapping's pages
+
+    def drop(lo, hi):
+        first = max(low, (start + int(lo) * ids.itemsize - FAULT_AROUND) // FAULT_AROUND * FAULT_AROUND)
+        end = min(high, -(-(start + int(hi) * ids.itemsize + FAULT_AROUND) // FAULT_AROUND) * FAULT_AROUND)
+        if end > first:
+            libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
+    return drop
+
+
+def diverged(epoch, loss, pairs, syn0, alpha, ceiling):
+    """A TrainingDivergedError if the loss so far is not finite or above ``ceiling`` (20 times the
+    loss of untrained vectors), or (at an epoch's end, syn0 given) a vector is not finite; else None."""
+    mean = loss / max(pairs, 1)
+    if math.isfinite(mean) and mean <= ceiling and (syn0 is None or np.isfinite(syn0).all()):
+        return None
+    return TrainingDivergedError(epoch, "loss", mean, "alpha", alpha)
+
+
+SHUFFLES = ("none", "once", "epoch")
+
+
+def chunk_order(n_chunks, shuffle, seed, epoch):
+    """The order in which an epoch trains the chunks: 0..n-1 (``shuffle="none"``), or a random
+    order drawn from ``seed`` for each epoch (``"epoch"``) or for the first, kept after (``"once"``)."""
+    order = np.arange(n_chunks, dtype=np.int64)
+    if shuffle != "none":
+        np.random.default_rng([seed, epoch if shuffle == "epoch" else 0]).shuffle(order)
+    return order
+
+
+def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threads, desc, progress,
+               drop_pages, syn0, ceiling, sample, shuffle="none", seed=0):
+    """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas, order)`` trains
+    chunks order[c0:c1] in parallel and returns (NLL sum, pairs, tokens read); the learning rate
+    falls linearly over all tokens of all epochs, chunk by chunk in the order they are trained
+    (``alphas`` is indexed by chunk). ``order`` is ``chunk_order(n, shuffle, seed, epoch)``.
+    Threads take chunks one at a time (robust to busy cores),
+    in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the corpus
+    pages of its chunks are dropped from RSS. The loss is checked after every call and
+    ``syn0`` at every epoch's end (``diverged``); an epoch without a pair is an error. Returns
+    (mean loss per epoch, training seconds)."""
+    n_chunks = len(chunks) - 1
+    n_tokens = int(offsets[-1])
+    sizes = offsets[chunks[1:]] - offsets[chunks[:-1]]
+    losses = []
+    old_chunksize = numba.get_parallel_chunksize()
+    numba.set_parallel_chunksize(1)
+    try:
+        with progress_bar(total=n_tokens * epochs, desc=desc, unit="word", enabled=progress) as bar:
+            per_call = max(8 * threads, min(n_chunks // 50 + 1, 64))
+            t = time.perf_counter()
+            for epoch in range(epochs):
+                order = chunk_order(n_chunks, shuffle, seed, epoch)
+                start = np.zeros(n_chunks, np.int64)  # tokens trained this epoch before each chunk
+                start[order] = np.concatenate([[0], np.cumsum(sizes[order])[:-1]])
+                done = (epoch * n_tokens + start) / (epochs * n_tokens)
+                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
+                e_loss = 0.0
+                e_pairs = 0
+                for c0 in range(0, n_chunks, per_call):
+                    c1 = min(c0 + per_call, n_chunks)
+                    loss, pairs, tokens = train_chunks(c0, c1, alphas, order)
+                    e_loss += loss
+                    e_pairs += pairs
+                    err = diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
+                    if err is not None:
+                        raise err
+                    for k in order[c0:c1]:  # each chunk is read once per epoch: keep the corpus out of RSS
+                        drop_pages(offsets[chunks[k]], offsets[chunks[k + 1]])
+                    bar.update(tokens)
+                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[order[c1 - 1]]:.5f}",
+                                    loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
+                if e_pairs == 0:
+                    raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
+                                        f"(lower sample, now {sample:g})")
+                err = diverged(epoch + 1, e_loss, e_pairs, syn0, alpha, ceiling)
+                if err is not None:
+                    raise err
+                losses.append(e_loss / e_pairs)
+            seconds = time.perf_counter() - t
+    finally:
+        numba.set_parallel_chunksize(old_chunksize)
+    return losses, seconds
