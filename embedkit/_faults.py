@@ -40,13 +40,13 @@ from .errors import EmbedkitError
 #: which function (module file, function name) starts which stage; the innermost one running names it
 STAGES = {
     "scan": [("vocab.py", "_scan"), ("vocab.py", "remap_id_file")],
-    "compile": [("word2vec.py", "_compile"), ("fasttext.py", "_compile"), ("glove.py", "compile_kernels"),
+    "compile": [("_sgd.py", "compile_stage"), ("fasttext.py", "_compile"), ("glove.py", "compile_kernels"),
                 ("ppmi_svd.py", "compile_kernels"), ("_count.py", "compile_kernels"),
                 ("_store.py", "compile_kernels")],
     "count": [("_count.py", "count_matrix"), ("_store.py", "spill_runs"), ("glove.py", "cooc_entries")],
     "spill": [("_store.py", "write_run")],
     "merge": [("_store.py", "merge_runs")],
-    "train": [("word2vec.py", "run_epochs"), ("_sgd.py", "run_epochs"), ("glove.py", "fit_entries"), ("ppmi_svd.py", "ppmi_matrix"),
+    "train": [("_sgd.py", "run_epochs"), ("glove.py", "fit_entries"), ("ppmi_svd.py", "ppmi_matrix"),
               ("ppmi_svd.py", "randomized_svd")],
     "write": [("formats.py", "_write_text"), ("formats.py", "_write_binary"), ("formats.py", "_write_npy"),
               ("fasttext_bin.py", "save_fasttext_model"), ("_store.py", "write_store")],

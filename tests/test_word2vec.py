@@ -481,9 +481,9 @@ def test_shared_hs_is_the_old_spelling_of_update(sample_head):
     (["--shared-hs"], 0, "Warning: --shared-hs is deprecated: use --update window"),
     (["--no-shared-hs", "--update", "window"], 2, "Error: --no-shared-hs contradicts --update window"),
 ])
-def test_cli_old_shared_hs_flag_warns(write_corpus, tmp_path, args, code, line, run):
+def test_cli_old_shared_hs_flag_warns(run, write_corpus, tmp_path, args, code, line):
     r = run("train", "skipgram", write_corpus(TEXT), "-o", tmp_path / "v.txt", "--dim", "4", "--epochs", "1",
-            "--min-count", "1", "--threads", "1", "--hs", *args)
+                "--min-count", "1", "--threads", "1", "--hs", *args)
     assert r.exit_code == code, r.output
     assert r.stderr.splitlines()[0] == line
     assert "--shared-hs" not in run("train", "skipgram", "--help").output  # hidden
