@@ -45,6 +45,8 @@ _LAZY = {
     "align": "alignment",
     "doc_similarity": "docvec",
     "project": "export",
+    "word_classes": "classes",
+    "WordClasses": "classes",
 }
 
 __all__ = ["EmbedkitError", "UnknownWordError", "__version__", *_LAZY]

@@ -254,6 +254,31 @@ seed_option = click.option("--seed", default=1, show_default=True, type=click.In
                            help="Random seed (with --threads 1 runs are bit-identical).")
 
 
+def model_options(fn):
+    """--save-model DIR and --init MODEL for the trainers that keep a model folder (word2vec, GloVe)."""
+    fn = click.option("--init", default=None, type=click.Path(exists=True),
+                      help="Continue training this model folder (from --save-model) on CORPUS.")(fn)
+    return click.option("--save-model", default=None, type=OutputDir(),
+                        help="Also write the model folder (vocabulary with counts, every weight and setting): "
+                             "--init continues from it, and every command reads its vectors.")(fn)
+
+
+def _open_init(init, method):
+    """The --init model, checked before any training (None without --init)."""
+    if init is None:
+        return None
+    from .modelfile import load_init
+
+    return load_init(init, method)
+
+
+def _save_model(ctx, r, path):
+    if path:
+        r.model.save(path)
+        status(ctx, f"wrote the model ({len(r.model.words)} words, {r.model.state.get('epochs_done')} epochs done) "
+                    f"to {path}")
+
+
 class MemorySize(click.ParamType):
     """A byte count written 512M, 2G, 1.5G or 300000."""
 
@@ -567,8 +592,9 @@ def cooc_cmd(ctx, corpus, output, **kw):
 @train.command("glove")
 @cooc_source_options
 @output_options
-@click.option("--dim", default=100, show_default=True, type=POSITIVE, help="Vector size.")
-@click.option("--window", default=10, show_default=True, type=WINDOW, help="Context window (each side), 1/d weighted.")
+@click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's].")
+@click.option("--window", default=None, type=WINDOW,
+              help="Context window (each side), 1/d weighted [default: 10, or the --init model's].")
 @click.option("--x-max", default=100.0, show_default=True, type=POSITIVE_FLOAT, help="Counts >= x_max get full weight.")
 @click.option("--weight-power", default=0.75, show_default=True, type=POSITIVE_FLOAT,
               help="Weighting exponent: f(x) = (x/x_max)^power.")
@@ -579,32 +605,46 @@ def cooc_cmd(ctx, corpus, output, **kw):
               help="Train the non-zero counts in one random order, or in a new one every epoch.")
 @click.option("--vectors", default="sum", show_default=True, type=click.Choice(["sum", "word"]),
               help="Write W + W~ (sum) or the word vectors W alone (word).")
+@model_options
 @phrases_option
 @threads_option
 @seed_option
 @click.pass_context
 def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
-                    output, fmt, window, phrases, **fit):
+                    output, fmt, window, phrases, save_model, init, **fit):
     """GloVe: weighted least squares on log co-occurrences, AdaGrad (Pennington et al. 2014).
 
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
+    With --init MODEL the vocabulary grows (counts summed with the model's), the model's words
+    keep their weights and AdaGrad state, and co-occurrences are counted from CORPUS alone.
 
     \b
     Example:
       embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
+      embedkit train glove more.txt -o glove2.txt --init glove.model --save-model glove2.model
     """
     from .glove import fit_glove, train_glove
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation)
-    c = load_cooc_source(ctx, corpus, cooc, counting)
+    if cooc is not None and init is not None:
+        raise click.UsageError("--init continues on a CORPUS, not on --cooc")
+    c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
     corpus = phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc, lowercase=lowercase, tokenize=tokenize,
                             keep_punctuation=keep_punctuation)
+    model = _open_init(init, "glove")
     if c is not None:
-        r = fit_glove(c, progress=ctx.obj["progress"], **fit)
+        fit["dim"] = 100 if fit["dim"] is None else fit["dim"]
+        r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), **fit)
     else:
-        r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
+        r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], init=model,
+                        return_model=bool(save_model), **counting, **fit)
+    if model is not None:
+        status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done): {len(model.words)} -> "
+                    f"{len(r.vectors)} words; AdaGrad from learning rate {fit['learning_rate']:g} with the model's "
+                    f"accumulators")
     write_vectors(r.vectors, output, fmt)
+    _save_model(ctx, r, save_model)
     status(ctx, "cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses))
     status(ctx, stage_seconds(r.timings))
 
@@ -614,12 +654,14 @@ def word2vec_options(fn):
     """Options shared by `train skipgram` and `train cbow`."""
     for deco in reversed([
         corpus_options, output_options,
-        click.option("--dim", default=100, show_default=True, type=POSITIVE, help="Vector size."),
+        click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's]."),
         click.option("--window", default=5, show_default=True, type=POSITIVE,
                      help="Largest context distance (each centre word draws 1..window)."),
-        click.option("--negative", default=5, show_default=True, type=COUNT,
-                     help="Negative samples per pair (0: off, needs --hs)."),
-        click.option("--hs", is_flag=True, help="Hierarchical softmax (Huffman tree); combines with --negative."),
+        click.option("--negative", default=None, type=COUNT,
+                     help="Negative samples per pair (0: off, needs --hs) [default: 5, or the --init model's]."),
+        click.option("--hs/--no-hs", default=None,
+                     help="Hierarchical softmax (Huffman tree); combines with --negative [default: off, or as the "
+                          "--init model]."),
         click.option("--sample", default=1e-3, show_default=True, type=NONNEG_FLOAT,
                      help="Subsample words more frequent than this (0: off)."),
         click.option("--alpha", default=None, type=POSITIVE_FLOAT,
@@ -630,25 +672,43 @@ def word2vec_options(fn):
         click.option("--save-context", default=None, type=OutputFile(),
                      help="Also write the context (output) vectors of negative sampling here."),
         click.option("--binary", is_flag=True, help="Shorthand for --format word2vec-binary."),
+        model_options,
+        click.option("--init-vectors", default=None, type=click.Path(exists=True),
+                     help="Start the input vectors of the words this vectors file shares with the vocabulary from "
+                          "it (any format; same dimension)."),
+        click.option("--lock-init", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+                     help="Factor on the updates of the rows from --init-vectors (0: frozen, 1: free)."),
         phrases_option, threads_option, seed_option, click.pass_context,
     ]):
         fn = deco(fn)
     return fn
 
 
-def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, **kw):
+def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, save_model, init, **kw):
     from .word2vec import train_word2vec
 
     if save_context and kw["negative"] == 0:
         raise click.UsageError("--save-context needs negative sampling (--negative >= 1)")
+    if init and kw["init_vectors"]:
+        raise click.UsageError("give --init or --init-vectors, not both")
+    if kw["lock_init"] != 1.0 and not kw["init_vectors"]:
+        raise click.UsageError("--lock-init applies to the rows of --init-vectors")
     fmt = "word2vec-binary" if binary else fmt
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --binary/--format: exit 2
+    base = _open_init(init, model)
     corpus = phrased_corpus(ctx, kw.pop("corpus"), phrases, kw["min_count"], kw["max_vocab"],
                             **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
-    r = train_word2vec(corpus, model=model, progress=ctx.obj["progress"], **kw)
+    r = train_word2vec(corpus, model=model, progress=ctx.obj["progress"], init=base,
+                       return_model=bool(save_model), **kw)
+    if base is not None:
+        st = r.model.state
+        status(ctx, f"continued {init} ({base.state.get('epochs_done', 0)} epochs done, the learning rate had "
+                    f"reached {base.state.get('alpha_reached')}): {st['note']}; learning rate restarted at "
+                    f"{r.model.settings['alpha']:g}, falling to {kw['min_alpha']:g}")
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
+    _save_model(ctx, r, save_model)
     sgd_status(ctx, r)
 
 
@@ -709,9 +769,10 @@ def train_cbow_cmd(ctx, **kw):
 @train.command("fasttext")
 @corpus_options
 @output_options
-@click.option("--model", default="skipgram", show_default=True, type=click.Choice(["skipgram", "cbow"]),
-              help="Predict the context from the centre word's n-grams, or the centre from the context's.")
-@click.option("--dim", default=100, show_default=True, type=POSITIVE, help="Vector size.")
+@click.option("--model", default=None, type=click.Choice(["skipgram", "cbow"]),
+              help="Predict the context from the centre word's n-grams, or the centre from the context's "
+                   "[default: skipgram, or the --init model's].")
+@click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's].")
 @click.option("--window", default=5, show_default=True, type=POSITIVE,
               help="Largest context distance (each centre word draws 1..window).")
 @click.option("--negative", default=5, show_default=True, type=POSITIVE, help="Negative samples per pair.")
@@ -720,9 +781,11 @@ def train_cbow_cmd(ctx, **kw):
 @click.option("--min-alpha", default=0.0, show_default=True, type=NONNEG_FLOAT,
               help="Final learning rate (linear decay over all epochs).")
 @click.option("--epochs", default=5, show_default=True, type=POSITIVE, help="Passes over the corpus.")
-@click.option("--minn", default=3, show_default=True, type=COUNT, help="Shortest character n-gram.")
-@click.option("--maxn", default=6, show_default=True, type=COUNT, help="Longest character n-gram (0: no subwords).")
-@click.option("--bucket", default=2_000_000, show_default=True, type=COUNT, help="Hash buckets for the n-grams.")
+@click.option("--minn", default=None, type=COUNT, help="Shortest character n-gram [default: 3, or the --init model's].")
+@click.option("--maxn", default=None, type=COUNT,
+              help="Longest character n-gram (0: no subwords) [default: 6, or the --init model's].")
+@click.option("--bucket", default=None, type=COUNT,
+              help="Hash buckets for the n-grams [default: 2000000, or the --init model's].")
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
               help="Read and write each position's n-gram rows once (window), or for every pair/centre as "
                    "fastText (pair).")
@@ -735,11 +798,13 @@ def train_cbow_cmd(ctx, **kw):
               help="Also write fastText's binary model (.bin) here: fastText and gensim open it.")
 @click.option("--save-context", default=None, type=OutputFile(),
               help="Also write the output (context) vectors here.")
+@click.option("--init", default=None, type=click.Path(exists=True),
+              help="Continue training this fastText .bin (ours or the fastText tool's) on CORPUS.")
 @phrases_option
 @threads_option
 @seed_option
 @click.pass_context
-def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, phrases, no_shuffle, **kw):
+def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init, phrases, no_shuffle, **kw):
     """fastText: skip-gram or CBOW over words and character n-grams (Bojanowski et al. 2017).
 
     The vectors answer unseen words (composed from n-grams) in every command once saved with
@@ -775,16 +840,25 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, phras
             raise click.UsageError(str(e)) from None
     if save_model and not os.path.isdir(os.path.dirname(os.path.abspath(save_model))):
         raise EmbedkitError(f"cannot write {save_model}: no such folder")
+    ftm = None
+    if init:
+        from .warmstart import load_fasttext_init
+
+        ftm = load_fasttext_init(init)  # what it is, checked before any work
     corpus = phrased_corpus(ctx, corpus, phrases, kw["min_count"], kw["max_vocab"],
                             **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
-    r = train_fasttext(corpus, progress=ctx.obj["progress"], **kw)
+    r = train_fasttext(corpus, progress=ctx.obj["progress"], init=ftm, **kw)
+    if ftm is not None:
+        status(ctx, f"continued {init}: {len(ftm.vectors)} -> {len(r.vectors)} words; learning rate restarted at "
+                    f"{kw['alpha']:g}, falling to {kw['min_alpha']:g}")
     write_vectors(r.vectors, output, fmt)
     if save_context:
         write_vectors(r.context, save_context, fmt)
     if save_model:
-        save_fasttext_model(save_model, r.vectors, r.context.matrix, model=kw["model"], window=kw["window"],
-                            epochs=kw["epochs"], min_count=kw["min_count"], negative=kw["negative"],
-                            sample=kw["sample"])
+        model = kw["model"] or (ftm.args["model"] if ftm is not None else "skipgram")
+        save_fasttext_model(save_model, r.vectors, r.context.matrix, model=model, window=kw["window"],
+                            epochs=kw["epochs"] + (ftm.args["epoch"] if ftm is not None else 0),
+                            min_count=kw["min_count"], negative=kw["negative"], sample=kw["sample"])
         status(ctx, f"wrote the fastText model to {save_model}")
     sgd_status(ctx, r)
 
@@ -1282,6 +1356,34 @@ def _read_lines(path):
             return f.read().splitlines()
     except (OSError, UnicodeDecodeError) as e:
         raise EmbedkitError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+
+
+@cli.command("classes")
+@click.argument("vectors", type=click.Path())
+@click.option("-k", "k", required=True, type=click.IntRange(min=2), help="Number of classes (2 .. vocabulary size).")
+@click.option("-o", "--output", required=True, type=OutputFile(), help="Where to write `word class` lines.")
+@click.option("--init", default="k-means++", show_default=True, type=click.Choice(["k-means++", "round-robin"]),
+              help="Greedy k-means++, or word2vec's start (word i in class i mod k).")
+@click.option("--max-iter", default=100, show_default=True, type=click.IntRange(min=1), help="Most k-means passes.")
+@click.option("--tol", default=1e-4, show_default=True, type=click.FloatRange(min=0),
+              help="Stop when a pass lowers the inertia by less than this fraction.")
+@click.option("--sort", is_flag=True, help="Write the lines by class (vocabulary order within a class).")
+@threads_option
+@seed_option
+@click.pass_context
+def classes_cmd(ctx, vectors, k, output, init, max_iter, tol, sort, threads, seed):
+    """Word classes by k-means on unit vectors: `word class` lines, as word2vec's -classes.
+
+    \b
+    Example:
+      embedkit classes vectors.txt -k 500 -o classes.txt --sort
+    """
+    from .classes import word_classes
+
+    r = word_classes(_load_vectors(vectors), k, init=init, max_iter=max_iter, tol=tol, seed=seed, threads=threads)
+    r.save(output, sort=sort)
+    status(ctx, f"wrote {len(r.words)} words in {k} classes to {output} (inertia {r.inertia:.6g}, "
+                f"{r.n_iter} passes, {'converged' if r.converged else 'not converged'})")
 
 
 def main():

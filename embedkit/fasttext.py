@@ -367,10 +367,10 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
     check_threads(threads)
 
 
-def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, sample=1e-4, alpha=0.05,
+def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample=1e-4, alpha=0.05,
                    min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False,
-                   tokenize="whitespace", keep_punctuation=False, minn=3, maxn=6,
-                   bucket=2_000_000, update="window", shuffle="epoch", threads=None, seed=1, progress=False):
+                   tokenize="whitespace", keep_punctuation=False, minn=None, maxn=None,
+                   bucket=None, update="window", shuffle="epoch", threads=None, seed=1, progress=False, init=None):
     """Train fastText word vectors (words plus character n-grams) with negative sampling.
 
     The defaults are fastText's (``fasttext skipgram``): dim 100, window 5, 5 negatives,
@@ -429,6 +429,17 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
         With ``threads=1`` the same seed gives bit-identical vectors.
     progress : bool, default=False
         Show a progress bar with words/s, alpha and loss.
+    init : str, path-like, FastTextModel or None, default=None
+        Continue training a fastText ``.bin`` (written by embedkit or by the fastText tool;
+        skip-gram or CBOW with negative sampling). The vocabulary grows: counts are the model's
+        plus this corpus's and ``min_count`` applies to the sums (a ``.bin`` keeps no counts of
+        rare words); the model's words keep their input and output rows, every n-gram bucket
+        row is kept, and a new word's own row starts at the mean of its n-gram rows (so it
+        starts as the model composed it). ``model``, ``dim``, ``minn``, ``maxn`` and ``bucket``
+        come from the model (a different value is an error naming both); ``alpha`` restarts the
+        linear decay; ``epochs=0`` returns the model's vectors plus the new words.
+        (``model``, ``dim``, ``minn``, ``maxn``, ``bucket`` default to None: fastText's
+        defaults, "skipgram", 100, 3, 6 and 2,000,000, or the model's.)
 
     Returns
     -------
@@ -450,15 +461,44 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
         warnings.warn(f"shuffle={shuffle} is deprecated: use shuffle={'epoch' if shuffle else 'none'!r}",
                       FutureWarning, stacklevel=2)
         shuffle = "epoch" if shuffle else "none"
-    _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn, maxn, bucket, update, shuffle, seed,
-           threads)
+    ftm = None
+    if init is not None:
+        from .warmstart import load_fasttext_init
+
+        ftm = load_fasttext_init(init)
+        stored = dict(model=ftm.args["model"], dim=ftm.args["dim"], minn=ftm.args["minn"], maxn=ftm.args["maxn"],
+                      bucket=ftm.vectors.bucket)
+        for name, value in (("model", model), ("dim", dim), ("minn", minn), ("maxn", maxn), ("bucket", bucket)):
+            if value is not None and value != stored[name] and not (name == "bucket" and stored["maxn"] == 0):
+                raise EmbedkitError(f"{name} cannot change when continuing: {init} has {name}={stored[name]!r}, "
+                                    f"not {value!r}")
+        model, dim, minn, maxn, bucket = (stored[k] for k in ("model", "dim", "minn", "maxn", "bucket"))
+    model = "skipgram" if model is None else model
+    dim = 100 if dim is None else dim
+    minn = 3 if minn is None else minn
+    maxn = 6 if maxn is None else maxn
+    bucket = 2_000_000 if bucket is None else bucket
+    _check(model, dim, window, negative, sample, alpha, min_alpha, max(epochs, 1) if ftm is not None else epochs,
+           minn, maxn, bucket, update, shuffle, seed, threads)
+    if ftm is not None:
+        check_int("epochs", epochs, min=0)
     if maxn == 0:
         bucket = 0  # no n-grams: no bucket rows (fastText does the same)
     timings = {}
     t = time.perf_counter()
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
-    vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+    if ftm is None:
+        vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                    tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+    else:
+        from .vocab import merge_vocab, scan_corpus
+
+        if isinstance(corpus, tuple):
+            raise EmbedkitError("continuing a model needs a corpus path, not a scanned (Vocab, EncodedCorpus) pair")
+        vocab, enc, _ = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                                keep_punctuation=keep_punctuation, progress=progress),
+                                    min_count=min_count, max_vocab=max_vocab, base_words=ftm.vectors.words,
+                                    base_counts=ftm.vectors.counts, keep=len(ftm.vectors.words))
     if scanned:
         timings["scan"] = time.perf_counter() - t
     ids = np.asarray(enc.ids)
@@ -486,6 +526,10 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     inp *= np.float32(2.0 / dim)
     inp -= np.float32(1.0 / dim)
     m = _Weights(inp, np.zeros((v, dim), np.float32))
+    if ftm is not None:
+        from .warmstart import fasttext_start
+
+        fasttext_start(ftm, vocab, indptr, rows, inp, m.out)
     tb = _Tables(indptr, rows, build_noise_table(counts, NOISE_POWER), keep_probabilities(counts, sample))
     corpus = Corpus(ids, offsets, make_chunks(offsets, MAX_LINE))  # ~1,000-token chunks: finer than word2vec's
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, max_len, dim, window, negative)
@@ -503,4 +547,4 @@ def train_fasttext(corpus, *, model="skipgram", dim=100, window=5, negative=5, s
     vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
     timings["compose"] = time.perf_counter() - t
     return TrainResult(vectors=vectors, context=Vectors(words, m.out, counts), losses=losses, timings=timings,
-                       words_per_sec=int(offsets[-1]) * epochs / max(timings["train"], 1e-9))
+                       words_per_sec=int(offsets[-1]) * epochs / max(timings["train"], 1e-9), model=None)

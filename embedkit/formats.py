@@ -1,6 +1,7 @@
 """Vector file formats: one reader and one writer per format, detection, and the suffix rule.
 
-Formats: word2vec text (``V dim`` header, then ``word v1 ... vdim`` lines), word2vec binary
+Formats (reading also takes a word2vec/GloVe model folder, ``embedkit.modelfile``, as its input
+vectors): word2vec text (``V dim`` header, then ``word v1 ... vdim`` lines), word2vec binary
 (the same header, then ``word`` + space + dim little-endian float32 per word, an optional
 newline after each), GloVe text (word2vec text without the header), NumPy (``NAME.npy``
 matrix plus ``NAME.vocab`` with one ``word`` or ``word count`` line per row) and, read only,
@@ -163,6 +164,8 @@ def detect_format(path):
     path = os.fspath(path)
     if not os.path.exists(path) and os.path.isfile(path + ".npy"):
         return "npy"  # the NAME a NumPy pair was written as
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "model.json")):
+        return "embedkit-model"  # a word2vec/GloVe model folder (embedkit.modelfile)
     with _open(path) as f:
         head = _read(f, path, _SNIFF)
         if not head.strip() and _rest_blank(f, path):
@@ -785,8 +788,20 @@ def _read_fasttext(path, *, limit=None):
     return read_fasttext_bin(path, limit=limit)
 
 
+def _read_model(path, *, limit=None):
+    """The word vectors (input layer, with counts) of a word2vec/GloVe model folder."""
+    from .modelfile import load_model
+
+    v = load_model(path).vectors()
+    if limit is not None and limit < len(v):
+        from .vectors import Vectors
+
+        v = Vectors(v.words[:limit], v.matrix[:limit], v.counts[:limit])
+    return v
+
+
 READERS = {"word2vec": _read_word2vec, "word2vec-binary": _read_word2vec_binary, "glove": _read_glove,
-           "npy": _read_npy, "fasttext": _read_fasttext}
+           "npy": _read_npy, "fasttext": _read_fasttext, "embedkit-model": _read_model}
 WRITERS = {"word2vec": _write_text, "word2vec-binary": _write_binary,
            "glove": lambda vectors, path, *, compression=None: _write_text(vectors, path, compression=compression,
                                                                           header=False),

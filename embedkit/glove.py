@@ -150,12 +150,12 @@ def _adagrad_epoch(entries, params, gradsq, n_words, lr, n_chunks):
 
 
 # ---------------------------------------------------------------- helpers
-def _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads):
+def _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, continuing=False):
     check_int("dim", dim, min=1)
     check_float("x_max", x_max, min=0.0, min_open=True)
     check_float("weight_power", weight_power, min=0.0, min_open=True)
     check_float("learning_rate", learning_rate, min=0.0, min_open=True)
-    check_int("epochs", epochs, min=1)
+    check_int("epochs", epochs, min=0 if continuing else 1)  # 0 epochs: the model as it was, vocabulary grown
     check_choice("shuffle", shuffle, SHUFFLES)
     check_choice("vectors", vectors, VECTORS)
     check_seed(seed)
@@ -206,14 +206,20 @@ def compile_kernels(matrix):
 
 
 def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shuffle="once", seed=1,
-                threads=None, progress=False):
+                threads=None, progress=False, init=None):
     """Train on ENTRY records (shuffled in place), or on a :class:`RecordFile` (streamed). Returns the
-    (2V, dim+1) float32 parameters and the mean cost of each epoch.
+    (2V, dim+1) float32 parameters, their AdaGrad accumulators and the mean cost of each epoch; with
+    ``init = (params, gradsq)`` training starts from those arrays (changed in place), not at random.
 
     Raises TrainingDivergedError when an epoch's cost is NaN, infinite, or more than EXPLODED
     times the cost of all-zero parameters (0.5 * mean f(X) log(X)^2).
     """
-    params, gradsq = init_params(n_words, dim, seed)
+    params, gradsq = init_params(n_words, dim, seed) if init is None else init
+    return _fit(entries, params, gradsq, n_words, learning_rate=learning_rate, epochs=epochs, shuffle=shuffle,
+                seed=seed, threads=threads, progress=progress)
+
+
+def _fit(entries, params, gradsq, n_words, *, learning_rate, epochs, shuffle, seed, threads, progress):
     state = seed_states(seed, 1)
     n_chunks = max(1, -(-len(entries) // CHUNK_ENTRIES))
     lr = np.float32(learning_rate)
@@ -240,7 +246,7 @@ def fit_entries(entries, n_words, *, dim=100, learning_rate=0.05, epochs=25, shu
             costs.append(cost)
             bar.update(1)
             bar.set_postfix(cost=f"{cost:.5f}")
-    return params, costs
+    return params, gradsq, costs
 
 
 # ---------------------------------------------------------------- records on disk
@@ -375,7 +381,7 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
 
 # ---------------------------------------------------------------- public API
 def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once",
-              vectors="sum", seed=1, threads=None, memory=None, tmp_dir=None, progress=False):
+              vectors="sum", seed=1, threads=None, memory=None, tmp_dir=None, progress=False, return_model=False):
     """GloVe vectors from co-occurrence counts.
 
     Parameters
@@ -384,8 +390,8 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         From :func:`embedkit.cooc.count_cooccurrences` or :func:`embedkit.cooc.load_cooccurrences`
         (harmonic weighting expected: uniform counts get a warning). Its matrix is read,
         never changed.
-    dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, progress
-        See :func:`train_glove`.
+    dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, progress, return_model
+        See :func:`train_glove` (the model holds no rare words: the folder's vocabulary has none).
     memory : int, str or None, default=None
         When the records (16 bytes per non-zero) need more than this many bytes, they are
         shuffled on disk in ``tmp_dir`` and streamed every epoch (module docstring); None
@@ -427,9 +433,20 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
                  lower="--dim, --max-vocab or --memory")
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
+    info = None
+    if return_model:
+        from .vocab import Vocab
+
+        settings = dict(dim=dim, window=cooc.params["window"], weighting=cooc.params["weighting"],
+                        min_count=cooc.params.get("min_count"), max_vocab=cooc.params.get("max_vocab"),
+                        lowercase=cooc.params.get("lowercase", False), x_max=x_max, weight_power=weight_power,
+                        learning_rate=learning_rate, shuffle=shuffle, vectors=vectors, seed=seed)
+        info = (settings, {"epochs_done": 0, "corpus_tokens": int(cooc.vocab.counts.sum())},
+                Vocab([], np.zeros(0, np.int64)))
     try:
         return _train(entries, cooc.vocab, timings, dim=dim, learning_rate=learning_rate, epochs=epochs,
-                      shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress)
+                      shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress,
+                      model_info=info)
     finally:
         _close(entries)
 
@@ -468,14 +485,15 @@ def _entries(cooc, *, x_max, weight_power, threads, progress, memory=None, tmp_d
     return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 
-def _train(entries, vocab, timings, *, vectors, **fit):
+def _train(entries, vocab, timings, *, vectors, init=None, model_info=None, **fit):
     """Train on ``entries`` and return the TrainResult; ``timings`` are the stages before, to which
-    ``train`` is added."""
+    ``train`` is added; ``model_info`` (settings, state, rare Vocab) asks for ``result.model``."""
+    from .modelfile import Model
     from .vectors import Vectors
 
     v, dim = len(vocab), fit["dim"]
     t0 = time.perf_counter()
-    params, costs = fit_entries(entries, v, **fit)
+    params, gradsq, costs = fit_entries(entries, v, init=init, **fit)
     timings = sum_timings(timings, {"train": time.perf_counter() - t0})
     del entries
     words = list(vocab.words)
@@ -483,15 +501,35 @@ def _train(entries, vocab, timings, *, vectors, **fit):
     c = np.ascontiguousarray(params[v:, :dim])
     if vectors == "sum":
         w = w + c
-    return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w), vocab.counts),
-                       context=Vectors(words, c, vocab.counts), losses=costs, timings=timings,
-                       words_per_sec=None)
+    vec = Vectors(words, np.ascontiguousarray(w), vocab.counts)
+    model = None
+    if model_info is not None:
+        settings, state, rare = model_info
+        state = {**state, "epochs_done": state.get("epochs_done", 0) + fit["epochs"]}
+        model = Model("glove", words, vocab.counts, settings, state,
+                      {"input": vec.matrix, "params": params, "gradsq": gradsq}, "input", None,
+                      list(rare.words), rare.counts)
+    return TrainResult(vectors=vec, context=Vectors(words, c, vocab.counts), losses=costs, timings=timings,
+                       words_per_sec=None, model=model)
 
 
-def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowercase=False,
+def _continue_params(model, vocab, dim, seed):
+    """(params, gradsq) of the merged vocabulary: the model's rows (word and context halves, AdaGrad
+    state) where its words are, the usual random start and accumulators of 1 for new words."""
+    n = len(vocab)
+    params, gradsq = init_params(n, dim, seed)
+    old_v = len(model.words)
+    pos = np.array([vocab.word_to_id[w] for w in model.words], dtype=np.int64)
+    for half in (0, 1):
+        params[half * n + pos] = model.arrays["params"][half * old_v: (half + 1) * old_v]
+        gradsq[half * n + pos] = model.arrays["gradsq"][half * old_v: (half + 1) * old_v]
+    return params, gradsq
+
+
+def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, lowercase=False,
                 tokenize="whitespace", keep_punctuation=False, x_max=100.0,
                 weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once", vectors="sum", seed=1, threads=None,
-                memory=None, tmp_dir=None, progress=False):
+                memory=None, tmp_dir=None, progress=False, init=None, return_model=False):
     """Train GloVe vectors on a corpus: scan, count (1/d weighted symmetric window), AdaGrad.
 
     Parameters
@@ -500,10 +538,11 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
         Text file (plain, .gz, .bz2, .xz), folder, ``"-"`` for stdin, a list of those, or the
         pair from ``embedkit.vocab.scan_corpus`` (then min_count, max_vocab, lowercase,
         tokenize and keep_punctuation do not apply).
-    dim : int, default=100
-        Vector size; at most the vocabulary size.
-    window : int, default=10
-        Context words on each side; a pair at distance d counts 1/d, in both orders.
+    dim : int or None, default=None
+        Vector size (None: 100, or the model's with ``init``); at most the vocabulary size.
+    window : int or None, default=None
+        Context words on each side (None: 10, or the model's with ``init``); a pair at distance
+        d counts 1/d, in both orders.
     min_count : int, default=5
     max_vocab : int or None, default=None
     lowercase : bool, default=False
@@ -538,12 +577,23 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
         folder); both are removed at the end.
     progress : bool, default=False
         Show progress bars (scan, compile, count, epochs with the cost).
+    init : str, path-like, Model or None, default=None
+        Continue training a GloVe model (a folder from ``result.model.save``): the vocabulary
+        grows (counts summed with the model's, rare words included, ``min_count`` applied to
+        the sums; the model's words always stay), new words start at random, the model's words
+        keep their weights, biases and AdaGrad accumulators. The co-occurrences are counted
+        from the new corpus alone (the model keeps no counts) and ``learning_rate`` is the
+        AdaGrad rate, as in a fresh run. ``dim`` and ``window`` come from the model (a
+        different value is an error naming both); ``epochs=0`` returns the model's vectors.
+    return_model : bool, default=False
+        Also return everything needed to continue (``result.model``; always with ``init``).
 
     Returns
     -------
     TrainResult
         ``vectors``, ``context`` (W~), ``losses`` (mean weighted cost 0.5 * f(X) * diff^2 of
-        each epoch), ``timings`` (``scan``, ``compile``, ``count``, ``entries``, ``train``).
+        each epoch), ``timings`` (``scan``, ``compile``, ``count``, ``entries``, ``train``),
+        ``model`` (with ``return_model`` or ``init``).
 
     Raises
     ------
@@ -559,11 +609,33 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     (10, 2, True)
     """
     from .cooc import count_cooccurrences
+    from .modelfile import check_fixed, load_init
 
-    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads)
+    model = None
+    if init is not None:
+        model = load_init(init, "glove")
+        fixed = check_fixed(model, dim=dim, window=window, weighting="harmonic")
+        dim, window = fixed["dim"], fixed["window"]
+    dim = 100 if dim is None else dim
+    window = 10 if window is None else window
+    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, continuing=model is not None)
+    check_int("window", window, min=1)
     if max_vocab is not None and isinstance(max_vocab, int):
         check_dim(dim, max_vocab)
     memory = _check_memory(memory)
+    rare = None
+    if model is not None or return_model:
+        from .vocab import merge_vocab, scan_corpus
+
+        t0 = time.perf_counter()
+        base = ([], [], 0) if model is None else (model.words + model.rare_words,
+                                                  np.concatenate([model.counts, model.rare_counts]), len(model.words))
+        vocab, enc, rare = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
+                                                   keep_punctuation=keep_punctuation, progress=progress),
+                                       min_count=min_count, max_vocab=max_vocab, base_words=base[0],
+                                       base_counts=base[1], keep=base[2])
+        scanned = {"scan": time.perf_counter() - t0}
+        corpus = (vocab, enc)
     cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
                                lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
                                threads=threads, memory=memory, tmp_dir=tmp_dir,
@@ -574,9 +646,21 @@ def train_glove(corpus, *, dim=100, window=10, min_count=5, max_vocab=None, lowe
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     vocab, counted = cooc.vocab, cooc.timings
+    if rare is not None:
+        counted = sum_timings(scanned, counted)
     del cooc  # the records replace the matrix (and its temporary folder, if counted on disk)
+    start = None if model is None else _continue_params(model, vocab, dim, seed)
+    info = None
+    if rare is not None:
+        settings = dict(dim=dim, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
+                        lowercase=lowercase, x_max=x_max, weight_power=weight_power, learning_rate=learning_rate,
+                        shuffle=shuffle, vectors=vectors, seed=seed)
+        state = {"epochs_done": 0 if model is None else int(model.state.get("epochs_done", 0)),
+                 "corpus_tokens": int(vocab.counts.sum())}
+        info = (settings, state, rare)
     try:
         return _train(entries, vocab, sum_timings(counted, timings), dim=dim, learning_rate=learning_rate,
-                      epochs=epochs, shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress)
+                      epochs=epochs, shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress,
+                      init=start, model_info=info)
     finally:
         _close(entries)

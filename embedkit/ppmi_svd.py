@@ -480,7 +480,7 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
     words, counts = list(cooc.words), cooc.vocab.counts
     return TrainResult(vectors=Vectors(words, np.ascontiguousarray(w, dtype=np.float32), counts),
                        context=Vectors(words, np.ascontiguousarray(c, dtype=np.float32), counts),
-                       losses=[], timings=sum_timings(before, timings), words_per_sec=None)
+                       losses=[], timings=sum_timings(before, timings), words_per_sec=None, model=None)
 
 
 def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,

@@ -26,6 +26,9 @@ class TrainResult:
     words_per_sec : float or None
         Corpus tokens x epochs per second of the ``train`` stage, for the methods that stream
         the corpus (word2vec, fastText); None for the count-based methods.
+    model : embedkit.modelfile.Model or None
+        Everything needed to continue training (word2vec and GloVe, when asked for with
+        ``return_model=True`` or when continuing from ``init``); ``model.save(DIR)`` writes it.
     """
 
     vectors: object
@@ -33,3 +36,4 @@ class TrainResult:
     losses: list
     timings: dict
     words_per_sec: float | None
+    model: object

@@ -625,3 +625,64 @@ def keep_probabilities(counts, sample):
     with np.errstate(divide="ignore"):
         p = (np.sqrt(counts / thr) + 1.0) * thr / counts
     return np.minimum(p, 1.0)
+
+
+def merge_vocab(new, *, min_count=5, max_vocab=None, base_words=(), base_counts=(), keep=0):
+    """The vocabulary of a run that continues earlier training: counts summed over every corpus.
+
+    ``new`` is the ``(Vocab, EncodedCorpus)`` of the new corpus scanned with ``min_count=1``
+    (every word it holds, with its count). ``base_words``/``base_counts`` are the counts of every
+    word of the earlier corpora, rare ones included (a model keeps them), the first ``keep`` of
+    them being the model's vocabulary: those words always stay (their rows hold trained values).
+    Any other word enters when its summed count reaches ``min_count`` (gensim applies min_count
+    to the new corpus alone, so a word seen 3 + 3 times stays out at min_count 5; here it is in).
+    The words are ordered by summed count (ties by word), cut to ``max_vocab`` (never below the
+    kept words), and the encoded corpus is rewritten in place with the new ids.
+
+    Returns
+    -------
+    vocab : Vocab
+        The merged vocabulary, with summed counts.
+    enc : EncodedCorpus
+        The new corpus in the merged vocabulary's ids (counts: the summed ones).
+    rare : Vocab
+        Every other word seen so far with its summed count (what a model keeps for later runs).
+
+    Examples
+    --------
+    >>> vocab, enc = scan_corpus(["data/sample.txt.xz"], min_count=1)
+    >>> merged, enc2, rare = merge_vocab((vocab, enc), min_count=5)
+    >>> merged.words == scan_corpus("data/sample.txt.xz", min_count=5)[0].words
+    True
+    """
+    nv, nenc = new
+    total = dict(zip(base_words, np.asarray(base_counts, dtype=np.int64).tolist()))
+    for w, c in zip(nv.words, nv.counts.tolist()):
+        total[w] = total.get(w, 0) + c
+    words = list(total)
+    counts = np.fromiter(total.values(), dtype=np.int64, count=len(words))
+    kept = set(list(base_words)[:keep])
+    order = order_words(words, counts)
+    eligible = [k for k in order.tolist() if counts[k] >= min_count or words[k] in kept]
+    if max_vocab is not None and len(eligible) > max_vocab:
+        room = max(0, max_vocab - len(kept))
+        extra = [k for k in eligible if words[k] not in kept][:room]
+        chosen = set(extra) | {k for k in eligible if words[k] in kept}
+        eligible = [k for k in eligible if k in chosen]
+    if not eligible:
+        raise EmptyVocabularyError(f"vocabulary is empty: no word occurs at least min_count={min_count} times")
+    vocab = Vocab([words[k] for k in eligible], counts[eligible])
+    chosen = set(eligible)
+    rest = [k for k in order.tolist() if k not in chosen]
+    rare = Vocab([words[k] for k in rest], counts[rest])
+    remap = np.array([vocab.word_to_id.get(w, -1) for w in nv.words] or [-1], dtype=np.int32)
+    ids_path = os.path.join(nenc.folder, "ids.int32")
+    ends = np.asarray(nenc.offsets[1:], dtype=np.int64)
+    n_before = nenc.n_tokens
+    nenc.ids = None  # the read-only map goes before the file is rewritten
+    n, new_ends = remap_id_file(ids_path, n_before, ends, remap)
+    os.truncate(ids_path, 4 * n)
+    ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
+    enc = EncodedCorpus(ids, np.concatenate([[0], new_ends]).astype(np.int64), vocab.counts, folder=nenc.folder)
+    enc._parent = nenc  # the scan's folder lives (and is removed) with it
+    return vocab, enc, rare

@@ -54,8 +54,10 @@ from ._util import (check_choice, check_dim, check_float, check_int, check_seed,
                     release_memory)
 from .errors import EmbedkitError
 from ._faults import check_memory, word2vec_need
+from .modelfile import Model
 from .result import TrainResult
 from .vocab import Vocab, keep_probabilities, resolve_corpus
+from .warmstart import hs_rebuilt_warning, init_vectors_rows, model_rows, same_tree, scan_for_model
 
 
 # ---------------------------------------------------------------- kernel arguments
@@ -511,7 +513,7 @@ def _default_alpha(model, cbow_update):
 
 
 def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
-           update):
+           update, start=None):
     """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
     _Scratch, states, _Config)."""
     ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
@@ -526,6 +528,10 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
         codes, points, _ = build_huffman(counts)
     else:
         codes, points = np.zeros((v, 0), np.uint8), np.zeros((v, 0), np.int32)
+    for name, m in (("input", syn0), ("output_neg", syn1neg), ("output_hs", syn1)):
+        if start is not None and name in start:  # continued training / init_vectors: rows given
+            rows, values = start[name]
+            m[rows] = values
     noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
     chunks = make_chunks(offsets)
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, int(np.diff(offsets).max()), dim, window, negative,
@@ -537,10 +543,11 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
             seed_states(seed, len(chunks) - 1), cfg)
 
 
-def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, max_vocab=None, lowercase=False,
-                   tokenize="whitespace", keep_punctuation=False, negative=5, hs=False, sample=1e-3, alpha=None,
+def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,
+                   tokenize="whitespace", keep_punctuation=False, negative=None, hs=None, sample=1e-3, alpha=None,
                    min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
-                   shared_negatives=False, update="window", progress=False, shared_hs=None):
+                   shared_negatives=False, update="window", progress=False, init=None, init_vectors=None, lock_init=1.0,
+                   return_model=False, shared_hs=None):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters
@@ -550,8 +557,8 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
         order), or the pair returned by ``embedkit.vocab.scan_corpus`` (then min_count,
         max_vocab, lowercase, tokenize and keep_punctuation are not used).
     model : {"skipgram", "cbow"}, default="skipgram"
-    dim : int, default=100
-        Vector size; at most the vocabulary size.
+    dim : int or None, default=None
+        Vector size (None: 100, or the model's with ``init``); at most the vocabulary size.
     window : int, default=5
         Largest context distance; each centre word draws its window uniformly in 1..window.
     min_count : int, default=5
@@ -561,10 +568,12 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
         How text becomes tokens (see :func:`embedkit.corpus.tokenize_piece`).
     keep_punctuation : bool, default=False
         With ``tokenize="words"``, keep punctuation marks as tokens.
-    negative : int, default=5
+    negative : int or None, default=None
         Negative samples per pair (noise: unigram counts ** 0.75); 0 turns negative sampling off.
-    hs : bool, default=False
+        None: 5, or the model's with ``init``.
+    hs : bool or None, default=None
         Hierarchical softmax over a Huffman tree (may be combined with negative sampling).
+        None: False, or the model's with ``init``.
     sample : float, default=1e-3
         Subsampling threshold (word2vec's formula); 0 keeps every token.
     alpha : float or None, default=None
@@ -593,6 +602,24 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
         with CBOW. (fastText's ``update`` means the same for its n-gram rows.)
     progress : bool, default=False
         Show tqdm bars (scan, kernel compilation, training with words/s, alpha and loss).
+    init : str, path-like, Model or None, default=None
+        Continue training a model of the same ``model`` (a folder from ``result.model.save``).
+        The vocabulary grows: counts are the model's (its rare words included) plus this
+        corpus's, ``min_count`` and the subsampling and noise tables use the sums, the model's
+        words always stay and keep their input and output rows, new words start at random. With
+        ``hs`` the Huffman tree is rebuilt from the summed counts: if every word keeps its path
+        the HS output layer is kept, else it starts from zero (a warning says so). ``alpha``
+        restarts the linear decay (to ``min_alpha``); ``dim``, ``hs`` and whether negative
+        sampling is on come from the model (a different value is an error naming both);
+        ``epochs=0`` returns the model's vectors (bit for bit) plus the new words.
+    init_vectors : str, path-like, Vectors or None, default=None
+        Start the input vectors of the words this file (any format embedkit reads) shares with
+        the vocabulary from its vectors; its dimension must be ``dim``. Not with ``init``.
+    lock_init : float, default=1.0
+        Factor in [0, 1] on the updates of the rows started from ``init_vectors`` (0 freezes
+        them, 1 leaves them free).
+    return_model : bool, default=False
+        Also return everything needed to continue (``result.model``; always with ``init``).
     shared_hs : bool or None, default=None
         Deprecated spelling of ``update`` (True: "window", False: "pair"); warns.
 
@@ -626,6 +653,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     ...
     embedkit.errors.EmbedkitError: window must be >= 1, got 0
     """
+    from .modelfile import check_lock
     from .vectors import Vectors
 
     if shared_hs is not None:
@@ -633,8 +661,29 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
             raise EmbedkitError(f"shared_hs must be True or False, got {shared_hs!r}")
         update = "window" if shared_hs else "pair"
         warnings.warn(f"shared_hs={bool(shared_hs)} is deprecated: use update={update!r}", FutureWarning, stacklevel=2)
-    _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, seed, threads, cbow_mean,
-           cbow_update, shared_negatives, update)
+    base = None
+    if init is not None:
+        if init_vectors is not None:
+            raise EmbedkitError("give init or init_vectors, not both")
+        from .modelfile import check_fixed, load_init
+
+        base = load_init(init, model)
+        fixed = check_fixed(base, dim=dim, hs=hs)
+        dim, hs = fixed["dim"], fixed["hs"]
+        stored = int(base.settings.get("negative", 0))
+        if negative is None:
+            negative = stored
+        elif (negative > 0) != (stored > 0):
+            raise EmbedkitError(f"negative sampling cannot be turned {'on' if negative else 'off'} when continuing: "
+                                f"{base.path or 'the model'} has negative={stored}, not {negative}")
+    dim = 100 if dim is None else dim
+    hs = False if hs is None else hs
+    negative = 5 if negative is None else negative
+    _check(model, dim, window, negative, hs, sample, alpha, min_alpha, max(epochs, 1) if base is not None else epochs,
+           seed, threads, cbow_mean, cbow_update, shared_negatives, update)
+    if base is not None:
+        check_int("epochs", epochs, min=0)
+    lock_init = check_lock(lock_init)
     if alpha is None:
         alpha = _default_alpha(model, cbow_update)
     if min_alpha > alpha:
@@ -642,8 +691,14 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     timings = {}
     t = time.perf_counter()
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
-    vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+    rare = None
+    if base is not None or (return_model and scanned):
+        vocab, enc, rare = scan_for_model(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                          progress=progress, model=base, tokenize=tokenize,
+                                          keep_punctuation=keep_punctuation)
+    else:
+        vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                    tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
     if scanned:
         timings["scan"] = time.perf_counter() - t
     v = enc.vocab_size
@@ -654,8 +709,13 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
     check_memory(word2vec_need(v, dim, negative=negative, hs=hs), what=f"training {model}", lower="--dim or --max-vocab")
 
     t = time.perf_counter()
+    start, lock, note = _start_rows(base, vocab, enc, dim=dim, hs=hs, negative=negative, init_vectors=init_vectors,
+                                    lock_init=lock_init)
+    if lock is not None:
+        raise EmbedkitError("lock_init below 1 is not available for word2vec yet")
     args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
-                  cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives, update=update)
+                  cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives, update=update,
+                  start=start)
     timings["setup"] = time.perf_counter() - t
     corp, weights, tables = args[0], args[1], args[2]
     path_len = float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0
@@ -672,6 +732,52 @@ def train_word2vec(corpus, *, model="skipgram", dim=100, window=5, min_count=5, 
             ceiling=loss_ceiling(negative + 1 + path_len), sample=sample)
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
-    return TrainResult(vectors=Vectors(words, weights.syn0, counts),
-                       context=Vectors(words, weights.syn1neg, counts) if negative else None, losses=losses,
-                       timings=timings, words_per_sec=int(corp.offsets[-1]) * epochs / max(timings["train"], 1e-9))
+    vec = Vectors(words, weights.syn0, counts)
+    ctx = Vectors(words, weights.syn1neg, counts) if negative else None
+    kept = None
+    if base is not None or return_model:
+        settings = dict(dim=dim, window=window, negative=negative, hs=bool(hs), sample=sample, alpha=alpha,
+                        min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                        cbow_mean=bool(cbow_mean), cbow_update=cbow_update, shared_negatives=bool(shared_negatives),
+                        update=update, seed=seed)
+        done = int(base.state.get("epochs_done", 0)) if base is not None else 0
+        state = dict(epochs_done=done + epochs, corpus_tokens=int(counts.sum()),
+                     alpha_start=alpha if epochs else (base.state.get("alpha_start") if base is not None else None),
+                     alpha_reached=min_alpha if epochs else (base.state.get("alpha_reached") if base else None),
+                     note=note)
+        arrays = {"input": weights.syn0}
+        if negative:
+            arrays["output_neg"] = weights.syn1neg
+        if hs:
+            arrays.update(output_hs=weights.syn1, hs_codes=tables.codes, hs_points=tables.points,
+                          hs_lens=np.sum(tables.codes < 2, axis=1).astype(np.int32))
+        kept = Model(model, words, counts, settings, state, arrays, "input", None,
+                     list(rare.words) if rare is not None else [],
+                     rare.counts if rare is not None else np.zeros(0, np.int64))
+    return TrainResult(vectors=vec, context=ctx, losses=losses, timings=timings,
+                       words_per_sec=int(corp.offsets[-1]) * epochs / max(timings["train"], 1e-9), model=kept)
+
+
+def _start_rows(base, vocab, enc, *, dim, hs, negative, init_vectors, lock_init):
+    """The rows the weights start from (``_setup``'s ``start``), the input lock factors (or None) and
+    a note for the log: the model's rows (continued training) or those of ``init_vectors``."""
+    start, lock, notes = {}, None, []
+    if base is not None:
+        pos = model_rows(base, vocab)
+        start["input"] = (pos, np.asarray(base.arrays["input"]))
+        if negative and "output_neg" in base.arrays:
+            start["output_neg"] = (pos, np.asarray(base.arrays["output_neg"]))
+        notes.append(f"{len(base.words)} words from the model, {len(vocab) - len(base.words)} new")
+        if hs:
+            codes, points, lens = build_huffman(np.asarray(enc.counts, dtype=np.int64))
+            if same_tree(base, pos, codes, points, lens):
+                start["output_hs"] = (np.arange(len(vocab) - 1), np.asarray(base.arrays["output_hs"]))
+                notes.append("Huffman tree unchanged: HS output layer kept")
+            else:
+                hs_rebuilt_warning(base.path)
+                notes.append("Huffman tree rebuilt: HS output layer restarted from zero")
+    if init_vectors is not None:
+        rows, values, lock, note = init_vectors_rows(vocab.words, init_vectors, dim, lock_init)
+        start["input"] = (rows, values)
+        notes.append(note)
+    return start, lock, "; ".join(notes)

@@ -447,3 +447,14 @@ def tokenize_text8_reference(data):
         else:
             out.append(" ")
     return [line.split() for line in "".join(out).split("\n")]
+
+
+def kmeans_step(x, centroids):
+    """One Lloyd step on unit rows: the nearest centroid of each row (squared Euclidean, first on
+    ties), the inertia, and the new means (a class left empty keeps its old centroid here)."""
+    x = np.asarray(x, dtype=np.float64)
+    c = np.asarray(centroids, dtype=np.float64)
+    d = ((x[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+    labels = d.argmin(1)
+    means = np.array([x[labels == j].mean(0) if (labels == j).any() else c[j] for j in range(len(c))])
+    return labels, d.min(1).sum(), means

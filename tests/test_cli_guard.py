@@ -80,7 +80,8 @@ def minimal_args(argv, cmd, files):
     for p in cmd.params:
         if isinstance(p, click.Option) and p.required:
             out = files["tmp"] / ("out-dir" if isinstance(p.type, OutputDir) else "out.txt")
-            args += [p.opts[-1], out if isinstance(p.type, OutputFile) else "1"]
+            least = getattr(p.type, "min", None) if isinstance(p.type, click.IntRange) else None
+            args += [p.opts[-1], out if isinstance(p.type, OutputFile) else str(least or 1)]
     if argv == ("export",):
         args += ["--pca", "2"]
     return args

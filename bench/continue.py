@@ -1,0 +1,153 @@
+"""Continued training vs training from scratch vs gensim's build_vocab(update=True) route.
+
+usage: python bench/continue.py CORPUS [--lines N] [--epochs 5] [--threads 2] [--methods sgns,fasttext]
+                                       [--no-gensim] [--out DIR]
+
+The first N lines (articles) of CORPUS (all by default) are split into halves by line: A (the
+first half) and B (the second). For each method: train on A (E epochs) and save the model,
+continue on B (E epochs); train from scratch on A+B (E epochs); and for SGNS, gensim's route
+(Word2Vec on A, ``build_vocab(B, update=True)``, ``train(B)``). Every model is scored with
+embedkit.eval (WS-353, SimLex, MEN, Google). For the words that occur only in B (in both the
+continued and the from-scratch vocabulary), the table gives the mean overlap of their 10
+nearest neighbours with the same word's neighbours in the from-scratch model.
+Settings: dim 100, window 5, min_count 5, 5 negatives; SGNS sample 1e-4 (fastText 1e-4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+COMMON = dict(dim=100, window=5, min_count=5, negative=5, sample=1e-4)
+
+
+def split(corpus, lines, folder):
+    with open(corpus, encoding="utf-8") as f:
+        text = [ln for _, ln in zip(range(lines or 10**12), f)]
+    half = len(text) // 2
+    paths = {}
+    for name, part in (("A", text[:half]), ("B", text[half:]), ("AB", text)):
+        paths[name] = os.path.join(folder, name + ".txt")
+        with open(paths[name], "w", encoding="utf-8") as f:
+            f.writelines(part)
+    return paths, sum(len(ln.split()) for ln in text)
+
+
+def scores(v):
+    from embedkit.eval import evaluate
+
+    s = evaluate(v).summary()
+    return [s[k] for k in ("WS-353-ALL", "SIMLEX-999", "MEN-TR-3k", "google")]
+
+
+def neighbour_overlap(v, ref, words, k=10):
+    """Mean |top-k(v, w) & top-k(ref, w)| / k over ``words`` (in both vocabularies)."""
+    words = [w for w in words if w in v and w in ref]
+    if not words:
+        return float("nan"), 0
+    total = 0.0
+    for w in words:
+        a = {x for x, _ in v.most_similar(w, topn=k)}
+        b = {x for x, _ in ref.most_similar(w, topn=k)}
+        total += len(a & b) / k
+    return total / len(words), len(words)
+
+
+def b_only(paths):
+    from embedkit.vocab import build_vocab
+
+    a = set(build_vocab(paths["A"], min_count=1).words)
+    return [w for w in build_vocab(paths["B"], min_count=5).words if w not in a]
+
+
+def run_ours(method, paths, epochs, threads, folder):
+    from embedkit.word2vec import train_word2vec
+
+    t = time.perf_counter()
+    if method == "sgns":
+        kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+        first = train_word2vec(paths["A"], return_model=True, **kw)
+        first.model.save(os.path.join(folder, "sgns-A.model"))
+        t1 = time.perf_counter()
+        cont = train_word2vec(paths["B"], init=os.path.join(folder, "sgns-A.model"), **kw)
+        t2 = time.perf_counter()
+        scratch = train_word2vec(paths["AB"], **kw)
+    else:
+        from embedkit.fasttext import train_fasttext
+        from embedkit.fasttext_bin import save_fasttext_model
+
+        kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+        first = train_fasttext(paths["A"], **kw)
+        model = os.path.join(folder, "ft-A.bin")
+        save_fasttext_model(model, first.vectors, first.context.matrix, epochs=epochs, min_count=5)
+        t1 = time.perf_counter()
+        cont = train_fasttext(paths["B"], init=model, **kw)
+        t2 = time.perf_counter()
+        scratch = train_fasttext(paths["AB"], **kw)
+    t3 = time.perf_counter()
+    return {"continued": (cont.vectors, t2 - t), "scratch": (scratch.vectors, t3 - t2), "A only": (first.vectors, t1 - t)}
+
+
+def run_gensim(paths, epochs, threads):
+    from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
+
+    from embedkit import Vectors
+
+    t = time.perf_counter()
+    m = Word2Vec(vector_size=COMMON["dim"], window=COMMON["window"], min_count=COMMON["min_count"],
+                 negative=COMMON["negative"], sample=COMMON["sample"], sg=1, hs=0, workers=threads, seed=1)
+    a = LineSentence(paths["A"])
+    m.build_vocab(a)
+    m.train(a, total_examples=m.corpus_count, epochs=epochs)
+    b = LineSentence(paths["B"])
+    m.build_vocab(b, update=True)
+    m.train(b, total_examples=m.corpus_count, epochs=epochs)
+    kv = m.wv
+    return Vectors(list(kv.index_to_key), np.asarray(kv.vectors)), time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("corpus")
+    ap.add_argument("--lines", type=int, default=None)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--methods", default="sgns,fasttext")
+    ap.add_argument("--no-gensim", action="store_true")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        paths, tokens = split(a.corpus, a.lines, folder)
+        only_b = b_only(paths)
+        print(f"{tokens:,} tokens in {a.lines or 'all'} lines; {len(only_b)} words of B (count >= 5) never in A",
+              flush=True)
+        rows = []
+        for method in a.methods.split(","):
+            runs = run_ours(method, paths, a.epochs, a.threads, folder)
+            if method == "sgns" and not a.no_gensim:
+                runs["gensim update"] = run_gensim(paths, a.epochs, a.threads)
+            ref = runs["scratch"][0]
+            for name, (v, secs) in runs.items():
+                ov, n = neighbour_overlap(v, ref, only_b) if name != "scratch" else (1.0, 0)
+                rows.append((method, name, secs, *scores(v), ov, n, len(v)))
+                print(rows[-1], flush=True)
+    print()
+    print("| method | run | seconds | WS-353 | SimLex | MEN | Google | B-only top-10 overlap with scratch (words) "
+          "| vocabulary |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for m, name, secs, ws, sl, men, g, ov, n, size in rows:
+        print(f"| {m} | {name} | {secs:.0f} | {ws:.3f} | {sl:.3f} | {men:.3f} | {g:.3f} | "
+              f"{'' if name == 'scratch' else f'{ov:.3f} ({n})'} | {size} |")
+
+
+if __name__ == "__main__":
+    main()

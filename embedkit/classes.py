@@ -1,0 +1,264 @@
+"""Word classes: k-means on unit word vectors (word2vec's ``-classes``), multithreaded.
+
+The rows are scaled to unit length, then Lloyd's algorithm runs in Euclidean space (the
+centroids are plain means, as scikit-learn's ``KMeans``). Dot products of words and centroids
+come from BLAS, chunk by chunk; choosing the nearest centroid and summing each class's rows are
+Numba kernels with ``prange``. Chunks and the RNG do not depend on the thread count, so a seed
+gives the same classes at any ``threads``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ._util import atomic_write, check_choice, check_float, check_int, check_seed, check_threads, numba_threads
+from .errors import EmbedkitError
+
+INITS = ("k-means++", "round-robin")
+_CHUNK_ROWS = 1024
+#: rows the k-means++ start is drawn from (a random sample of them when there are more)
+SEED_SAMPLE = 20_000
+
+
+@dataclass
+class WordClasses:
+    """The result of :func:`word_classes`.
+
+    Attributes
+    ----------
+    words : list of str
+        The vocabulary, in the vectors' order.
+    labels : numpy.ndarray
+        int32 class of each word, 0..k-1.
+    centroids : numpy.ndarray
+        float32 (k, dim) class means of the unit vectors.
+    inertia : float
+        Sum of squared distances of the unit vectors to their class mean.
+    n_iter : int
+        Assignment passes run.
+    converged : bool
+        True when no word changed class, or the inertia fell by less than ``tol`` (relative).
+    """
+
+    words: list
+    labels: np.ndarray
+    centroids: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+
+    def save(self, path, *, sort=False):
+        """Write ``word class`` lines (word2vec's ``-classes`` output) atomically.
+
+        Vocabulary order, or with ``sort=True`` by class (vocabulary order within a class).
+        """
+        order = np.argsort(self.labels, kind="stable") if sort else range(len(self.words))
+        with atomic_write(path, "w", encoding="utf-8") as f:
+            f.writelines(f"{self.words[i]} {int(self.labels[i])}\n" for i in order)
+        return path
+
+
+# ---------------------------------------------------------------- kernels
+@numba.njit(parallel=True, fastmath=True, cache=True)
+def _assign_rows(x, ct, half_norm, row_sq, chunk, labels, dist):
+    """Nearest class of every row: x (n, dim) float32 unit rows, ct (dim, k) float32 centroids
+    transposed, half_norm (k,) float32 = |c|^2 / 2; prange over chunks of ``chunk`` rows, each
+    one BLAS product (chunk, k). Writes labels (n,) int32 and squared distances dist (n,)
+    float64; returns how many labels changed."""
+    n = x.shape[0]
+    k = ct.shape[1]
+    n_chunks = (n + chunk - 1) // chunk
+    changed = np.zeros(n_chunks, dtype=np.int64)
+    for c in numba.prange(n_chunks):
+        a = c * chunk
+        b = min(n, a + chunk)
+        scores = np.dot(x[a:b], ct)
+        for i in range(b - a):
+            best = -np.inf
+            arg = 0
+            for j in range(k):
+                s = scores[i, j] - half_norm[j]
+                if s > best:
+                    best = s
+                    arg = j
+            if labels[a + i] != arg:
+                changed[c] += 1
+                labels[a + i] = arg
+            d = row_sq[a + i] - 2.0 * best
+            dist[a + i] = d if d > 0.0 else 0.0
+    return changed.sum()
+
+
+@numba.njit(parallel=True, cache=True)
+def _class_means(x, order, starts, out):
+    """Mean of the rows of each class: rows order[starts[c]:starts[c+1]] of x (n, dim) float32
+    into out (k, dim) float32; summed in float64 in row order (deterministic). Empty classes: 0."""
+    k, dim = out.shape
+    for c in numba.prange(k):
+        acc = np.zeros(dim, dtype=np.float64)
+        a, b = starts[c], starts[c + 1]
+        for p in range(a, b):
+            r = order[p]
+            for d in range(dim):
+                acc[d] += x[r, d]
+        inv = 1.0 / (b - a) if b > a else 0.0
+        for d in range(dim):
+            out[c, d] = acc[d] * inv
+
+
+@numba.njit(fastmath=True, cache=True)
+def _seed_centres(x, row_sq, first, uniforms, centres):
+    """Greedy k-means++ in one serial call (no per-step thread hand-offs): centre 0 is row
+    ``first``; each later centre is the best (lowest potential) of the t rows drawn with
+    probability proportional to their squared distance to the nearest centre so far, using
+    uniforms (k, t) float64 in [0, 1). x (n, dim) float32, row_sq (n,) float64; writes centres (k,)."""
+    n, dim = x.shape
+    k, t = uniforms.shape
+    closest = np.empty(n, dtype=np.float64)
+    cum = np.empty(n, dtype=np.float64)
+    trial = np.empty((t, n), dtype=np.float64)
+    cand = np.empty(t, dtype=np.int64)
+    ct = np.empty((dim, t), dtype=np.float32)
+    centres[0] = first
+    total = 0.0
+    for i in range(n):
+        acc = np.float32(0.0)
+        for e in range(dim):
+            acc += x[i, e] * x[first, e]
+        closest[i] = max(row_sq[i] + row_sq[first] - 2.0 * acc, 0.0)
+        total += closest[i]
+        cum[i] = total
+    for c in range(1, k):
+        for j in range(t):
+            r = np.searchsorted(cum, uniforms[c, j] * cum[n - 1], side="right") if cum[n - 1] > 0 \
+                else np.int64(uniforms[c, j] * n)
+            cand[j] = min(r, n - 1)
+        for j in range(t):
+            ct[:, j] = x[cand[j]]
+        dots = np.dot(x, ct)  # BLAS: (n, t)
+        best = 0
+        best_pot = np.inf
+        for j in range(t):
+            r = cand[j]
+            pot = 0.0
+            for i in range(n):
+                d = min(max(row_sq[i] + row_sq[r] - 2.0 * dots[i, j], 0.0), closest[i])
+                trial[j, i] = d
+                pot += d
+            if pot < best_pot:
+                best_pot = pot
+                best = j
+        centres[c] = cand[best]
+        total = 0.0
+        for i in range(n):
+            closest[i] = trial[best, i]
+            total += closest[i]
+            cum[i] = total
+
+
+# ---------------------------------------------------------------- driver
+def _unit_rows(matrix):
+    x = np.array(matrix, dtype=np.float32, order="C", copy=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64))
+    nz = norms > 0
+    x[nz] /= norms[nz, None].astype(np.float32)
+    row_sq = np.where(nz, np.einsum("ij,ij->i", x, x, dtype=np.float64), 0.0)
+    return x, row_sq
+
+
+def _kmeans_plus_plus(x, row_sq, k, rng):
+    """Greedy k-means++ (2 + log k candidates per step) over a random sample of at most
+    SEED_SAMPLE rows (all rows when fewer): the seeding costs k passes over its rows, the
+    Lloyd passes that follow use every row."""
+    n = x.shape[0]
+    trials = 2 + int(np.log(k))
+    sample = np.sort(rng.choice(n, size=SEED_SAMPLE, replace=False)) if n > max(SEED_SAMPLE, k) else np.arange(n)
+    xs = np.ascontiguousarray(x[sample])
+    centres = np.empty(k, dtype=np.int64)
+    _seed_centres(xs, np.ascontiguousarray(row_sq[sample]), int(rng.integers(len(sample))), rng.random((k, trials)),
+                  centres)
+    return xs[centres].copy()
+
+
+def _assign(x, row_sq, centroids, labels, dist):
+    half = 0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64).astype(np.float32)
+    ct = np.ascontiguousarray(centroids.T)
+    return int(_assign_rows(x, ct, half, row_sq, _CHUNK_ROWS, labels, dist))
+
+
+def _update(x, labels, dist, k):
+    order = np.argsort(labels, kind="stable").astype(np.int64)
+    sizes = np.bincount(labels, minlength=k)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    centroids = np.empty((k, x.shape[1]), dtype=np.float32)
+    _class_means(x, order, starts, centroids)
+    empty = np.flatnonzero(sizes == 0)
+    if empty.size:  # an empty class takes the words farthest from their centroid
+        far = np.argsort(-dist, kind="stable")[: empty.size]
+        centroids[empty] = x[far]
+    return centroids
+
+
+def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=1e-4, seed=1, threads=None):
+    """Group the words into ``k`` classes by k-means on their unit vectors.
+
+    Parameters
+    ----------
+    vectors : Vectors
+        Any word vectors (rows are scaled to unit length first; a zero row stays zero).
+    k : int
+        Number of classes, 2 <= k <= the vocabulary size.
+    init : {"k-means++", "round-robin"}, default="k-means++"
+        Greedy k-means++ seeding, or word2vec's start (word i in class i mod k).
+    max_iter : int, default=100
+        Most assignment passes.
+    tol : float, default=1e-4
+        Stop when the inertia falls by less than this fraction in one pass (or nothing moves).
+    seed : int, default=1
+        Seed of the k-means++ draws.
+    threads : int or None, default=None
+        Numba threads (None: all).
+
+    Returns
+    -------
+    WordClasses
+
+    Examples
+    --------
+    >>> from embedkit import Vectors
+    >>> v = Vectors(["a", "b", "c", "d"], [[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]])
+    >>> word_classes(v, 2, threads=1).labels.tolist() in ([0, 0, 1, 1], [1, 1, 0, 0])
+    True
+    """
+    n = len(vectors)
+    k = check_int("k", k, min=2)
+    if k > n:
+        raise EmbedkitError(f"k must be <= the vocabulary size ({n} words), got {k}")
+    check_choice("init", init, INITS)
+    max_iter = check_int("max_iter", max_iter, min=1)
+    tol = check_float("tol", tol, min=0)
+    seed = check_seed(seed)
+    threads = check_threads(threads)
+    x, row_sq = _unit_rows(vectors.matrix)
+    labels = np.full(n, -1, dtype=np.int32)
+    dist = np.zeros(n, dtype=np.float64)
+    with numba_threads(threads), threadpool_limits(1):  # BLAS runs inside the Numba threads, one each
+        if init == "round-robin":
+            centroids = _update(x, (np.arange(n) % k).astype(np.int32), dist, k)
+        else:
+            centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
+        prev = np.inf
+        converged = False
+        for it in range(1, max_iter + 1):
+            changed = _assign(x, row_sq, centroids, labels, dist)
+            inertia = float(dist.sum())
+            if changed == 0 or prev - inertia <= tol * inertia:
+                converged = True
+                break
+            prev = inertia
+            centroids = _update(x, labels, dist, k)
+    return WordClasses(list(vectors.words), labels, centroids, inertia, it, converged)

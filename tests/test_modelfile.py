@@ -1,0 +1,279 @@
+"""Model folders (--save-model / --init): round trips, validation, continued GloVe training."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from embedkit import EmbedkitError, Vectors
+from embedkit.glove import train_glove
+from embedkit.modelfile import VERSION, Model, load_init, load_model, save_model
+
+
+def corpus(path, lines, vocab, extra="", seed=0):
+    rng = np.random.default_rng(seed)
+    with open(path, "w") as f:
+        for i in range(lines):
+            f.write(" ".join(rng.choice(vocab, 12)) + (f" {extra}" if extra and i < 3 else "") + "\n")
+    return str(path)
+
+
+WORDS = [f"w{i}" for i in range(60)]
+
+
+@pytest.fixture(scope="module")
+def ab(tmp_path_factory):
+    """Corpus A (40 words, 'rare' 3 times), corpus B (60 words, 'rare' 3 times), a GloVe model of A."""
+    d = tmp_path_factory.mktemp("ab")
+    a = corpus(d / "a.txt", 300, WORDS[:40], "rare", seed=0)
+    b = corpus(d / "b.txt", 300, WORDS, "rare", seed=1)
+    r = train_glove(a, dim=8, window=3, epochs=3, threads=1, return_model=True)
+    r.model.save(d / "glove.model")
+    return a, b, d / "glove.model", r
+
+
+def test_round_trip_is_exact(ab, tmp_path):
+    _, _, path, r = ab
+    m = load_model(path)
+    assert m.method == "glove" and m.words == r.model.words and m.rare_words == ["rare"]
+    np.testing.assert_array_equal(m.counts, r.model.counts)
+    assert m.settings == json.loads(json.dumps(r.model.settings)) and m.state["epochs_done"] == 3
+    for name, a in r.model.arrays.items():
+        assert m.arrays[name].dtype == a.dtype
+        np.testing.assert_array_equal(m.arrays[name], a)
+    save_model(m, tmp_path / "again")  # from memory-mapped arrays, over nothing
+    m2 = load_model(tmp_path / "again")
+    for name in m.arrays:
+        np.testing.assert_array_equal(m2.arrays[name], m.arrays[name])
+    v = Vectors.load(path)  # every command reads the model's word vectors
+    assert v.words == r.vectors.words
+    np.testing.assert_array_equal(v.matrix, r.vectors.matrix)
+    np.testing.assert_array_equal(v.counts, r.vectors.counts)
+
+
+def copy_model(src, dst):
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_future_version_is_refused(ab, tmp_path):
+    p = copy_model(ab[2], tmp_path / "m")
+    man = json.loads((p / "model.json").read_text())
+    man["version"] = VERSION + 1
+    (p / "model.json").write_text(json.dumps(man))
+    with pytest.raises(EmbedkitError, match=f"format version {VERSION + 1}"):
+        load_model(p)
+
+
+@pytest.mark.parametrize("damage,msg", [
+    ("flip", "corrupt"), ("truncate", "corrupt or truncated"), ("vocab", "disagree"), ("manifest", "corrupt"),
+])
+def test_damaged_models_are_refused(ab, tmp_path, damage, msg):
+    p = copy_model(ab[2], tmp_path / "m")
+    if damage == "flip":
+        data = bytearray((p / "params.npy").read_bytes())
+        data[-5] ^= 0xFF
+        (p / "params.npy").write_bytes(bytes(data))
+    elif damage == "truncate":
+        os.truncate(p / "gradsq.npy", os.path.getsize(p / "gradsq.npy") - 100)
+    elif damage == "vocab":  # a consistent manifest, but one word fewer than the matrices' rows
+        from embedkit.modelfile import _sha256
+
+        lines = (p / "vocab.txt").read_text().splitlines(True)[:-1]
+        (p / "vocab.txt").write_text("".join(lines))
+        man = json.loads((p / "model.json").read_text())
+        man["vocab"].update(words=len(lines), sha256=_sha256(p / "vocab.txt"))
+        (p / "model.json").write_text(json.dumps(man))
+    else:
+        (p / "model.json").write_text("{not json")
+    with pytest.raises(EmbedkitError, match=msg):
+        load_model(p)
+
+
+def test_glove_continue_zero_epochs_is_bit_exact(ab):
+    _, b, path, r = ab
+    z = train_glove(b, init=path, epochs=0, threads=1)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+    assert len(z.vectors) > len(r.vectors)
+
+
+def test_glove_continue_counts_and_determinism(ab):
+    _, b, path, r = ab
+    c1 = train_glove(b, init=path, epochs=2, threads=1, seed=3)
+    c2 = train_glove(b, init=path, epochs=2, threads=1, seed=3)
+    np.testing.assert_array_equal(c1.vectors.matrix, c2.vectors.matrix)
+    # 'rare': 3 times in A, 3 in B: in the vocabulary at min_count 5 (summed counts)
+    assert "rare" in c1.vectors and c1.vectors.counts[c1.vectors.get_index("rare")] == 6
+    assert "w50" in c1.vectors  # a word of B only
+    assert c1.model.state["epochs_done"] == 5 and c1.model.settings["dim"] == 8
+    i = c1.vectors.get_index("w0")
+    assert c1.vectors.counts[i] == r.vectors.counts[r.vectors.get_index("w0")] + sum(
+        line.split().count("w0") for line in open(b))
+    assert not np.array_equal(c1.vectors["w0"], r.vectors["w0"])  # trained further
+
+
+def test_glove_fixed_settings(ab):
+    _, b, path, _ = ab
+    with pytest.raises(EmbedkitError, match="dim=8, not 9"):
+        train_glove(b, init=path, dim=9)
+    with pytest.raises(EmbedkitError, match="window=3, not 5"):
+        train_glove(b, init=path, window=5)
+
+
+def test_cli_glove_save_and_continue(ab, tmp_path, run):
+    a, b, _, _ = ab
+    m1, m2 = tmp_path / "m1", tmp_path / "m2"
+    r = run("train", "glove", a, "-o", str(tmp_path / "a.txt"), "--dim", "8", "--window", "3", "--epochs",
+                  "2", "--threads", "1", "--save-model", str(m1))
+    assert r.exit_code == 0, r.output
+    r = run("train", "glove", b, "-o", str(tmp_path / "b.txt"), "--epochs", "1", "--threads", "1",
+                  "--init", str(m1), "--save-model", str(m2))
+    assert r.exit_code == 0, r.output
+    assert "continued" in r.stderr and "learning rate 0.05" in r.stderr
+    assert load_model(m2).state["epochs_done"] == 3
+    assert Vectors.load(tmp_path / "b.txt").words == Vectors.load(m2).words
+
+
+def test_cli_bad_init(ab, tmp_path, run, assert_one_line_error):
+    a, _, path, r = ab
+    out = tmp_path / "out.txt"
+    base = ["train", "glove", a, "-o", str(out), "--threads", "1"]
+    vec = tmp_path / "v.txt"
+    r.vectors.save(vec)
+    assert_one_line_error(run(*base, "--init", str(vec)), "--init-vectors")
+    ft = tmp_path / "model.bin"
+    ft.write_bytes((793712314).to_bytes(4, "little") + b"\0" * 64)
+    assert_one_line_error(run(*base, "--init", str(ft)), "model.bin is a fastText model; use train fasttext")
+    other = copy_model(path, tmp_path / "sg")
+    man = json.loads((other / "model.json").read_text())
+    man["method"] = "skipgram"
+    (other / "model.json").write_text(json.dumps(man))
+    assert_one_line_error(run(*base, "--init", str(other)), "is a skipgram model; use train skipgram")
+    assert_one_line_error(run(*base, "--init", str(path), "--dim", "16"), "dim=8, not 16")
+    bad = copy_model(path, tmp_path / "bad")
+    os.truncate(bad / "params.npy", 200)
+    assert_one_line_error(run(*base, "--init", str(bad)), "truncated")
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- word2vec
+@pytest.fixture(scope="module")
+def w2v(ab, tmp_path_factory):
+    from embedkit.word2vec import train_word2vec
+
+    a, b, _, _ = ab
+    d = tmp_path_factory.mktemp("w2v")
+    r = train_word2vec(a, dim=8, epochs=2, threads=1, hs=True, return_model=True)
+    r.model.save(d / "sg.model")
+    return a, b, d / "sg.model", r
+
+
+def test_word2vec_round_trip_and_zero_epochs(w2v):
+    from embedkit.word2vec import train_word2vec
+
+    a, b, path, r = w2v
+    m = load_model(path)
+    assert m.method == "skipgram" and set(m.arrays) == {"input", "output_neg", "output_hs", "hs_codes", "hs_points",
+                                                         "hs_lens"}
+    for name, arr in r.model.arrays.items():
+        np.testing.assert_array_equal(m.arrays[name], arr)
+    assert m.settings["hs"] is True and m.state["epochs_done"] == 2
+    z = train_word2vec(b, init=path, epochs=0, threads=1)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+
+
+def test_word2vec_continue_is_deterministic_and_counts_sum(w2v):
+    from embedkit.word2vec import train_word2vec
+
+    a, b, path, r = w2v
+    with pytest.warns(UserWarning, match="Huffman tree was rebuilt"):
+        c1 = train_word2vec(b, init=path, epochs=2, threads=1, seed=4)
+    with pytest.warns(UserWarning):
+        c2 = train_word2vec(b, init=path, epochs=2, threads=1, seed=4)
+    np.testing.assert_array_equal(c1.vectors.matrix, c2.vectors.matrix)
+    assert "rare" in c1.vectors and "w55" in c1.vectors
+    assert c1.model.state["epochs_done"] == 4 and "restarted from zero" in c1.model.state["note"]
+    with pytest.raises(EmbedkitError, match="is a skipgram model; use train skipgram"):
+        train_word2vec(b, model="cbow", init=path)
+    with pytest.raises(EmbedkitError, match="hs=True, not False"):
+        train_word2vec(b, init=path, hs=False)
+
+
+def test_word2vec_hs_layer_kept_when_the_tree_does_not_change(tmp_path):
+    """Continuing on the same text doubles every count: the same Huffman tree, so the HS layer stays."""
+    from embedkit.word2vec import train_word2vec
+
+    a = corpus(tmp_path / "a.txt", 200, WORDS[:30], seed=5)
+    r = train_word2vec(a, dim=8, epochs=1, threads=1, hs=True, negative=0, return_model=True)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = train_word2vec(a, init=r.model, epochs=0, threads=1)
+    np.testing.assert_array_equal(c.model.arrays["output_hs"], r.model.arrays["output_hs"])
+    assert "unchanged" in c.model.state["note"]
+
+
+def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path, run, assert_one_line_error):
+    a, b, path, r = w2v
+    out = tmp_path / "c.txt"
+    res = run("train", "skipgram", b, "-o", str(out), "--init", str(path), "--epochs", "1", "--threads", "1",
+                    "--save-model", str(tmp_path / "c.model"))
+    assert res.exit_code == 0, res.output
+    assert "learning rate restarted at 0.025, falling to 0.0001" in res.stderr
+    assert load_model(tmp_path / "c.model").state["epochs_done"] == 3
+    bad = tmp_path / "bad.txt"
+    base = ["train", "skipgram", b, "-o", str(bad), "--threads", "1"]
+    assert_one_line_error(run(*base, "--init", str(out)), "--init-vectors")
+    assert_one_line_error(run(*base, "--init", str(ab[2])), "is a glove model; use train glove")
+    assert_one_line_error(run(*base, "--init", str(path), "--dim", "16"), "dim=8, not 16")
+    assert_one_line_error(run("train", "cbow", b, "-o", str(bad), "--init", str(path)), "use train skipgram")
+    assert_one_line_error(run(*base, "--init-vectors", str(out), "--lock-init", "1.5"), "--lock-init")
+    assert_one_line_error(run(*base, "--init-vectors", str(out), "--dim", "16"), "8-dimensional", "16")
+    assert not bad.exists()
+# ---------------------------------------------------------------- fastText: resume from a .bin
+@pytest.mark.slow  # compiles fastText's kernels
+def test_fasttext_resume_from_our_bin(ab, tmp_path):
+    from embedkit.fasttext import train_fasttext
+    from embedkit.fasttext_bin import save_fasttext_model
+
+    a, b, _, _ = ab
+    r = train_fasttext(a, dim=8, epochs=1, bucket=500, threads=1, min_count=5)
+    path = tmp_path / "ft.bin"
+    save_fasttext_model(path, r.vectors, r.context.matrix, epochs=1)
+    z = train_fasttext(b, init=path, epochs=0, threads=1)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+    np.testing.assert_array_equal(z.vectors.input_matrix[len(z.vectors):], r.vectors.input_matrix[len(r.vectors):])
+    # a word new in B starts where the model composed it from its n-grams
+    np.testing.assert_allclose(z.vectors["w55"], r.vectors["w55"], rtol=1e-5, atol=1e-7)
+    c1 = train_fasttext(b, init=path, epochs=1, threads=1, seed=2)
+    c2 = train_fasttext(b, init=path, epochs=1, threads=1, seed=2)
+    np.testing.assert_array_equal(c1.vectors.input_matrix, c2.vectors.input_matrix)
+    assert "rare" not in c1.vectors  # the .bin keeps no rare words: 3 (B) < 5
+    with pytest.raises(EmbedkitError, match="bucket=500, not 1000"):
+        train_fasttext(b, init=path, bucket=1000)
+    with pytest.raises(EmbedkitError, match="model='skipgram', not 'cbow'"):
+        train_fasttext(b, init=path, model="cbow")
+
+
+@pytest.mark.slow  # compiles fastText's kernels, runs the fastText tool
+def test_fasttext_resume_from_the_fasttext_tool(ab, tmp_path):
+    fasttext = pytest.importorskip("fasttext")
+    from embedkit.fasttext import train_fasttext
+
+    a, b, _, _ = ab
+    m = fasttext.train_unsupervised(a, model="skipgram", dim=8, minCount=5, epoch=1, bucket=300, thread=1,
+                                    verbose=0)
+    path = str(tmp_path / "tool.bin")
+    m.save_model(path)
+    z = train_fasttext(b, init=path, epochs=0, threads=1)
+    for w in ("w0", "w10"):
+        np.testing.assert_allclose(z.vectors[w], m.get_word_vector(w), rtol=1e-5, atol=1e-6)
+    c = train_fasttext(b, init=path, epochs=1, threads=1)
+    assert "w55" in c.vectors and c.vectors.bucket == 300 and c.vectors.dim == 8
