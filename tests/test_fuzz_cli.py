@@ -352,6 +352,9 @@ def check_output(inv, p, path):
         from embedkit.phrases import PhraseTable
 
         assert PhraseTable.load(path).passes
+    elif command == "classes" and p.name == "output":  # word2vec's -classes format: 'word class' lines
+        rows = [line.split(" ") for line in Path(path).read_text(encoding="utf-8").splitlines()]
+        assert rows and {len(r) for r in rows} == {2} and all(int(r[1]) >= 0 for r in rows), path
     elif command == "export" and p.name == "output":
         header, *rows = [line.split("\t") for line in Path(path).read_text(encoding="utf-8").splitlines()]
         assert header[0] == "word" and rows and {len(r) for r in rows} == {len(header)}
