@@ -9,9 +9,10 @@ sets each chunk's learning rate (linear decay over all epochs), watches the loss
 divergence and updates the progress bar.
 
 The kernel's arguments are a few small named tuples: ``embedkit._sgd.Corpus`` (ids, sentence
-offsets, chunk starts), ``_Weights`` (syn0, syn1, syn1neg), ``_Tables`` (Huffman codes and
-points, noise alias table, keep probabilities), ``_Scratch`` (per-thread buffers, indexed by
-``numba.get_thread_id()``) and ``_Config`` (the integer options). What fastText shares (the
+offsets, chunk starts), ``_Weights`` (syn0, syn1, syn1neg, and lockf, the factor on every
+update of each input row: ``lock_init`` on rows from ``init_vectors``, else 1), ``_Tables``
+(Huffman codes and points, noise alias table, keep probabilities), ``_Scratch`` (per-thread
+buffers, indexed by ``numba.get_thread_id()``) and ``_Config`` (the integer options). What fastText shares (the
 epoch driver, subsampling, window and noise draws, the SGNS and HS updates ``sgns_pair`` and
 ``hs_pair``) lives in ``embedkit._sgd``; the updates of a whole window, ``_sgns_window`` and
 ``_hs_window``, and of one centre word, ``_skipgram_step`` and ``_cbow_step``, live here.
@@ -67,6 +68,7 @@ class _Weights(NamedTuple):
     syn0: np.ndarray     # float32 (V, dim): input vectors
     syn1: np.ndarray     # float32 (V - 1, dim) with HS, else (0, dim): Huffman inner nodes
     syn1neg: np.ndarray  # float32 (V, dim) with negative sampling, else (0, dim)
+    lockf: np.ndarray    # float32 (V,): factor on every update of each input row (1 free, 0 frozen)
 
 
 class _Tables(NamedTuple):
@@ -124,10 +126,11 @@ def _thread_scratch(s, t):
 
 # ---------------------------------------------------------------- window updates
 @numba.njit(cache=True, inline="always")
-def _apply_window(syn0, out, s, n_in, n_out):
+def _apply_window(syn0, lockf, out, s, n_in, n_out):
     """Apply a window's (contexts x outputs) gradients ``s.grads``: the outputs ``out[s.rows]``
-    move along the old inputs, then the inputs ``syn0[s.win]`` along the old outputs ``s.ybuf``.
-    Four inputs (outputs) at a time, so that each row update is read and written once per four."""
+    move along the old inputs, then each input ``syn0[x]`` (x in ``s.win``) along the old outputs
+    ``s.ybuf``, its gradients scaled by ``lockf[x]``. Four inputs (outputs) at a time, so that each
+    row update is read and written once per four."""
     dim = syn0.shape[1]
     g = s.grads
     for b in range(n_out):
@@ -147,14 +150,15 @@ def _apply_window(syn0, out, s, n_in, n_out):
     y = s.ybuf
     for a in range(n_in):
         x = s.win[a]
+        lx = lockf[x]
         b = 0
         while b + 4 <= n_out:
-            g0, g1, g2, g3 = g[a, b], g[a, b + 1], g[a, b + 2], g[a, b + 3]
+            g0, g1, g2, g3 = g[a, b] * lx, g[a, b + 1] * lx, g[a, b + 2] * lx, g[a, b + 3] * lx
             for c in range(dim):
                 syn0[x, c] += g0 * y[b, c] + g1 * y[b + 1, c] + g2 * y[b + 2, c] + g3 * y[b + 3, c]
             b += 4
         while b < n_out:
-            g0 = g[a, b]
+            g0 = g[a, b] * lx
             for c in range(dim):
                 syn0[x, c] += g0 * y[b, c]
             b += 1
@@ -227,10 +231,11 @@ def _save_output(out, s, b, t, label):
 
 
 @numba.njit(cache=True, inline="always")
-def _sgns_window(syn0, syn1neg, sen, lo, hi, i, negs, s, alpha):
+def _sgns_window(syn0, lockf, syn1neg, sen, lo, hi, i, negs, s, alpha):
     """Ji et al. minibatch SGNS for centre sen[i]: the contexts sen[lo:hi] (but i) are the
-    inputs, the centre (label 1) and the shared negs (label 0, skipping the centre) the outputs.
-    All logits come from the old weights. Returns (NLL sum, inputs)."""
+    inputs (input row x's update scaled by lockf[x]), the centre (label 1) and the shared negs
+    (label 0, skipping the centre) the outputs. All logits come from the old weights. Returns
+    (NLL sum, inputs)."""
     target = sen[i]
     _save_output(syn1neg, s, 0, target, np.float32(1.0))
     n_out = 1
@@ -239,15 +244,16 @@ def _sgns_window(syn0, syn1neg, sen, lo, hi, i, negs, s, alpha):
             _save_output(syn1neg, s, n_out, negs[d], np.float32(0.0))
             n_out += 1
     loss, n_in = _window_logits(syn0, s, n_out, sen, lo, hi, i, alpha)
-    _apply_window(syn0, syn1neg, s, n_in, n_out)
+    _apply_window(syn0, lockf, syn1neg, s, n_in, n_out)
     return loss, n_in
 
 
 @numba.njit(cache=True, inline="always")
-def _hs_window(syn0, syn1, codes, points, sen, lo, hi, i, s, alpha):
+def _hs_window(syn0, lockf, syn1, codes, points, sen, lo, hi, i, s, alpha):
     """Hierarchical softmax shared across the window of centre sen[i]: every context sen[j]
-    (lo <= j < hi, j != i) is an input, the nodes of the centre's Huffman path (label 1 - bit)
-    the outputs, loaded once. All logits come from the old weights. Returns (NLL sum, inputs)."""
+    (lo <= j < hi, j != i) is an input (row x's update scaled by lockf[x]), the nodes of the
+    centre's Huffman path (label 1 - bit) the outputs, loaded once. All logits come from the old
+    weights. Returns (NLL sum, inputs)."""
     w = sen[i]
     n_out = 0
     for d in range(codes.shape[1]):
@@ -257,7 +263,7 @@ def _hs_window(syn0, syn1, codes, points, sen, lo, hi, i, s, alpha):
         _save_output(syn1, s, d, points[w, d], np.float32(1 - bit))
         n_out += 1
     loss, n_in = _window_logits(syn0, s, n_out, sen, lo, hi, i, alpha)
-    _apply_window(syn0, syn1, s, n_in, n_out)
+    _apply_window(syn0, lockf, syn1, s, n_in, n_out)
     return loss, n_in
 
 
@@ -276,8 +282,9 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
     """Skip-gram for centre sen[i] and its contexts sen[lo:hi] (but i): HS (shared across the
     window or pair by pair) and/or negative sampling (shared negatives, or pair by pair with
     each pair's own negatives, drawn for the whole window first in pair order so that the next
-    pair's rows can be prefetched while this one trains). Returns (NLL sum, pairs)."""
-    syn0, syn1, syn1neg = m.syn0, m.syn1, m.syn1neg
+    pair's rows can be prefetched while this one trains). Every update of an input row x is
+    scaled by m.lockf[x]. Returns (NLL sum, pairs)."""
+    syn0, syn1, syn1neg, lockf = m.syn0, m.syn1, m.syn1neg, m.lockf
     negative = cfg.negative
     center = sen[i]
     n_pairs = hi - lo - 1
@@ -286,11 +293,11 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
         for d in range(negative):
             s.negs[d] = draw_noise(tb.noise, states, k)
             prefetch_row(syn1neg, s.negs[d])
-        lsum, n_in = _sgns_window(syn0, syn1neg, sen, lo, hi, i, s.negs, s, alpha)
+        lsum, n_in = _sgns_window(syn0, lockf, syn1neg, sen, lo, hi, i, s.negs, s, alpha)
         return lsum, n_in
     pair_hs = cfg.hs and not cfg.window_update
     if cfg.hs and cfg.window_update and n_pairs > 0:
-        lsum, n_in = _hs_window(syn0, syn1, tb.codes, tb.points, sen, lo, hi, i, s, alpha)
+        lsum, n_in = _hs_window(syn0, lockf, syn1, tb.codes, tb.points, sen, lo, hi, i, s, alpha)
         loss += lsum
     if negative == 0 and not pair_hs:
         return loss, n_pairs
@@ -316,16 +323,17 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
         if negative > 0:
             loss += sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative], alpha)
         q += 1
+        lx = lockf[x]
         for c in range(syn0.shape[1]):
-            syn0[x, c] += neu1e[c]
+            syn0[x, c] += lx * neu1e[c]
     return loss, n_pairs
 
 
 @numba.njit(cache=True, inline="always")
 def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
     """One CBOW update: predict sen[i] from the sum (or mean) of sen[lo:hi] but i, with HS
-    and/or SGNS against negs; every context row gets the input's gradient (divided by the
-    number of contexts with the corrected update). Returns the NLL."""
+    and/or SGNS against negs; every context row x gets the input's gradient (divided by the
+    number of contexts with the corrected update) times m.lockf[x]. Returns the NLL."""
     syn0 = m.syn0
     dim = syn0.shape[1]
     cw = hi - lo - 1
@@ -353,8 +361,9 @@ def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
     for j in range(lo, hi):
         if j != i:
             x = sen[j]
+            lx = m.lockf[x]
             for c in range(dim):
-                syn0[x, c] += neu1e[c]
+                syn0[x, c] += lx * neu1e[c]
     return loss
 
 
@@ -513,9 +522,10 @@ def _default_alpha(model, cbow_update):
 
 
 def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
-           update, start=None):
+           update, start=None, lock=None):
     """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
-    _Scratch, states, _Config)."""
+    _Scratch, states, _Config). ``lock``: float32 (V,) factors on the input rows' updates (None:
+    all 1)."""
     ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
     counts = np.asarray(enc.counts, dtype=np.int64)
@@ -538,7 +548,8 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
                                 codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
                   int(cbow_update == "corrected"), int(shared_negatives), int(update == "window"))
-    return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg),
+    lockf = np.ones(v, np.float32) if lock is None else np.ascontiguousarray(lock, dtype=np.float32)
+    return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg, lockf),
             _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch,
             seed_states(seed, len(chunks) - 1), cfg)
 
@@ -616,8 +627,10 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         Start the input vectors of the words this file (any format embedkit reads) shares with
         the vocabulary from its vectors; its dimension must be ``dim``. Not with ``init``.
     lock_init : float, default=1.0
-        Factor in [0, 1] on the updates of the rows started from ``init_vectors`` (0 freezes
-        them, 1 leaves them free).
+        Factor in [0, 1] on every update of the input rows started from ``init_vectors``, in
+        every mode (skip-gram and CBOW, negative sampling and hierarchical softmax, either
+        ``update``): 0 freezes them (bit for bit), 1 leaves them free, 0.5 moves them half as far.
+        The other input rows and the output layers always train freely. Needs ``init_vectors``.
     return_model : bool, default=False
         Also return everything needed to continue (``result.model``; always with ``init``).
     shared_hs : bool or None, default=None
@@ -684,6 +697,8 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if base is not None:
         check_int("epochs", epochs, min=0)
     lock_init = check_lock(lock_init)
+    if lock_init != 1.0 and init_vectors is None:
+        raise EmbedkitError("lock_init applies to the rows of init_vectors, which is not given")
     if alpha is None:
         alpha = _default_alpha(model, cbow_update)
     if min_alpha > alpha:
@@ -711,11 +726,9 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     t = time.perf_counter()
     start, lock, note = _start_rows(base, vocab, enc, dim=dim, hs=hs, negative=negative, init_vectors=init_vectors,
                                     lock_init=lock_init)
-    if lock is not None:
-        raise EmbedkitError("lock_init below 1 is not available for word2vec yet")
     args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
                   cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives, update=update,
-                  start=start)
+                  start=start, lock=lock)
     timings["setup"] = time.perf_counter() - t
     corp, weights, tables = args[0], args[1], args[2]
     path_len = float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0

@@ -78,9 +78,10 @@ def hs_update_reference(h, syn1, code, point, alpha, sigmoid=sigmoid_exact):
 
 
 def cbow_update_reference(syn0, syn1neg, contexts, target, negs, alpha, mean=True, corrected=False,
-                          sigmoid=sigmoid_exact):
+                          sigmoid=sigmoid_exact, lockf=None):
     """One CBOW + negative-sampling update: h = sum (or mean) of the context rows; every context
-    row gets the whole gradient of h (word2vec), or 1/len(contexts) of it (corrected, with mean)."""
+    row gets the whole gradient of h (word2vec), or 1/len(contexts) of it (corrected, with mean),
+    times its lock factor lockf[c] (None: 1)."""
     syn0 = syn0.astype(np.float64)
     h = syn0[contexts].sum(axis=0)
     if mean:
@@ -89,13 +90,19 @@ def cbow_update_reference(syn0, syn1neg, contexts, target, negs, alpha, mean=Tru
     if corrected and mean:
         grad /= len(contexts)
     for c in contexts:
-        syn0[c] += grad
+        syn0[c] += grad * (1.0 if lockf is None else float(lockf[c]))
     return syn0, out, loss
 
 
-def shared_negatives_reference(syn0, syn1neg, contexts, target, negs, alpha, sigmoid=sigmoid_exact):
+def lock_factors(lockf, rows):
+    """Column of the lock factors of ``rows`` (1 without lockf), to scale their input updates."""
+    return np.ones((len(rows), 1)) if lockf is None else np.asarray(lockf, np.float64)[list(rows)][:, None]
+
+
+def shared_negatives_reference(syn0, syn1neg, contexts, target, negs, alpha, sigmoid=sigmoid_exact, lockf=None):
     """Ji et al. minibatch SGNS for one centre word: logits of every (context, output) pair from
-    the old weights, then G = (labels - sigmoid) * alpha, syn0[ctx] += G @ Y, syn1neg[out] += G.T @ X."""
+    the old weights, then G = (labels - sigmoid) * alpha, syn0[ctx] += lockf[ctx] * (G @ Y),
+    syn1neg[out] += G.T @ X."""
     syn0 = syn0.astype(np.float64)
     out = syn1neg.astype(np.float64)
     outs = [target] + [n for n in negs if n != target]
@@ -105,15 +112,15 @@ def shared_negatives_reference(syn0, syn1neg, contexts, target, negs, alpha, sig
     labels[:, 0] = 1.0
     g = (labels - np.vectorize(sigmoid, otypes=[float])(f)) * alpha
     loss = -np.log(sigmoid_exact(np.where(labels == 1, f, -f))).sum()
-    np.add.at(syn0, contexts, g @ y)
+    np.add.at(syn0, contexts, lock_factors(lockf, contexts) * (g @ y))
     np.add.at(out, outs, g.T @ x)
     return syn0, out, loss
 
 
-def hs_window_reference(syn0, syn1, contexts, code, point, alpha, sigmoid=sigmoid_exact):
+def hs_window_reference(syn0, syn1, contexts, code, point, alpha, sigmoid=sigmoid_exact, lockf=None):
     """Hierarchical softmax shared across one window: every context row is an input, the nodes of
     the centre's Huffman path the outputs (label 1 - bit); logits from the old weights, then
-    G = (labels - sigmoid) * alpha, syn0[ctx] += G @ Y, syn1[path] += G.T @ X."""
+    G = (labels - sigmoid) * alpha, syn0[ctx] += lockf[ctx] * (G @ Y), syn1[path] += G.T @ X."""
     syn0 = syn0.astype(np.float64)
     out = syn1.astype(np.float64)
     x, y = syn0[contexts], out[list(point)]
@@ -121,7 +128,7 @@ def hs_window_reference(syn0, syn1, contexts, code, point, alpha, sigmoid=sigmoi
     labels = np.broadcast_to(1.0 - np.asarray(code, dtype=np.float64), f.shape)
     g = (labels - np.vectorize(sigmoid, otypes=[float])(f)) * alpha
     loss = -np.log(sigmoid_exact(np.where(labels == 1, f, -f))).sum()
-    np.add.at(syn0, contexts, g @ y)
+    np.add.at(syn0, contexts, lock_factors(lockf, contexts) * (g @ y))
     np.add.at(out, list(point), g.T @ x)
     return syn0, out, loss
 
@@ -157,13 +164,16 @@ class XorShift:
 
 def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, state, alpha,
                              window, negative, model="skipgram", hs=False, cbow_mean=True, corrected=False,
-                             shared_negatives=False, shared_hs=False, sigmoid=sigmoid_exact):
+                             shared_negatives=False, shared_hs=False, sigmoid=sigmoid_exact, lockf=None):
     """Train one chunk the slow way, drawing the same random numbers in the same order as the
     kernel: per token a subsampling draw (if keep < 1), per centre word a window draw, then the
     negatives (per pair for skip-gram, per centre word for CBOW and shared negatives). With
     shared_hs, skip-gram's HS update of a window (hs_window_reference) comes before its
-    pair-by-pair negative sampling. Returns (syn0, syn1, syn1neg, loss, pairs) in float64."""
+    pair-by-pair negative sampling. Every change of an input row w (syn0[w]) is multiplied by
+    lockf[w] (None: 1; the outputs are never scaled). Returns (syn0, syn1, syn1neg, loss, pairs)
+    in float64."""
     rng = XorShift(state)
+    lock = np.ones(len(syn0)) if lockf is None else np.asarray(lockf, np.float64)
     syn0, syn1, syn1neg = (a.astype(np.float64) for a in (syn0, syn1, syn1neg))
     loss, pairs = 0.0, 0
     for sent in sentences:
@@ -175,11 +185,12 @@ def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points
             if model == "skipgram" and shared_negatives:
                 negs = [rng.noise(noise) for _ in range(negative)]
                 syn0, syn1neg, ls = shared_negatives_reference(syn0, syn1neg, [sen[j] for j in ctx], center, negs,
-                                                               alpha, sigmoid)
+                                                               alpha, sigmoid, lock)
                 loss, pairs = loss + ls, pairs + len(ctx)
             elif model == "skipgram":
                 if hs and shared_hs and ctx:
-                    syn0, syn1, ls = hs_window_reference(syn0, syn1, [sen[j] for j in ctx], *path, alpha, sigmoid)
+                    syn0, syn1, ls = hs_window_reference(syn0, syn1, [sen[j] for j in ctx], *path, alpha, sigmoid,
+                                                         lock)
                     loss += ls
                 for j in ctx:
                     h = syn0[sen[j]].copy()
@@ -191,7 +202,7 @@ def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points
                         negs = [rng.noise(noise) for _ in range(negative)]
                         gr, syn1neg, ls = sgns_update_reference(h, syn1neg, center, negs, alpha, sigmoid)
                         grad, loss = grad + gr, loss + ls
-                    syn0[sen[j]] += grad
+                    syn0[sen[j]] += lock[sen[j]] * grad
                     pairs += 1
             elif ctx:
                 negs = [rng.noise(noise) for _ in range(negative)]
@@ -207,7 +218,7 @@ def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points
                 if corrected and cbow_mean:
                     grad /= len(cw)
                 for c in cw:
-                    syn0[c] += grad
+                    syn0[c] += lock[c] * grad
                 pairs += 1
     return syn0, syn1, syn1neg, loss, pairs
 

@@ -78,6 +78,8 @@ def config(**kw):
 
 
 NO_HS = np.zeros((12, 0), np.uint8), np.zeros((12, 0), np.int32)
+# per-row factors on the input rows' updates (lock_init): frozen, partly locked and free rows
+LOCKF = np.array([1.0, 0.5, 0.0, 0.25, 1.0, 0.75, 0.5, 1.0, 0.0, 1.0, 0.5, 1.0], np.float32)
 
 
 @pytest.mark.parametrize("mean,corrected", [(True, False), (True, True), (False, False)])
@@ -86,12 +88,12 @@ def test_cbow_step_matches_reference(small, mean, corrected):
     sen = np.array([4, 1, 9, 2, 1, 6], np.int32)  # centre sen[3] = 2; context word 1 appears twice
     negs = np.array([8, 2, 11], np.int64)
     a, b = syn0.copy(), syn1neg.copy()
-    m = w2v._Weights(a, np.zeros((0, 8), np.float32), b)
+    m = w2v._Weights(a, np.zeros((0, 8), np.float32), b, LOCKF)
     tb = w2v._Tables(*NO_HS, np.zeros(1, np.uint64), np.ones(12))
     w2v._cbow_step(m, tb, sen, 0, 6, 3, negs, scratch_for(8), config(negative=3, skipgram=0, cbow_mean=mean,
                                                                      corrected=corrected), np.float32(0.05))
     ref0, ref1, _ = cbow_update_reference(syn0, syn1neg, [4, 1, 9, 1, 6], 2, negs, 0.05, mean, corrected,
-                                          sigmoid_table)
+                                          sigmoid_table, LOCKF)
     close(a, ref0)
     close(b, ref1)
 
@@ -101,8 +103,9 @@ def test_shared_negatives_window_matches_reference(small):
     sen = np.array([4, 1, 9, 2, 1, 6], np.int32)
     negs = np.array([8, 2, 8, 0], np.int64)
     a, b = syn0.copy(), syn1neg.copy()
-    loss, n_in = w2v._sgns_window(a, b, sen, 1, 6, 3, negs, scratch_for(8, negative=4), np.float32(0.1))
-    ref0, ref1, ref_loss = shared_negatives_reference(syn0, syn1neg, [1, 9, 1, 6], 2, negs, 0.1, sigmoid_table)
+    loss, n_in = w2v._sgns_window(a, LOCKF, b, sen, 1, 6, 3, negs, scratch_for(8, negative=4), np.float32(0.1))
+    ref0, ref1, ref_loss = shared_negatives_reference(syn0, syn1neg, [1, 9, 1, 6], 2, negs, 0.1, sigmoid_table,
+                                                      LOCKF)
     assert n_in == 4
     close(a, ref0)
     close(b, ref1)
@@ -116,9 +119,10 @@ def test_shared_hs_window_matches_reference(small):
     codes[2, :4], points[2, :4] = [1, 0, 1, 1], [10, 4, 2, 7]  # centre 2's path
     sen = np.array([4, 1, 9, 2, 1, 6], np.int32)
     a, b = syn0.copy(), syn1.copy()
-    loss, n_in = w2v._hs_window(a, b, codes, points, sen, 0, 5, 3, scratch_for(8, path_len=5), np.float32(0.2))
+    loss, n_in = w2v._hs_window(a, LOCKF, b, codes, points, sen, 0, 5, 3, scratch_for(8, path_len=5),
+                                np.float32(0.2))
     ref0, ref1, ref_loss = hs_window_reference(syn0, syn1, [4, 1, 9, 1], [1, 0, 1, 1], [10, 4, 2, 7], 0.2,
-                                               sigmoid_table)
+                                               sigmoid_table, LOCKF)
     assert n_in == 4
     close(a, ref0)
     close(b, ref1)
@@ -142,7 +146,8 @@ CHUNK_CASES = {
 
 @pytest.mark.parametrize("case", CHUNK_CASES)
 def test_kernel_chunk_matches_reference(case):
-    """The whole kernel on one chunk: subsampling, dynamic windows, negatives, every branch."""
+    """The whole kernel on one chunk: subsampling, dynamic windows, negatives, every branch, and
+    the per-row lock factors (frozen, partly locked and free input rows)."""
     kw = dict(CHUNK_CASES[case])
     model, negative, hs = kw.pop("model"), kw.pop("negative"), kw.pop("hs", False)
     cbow_mean, corrected = kw.pop("cbow_mean", True), kw.pop("corrected", False)
@@ -166,16 +171,66 @@ def test_kernel_chunk_matches_reference(case):
                  corrected=corrected, shared_negatives=shared_negatives, window_update=shared_hs)
     ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0],
                                    0.05, window, negative, model, hs, cbow_mean, corrected, shared_negatives,
-                                   shared_hs, sigmoid_table)
+                                   shared_hs, sigmoid_table, LOCKF)
     scratch = w2v._allocate_scratch(numba.config.NUMBA_NUM_THREADS, 14, dim, window, negative, codes.shape[1])
+    before = syn0.copy()
     loss, pairs, tokens = w2v._train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.05]), sgd.Corpus(ids, offsets, np.array([0, 4])),
-                                            w2v._Weights(syn0, syn1, syn1neg), w2v._Tables(codes, points, noise, keep),
+                                            w2v._Weights(syn0, syn1, syn1neg, LOCKF),
+                                            w2v._Tables(codes, points, noise, keep),
                                             scratch, states, cfg)
     assert tokens == len(ids) and pairs == ref[4] > 10
+    frozen = np.flatnonzero(LOCKF == 0)
+    assert np.isin(frozen, ids).all()  # frozen rows that the chunk trains ...
+    np.testing.assert_array_equal(syn0[frozen], before[frozen])  # ... keep every bit
     np.testing.assert_allclose(syn0, ref[0], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(syn1, ref[1], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(syn1neg, ref[2], rtol=1e-4, atol=1e-6)
     assert loss == pytest.approx(ref[3], rel=1e-2)
+
+
+LOCK_RUNS = {
+    "skipgram-ns": dict(model="skipgram", negative=3),
+    "skipgram-hs-ns-window": dict(model="skipgram", negative=2, hs=True, update="window"),
+    "skipgram-hs-pair": dict(model="skipgram", negative=0, hs=True, update="pair"),
+    "cbow-hs-ns": dict(model="cbow", negative=2, hs=True),
+}
+
+
+@pytest.mark.parametrize("case", LOCK_RUNS)
+def test_lock_init_run_matches_reference(write_corpus, case):
+    """train_word2vec(init_vectors=..., lock_init=0.5) on a one-chunk corpus with threads=1 is the
+    pure-Python reference trained from the same start with lock factor 0.5 on the rows from the
+    file and 1 on the others; frozen (0) rows keep every bit."""
+    from embedkit.vectors import Vectors
+    from embedkit.vocab import scan_corpus
+
+    kw = LOCK_RUNS[case]
+    rng = np.random.default_rng(11)
+    words = [f"w{i}" for i in range(10)]
+    path = write_corpus("".join(" ".join(rng.choice(words, 8)) + "\n" for _ in range(12)))
+    vocab, enc = scan_corpus(path, min_count=1)
+    dim, window, alpha = 6, 2, 0.05
+    init = Vectors(words[:5], rng.standard_normal((5, dim)).astype(np.float32) * 0.3)
+    common = dict(dim=dim, window=window, sample=0.0, epochs=1, threads=1, seed=3, alpha=alpha, **kw)
+    got = w2v.train_word2vec((vocab, enc), init_vectors=init, lock_init=0.5, **common).vectors
+    # the run's start, tables and chunk RNG state, from the same setup
+    start, lock, _ = w2v._start_rows(None, vocab, enc, dim=dim, hs=kw.get("hs", False), negative=kw["negative"],
+                                     init_vectors=init, lock_init=0.5)
+    corp, m, tb, _, states, cfg = w2v._setup(
+        enc, dim=dim, window=window, negative=kw["negative"], hs=kw.get("hs", False), sample=0.0, seed=3,
+        model=kw["model"], cbow_mean=True, cbow_update="word2vec", shared_negatives=False,
+        update=kw.get("update", "window"), start=start, lock=lock)
+    assert len(corp.chunks) == 2 and sorted(set(m.lockf.tolist())) == [0.5, 1.0]
+    sentences = [np.asarray(enc.ids[enc.offsets[i]:enc.offsets[i + 1]]) for i in range(len(enc.offsets) - 1)]
+    ref = word2vec_chunk_reference(sentences, m.syn0, m.syn1, m.syn1neg, tb.codes, np.sum(tb.codes < 2, axis=1),
+                                   tb.points, tb.noise, tb.keep, states[0], alpha, window, kw["negative"],
+                                   kw["model"], kw.get("hs", False), shared_hs=bool(cfg.window_update),
+                                   sigmoid=sigmoid_table, lockf=m.lockf)
+    np.testing.assert_allclose(got.matrix, ref[0], rtol=1e-4, atol=1e-6)
+    for w in init.words:  # the rows from the file trained, at half speed
+        assert not np.array_equal(got[w], init[w])
+    frozen = w2v.train_word2vec((vocab, enc), init_vectors=init, lock_init=0.0, **common).vectors
+    np.testing.assert_array_equal(frozen.matrix[[vocab.word_to_id[w] for w in init.words]], init.matrix)
 
 
 def huffman_cost(counts):
