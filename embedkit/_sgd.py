@@ -13,6 +13,10 @@ Trainers import from here and never from each other. Three kinds of things live 
   ``loss_ceiling``, ``page_dropper`` and ``run_epochs`` (the epoch loop: learning rate,
   shuffling, divergence, progress).
 
+``sgns_pair`` and ``hs_pair`` update the output rows and only accumulate the input's gradient in
+``neu1e``: the caller adds it to its input rows, which is where word2vec multiplies it by each
+row's lock factor (``lock_init``).
+
 A kernel of a trainer takes ``(k, alpha, corpus, weights, tables, scratch, states, config)``:
 named tuples of arrays (its weights, its tables, this thread's scratch rows) and of ints (its
 options), chunk k's RNG state in ``states``. Per-thread scratch is allocated by the driver with

@@ -676,8 +676,10 @@ def word2vec_options(fn):
         click.option("--init-vectors", default=None, type=click.Path(exists=True),
                      help="Start the input vectors of the words this vectors file shares with the vocabulary from "
                           "it (any format; same dimension)."),
-        click.option("--lock-init", default=1.0, show_default=True, type=click.FloatRange(0, 1),
-                     help="Factor on the updates of the rows from --init-vectors (0: frozen, 1: free)."),
+        click.option("--lock-init", default=1.0, show_default=True, type=FiniteFloatRange(0, 1),
+                     help="Factor in [0, 1] on every update of the input rows that start from --init-vectors "
+                          "(0: frozen, 0.5: half steps, 1: free); the other words and the output layer train "
+                          "freely."),
         phrases_option, threads_option, seed_option, click.pass_context,
     ]):
         fn = deco(fn)

@@ -236,6 +236,65 @@ def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path, run, assert
     assert_one_line_error(run(*base, "--init-vectors", str(out), "--lock-init", "1.5"), "--lock-init")
     assert_one_line_error(run(*base, "--init-vectors", str(out), "--dim", "16"), "8-dimensional", "16")
     assert not bad.exists()
+def start_vectors(path, **kw):
+    """The input vectors a plain ``train_word2vec(path, **kw)`` run starts from (min_count 5)."""
+    from embedkit.vocab import scan_corpus
+    from embedkit.word2vec import _setup
+
+    vocab, enc = scan_corpus(path, min_count=5)
+    weights = _setup(enc, window=5, sample=1e-3, cbow_mean=True, cbow_update="word2vec", shared_negatives=False,
+                     update="window", **kw)[1]
+    return Vectors(list(vocab.words), weights.syn0.copy())
+
+
+def test_word2vec_lock_init_frozen_and_free(w2v):
+    """lock_init=0: the rows from init_vectors keep every bit while the others train; lock_init=1:
+    starting from a file that holds the plain run's own start gives the plain run, bit for bit."""
+    from embedkit.word2vec import train_word2vec
+
+    a, b, _, r = w2v
+    kw = dict(dim=8, negative=5, hs=True, seed=2, model="skipgram")
+    start = start_vectors(b, **kw)
+    kw.update(epochs=1, threads=1)
+    plain = train_word2vec(b, **kw).vectors
+    np.testing.assert_array_equal(train_word2vec(b, init_vectors=start, lock_init=1.0, **kw).vectors.matrix,
+                                  plain.matrix)
+    assert (plain.matrix != start.matrix).any(axis=1).all()  # every row trained
+    np.testing.assert_array_equal(train_word2vec(b, init_vectors=start, lock_init=0.0, **kw).vectors.matrix,
+                                  start.matrix)
+    part = train_word2vec(b, init_vectors=r.vectors, lock_init=0.0, **kw).vectors  # A's 40 words of B's 60
+    for w in part.words:
+        if w in r.vectors:
+            np.testing.assert_array_equal(part[w], r.vectors[w])
+        else:
+            assert not np.array_equal(part[w], start[w])
+    with pytest.raises(EmbedkitError, match="lock_init applies to the rows of init_vectors"):
+        train_word2vec(b, lock_init=0.5, **kw)
+    with pytest.raises(EmbedkitError, match="lock_init must be <= 1"):
+        train_word2vec(b, init_vectors=start, lock_init=1.5, **kw)
+
+
+def test_cli_word2vec_lock_init(w2v, tmp_path, run, assert_one_line_error):
+    a, b, _, r = w2v
+    init = tmp_path / "init.bin"
+    r.vectors.save(init)
+    base = ["train", "cbow", b, "--dim", "8", "--epochs", "1", "--threads", "1"]
+    got = {}
+    for lock in ("0", "0.5"):
+        out = tmp_path / f"lock{lock}.bin"
+        res = run(*base, "-o", str(out), "--init-vectors", str(init), "--lock-init", lock)
+        assert res.exit_code == 0, res.output
+        got[lock] = Vectors.load(out)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(got["0"][w], r.vectors[w])
+        assert not np.array_equal(got["0.5"][w], r.vectors[w])
+    bad = tmp_path / "bad.bin"
+    for value in ("-0.1", "1.01", "nan"):
+        assert_one_line_error(run(*base, "-o", str(bad), "--init-vectors", str(init), "--lock-init", value),
+                              "--lock-init", code=2, absent=bad)
+    assert_one_line_error(run(*base, "-o", str(bad), "--lock-init", "0.5"), "--init-vectors", code=2, absent=bad)
+
+
 # ---------------------------------------------------------------- fastText: resume from a .bin
 @pytest.mark.slow  # compiles fastText's kernels
 def test_fasttext_resume_from_our_bin(ab, tmp_path):
