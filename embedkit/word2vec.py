@@ -12,10 +12,11 @@ The kernel's arguments are a few small named tuples: ``embedkit._sgd.Corpus`` (i
 offsets, chunk starts), ``_Weights`` (syn0, syn1, syn1neg, and lockf, the factor on every
 update of each input row: ``lock_init`` on rows from ``init_vectors``, else 1), ``_Tables``
 (Huffman codes and points, noise alias table, keep probabilities), ``_Scratch`` (per-thread
-buffers, indexed by ``numba.get_thread_id()``) and ``_Config`` (the integer options). What fastText shares (the
-epoch driver, subsampling, window and noise draws, the SGNS and HS updates ``sgns_pair`` and
-``hs_pair``) lives in ``embedkit._sgd``; the updates of a whole window, ``_sgns_window`` and
-``_hs_window``, and of one centre word, ``_skipgram_step`` and ``_cbow_step``, live here.
+buffers, indexed by ``numba.get_thread_id()``) and ``_Config`` (the integer options). What
+fastText shares (the epoch driver, subsampling, window and noise draws, the SGNS and HS updates
+``sgns_pair`` and ``hs_pair``) lives in ``embedkit._sgd``; the updates of a whole window,
+``_sgns_window`` and ``_hs_window``, and of one centre word, ``_skipgram_step`` and
+``_cbow_step``, live here.
 
 Options:
 
@@ -629,7 +630,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     lock_init : float, default=1.0
         Factor in [0, 1] on every update of the input rows started from ``init_vectors``, in
         every mode (skip-gram and CBOW, negative sampling and hierarchical softmax, either
-        ``update``): 0 freezes them (bit for bit), 1 leaves them free, 0.5 moves them half as far.
+        ``update``): 0 freezes them (bit for bit), 1 leaves them free, 0.5 halves each of their steps.
         The other input rows and the output layers always train freely. Needs ``init_vectors``.
     return_model : bool, default=False
         Also return everything needed to continue (``result.model``; always with ``init``).
