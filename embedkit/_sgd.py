@@ -13,9 +13,11 @@ Trainers import from here and never from each other. Three kinds of things live 
   ``loss_ceiling``, ``page_dropper`` and ``run_epochs`` (the epoch loop: learning rate,
   shuffling, divergence, progress).
 
-``sgns_pair`` and ``hs_pair`` update the output rows and only accumulate the input's gradient in
-``neu1e``: the caller adds it to its input rows, which is where word2vec multiplies it by each
-row's lock factor (``lock_init``).
+``sgns_pair`` and ``hs_pair`` update the output rows and only accumulate the input's gradient,
+times a scalar ``lock``, in ``neu1e``; the caller adds that to its input rows. ``lock`` is
+word2vec's per-row lock factor (``lock_init``) where the input is one row; a caller whose input
+mixes rows (CBOW, fastText's n-grams) passes 1 and scales each row's share itself. It costs one
+multiply per output, not one per dimension.
 
 A kernel of a trainer takes ``(k, alpha, corpus, weights, tables, scratch, states, config)``:
 named tuples of arrays (its weights, its tables, this thread's scratch rows) and of ints (its
@@ -140,25 +142,26 @@ def subsample(ids, start, end, keep, state, k, sen):
 # Helpers index rows as m[r, c] instead of taking row views: a view costs an atomic refcount
 # update on the shared matrix, which the threads would fight over.
 @numba.njit(cache=True, inline="always")
-def logistic_step(src, r, out, t, label, neu1e, alpha):
+def logistic_step(src, r, out, t, label, neu1e, alpha, lock):
     """One logistic-regression step of input src[r] against output row out[t] with label 0 or 1:
-    out[t] is updated, the input's gradient added to neu1e. Returns the step's NLL."""
+    out[t] is updated, the input's gradient times ``lock`` added to neu1e. Returns the step's NLL."""
     f = np.float32(0.0)
     for c in range(src.shape[1]):
         f += src[r, c] * out[t, c]
     g = (label - sigmoid(f)) * alpha
+    gl = g * lock
     for c in range(src.shape[1]):
         y = out[t, c]
-        neu1e[c] += g * y
+        neu1e[c] += gl * y
         out[t, c] = y + g * src[r, c]
     return -log_sigmoid(f if label > 0.5 else -f)
 
 
 @numba.njit(cache=True, inline="always")
-def sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
+def sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha, lock):
     """One SGNS update with input vector src[r]: the target row of syn1neg (label 1) and the
-    negs rows (label 0, skipping the target) are updated, the input's gradient is added to
-    neu1e. Returns the pair's NLL."""
+    negs rows (label 0, skipping the target) are updated, the input's gradient times ``lock``
+    (float32: the input row's lock factor, or 1) is added to neu1e. Returns the pair's NLL."""
     loss = 0.0
     for d in range(negs.shape[0] + 1):
         if d == 0:
@@ -169,20 +172,21 @@ def sgns_pair(src, r, neu1e, syn1neg, target, negs, alpha):
             if t == target:
                 continue
             label = np.float32(0.0)
-        loss += logistic_step(src, r, syn1neg, t, label, neu1e, alpha)
+        loss += logistic_step(src, r, syn1neg, t, label, neu1e, alpha, lock)
     return loss
 
 
 @numba.njit(cache=True, inline="always")
-def hs_pair(src, r, neu1e, syn1, codes, points, w, alpha):
+def hs_pair(src, r, neu1e, syn1, codes, points, w, alpha, lock):
     """One hierarchical-softmax update with input src[r] along word w's Huffman path
-    (codes[w, d], inner-node rows points[w, d] of syn1, d < len). Returns the NLL of w."""
+    (codes[w, d], inner-node rows points[w, d] of syn1, d < len); the input's gradient times
+    ``lock`` is added to neu1e. Returns the NLL of w."""
     loss = 0.0
     for d in range(codes.shape[1]):
         bit = codes[w, d]
         if bit > 1:  # 2 pads the end of the path
             break
-        loss += logistic_step(src, r, syn1, points[w, d], np.float32(1 - bit), neu1e, alpha)
+        loss += logistic_step(src, r, syn1, points[w, d], np.float32(1 - bit), neu1e, alpha, lock)
     return loss
 
 

@@ -189,7 +189,7 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
         q += 1
         if cfg.per_pair:
             _centre_input(m, tb, a0, a1, s)
-        loss += sgns_pair(s.hidden, 0, s.grad, out, sen[j], negs, alpha)
+        loss += sgns_pair(s.hidden, 0, s.grad, out, sen[j], negs, alpha, np.float32(1.0))
         if cfg.per_pair:
             _push_grad(m.inp, tb.rows, a0, a1, s.grad)
     if not cfg.per_pair and n_pairs > 0:
@@ -212,7 +212,7 @@ def _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha):
             n_rows += indptr[x + 1] - indptr[x]
     _scale(s.hidden, n_rows)
     s.grad[:] = 0.0
-    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha)
+    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha, np.float32(1.0))
     for j in range(lo, hi):
         if j != i:
             x = sen[j]
@@ -237,7 +237,7 @@ def _cbow_ring_step(m, tb, sen, lo, hi, i, s, ring, alpha):
             n_rows += indptr[sen[j] + 1] - indptr[sen[j]]
     _scale(s.hidden, n_rows)
     s.grad[:] = 0.0
-    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha)
+    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha, np.float32(1.0))
     for j in range(lo, hi):
         if j != i:
             slot = j % ring

@@ -319,14 +319,14 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
             for d in range((q + 1) * negative, (q + 2) * negative):
                 prefetch_row(syn1neg, pneg[d])
         neu1e[:] = 0.0
+        lx = lockf[x]  # scales each output's gradient into neu1e (a multiply per output, not per dimension)
         if pair_hs:
-            loss += hs_pair(syn0, x, neu1e, syn1, tb.codes, tb.points, center, alpha)
+            loss += hs_pair(syn0, x, neu1e, syn1, tb.codes, tb.points, center, alpha, lx)
         if negative > 0:
-            loss += sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative], alpha)
+            loss += sgns_pair(syn0, x, neu1e, syn1neg, center, pneg[q * negative:(q + 1) * negative], alpha, lx)
         q += 1
-        lx = lockf[x]
         for c in range(syn0.shape[1]):
-            syn0[x, c] += lx * neu1e[c]
+            syn0[x, c] += neu1e[c]
     return loss, n_pairs
 
 
@@ -352,9 +352,9 @@ def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
     neu1e[:] = 0.0
     loss = 0.0
     if cfg.hs:
-        loss += hs_pair(neu1, 0, neu1e, m.syn1, tb.codes, tb.points, sen[i], alpha)
+        loss += hs_pair(neu1, 0, neu1e, m.syn1, tb.codes, tb.points, sen[i], alpha, np.float32(1.0))
     if cfg.negative > 0:
-        loss += sgns_pair(neu1, 0, neu1e, m.syn1neg, sen[i], negs, alpha)
+        loss += sgns_pair(neu1, 0, neu1e, m.syn1neg, sen[i], negs, alpha, np.float32(1.0))  # rows scaled below
     if cfg.corrected and cfg.cbow_mean:
         inv = np.float32(1.0) / np.float32(cw)
         for c in range(dim):
