@@ -364,3 +364,27 @@ def sniff_compression(head):
             and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
         return "bz2"
     return None
+
+
+def read_rows(path, parse, expected):
+    """``[parse(line), ...]`` over the lines of the UTF-8 text file ``path`` that are neither blank
+    nor '#' comments. A line ``parse`` rejects (``ValueError``), an unreadable or non-UTF-8 file and
+    a file without rows are each one error naming the file (and the line, and ``expected``)."""
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip() or line.startswith("#"):
+                    continue
+                try:
+                    rows.append(parse(line))
+                except ValueError:
+                    raise EmbedkitError(f"{path}, line {n}: expected {expected!r}, "
+                                        f"got {line.strip()[:60]!r}") from None
+    except OSError as e:
+        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise EmbedkitError(f"{path} is not UTF-8 text") from None
+    if not rows:
+        raise EmbedkitError(f"{path} holds no word pairs")
+    return rows
