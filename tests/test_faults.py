@@ -170,6 +170,37 @@ def test_a_live_processs_temp_folder_is_kept(tmp_path):
     assert os.path.isdir(mine) and other.is_dir()
 
 
+@pytest.mark.parametrize("name,model", [("skipgram", "m"), ("glove", "m"), ("fasttext", "m.bin")])
+def test_outputs_land_together(name, model, corpus, tmp_path, tmpdir_env, monkeypatch, restore_signals):
+    """Ctrl-C while the model is written, after the vectors were: the vectors, their counts file and the
+    model keep their previous versions (all of a run's outputs are renamed into place together)."""
+    from embedkit import fasttext_bin, modelfile
+
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args, out = _command(name, corpus, out_dir)
+    before = _previous_output(out)
+    (out_dir / "v.txt.vocab").write_bytes(b"previous 1\noutput 2\n")
+    mpath = out_dir / model
+    assert _invoke(args + ["--save-model", str(mpath), "-q"])[0] == 0  # a previous model
+    out.write_bytes(before)
+    (out_dir / "v.txt.vocab").write_bytes(b"previous 1\noutput 2\n")
+    listing = {p: (p.read_bytes() if p.is_file() else None) for p in out_dir.rglob("*")}
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    if name == "fasttext":
+        monkeypatch.setattr(fasttext_bin, "save_fasttext_model", interrupted)
+    else:
+        monkeypatch.setattr(modelfile, "_sha256", interrupted)  # the model folder is half-written
+    code, stderr, _ = _invoke(args + ["--save-model", str(mpath), "-q"])
+    assert code == 130, stderr
+    assert _one_line(stderr).startswith("Interrupted (SIGINT)")
+    assert {p: (p.read_bytes() if p.is_file() else None) for p in out_dir.rglob("*")} == listing
+    assert os.listdir(tmpdir_env) == []
+
+
 # ---------------------------------------------------------------- full disks
 def _small_fs(tmp_path):
     """A 64 KiB filesystem (tmpfs, when this process may mount), else None."""
