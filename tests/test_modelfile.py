@@ -253,6 +253,7 @@ def start_vectors(path, **kw):
     return Vectors(list(vocab.words), weights.syn0.copy())
 
 
+@pytest.mark.slow
 def test_word2vec_lock_init_frozen_and_free(w2v):
     """lock_init=0: the rows from init_vectors keep every bit while the others train; lock_init=1:
     starting from a file that holds the plain run's own start gives the plain run, bit for bit."""
@@ -280,7 +281,8 @@ def test_word2vec_lock_init_frozen_and_free(w2v):
         train_word2vec(b, init_vectors=start, lock_init=1.5, **kw)
 
 
-def test_cli_word2vec_lock_init(w2v, tmp_path, run, assert_one_line_error):
+@pytest.mark.slow
+def test_cli_word2vec_lock_init(w2v, tmp_path, run):
     a, b, _, r = w2v
     init = tmp_path / "init.bin"
     r.vectors.save(init)
@@ -294,11 +296,19 @@ def test_cli_word2vec_lock_init(w2v, tmp_path, run, assert_one_line_error):
     for w in r.vectors.words:
         np.testing.assert_array_equal(got["0"][w], r.vectors[w])
         assert not np.array_equal(got["0.5"][w], r.vectors[w])
+
+
+def test_cli_bad_lock_init(tmp_path, run, assert_one_line_error):
+    """Refused while parsing (exit 2, one line, nothing written): before any corpus is read."""
+    init = tmp_path / "init.txt"
+    init.write_text("2 3\nw0 0.1 0.2 0.3\nw1 0.4 0.5 0.6\n")
+    text = corpus(tmp_path / "c.txt", 20, WORDS[:10])
     bad = tmp_path / "bad.bin"
+    base = ["train", "skipgram", text, "-o", str(bad), "--dim", "3"]
     for value in ("-0.1", "1.01", "nan"):
-        assert_one_line_error(run(*base, "-o", str(bad), "--init-vectors", str(init), "--lock-init", value),
-                              "--lock-init", code=2, absent=bad)
-    assert_one_line_error(run(*base, "-o", str(bad), "--lock-init", "0.5"), "--init-vectors", code=2, absent=bad)
+        assert_one_line_error(run(*base, "--init-vectors", str(init), "--lock-init", value), "--lock-init", code=2,
+                              absent=bad)
+    assert_one_line_error(run(*base, "--lock-init", "0.5"), "--init-vectors", code=2, absent=bad)
 
 
 # ---------------------------------------------------------------- fastText: resume from a .bin
