@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import queue
 import threading
 import numbers
 import os
 import re
+import stat
 import tempfile
 
 import numba
@@ -187,6 +189,9 @@ def _umask():
     return mask
 
 
+_pending = contextvars.ContextVar("embedkit_atomic_group", default=None)
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
@@ -194,7 +199,9 @@ def atomic_write(path, mode="wb", encoding=None):
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
     write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
     The temp file's name carries this process's mark, so one left by a killed run is removed
-    by the next write of ``path``. A full disk is one ``NoSpaceError`` line.
+    by the next write of ``path``. A full disk is one ``NoSpaceError`` line; a folder made
+    read-only during the write is one EmbedkitError line, its temp file removed all the same
+    (see :func:`_remove_temp`). Inside :func:`atomic_group` the rename waits for the group.
     """
     from . import _faults
 
@@ -206,25 +213,104 @@ def atomic_write(path, mode="wb", encoding=None):
     except OSError as e:
         if _faults.is_no_space(e):
             raise _faults.no_space_error(e, path, os.path.basename(path), _faults.expected_bytes()) from None
-        raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
+        raise EmbedkitError(_cannot_write(e, path, folder)) from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
+        group = _pending.get()
+        if group is None:
+            os.replace(tmp, path)
+        else:
+            group.append((tmp, path))
     except BaseException as e:
-        written = 0
-        with contextlib.suppress(OSError):
-            written = os.path.getsize(tmp)
-            os.unlink(tmp)
-        if _faults.is_no_space(e):
-            size = _faults.expected_bytes()
-            raise _faults.no_space_error(e, path, os.path.basename(path), size and size - written) from None
-        if isinstance(e, FileNotFoundError) and not os.path.isdir(folder):
-            raise EmbedkitError(f"cannot write {path}: the folder {folder} was removed during the run") from None
-        if isinstance(e, PermissionError):
-            raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
+        written = _remove_temp(tmp)
+        error = _write_error(e, path, folder, written)
+        if error is None:
+            raise
+        raise error from None
+
+
+@contextlib.contextmanager
+def atomic_group():
+    """The files written with :func:`atomic_write` inside the block replace their paths together
+    when the block ends, or none does: an exception in the block (such as the second file's
+    folder made read-only) removes every temp file and leaves every earlier file as it was.
+    Used for outputs made of several files (vectors and their counts). Nested groups join the
+    outermost one."""
+    if _pending.get() is not None:
+        yield
+        return
+    group = []
+    token = _pending.set(group)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in group:
+            _remove_temp(tmp)
         raise
+    finally:
+        _pending.reset(token)
+    for k, (tmp, path) in enumerate(group):
+        try:
+            os.replace(tmp, path)
+        except BaseException as e:
+            for t, _ in group[k:]:
+                _remove_temp(t)
+            error = _write_error(e, path, os.path.dirname(os.path.abspath(path)), 0)
+            if error is None:
+                raise
+            raise error from None
+
+
+def _cannot_write(e, path, folder):
+    if isinstance(e, PermissionError) and os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write {path}: the folder {folder} was made read-only during the run"
+    return f"cannot write {path}: {e.strerror or e}"
+
+
+def _write_error(e, path, folder, written):
+    """The one-line error for a failed atomic write of ``path``, or None to re-raise ``e`` as it is."""
+    from . import _faults
+
+    if _faults.is_no_space(e):
+        size = _faults.expected_bytes()
+        return _faults.no_space_error(e, path, os.path.basename(path), size and size - written)
+    if isinstance(e, FileNotFoundError) and not os.path.isdir(folder):
+        return EmbedkitError(f"cannot write {path}: the folder {folder} was removed during the run")
+    if isinstance(e, PermissionError):
+        return EmbedkitError(_cannot_write(e, path, folder))
+    return None
+
+
+def _remove_temp(tmp):
+    """Remove the temp file of an atomic write; return its size. When its folder was made
+    read-only meanwhile and belongs to this process's user, the folder gets the owner's write
+    permission back for the removal alone, then exactly its mode again; failing that, the
+    file is at least emptied (and the next write of the path sweeps it)."""
+    written = 0
+    with contextlib.suppress(OSError):
+        written = os.path.getsize(tmp)
+    try:
+        os.unlink(tmp)
+        return written
+    except FileNotFoundError:
+        return written
+    except OSError:
+        pass
+    folder = os.path.dirname(tmp)
+    with contextlib.suppress(OSError):
+        st = os.stat(folder)
+        if st.st_uid == os.geteuid():
+            os.chmod(folder, stat.S_IMODE(st.st_mode) | stat.S_IWUSR | stat.S_IXUSR)
+            try:
+                os.unlink(tmp)
+            finally:
+                os.chmod(folder, stat.S_IMODE(st.st_mode))
+    if os.path.exists(tmp):
+        with contextlib.suppress(OSError):
+            os.truncate(tmp, 0)
+    return written
 
 
 # ---------------------------------------------------------------- progress

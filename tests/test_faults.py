@@ -286,6 +286,96 @@ def test_output_folder_removed_during_the_run(corpus, tmp_path, tmpdir_env, monk
     assert os.listdir(tmpdir_env) == []
 
 
+# ---------------------------------------------------------------- permissions changed mid-run
+#: runs the CLI after arranging that the output folder (argv[1]) turns read-only at a moment of the
+#: write (argv[2]): when the write stage starts, right after the first temporary file is made beside
+#: the output, or between the vectors file and their counts file
+_LOCK_CHILD = r"""
+import os, sys, tempfile
+from embedkit import formats
+from embedkit.cli import main
+
+out_dir, when = sys.argv[1], sys.argv[2]
+lock = lambda: os.chmod(out_dir, 0o555)
+if when == "stage":
+    real_write = formats.write
+    formats.write = lambda *a, **k: (lock(), real_write(*a, **k))[1]
+elif when == "temp":
+    real_mkstemp = tempfile.mkstemp
+    def mkstemp(*a, **k):
+        fd, path = real_mkstemp(*a, **k)
+        if os.path.dirname(path) == out_dir:
+            lock()
+        return fd, path
+    tempfile.mkstemp = mkstemp
+else:
+    real_counts = formats.write_counts
+    formats.write_counts = lambda *a, **k: (lock(), real_counts(*a, **k))[1]
+sys.argv = ["embedkit"] + sys.argv[3:]
+main()
+"""
+
+
+def _unprivileged():
+    """A preexec_fn under which a read-only folder refuses writes, or None if this process is bound by
+    permissions already; pytest.skip where neither holds. As root: drop the capabilities that bypass
+    file permissions (DAC override, read/search, owner) from the bounding set before the child's exec,
+    so the child runs as root without them, like an unprivileged user as far as files go (another
+    user, such as nobody, may not reach this interpreter or write Numba's cache)."""
+    if not LINUX:
+        pytest.skip("Linux-only (capabilities)")
+    if os.geteuid() != 0:
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def drop():
+        for cap in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    probe = tempfile.mkdtemp()
+    try:
+        os.chmod(probe, 0o555)
+        r = subprocess.run([sys.executable, "-c", "import sys; open(sys.argv[1] + '/x', 'w')", probe],
+                           preexec_fn=drop, capture_output=True)
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("cannot drop the capabilities that bypass file permissions")
+    finally:
+        os.chmod(probe, 0o755)
+        shutil.rmtree(probe)
+    if r.returncode == 0 or b"PermissionError" not in r.stderr:
+        pytest.skip("a read-only folder does not refuse writes here")
+    return drop
+
+
+@linux_only
+@pytest.mark.parametrize("when", ["stage", "temp", "between"])
+def test_output_folder_made_read_only_during_the_write(when, corpus, tmp_path):
+    """One Error line and exit 1; the previous vectors and counts byte-identical; no temporary file
+    left in the output folder or in TMPDIR."""
+    preexec = _unprivileged()
+    out_dir, tmp = tmp_path / "out", tmp_path / "tmp"
+    out_dir.mkdir()
+    tmp.mkdir()
+    before = {"v.txt": b"2 1\nprevious 1\noutput 2\n", "v.txt.vocab": b"previous 5\noutput 3\n"}
+    for name, data in before.items():
+        (out_dir / name).write_bytes(data)
+    try:
+        r = subprocess.run([sys.executable, "-c", _LOCK_CHILD, str(out_dir), when, "train", "skipgram", str(corpus),
+                            "-o", str(out_dir / "v.txt"), "--dim", "8", "--epochs", "1", "--min-count", "2", "-q"],
+                           env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}, preexec_fn=preexec,
+                           capture_output=True, text=True)
+        after = {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)}
+    finally:
+        os.chmod(out_dir, 0o755)
+    line = _one_line(r.stderr)
+    assert r.returncode == 1 and line.startswith("Error: ") and "v.txt" in line, r.stderr
+    assert after == before, sorted(after)
+    assert os.listdir(tmp) == []
+
+
 # ---------------------------------------------------------------- memory
 @pytest.mark.parametrize("factor,ok", [(0.8, False), (1.25, True)])
 def test_memory_checked_before_work(factor, ok, corpus, tmp_path, tmpdir_env, monkeypatch):
