@@ -550,24 +550,30 @@ def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
 
 
 def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1, mapped=0):
-    """PPMI+SVD after counting: the PPMI matrix and its transpose, then the SVD's dense factors.
+    """PPMI+SVD after counting: the PPMI matrix and its transpose, then the SVD's dense arrays.
 
-    In memory (``memory`` None, or 16 bytes per non-zero within it): a float32 CSR copy of
-    the counts (8 bytes per non-zero, explicit zeros dropped in place) and its transpose for
-    the products (8 bytes per non-zero left, at most ``nnz``), plus the ``mapped`` bytes of a
-    memory-mapped matrix, read by the copy. On disk: the matrix is made
+    Matrix, in memory (``memory`` None, or 16 bytes per non-zero within it): a float32 CSR
+    copy of the counts (8 bytes per non-zero, explicit zeros dropped in place) and, during the
+    power iterations, its transpose (8 bytes per non-zero left, at most ``nnz``), plus the
+    ``mapped`` bytes of a memory-mapped matrix, read by the copy. On disk: the matrix is made
     and streamed a block of rows of ``memory // 24`` non-zeros at a time (about ``memory``),
-    and each product by the transpose sums one (V, k) float32 part per thread. The SVD
-    (k = dim + 10 columns) holds at once, within a power iteration, the float64 basis, the
-    float64 product and its copy, the new basis (8 bytes x V x k each) and the float32
-    product by the transpose (4 bytes): 36 bytes x V x k. The output: U, V (float32) and the
-    vectors (with ``add_context``, their sum).
+    and each product by the transpose sums one (V, k) float32 part per thread, then their sum.
+
+    Dense arrays (k = dim + 10 columns, in units of V x k bytes): within a power iteration the
+    float64 basis (8), the float32 product by the transpose (4), the float64 product (8), its
+    copy and the new basis (8 + 8): 36; after the last one, with the transpose released, the
+    basis (8), the float32 product (4), its basis (8), the float64 U and V (8 + 8), and, for
+    their dim columns, the sign-fixed float64 copies (8 each) and float32 results (4 each):
+    about 36 + 24 dim / k. The vectors made from U and V afterwards (W, C; with ``add_context``
+    W + C, summed in place) take less than that last step.
     """
     k = dim + 10
+    vk = vocab_size * k
+    last = 36 * vk + 24 * vocab_size * dim  # after the iterations: basis, products, U, V and their copies
     if memory is None or nnz * 16 <= memory:
-        matrix = nnz * 16 + mapped
+        iterations = nnz * 16 + mapped + 36 * vk
+        final = nnz * 8 + mapped + last
     else:
-        matrix = memory + max(1, threads) * vocab_size * k * 4
-    svd = 36 * vocab_size * k
-    output = vocab_size * dim * 4 * (3 if add_context else 2)
-    return matrix + svd + output + _SLACK
+        iterations = memory + 36 * vk + (max(1, threads) + 1) * 4 * vk
+        final = memory + last
+    return max(iterations, final) + _SLACK

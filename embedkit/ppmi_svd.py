@@ -346,8 +346,10 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
             if sv is not None and sv[0] > alpha:
                 alpha = (alpha + sv[0]) / 2
         q = _orthonormalize(q)
+        y = z = None  # the last iteration's products are not needed past the loop
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
         tick()
+        op = None  # nor the transpose (8 bytes per non-zero) during the small SVD below
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
     qb = _orthonormalize(bt)
     ur, s, vrt = np.linalg.svd((qb.T @ bt).T, full_matrices=False)
