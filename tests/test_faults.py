@@ -288,8 +288,8 @@ def test_output_folder_removed_during_the_run(corpus, tmp_path, tmpdir_env, monk
 
 # ---------------------------------------------------------------- permissions changed mid-run
 #: runs the CLI after arranging that the output folder (argv[1]) turns read-only at a moment of the
-#: write (argv[2]): when the write stage starts, right after the first temporary file is made beside
-#: the output, or between the vectors file and their counts file
+#: write (argv[2]): right after the first temporary file is made beside the output (its rename then
+#: fails), or between the vectors file and their counts file (the counts' temporary cannot be made)
 _LOCK_CHILD = r"""
 import os, sys, tempfile
 from embedkit import formats
@@ -297,10 +297,7 @@ from embedkit.cli import main
 
 out_dir, when = sys.argv[1], sys.argv[2]
 lock = lambda: os.chmod(out_dir, 0o555)
-if when == "stage":
-    real_write = formats.write
-    formats.write = lambda *a, **k: (lock(), real_write(*a, **k))[1]
-elif when == "temp":
+if when == "temp":
     real_mkstemp = tempfile.mkstemp
     def mkstemp(*a, **k):
         fd, path = real_mkstemp(*a, **k)
@@ -351,7 +348,7 @@ def _unprivileged():
 
 
 @linux_only
-@pytest.mark.parametrize("when", ["stage", "temp", "between"])
+@pytest.mark.parametrize("when", ["temp", "between"])
 def test_output_folder_made_read_only_during_the_write(when, corpus, tmp_path):
     """One Error line and exit 1; the previous vectors and counts byte-identical; no temporary file
     left in the output folder or in TMPDIR."""
@@ -402,6 +399,17 @@ def test_memory_checked_before_work(factor, ok, corpus, tmp_path, tmpdir_env, mo
         assert code == 1 and "training fastText needs about" in line and "--bucket" in line and "--force" in line
         assert _invoke(args + ["--force"])[0] == 0  # --force tries anyway
     assert os.listdir(tmpdir_env) == []
+
+
+@pytest.mark.parametrize("name", ["skipgram", "fasttext", "glove", "ppmi-svd"])
+def test_every_trainer_checks_memory_before_its_work(name, corpus, tmp_path, tmpdir_env, monkeypatch):
+    """Each trainer, counting its own co-occurrences or not, refuses over the limit before it trains."""
+    monkeypatch.setattr(_faults, "available_memory", lambda: (1 << 20, "the test's limit"))
+    args, out = _command(name, corpus, tmp_path)
+    code, stderr, _ = _invoke([a for a in args if a not in ("--memory", "2M")])
+    line = _one_line(stderr)
+    assert code == 1 and "needs about" in line and "the test's limit leaves 1 MiB" in line and "--force" in line, line
+    assert not out.exists() and os.listdir(tmpdir_env) == []
 
 
 @linux_only
