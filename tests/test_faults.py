@@ -288,8 +288,8 @@ def test_output_folder_removed_during_the_run(corpus, tmp_path, tmpdir_env, monk
 
 # ---------------------------------------------------------------- permissions changed mid-run
 #: runs the CLI after arranging that the output folder (argv[1]) turns read-only at a moment of the
-#: write (argv[2]): right after the first temporary file is made beside the output (its rename then
-#: fails), or between the vectors file and their counts file (the counts' temporary cannot be made)
+#: write (argv[2]): right after the last temporary file is made beside the output (the renames then
+#: fail), or between the vectors file and their counts file (the counts' temporary cannot be made)
 _LOCK_CHILD = r"""
 import os, sys, tempfile
 from embedkit import formats
@@ -301,7 +301,7 @@ if when == "temp":
     real_mkstemp = tempfile.mkstemp
     def mkstemp(*a, **k):
         fd, path = real_mkstemp(*a, **k)
-        if os.path.dirname(path) == out_dir:
+        if os.path.basename(path).startswith(".v.txt.vocab."):  # the last file's: the renames then fail
             lock()
         return fd, path
     tempfile.mkstemp = mkstemp
