@@ -556,8 +556,9 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
     copy of the counts (8 bytes per non-zero, explicit zeros dropped in place) and, during the
     power iterations, its transpose (8 bytes per non-zero left, at most ``nnz``), plus the
     ``mapped`` bytes of a memory-mapped matrix, read by the copy. On disk: the matrix is made
-    and streamed a block of rows of ``memory // 24`` non-zeros at a time (about ``memory``),
-    and each product by the transpose sums one (V, k) float32 part per thread, then their sum.
+    a block of rows of ``memory // 24`` non-zeros at a time (about ``memory``, before the SVD's
+    arrays exist), then streamed a block at a time (its pages dropped after use), and each
+    product by the transpose sums one (V, k) float32 part per thread, then their sum.
 
     Dense arrays (k = dim + 10 columns, in units of V x k bytes): within a power iteration the
     float64 basis (8), the float32 product by the transpose (4), the float64 product (8), its
@@ -573,7 +574,9 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
     if memory is None or nnz * 16 <= memory:
         iterations = nnz * 16 + mapped + 36 * vk
         final = nnz * 8 + mapped + last
-    else:
-        iterations = memory + 36 * vk + (max(1, threads) + 1) * 4 * vk
-        final = memory + last
+    else:  # made before the dense arrays exist; then one block's pages at a time, dropped after use
+        block = max(1024, int(memory) // 24)
+        made = block * 25  # a block's indices and values copied, the kept mask, its cumulative sum, the kept ones
+        iterations = block * 8 + 36 * vk + (max(1, threads) + 1) * 4 * vk
+        return max(made, iterations, last) + _SLACK
     return max(iterations, final) + _SLACK
