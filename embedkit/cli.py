@@ -96,8 +96,8 @@ TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token) goes
 
 
 def _set_force(ctx, param, value):
-    if value:
-        _faults._force.set(True)
+    if value:  # for this command only: a later command of the same process (CliRunner) checks again
+        ctx.with_resource(_faults.allow_over_memory())
     return value
 
 
