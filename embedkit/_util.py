@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import queue
 import threading
 import numbers
@@ -189,19 +188,65 @@ def _umask():
     return mask
 
 
-_pending = contextvars.ContextVar("embedkit_atomic_group", default=None)
+_GROUP = threading.local()
+
+
+@contextlib.contextmanager
+def output_group():
+    """The outputs of one run land together: every :func:`atomic_write` (and model folder, see
+    :func:`defer_rename`) inside the block keeps its finished temp file until the whole block has
+    succeeded, and only then are they all renamed into place. A failure or a signal anywhere in
+    the block (say, while the model is written after the vectors) removes every temp file and
+    leaves each previous output untouched. Nested groups join the outermost one."""
+    if getattr(_GROUP, "pending", None) is not None:
+        yield
+        return
+    _GROUP.pending = []
+    try:
+        yield
+    except BaseException:
+        pending, _GROUP.pending = _GROUP.pending, None
+        for _, cleanup in pending:
+            with contextlib.suppress(OSError):
+                cleanup()
+        raise
+    pending, _GROUP.pending = _GROUP.pending, None
+    for i, (commit, cleanup) in enumerate(pending):  # renames only: no data is written between them
+        try:
+            commit()
+        except BaseException:
+            for _, later in pending[i:]:
+                with contextlib.suppress(OSError):
+                    later()
+            raise
+
+
+def defer_rename(commit, cleanup):
+    """Run ``commit()`` now (``cleanup()`` if it fails), or at the end of the current
+    :func:`output_group` (``cleanup()`` if the group fails)."""
+    pending = getattr(_GROUP, "pending", None)
+    if pending is not None:
+        pending.append((commit, cleanup))
+        return
+    try:
+        commit()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            cleanup()
+        raise
 
 
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
-    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds (and,
+    inside an :func:`output_group`, only when the whole group has).
 
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
     write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
     The temp file's name carries this process's mark, so one left by a killed run is removed
     by the next write of ``path``. A full disk is one ``NoSpaceError`` line; a folder made
     read-only during the write is one EmbedkitError line, its temp file removed all the same
-    (see :func:`_remove_temp`). Inside :func:`atomic_group` the rename waits for the group.
+    (see :func:`_remove_temp`).
     """
     from . import _faults
 
@@ -218,11 +263,7 @@ def atomic_write(path, mode="wb", encoding=None):
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        group = _pending.get()
-        if group is None:
-            os.replace(tmp, path)
-        else:
-            group.append((tmp, path))
+        defer_rename(lambda: _rename(tmp, path, folder), lambda: _remove_temp(tmp))
     except BaseException as e:
         written = _remove_temp(tmp)
         error = _write_error(e, path, folder, written)
@@ -231,36 +272,16 @@ def atomic_write(path, mode="wb", encoding=None):
         raise error from None
 
 
-@contextlib.contextmanager
-def atomic_group():
-    """The files written with :func:`atomic_write` inside the block replace their paths together
-    when the block ends, or none does: an exception in the block (such as the second file's
-    folder made read-only) removes every temp file and leaves every earlier file as it was.
-    Used for outputs made of several files (vectors and their counts). Nested groups join the
-    outermost one."""
-    if _pending.get() is not None:
-        yield
-        return
-    group = []
-    token = _pending.set(group)
+def _rename(tmp, path, folder):
+    """The rename that completes an atomic write; a failure (the folder made read-only
+    meanwhile) is one EmbedkitError line."""
     try:
-        yield
-    except BaseException:
-        for tmp, _ in group:
-            _remove_temp(tmp)
-        raise
-    finally:
-        _pending.reset(token)
-    for k, (tmp, path) in enumerate(group):
-        try:
-            os.replace(tmp, path)
-        except BaseException as e:
-            for t, _ in group[k:]:
-                _remove_temp(t)
-            error = _write_error(e, path, os.path.dirname(os.path.abspath(path)), 0)
-            if error is None:
-                raise
-            raise error from None
+        os.replace(tmp, path)
+    except OSError as e:
+        error = _write_error(e, path, folder, 0)
+        if error is None:
+            raise
+        raise error from None
 
 
 def _cannot_write(e, path, folder):
@@ -450,3 +471,27 @@ def sniff_compression(head):
             and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
         return "bz2"
     return None
+
+
+def read_rows(path, parse, expected):
+    """``[parse(line), ...]`` over the lines of the UTF-8 text file ``path`` that are neither blank
+    nor '#' comments. A line ``parse`` rejects (``ValueError``), an unreadable or non-UTF-8 file and
+    a file without rows are each one error naming the file (and the line, and ``expected``)."""
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip() or line.startswith("#"):
+                    continue
+                try:
+                    rows.append(parse(line))
+                except ValueError:
+                    raise EmbedkitError(f"{path}, line {n}: expected {expected!r}, "
+                                        f"got {line.strip()[:60]!r}") from None
+    except OSError as e:
+        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise EmbedkitError(f"{path} is not UTF-8 text") from None
+    if not rows:
+        raise EmbedkitError(f"{path} holds no word pairs")
+    return rows

@@ -34,8 +34,7 @@ import numba
 import numpy as np
 
 from . import _faults
-from ._util import (COMPRESSION_SNIFF_BYTES, atomic_group, atomic_write, check_choice, check_int, sniff_compression,
-                    split_fields)
+from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, sniff_compression, split_fields
 from .errors import EmbedkitError
 from .fasttext_bin import MAGIC as _FASTTEXT_MAGIC
 
@@ -289,11 +288,10 @@ def write(vectors, path, format=None):
     """
     format, compression = format_for_path(path, format)
     path = os.fspath(path)
-    with atomic_group():  # the vectors and their counts replace the previous pair together, or neither does
-        with _faults.expect_bytes(_size_estimate(vectors, format, compression)):
-            paths = WRITERS[format](vectors, path, compression=compression)
-        if vectors.counts is not None and format != "npy":
-            paths.append(write_counts(vectors, counts_path(path)))
+    with _faults.expect_bytes(_size_estimate(vectors, format, compression)):
+        paths = WRITERS[format](vectors, path, compression=compression)
+    if vectors.counts is not None and format != "npy":
+        paths.append(write_counts(vectors, counts_path(path)))
     return paths
 
 
