@@ -8,6 +8,7 @@ import threading
 import numbers
 import os
 import re
+import shutil
 import stat
 import tempfile
 
@@ -305,33 +306,43 @@ def _write_error(e, path, folder, written):
 
 
 def _remove_temp(tmp):
-    """Remove the temp file of an atomic write; return its size. When its folder was made
+    """Remove the temp file (or a model's temp folder) of an atomic write; return its size. When its folder was made
     read-only meanwhile and belongs to this process's user, the folder gets the owner's write
     permission back for the removal alone, then exactly its mode again; failing that, the
     file is at least emptied (and the next write of the path sweeps it)."""
     written = 0
     with contextlib.suppress(OSError):
         written = os.path.getsize(tmp)
+
+    def remove():
+        if os.path.isdir(tmp) and not os.path.islink(tmp):  # a model's temporary folder
+            shutil.rmtree(tmp)
+        else:
+            os.unlink(tmp)
+
     try:
-        os.unlink(tmp)
+        remove()
         return written
     except FileNotFoundError:
         return written
     except OSError:
         pass
-    folder = os.path.dirname(tmp)
+    folder = os.path.dirname(os.path.abspath(tmp))
     with contextlib.suppress(OSError):
         st = os.stat(folder)
         if st.st_uid == os.geteuid():
             os.chmod(folder, stat.S_IMODE(st.st_mode) | stat.S_IWUSR | stat.S_IXUSR)
             try:
-                os.unlink(tmp)
+                remove()
             finally:
                 os.chmod(folder, stat.S_IMODE(st.st_mode))
-    if os.path.exists(tmp):
+    if os.path.isfile(tmp):
         with contextlib.suppress(OSError):
             os.truncate(tmp, 0)
     return written
+
+
+remove_temp = _remove_temp
 
 
 # ---------------------------------------------------------------- progress

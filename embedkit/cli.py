@@ -73,6 +73,8 @@ class EmbedkitGroup(click.Group):
             except KeyboardInterrupt as e:  # past click's own handler, which would print a blank line first
                 raise _Interrupted(e) from None
             except OSError as e:
+                if isinstance(e, PermissionError) and e.filename:  # say, a model's folder made read-only mid-run
+                    raise click.ClickException(f"{e.strerror or 'permission denied'}: {e.filename}") from None
                 if not _faults.is_no_space(e):
                     raise
                 raise click.ClickException(str(_faults.no_space_error(e, e.filename or os.getcwd(), "a file"))) from None

@@ -324,23 +324,24 @@ def test_output_folder_removed_during_the_run(corpus, tmp_path, tmpdir_env, monk
 
 # ---------------------------------------------------------------- permissions changed mid-run
 #: runs the CLI after arranging that the output folder (argv[1]) turns read-only at a moment of the
-#: write (argv[2]): right after the last temporary file is made beside the output (the renames then
-#: fail), or between the vectors file and their counts file (the counts' temporary cannot be made)
+#: write (argv[2]): once every temporary file and the model's temporary folder are made beside the
+#: outputs (the renames then fail), or between the vectors file and their counts file (the counts'
+#: temporary cannot be made)
 _LOCK_CHILD = r"""
-import os, sys, tempfile
+import os, sys
 from embedkit import formats
 from embedkit.cli import main
 
 out_dir, when = sys.argv[1], sys.argv[2]
 lock = lambda: os.chmod(out_dir, 0o555)
 if when == "temp":
-    real_mkstemp = tempfile.mkstemp
-    def mkstemp(*a, **k):
-        fd, path = real_mkstemp(*a, **k)
-        if os.path.basename(path).startswith(".v.txt.vocab."):  # the last file's: the renames then fail
-            lock()
-        return fd, path
-    tempfile.mkstemp = mkstemp
+    from embedkit import modelfile
+    real_save = modelfile.save_model
+    def save_model(*a, **k):  # the last output's temporary folder is made: the renames then fail
+        r = real_save(*a, **k)
+        lock()
+        return r
+    modelfile.save_model = save_model
 else:
     real_counts = formats.write_counts
     formats.write_counts = lambda *a, **k: (lock(), real_counts(*a, **k))[1]
@@ -387,7 +388,7 @@ def _unprivileged():
 @pytest.mark.parametrize("when", ["temp", "between"])
 def test_output_folder_made_read_only_during_the_write(when, corpus, tmp_path):
     """One Error line and exit 1; the previous vectors and counts byte-identical; no temporary file
-    left in the output folder or in TMPDIR."""
+    or folder left in the output folder or in TMPDIR."""
     preexec = _unprivileged()
     out_dir, tmp = tmp_path / "out", tmp_path / "tmp"
     out_dir.mkdir()
@@ -396,8 +397,10 @@ def test_output_folder_made_read_only_during_the_write(when, corpus, tmp_path):
     for name, data in before.items():
         (out_dir / name).write_bytes(data)
     try:
+        model = ["--save-model", str(out_dir / "m.model")] if when == "temp" else []
         r = subprocess.run([sys.executable, "-c", _LOCK_CHILD, str(out_dir), when, "train", "skipgram", str(corpus),
-                            "-o", str(out_dir / "v.txt"), "--dim", "8", "--epochs", "1", "--min-count", "2", "-q"],
+                            "-o", str(out_dir / "v.txt"), "--dim", "8", "--epochs", "1", "--min-count", "2", "-q"]
+                           + model,
                            env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}, preexec_fn=preexec,
                            capture_output=True, text=True)
         after = {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)}
