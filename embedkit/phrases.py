@@ -691,6 +691,125 @@ def _connector_words(connector_words):
 
 
 # ---------------------------------------------------------------- reading the corpus (the one hook)
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(cache=True, nogil=True)
+def _find_word(buf, i, length, h, slots, hashes, starts, lengths, arena):
+    """(slot, id) of the word ``buf[i:i+length]`` (FNV-1a hash ``h``) in the scan's table: id -1 and
+    the empty slot where it would go if it is not there."""
+    mask = len(slots) - 1
+    s = np.int64(h & np.uint64(mask))
+    while slots[s] != -1:
+        q = slots[s]
+        if hashes[q] == h and lengths[q] == length:
+            a = starts[q]
+            same = True
+            for t in range(length):
+                if arena[a + t] != buf[i + t]:
+                    same = False
+                    break
+            if same:
+                return s, q
+        s = (s + 1) & mask
+    return s, -1
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
+                    unk_hash, sizes):
+    """Split ``buf[cuts[c]:cuts[c+1]]`` (parts cut at ASCII whitespace) on ASCII whitespace, in
+    parallel, as the scan's tokenizer does, and look each token up in the scan's table without
+    changing it. Part ``c`` writes from index ``cuts[c]`` on (it has fewer tokens than bytes):
+    ids to ``out_ids`` (-1: not in the table, then its index in the part, start, length and
+    hash go to the ``unk_*`` arrays), and the token indices (in the part) at which a newline
+    came to ``nl_pos``, once each. ``sizes[c]`` = (tokens, newline records, unknown tokens)."""
+    n = len(buf)
+    for c in prange(len(cuts) - 1):
+        base = cuts[c]
+        i = base
+        end = cuts[c + 1]
+        m = 0
+        nn = 0
+        u = 0
+        last = -1
+        while i < end:
+            ch = buf[i]
+            if ch == 10:
+                if last != m:
+                    nl_pos[base + nn] = m
+                    nn += 1
+                    last = m
+                i += 1
+                continue
+            if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                i += 1
+                continue
+            j = i
+            h = _FNV_OFFSET
+            while j < n:
+                ch = buf[j]
+                if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                    break
+                h = (h ^ np.uint64(ch)) * _FNV_PRIME
+                j += 1
+            _, k = _find_word(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
+            if k < 0:
+                unk_x[base + u] = m
+                unk_start[base + u] = i
+                unk_len[base + u] = j - i
+                unk_hash[base + u] = h
+                u += 1
+            out_ids[base + m] = k
+            m += 1
+            i = j
+        sizes[c, 0] = m
+        sizes[c, 1] = nn
+        sizes[c, 2] = u
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_words(buf, first, count, base, unk_x, unk_start, unk_len, unk_hash, slots, hashes, starts, lengths, arena,
+               state, out_ids):
+    """Give the unknown tokens ``first:first+count`` of a part (from :func:`_tokenize_parts`) their
+    ids, in order, adding each new word to the table (the next id); ``state`` = [n_ids, arena used].
+    Returns how many were done: fewer when a table is full (grow it)."""
+    n_ids, used = state[0], state[1]
+    done = 0
+    for x in range(base + first, base + first + count):
+        i = unk_start[x]
+        length = unk_len[x]
+        s, k = _find_word(buf, i, length, unk_hash[x], slots, hashes, starts, lengths, arena)
+        if k < 0:
+            if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
+                break
+            k = n_ids
+            n_ids += 1
+            slots[s] = k
+            hashes[k] = unk_hash[x]
+            starts[k] = used
+            lengths[k] = length
+            arena[used:used + length] = buf[i:i + length]
+            used += length
+        out_ids[base + unk_x[x]] = k
+        done += 1
+    state[0], state[1] = n_ids, used
+    return done
+
+
+def _cut_at_space(piece, n_parts):
+    """Byte offsets cutting ``piece`` into at most ``n_parts`` parts, each cut at ASCII whitespace."""
+    cuts = [0]
+    for k in range(1, n_parts):
+        at = len(piece) * k // n_parts
+        hit = [i for i in (piece.find(w, at) for w in (b" ", b"\n")) if i >= 0]
+        if hit and min(hit) > cuts[-1]:
+            cuts.append(min(hit))
+    cuts.append(len(piece))
+    return np.array(cuts, np.int64)
+
+
 def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, tokenize="whitespace",
                 keep_punctuation=False, progress=False):
     """The corpus as every word's id, with lines kept whole, in memory: a ``_Stream``.
@@ -703,7 +822,7 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     """
     from .corpus import corpus_files, corpus_name, iter_pieces
     from .errors import EmptyCorpusError
-    from .vocab import _Table, _tokenize, check_unchanged, corpus_fingerprint
+    from .vocab import _Table, check_unchanged, corpus_fingerprint
 
     before = corpus_fingerprint(corpus)
     size = sum(os.path.getsize(f) for f in corpus_files(corpus) if f != "-")
@@ -711,31 +830,49 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     table = _Table()
     end_chunks = []
     n = 0
-    for piece in read_ahead(iter_pieces(corpus, lowercase=lowercase, tokenize=tokenize,
-                                        keep_punctuation=keep_punctuation, progress=progress)):
-        buf = np.frombuffer(piece, np.uint8)
-        if n + len(buf) // 2 + 1 > len(ids):
-            grown = np.empty(max(2 * len(ids), n + len(buf) // 2 + 1), np.int32)
-            grown[:n] = ids[:n]
-            ids = grown
-        out_ends = np.empty(len(buf) // 2 + 2, np.int64)
-        table.state[4:6] = 0
-        pos = 0
-        while True:
-            pos = _tokenize(buf, pos, table.slots, table.hashes, table.starts, table.lengths, table.counts,
-                            table.arena, table.state, ids[n:], out_ends, _MAX_KEY)
-            if pos >= len(buf):
-                break
-            table.grow(len(buf) - pos)
-        n += int(table.state[4])
-        if table.state[5]:
-            end_chunks.append(out_ends[:table.state[5]].copy())
-        if table.n_ids >= 2**31 - 1:
-            raise EmbedkitError("more than 2**31 distinct tokens")
+    last_end = 0
+    cap = 0
+    with numba_threads(threads) as n_threads:
+        for piece in read_ahead(iter_pieces(corpus, lowercase=lowercase, tokenize=tokenize,
+                                            keep_punctuation=keep_punctuation, progress=progress)):
+            buf = np.frombuffer(piece, np.uint8)
+            if len(buf) > cap:  # part c writes from index cuts[c]: arrays as long as the piece
+                cap = max(len(buf), 2 * cap)
+                out_ids, nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
+                unk_x, unk_start, unk_len = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
+                unk_hash = np.empty(cap, np.uint64)
+            cuts = _cut_at_space(piece, n_threads if table.n_ids and len(piece) >= 1 << 16 else 1)
+            sizes = np.zeros((len(cuts) - 1, 3), np.int64)
+            _tokenize_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, out_ids,
+                            nl_pos, unk_x, unk_start, unk_len, unk_hash, sizes)
+            need = n + int(sizes[:, 0].sum())
+            if need > len(ids):
+                grown = np.empty(max(2 * len(ids), need), np.int32)
+                grown[:n] = ids[:n]
+                ids = grown
+            for c in range(len(cuts) - 1):
+                base = int(cuts[c])
+                m, nn, u = (int(x) for x in sizes[c])
+                first = 0
+                while first < u:
+                    first += _add_words(buf, first, u - first, base, unk_x, unk_start, unk_len, unk_hash, table.slots,
+                                        table.hashes, table.starts, table.lengths, table.arena, table.state, out_ids)
+                    if first < u:
+                        table.grow(int(unk_len[base + first]))
+                ids[n:n + m] = out_ids[base:base + m]
+                if nn:  # a line ends where a newline follows at least one token since the last end
+                    at = n + nl_pos[base:base + nn]
+                    keep = at > np.concatenate([[last_end], at[:-1]])
+                    if keep.any():
+                        end_chunks.append(at[keep])
+                        last_end = int(at[keep][-1])
+                n += m
+            if table.n_ids >= 2**31 - 1:
+                raise EmbedkitError("more than 2**31 distinct tokens")
     check_unchanged(corpus, before)
     if table.n_ids == 0:
         raise EmptyCorpusError(f"corpus {corpus_name(corpus)} is empty (no tokens)")
-    if table.state[3]:
+    if n > last_end:
         end_chunks.append(np.array([n], np.int64))
     offsets = np.concatenate([[0], *end_chunks]).astype(np.int64)
     n_ids = table.n_ids
@@ -744,10 +881,8 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     np.cumsum(table.lengths[:n_ids], out=word_off[1:])
     arena = table.arena[:word_off[-1]].copy()
     words = np.insert(arena, word_off[1:], 10).tobytes().decode("utf-8").split("\n")[:-1]
-    counts = table.counts[:n_ids].copy()
     del table
-    return _Stream(ids[:n], offsets, words, connector_words, threads, arena=arena, word_off=word_off,
-                   counts=counts)
+    return _Stream(ids[:n], offsets, words, connector_words, threads, arena=arena, word_off=word_off)
 
 
 # ---------------------------------------------------------------- finding phrases
