@@ -49,6 +49,8 @@ DEFAULT_MEMORY = 2 << 30
 #: tokens counted per block (each thread sorts its share of a block)
 BLOCK_TOKENS = 1 << 22
 _MAX_KEY = (1 << 63) - 1
+#: a piece of text is tokenized by several threads if it is at least this long (and not the first)
+_MIN_PART_BYTES = 1 << 16
 
 
 # ---------------------------------------------------------------- the table
@@ -841,7 +843,7 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
                 out_ids, nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
                 unk_x, unk_start, unk_len = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
                 unk_hash = np.empty(cap, np.uint64)
-            cuts = _cut_at_space(piece, n_threads if table.n_ids and len(piece) >= 1 << 16 else 1)
+            cuts = _cut_at_space(piece, max(2, n_threads) if table.n_ids and len(piece) >= _MIN_PART_BYTES else 1)
             sizes = np.zeros((len(cuts) - 1, 3), np.int64)
             _tokenize_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, out_ids,
                             nl_pos, unk_x, unk_start, unk_len, unk_hash, sizes)
