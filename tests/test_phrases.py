@@ -246,3 +246,13 @@ def test_parallel_scan_is_the_serial_scan(tmp_path, monkeypatch):
     assert got == lines
     assert stream.words == [w.decode() for w in dict.fromkeys(t for line in lines for t in line)]
     assert stream.unigram_counts().sum() == len(stream.ids)
+
+
+def test_a_phrase_made_in_the_same_pass_is_not_a_token(tmp_path):
+    """"x_y_z" read as "x" + "y_z", where "y_z" is itself a phrase of this pass, cannot match: no
+    token of the pass's input is "y_z" (its id must not alias another pair's key: "w q" stays)."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("q x w y z\nw q\nq q q x x x w y\n")  # ids 0-4 by count and by first appearance
+    table = PhraseTable([[("y_z", 9.0, 5), ("x_y_z", 9.0, 5)]], thresholds=[1.0])
+    phrase_text(corpus, tmp_path / "p.txt", table=table)
+    assert (tmp_path / "p.txt").read_text() == "q x w y_z\nw q\nq q q x x x w y\n"
