@@ -47,7 +47,7 @@ FORMAT = "embedkit-phrases/1"
 #: default memory bound for counting pairs before sorted runs are spilled to disk
 DEFAULT_MEMORY = 2 << 30
 #: tokens counted per block (each thread sorts its share of a block)
-BLOCK_TOKENS = 1 << 22
+BLOCK_TOKENS = 1 << 24
 _MAX_KEY = (1 << 63) - 1
 #: a piece of text is tokenized by several threads if it is at least this long (and not the first)
 _MIN_PART_BYTES = 1 << 16
