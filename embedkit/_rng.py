@@ -1,7 +1,9 @@
 """Random numbers inside Numba kernels.
 
 State is a ``uint64`` array owned by the caller and indexed by *chunk*, not by thread, so a
-run draws the same numbers at any thread count (see STYLE.md). ``seed_states`` makes it.
+run draws the same numbers at any thread count (see STYLE.md). ``seed_states`` makes it: an
+``(n, 8)`` C-contiguous array whose column 0 holds chunk k's state (the other seven pad the row
+to a cache line), so that kernels always see one array type, for one chunk or many.
 """
 
 from __future__ import annotations
@@ -32,24 +34,24 @@ def hash_uniform(seed, counter):
 
 @numba.njit(cache=True, inline="always")
 def next_u64(state, k):
-    """Advance ``state[k]`` (xorshift64*) and return a uint64."""
-    x = state[k]
+    """Advance ``state[k, 0]`` (xorshift64*) and return a uint64."""
+    x = state[k, 0]
     x ^= x >> np.uint64(12)
     x ^= x << np.uint64(25)
     x ^= x >> np.uint64(27)
-    state[k] = x
+    state[k, 0] = x
     return x * np.uint64(0x2545F4914F6CDD1D)
 
 
 @numba.njit(cache=True, inline="always")
 def next_float(state, k):
-    """A float64 in [0, 1) from ``state[k]``."""
+    """A float64 in [0, 1) from ``state[k, 0]``."""
     return np.float64(next_u64(state, k) >> np.uint64(11)) * _MANT
 
 
 @numba.njit(cache=True, inline="always")
 def next_int(state, k, n):
-    """An int64 in [0, n) from ``state[k]`` (n >= 1)."""
+    """An int64 in [0, n) from ``state[k, 0]`` (n >= 1)."""
     return np.int64(next_u64(state, k) % np.uint64(n))
 
 
@@ -59,15 +61,17 @@ _LINE = 8  # uint64 per 64-byte cache line
 def seed_states(seed, n):
     """``n`` independent non-zero uint64 states derived from ``seed`` (deterministic).
 
-    Each state sits alone in its 64-byte cache line (a strided view of a padded buffer):
-    chunks k and k + 1 usually run on two threads at once, and each draw writes the state,
-    so packed states would bounce one cache line between the cores on every draw.
+    Each state sits alone in its 64-byte cache line (``states[k, 0]``, a row of eight): chunks k
+    and k + 1 usually run on two threads at once, and each draw writes the state, so packed
+    states would bounce one cache line between the cores on every draw. The rows, not a strided
+    view, keep the array C-contiguous for any ``n``: a strided view of one state would be typed
+    'C' by Numba and of two 'A', and every kernel would compile twice.
     """
     ss = np.random.SeedSequence(int(seed))
     values = ss.generate_state(n, dtype=np.uint64)
     values[values == 0] = np.uint64(0x2545F4914F6CDD1D)
     raw = np.zeros((n + 1) * _LINE, np.uint64)
     skip = (-raw.ctypes.data % 64) // 8  # first element on a line boundary
-    states = raw[skip:skip + n * _LINE:_LINE]
-    states[:] = values
+    states = raw[skip:skip + n * _LINE].reshape(n, _LINE)
+    states[:, 0] = values
     return states

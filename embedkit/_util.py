@@ -187,9 +187,58 @@ def _umask():
     return mask
 
 
+_GROUP = threading.local()
+
+
+@contextlib.contextmanager
+def output_group():
+    """The outputs of one run land together: every :func:`atomic_write` (and model folder, see
+    :func:`defer_rename`) inside the block keeps its finished temp file until the whole block has
+    succeeded, and only then are they all renamed into place. A failure or a signal anywhere in
+    the block (say, while the model is written after the vectors) removes every temp file and
+    leaves each previous output untouched. Nested groups join the outermost one."""
+    if getattr(_GROUP, "pending", None) is not None:
+        yield
+        return
+    _GROUP.pending = []
+    try:
+        yield
+    except BaseException:
+        pending, _GROUP.pending = _GROUP.pending, None
+        for _, cleanup in pending:
+            with contextlib.suppress(OSError):
+                cleanup()
+        raise
+    pending, _GROUP.pending = _GROUP.pending, None
+    for i, (commit, cleanup) in enumerate(pending):  # renames only: no data is written between them
+        try:
+            commit()
+        except BaseException:
+            for _, later in pending[i:]:
+                with contextlib.suppress(OSError):
+                    later()
+            raise
+
+
+def defer_rename(commit, cleanup):
+    """Run ``commit()`` now (``cleanup()`` if it fails), or at the end of the current
+    :func:`output_group` (``cleanup()`` if the group fails)."""
+    pending = getattr(_GROUP, "pending", None)
+    if pending is not None:
+        pending.append((commit, cleanup))
+        return
+    try:
+        commit()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            cleanup()
+        raise
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
-    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds (and,
+    inside an :func:`output_group`, only when the whole group has).
 
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
     write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
@@ -211,7 +260,7 @@ def atomic_write(path, mode="wb", encoding=None):
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        os.replace(tmp, path)
+        defer_rename(lambda: os.replace(tmp, path), lambda: os.unlink(tmp))
     except BaseException as e:
         written = 0
         with contextlib.suppress(OSError):
@@ -364,3 +413,27 @@ def sniff_compression(head):
             and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
         return "bz2"
     return None
+
+
+def read_rows(path, parse, expected):
+    """``[parse(line), ...]`` over the lines of the UTF-8 text file ``path`` that are neither blank
+    nor '#' comments. A line ``parse`` rejects (``ValueError``), an unreadable or non-UTF-8 file and
+    a file without rows are each one error naming the file (and the line, and ``expected``)."""
+    rows = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip() or line.startswith("#"):
+                    continue
+                try:
+                    rows.append(parse(line))
+                except ValueError:
+                    raise EmbedkitError(f"{path}, line {n}: expected {expected!r}, "
+                                        f"got {line.strip()[:60]!r}") from None
+    except OSError as e:
+        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise EmbedkitError(f"{path} is not UTF-8 text") from None
+    if not rows:
+        raise EmbedkitError(f"{path} holds no word pairs")
+    return rows

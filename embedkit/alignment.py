@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._util import check_int
+from ._util import check_int, read_rows
 from .errors import EmbedkitError
 from .vectors import Vectors
 
@@ -45,24 +45,14 @@ def procrustes(x, y):
 
 def read_dictionary(path):
     """``[(source word, target word), ...]`` from a file of ``source target`` lines ('#' comments)."""
-    pairs = []
-    try:
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip() or line.startswith("#"):
-                    continue
-                parts = line.split()
-                if len(parts) != 2:
-                    raise EmbedkitError(f"{path}, line {n}: expected 'source_word target_word', "
-                                        f"got {line.strip()[:60]!r}")
-                pairs.append((parts[0], parts[1]))
-    except OSError as e:
-        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise EmbedkitError(f"{path} is not UTF-8 text") from None
-    if not pairs:
-        raise EmbedkitError(f"{path} holds no word pairs")
-    return pairs
+
+    def parse(line):
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValueError
+        return parts[0], parts[1]
+
+    return read_rows(path, parse, "source_word target_word")
 
 
 def _unit(m):

@@ -10,7 +10,7 @@ import warnings
 import click
 
 from . import __version__, _faults
-from ._util import check_writable
+from ._util import check_writable, output_group
 from .errors import EmbedkitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -646,8 +646,9 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
         status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done): {len(model.words)} -> "
                     f"{len(r.vectors)} words; AdaGrad from learning rate {fit['learning_rate']:g} with the model's "
                     f"accumulators")
-    write_vectors(r.vectors, output, fmt)
-    _save_model(ctx, r, save_model)
+    with output_group():  # vectors and model land together, or neither
+        write_vectors(r.vectors, output, fmt)
+        _save_model(ctx, r, save_model)
     status(ctx, "cost per epoch: " + " ".join(f"{x:.5f}" for x in r.losses))
     status(ctx, stage_seconds(r.timings))
 
@@ -708,10 +709,11 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, save_m
         status(ctx, f"continued {init} ({base.state.get('epochs_done', 0)} epochs done, the learning rate had "
                     f"reached {base.state.get('alpha_reached')}): {st['note']}; learning rate restarted at "
                     f"{r.model.settings['alpha']:g}, falling to {kw['min_alpha']:g}")
-    write_vectors(r.vectors, output, fmt)
-    if save_context:
-        write_vectors(r.context, save_context, fmt)
-    _save_model(ctx, r, save_model)
+    with output_group():  # vectors, context vectors and model land together, or none of them
+        write_vectors(r.vectors, output, fmt)
+        if save_context:
+            write_vectors(r.context, save_context, fmt)
+        _save_model(ctx, r, save_model)
     sgd_status(ctx, r)
 
 
@@ -854,15 +856,16 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
     if ftm is not None:
         status(ctx, f"continued {init}: {len(ftm.vectors)} -> {len(r.vectors)} words; learning rate restarted at "
                     f"{kw['alpha']:g}, falling to {kw['min_alpha']:g}")
-    write_vectors(r.vectors, output, fmt)
-    if save_context:
-        write_vectors(r.context, save_context, fmt)
-    if save_model:
-        model = kw["model"] or (ftm.args["model"] if ftm is not None else "skipgram")
-        save_fasttext_model(save_model, r.vectors, r.context.matrix, model=model, window=kw["window"],
-                            epochs=kw["epochs"] + (ftm.args["epoch"] if ftm is not None else 0),
-                            min_count=kw["min_count"], negative=kw["negative"], sample=kw["sample"])
-        status(ctx, f"wrote the fastText model to {save_model}")
+    with output_group():  # vectors, context vectors and model land together, or none of them
+        write_vectors(r.vectors, output, fmt)
+        if save_context:
+            write_vectors(r.context, save_context, fmt)
+        if save_model:
+            model = kw["model"] or (ftm.args["model"] if ftm is not None else "skipgram")
+            save_fasttext_model(save_model, r.vectors, r.context.matrix, model=model, window=kw["window"],
+                                epochs=kw["epochs"] + (ftm.args["epoch"] if ftm is not None else 0),
+                                min_count=kw["min_count"], negative=kw["negative"], sample=kw["sample"])
+            status(ctx, f"wrote the fastText model to {save_model}")
     sgd_status(ctx, r)
 
 

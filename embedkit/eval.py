@@ -22,7 +22,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from . import stats
-from ._util import check_choice, check_int
+from ._util import check_choice, check_int, read_rows
 from .errors import EmbedkitError
 from .vectors import ANALOGY_METHODS, MUL_EPSILON
 
@@ -155,28 +155,14 @@ def _lookup(vectors, case_sensitive, restrict=None):
 
 def read_similarity(path):
     """``[(w1, w2, score)]`` from a tab- or space-separated file; '#' lines are comments."""
-    rows = []
-    try:
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip() or line.startswith("#"):
-                    continue
-                parts = line.split("\t") if "\t" in line else line.split()
-                parts = [p.strip() for p in parts]
-                try:
-                    if len(parts) != 3:
-                        raise ValueError
-                    rows.append((parts[0], parts[1], float(parts[2])))
-                except ValueError:
-                    raise EmbedkitError(f"{path}, line {n}: expected 'word1 word2 score', "
-                                        f"got {line.strip()[:60]!r}") from None
-    except OSError as e:
-        raise EmbedkitError(f"cannot read {path}: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise EmbedkitError(f"{path} is not UTF-8 text") from None
-    if not rows:
-        raise EmbedkitError(f"{path} holds no word pairs")
-    return rows
+
+    def parse(line):
+        parts = [p.strip() for p in (line.split("\t") if "\t" in line else line.split())]
+        if len(parts) != 3:
+            raise ValueError
+        return parts[0], parts[1], float(parts[2])
+
+    return read_rows(path, parse, "word1 word2 score")
 
 
 def read_analogies(path):

@@ -85,7 +85,7 @@ def _build_entries(indptr, indices, data, log_xmax, alpha, chunk_rows, entries):
 @numba.njit(cache=True)
 def _shuffle_rows(entries, state):
     """Fisher-Yates shuffle of the rows of ``entries`` (n, 2) uint64 (the 16-byte records) in place,
-    drawing from ``state[0]`` (uint64 xorshift).
+    drawing from ``state[0, 0]`` (uint64 xorshift).
 
     The draw for position k is made PREFETCH_AHEAD * 4 steps early (the draws do not depend on
     the data) so that the record it names can be prefetched; the permutation is the plain one.

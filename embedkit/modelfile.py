@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._util import check_writable
+from ._util import check_writable, defer_rename
 from .errors import EmbedkitError
 
 FORMAT = "embedkit-model"
@@ -141,6 +141,11 @@ def save_model(model, path):
         with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=1, sort_keys=True)
         os.chmod(tmp, 0o777 & ~_umask())
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+    def commit():
         old = None
         if os.path.exists(path):
             old = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(path)) + ".", suffix=".old",
@@ -150,9 +155,8 @@ def save_model(model, path):
         os.rename(tmp, path)
         if old:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    defer_rename(commit, lambda: shutil.rmtree(tmp, ignore_errors=True))  # with the run's other outputs
     return path
 
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import formats
-from ._util import ASCII_WHITESPACE, check_choice, check_int
+from ._util import ASCII_WHITESPACE, check_choice, check_int, output_group
 from .errors import EmbedkitError, UnknownWordError
 from .formats import FORMATS  # noqa: F401  (re-exported: the formats ``save`` writes)
 
@@ -630,7 +630,8 @@ class Vectors:
         list of str
             ``[path]``, or the ``.npy`` and ``.vocab`` files of the NumPy pair.
         """
-        return formats.write(self, path, format)
+        with output_group():  # the matrix and its counts file land together
+            return formats.write(self, path, format)
 
     def save_word2vec_format(self, fname, fvocab=None, binary=False, *, write_header=True):
         """gensim's writer: word2vec binary with ``binary=True``, else word2vec text (GloVe text,

@@ -38,15 +38,100 @@ _CURRENT = {"item": None}
 
 
 # ---------------------------------------------------------------- collection
+#: docstring examples that train a model or count a corpus (seconds each): they run in the slow tier
+SLOW_DOCTESTS = {"embedkit", "embedkit.vocab.merge_vocab", "embedkit.glove.train_glove", "embedkit.glove.fit_glove",
+                 "embedkit.fasttext.train_fasttext", "embedkit.word2vec.train_word2vec",
+                 "embedkit.ppmi_svd.train_ppmi_svd", "embedkit.ppmi_svd.fit_ppmi_svd", "embedkit.phrases.find_phrases"}
+
+
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"{SHARED_DATA} is absent")
     for item in items:
+        if type(item).__name__ == "DoctestItem" and item.name in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
         if "shared_data" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.shared)  # one rule: a test that reads ../shared is marked shared
         if item.get_closest_marker("shared") and not SHARED_DATA.is_dir():
             item.add_marker(skip)
     # the tier checks read what every other test did, so they run last
     items.sort(key=lambda item: item.path.name == "test_tiers.py")
+
+
+def tier_problems(invoked, items_fast_files, test_files):
+    """What the fast tier lacks: test modules with no fast test (and no module-level slow mark), and CLI
+    commands that no fast test runs to exit 0 through ``run``. ``invoked`` maps command tuples to
+    ``{"fast": ids, "slow": ids}`` (as ``INVOKED``); ``items_fast_files`` are the file names of collected
+    tests not marked slow."""
+    from embedkit.cli import cli
+
+    problems = []
+    missing = []
+    for path in sorted(test_files):
+        text = path.read_text(encoding="utf-8")
+        if path.name not in items_fast_files and "pytestmark = pytest.mark.slow" not in text \
+                and "pytestmark = [pytest.mark.slow" not in text:
+            missing.append(path.name)
+    if missing:
+        problems.append(f"test modules with no test outside the slow tier: {missing}")
+    commands = [" ".join(c) for c in leaf_commands(cli) if not invoked.get(c, {}).get("fast")]
+    if commands:
+        problems.append(f"CLI commands no fast test runs successfully through `run`: {commands}")
+    return problems
+
+
+def leaf_commands(group, prefix=()):
+    """Every command path of a click group: ("train", "glove"), ("similar",), ..."""
+    import click
+
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from leaf_commands(cmd, prefix + (name,))
+        else:
+            yield prefix + (name,)
+
+
+def _tier_check_applies(config):
+    return whole_suite(config) and (config.option.markexpr or "") in ("", "not slow")
+
+
+def fast_files(items):
+    return {item.path.name for item in items if not item.get_closest_marker("slow")}
+
+
+# Under pytest-xdist each worker sees only its share of the tests, so the workers hand what they saw to
+# the controller, which runs the tier checks once all of them are done (test_tiers.py skips in workers).
+_GATHERED = {"invoked": {}, "fast_files": set(), "workers": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    out = getattr(session.config, "workeroutput", None)
+    if out is not None:  # an xdist worker
+        out["embedkit_invoked"] = [[list(k), sorted(v["fast"]), sorted(v["slow"])] for k, v in INVOKED.items()]
+        out["embedkit_fast_files"] = sorted(fast_files(session.items))
+        return
+    if not _GATHERED["workers"] or not _tier_check_applies(session.config) or session.shouldfail \
+            or exitstatus not in (0, 1):
+        return
+    problems = tier_problems(_GATHERED["invoked"], _GATHERED["fast_files"], TESTS.glob("test_*.py"))
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.ensure_newline()
+        for line in problems:
+            reporter.write_line(f"FAILED tier check: {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    out = getattr(node, "workeroutput", None) or {}
+    if "embedkit_invoked" not in out:
+        return
+    _GATHERED["workers"] += 1
+    _GATHERED["fast_files"].update(out["embedkit_fast_files"])
+    for k, fast, slow in out["embedkit_invoked"]:
+        entry = _GATHERED["invoked"].setdefault(tuple(k), {"fast": set(), "slow": set()})
+        entry["fast"].update(fast)
+        entry["slow"].update(slow)
 
 
 def whole_suite(config):

@@ -43,6 +43,7 @@ def test_converged_classes_are_a_fixed_point(vecs):
 
 
 @pytest.mark.parametrize("init", INITS)
+@pytest.mark.slow
 def test_inertia_within_one_percent_of_scikit_learn(vecs, init):
     from sklearn.cluster import KMeans
 

@@ -65,6 +65,7 @@ def test_non_utf8_warns_and_goes_on(run, write_corpus):
     assert len(warnings) == 1 and warnings[0].startswith("Warning:") and "1 bytes" in warnings[0]
 
 
+@pytest.mark.slow
 def test_long_file_without_newline(run, tmp_path):
     """text8's shape: one huge line streams through and is cut into 10,000-token sentences."""
     from embedkit.vocab import scan_corpus

@@ -169,6 +169,7 @@ def test_every_parameter_is_checked_before_the_scan(assert_one_line_error, run, 
 
 
 @pytest.mark.parametrize("argv,cmd", [pytest.param(a, c, id=" ".join(a)) for a, c in TRAINERS])
+@pytest.mark.slow
 def test_every_trainer_refuses_more_dimensions_than_words(assert_one_line_error, run, files, argv, cmd):
     out = files["tmp"] / "trained.txt"
     args = [*argv, files["corpus"], "-o", out, "--min-count", "1", "--dim", "10", "--threads", "1"]
@@ -179,6 +180,7 @@ def test_every_trainer_refuses_more_dimensions_than_words(assert_one_line_error,
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_process_substitution_and_fifo_corpus(tmp_path):
     """`<(zcat a.gz)` is a pipe under /dev/fd: it reads like stdin (it cannot seek)."""
     text = tmp_path / "c.txt"

@@ -97,6 +97,7 @@ TRAIN = {
 
 @pytest.mark.parametrize("cmd", list(TRAIN))
 @pytest.mark.parametrize("where", ["none", "before", "after"])
+@pytest.mark.slow
 def test_quiet_before_or_after_the_command(run, vpath, corpus, tmp_path, cmd, where):
     _, p = vpath
     out = tmp_path / ("cooc" if cmd == "cooc" else "out.txt")

@@ -10,6 +10,7 @@ import pytest
 from embedkit.vectors import FORMATS, Vectors
 
 
+@pytest.mark.slow
 def test_similar_tables_json_negative_restrict(run, sample_vectors):
     v, path = sample_vectors
     r = run("similar", path, "france", "king", "-n", "4")
@@ -50,6 +51,7 @@ def test_analogy_help_states_the_order(run):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.slow
 def test_convert_every_format_and_max_words(run, sample_vectors, tmp_path, fmt):
     v, path = sample_vectors
     out = tmp_path / ("c.npy" if fmt == "npy" else "c.out")

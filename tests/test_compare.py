@@ -60,6 +60,7 @@ def test_eval_bootstrap_zero_has_no_intervals(trained):
     assert all(a["ci"] is None and a["semantic_ci"] is None for a in rep["analogy"])
 
 
+@pytest.mark.slow
 def test_eval_cli_table_and_json_carry_intervals(run, trained):
     path = trained[1]
     r = run("eval", path, "--restrict", "3000", "--ci", "0.9", "--seed", "2")
@@ -89,6 +90,7 @@ def test_compare_identical_is_zero_and_not_significant(trained):
         assert c.difference == 0 and c.p == 1 and not c.significant and c.a_only == c.b_only == 0
 
 
+@pytest.mark.slow
 def test_compare_scores_equal_eval_when_coverage_is_equal(trained):
     v, _, noisy, _ = trained
     rep = compare(v, noisy, restrict=3000, bootstrap=300, methods=("add",))
@@ -121,6 +123,14 @@ def _men_scores(v, rows, ia, ib):
     return pair_cosines(v, ja[ok], jb[ok]), np.array([r[2] for r in rows])[ok]
 
 
+def test_compare_cli_runs(run, trained):
+    _, a, _, b = trained
+    r = run("compare", a, b, "--restrict", "3000", "--method", "add", "--bootstrap", "50")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[0].startswith(f"A = {a}, B = {b}")
+
+
+@pytest.mark.slow
 def test_compare_cli_table_json_and_errors(assert_one_line_error, run, trained, tmp_path):
     _, a, _, b = trained
     r = run("compare", a, b, "--restrict", "3000", "--method", "add", "--bootstrap", "300")

@@ -67,6 +67,7 @@ def test_subsampling_matches_reference():
     np.testing.assert_allclose(x.toarray(), cooc_reference(kept, len(pair[0]), 2), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_blocks_and_threads_give_the_same_matrix(sample_scan):
     a = count_cooccurrences(sample_scan, window=3, weighting="harmonic", threads=1).matrix
     b = count_cooccurrences(sample_scan, window=3, weighting="harmonic", threads=2).matrix

@@ -71,6 +71,7 @@ def test_dynamic_window_and_sampling_match(sample_scan, tmp_path):
     assert os.listdir(tmp_path) == []  # removed with the matrix
 
 
+@pytest.mark.slow
 def test_replaces_an_earlier_store_but_not_other_folders(sample_scan, tmp_path):
     out = tmp_path / "cooc"
     count_cooccurrences(sample_scan, output=out, memory=64 << 20, window=1)
@@ -84,6 +85,7 @@ def test_replaces_an_earlier_store_but_not_other_folders(sample_scan, tmp_path):
     assert os.listdir(other) == ["keep.txt"]
 
 
+@pytest.mark.slow
 def test_full_disk_gives_one_error_and_leaves_nothing(sample_scan, tmp_path, monkeypatch):
     def full(*args, **kw):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "x.idx"))
@@ -104,6 +106,7 @@ def test_unwritable_tmp_dir(sample_scan, tmp_path):
     assert not (tmp_path / "cooc").exists()
 
 
+@pytest.mark.slow
 def test_several_files_equal_one_folder(sample_path, tmp_path):
     import lzma
 
@@ -130,6 +133,7 @@ def cli_cooc(run, tmp_path_factory, sample_path):
     return out
 
 
+@pytest.mark.slow
 def test_cli_cooc_then_ppmi_svd_equals_direct_training(run, cli_cooc, sample_path, tmp_path):
     from embedkit.vectors import Vectors
 
@@ -147,6 +151,7 @@ def test_cli_cooc_then_ppmi_svd_equals_direct_training(run, cli_cooc, sample_pat
 
 
 @pytest.mark.parametrize("source", ["cooc", "memory"])
+@pytest.mark.slow
 def test_cli_glove_from_cooc_or_bounded_memory(run, cli_cooc, sample_path, tmp_path, source):
     from embedkit.vectors import Vectors
 
@@ -186,6 +191,7 @@ def test_cli_glove_from_cooc_or_bounded_memory(run, cli_cooc, sample_path, tmp_p
     (["train", "ppmi-svd", "--cooc", "{cooc}", "--dim", "5000", "-o", "{tmp}/v.txt"],
      "dim must be <= the vocabulary size (3000 words), got 5000"),
 ])
+@pytest.mark.slow
 def test_cli_bad_input(assert_one_line_error, run, sample_path, cli_cooc, tmp_path, args, message):
     (tmp_path / "file").write_text("x")
     args = [a.format(tmp=tmp_path, sample=sample_path, cooc=cli_cooc) for a in args]
@@ -219,6 +225,7 @@ def test_cli_an_older_store_warns_that_it_cannot_check(run, cli_cooc, tmp_path):
     assert r.stderr.count("Warning:") == 1 and "does not record min_count" in r.stderr
 
 
+@pytest.mark.slow
 def test_cli_cooc_records_every_option(run, sample_path, tmp_path):
     out = tmp_path / "c"
     r = run("cooc", str(sample_path), "-o", str(out), "--window", "3", "--weighting", "harmonic",

@@ -108,6 +108,7 @@ def test_word_probabilities_sources(vecs, tmp_path):
         read_counts(tmp_path / "bad.txt")
 
 
+@pytest.mark.slow
 def test_trained_vectors_carry_counts_for_sif(run, write_corpus, tmp_path):
     corpus = write_corpus("the king and the queen ruled the land and the sea\n" * 40)
     out = tmp_path / "v.txt"

@@ -99,6 +99,7 @@ def test_page_size_estimate_is_close(vecs):
 
 
 @pytest.mark.parametrize("layout, full", [("pca", None), ("tsne", None), ("tsne", 60)])
+@pytest.mark.slow
 def test_every_layout(vecs, layout, full, monkeypatch):
     assert layout in LAYOUTS
     if full:  # t-SNE on the first 60 words, the other 90 placed beside their nearest

@@ -55,6 +55,7 @@ def test_word_selection_warnings_and_errors(vecs):
             project(vecs, **{"method": "pca", **kw})
 
 
+@pytest.mark.slow
 def test_plot_is_a_png_of_the_requested_size(vecs, tmp_path):
     for k, size in ((2, (640, 480)), (3, (300, 200))):
         out = tmp_path / f"p{k}.png"
@@ -77,6 +78,7 @@ def test_tsv_and_projector_files(vecs, tmp_path):
     np.testing.assert_allclose([float(x) for x in v[3].split("\t")], vecs.matrix[3], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_export_command_writes_everything(run, vecs, tmp_path):
     src = tmp_path / "v.txt"
     vecs.save(src)
@@ -170,6 +172,7 @@ def test_place_labels_never_overlap_and_stay_inside():
         assert min(abs(bx - pts[i][0]), abs(bx + bw - pts[i][0]), abs(by - pts[i][1]), abs(by + bh - pts[i][1])) <= 2.5
 
 
+@pytest.mark.slow
 def test_axis_titles_name_components_and_variance(vecs):
     p = project(vecs, "pca", 3, n_words=60)
     titles = axis_titles(p)

@@ -22,6 +22,7 @@ def _table_sigmoid(f):
 
 def _run_kernel(model, update, inp, out, indptr, rows, alpha):
     ids = np.array(SENT, np.int32)
+    ids.setflags(write=False)  # the encoded corpus is a read-only memmap: the trainer's kernel type, not a second one
     noise = sgd.build_noise_table(np.array([0, 0, 0, 1]), ft.NOISE_POWER)  # every negative is word 3
     window, negative = 1, 2
     corpus = sgd.Corpus(ids, np.array([0, len(SENT)], np.int64), np.array([0, 1], np.int64))
@@ -105,6 +106,7 @@ def test_maxn_0_is_plain_skipgram(sample_scan):
     assert abs(a - b) < 0.05, (a, b)  # measured
 
 
+@pytest.mark.slow
 def test_threads_1_is_bit_identical(sample_head):
     kw = dict(dim=10, epochs=1, bucket=5000, threads=1, model="cbow")
     corpus = sample_head(300)
@@ -165,6 +167,7 @@ def test_cli_save_model_suffix_must_mean_a_model(assert_one_line_error, run, tmp
     assert not list(tmp_path.iterdir())  # refused before training
 
 
+@pytest.mark.slow
 def test_cli_bad_bin_files(assert_one_line_error, run, tmp_path, cli_model):
     data = (cli_model / "m.bin").read_bytes()
     (tmp_path / "cut.bin").write_bytes(data[:len(data) // 3])
@@ -173,6 +176,7 @@ def test_cli_bad_bin_files(assert_one_line_error, run, tmp_path, cli_model):
         assert_one_line_error(r, "truncated")
 
 
+@pytest.mark.slow
 def test_eval_oov_compose_scores_every_pair(run, cli_model):
     skip = run("eval", str(cli_model / "m.bin"), "--json")
     comp = run("eval", str(cli_model / "m.bin"), "--json", "--oov", "compose")
@@ -228,6 +232,7 @@ def _analogy_reference(v, questions, restrict):
 
 
 @pytest.mark.filterwarnings("ignore:.*analogies")
+@pytest.mark.slow
 def test_analogy_oov_compose_matches_brute_force(tmp_path):
     from embedkit.eval import evaluate_analogy
     from embedkit.vectors import Vectors
@@ -274,6 +279,7 @@ def test_eval_oov_compose_answers_analogies(run, cli_model):
 
 
 @pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
+@pytest.mark.slow
 def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
     from embedkit.errors import TrainingDivergedError
 
@@ -282,6 +288,7 @@ def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
                           bucket=5000)
 
 
+@pytest.mark.slow
 def test_no_pairs_is_an_error(write_corpus):
     p = write_corpus("ab cd\n" * 100)  # every word frequent: at sample 1e-9 nothing is kept
     with pytest.raises(EmbedkitError, match="no training pairs: every sentence lost its words to subsampling"):
@@ -289,6 +296,7 @@ def test_no_pairs_is_an_error(write_corpus):
     assert np.isfinite(ft.train_fasttext(p, dim=2, min_count=1, sample=0.0, epochs=1, bucket=100).losses).all()
 
 
+@pytest.mark.slow
 def test_cli_divergence_is_one_line_and_writes_nothing(assert_one_line_error, run, write_corpus, tmp_path):
     text = " ".join(f"w{i % 40}" for i in range(4000))
     out, model = tmp_path / "v.txt", tmp_path / "m.bin"
@@ -338,6 +346,7 @@ def test_cut_sentences_caps_pieces_at_fasttexts_line_size():
     assert cut.tolist() == [0, 0, 5, 1029, 2053, 3000, 4024, 4025]
 
 
+@pytest.mark.slow
 def test_shuffle_bool_is_the_old_spelling(sample_head):
     corpus = sample_head(60)
     kw = dict(dim=8, epochs=1, threads=1, bucket=1000)
@@ -352,6 +361,7 @@ def test_shuffle_bool_is_the_old_spelling(sample_head):
     (["--no-shuffle"], 0, "Warning: --no-shuffle is deprecated: use --shuffle none"),
     (["--no-shuffle", "--shuffle", "once"], 2, "Error: --no-shuffle contradicts --shuffle once"),
 ])
+@pytest.mark.slow
 def test_cli_old_no_shuffle_flag_warns(run, write_corpus, tmp_path, args, code, line):
     text = " ".join(f"w{i % 40}" for i in range(2000))
     r = run("train", "fasttext", str(write_corpus(text)), "-o", str(tmp_path / "v.txt"),
@@ -361,6 +371,7 @@ def test_cli_old_no_shuffle_flag_warns(run, write_corpus, tmp_path, args, code, 
 
 
 @pytest.mark.parametrize("module", [ft, w2v])
+@pytest.mark.slow
 def test_compile_stage_compiles_what_training_runs(sample_head, monkeypatch, capsys, module):
     """The labelled compile stage calls the kernel with the argument types of training, so that
     training never compiles (on a cold cache that time would count in words/s)."""

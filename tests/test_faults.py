@@ -80,6 +80,9 @@ def tmpdir_env(tmp_path, monkeypatch):
 @pytest.fixture
 def restore_signals():
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    # Ctrl-C as in a terminal: a pytest-xdist worker starts with SIGINT ignored, and a process that
+    # ignores SIGINT (a background job) rightly goes on when it comes
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     for s, h in saved.items():
         signal.signal(s, h)
@@ -117,6 +120,7 @@ def _previous_output(path):
 # ---------------------------------------------------------------- signals
 @linux_only
 @pytest.mark.parametrize("name,stage,sig", SIGNAL_CASES, ids=[f"{n}-{s}-{g}" for n, s, g in SIGNAL_CASES])
+@pytest.mark.slow
 def test_signal_at_every_stage(name, stage, sig, corpus, tmp_path, tmpdir_env, monkeypatch, restore_signals):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -166,6 +170,37 @@ def test_a_live_processs_temp_folder_is_kept(tmp_path):
     assert os.path.isdir(mine) and other.is_dir()
 
 
+@pytest.mark.parametrize("name,model", [("skipgram", "m"), ("glove", "m"), ("fasttext", "m.bin")])
+def test_outputs_land_together(name, model, corpus, tmp_path, tmpdir_env, monkeypatch, restore_signals):
+    """Ctrl-C while the model is written, after the vectors were: the vectors, their counts file and the
+    model keep their previous versions (all of a run's outputs are renamed into place together)."""
+    from embedkit import fasttext_bin, modelfile
+
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    args, out = _command(name, corpus, out_dir)
+    before = _previous_output(out)
+    (out_dir / "v.txt.vocab").write_bytes(b"previous 1\noutput 2\n")
+    mpath = out_dir / model
+    assert _invoke(args + ["--save-model", str(mpath), "-q"])[0] == 0  # a previous model
+    out.write_bytes(before)
+    (out_dir / "v.txt.vocab").write_bytes(b"previous 1\noutput 2\n")
+    listing = {p: (p.read_bytes() if p.is_file() else None) for p in out_dir.rglob("*")}
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    if name == "fasttext":
+        monkeypatch.setattr(fasttext_bin, "save_fasttext_model", interrupted)
+    else:
+        monkeypatch.setattr(modelfile, "_sha256", interrupted)  # the model folder is half-written
+    code, stderr, _ = _invoke(args + ["--save-model", str(mpath), "-q"])
+    assert code == 130, stderr
+    assert _one_line(stderr).startswith("Interrupted (SIGINT)")
+    assert {p: (p.read_bytes() if p.is_file() else None) for p in out_dir.rglob("*")} == listing
+    assert os.listdir(tmpdir_env) == []
+
+
 # ---------------------------------------------------------------- full disks
 def _small_fs(tmp_path):
     """A 64 KiB filesystem (tmpfs, when this process may mount), else None."""
@@ -209,6 +244,7 @@ DISK_CASES = [  # (command, where the small disk is, what the message says is be
 
 @linux_only
 @pytest.mark.parametrize("name,where,what", DISK_CASES, ids=[f"{n}-{w}" for n, w, _ in DISK_CASES])
+@pytest.mark.slow
 def test_full_disk_is_one_line(name, where, what, corpus, tmp_path, tmpdir_env, full_disk, monkeypatch):
     small, how = full_disk
     if how == "fsize" and where != "output":
@@ -288,6 +324,7 @@ def test_output_folder_removed_during_the_run(corpus, tmp_path, tmpdir_env, monk
 
 # ---------------------------------------------------------------- memory
 @pytest.mark.parametrize("factor,ok", [(0.8, False), (1.25, True)])
+@pytest.mark.slow
 def test_memory_checked_before_work(factor, ok, corpus, tmp_path, tmpdir_env, monkeypatch):
     from embedkit import fasttext
 
@@ -358,6 +395,7 @@ def _damage(folder, rng):
     return f"flip {name}"
 
 
+@pytest.mark.slow
 def test_damaged_cooc_folders_never_train(store, tmp_path):
     """100 seeded truncations and bit flips: each is one error, or the data read is exactly the original."""
     good = load_cooccurrences(store)
@@ -390,6 +428,7 @@ def test_incomplete_cooc_folder_is_refused(store, tmp_path):
     assert code == 1 and "incomplete" in _one_line(stderr) and not (tmp_path / "v.txt").exists()
 
 
+@pytest.mark.slow
 def test_truncated_fasttext_bin_is_one_error(corpus, tmp_path):
     """fastText's .bin has no room for checksums: strict size and structure checks catch every truncation."""
     from embedkit.fasttext_bin import load_fasttext_model
@@ -459,6 +498,7 @@ def test_eight_writers_leave_one_complete_file(tmp_path):
     assert os.listdir(tmp_path) == ["v.txt"]
 
 
+@pytest.mark.slow
 def test_second_counter_into_a_folder_is_refused_and_a_dead_lock_is_taken_over(corpus, tmp_path):
     out = tmp_path / "cooc"
     with _store.output_lock(out):

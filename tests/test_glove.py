@@ -81,6 +81,7 @@ def test_shuffle_is_a_seeded_permutation():
 
 
 # ---------------------------------------------------------------- training
+@pytest.mark.slow
 def test_threads_1_is_bit_identical(sample_cooc):
     a = fit_glove(sample_cooc, **FAST, seed=7)
     b = fit_glove(sample_cooc, **FAST, seed=7)
@@ -90,6 +91,7 @@ def test_threads_1_is_bit_identical(sample_cooc):
 
 
 @pytest.mark.parametrize("shuffle", SHUFFLES)
+@pytest.mark.slow
 def test_cost_falls(sample_cooc, shuffle):
     costs = fit_glove(sample_cooc, dim=8, epochs=3, shuffle=shuffle, threads=1).losses
     assert len(costs) == 3 and costs[0] > costs[1] > costs[2] > 0
@@ -102,6 +104,7 @@ def small_cooc():
     return count_cooccurrences("data/sample.txt.xz", window=5, weighting="harmonic", min_count=50)
 
 
+@pytest.mark.slow
 def test_records_on_disk_are_a_shuffle_of_the_records(small_cooc, tmp_path):
     m = small_cooc.matrix
     # 256 KiB: blocks of 8,192 records, so about 130 blocks are shuffled, written and interleaved
@@ -121,6 +124,7 @@ def test_records_on_disk_are_a_shuffle_of_the_records(small_cooc, tmp_path):
 
 
 @pytest.mark.parametrize("shuffle", SHUFFLES)
+@pytest.mark.slow
 def test_on_disk_costs_match_in_memory(small_cooc, tmp_path, shuffle):
     fit = dict(dim=16, epochs=3, learning_rate=0.2, threads=1, seed=5, shuffle=shuffle)
     ram = fit_glove(small_cooc, **fit).losses
@@ -138,6 +142,7 @@ def test_on_disk_records_removed_on_error(small_cooc, tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_train_glove_on_disk(tmp_path, write_corpus):
     words = np.random.default_rng(0).integers(0, 300, 40_000).astype(str)
     path = write_corpus("\n".join(" ".join(words[i:i + 20]) for i in range(0, len(words), 20)))
@@ -147,6 +152,7 @@ def test_train_glove_on_disk(tmp_path, write_corpus):
     assert len(r.losses) == 2 and r.losses[1] < r.losses[0] and os.listdir(spill) == []
 
 
+@pytest.mark.slow
 def test_vectors_word_and_sum(write_corpus):
     assert VECTORS == ("sum", "word")
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
@@ -175,6 +181,7 @@ def test_quality_floor(sample_glove):
 
 
 @pytest.mark.parametrize("lr", [1e30, 1e4])
+@pytest.mark.slow
 def test_divergence_names_the_epoch(sample_cooc, lr):
     # 1e30: the cost is inf at once; 1e4: finite but exploded (2.4e23 before divergence was detected)
     with pytest.raises(TrainingDivergedError, match=r"diverged in epoch 1 \(cost .*\): lower learning_rate") as e:
@@ -184,6 +191,7 @@ def test_divergence_names_the_epoch(sample_cooc, lr):
 
 
 @pytest.mark.parametrize("lr", [0.05, 0.2])
+@pytest.mark.slow
 def test_no_false_divergence_at_usual_rates(sample_cooc, lr):
     assert len(fit_glove(sample_cooc, dim=8, epochs=3, learning_rate=lr, threads=1).losses) == 3
 
@@ -227,6 +235,7 @@ def test_cli_trains(run, tmp_path, write_corpus):
     ["--learning-rate", "1e30"],  # diverges: the error names the epoch, no file is written
     ["--dim", "8"],  # more than the 7 words
 ])
+@pytest.mark.slow
 def test_cli_bad_input(assert_one_line_error, run, tmp_path, write_corpus, args):
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
     out = tmp_path / "v.txt"
@@ -236,6 +245,7 @@ def test_cli_bad_input(assert_one_line_error, run, tmp_path, write_corpus, args)
 
 
 @pytest.mark.parametrize("lr, shown", [("10000", "cost "), ("1e30", "cost nan")])
+@pytest.mark.slow
 def test_cli_divergence_is_one_line_naming_the_option(assert_one_line_error, run, tmp_path, sample_path, lr, shown):
     out = tmp_path / "v.txt"
     r = run("train", "glove", str(sample_path), "-o", str(out), "--min-count", "50", "--dim", "8",
@@ -246,6 +256,7 @@ def test_cli_divergence_is_one_line_naming_the_option(assert_one_line_error, run
 
 @pytest.mark.parametrize("shuffle", SHUFFLES)
 @pytest.mark.parametrize("vectors", VECTORS)
+@pytest.mark.slow
 def test_cli_every_choice(run, tmp_path, write_corpus, shuffle, vectors):
     path = write_corpus("the cat sat on the mat\nthe dog sat on the log\n" * 30)
     out = tmp_path / "v.txt"

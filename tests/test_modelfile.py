@@ -101,6 +101,7 @@ def test_glove_continue_zero_epochs_is_bit_exact(ab):
     assert len(z.vectors) > len(r.vectors)
 
 
+@pytest.mark.slow
 def test_glove_continue_counts_and_determinism(ab):
     _, b, path, r = ab
     c1 = train_glove(b, init=path, epochs=2, threads=1, seed=3)
@@ -124,6 +125,7 @@ def test_glove_fixed_settings(ab):
         train_glove(b, init=path, window=5)
 
 
+@pytest.mark.slow
 def test_cli_glove_save_and_continue(ab, tmp_path, run):
     a, b, _, _ = ab
     m1, m2 = tmp_path / "m1", tmp_path / "m2"
@@ -172,6 +174,7 @@ def w2v(ab, tmp_path_factory):
     return a, b, d / "sg.model", r
 
 
+@pytest.mark.slow
 def test_word2vec_round_trip_and_zero_epochs(w2v):
     from embedkit.word2vec import train_word2vec
 
@@ -187,6 +190,7 @@ def test_word2vec_round_trip_and_zero_epochs(w2v):
         np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
 
 
+@pytest.mark.slow
 def test_word2vec_continue_is_deterministic_and_counts_sum(w2v):
     from embedkit.word2vec import train_word2vec
 
@@ -204,6 +208,7 @@ def test_word2vec_continue_is_deterministic_and_counts_sum(w2v):
         train_word2vec(b, init=path, hs=False)
 
 
+@pytest.mark.slow
 def test_word2vec_hs_layer_kept_when_the_tree_does_not_change(tmp_path):
     """Continuing on the same text doubles every count: the same Huffman tree, so the HS layer stays."""
     from embedkit.word2vec import train_word2vec
@@ -219,6 +224,7 @@ def test_word2vec_hs_layer_kept_when_the_tree_does_not_change(tmp_path):
     assert "unchanged" in c.model.state["note"]
 
 
+@pytest.mark.slow
 def test_cli_word2vec_save_continue_and_bad_input(w2v, ab, tmp_path, run, assert_one_line_error):
     a, b, path, r = w2v
     out = tmp_path / "c.txt"

@@ -44,6 +44,7 @@ def _write(tmp_path, lines, name="c.txt"):
 @pytest.mark.parametrize("scoring,thresholds,connectors", [
     ("word2phrase", [5.0], None), ("word2phrase", [8.0, 4.0], "english"), ("npmi", [0.2], None),
     ("npmi", [0.3, 0.1], "english")])
+@pytest.mark.slow
 def test_matches_reference(tmp_path, scoring, thresholds, connectors):
     lines = _random_corpus(len(thresholds) + (connectors is not None))
     path = _write(tmp_path, lines)
@@ -59,6 +60,7 @@ def test_matches_reference(tmp_path, scoring, thresholds, connectors):
     assert info["tokens_out"] == sum(map(len, phrased))
 
 
+@pytest.mark.slow
 def test_spilled_counts_are_exact(tmp_path):
     """A 1 MiB bound spills many runs; the table is the one counted in memory."""
     rng = np.random.default_rng(3)
@@ -85,6 +87,7 @@ def test_table_round_trip_and_apply(tmp_path):
         PhraseTable.load(tmp_path / "t.tsv", delimiter="-")
 
 
+@pytest.mark.slow
 def test_phrase_corpus_equals_scanning_the_phrased_text(tmp_path):
     """train --phrases trains on the tokens `phrases` writes: same vocabulary, ids and sentences,
     lines longer than the trainers' 10,000-token sentences included."""
@@ -132,6 +135,7 @@ def test_same_text_as_word2phrase(tmp_path):
 
 
 @pytest.mark.parametrize("connectors", [None, "english"])
+@pytest.mark.slow
 def test_npmi_same_phrases_as_gensim(tmp_path, connectors):
     gensim_phrases = pytest.importorskip("gensim.models.phrases")
     with lzma.open(SAMPLE, "rt", encoding="utf-8") as f:
@@ -167,6 +171,7 @@ def test_cli_bad_input(run, assert_one_line_error, tmp_path, args, status):
     assert_one_line_error(r, code=status, absent=[out])
 
 
+@pytest.mark.slow
 def test_cli_phrases_table_and_train(run, tmp_path):
     corpus = _write(tmp_path, _random_corpus(5))
     r = run("phrases", str(corpus), "-o", str(tmp_path / "p.txt"), "--min-count", "3",
@@ -215,6 +220,7 @@ def test_eval_phrase_analogies(tmp_path):
     assert r.coverage == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow
 def test_tokenizer_options_reach_phrases_and_train(tmp_path):
     """--tokenize words splits punctuation off before pairs are counted, in `phrases` and `train --phrases`."""
     corpus = _write(tmp_path, [["New", "York,", "again."]] * 30 + [["a", "b"]])

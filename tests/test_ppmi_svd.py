@@ -140,6 +140,7 @@ def test_train_from_path_end_to_end(write_corpus):
     assert list(r.timings) == ["scan", "compile", "count", "ppmi", "svd"] and r.context.dim == 3
 
 
+@pytest.mark.slow
 def test_memory_bound_gives_the_same_vectors(write_corpus, tmp_path):
     text = "\n".join(["the king rules the land", "the queen rules the land", "a dog eats food"] * 30)
     a = train_ppmi_svd(write_corpus(text), dim=3, window=2, min_count=1, threads=1).vectors
@@ -178,6 +179,7 @@ def small_counts():
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.slow
 def test_streamed_svd_gives_the_in_memory_vectors(tmp_path, threads, small_counts):
     c = small_counts
     ram = fit_ppmi_svd(c, dim=16, threads=threads)

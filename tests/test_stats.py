@@ -68,6 +68,7 @@ def test_intervals_are_seeded_and_shrink_with_n(data):
     assert np.isnan(lo) and np.isnan(hi)
 
 
+@pytest.mark.slow
 def test_paired_spearman_matches_scipy(data):
     h, x, y = data
     diff, (lo, hi), p = stats.paired_spearman_test(x, y, h, n_resamples=6000, rng=np.random.default_rng(5))

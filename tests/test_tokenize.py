@@ -106,6 +106,7 @@ def test_whitespace_is_todays_scan(write_corpus, lowercase):
     assert "a\u00a0b" in vocab or "a\u00a0b".lower() in vocab
 
 
+@pytest.mark.slow
 def test_whitespace_default_equals_explicit_on_the_sample():
     a = build_vocab("data/sample.txt.xz", min_count=1)
     b = build_vocab("data/sample.txt.xz", min_count=1, tokenize="whitespace")

@@ -26,6 +26,7 @@ def test_encoded_corpus_drops_oov_and_keeps_sentences(write_corpus, tmp_path):
     assert (tmp_path / "cache" / "ids.int32").stat().st_size == 4 * 7
 
 
+@pytest.mark.slow
 def test_sample_corpus_matches_a_plain_python_count(sample_path, sample_scan):
     import lzma
     from collections import Counter
@@ -82,6 +83,7 @@ def test_empty_corpus_and_empty_vocabulary(write_corpus):
         scan_corpus(write_corpus("a b c\n"), min_count=5)
 
 
+@pytest.mark.slow
 def test_temporary_cache_is_removed(write_corpus):
     import gc
     import os
@@ -100,6 +102,7 @@ def test_no_warnings_on_clean_text(sample_path):
         build_vocab(sample_path, min_count=50)
 
 
+@pytest.mark.slow
 def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path):
     """The id file is rewritten a group of sentences at a time; any group size gives the same ids."""
     from embedkit import vocab as vocab_mod
@@ -118,6 +121,7 @@ def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path):
 
 
 # ---------------------------------------------------------------- resolve_corpus: every kind of corpus
+@pytest.mark.slow
 def test_resolve_corpus_takes_a_path_a_list_and_a_scanned_pair(write_corpus, tmp_path):
     from embedkit.vocab import EncodedCorpus, resolve_corpus
 

@@ -164,7 +164,7 @@ def test_kernel_chunk_matches_reference(case):
     states = seed_states(7, 1)
     cfg = config(window=window, negative=negative, hs=hs, skipgram=model == "skipgram", cbow_mean=cbow_mean,
                  corrected=corrected, shared_negatives=shared_negatives, window_update=shared_hs)
-    ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0],
+    ref = word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, states[0, 0],
                                    0.05, window, negative, model, hs, cbow_mean, corrected, shared_negatives,
                                    shared_hs, sigmoid_table)
     scratch = w2v._allocate_scratch(numba.config.NUMBA_NUM_THREADS, 14, dim, window, negative, codes.shape[1])
@@ -280,6 +280,7 @@ def test_quality_floor_on_sample(trained, name, ws353, men):
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", hs=True, negative=0),
                                 dict(model="skipgram", hs=True, negative=2, update="pair")])
+@pytest.mark.slow
 def test_one_thread_is_bit_identical(sample_head, kw):
     corpus = sample_head()
     a = w2v.train_word2vec(corpus, dim=16, epochs=1, threads=1, seed=3, **kw)
@@ -297,11 +298,13 @@ def test_one_thread_is_bit_identical(sample_head, kw):
                                 dict(model="skipgram", hs=True, negative=0, update="pair"),
                                 dict(model="skipgram", shared_negatives=True),
                                 dict(model="skipgram", sample=0.0)])
+@pytest.mark.slow
 def test_other_options_learn(sample_head, kw):
     r = w2v.train_word2vec(sample_head(60), dim=16, epochs=2, threads=2, **kw)
     assert r.losses[1] < r.losses[0] and np.isfinite(r.vectors.matrix).all()
 
 
+@pytest.mark.slow
 def test_result_has_every_field(sample_head, sample_scan):
     from embedkit.result import TrainResult
 
@@ -333,6 +336,7 @@ def test_corpus_kinds_give_the_same_vectors(write_corpus):
 
 
 @pytest.mark.parametrize("model,alpha", [("skipgram", 50.0), ("cbow", 500.0)])
+@pytest.mark.slow
 def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
     from embedkit.errors import TrainingDivergedError
 
@@ -340,6 +344,7 @@ def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
         w2v.train_word2vec(sample_head(200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
 
 
+@pytest.mark.slow
 def test_no_pairs_only_when_subsampling_took_every_word(write_corpus):
     # every word is frequent: at sample 1e-9 the keep probability is about 3e-4, so nothing is left
     p = write_corpus("a b\n" * 100)
@@ -349,6 +354,7 @@ def test_no_pairs_only_when_subsampling_took_every_word(write_corpus):
     assert np.isfinite(r.losses).all()
 
 
+@pytest.mark.slow
 def test_dim_above_vocabulary_size_is_refused(write_corpus):
     p = write_corpus("a b c\n" * 20)
     with pytest.raises(EmbedkitError, match=r"dim must be <= the vocabulary size \(3 words\), got 4"):
@@ -379,6 +385,7 @@ def test_bad_parameters(sample_scan, kw, msg):
         w2v.train_word2vec(sample_scan, **kw)
 
 
+@pytest.mark.slow
 def test_corpus_too_small(write_corpus):
     path = write_corpus("a\nb\na\nb\n")
     with pytest.raises(EmbedkitError, match="corpus too small"):
@@ -393,9 +400,12 @@ TEXT = "\n".join(["the king rules the land and the queen rules the land",
 
 
 @pytest.mark.parametrize("model,extra", [("skipgram", ["--hs", "--save-context", "ctx.txt"]),
-                                         ("skipgram", ["--hs", "--negative", "0", "--update", "pair"]),
-                                         ("skipgram", ["--shared-negatives", "--binary"]),
-                                         ("cbow", ["--cbow-sum", "--hs", "--negative", "0"]),
+                                         pytest.param("skipgram", ["--hs", "--negative", "0", "--update", "pair"],
+                                                      marks=pytest.mark.slow),
+                                         pytest.param("skipgram", ["--shared-negatives", "--binary"],
+                                                      marks=pytest.mark.slow),
+                                         pytest.param("cbow", ["--cbow-sum", "--hs", "--negative", "0"],
+                                                      marks=pytest.mark.slow),
                                          ("cbow", ["--cbow-update", "corrected"])])
 def test_cli_trains_and_writes(run, write_corpus, tmp_path, model, extra):
     from embedkit.vectors import Vectors
@@ -434,6 +444,7 @@ def test_cli_nonsense_options(assert_one_line_error, run, write_corpus, tmp_path
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_corpus_too_small(assert_one_line_error, run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
     assert_one_line_error(run("train", "cbow", write_corpus("one\ntwo\n"), "-o", out, "--min-count", "1"),
@@ -442,6 +453,7 @@ def test_cli_corpus_too_small(assert_one_line_error, run, write_corpus, tmp_path
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_cli_divergence_is_one_line_and_writes_nothing(assert_one_line_error, run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
     r = run("train", "skipgram", write_corpus(TEXT), "-o", out, "--min-count", "1", "--dim", "8", "--alpha", "50",
@@ -466,6 +478,7 @@ def test_one_calling_convention():
     assert all(f"    {p.name} :" in doc for p in params)  # every parameter documented
 
 
+@pytest.mark.slow
 def test_shared_hs_is_the_old_spelling_of_update(sample_head):
     corpus = sample_head(60)
     kw = dict(model="skipgram", hs=True, negative=0, dim=8, epochs=1, threads=1)
@@ -481,6 +494,7 @@ def test_shared_hs_is_the_old_spelling_of_update(sample_head):
     (["--shared-hs"], 0, "Warning: --shared-hs is deprecated: use --update window"),
     (["--no-shared-hs", "--update", "window"], 2, "Error: --no-shared-hs contradicts --update window"),
 ])
+@pytest.mark.slow
 def test_cli_old_shared_hs_flag_warns(run, write_corpus, tmp_path, args, code, line):
     r = run("train", "skipgram", write_corpus(TEXT), "-o", tmp_path / "v.txt", "--dim", "4", "--epochs", "1",
                 "--min-count", "1", "--threads", "1", "--hs", *args)
