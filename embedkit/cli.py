@@ -491,6 +491,9 @@ def phrases_cmd(ctx, corpus, output, table, save_table, lowercase, tokenize, kee
 
     from .phrases import PhraseTable, phrase_text
 
+    # many short parallel kernels between serial steps: OpenMP workers that spin-wait after each
+    # one take the core from the serial step on a busy machine (read when the thread pool starts)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if table is not None:
         given = [k for k in (*kw, "save_table") if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE
                  and k != "delimiter"]
