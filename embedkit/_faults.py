@@ -506,12 +506,77 @@ def fasttext_need(words, dim, *, bucket, minn, maxn):
     return (v + bucket) * dim * 4 + 2 * v * dim * 4 + (ngrams + v) * 4 + v * 8 + _SLACK
 
 
-def glove_need(vocab_size, dim, nnz):
-    """GloVe: 16-byte records per non-zero, parameters and AdaGrad sums (2V x (dim+1) each), the output."""
-    return nnz * 16 + 2 * (2 * vocab_size * (dim + 1) * 4) + vocab_size * dim * 4 + _SLACK
+def array_bytes(*arrays):
+    """``(in_memory, mapped)``: the bytes of ``arrays`` held in memory, and those of the ones mapped
+    from files (a memory-mapped store), whose pages count in resident memory once read."""
+    import mmap
+
+    import numpy as np
+
+    held = mapped = 0
+    for a in arrays:
+        base = a
+        while base is not None and not isinstance(base, (np.memmap, mmap.mmap)):
+            base = getattr(base, "base", None)
+        if base is None:
+            held += a.nbytes
+        else:
+            mapped += a.nbytes
+    return held, mapped
 
 
-def ppmi_need(vocab_size, dim, nnz, *, add_context=False):
-    """PPMI+SVD: a float32 copy of the matrix, randomized SVD's float64 bases (rows and columns), the output."""
+def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
+    """GloVe after counting: the records, then the parameters and AdaGrad sums, then the output.
+
+    In memory (``memory`` None, or 16 bytes per non-zero within it) the 16-byte records are
+    built while the co-occurrence matrix (already resident) is read; ``freed`` bytes (the
+    matrix, when the trainer counted it itself) are released before the (2V, dim+1) float32
+    parameters and AdaGrad sums are made; ``mapped`` bytes of a memory-mapped matrix become
+    resident as the records are built from them. On disk (records past ``memory``) a block of
+    ``memory // 32`` records is made at a time, with its slice of the matrix and the
+    float32 data: (16 + 8 + 4) bytes a record of the block; training reads the file through
+    one 16-byte-a-record buffer of that size.
+    """
+    params = 2 * (2 * vocab_size * (dim + 1) * 4)
+    output = 2 * vocab_size * dim * 4  # W (+ W~) and the context vectors
+    if memory is None or nnz * 16 <= memory:
+        build = nnz * 16 + mapped
+        train = nnz * 16 + mapped - freed + params + output
+    else:
+        block = max(1024, int(memory) // 32)
+        build = block * 28
+        train = block * 16 + params + output
+    return max(build, train) + _SLACK
+
+
+def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1, mapped=0):
+    """PPMI+SVD after counting: the PPMI matrix and its transpose, then the SVD's dense arrays.
+
+    Matrix, in memory (``memory`` None, or 16 bytes per non-zero within it): a float32 CSR
+    copy of the counts (8 bytes per non-zero, explicit zeros dropped in place) and, during the
+    power iterations, its transpose (8 bytes per non-zero left, at most ``nnz``), plus the
+    ``mapped`` bytes of a memory-mapped matrix, read by the copy. On disk: the matrix is made
+    a block of rows of ``memory // 24`` non-zeros at a time (about ``memory``, before the SVD's
+    arrays exist), then streamed a block at a time (its pages dropped after use), and each
+    product by the transpose sums one (V, k) float32 part per thread, then their sum.
+
+    Dense arrays (k = dim + 10 columns, in units of V x k bytes): within a power iteration the
+    float64 basis (8), the float32 product by the transpose (4), the float64 product (8), its
+    copy and the new basis (8 + 8): 36; after the last one, with the transpose released, the
+    basis (8), the float32 product (4), its basis (8), the float64 U and V (8 + 8), and, for
+    their dim columns, the sign-fixed float64 copies (8 each) and float32 results (4 each):
+    about 36 + 24 dim / k. The vectors made from U and V afterwards (W, C; with ``add_context``
+    W + C, summed in place) take less than that last step.
+    """
     k = dim + 10
-    return nnz * 8 + 4 * vocab_size * k * 8 + vocab_size * dim * 4 * (2 if add_context else 1) + _SLACK
+    vk = vocab_size * k
+    last = 36 * vk + 24 * vocab_size * dim  # after the iterations: basis, products, U, V and their copies
+    if memory is None or nnz * 16 <= memory:
+        iterations = nnz * 16 + mapped + 36 * vk
+        final = nnz * 8 + mapped + last
+    else:  # made before the dense arrays exist; then one block's pages at a time, dropped after use
+        block = max(1024, int(memory) // 24)
+        made = block * 25  # a block's indices and values copied, the kept mask, its cumulative sum, the kept ones
+        iterations = block * 8 + 36 * vk + (max(1, threads) + 1) * 4 * vk
+        return max(made, iterations, last) + _SLACK
+    return max(iterations, final) + _SLACK

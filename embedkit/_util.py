@@ -8,6 +8,8 @@ import threading
 import numbers
 import os
 import re
+import shutil
+import stat
 import tempfile
 
 import numba
@@ -243,7 +245,9 @@ def atomic_write(path, mode="wb", encoding=None):
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
     write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
     The temp file's name carries this process's mark, so one left by a killed run is removed
-    by the next write of ``path``. A full disk is one ``NoSpaceError`` line.
+    by the next write of ``path``. A full disk is one ``NoSpaceError`` line; a folder made
+    read-only during the write is one EmbedkitError line, its temp file removed all the same
+    (see :func:`_remove_temp`).
     """
     from . import _faults
 
@@ -255,25 +259,90 @@ def atomic_write(path, mode="wb", encoding=None):
     except OSError as e:
         if _faults.is_no_space(e):
             raise _faults.no_space_error(e, path, os.path.basename(path), _faults.expected_bytes()) from None
-        raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
+        raise EmbedkitError(_cannot_write(e, path, folder)) from None
     try:
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        defer_rename(lambda: os.replace(tmp, path), lambda: os.unlink(tmp))
+        defer_rename(lambda: _rename(tmp, path, folder), lambda: _remove_temp(tmp))
     except BaseException as e:
-        written = 0
-        with contextlib.suppress(OSError):
-            written = os.path.getsize(tmp)
+        written = _remove_temp(tmp)
+        error = _write_error(e, path, folder, written)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _rename(tmp, path, folder):
+    """The rename that completes an atomic write; a failure (the folder made read-only
+    meanwhile) is one EmbedkitError line."""
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        error = _write_error(e, path, folder, 0)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _cannot_write(e, path, folder):
+    if isinstance(e, PermissionError) and os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write {path}: the folder {folder} was made read-only during the run"
+    return f"cannot write {path}: {e.strerror or e}"
+
+
+def _write_error(e, path, folder, written):
+    """The one-line error for a failed atomic write of ``path``, or None to re-raise ``e`` as it is."""
+    from . import _faults
+
+    if _faults.is_no_space(e):
+        size = _faults.expected_bytes()
+        return _faults.no_space_error(e, path, os.path.basename(path), size and size - written)
+    if isinstance(e, FileNotFoundError) and not os.path.isdir(folder):
+        return EmbedkitError(f"cannot write {path}: the folder {folder} was removed during the run")
+    if isinstance(e, PermissionError):
+        return EmbedkitError(_cannot_write(e, path, folder))
+    return None
+
+
+def _remove_temp(tmp):
+    """Remove the temp file (or a model's temp folder) of an atomic write; return its size. When its folder was made
+    read-only meanwhile and belongs to this process's user, the folder gets the owner's write
+    permission back for the removal alone, then exactly its mode again; failing that, the
+    file is at least emptied (and the next write of the path sweeps it)."""
+    written = 0
+    with contextlib.suppress(OSError):
+        written = os.path.getsize(tmp)
+
+    def remove():
+        if os.path.isdir(tmp) and not os.path.islink(tmp):  # a model's temporary folder
+            shutil.rmtree(tmp)
+        else:
             os.unlink(tmp)
-        if _faults.is_no_space(e):
-            size = _faults.expected_bytes()
-            raise _faults.no_space_error(e, path, os.path.basename(path), size and size - written) from None
-        if isinstance(e, FileNotFoundError) and not os.path.isdir(folder):
-            raise EmbedkitError(f"cannot write {path}: the folder {folder} was removed during the run") from None
-        if isinstance(e, PermissionError):
-            raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
+
+    try:
+        remove()
+        return written
+    except FileNotFoundError:
+        return written
+    except OSError:
+        pass
+    folder = os.path.dirname(os.path.abspath(tmp))
+    with contextlib.suppress(OSError):
+        st = os.stat(folder)
+        if st.st_uid == os.geteuid():
+            os.chmod(folder, stat.S_IMODE(st.st_mode) | stat.S_IWUSR | stat.S_IXUSR)
+            try:
+                remove()
+            finally:
+                os.chmod(folder, stat.S_IMODE(st.st_mode))
+    if os.path.isfile(tmp):
+        with contextlib.suppress(OSError):
+            os.truncate(tmp, 0)
+    return written
+
+
+remove_temp = _remove_temp
 
 
 # ---------------------------------------------------------------- progress

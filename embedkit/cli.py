@@ -73,6 +73,8 @@ class EmbedkitGroup(click.Group):
             except KeyboardInterrupt as e:  # past click's own handler, which would print a blank line first
                 raise _Interrupted(e) from None
             except OSError as e:
+                if isinstance(e, PermissionError) and e.filename:  # say, a model's folder made read-only mid-run
+                    raise click.ClickException(f"{e.strerror or 'permission denied'}: {e.filename}") from None
                 if not _faults.is_no_space(e):
                     raise
                 raise click.ClickException(str(_faults.no_space_error(e, e.filename or os.getcwd(), "a file"))) from None
@@ -96,8 +98,8 @@ TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token) goes
 
 
 def _set_force(ctx, param, value):
-    if value:
-        _faults._force.set(True)
+    if value:  # for this command only: a later command of the same process (CliRunner) checks again
+        ctx.with_resource(_faults.allow_over_memory())
     return value
 
 
@@ -489,6 +491,9 @@ def phrases_cmd(ctx, corpus, output, table, save_table, lowercase, tokenize, kee
 
     from .phrases import PhraseTable, phrase_text
 
+    # many short parallel kernels between serial steps: OpenMP workers that spin-wait after each
+    # one take the core from the serial step on a busy machine (read when the thread pool starts)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if table is not None:
         given = [k for k in (*kw, "save_table") if ctx.get_parameter_source(k) == ParameterSource.COMMANDLINE
                  and k != "delimiter"]

@@ -35,7 +35,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
-from ._faults import check_memory, glove_need, make_temp_dir
+from ._faults import array_bytes, check_memory, glove_need, make_temp_dir
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -226,10 +226,8 @@ def _fit(entries, params, gradsq, n_words, *, learning_rate, epochs, shuffle, se
     on_disk = isinstance(entries, RecordFile)
     if on_disk:
         zero = entries.zero_cost
-    else:
-        logx = entries["logx"].astype(np.float64)
-        zero = 0.5 * float(np.mean(entries["weight"] * logx * logx)) if len(entries) else 0.0
-        del logx
+    else:  # in slices: whole-array float64 temporaries would cost 24 bytes per record, more than the records
+        zero = _zero_cost_sum(entries) / len(entries) if len(entries) else 0.0
     limit = EXPLODED * max(zero, 1e-3)
     costs = []
     with numba_threads(threads), \
@@ -429,8 +427,7 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
                       "counts (embedkit cooc --weighting harmonic)", stacklevel=2)
     memory = _check_memory(memory)
-    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz if memory is None else 0), what="training GloVe",
-                 lower="--dim, --max-vocab or --memory")
+    _check_need(cooc, dim, memory, owned=False)
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     info = None
@@ -460,6 +457,15 @@ def _check_memory(memory):
         memory = parse_memory(memory)
     check_int("memory", memory, min=1)
     return memory
+
+
+def _check_need(cooc, dim, memory, *, owned):
+    """Refuse before the records are made if GloVe's estimated need exceeds the available memory;
+    ``owned``: the matrix is the trainer's own, released before training."""
+    m = cooc.matrix
+    held, mapped = array_bytes(m.indptr, m.indices, m.data)
+    check_memory(glove_need(len(cooc.words), dim, m.nnz, memory=memory, freed=held + mapped if owned else 0,
+                            mapped=mapped), what="training GloVe", lower="--dim, --max-vocab or --memory")
 
 
 def _close(entries):
@@ -641,8 +647,7 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
                                threads=threads, memory=memory, tmp_dir=tmp_dir,
                                progress=progress)
     check_dim(dim, len(cooc.words))
-    check_memory(glove_need(len(cooc.words), dim, cooc.matrix.nnz if memory is None else 0), what="training GloVe",
-                 lower="--dim, --max-vocab or --memory")
+    _check_need(cooc, dim, memory, owned=True)
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     vocab, counted = cooc.vocab, cooc.timings

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._util import check_writable, defer_rename
+from ._util import check_writable, defer_rename, remove_temp
 from .errors import EmbedkitError
 
 FORMAT = "embedkit-model"
@@ -156,7 +156,7 @@ def save_model(model, path):
         if old:
             shutil.rmtree(old, ignore_errors=True)
 
-    defer_rename(commit, lambda: shutil.rmtree(tmp, ignore_errors=True))  # with the run's other outputs
+    defer_rename(commit, lambda: remove_temp(tmp))  # with the run's other outputs
     return path
 
 

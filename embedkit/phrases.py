@@ -1,12 +1,17 @@
 """Phrases: word2phrase's and gensim's collocation detection, on the encoded corpus.
 
-The corpus is scanned once into ids (every word, lines whole). Each pass counts the pairs
-that could become a phrase as int64 keys ``(a * V + b) * M + m`` (``m`` encodes the connector
-words between ``a`` and ``b``; ``M = 1`` without connector words) in a Numba kernel: each
-thread's share of a block is sorted and reduced, the shares are merged into one sorted run,
-and runs that outgrow ``memory`` are spilled to disk and merged by key ranges at the end, so
+The corpus is scanned once into ids, in memory (every word, lines whole; ids in order of
+first appearance: phrases need no vocabulary order). Each pass counts the pairs that could
+become a phrase as int64 keys ``(a * V + b) * M + m`` (``m`` encodes the connector words
+between ``a`` and ``b``; ``M = 1`` without connector words) in a Numba kernel: a pair is a
+candidate only if both words were seen ``min_count`` times and, for word2phrase's score, if
+neither word is so frequent that the score could not pass the threshold (the pair count is at
+most the rarer word's count, so the score is below ``tokens / count(word)``). Each thread's
+share of a block is radix-sorted and reduced, the shares are merged into one sorted run, and
+runs that outgrow ``memory`` are spilled to disk and merged by key ranges at the end, so
 counts are exact at any corpus size. Pairs are scored, the table of that pass is applied to
-the id stream, and the next pass counts the joined stream.
+the id stream (a flag per word, then a hash lookup), and the next pass counts the joined
+stream.
 
 A table is applied by its phrase strings, as word2phrase looks bigrams up by their joined
 string: within a pass, a token followed (through connector words, if any) by a token whose
@@ -27,7 +32,8 @@ import numpy as np
 from numba import prange
 
 from . import _faults
-from ._util import atomic_write, check_choice, check_float, check_int, check_threads, numba_threads, progress_bar
+from ._util import (atomic_write, check_choice, check_float, check_int, check_threads, numba_threads,
+                    progress_bar, read_ahead)
 from .errors import EmbedkitError
 
 SCORINGS = ("word2phrase", "npmi")
@@ -41,8 +47,10 @@ FORMAT = "embedkit-phrases/1"
 #: default memory bound for counting pairs before sorted runs are spilled to disk
 DEFAULT_MEMORY = 2 << 30
 #: tokens counted per block (each thread sorts its share of a block)
-BLOCK_TOKENS = 1 << 22
+BLOCK_TOKENS = 1 << 24
 _MAX_KEY = (1 << 63) - 1
+#: a piece of text is tokenized by several threads if it is at least this long (and not the first)
+_MIN_PART_BYTES = 1 << 16
 
 
 # ---------------------------------------------------------------- the table
@@ -157,13 +165,13 @@ def _radix(n_words, n_conn, limit=_MAX_KEY):
 
 
 @numba.njit(cache=True)
-def _pair_keys(ids, starts, ends, conn, n_words, base, max_between, mult, keys):
+def _pair_keys(ids, starts, ends, conn, elig, n_words, base, max_between, mult, keys):
     """The candidate keys of sentences ``starts[s]:ends[s]`` into ``keys`` (from 0); returns how many.
 
     Without connector words (``conn`` all 0) every adjacent pair is a candidate, key ``a*V+b``;
     with them, a non-connector word, up to ``max_between`` connector words and the next
     non-connector word, key ``(a*V+b)*mult + m`` where ``m`` has the connectors' ranks (1..)
-    as digits in base ``base``.
+    as digits in base ``base``. Only pairs of two words flagged in ``elig`` are written.
     """
     n = 0
     for s in range(len(starts)):
@@ -174,7 +182,7 @@ def _pair_keys(ids, starts, ends, conn, n_words, base, max_between, mult, keys):
             t = ids[p]
             c = conn[t]
             if c == 0:
-                if start >= 0 and between <= max_between:
+                if start >= 0 and between <= max_between and elig[start] != 0 and elig[t] != 0:
                     keys[n] = (np.int64(start) * n_words + t) * mult + mid
                     n += 1
                 start = t
@@ -201,16 +209,63 @@ def _reduce_sorted(keys, out_keys, out_counts):
     return n
 
 
+@numba.njit(cache=True)
+def _radix_sort(a, tmp):
+    """Sort the non-negative int64 ``a`` (LSD radix, digits of at most 12 bits; ``tmp`` is scratch
+    of the same length); returns the array that holds the sorted keys, ``a`` or ``tmp``."""
+    n = len(a)
+    if n < 512:
+        a.sort()
+        return a
+    top = a.max()
+    bits = 0
+    while bits < 63 and (top >> bits) > 0:
+        bits += 1
+    n_digits = max(1, (bits + 11) // 12)
+    width = (bits + n_digits - 1) // n_digits
+    size = 1 << width
+    mask = size - 1
+    hist = np.zeros((n_digits, size), np.int64)
+    for i in range(n):
+        x = a[i]
+        for d in range(n_digits):
+            hist[d, (x >> (d * width)) & mask] += 1
+    src = a
+    dst = tmp
+    pos = np.empty(size, np.int64)
+    for d in range(n_digits):
+        shift = d * width
+        total = 0
+        full = False
+        for k in range(size):
+            if hist[d, k] == n:
+                full = True
+            pos[k] = total
+            total += hist[d, k]
+        if full:  # every key has the same digit here: nothing moves
+            continue
+        for i in range(n):
+            x = src[i]
+            k = (x >> shift) & mask
+            dst[pos[k]] = x
+            pos[k] += 1
+        src, dst = dst, src
+    return src
+
+
 @numba.njit(parallel=True, cache=True)
-def _count_block(ids, offsets, bounds, conn, n_words, base, max_between, mult, keys, out_keys, out_counts, n_out):
+def _count_block(ids, offsets, bounds, conn, elig, n_words, base, max_between, mult, keys, out_keys, out_counts,
+                 n_out):
     """Per chunk ``c`` (sentences ``bounds[c]:bounds[c+1]``): candidate keys, sorted and reduced into
     ``out_keys``/``out_counts`` from the chunk's first token; ``n_out[c]`` = distinct keys."""
     for c in prange(len(bounds) - 1):
         s0, s1 = bounds[c], bounds[c + 1]
         lo = offsets[s0] - offsets[bounds[0]]
         seg = keys[lo:lo + offsets[s1] - offsets[s0]]
-        n = _pair_keys(ids, offsets[s0:s1], offsets[s0 + 1:s1 + 1], conn, n_words, base, max_between, mult, seg)
-        part = np.sort(seg[:n])
+        n = _pair_keys(ids, offsets[s0:s1], offsets[s0 + 1:s1 + 1], conn, elig, n_words, base, max_between, mult,
+                       seg)
+        part = _radix_sort(seg[:n], out_keys[lo:lo + n])
+        # the reduced run is written from the start of out_keys: never ahead of what it reads
         n_out[c] = _reduce_sorted(part, out_keys[lo:lo + n], out_counts[lo:lo + n])
 
 
@@ -263,15 +318,28 @@ def _merge_runs(runs):
 
 
 class _Counter:
-    """Sorted, reduced runs of keys: held in memory while they fit ``memory``, else spilled to disk."""
+    """Sorted, reduced runs of keys: held in memory while they fit ``memory``, else spilled to a
+    folder in ``tmp_dir`` (made at the first spill; :meth:`close` removes it)."""
 
-    def __init__(self, memory, folder):
+    def __init__(self, memory, tmp_dir):
         self.memory = memory
-        self.folder = folder
+        self.tmp_dir = tmp_dir
+        self.folder = None
         self.keys = np.zeros(0, np.int64)
         self.counts = np.zeros(0, np.int64)
         self.spilled = []
         self.spill_bytes = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
     def add(self, runs):
         self.keys, self.counts = _merge_runs([(self.keys, self.counts), *runs])
@@ -279,6 +347,8 @@ class _Counter:
             self._spill()
 
     def _spill(self):
+        if self.folder is None:
+            self.folder = _faults.make_temp_dir("spill", self.tmp_dir)  # swept by a later run if killed
         prefix = os.path.join(self.folder, f"run{len(self.spilled)}")
         try:
             self.keys.tofile(prefix + ".keys")
@@ -320,16 +390,39 @@ class _Counter:
 
 
 # ---------------------------------------------------------------- applying a pass
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(cache=True)
+def _slot(key, shift):
+    """The home slot of ``key`` in a table of ``2**(64 - shift)`` slots (Fibonacci hashing)."""
+    return np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(shift))
+
+
+@numba.njit(cache=True)
+def _lookup_table(table_keys, shift):
+    """Open-addressing slots (-1: empty) holding the index of each of ``table_keys`` (distinct)."""
+    slots = np.full(1 << (64 - shift), -1, np.int32)
+    mask = len(slots) - 1
+    for i in range(len(table_keys)):
+        s = _slot(table_keys[i], shift)
+        while slots[s] != -1:
+            s = (s + 1) & mask
+        slots[s] = i
+    return slots
+
+
 @numba.njit(parallel=True, cache=True)
-def _apply_pass(ids, offsets, bounds, conn, n_words, base, max_between, mult_full, table_keys, table_ids, out,
-                new_len):
-    """Join pairs found in ``table_keys`` (sorted; ``table_ids`` the phrase ids) left to right.
+def _apply_pass(ids, offsets, bounds, conn, n_words, base, max_between, mult_full, left, slots, shift, table_keys,
+                table_ids, out, new_len):
+    """Join pairs found in ``table_keys`` (``table_ids`` the phrase ids; ``slots`` their hash table,
+    ``left[a]`` set if some key starts with ``a``) left to right.
 
     Sentence ``s`` of ``ids`` is written to ``out`` from ``offsets[s]`` on, its new length to
     ``new_len[s]``. A joined token does not start another join; connector words never start or
     end one.
     """
-    n_table = len(table_keys)
+    mask = len(slots) - 1
     for c in prange(len(bounds) - 1):
         for s in range(bounds[c], bounds[c + 1]):
             w = offsets[s]
@@ -340,10 +433,14 @@ def _apply_pass(ids, offsets, bounds, conn, n_words, base, max_between, mult_ful
                 t = ids[p]
                 cc = conn[t]
                 if cc == 0:
-                    if start >= 0 and between <= max_between and n_table > 0:
+                    if start >= 0 and between <= max_between and left[out[start]] != 0:
                         key = (np.int64(out[start]) * n_words + t) * mult_full + mid
-                        k = np.searchsorted(table_keys, key)
-                        if k < n_table and table_keys[k] == key:
+                        h = _slot(key, shift)
+                        k = slots[h]
+                        while k >= 0 and table_keys[k] != key:
+                            h = (h + 1) & mask
+                            k = slots[h]
+                        if k >= 0:
                             out[start] = table_ids[k]
                             w = start + 1
                             start = -1
@@ -401,21 +498,46 @@ def _splits(phrase, d, vocab, conn_set, max_between):
 
 
 class _Stream:
-    """The id stream being phrased: ids, line offsets, the text of each id and the connector index."""
+    """The id stream being phrased: ids, line offsets, the text of each id and the connector index.
 
-    def __init__(self, ids, offsets, words, connector_words, threads):
+    ``arena[word_off[i]:word_off[i + 1]]`` are the UTF-8 bytes of the first ``len(word_off) - 1``
+    words (those of the scan; the phrases added later are encoded when the text is written);
+    ``counts``, if given, the count of each id in ``ids`` (dropped once the stream changes).
+    """
+
+    def __init__(self, ids, offsets, words, connector_words, threads, *, arena=None, word_off=None, counts=None):
         self.ids = ids
         self.offsets = offsets
         self.words = list(words)
-        self.index = {w: i for i, w in enumerate(self.words)}
+        self._index = None
+        if arena is None:
+            encoded = [w.encode("utf-8") for w in self.words]
+            word_off = np.zeros(len(encoded) + 1, np.int64)
+            np.cumsum([len(e) for e in encoded], out=word_off[1:])
+            arena = np.frombuffer(b"".join(encoded), np.uint8)
+        self.arena = arena
+        self.word_off = word_off
+        self.counts = counts
         self.conn_words = tuple(connector_words)
         self.conn_rank = {w: r + 1 for r, w in enumerate(self.conn_words)}
         self.threads = threads
         self.bounds = None
 
     @property
+    def index(self):
+        """Each word's id."""
+        if self._index is None:
+            self._index = dict(zip(self.words, range(len(self.words))))
+        return self._index
+
+    @property
     def n_words(self):
         return len(self.words)
+
+    def unigram_counts(self):
+        if self.counts is None:
+            self.counts = np.bincount(self.ids, minlength=self.n_words).astype(np.int64)
+        return self.counts
 
     def conn_array(self):
         conn = np.zeros(max(self.n_words, 1), np.int32)
@@ -430,6 +552,16 @@ class _Stream:
     def chunks(self, n_chunks):
         return _chunk_bounds(self.offsets, n_chunks)
 
+    def word_bytes(self):
+        """(arena, word_off): the UTF-8 bytes of every word, ``arena[word_off[i]:word_off[i + 1]]``."""
+        n0 = len(self.word_off) - 1
+        if n0 < self.n_words:
+            extra = [w.encode("utf-8") for w in self.words[n0:]]
+            lens = np.array([len(e) for e in extra], np.int64)
+            self.word_off = np.concatenate([self.word_off, self.word_off[-1] + np.cumsum(lens)])
+            self.arena = np.concatenate([self.arena[:self.word_off[n0]], np.frombuffer(b"".join(extra), np.uint8)])
+        return self.arena, self.word_off
+
     def apply(self, phrases, delimiter):
         """Join this pass's ``phrases`` (strings) in the stream; returns how many were usable."""
         m, k = self.radix()
@@ -437,19 +569,23 @@ class _Stream:
         conn_set = set(self.conn_words)
         keys, targets = [], []
         nw = self.n_words
+        index = self.index
         for phrase in phrases:
-            ways = _splits(phrase, delimiter, self.index, conn_set, k)
+            ways = _splits(phrase, delimiter, index, conn_set, k)
             if not ways:
                 continue
-            pid = self.index.get(phrase)
+            pid = index.get(phrase)
             if pid is None:
-                pid = self.index[phrase] = len(self.words)
+                pid = index[phrase] = len(self.words)
                 self.words.append(phrase)
             for left, middle, right in ways:
+                a, b = index[left], index[right]
+                if a >= nw or b >= nw:  # a phrase of this very pass: not a token of the stream
+                    continue
                 mid = 0
                 for w in middle:
                     mid = mid * base + self.conn_rank[w]
-                keys.append((self.index[left] * nw + self.index[right]) * m + mid)
+                keys.append((a * nw + b) * m + mid)
                 targets.append(pid)
         if len(self.words) >= 2**31:
             raise EmbedkitError("more than 2**31 distinct tokens and phrases")
@@ -462,16 +598,23 @@ class _Stream:
         conn = self.conn_array()
         if len(keys) == 0:
             return 0
+        left = np.zeros(max(nw, 1), np.uint8)
+        left[keys // m // nw] = 1
+        bits = max(4, int(2 * len(keys) - 1).bit_length() + 1)  # at most a quarter full
+        shift = 64 - bits
+        slots = _lookup_table(keys, shift)
         out = np.empty(len(self.ids), np.int32) if not isinstance(self.ids, np.ndarray) or \
             not self.ids.flags.writeable else self.ids
         new_len = np.zeros(len(self.offsets) - 1, np.int64)
         with numba_threads(self.threads) as n:
-            _apply_pass(self.ids, self.offsets, self.chunks(4 * n), conn, nw, base, k, m, keys, targets, out, new_len)
+            _apply_pass(self.ids, self.offsets, self.chunks(4 * n), conn, nw, base, k, m, left, slots, shift, keys,
+                        targets, out, new_len)
         new_offsets = np.zeros(len(self.offsets), np.int64)
         np.cumsum(new_len, out=new_offsets[1:])
         _compact(out, self.offsets, new_len, new_offsets)
         self.ids = out[:new_offsets[-1]]
         self.offsets = new_offsets
+        self.counts = None
         return len(set(targets.tolist()))
 
 
@@ -550,25 +693,198 @@ def _connector_words(connector_words):
 
 
 # ---------------------------------------------------------------- reading the corpus (the one hook)
-def scan_lines(corpus, *, lowercase=False, tokenize="whitespace", keep_punctuation=False, progress=False):
-    """The corpus as every word's id, with lines kept whole: (Vocab, EncodedCorpus) at min_count 1.
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
 
-    Lines are not cut at the trainers' sentence length, so no pair is lost at a cut; blank lines
-    are dropped, as everywhere in embedkit. No rare word is forgotten to bound the vocabulary
-    (``max_distinct``): the phrased text keeps every token.
+
+@numba.njit(cache=True, nogil=True)
+def _find_word(buf, i, length, h, slots, hashes, starts, lengths, arena):
+    """(slot, id) of the word ``buf[i:i+length]`` (FNV-1a hash ``h``) in the scan's table: id -1 and
+    the empty slot where it would go if it is not there."""
+    mask = len(slots) - 1
+    s = np.int64(h & np.uint64(mask))
+    while slots[s] != -1:
+        q = slots[s]
+        if hashes[q] == h and lengths[q] == length:
+            a = starts[q]
+            same = True
+            for t in range(length):
+                if arena[a + t] != buf[i + t]:
+                    same = False
+                    break
+            if same:
+                return s, q
+        s = (s + 1) & mask
+    return s, -1
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
+                    unk_hash, sizes):
+    """Split ``buf[cuts[c]:cuts[c+1]]`` (parts cut at ASCII whitespace) on ASCII whitespace, in
+    parallel, as the scan's tokenizer does, and look each token up in the scan's table without
+    changing it. Part ``c`` writes from index ``cuts[c]`` on (it has fewer tokens than bytes):
+    ids to ``out_ids`` (-1: not in the table, then its index in the part, start, length and
+    hash go to the ``unk_*`` arrays), and the token indices (in the part) at which a newline
+    came to ``nl_pos``, once each. ``sizes[c]`` = (tokens, newline records, unknown tokens)."""
+    n = len(buf)
+    for c in prange(len(cuts) - 1):
+        base = cuts[c]
+        i = base
+        end = cuts[c + 1]
+        m = 0
+        nn = 0
+        u = 0
+        last = -1
+        while i < end:
+            ch = buf[i]
+            if ch == 10:
+                if last != m:
+                    nl_pos[base + nn] = m
+                    nn += 1
+                    last = m
+                i += 1
+                continue
+            if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                i += 1
+                continue
+            j = i
+            h = _FNV_OFFSET
+            while j < n:
+                ch = buf[j]
+                if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                    break
+                h = (h ^ np.uint64(ch)) * _FNV_PRIME
+                j += 1
+            _, k = _find_word(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
+            if k < 0:
+                unk_x[base + u] = m
+                unk_start[base + u] = i
+                unk_len[base + u] = j - i
+                unk_hash[base + u] = h
+                u += 1
+            out_ids[base + m] = k
+            m += 1
+            i = j
+        sizes[c, 0] = m
+        sizes[c, 1] = nn
+        sizes[c, 2] = u
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_words(buf, first, count, base, unk_x, unk_start, unk_len, unk_hash, slots, hashes, starts, lengths, arena,
+               state, out_ids):
+    """Give the unknown tokens ``first:first+count`` of a part (from :func:`_tokenize_parts`) their
+    ids, in order, adding each new word to the table (the next id); ``state`` = [n_ids, arena used].
+    Returns how many were done: fewer when a table is full (grow it)."""
+    n_ids, used = state[0], state[1]
+    done = 0
+    for x in range(base + first, base + first + count):
+        i = unk_start[x]
+        length = unk_len[x]
+        s, k = _find_word(buf, i, length, unk_hash[x], slots, hashes, starts, lengths, arena)
+        if k < 0:
+            if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
+                break
+            k = n_ids
+            n_ids += 1
+            slots[s] = k
+            hashes[k] = unk_hash[x]
+            starts[k] = used
+            lengths[k] = length
+            arena[used:used + length] = buf[i:i + length]
+            used += length
+        out_ids[base + unk_x[x]] = k
+        done += 1
+    state[0], state[1] = n_ids, used
+    return done
+
+
+def _cut_at_space(piece, n_parts):
+    """Byte offsets cutting ``piece`` into at most ``n_parts`` parts, each cut at ASCII whitespace."""
+    cuts = [0]
+    for k in range(1, n_parts):
+        at = len(piece) * k // n_parts
+        hit = [i for i in (piece.find(w, at) for w in (b" ", b"\n")) if i >= 0]
+        if hit and min(hit) > cuts[-1]:
+            cuts.append(min(hit))
+    cuts.append(len(piece))
+    return np.array(cuts, np.int64)
+
+
+def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, tokenize="whitespace",
+                keep_punctuation=False, progress=False):
+    """The corpus as every word's id, with lines kept whole, in memory: a ``_Stream``.
+
+    The text goes through :func:`~embedkit.corpus.iter_pieces` and the scan's tokenizer kernel
+    (the tokens every command sees). Lines are not cut at the trainers' sentence length, so no
+    pair is lost at a cut; blank lines are dropped, as everywhere in embedkit. Every word is
+    kept (the phrased text keeps every token), with the id of its first appearance: phrases
+    need no vocabulary order, so none is made.
     """
-    from .vocab import scan_corpus
+    from .corpus import corpus_files, corpus_name, iter_pieces
+    from .errors import EmptyCorpusError
+    from .vocab import _Table, check_unchanged, corpus_fingerprint
 
-    return scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation,
-                       progress=progress, max_distinct=np.iinfo(np.int32).max, max_sentence_length=np.iinfo(np.int64).max)
-
-
-def _writable_ids(enc):
-    """The encoded ids as a writable array: the scan's own cache file, reopened copy-on-write."""
-    ids = enc.ids
-    if isinstance(ids, np.memmap) and ids.filename:
-        return np.memmap(ids.filename, dtype=np.int32, mode="c", shape=ids.shape)
-    return np.array(ids)
+    before = corpus_fingerprint(corpus)
+    size = sum(os.path.getsize(f) for f in corpus_files(corpus) if f != "-")
+    ids = np.empty(max(size // 5, 1 << 16), np.int32)  # pages never written are never resident
+    table = _Table()
+    end_chunks = []
+    n = 0
+    last_end = 0
+    cap = 0
+    with numba_threads(threads) as n_threads:
+        for piece in read_ahead(iter_pieces(corpus, lowercase=lowercase, tokenize=tokenize,
+                                            keep_punctuation=keep_punctuation, progress=progress)):
+            buf = np.frombuffer(piece, np.uint8)
+            if len(buf) > cap:  # part c writes from index cuts[c]: arrays as long as the piece
+                cap = max(len(buf), 2 * cap)
+                out_ids, nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
+                unk_x, unk_start, unk_len = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
+                unk_hash = np.empty(cap, np.uint64)
+            cuts = _cut_at_space(piece, max(2, n_threads) if table.n_ids and len(piece) >= _MIN_PART_BYTES else 1)
+            sizes = np.zeros((len(cuts) - 1, 3), np.int64)
+            _tokenize_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, out_ids,
+                            nl_pos, unk_x, unk_start, unk_len, unk_hash, sizes)
+            need = n + int(sizes[:, 0].sum())
+            if need > len(ids):
+                grown = np.empty(max(2 * len(ids), need), np.int32)
+                grown[:n] = ids[:n]
+                ids = grown
+            for c in range(len(cuts) - 1):
+                base = int(cuts[c])
+                m, nn, u = (int(x) for x in sizes[c])
+                first = 0
+                while first < u:
+                    first += _add_words(buf, first, u - first, base, unk_x, unk_start, unk_len, unk_hash, table.slots,
+                                        table.hashes, table.starts, table.lengths, table.arena, table.state, out_ids)
+                    if first < u:
+                        table.grow(int(unk_len[base + first]))
+                ids[n:n + m] = out_ids[base:base + m]
+                if nn:  # a line ends where a newline follows at least one token since the last end
+                    at = n + nl_pos[base:base + nn]
+                    keep = at > np.concatenate([[last_end], at[:-1]])
+                    if keep.any():
+                        end_chunks.append(at[keep])
+                        last_end = int(at[keep][-1])
+                n += m
+            if table.n_ids >= 2**31 - 1:
+                raise EmbedkitError("more than 2**31 distinct tokens")
+    check_unchanged(corpus, before)
+    if table.n_ids == 0:
+        raise EmptyCorpusError(f"corpus {corpus_name(corpus)} is empty (no tokens)")
+    if n > last_end:
+        end_chunks.append(np.array([n], np.int64))
+    offsets = np.concatenate([[0], *end_chunks]).astype(np.int64)
+    n_ids = table.n_ids
+    # ids are given in order of first appearance and never pruned: the arena holds the words in id order
+    word_off = np.zeros(n_ids + 1, np.int64)
+    np.cumsum(table.lengths[:n_ids], out=word_off[1:])
+    arena = table.arena[:word_off[-1]].copy()
+    words = np.insert(arena, word_off[1:], 10).tobytes().decode("utf-8").split("\n")[:-1]
+    del table
+    return _Stream(ids[:n], offsets, words, connector_words, threads, arena=arena, word_off=word_off)
 
 
 # ---------------------------------------------------------------- finding phrases
@@ -625,14 +941,14 @@ def find_phrases(corpus, *, scoring="word2phrase", min_count=5, threshold=None, 
 def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memory, tmp_dir, threads, progress,
           keep_stream=False):
     """The table and, if ``keep_stream``, the phrased stream (its ids, offsets and words)."""
-    from .cooc._store import check_tmp_dir
+    if tmp_dir is not None:
+        from .cooc._store import check_tmp_dir
 
     if tmp_dir is not None:
         check_tmp_dir(tmp_dir)
-    vocab, enc = scan_lines(corpus, progress=progress, **scan)
-    stream = _Stream(_writable_ids(enc), enc.offsets, vocab.words, conn, threads)
+    stream = scan_stream(corpus, conn, threads, progress=progress, **scan)
     table = PhraseTable([], delimiter=delimiter, scoring=scoring, min_count=min_count, thresholds=list(thresholds),
-                        connector_words=tuple(conn), n_words=int(enc.n_tokens))
+                        connector_words=tuple(conn), n_words=len(stream.ids))
     for thr in thresholds:
         found = _find_pass(stream, scoring=scoring, min_count=min_count, threshold=thr, delimiter=delimiter,
                            memory=memory, tmp_dir=tmp_dir, progress=progress)
@@ -641,22 +957,35 @@ def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memo
     return table, (stream if keep_stream else None)
 
 
+def _eligible(scoring, counts, n_tokens, min_count, threshold):
+    """Words that may be part of a pair that scores above ``threshold`` (uint8 flags).
+
+    A pair is counted at most as often as either of its words (each of its occurrences has
+    its own first and its own last word), so a pair can reach ``min_count`` only if both words
+    do; and its word2phrase score is below ``n_tokens / count(word)`` for either word: a word so
+    frequent that this bound does not pass the threshold (by a wide margin over float32
+    rounding) is in no phrase. The pairs left out would never be joined.
+    """
+    ok = counts >= min_count
+    if scoring == "word2phrase":
+        ok &= counts.astype(np.float64) * float(threshold) < float(n_tokens) * (1 + 1e-4)
+    return ok.astype(np.uint8)
+
+
 def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_dir, progress):
     """Count the stream's candidate pairs and return the phrases scoring above ``threshold``."""
-    from .cooc._store import spill_folder
-
     nw = stream.n_words
     m, k = stream.radix()
     base = len(stream.conn_words) + 1 if stream.conn_words else 0
     conn = stream.conn_array()
     n_tokens = len(stream.ids)
-    unigram = np.bincount(stream.ids, minlength=nw).astype(np.int64)
+    unigram = stream.unigram_counts()
+    elig = _eligible(scoring, unigram, n_tokens, min_count, threshold)
     offsets = stream.offsets
     block = max(1 << 12, min(BLOCK_TOKENS, memory // 96))  # keys, sorted keys, counts: a third of memory
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block, n_tokens, block)),
                                      [len(offsets) - 1]]))
-    with spill_folder(tmp_dir) as folder:
-        counter = _Counter(memory, folder)
+    with _Counter(memory, tmp_dir) as counter:
         with numba_threads(stream.threads) as n_threads, \
                 progress_bar(total=n_tokens, desc="counting pairs", unit="tok", enabled=progress) as bar:
             for g0, g1 in zip(cuts[:-1], cuts[1:]):
@@ -668,7 +997,7 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
                 out_k = np.empty(size, np.int64)
                 out_c = np.empty(size, np.int64)
                 n_out = np.zeros(len(bounds) - 1, np.int64)
-                _count_block(stream.ids, offsets, bounds, conn, nw, base, k, m, keys, out_k, out_c, n_out)
+                _count_block(stream.ids, offsets, bounds, conn, elig, nw, base, k, m, keys, out_k, out_c, n_out)
                 del keys
                 runs = []
                 for c in range(len(bounds) - 1):
@@ -706,53 +1035,62 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
 # ---------------------------------------------------------------- applying a table
 def _phrased_stream(corpus, table, *, scan, threads, progress):
     """The corpus scanned (``scan``: the tokenizer options) and phrased pass by pass with ``table``."""
-    vocab, enc = scan_lines(corpus, progress=progress, **scan)
-    stream = _Stream(_writable_ids(enc), enc.offsets, vocab.words, table.connector_words, threads)
+    stream = scan_stream(corpus, table.connector_words, threads, progress=progress, **scan)
     for ps in table.passes:
         stream.apply([p for p, _, _ in ps], table.delimiter)
-    stream.enc = enc  # the scan's cache folder lives as long as the stream
     return stream
 
 
-@numba.njit(cache=True)
-def _render(ids, offsets, s0, s1, arena, word_off, buf):
-    """Lines ``s0:s1`` as UTF-8: tokens joined by spaces, each line ended by a newline."""
-    w = 0
-    for s in range(s0, s1):
-        for p in range(offsets[s], offsets[s + 1]):
-            if p > offsets[s]:
+@numba.njit(parallel=True, cache=True)
+def _text_sizes(ids, offsets, bounds, word_off, sizes):
+    """``sizes[c]``: bytes of lines ``bounds[c]:bounds[c+1]`` as text (tokens, spaces, newlines)."""
+    for c in prange(len(bounds) - 1):
+        s0, s1 = bounds[c], bounds[c + 1]
+        n = offsets[s1] - offsets[s0]  # a separator after each token: a space, or a newline (no line is empty)
+        for p in range(offsets[s0], offsets[s1]):
+            t = ids[p]
+            n += word_off[t + 1] - word_off[t]
+        sizes[c] = n
+
+
+@numba.njit(parallel=True, cache=True)
+def _render(ids, offsets, bounds, arena, word_off, starts, buf):
+    """Lines ``bounds[c]:bounds[c+1]`` as UTF-8 into ``buf`` from ``starts[c]``: tokens joined by
+    spaces, each line ended by a newline."""
+    for c in prange(len(bounds) - 1):
+        w = starts[c]
+        for s in range(bounds[c], bounds[c + 1]):
+            for p in range(offsets[s], offsets[s + 1]):
+                t = ids[p]
+                for q in range(word_off[t], word_off[t + 1]):
+                    buf[w] = arena[q]
+                    w += 1
                 buf[w] = 32
                 w += 1
-            t = ids[p]
-            for q in range(word_off[t], word_off[t + 1]):
-                buf[w] = arena[q]
-                w += 1
-        buf[w] = 10
-        w += 1
-    return w
+            buf[w - 1] = 10  # lines are never empty
 
 
 def _write_text(stream, output, chunk_tokens=1 << 22):
     """Write the stream as text to ``output`` (atomically) or to standard output for ``"-"``."""
-    encoded = [w.encode("utf-8") for w in stream.words]
-    lens = np.array([len(b) for b in encoded], np.int64)
-    word_off = np.zeros(len(encoded) + 1, np.int64)
-    np.cumsum(lens, out=word_off[1:])
-    arena = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+    arena, word_off = stream.word_bytes()
     offsets = stream.offsets
     n_tokens = int(offsets[-1])
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(offsets) - 1]]))
 
     def emit(f):
-        for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
-            if s1 <= s0:
-                continue
-            ids = stream.ids[offsets[s0]:offsets[s1]]
-            size = int(lens[ids].sum()) + len(ids) + (s1 - s0)
-            buf = np.empty(size, np.uint8)
-            n = _render(stream.ids, offsets, s0, s1, arena, word_off, buf)
-            f.write(buf[:n].data)
+        with numba_threads(stream.threads) as n_threads:
+            for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+                if s1 <= s0:
+                    continue
+                bounds = s0 + _chunk_bounds(offsets[s0:s1 + 1] - offsets[s0], 2 * n_threads)
+                sizes = np.zeros(len(bounds) - 1, np.int64)
+                _text_sizes(stream.ids, offsets, bounds, word_off, sizes)
+                starts = np.zeros(len(sizes) + 1, np.int64)
+                np.cumsum(sizes, out=starts[1:])
+                buf = np.empty(int(starts[-1]), np.uint8)
+                _render(stream.ids, offsets, bounds, arena, word_off, starts, buf)
+                f.write(buf.data)
 
     if output == "-":
         emit(sys.stdout.buffer)

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
-from ._faults import check_memory, make_temp_dir, ppmi_need
+from ._faults import array_bytes, check_memory, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
                     numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
@@ -346,8 +346,10 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
             if sv is not None and sv[0] > alpha:
                 alpha = (alpha + sv[0]) / 2
         q = _orthonormalize(q)
+        y = z = None  # the last iteration's products are not needed past the loop
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
         tick()
+        op = None  # nor the transpose (8 bytes per non-zero) during the small SVD below
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
     qb = _orthonormalize(bt)
     ur, s, vrt = np.linalg.svd((qb.T @ bt).T, full_matrices=False)
@@ -426,8 +428,6 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
     check_dim(dim, len(cooc.words))
-    check_memory(ppmi_need(len(cooc.words), dim, cooc.matrix.nnz, add_context=add_context), what="PPMI+SVD",
-                 lower="--dim or --max-vocab")
     if cooc.params["weighting"] == "harmonic":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with harmonic weighting; PPMI expects uniform "
                       "counts (embedkit cooc --weighting uniform)", stacklevel=2)
@@ -439,6 +439,16 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
     """PPMI+SVD of a checked ``cooc``; ``before`` are the timings of the stages before (counting)."""
     from .vectors import Vectors
 
+    if memory is not None:
+        from .cooc import parse_memory
+
+        memory = parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
+    m = cooc.matrix
+    mapped = array_bytes(m.indptr, m.indices, m.data)[1]
+    with numba_threads(threads) as n_threads:
+        need = ppmi_need(len(cooc.words), dim, m.nnz, add_context=add_context, memory=memory, threads=n_threads,
+                         mapped=mapped)
+    check_memory(need, what="PPMI+SVD", lower="--dim, --max-vocab or --memory")
     timings = {}
     t0 = time.perf_counter()
     with progress_bar(total=1, desc="compiling PPMI+SVD kernels", enabled=progress) as bar:
@@ -446,10 +456,6 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
         bar.update(1)
     t1 = time.perf_counter()
     timings["compile"] = t1 - t0
-    if memory is not None:
-        from .cooc import parse_memory
-
-        memory = parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
     with progress_bar(total=1, desc="ppmi", enabled=progress) as bar:
         if memory is not None and 16 * cooc.matrix.nnz > memory:
             pmi = ppmi_on_disk(cooc.matrix, memory=memory, tmp_dir=tmp_dir, cds=cds, neg=neg, threads=threads)

@@ -322,6 +322,96 @@ def test_output_folder_removed_during_the_run(corpus, tmp_path, tmpdir_env, monk
     assert os.listdir(tmpdir_env) == []
 
 
+# ---------------------------------------------------------------- permissions changed mid-run
+#: runs the CLI after arranging that the output folder (argv[1]) turns read-only at a moment of the
+#: write (argv[2]): once every temporary file and the model's temporary folder are made beside the
+#: outputs (the renames then fail), or between the vectors file and their counts file (the counts'
+#: temporary cannot be made)
+_LOCK_CHILD = r"""
+import os, sys
+from embedkit import formats
+from embedkit.cli import main
+
+out_dir, when = sys.argv[1], sys.argv[2]
+lock = lambda: os.chmod(out_dir, 0o555)
+if when == "temp":
+    from embedkit import modelfile
+    real_save = modelfile.save_model
+    def save_model(*a, **k):  # the last output's temporary folder is made: the renames then fail
+        r = real_save(*a, **k)
+        lock()
+        return r
+    modelfile.save_model = save_model
+else:
+    real_counts = formats.write_counts
+    formats.write_counts = lambda *a, **k: (lock(), real_counts(*a, **k))[1]
+sys.argv = ["embedkit"] + sys.argv[3:]
+main()
+"""
+
+
+def _unprivileged():
+    """A preexec_fn under which a read-only folder refuses writes, or None if this process is bound by
+    permissions already; pytest.skip where neither holds. As root: drop the capabilities that bypass
+    file permissions (DAC override, read/search, owner) from the bounding set before the child's exec,
+    so the child runs as root without them, like an unprivileged user as far as files go (another
+    user, such as nobody, may not reach this interpreter or write Numba's cache)."""
+    if not LINUX:
+        pytest.skip("Linux-only (capabilities)")
+    if os.geteuid() != 0:
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def drop():
+        for cap in (1, 2, 3):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    probe = tempfile.mkdtemp()
+    try:
+        os.chmod(probe, 0o555)
+        r = subprocess.run([sys.executable, "-c", "import sys; open(sys.argv[1] + '/x', 'w')", probe],
+                           preexec_fn=drop, capture_output=True)
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip("cannot drop the capabilities that bypass file permissions")
+    finally:
+        os.chmod(probe, 0o755)
+        shutil.rmtree(probe)
+    if r.returncode == 0 or b"PermissionError" not in r.stderr:
+        pytest.skip("a read-only folder does not refuse writes here")
+    return drop
+
+
+@linux_only
+@pytest.mark.parametrize("when", ["temp", "between"])
+def test_output_folder_made_read_only_during_the_write(when, corpus, tmp_path):
+    """One Error line and exit 1; the previous vectors and counts byte-identical; no temporary file
+    or folder left in the output folder or in TMPDIR."""
+    preexec = _unprivileged()
+    out_dir, tmp = tmp_path / "out", tmp_path / "tmp"
+    out_dir.mkdir()
+    tmp.mkdir()
+    before = {"v.txt": b"2 1\nprevious 1\noutput 2\n", "v.txt.vocab": b"previous 5\noutput 3\n"}
+    for name, data in before.items():
+        (out_dir / name).write_bytes(data)
+    try:
+        model = ["--save-model", str(out_dir / "m.model")] if when == "temp" else []
+        r = subprocess.run([sys.executable, "-c", _LOCK_CHILD, str(out_dir), when, "train", "skipgram", str(corpus),
+                            "-o", str(out_dir / "v.txt"), "--dim", "8", "--epochs", "1", "--min-count", "2", "-q"]
+                           + model,
+                           env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}, preexec_fn=preexec,
+                           capture_output=True, text=True)
+        after = {name: (out_dir / name).read_bytes() for name in os.listdir(out_dir)}
+    finally:
+        os.chmod(out_dir, 0o755)
+    line = _one_line(r.stderr)
+    assert r.returncode == 1 and line.startswith("Error: ") and "v.txt" in line, r.stderr
+    assert after == before, sorted(after)
+    assert os.listdir(tmp) == []
+
+
 # ---------------------------------------------------------------- memory
 @pytest.mark.parametrize("factor,ok", [(0.8, False), (1.25, True)])
 @pytest.mark.slow
@@ -349,6 +439,17 @@ def test_memory_checked_before_work(factor, ok, corpus, tmp_path, tmpdir_env, mo
         assert code == 1 and "training fastText needs about" in line and "--bucket" in line and "--force" in line
         assert _invoke(args + ["--force"])[0] == 0  # --force tries anyway
     assert os.listdir(tmpdir_env) == []
+
+
+@pytest.mark.parametrize("name", ["skipgram", "fasttext", "glove", "ppmi-svd"])
+def test_every_trainer_checks_memory_before_its_work(name, corpus, tmp_path, tmpdir_env, monkeypatch):
+    """Each trainer, counting its own co-occurrences or not, refuses over the limit before it trains."""
+    monkeypatch.setattr(_faults, "available_memory", lambda: (1 << 20, "the test's limit"))
+    args, out = _command(name, corpus, tmp_path)
+    code, stderr, _ = _invoke([a for a in args if a not in ("--memory", "2M")])
+    line = _one_line(stderr)
+    assert code == 1 and "needs about" in line and "the test's limit leaves 1 MiB" in line and "--force" in line, line
+    assert not out.exists() and os.listdir(tmpdir_env) == []
 
 
 @linux_only

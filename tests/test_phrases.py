@@ -229,3 +229,36 @@ def test_tokenizer_options_reach_phrases_and_train(tmp_path):
     assert "new_york" in table.phrases()
     vocab, _ = phrase_corpus(corpus, table, min_count=3, tokenize="words", lowercase=True)
     assert "new_york" in vocab.words and "york," not in vocab.words
+
+
+def test_parallel_scan_is_the_serial_scan(tmp_path, monkeypatch):
+    """Pieces tokenized by several threads, cut anywhere at whitespace (blank lines, tabs, CR, lines
+    across cuts): the same lines of tokens, ids in order of first appearance."""
+    import embedkit.phrases as ph
+
+    monkeypatch.setattr(ph, "_MIN_PART_BYTES", 1)
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(300)] + ["é", "ü_x", "a\u00a0b"]
+    seps = [" ", " ", " ", "  ", "\t", "\r", "\n", "\n\n", " \n "]
+    first = tmp_path / "a.txt"
+    first.write_bytes("w0 w1\n".encode())
+    text = "".join(str(rng.choice(words)) + str(rng.choice(seps)) for _ in range(4000))
+    second = tmp_path / "b.txt"
+    second.write_bytes(text.encode())
+    raw = first.read_bytes() + second.read_bytes() + b"\n"
+    lines = [line.split() for line in raw.split(b"\n") if line.split()]
+    stream = ph.scan_stream([str(first), str(second)], (), 2)
+    got = [[stream.words[i].encode() for i in stream.ids[a:b]] for a, b in zip(stream.offsets[:-1], stream.offsets[1:])]
+    assert got == lines
+    assert stream.words == [w.decode() for w in dict.fromkeys(t for line in lines for t in line)]
+    assert stream.unigram_counts().sum() == len(stream.ids)
+
+
+def test_a_phrase_made_in_the_same_pass_is_not_a_token(tmp_path):
+    """"x_y_z" read as "x" + "y_z", where "y_z" is itself a phrase of this pass, cannot match: no
+    token of the pass's input is "y_z" (its id must not alias another pair's key: "w q" stays)."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("q x w y z\nw q\nq q q x x x w y\n")  # ids 0-4 by count and by first appearance
+    table = PhraseTable([[("y_z", 9.0, 5), ("x_y_z", 9.0, 5)]], thresholds=[1.0])
+    phrase_text(corpus, tmp_path / "p.txt", table=table)
+    assert (tmp_path / "p.txt").read_text() == "q x w y_z\nw q\nq q q x x x w y\n"
