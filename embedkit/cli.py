@@ -917,7 +917,7 @@ def bootstrap_options(fn):
     for deco in reversed([
         click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
                      help="Bootstrap resamples for the confidence intervals (0: none)."),
-        click.option("--ci", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True,
+        click.option("--ci", default=0.95, show_default=True, type=FiniteFloatRange(0, 1, min_open=True,
                                                                                     max_open=True),
                      help="Confidence level of the intervals."),
         click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
@@ -1093,7 +1093,7 @@ def analogy_cmd(vectors, a, b, c, topn, method, restrict, as_json):
               help="Project the words of this file (one a line) instead.")
 @click.option("--words-file", "words_file", hidden=True, type=click.Path(dir_okay=False),
               callback=lambda ctx, param, value: _renamed(value, "--words-file", "--words-from"))
-@click.option("--perplexity", default=30.0, show_default=True, type=float, help="t-SNE perplexity (< number of words).")
+@click.option("--perplexity", default=30.0, show_default=True, type=FiniteFloatRange(min=0, min_open=True), help="t-SNE perplexity (< number of words).")
 @click.option("--max-iter", default=1000, show_default=True, type=click.IntRange(min=250),
               help="t-SNE optimisation steps.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
@@ -1193,7 +1193,7 @@ def doc_options(fn):
         click.option("--fit-corpus", default=None, type=click.Path(exists=True, dir_okay=False),
                      help="Text file (one text a line) to estimate SIF's common component on [default: docvec: "
                           "TEXTFILE; docsim: none, and the component is kept, with a warning]."),
-        click.option("--sif-a", default=1e-3, show_default=True, type=click.FloatRange(min=0, min_open=True),
+        click.option("--sif-a", default=1e-3, show_default=True, type=FiniteFloatRange(min=0, min_open=True),
                      help="SIF's a in a / (a + p(w))."),
         functools.partial(tokenize_options, lowercase_help="Lower-case the texts first (as --lowercase in training)."),
     ]):
@@ -1332,7 +1332,7 @@ def align_cmd(source, target, output, fmt, dictionary, restrict, topn):
 @click.option("--title", default=None, help="Page title [default: 'N words'].")
 @click.option("--pairs", "pairs_file", type=click.Path(dir_okay=False),
               help="Word pairs for the arrows box, two words a line [default: countries and capitals found].")
-@click.option("--max-mb", default=64.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--max-mb", default=64.0, show_default=True, type=FiniteFloatRange(min=0, min_open=True),
               help="Refuse to write a page larger than this (MB).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
 @threads_option
@@ -1375,7 +1375,7 @@ def _read_lines(path):
 @click.option("--init", default="k-means++", show_default=True, type=click.Choice(["k-means++", "round-robin"]),
               help="Greedy k-means++, or word2vec's start (word i in class i mod k).")
 @click.option("--max-iter", default=100, show_default=True, type=click.IntRange(min=1), help="Most k-means passes.")
-@click.option("--tol", default=1e-4, show_default=True, type=click.FloatRange(min=0),
+@click.option("--tol", default=1e-4, show_default=True, type=FiniteFloatRange(min=0),
               help="Stop when a pass lowers the inertia by less than this fraction.")
 @click.option("--sort", is_flag=True, help="Write the lines by class (vocabulary order within a class).")
 @threads_option

@@ -199,3 +199,18 @@ def test_binary_corpus_is_one_clear_line(assert_one_line_error, run, files):
     r = run("train", "glove", p, "-o", out, "--min-count", "1", "--dim", "2", "--epochs", "1")
     assert_one_line_error(r, "is not text", "not valid UTF-8")
     assert not out.exists()
+
+
+def test_every_float_option_refuses_nan_and_infinity():
+    """Every float option of every command parses with FiniteFloatRange: `--tol nan` exits 2 naming --tol."""
+    import conftest
+    from embedkit.cli import FiniteFloatRange, cli
+
+    loose = []
+    for path in conftest.leaf_commands(cli):
+        cmd = cli
+        for name in path:
+            cmd = cmd.commands[name]
+        loose += [f"{' '.join(path)} {p.opts[-1]}" for p in cmd.params
+                  if isinstance(p.type, click.types.FloatParamType) and not isinstance(p.type, FiniteFloatRange)]
+    assert not loose, loose
