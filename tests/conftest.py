@@ -34,7 +34,11 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 #: CLI command path (e.g. ("train", "glove")) -> {"fast": test ids, "slow": test ids} of the tests whose
 #: invocation of it through `run` succeeded (exit 0, not --help): errors alone do not count as covering a command
 INVOKED = {}
-_CURRENT = {"item": None}
+#: fixture name -> the commands its setup ran to exit 0 through `run`: a fixture set up once per module
+#: (say, a model trained through the CLI) exercises its command for every test that uses it, whichever
+#: test happened to set it up first
+FIXTURE_INVOKED = {}
+_CURRENT = {"item": None, "fixture": None}
 
 
 # ---------------------------------------------------------------- collection
@@ -57,11 +61,20 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.path.name == "test_tiers.py")
 
 
-def tier_problems(invoked, items_fast_files, test_files):
+def fast_commands(items):
+    """The commands fast tests ran to exit 0 through ``run``, themselves or through their fixtures."""
+    done = {c for c, v in INVOKED.items() if v["fast"]}
+    for item in items:
+        if not item.get_closest_marker("slow"):
+            for name in getattr(item, "fixturenames", ()):
+                done |= FIXTURE_INVOKED.get(name, set())
+    return done
+
+
+def tier_problems(fast_cmds, items_fast_files, test_files):
     """What the fast tier lacks: test modules with no fast test (and no module-level slow mark), and CLI
-    commands that no fast test runs to exit 0 through ``run``. ``invoked`` maps command tuples to
-    ``{"fast": ids, "slow": ids}`` (as ``INVOKED``); ``items_fast_files`` are the file names of collected
-    tests not marked slow."""
+    commands that no fast test runs to exit 0 through ``run`` (``fast_cmds``: see :func:`fast_commands`);
+    ``items_fast_files`` are the file names of collected tests not marked slow."""
     from embedkit.cli import cli
 
     problems = []
@@ -73,7 +86,7 @@ def tier_problems(invoked, items_fast_files, test_files):
             missing.append(path.name)
     if missing:
         problems.append(f"test modules with no test outside the slow tier: {missing}")
-    commands = [" ".join(c) for c in leaf_commands(cli) if not invoked.get(c, {}).get("fast")]
+    commands = [" ".join(c) for c in leaf_commands(cli) if c not in fast_cmds]
     if commands:
         problems.append(f"CLI commands no fast test runs successfully through `run`: {commands}")
     return problems
@@ -100,19 +113,19 @@ def fast_files(items):
 
 # Under pytest-xdist each worker sees only its share of the tests, so the workers hand what they saw to
 # the controller, which runs the tier checks once all of them are done (test_tiers.py skips in workers).
-_GATHERED = {"invoked": {}, "fast_files": set(), "workers": 0}
+_GATHERED = {"fast_commands": set(), "fast_files": set(), "workers": 0}
 
 
 def pytest_sessionfinish(session, exitstatus):
     out = getattr(session.config, "workeroutput", None)
     if out is not None:  # an xdist worker
-        out["embedkit_invoked"] = [[list(k), sorted(v["fast"]), sorted(v["slow"])] for k, v in INVOKED.items()]
+        out["embedkit_fast_commands"] = sorted(list(c) for c in fast_commands(session.items))
         out["embedkit_fast_files"] = sorted(fast_files(session.items))
         return
     if not _GATHERED["workers"] or not _tier_check_applies(session.config) or session.shouldfail \
             or exitstatus not in (0, 1):
         return
-    problems = tier_problems(_GATHERED["invoked"], _GATHERED["fast_files"], TESTS.glob("test_*.py"))
+    problems = tier_problems(_GATHERED["fast_commands"], _GATHERED["fast_files"], TESTS.glob("test_*.py"))
     if problems:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         reporter.ensure_newline()
@@ -124,14 +137,11 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     out = getattr(node, "workeroutput", None) or {}
-    if "embedkit_invoked" not in out:
+    if "embedkit_fast_commands" not in out:
         return
     _GATHERED["workers"] += 1
     _GATHERED["fast_files"].update(out["embedkit_fast_files"])
-    for k, fast, slow in out["embedkit_invoked"]:
-        entry = _GATHERED["invoked"].setdefault(tuple(k), {"fast": set(), "slow": set()})
-        entry["fast"].update(fast)
-        entry["slow"].update(slow)
+    _GATHERED["fast_commands"].update(tuple(c) for c in out["embedkit_fast_commands"])
 
 
 def whole_suite(config):
@@ -150,6 +160,16 @@ def pytest_runtest_setup(item):
 
 def pytest_runtest_teardown(item):
     _CURRENT["item"] = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    outer = _CURRENT["fixture"]
+    _CURRENT["fixture"] = fixturedef.argname
+    try:
+        yield
+    finally:
+        _CURRENT["fixture"] = outer
 
 
 # ---------------------------------------------------------------- CLI helpers
@@ -188,6 +208,8 @@ def invoke(*args, input=None, env=None):
     if item is not None and result.exit_code == 0 and not {"-h", "--help", "--version"} & set(args):
         tier = "slow" if item.get_closest_marker("slow") else "fast"
         INVOKED.setdefault(command_path(args), {"fast": set(), "slow": set()})[tier].add(item.nodeid)
+    if _CURRENT["fixture"] is not None and result.exit_code == 0 and not {"-h", "--help", "--version"} & set(args):
+        FIXTURE_INVOKED.setdefault(_CURRENT["fixture"], set()).add(command_path(args))
     return result
 
 

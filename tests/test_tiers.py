@@ -24,11 +24,13 @@ def whole(request):
 
 def test_every_test_module_has_fast_tests(whole):
     """A module wholly in the slow tier says so with a module-level ``pytestmark = pytest.mark.slow``."""
-    problems = conftest.tier_problems(conftest.INVOKED, conftest.fast_files(whole.items), TESTS.glob("test_*.py"))
+    problems = conftest.tier_problems(conftest.fast_commands(whole.items), conftest.fast_files(whole.items),
+                                      TESTS.glob("test_*.py"))
     assert not [p for p in problems if p.startswith("test modules")], problems
 
 
 def test_every_cli_command_runs_in_the_fast_tier(whole):
     """Every command runs to exit 0 (through the ``run`` fixture, not --help) in a test not marked slow."""
-    problems = conftest.tier_problems(conftest.INVOKED, conftest.fast_files(whole.items), TESTS.glob("test_*.py"))
+    problems = conftest.tier_problems(conftest.fast_commands(whole.items), conftest.fast_files(whole.items),
+                                      TESTS.glob("test_*.py"))
     assert not [p for p in problems if p.startswith("CLI commands")], problems

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import prange
 
+from .._compile import readonly
 from .._rng import hash_uniform
 from .._util import balanced_chunks, numba_threads, progress_bar
 from ..vocab import keep_probabilities
@@ -117,6 +118,7 @@ def _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, i
 def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
                 dtype=np.float32):
     """Counts of one block of sentences as a V x V CSR matrix (``dtype`` values, sorted indices)."""
+    ids = readonly(ids)  # a memory-mapped id file or a block read into memory: one kernel type, one compile
     n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
     seq = np.empty(n_alloc, np.int32)
     wins = np.empty(n_alloc if dynamic else 1, np.int32)
