@@ -170,7 +170,8 @@ def test_a_live_processs_temp_folder_is_kept(tmp_path):
     assert os.path.isdir(mine) and other.is_dir()
 
 
-@pytest.mark.parametrize("name,model", [("skipgram", "m"), ("glove", "m"), ("fasttext", "m.bin")])
+@pytest.mark.parametrize("name,model", [("skipgram", "m"), pytest.param("glove", "m", marks=pytest.mark.slow),
+                                        pytest.param("fasttext", "m.bin", marks=pytest.mark.slow)])
 def test_outputs_land_together(name, model, corpus, tmp_path, tmpdir_env, monkeypatch, restore_signals):
     """Ctrl-C while the model is written, after the vectors were: the vectors, their counts file and the
     model keep their previous versions (all of a run's outputs are renamed into place together)."""
@@ -385,7 +386,7 @@ def _unprivileged():
 
 
 @linux_only
-@pytest.mark.parametrize("when", ["temp", "between"])
+@pytest.mark.parametrize("when", ["temp", pytest.param("between", marks=pytest.mark.slow)])
 def test_output_folder_made_read_only_during_the_write(when, corpus, tmp_path):
     """One Error line and exit 1; the previous vectors and counts byte-identical; no temporary file
     or folder left in the output folder or in TMPDIR."""
