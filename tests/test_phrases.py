@@ -262,3 +262,20 @@ def test_a_phrase_made_in_the_same_pass_is_not_a_token(tmp_path):
     table = PhraseTable([[("y_z", 9.0, 5), ("x_y_z", 9.0, 5)]], thresholds=[1.0])
     phrase_text(corpus, tmp_path / "p.txt", table=table)
     assert (tmp_path / "p.txt").read_text() == "q x w y_z\nw q\nq q q x x x w y\n"
+
+
+def test_scan_tells_apart_near_tokens_across_table_growth(tmp_path):
+    """Prefixes of one another, tokens of 7 and 8 bytes, control and multi-byte characters, and
+    enough words to grow the scan's table: each token keeps its own id, in order of first appearance."""
+    import embedkit.phrases as ph
+
+    rng = np.random.default_rng(11)
+    base = ["a", "ab", "abcdef", "abcdefg", "abcdefh", "abcdefgh", "abcdefgi", "bcdefga", "\x01", "\x01\x01", "é", "éé",
+            "ééé", "éééa", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"]
+    many = [f"{i:x}" for i in range(40000)]  # past the table's first 32768 ids and 65536 slots
+    toks = base * 3 + many + [str(rng.choice(base + many[:50])) for _ in range(3000)]
+    path = tmp_path / "t.txt"
+    path.write_bytes(" ".join(toks).encode() + b"\n")
+    stream = ph.scan_stream(str(path), (), 2)
+    assert [stream.words[i] for i in stream.ids] == toks
+    assert stream.words == list(dict.fromkeys(toks))
