@@ -111,7 +111,7 @@ def text8(raw, clean):
           f"{2 * matched / (n_ours + n_theirs):.2%} |")
 
 
-def sgns(raw, clean, threads, epochs, out, runs):
+def sgns(raw, clean, threads, epochs, out, runs, seed=1):
     import numpy as np
 
     from embedkit.eval import evaluate
@@ -125,10 +125,10 @@ def sgns(raw, clean, threads, epochs, out, runs):
     rows = []
     for name in runs:
         corpus, label, kw = plan[name]
-        base = os.path.join(out, name)
+        base = os.path.join(out, name if seed == 1 else f"{name}-seed{seed}")
         if not os.path.exists(base + ".npy"):
             t = time.perf_counter()
-            r = train_word2vec(corpus, threads=threads, seed=1, epochs=epochs, **COMMON, **kw)
+            r = train_word2vec(corpus, threads=threads, seed=seed, epochs=epochs, **COMMON, **kw)
             np.save(base + ".npy", r.vectors.matrix)
             Path(base + ".words").write_text("\n".join(r.vectors.words), encoding="utf-8")
             Path(base + ".json").write_text(json.dumps(dict(seconds=time.perf_counter() - t, timings=r.timings)))
@@ -176,6 +176,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--out", default="/tmp/embedkit-bench-text")
     ap.add_argument("--runs", default="words,clean")
+    ap.add_argument("--seed", type=int, default=1, help="sgns: the training seed (a second seed measures the spread)")
     a = ap.parse_args()
     if a.what in ("text8", "sgns") and not a.clean:
         ap.error(f"{a.what} needs RAW and CLEAN")
@@ -188,7 +189,7 @@ def main():
     elif a.what == "text8":
         text8(a.raw, a.clean)
     else:
-        sgns(a.raw, a.clean, a.threads, a.epochs, a.out, a.runs.split(","))
+        sgns(a.raw, a.clean, a.threads, a.epochs, a.out, a.runs.split(","), seed=a.seed)
 
 
 if __name__ == "__main__":
