@@ -247,7 +247,7 @@ def atomic_write(path, mode="wb", encoding=None):
     The temp file's name carries this process's mark, so one left by a killed run is removed
     by the next write of ``path``. A full disk is one ``NoSpaceError`` line; a folder made
     read-only during the write is one EmbedkitError line, its temp file removed all the same
-    (see :func:`_remove_temp`).
+    (see :func:`remove_temp`).
     """
     from . import _faults
 
@@ -264,13 +264,13 @@ def atomic_write(path, mode="wb", encoding=None):
         with os.fdopen(fd, mode, encoding=encoding) as f:
             yield f
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-        defer_rename(lambda: _rename(tmp, path, folder), lambda: _remove_temp(tmp))
     except BaseException as e:
-        written = _remove_temp(tmp)
+        written = remove_temp(tmp)
         error = _write_error(e, path, folder, written)
         if error is None:
             raise
         raise error from None
+    defer_rename(lambda: _rename(tmp, path, folder), lambda: remove_temp(tmp))  # its failure removes tmp
 
 
 def _rename(tmp, path, folder):
@@ -305,7 +305,7 @@ def _write_error(e, path, folder, written):
     return None
 
 
-def _remove_temp(tmp):
+def remove_temp(tmp):
     """Remove the temp file (or a model's temp folder) of an atomic write; return its size. When its folder was made
     read-only meanwhile and belongs to this process's user, the folder gets the owner's write
     permission back for the removal alone, then exactly its mode again; failing that, the
@@ -341,8 +341,6 @@ def _remove_temp(tmp):
             os.truncate(tmp, 0)
     return written
 
-
-remove_temp = _remove_temp
 
 
 # ---------------------------------------------------------------- progress
