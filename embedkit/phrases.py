@@ -944,7 +944,6 @@ def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memo
     if tmp_dir is not None:
         from .cooc._store import check_tmp_dir
 
-    if tmp_dir is not None:
         check_tmp_dir(tmp_dir)
     stream = scan_stream(corpus, conn, threads, progress=progress, **scan)
     table = PhraseTable([], delimiter=delimiter, scoring=scoring, min_count=min_count, thresholds=list(thresholds),
