@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
+from numba import prange
 
 from . import _faults
-from ._util import atomic_write, check_int, read_ahead, release_memory, split_fields
+from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
+                    split_fields)
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
@@ -162,9 +164,50 @@ def _remap_ids(ids, ends, start, w, remap):
     return w, out_ends[:n_out]
 
 
-def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20):
+@numba.njit(parallel=True, cache=True)
+def _remap_parts(ids, ends, start, w, bounds, remap, tmp):
+    """``_remap_ids`` with one thread per part: the sentences ``bounds[c]:bounds[c+1]`` of ``ends``
+    (the first starting at ``start``) are remapped into ``tmp`` (indexed from ``start``), then
+    every part is copied to its place from ``w`` on. Returns (new w, new sentence ends)."""
+    n_parts = len(bounds) - 1
+    kept = np.zeros(len(ends), np.int64)
+    part_kept = np.zeros(n_parts, np.int64)
+    for c in prange(n_parts):
+        p = ends[bounds[c] - 1] if bounds[c] > 0 else start
+        o = p - start
+        for s in range(bounds[c], bounds[c + 1]):
+            first = o
+            for q in range(p, ends[s]):
+                r = remap[ids[q]]
+                if r >= 0:
+                    tmp[o] = r
+                    o += 1
+            kept[s] = o - first
+            p = ends[s]
+        part_kept[c] = o - ((ends[bounds[c] - 1] if bounds[c] > 0 else start) - start)
+    dest = np.empty(n_parts, np.int64)
+    for c in range(n_parts):
+        dest[c] = w
+        w += part_kept[c]
+    for c in prange(n_parts):  # every id of the group was read above: the writes cannot clobber input
+        src = (ends[bounds[c] - 1] if bounds[c] > 0 else start) - start
+        for t in range(part_kept[c]):
+            ids[dest[c] + t] = tmp[src + t]
+    out_ends = np.empty(len(ends), np.int64)
+    n_out = 0
+    at = dest[0] if n_parts > 0 else w
+    for s in range(len(ends)):
+        if kept[s] > 0:
+            at += kept[s]
+            out_ends[n_out] = at
+            n_out += 1
+    return w, out_ends[:n_out]
+
+
+def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False):
     """Rewrite the id file in place with final ids, a group of sentences at a time; pages already
     written are flushed and released after each group, so resident memory stays bounded.
+    ``parallel``: each group is remapped by Numba's threads (the same result).
     Returns (tokens kept, sentence ends)."""
     mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
     raw = getattr(mm, "_mmap", None)
@@ -172,9 +215,19 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20):
     cuts = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(ends)]]))
     w, out = 0, []
+    n_parts = numba.get_num_threads() if parallel else 1
+    tmp = np.empty(chunk_tokens + MAX_SENTENCE_LENGTH if n_parts > 1 else 0, np.int32)
     for g0, g1 in zip(cuts[:-1], cuts[1:]):
         start = int(ends[g0 - 1]) if g0 > 0 else 0
-        w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
+        if n_parts > 1:
+            group = ends[g0:g1]
+            if len(tmp) < group[-1] - start:
+                tmp = np.empty(group[-1] - start, np.int32)
+            bounds = np.unique(np.concatenate([[0], np.searchsorted(group, start + (group[-1] - start) *
+                                                                     np.arange(1, n_parts) // n_parts), [len(group)]]))
+            w, new_ends = _remap_parts(mm, group, start, w, bounds.astype(np.int64), remap, tmp)
+        else:
+            w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
         out.append(new_ends)
         done = (4 * w) // page * page
         if raw is not None and done > 0 and hasattr(raw, "madvise"):
@@ -333,12 +386,221 @@ class _Table:
         a = self.starts[k]
         return self.arena[a:a + self.lengths[k]].tobytes().decode("utf-8")
 
+    def words(self, ids):
+        """The words of the live ``ids``, decoded at once (a token holds no newline)."""
+        ids = np.asarray(ids, np.int64)
+        out = np.empty(int(self.lengths[ids].sum()) + len(ids), np.uint8)
+        _gather_words(self.arena, self.starts, self.lengths, ids, out)
+        return out.tobytes().decode("utf-8").split("\n")[:-1]
+
+
+@numba.njit(cache=True)
+def _gather_words(arena, starts, lengths, ids, out):
+    """The bytes of the words ``ids``, each followed by a newline, into ``out``."""
+    o = 0
+    for k in ids:
+        a = starts[k]
+        n = lengths[k]
+        out[o:o + n] = arena[a:a + n]
+        out[o + n] = 10
+        o += n + 1
+
+
+# ---------------------------------------------------------------- the parallel scan
+#: a piece is tokenized by several threads when it is at least this long and the table is not empty
+_MIN_PART_BYTES = 1 << 16
+
+
+@numba.njit(cache=True, nogil=True)
+def _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena):
+    """(slot, id) of the token ``buf[i:i+length]`` (FNV-1a hash ``h``) in the table: id -1 and the
+    empty slot where it would go when it is not there (a pruned id, length -1, never matches)."""
+    mask = len(slots) - 1
+    s = np.int64(h & np.uint64(mask))
+    while slots[s] != -1:
+        q = slots[s]
+        if hashes[q] == h and lengths[q] == length:
+            a = starts[q]
+            same = True
+            for t in range(length):
+                if arena[a + t] != buf[i + t]:
+                    same = False
+                    break
+            if same:
+                return s, q
+        s = (s + 1) & mask
+    return s, -1
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _lookup_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
+                  unk_hash, sizes):
+    """Split the parts ``buf[cuts[c]:cuts[c+1]]`` (cut at ASCII whitespace) on ASCII whitespace as
+    ``_tokenize`` does, one thread per part, and look each token up without changing the table.
+
+    Part ``c`` writes from index ``cuts[c]`` on (it has fewer tokens than bytes): ids to
+    ``out_ids`` (-1 for a token not in the table; its index in the part, start, length and hash
+    then go to ``unk_*``), and to ``nl_pos`` the token indices (in the part) at which a newline
+    came, once each. ``sizes[c]`` = (tokens, newline records, unknown tokens)."""
+    n = len(buf)
+    for c in prange(len(cuts) - 1):
+        base = cuts[c]
+        i = base
+        end = cuts[c + 1]
+        m = 0
+        nn = 0
+        u = 0
+        last = -1
+        while i < end:
+            ch = buf[i]
+            if ch == 10:
+                if last != m:
+                    nl_pos[base + nn] = m
+                    nn += 1
+                    last = m
+                i += 1
+                continue
+            if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                i += 1
+                continue
+            j = i
+            h = _FNV_OFFSET
+            while j < n:
+                ch = buf[j]
+                if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                    break
+                h = (h ^ np.uint64(ch)) * _FNV_PRIME
+                j += 1
+            _, k = _find_id(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
+            if k < 0:
+                unk_x[base + u] = m
+                unk_start[base + u] = i
+                unk_len[base + u] = j - i
+                unk_hash[base + u] = h
+                u += 1
+            out_ids[base + m] = k
+            m += 1
+            i = j
+        sizes[c, 0] = m
+        sizes[c, 1] = nn
+        sizes[c, 2] = u
+
+
+@numba.njit(cache=True, nogil=True)
+def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash, nl_pos, out_ids, slots, hashes,
+                 starts, lengths, counts, arena, state, out_ends, max_len):
+    """Finish one part of :func:`_lookup_parts` in order, with ``_tokenize``'s result: its unknown
+    tokens from ``first`` on get their ids (a new word takes the next id), then its tokens are
+    counted and its sentence ends (newlines, ``max_len`` cuts) appended to ``out_ends``.
+    ``state`` is ``_tokenize``'s. Returns the unknown tokens done: fewer than ``sizes_c[2]`` when a
+    table is full (the caller grows it and calls again from there)."""
+    m, nn, u = sizes_c[0], sizes_c[1], sizes_c[2]
+    n_ids, used, ntok, cur, n_ends = state[0], state[1], state[2], state[3], state[5]
+    x = first
+    while x < u:
+        i = unk_start[base + x]
+        length = unk_len[base + x]
+        s, k = _find_id(buf, i, length, unk_hash[base + x], slots, hashes, starts, lengths, arena)
+        if k < 0:
+            if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
+                state[0], state[1] = n_ids, used
+                return x
+            k = n_ids
+            n_ids += 1
+            slots[s] = k
+            hashes[k] = unk_hash[base + x]
+            starts[k] = used
+            lengths[k] = length
+            arena[used:used + length] = buf[i:i + length]
+            used += length
+        out_ids[base + unk_x[base + x]] = k
+        x += 1
+    for t in range(base, base + m):
+        counts[out_ids[t]] += 1
+    p = 0
+    for r in range(nn + 1):
+        q = nl_pos[base + r] if r < nn else m
+        run = q - p
+        while run > 0:  # tokens p..q: a sentence ends every max_len tokens
+            take = min(run, max_len - cur)
+            cur += take
+            ntok += take
+            run -= take
+            if cur == max_len:
+                out_ends[n_ends] = ntok
+                n_ends += 1
+                cur = 0
+        p = q
+        if r < nn and cur > 0:  # a newline ends the sentence
+            out_ends[n_ends] = ntok
+            n_ends += 1
+            cur = 0
+    state[0], state[1], state[2], state[3], state[4], state[5] = n_ids, used, ntok, cur, state[4] + m, n_ends
+    return u
+
+
+def _cut_parts(piece, n_parts):
+    """Byte offsets cutting ``piece`` into at most ``n_parts`` parts of about equal length, each cut
+    at an ASCII space or newline (a text8-style corpus is one line: it is cut at spaces)."""
+    cuts = [0]
+    for k in range(1, n_parts):
+        at = len(piece) * k // n_parts
+        hit = [i for i in (piece.find(w, at) for w in (b" ", b"\n")) if i >= 0]
+        if hit and min(hit) > cuts[-1]:
+            cuts.append(min(hit))
+    cuts.append(len(piece))
+    return np.array(cuts, np.int64)
+
+
+class _Parts:
+    """The scratch arrays of :func:`_lookup_parts`, as long as the longest piece so far (a part
+    writes from its first byte's index on; pages never written are never resident)."""
+
+    def __init__(self):
+        self.cap = 0
+
+    def fit(self, n):
+        if n > self.cap:
+            self.cap = cap = max(n, 2 * self.cap)
+            self.out_ids, self.nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
+            self.unk_x, self.unk_start = np.empty(cap, np.int64), np.empty(cap, np.int64)
+            self.unk_len, self.unk_hash = np.empty(cap, np.int64), np.empty(cap, np.uint64)
+
+
+def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, ids_file):
+    """``_tokenize`` on a whole piece with ``n_threads`` threads, the same ids, counts and ends:
+    the lookups run in parallel against the table as it was before the piece; new words are
+    added afterwards, part after part, in the order they came."""
+    parts.fit(len(buf))
+    cuts = _cut_parts(piece, n_threads)
+    sizes = np.zeros((len(cuts) - 1, 3), np.int64)
+    _lookup_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, parts.out_ids,
+                  parts.nl_pos, parts.unk_x, parts.unk_start, parts.unk_len, parts.unk_hash, sizes)
+    for c in range(len(cuts) - 1):
+        base = int(cuts[c])
+        done = 0
+        while True:
+            done = _settle_part(buf, base, sizes[c], done, parts.unk_x, parts.unk_start, parts.unk_len,
+                                parts.unk_hash, parts.nl_pos, parts.out_ids, table.slots, table.hashes, table.starts,
+                                table.lengths, table.counts, table.arena, table.state, out_ends, max_len)
+            if done >= sizes[c, 2]:
+                break
+            table.grow(int(parts.unk_len[base + done]))
+        if ids_file is not None:
+            parts.out_ids[base:base + sizes[c, 0]].tofile(ids_file)
+
 
 def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whitespace", keep_punctuation=False,
-          max_sentence_length=MAX_SENTENCE_LENGTH):
+          max_sentence_length=MAX_SENTENCE_LENGTH, n_threads=1):
     """One pass: provisional ids (written to ``ids_file`` if given), a table with their counts,
-    sentence ends (token positions), pruning figures."""
+    sentence ends (token positions), pruning figures.
+
+    With ``n_threads`` > 1 a piece is tokenized by that many threads (:func:`_tokenize_parallel`)
+    once the table holds words; the first piece, short ones, and every piece with one thread go
+    through ``_tokenize``. Both give the same ids, counts and ends, and pruning happens between
+    pieces either way, so the result does not depend on the thread count."""
     table = _Table()
+    parts = _Parts()
     end_chunks = []
     pruned = 0
     min_reduce = 0
@@ -347,18 +609,21 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
         if n_piece == 1:
             release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)
-        out_ids = np.empty(len(buf) // 2 + 1, np.int32)
         out_ends = np.empty(len(buf) // 2 + 2, np.int64)
         table.state[4:6] = 0
-        pos = 0
-        while True:
-            pos = _tokenize(buf, pos, table.slots, table.hashes, table.starts, table.lengths, table.counts,
-                            table.arena, table.state, out_ids, out_ends, max_sentence_length)
-            if pos >= len(buf):
-                break
-            table.grow(len(buf) - pos)
-        if ids_file is not None:
-            out_ids[:table.state[4]].tofile(ids_file)
+        if n_threads > 1 and table.n_ids and len(buf) >= _MIN_PART_BYTES:
+            _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_sentence_length, ids_file)
+        else:
+            out_ids = np.empty(len(buf) // 2 + 1, np.int32)
+            pos = 0
+            while True:
+                pos = _tokenize(buf, pos, table.slots, table.hashes, table.starts, table.lengths, table.counts,
+                                table.arena, table.state, out_ids, out_ends, max_sentence_length)
+                if pos >= len(buf):
+                    break
+                table.grow(len(buf) - pos)
+            if ids_file is not None:
+                out_ids[:table.state[4]].tofile(ids_file)
         if table.state[5]:
             end_chunks.append(out_ends[:table.state[5]].copy())
         while len(table.live()) > max_distinct:  # word2vec's ReduceVocab: forget the rarest
@@ -397,10 +662,12 @@ def order_words(words, counts, *, min_count=1, max_vocab=None):
     """
     counts = np.asarray(counts, dtype=np.int64)
     cand = np.flatnonzero(counts >= min_count)
-    items = sorted(zip((-counts[cand]).tolist(), [words[k] for k in cand.tolist()], cand.tolist()))
+    names = [words[k] for k in cand.tolist()]
+    by_word = np.array(sorted(range(len(cand)), key=names.__getitem__), dtype=np.int64)  # stable: ties by index
+    order = cand[by_word[np.argsort(-counts[cand[by_word]], kind="stable")]] if len(cand) else cand
     if max_vocab is not None:
-        items = items[:max_vocab]
-    return np.array([k for _, _, k in items], dtype=np.int64)
+        order = order[:max_vocab]
+    return order.astype(np.int64)
 
 
 def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
@@ -409,7 +676,8 @@ def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
         raise EmptyCorpusError(f"corpus {corpus_name(path)} is empty (no tokens)")
     live = table.live()
     live = live[table.counts[live] >= min_count]  # words are decoded for the candidates only
-    order = order_words([table.word(k) for k in live.tolist()], table.counts[live], max_vocab=max_vocab)
+    words = table.words(live)
+    order = order_words(words, table.counts[live], max_vocab=max_vocab)
     if len(order) == 0:
         raise EmptyVocabularyError(f"vocabulary is empty: no word of {corpus_name(path)} occurs at least "
                                    f"min_count={min_count} times")
@@ -418,11 +686,12 @@ def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
                       f"when forgotten) were dropped to stay under max_distinct; counts of words near that "
                       "frequency are approximate", stacklevel=3)
     pids = live[order].astype(np.int64)
-    return Vocab([table.word(k) for k in pids.tolist()], table.counts[pids]), pids
+    return Vocab([words[k] for k in order.tolist()], table.counts[pids]), pids
 
 
-def _check(min_count, max_vocab, max_distinct, tokenize="whitespace", keep_punctuation=False):
+def _check(min_count, max_vocab, max_distinct, tokenize="whitespace", keep_punctuation=False, threads=None):
     check_tokenize(tokenize, keep_punctuation)
+    check_threads(threads)
     check_int("min_count", min_count, min=1)
     if max_vocab is not None:
         check_int("max_vocab", max_vocab, min=1)
@@ -430,7 +699,7 @@ def _check(min_count, max_vocab, max_distinct, tokenize="whitespace", keep_punct
 
 
 def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
-                keep_punctuation=False, max_distinct=MAX_DISTINCT, progress=False):
+                keep_punctuation=False, max_distinct=MAX_DISTINCT, threads=None, progress=False):
     """Count the words of a corpus (one streaming pass) and return a ``Vocab``.
 
     Parameters
@@ -452,6 +721,9 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         With ``tokenize="words"``: keep each punctuation mark as a token of its own.
     max_distinct : int, default=10_000_000
         Distinct strings held while counting; past it the rarest are forgotten, with a warning.
+    threads : int or None, default=None
+        Threads that tokenize, count and encode the corpus (None: every core); the vocabulary,
+        counts and ids are the same at any thread count.
     progress : bool, default=False
         Show a tqdm bar.
 
@@ -459,15 +731,17 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     -------
     Vocab
     """
-    _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation)
-    table, _, _, pruned, mr = _scan(path, lowercase=lowercase, progress=progress, ids_file=None,
-                                    max_distinct=max_distinct, tokenize=tokenize, keep_punctuation=keep_punctuation)
+    _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation, threads)
+    with numba_threads(threads) as n_threads:
+        table, _, _, pruned, mr = _scan(path, lowercase=lowercase, progress=progress, ids_file=None,
+                                        max_distinct=max_distinct, tokenize=tokenize,
+                                        keep_punctuation=keep_punctuation, n_threads=n_threads)
     return _make_vocab(table, min_count, max_vocab, pruned, mr, path)[0]
 
 
 def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
                 keep_punctuation=False, cache_dir=None, max_distinct=MAX_DISTINCT,
-                max_sentence_length=MAX_SENTENCE_LENGTH, progress=False):
+                max_sentence_length=MAX_SENTENCE_LENGTH, threads=None, progress=False):
     """Build the vocabulary and the encoded corpus in one streaming pass.
 
     Parameters are those of :func:`build_vocab`, plus
@@ -490,7 +764,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     >>> [vocab.words[i] for i in enc.ids[enc.offsets[0]:enc.offsets[1]][:5]]
     ['anarchism', 'is', 'a', 'political', 'philosophy']
     """
-    _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation)
+    _check(min_count, max_vocab, max_distinct, tokenize, keep_punctuation, threads)
     cleanup = cache_dir is None
     before = corpus_fingerprint(path)
     if cleanup:
@@ -503,16 +777,18 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
             raise EmbedkitError(f"cannot create cache folder {cache_dir}: {e.strerror or e}") from None
     ids_path = os.path.join(folder, "ids.int32")
     try:
-        with open(ids_path, "wb") as f:
-            table, n_tokens, ends, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
-                                                      ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
-                                                      keep_punctuation=keep_punctuation,
-                                                      max_sentence_length=max_sentence_length)
-        check_unchanged(path, before)
-        vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
-        remap = np.full(max(table.n_ids, 1), -1, np.int32)
-        remap[pids] = np.arange(len(pids), dtype=np.int32)
-        n, new_ends = remap_id_file(ids_path, n_tokens, ends, remap)
+        with numba_threads(threads) as n_threads:
+            with open(ids_path, "wb") as f:
+                table, n_tokens, ends, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
+                                                          ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
+                                                          keep_punctuation=keep_punctuation,
+                                                          max_sentence_length=max_sentence_length,
+                                                          n_threads=n_threads)
+            check_unchanged(path, before)
+            vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
+            remap = np.full(max(table.n_ids, 1), -1, np.int32)
+            remap[pids] = np.arange(len(pids), dtype=np.int32)
+            n, new_ends = remap_id_file(ids_path, n_tokens, ends, remap, parallel=n_threads > 1)
         os.truncate(ids_path, 4 * n)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
     except OSError as e:

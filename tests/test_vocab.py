@@ -103,17 +103,19 @@ def test_no_warnings_on_clean_text(sample_path):
 
 
 @pytest.mark.slow
-def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path):
-    """The id file is rewritten a group of sentences at a time; any group size gives the same ids."""
+@pytest.mark.parametrize("threads", [1, 2])
+def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path, threads):
+    """The id file is rewritten a group of sentences at a time (by one thread, or split among
+    threads); any group size gives the same ids."""
     from embedkit import vocab as vocab_mod
 
     lines = [" ".join(f"w{(i * 7 + k) % 50}" for k in range(i % 13 + 1)) for i in range(400)]
     p = write_corpus("\n".join(lines) + "\n")
-    _, ref = scan_corpus(p, min_count=9)
+    _, ref = scan_corpus(p, min_count=9, threads=1)
     original = vocab_mod.remap_id_file
     try:
-        vocab_mod.remap_id_file = lambda *a: original(*a, chunk_tokens=5)
-        _, small = scan_corpus(p, min_count=9)
+        vocab_mod.remap_id_file = lambda *a, **kw: original(*a, chunk_tokens=5, **kw)
+        _, small = scan_corpus(p, min_count=9, threads=threads)
     finally:
         vocab_mod.remap_id_file = original
     assert np.array_equal(np.asarray(small.ids), np.asarray(ref.ids))
