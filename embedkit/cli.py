@@ -424,8 +424,9 @@ def train():
 @corpus_options
 @click.option("-o", "--output", default=None, type=OutputFile(),
               help="Write the vocabulary ('word count' lines) here instead of stdout.")
+@threads_option
 @click.pass_context
-def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punctuation, output):
+def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punctuation, output, threads):
     """Count the words of CORPUS and print 'word count' lines, most frequent first.
 
     \b
@@ -436,7 +437,7 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punct
     from .vocab import build_vocab
 
     vocab = build_vocab(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
-                        keep_punctuation=keep_punctuation, progress=ctx.obj["progress"])
+                        keep_punctuation=keep_punctuation, threads=threads, progress=ctx.obj["progress"])
     if output:
         vocab.save(output)
     else:

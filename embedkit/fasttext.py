@@ -489,14 +489,16 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
     if ftm is None:
         vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                    tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+                                    tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
+                                    progress=progress)
     else:
         from .vocab import merge_vocab, scan_corpus
 
         if isinstance(corpus, tuple):
             raise EmbedkitError("continuing a model needs a corpus path, not a scanned (Vocab, EncodedCorpus) pair")
         vocab, enc, _ = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
-                                                keep_punctuation=keep_punctuation, progress=progress),
+                                                keep_punctuation=keep_punctuation, threads=threads,
+                                                progress=progress),
                                     min_count=min_count, max_vocab=max_vocab, base_words=ftm.vectors.words,
                                     base_counts=ftm.vectors.counts, keep=len(ftm.vectors.words))
     if scanned:

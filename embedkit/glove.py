@@ -637,7 +637,8 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         base = ([], [], 0) if model is None else (model.words + model.rare_words,
                                                   np.concatenate([model.counts, model.rare_counts]), len(model.words))
         vocab, enc, rare = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
-                                                   keep_punctuation=keep_punctuation, progress=progress),
+                                                   keep_punctuation=keep_punctuation, threads=threads,
+                                                   progress=progress),
                                        min_count=min_count, max_vocab=max_vocab, base_words=base[0],
                                        base_counts=base[1], keep=base[2])
         scanned = {"scan": time.perf_counter() - t0}

@@ -844,7 +844,7 @@ def check_unchanged(path, before):
 
 
 def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
-                   keep_punctuation=False, progress=False):
+                   keep_punctuation=False, threads=None, progress=False):
     """Any kind of corpus a trainer accepts, as the ``(Vocab, EncodedCorpus)`` pair.
 
     Parameters
@@ -853,7 +853,7 @@ def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, toke
         A text file, a folder or ``"-"`` (stdin); a list or tuple of those, read in the order
         given; or the pair returned by :func:`scan_corpus`, returned as it is (then
         ``min_count``, ``max_vocab``, ``lowercase``, ``tokenize`` and ``keep_punctuation`` do not apply).
-    min_count, max_vocab, lowercase, tokenize, keep_punctuation, progress
+    min_count, max_vocab, lowercase, tokenize, keep_punctuation, threads, progress
         As in :func:`scan_corpus`, for a corpus given by path.
 
     Returns
@@ -889,7 +889,8 @@ from scan_corpus; got int
     if not paths:
         raise EmbedkitError("the list of corpus paths is empty")
     return scan_corpus(corpus if paths is not corpus else list(corpus), min_count=min_count, max_vocab=max_vocab,
-                       lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+                       lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
+                       progress=progress)
 
 
 def keep_probabilities(counts, sample):

@@ -48,7 +48,7 @@ class Start:
 
 
 def scan_for_model(corpus, *, min_count, max_vocab, lowercase, progress, model=None, tokenize="whitespace",
-                   keep_punctuation=False):
+                   keep_punctuation=False, threads=None):
     """Scan ``corpus`` keeping every word's count and build the run's vocabulary: the model's words
     (always kept) plus any word whose count summed over the model's corpora and this one reaches
     ``min_count``. Returns (vocab, enc, rare)."""
@@ -61,7 +61,7 @@ def scan_for_model(corpus, *, min_count, max_vocab, lowercase, progress, model=N
         base_counts = np.concatenate([model.counts, model.rare_counts]).astype(np.int64)
         keep = len(model.words)
     return merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
-                                   keep_punctuation=keep_punctuation, progress=progress),
+                                   keep_punctuation=keep_punctuation, threads=threads, progress=progress),
                        min_count=min_count, max_vocab=max_vocab, base_words=base_words, base_counts=base_counts,
                        keep=keep)
 

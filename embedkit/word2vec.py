@@ -711,10 +711,11 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if base is not None or (return_model and scanned):
         vocab, enc, rare = scan_for_model(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                                           progress=progress, model=base, tokenize=tokenize,
-                                          keep_punctuation=keep_punctuation)
+                                          keep_punctuation=keep_punctuation, threads=threads)
     else:
         vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                    tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+                                    tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
+                                    progress=progress)
     if scanned:
         timings["scan"] = time.perf_counter() - t
     v = enc.vocab_size

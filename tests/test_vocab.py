@@ -174,3 +174,92 @@ def test_missing_file_in_a_list_is_named(write_corpus, tmp_path):
 
     with pytest.raises(EmbedkitError, match="corpus not found: .*nope.txt"):
         resolve_corpus([write_corpus("a b\n"), tmp_path / "nope.txt"])
+
+
+# ---------------------------------------------------------------- the parallel scan: the serial scan's result
+def _texts():
+    """Edge inputs, each (text, scan options)."""
+    rng = np.random.default_rng(21)
+    words = [f"w{i}" for i in range(40)] + ["é", "ü_x", "a\u00a0b", "x" * 150]  # one token longer than a piece
+    seps = [" ", " ", " ", "  ", "\t", "\r", "\n", "\n\n", " \n ", "\n \t\n"]
+    mixed = "".join(str(rng.choice(words)) + str(rng.choice(seps)) for _ in range(600))
+    one_line = " ".join(str(rng.choice(words)) for _ in range(600))  # text8-style: no newline at all
+    distinct = " ".join(f"d{int(rng.zipf(1.3)) % 5000}" for _ in range(600)) + "\n"
+    return {
+        "mixed": (mixed, {}),
+        "mixed, cut every 3 tokens": (mixed, {"max_sentence_length": 3}),
+        "one line, no newline": (one_line, {}),
+        "one line, cut every 7 tokens": (one_line, {"max_sentence_length": 7}),
+        "blank lines only between": ("\n\n a b \n\t\n\r\n c\n\n" * 40 + "a", {}),
+        "pruned while counting": (distinct, {"max_distinct": 30}),
+    }
+
+
+@pytest.fixture
+def parallel_calls(monkeypatch):
+    """Small pieces (64 bytes), every piece after the first tokenized by the threads; the list
+    records each parallel call, so that a test sees the parallel path run."""
+    import functools
+
+    import numba
+
+    from embedkit import corpus
+    from embedkit import vocab as vocab_mod
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has a single thread here")
+    calls = []
+    real = vocab_mod._tokenize_parallel
+    monkeypatch.setattr(vocab_mod, "_MIN_PART_BYTES", 1)
+    monkeypatch.setattr(vocab_mod, "iter_pieces", functools.partial(corpus.iter_pieces, chunk_bytes=64))
+    monkeypatch.setattr(vocab_mod, "_tokenize_parallel", lambda *a: calls.append(a[4]) or real(*a))
+    return calls
+
+
+def _scan_record(path, threads, **kw):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vocab, enc = scan_corpus(path, threads=threads, **kw)
+    return vocab, enc, [str(w.message) for w in caught]
+
+
+def _assert_same_scan(a, b):
+    (va, ea, wa), (vb, eb, wb) = a, b
+    assert va.words == vb.words
+    assert va.counts.tolist() == vb.counts.tolist()
+    assert np.array_equal(np.asarray(ea.ids), np.asarray(eb.ids))
+    assert ea.offsets.tolist() == eb.offsets.tolist()
+    assert wa == wb
+
+
+@pytest.mark.parametrize("name", list(_texts()))
+def test_parallel_scan_is_the_serial_scan(write_corpus, parallel_calls, name):
+    """Pieces cut into parts at whitespace and tokenized by the threads give the serial scan's
+    words, counts, ids, sentence offsets and warnings: blank lines, one line without a newline,
+    tokens longer than a piece, sentences cut at max_sentence_length, pruning between pieces."""
+    text, kw = _texts()[name]
+    p = write_corpus(text)
+    serial = _scan_record(p, 1, min_count=1, **kw)
+    assert parallel_calls == []
+    for threads in (2, 3) if name == "mixed" else (2,):
+        _assert_same_scan(_scan_record(p, threads, min_count=1, **kw), serial)
+    assert len(parallel_calls) > 5 and max(parallel_calls) >= 2
+    assert any("pruned" in w for w in serial[2]) == ("pruned" in name)
+
+
+def test_parallel_scan_of_the_sample_is_the_serial_scan(sample_path, monkeypatch):
+    """The bundled sample at the default piece size: threads=2 is threads=1, and the parallel
+    path ran (every piece after the first); the id file was remapped by the threads too."""
+    import numba
+
+    from embedkit import vocab as vocab_mod
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("Numba has a single thread here")
+    serial = _scan_record(sample_path, 1, min_count=5)
+    calls = []
+    for name in ("_tokenize_parallel", "_remap_parts"):
+        real = getattr(vocab_mod, name)
+        monkeypatch.setattr(vocab_mod, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    _assert_same_scan(_scan_record(sample_path, 2, min_count=5), serial)
+    assert calls.count("_tokenize_parallel") >= 3 and "_remap_parts" in calls

@@ -263,7 +263,8 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
     timings = {}
     t0 = time.perf_counter()
     vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                                tokenize=tokenize, keep_punctuation=keep_punctuation, progress=progress)
+                                tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
+                                progress=progress)
     t1 = time.perf_counter()
     timings["scan"] = t1 - t0
     spill = memory is not None or output is not None
