@@ -16,6 +16,16 @@ A compressed CORPUS (.xz/.gz/.bz2) is first decompressed once to a temporary pla
 
 Throughput is MB/s of uncompressed text (10**6 bytes). The parent checks that both tools
 found the same vocabulary with the same counts.
+
+Parallel scan (issue 21 item 3)::
+
+    python bench/vocab.py CORPUS --scan-threads 1,2 [--against main] [--repeat 3] [--tokenize words --lowercase]
+
+times ``scan_corpus(CORPUS, min_count=..., threads=N)`` for each N (and, with ``--against REV``,
+the scan of the code at git revision REV, exported to a temporary folder: "today's scan"), each
+run in its own subprocess after a warm-up scan of the bundled sample (compile or cache load), the
+variants alternated ``--repeat`` times. It prints the median wall time of each, the ratios, and
+checks that every variant gave the same words, counts, ids and sentence offsets (a digest).
 """
 
 from __future__ import annotations
@@ -61,6 +71,88 @@ def child_embedkit(a):
     info = {"time_s": elapsed, "warmup_s": warm, "vocab": len(vocab), "tokens_kept": enc.n_tokens,
             "sentences": enc.n_sentences}
     _finish(a.out, "embedkit", vocab.words, vocab.counts.tolist(), info)
+
+
+def child_scan(a):
+    if a.tree:
+        sys.path.insert(0, a.tree)
+    import hashlib
+
+    from embedkit.vocab import scan_corpus
+
+    kw = {"tokenize": a.tokenize, "lowercase": a.lowercase}
+    if not a.tree:
+        kw["threads"] = a.n
+    sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sample.txt.xz")
+    t = time.perf_counter()
+    scan_corpus(sample, min_count=a.min_count, **kw)  # warm-up: every kernel compiled or loaded
+    warm = time.perf_counter() - t
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    t = time.perf_counter()
+    vocab, enc = scan_corpus(a.corpus, min_count=a.min_count, **kw)
+    elapsed = time.perf_counter() - t
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    digest = hashlib.sha1("\n".join(vocab.words).encode())
+    for arr in (vocab.counts, np.asarray(enc.ids), enc.offsets):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+    info = {"time_s": elapsed, "warmup_s": warm, "digest": digest.hexdigest(), "vocab": len(vocab),
+            "tokens": enc.n_tokens, "cpu_s": ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime,
+            "load": os.getloadavg()[0]}
+    with open(os.path.join(a.out, f"scan-{a.tag}.json"), "w") as f:
+        json.dump(info, f)
+
+
+def scan_threads(a):
+    """The --scan-threads benchmark: medians of alternated runs, ratios, identity of the results."""
+    import statistics
+
+    ns = [int(x) for x in a.scan_threads.split(",")]
+    with tempfile.TemporaryDirectory(prefix="bench-scan-") as out:
+        variants = [(f"threads={n}", n, "") for n in ns]
+        if a.against:
+            tree = os.path.join(out, "tree")
+            os.makedirs(tree)
+            root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+            archive = subprocess.run(["git", "-C", root, "archive", a.against, "embedkit"], check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+            variants.insert(0, (f"{a.against} (today's scan)", 1, tree))
+        env = dict(os.environ)
+        env["NUMBA_NUM_THREADS"] = str(max(ns))
+        runs = {name: [] for name, _, _ in variants}
+        for r in range(a.repeat):
+            for k, (name, n, tree) in enumerate(variants):
+                print(f"run {r + 1}/{a.repeat}: {name} ...", file=sys.stderr, flush=True)
+                argv = [sys.executable, os.path.abspath(__file__), a.corpus, "--child", "scan", "--out", out,
+                        "--min-count", str(a.min_count), "--n", str(n), "--tag", str(k), "--tokenize", a.tokenize]
+                argv += (["--tree", tree] if tree else []) + (["--lowercase"] if a.lowercase else [])
+                subprocess.run(argv, env=env, check=True)
+                with open(os.path.join(out, f"scan-{k}.json")) as f:
+                    runs[name].append(json.load(f))
+    mb = os.path.getsize(a.corpus) / 1e6
+    med = {name: statistics.median(x["time_s"] for x in rs) for name, rs in runs.items()}
+    digests = {x["digest"] for rs in runs.values() for x in rs}
+    ref = f"threads={ns[0]}"
+    lines = [f"corpus {a.corpus} ({mb:.1f} MB), min_count {a.min_count}, tokenize {a.tokenize}"
+             f"{', lowercase' if a.lowercase else ''}; median of {a.repeat} alternated runs; load average (1 min) "
+             f"at the runs {min(x['load'] for rs in runs.values() for x in rs):.1f}-"
+             f"{max(x['load'] for rs in runs.values() for x in rs):.1f}", "",
+             "| scan | wall s (median) | every run | CPU s (median) | MB/s | speed-up vs " + ref + " |",
+             "|---|---:|---|---:|---:|---:|"]
+    for name, rs in runs.items():
+        each = ", ".join(f"{x['time_s']:.2f}" for x in rs)
+        lines.append(f"| {name} | {med[name]:.2f} | {each} | {statistics.median(x['cpu_s'] for x in rs):.2f} | "
+                     f"{mb / med[name]:.0f} | {med[ref] / med[name]:.2f} x |")
+    lines += ["", f"same words, counts, ids and sentence offsets in every run: {'yes' if len(digests) == 1 else 'NO'}"
+              f" ({next(iter(runs.values()))[0]['vocab']:,} words, {next(iter(runs.values()))[0]['tokens']:,} "
+              "tokens kept)"]
+    last = f"threads={ns[-1]}"
+    for name in runs:
+        if name != last:
+            each = ", ".join(f"{y['time_s'] / x['time_s']:.2f}" for x, y in zip(runs[last], runs[name]))
+            lines.append(f"{last} is {med[name] / med[last]:.2f} x as fast as {name} (median times; each round's "
+                         f"ratio: {each})")
+    print("\n".join(lines))
 
 
 def child_gensim(a):
@@ -112,11 +204,22 @@ def main(argv=None):
     p.add_argument("corpus")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--child", choices=("embedkit", "gensim"), help=argparse.SUPPRESS)
+    p.add_argument("--scan-threads", help="comma-separated thread counts: time the parallel scan instead")
+    p.add_argument("--against", help="with --scan-threads: also time the scan of this git revision")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--tokenize", default="whitespace")
+    p.add_argument("--lowercase", action="store_true")
+    p.add_argument("--child", choices=("embedkit", "gensim", "scan"), help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
+    p.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--tag", help=argparse.SUPPRESS)
+    p.add_argument("--tree", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
-        (child_embedkit if a.child == "embedkit" else child_gensim)(a)
+        {"embedkit": child_embedkit, "gensim": child_gensim, "scan": child_scan}[a.child](a)
+        return
+    if a.scan_threads:
+        scan_threads(a)
         return
 
     with tempfile.TemporaryDirectory(prefix="bench-vocab-") as out:

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import warnings
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
@@ -432,64 +433,61 @@ def _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena):
     return s, -1
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
-def _lookup_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
-                  unk_hash, sizes):
-    """Split the parts ``buf[cuts[c]:cuts[c+1]]`` (cut at ASCII whitespace) on ASCII whitespace as
-    ``_tokenize`` does, one thread per part, and look each token up without changing the table.
+@numba.njit(cache=True, nogil=True)
+def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
+                 unk_hash, sizes_c):
+    """Split the part ``buf[base:end]`` (cut at ASCII whitespace) on ASCII whitespace as ``_tokenize``
+    does, and look each token up without changing the table; one thread per part, at once.
 
-    Part ``c`` writes from index ``cuts[c]`` on (it has fewer tokens than bytes): ids to
-    ``out_ids`` (-1 for a token not in the table; its index in the part, start, length and hash
-    then go to ``unk_*``), and to ``nl_pos`` the token indices (in the part) at which a newline
-    came, once each. ``sizes[c]`` = (tokens, newline records, unknown tokens)."""
+    The part writes from index ``base`` on (it has fewer tokens than bytes): ids to ``out_ids``
+    (-1 for a token not in the table; its index in the part, start, length and hash then go to
+    ``unk_*``), and to ``nl_pos`` the token indices (in the part) at which a newline came, once
+    each. ``sizes_c`` = (tokens, newline records, unknown tokens)."""
     n = len(buf)
-    for c in prange(len(cuts) - 1):
-        base = cuts[c]
-        i = base
-        end = cuts[c + 1]
-        m = 0
-        nn = 0
-        u = 0
-        last = -1
-        while i < end:
-            ch = buf[i]
-            if ch == 10:
-                if last != m:
-                    nl_pos[base + nn] = m
-                    nn += 1
-                    last = m
-                i += 1
-                continue
-            if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                i += 1
-                continue
-            j = i
-            h = _FNV_OFFSET
-            while j < n:
-                ch = buf[j]
-                if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                    break
-                h = (h ^ np.uint64(ch)) * _FNV_PRIME
-                j += 1
-            _, k = _find_id(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
-            if k < 0:
-                unk_x[base + u] = m
-                unk_start[base + u] = i
-                unk_len[base + u] = j - i
-                unk_hash[base + u] = h
-                u += 1
-            out_ids[base + m] = k
-            m += 1
-            i = j
-        sizes[c, 0] = m
-        sizes[c, 1] = nn
-        sizes[c, 2] = u
+    i = base
+    m = 0
+    nn = 0
+    u = 0
+    last = -1
+    while i < end:
+        ch = buf[i]
+        if ch == 10:
+            if last != m:
+                nl_pos[base + nn] = m
+                nn += 1
+                last = m
+            i += 1
+            continue
+        if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+            i += 1
+            continue
+        j = i
+        h = _FNV_OFFSET
+        while j < n:
+            ch = buf[j]
+            if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
+                break
+            h = (h ^ np.uint64(ch)) * _FNV_PRIME
+            j += 1
+        _, k = _find_id(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
+        if k < 0:
+            unk_x[base + u] = m
+            unk_start[base + u] = i
+            unk_len[base + u] = j - i
+            unk_hash[base + u] = h
+            u += 1
+        out_ids[base + m] = k
+        m += 1
+        i = j
+    sizes_c[0] = m
+    sizes_c[1] = nn
+    sizes_c[2] = u
 
 
 @numba.njit(cache=True, nogil=True)
 def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash, nl_pos, out_ids, slots, hashes,
                  starts, lengths, counts, arena, state, out_ends, max_len):
-    """Finish one part of :func:`_lookup_parts` in order, with ``_tokenize``'s result: its unknown
+    """Finish one part of :func:`_lookup_part` in order, with ``_tokenize``'s result: its unknown
     tokens from ``first`` on get their ids (a new word takes the next id), then its tokens are
     counted and its sentence ends (newlines, ``max_len`` cuts) appended to ``out_ends``.
     ``state`` is ``_tokenize``'s. Returns the unknown tokens done: fewer than ``sizes_c[2]`` when a
@@ -553,11 +551,23 @@ def _cut_parts(piece, n_parts):
 
 
 class _Parts:
-    """The scratch arrays of :func:`_lookup_parts`, as long as the longest piece so far (a part
-    writes from its first byte's index on; pages never written are never resident)."""
+    """The scratch arrays of :func:`_lookup_part`, as long as the longest piece so far (a part
+    writes from its first byte's index on; pages never written are never resident), and the
+    threads that look parts up beside the calling one.
 
-    def __init__(self):
+    Python threads running a ``nogil`` kernel, not ``prange``: the scan alternates a parallel
+    step of a few milliseconds with a serial one for every piece, and between parallel regions
+    OpenMP's workers spin, which cost a third more CPU and made the scan slower than one thread
+    on a busy machine; a worker here sleeps until its next part."""
+
+    def __init__(self, n_threads):
         self.cap = 0
+        self.n_threads = n_threads
+        self.pool = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="embedkit-scan") if n_threads > 1 else None
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def fit(self, n):
         if n > self.cap:
@@ -574,8 +584,13 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
     parts.fit(len(buf))
     cuts = _cut_parts(piece, n_threads)
     sizes = np.zeros((len(cuts) - 1, 3), np.int64)
-    _lookup_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, parts.out_ids,
-                  parts.nl_pos, parts.unk_x, parts.unk_start, parts.unk_len, parts.unk_hash, sizes)
+    args = (table.slots, table.hashes, table.starts, table.lengths, table.arena, parts.out_ids, parts.nl_pos,
+            parts.unk_x, parts.unk_start, parts.unk_len, parts.unk_hash)
+    others = [parts.pool.submit(_lookup_part, buf, cuts[c], cuts[c + 1], *args, sizes[c])
+              for c in range(1, len(cuts) - 1)]
+    _lookup_part(buf, cuts[0], cuts[1], *args, sizes[0])
+    for f in others:
+        f.result()
     for c in range(len(cuts) - 1):
         base = int(cuts[c])
         done = 0
@@ -600,7 +615,17 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
     through ``_tokenize``. Both give the same ids, counts and ends, and pruning happens between
     pieces either way, so the result does not depend on the thread count."""
     table = _Table()
-    parts = _Parts()
+    parts = _Parts(n_threads)
+    try:
+        return _scan_pieces(path, table, parts, lowercase=lowercase, progress=progress, ids_file=ids_file,
+                            max_distinct=max_distinct, tokenize=tokenize, keep_punctuation=keep_punctuation,
+                            max_sentence_length=max_sentence_length, n_threads=n_threads)
+    finally:
+        parts.close()
+
+
+def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_distinct, tokenize, keep_punctuation,
+                 max_sentence_length, n_threads):
     end_chunks = []
     pruned = 0
     min_reduce = 0
