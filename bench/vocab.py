@@ -102,6 +102,35 @@ def child_scan(a):
         json.dump(info, f)
 
 
+def child_cores(a):
+    """How many cores ``a.n`` threads get now: the same nogil loop once alone, then on each thread."""
+    import threading
+
+    import numba
+
+    @numba.njit(nogil=True)
+    def spin(n):
+        x = 0.0
+        for i in range(n):
+            x += np.sqrt(i)
+        return x
+
+    spin(10)
+    n = 100_000_000
+    t = time.perf_counter()
+    spin(n)
+    one = time.perf_counter() - t
+    threads = [threading.Thread(target=spin, args=(n,)) for _ in range(a.n)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    many = time.perf_counter() - t
+    with open(os.path.join(a.out, "cores.json"), "w") as f:
+        json.dump({"cores": a.n * one / many}, f)
+
+
 def scan_threads(a):
     """The --scan-threads benchmark: medians of alternated runs, ratios, identity of the results."""
     import statistics
@@ -120,7 +149,12 @@ def scan_threads(a):
         env = dict(os.environ)
         env["NUMBA_NUM_THREADS"] = str(max(ns))
         runs = {name: [] for name, _, _ in variants}
+        cores = []
         for r in range(a.repeat):
+            subprocess.run([sys.executable, os.path.abspath(__file__), a.corpus, "--child", "cores", "--out", out,
+                            "--n", str(max(ns))], env=env, check=True)
+            with open(os.path.join(out, "cores.json")) as f:
+                cores.append(json.load(f)["cores"])
             for k, (name, n, tree) in enumerate(variants):
                 print(f"run {r + 1}/{a.repeat}: {name} ...", file=sys.stderr, flush=True)
                 argv = [sys.executable, os.path.abspath(__file__), a.corpus, "--child", "scan", "--out", out,
@@ -143,7 +177,9 @@ def scan_threads(a):
         each = ", ".join(f"{x['time_s']:.2f}" for x in rs)
         lines.append(f"| {name} | {med[name]:.2f} | {each} | {statistics.median(x['cpu_s'] for x in rs):.2f} | "
                      f"{mb / med[name]:.0f} | {med[ref] / med[name]:.2f} x |")
-    lines += ["", f"same words, counts, ids and sentence offsets in every run: {'yes' if len(digests) == 1 else 'NO'}"
+    lines += ["", f"cores that {max(ns)} threads of a plain nogil loop got, before each round (the most a scan "
+              f"could gain from them at that moment): {', '.join(f'{c:.2f}' for c in cores)}",
+              f"same words, counts, ids and sentence offsets in every run: {'yes' if len(digests) == 1 else 'NO'}"
               f" ({next(iter(runs.values()))[0]['vocab']:,} words, {next(iter(runs.values()))[0]['tokens']:,} "
               "tokens kept)"]
     last = f"threads={ns[-1]}"
@@ -209,14 +245,14 @@ def main(argv=None):
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--tokenize", default="whitespace")
     p.add_argument("--lowercase", action="store_true")
-    p.add_argument("--child", choices=("embedkit", "gensim", "scan"), help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=("embedkit", "gensim", "scan", "cores"), help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
     p.add_argument("--n", type=int, help=argparse.SUPPRESS)
     p.add_argument("--tag", help=argparse.SUPPRESS)
     p.add_argument("--tree", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
-        {"embedkit": child_embedkit, "gensim": child_gensim, "scan": child_scan}[a.child](a)
+        {"embedkit": child_embedkit, "gensim": child_gensim, "scan": child_scan, "cores": child_cores}[a.child](a)
         return
     if a.scan_threads:
         scan_threads(a)

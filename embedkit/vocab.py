@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from numba import prange
 
 from . import _faults
 from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
@@ -165,50 +164,48 @@ def _remap_ids(ids, ends, start, w, remap):
     return w, out_ends[:n_out]
 
 
-@numba.njit(parallel=True, cache=True)
-def _remap_parts(ids, ends, start, w, bounds, remap, tmp):
-    """``_remap_ids`` with one thread per part: the sentences ``bounds[c]:bounds[c+1]`` of ``ends``
-    (the first starting at ``start``) are remapped into ``tmp`` (indexed from ``start``), then
-    every part is copied to its place from ``w`` on. Returns (new w, new sentence ends)."""
-    n_parts = len(bounds) - 1
-    kept = np.zeros(len(ends), np.int64)
-    part_kept = np.zeros(n_parts, np.int64)
-    for c in prange(n_parts):
-        p = ends[bounds[c] - 1] if bounds[c] > 0 else start
-        o = p - start
-        for s in range(bounds[c], bounds[c + 1]):
-            first = o
-            for q in range(p, ends[s]):
-                r = remap[ids[q]]
-                if r >= 0:
-                    tmp[o] = r
-                    o += 1
-            kept[s] = o - first
-            p = ends[s]
-        part_kept[c] = o - ((ends[bounds[c] - 1] if bounds[c] > 0 else start) - start)
-    dest = np.empty(n_parts, np.int64)
-    for c in range(n_parts):
-        dest[c] = w
-        w += part_kept[c]
-    for c in prange(n_parts):  # every id of the group was read above: the writes cannot clobber input
-        src = (ends[bounds[c] - 1] if bounds[c] > 0 else start) - start
-        for t in range(part_kept[c]):
-            ids[dest[c] + t] = tmp[src + t]
-    out_ends = np.empty(len(ends), np.int64)
-    n_out = 0
-    at = dest[0] if n_parts > 0 else w
-    for s in range(len(ends)):
-        if kept[s] > 0:
-            at += kept[s]
-            out_ends[n_out] = at
-            n_out += 1
-    return w, out_ends[:n_out]
+@numba.njit(cache=True, nogil=True)
+def _remap_part(ids, ends, s0, s1, p, o, remap, tmp, kept):
+    """``_remap_ids`` for the sentences ``s0:s1`` of ``ends`` (the first starting at ``p``), one
+    thread per part at once: remap[ids] without the -1s into ``tmp`` from ``o`` on, each
+    sentence's length to ``kept``. Returns the new ``o``."""
+    for s in range(s0, s1):
+        first = o
+        for q in range(p, ends[s]):
+            r = remap[ids[q]]
+            if r >= 0:
+                tmp[o] = r
+                o += 1
+        kept[s] = o - first
+        p = ends[s]
+    return o
+
+
+def _remap_group(mm, group, start, w, remap, tmp, pool, n_parts):
+    """The sentences ``group`` (the first starting at ``start``) remapped by ``n_parts`` threads
+    into ``tmp``, then copied to ``mm`` from ``w`` on (every id of the group is read before the
+    first is written). Returns (new w, new sentence ends)."""
+    size = int(group[-1]) - start
+    bounds = np.unique(np.concatenate([[0], np.searchsorted(group, start + size * np.arange(1, n_parts) // n_parts),
+                                       [len(group)]])).tolist()
+    kept = np.empty(len(group), np.int64)
+    firsts = [start if s0 == 0 else int(group[s0 - 1]) for s0 in bounds[:-1]]
+    args = [(mm, group, s0, s1, p, p - start, remap, tmp, kept) for s0, s1, p in zip(bounds[:-1], bounds[1:], firsts)]
+    others = [pool.submit(_remap_part, *x) for x in args[1:]]
+    lasts = [_remap_part(*args[0])] + [f.result() for f in others]
+    w0 = w
+    for p, o in zip(firsts, lasts):
+        n = o - (p - start)
+        mm[w:w + n] = tmp[p - start:o]
+        w += n
+    cum = w0 + np.cumsum(kept)
+    return w, cum[kept > 0]
 
 
 def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False):
     """Rewrite the id file in place with final ids, a group of sentences at a time; pages already
     written are flushed and released after each group, so resident memory stays bounded.
-    ``parallel``: each group is remapped by Numba's threads (the same result).
+    ``parallel``: each group is split among ``numba.get_num_threads()`` threads (the same result).
     Returns (tokens kept, sentence ends)."""
     mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
     raw = getattr(mm, "_mmap", None)
@@ -217,23 +214,25 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
                                      [len(ends)]]))
     w, out = 0, []
     n_parts = numba.get_num_threads() if parallel else 1
-    tmp = np.empty(chunk_tokens + MAX_SENTENCE_LENGTH if n_parts > 1 else 0, np.int32)
-    for g0, g1 in zip(cuts[:-1], cuts[1:]):
-        start = int(ends[g0 - 1]) if g0 > 0 else 0
-        if n_parts > 1:
-            group = ends[g0:g1]
-            if len(tmp) < group[-1] - start:
-                tmp = np.empty(group[-1] - start, np.int32)
-            bounds = np.unique(np.concatenate([[0], np.searchsorted(group, start + (group[-1] - start) *
-                                                                     np.arange(1, n_parts) // n_parts), [len(group)]]))
-            w, new_ends = _remap_parts(mm, group, start, w, bounds.astype(np.int64), remap, tmp)
-        else:
-            w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
-        out.append(new_ends)
-        done = (4 * w) // page * page
-        if raw is not None and done > 0 and hasattr(raw, "madvise"):
-            raw.flush(0, done)
-            raw.madvise(mmap.MADV_DONTNEED, 0, done)
+    tmp = np.empty(0, np.int32)
+    pool = ThreadPoolExecutor(n_parts - 1, thread_name_prefix="embedkit-remap") if n_parts > 1 else None
+    try:
+        for g0, g1 in zip(cuts[:-1], cuts[1:]):
+            start = int(ends[g0 - 1]) if g0 > 0 else 0
+            if pool is not None:
+                if len(tmp) < ends[g1 - 1] - start:
+                    tmp = np.empty(max(int(ends[g1 - 1]) - start, chunk_tokens), np.int32)
+                w, new_ends = _remap_group(mm, ends[g0:g1], start, w, remap, tmp, pool, n_parts)
+            else:
+                w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
+            out.append(new_ends)
+            done = (4 * w) // page * page
+            if raw is not None and done > 0 and hasattr(raw, "madvise"):
+                raw.flush(0, done)
+                raw.madvise(mmap.MADV_DONTNEED, 0, done)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     mm.flush()
     del mm, raw
     return w, (np.concatenate(out) if out else np.zeros(0, np.int64))
@@ -557,8 +556,9 @@ class _Parts:
 
     Python threads running a ``nogil`` kernel, not ``prange``: the scan alternates a parallel
     step of a few milliseconds with a serial one for every piece, and between parallel regions
-    OpenMP's workers spin, which cost a third more CPU and made the scan slower than one thread
-    on a busy machine; a worker here sleeps until its next part."""
+    OpenMP's workers spin; with ``prange`` the scan took half as much CPU again (3.6 s against
+    2.4 s on wiki17m) and was slower than one thread on a busy machine. A worker here sleeps
+    until its next part (the remap, :func:`_remap_group`, works the same way)."""
 
     def __init__(self, n_threads):
         self.cap = 0

@@ -258,8 +258,8 @@ def test_parallel_scan_of_the_sample_is_the_serial_scan(sample_path, monkeypatch
         pytest.skip("Numba has a single thread here")
     serial = _scan_record(sample_path, 1, min_count=5)
     calls = []
-    for name in ("_tokenize_parallel", "_remap_parts"):
+    for name in ("_tokenize_parallel", "_remap_group"):
         real = getattr(vocab_mod, name)
         monkeypatch.setattr(vocab_mod, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
     _assert_same_scan(_scan_record(sample_path, 2, min_count=5), serial)
-    assert calls.count("_tokenize_parallel") >= 3 and "_remap_parts" in calls
+    assert calls.count("_tokenize_parallel") >= 3 and "_remap_group" in calls
