@@ -651,7 +651,8 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
                 out_ids[:table.state[4]].tofile(ids_file)
         if table.state[5]:
             end_chunks.append(out_ends[:table.state[5]].copy())
-        while len(table.live()) > max_distinct:  # word2vec's ReduceVocab: forget the rarest
+        # word2vec's ReduceVocab: forget the rarest (live ids are never more than the ids given)
+        while table.n_ids > max_distinct and len(table.live()) > max_distinct:
             min_reduce += 1
             pruned += table.prune(min_reduce)
     n_tokens = int(table.state[2])
