@@ -9,6 +9,7 @@ the final ids, dropping out-of-vocabulary tokens, and the trainers memory-map it
 
 from __future__ import annotations
 
+import itertools
 import mmap
 import os
 import shutil
@@ -409,6 +410,8 @@ def _gather_words(arena, starts, lengths, ids, out):
 # ---------------------------------------------------------------- the parallel scan
 #: a piece is tokenized by several threads when it is at least this long and the table is not empty
 _MIN_PART_BYTES = 1 << 16
+#: parts of a piece per thread: threads take them in turn, so a thread kept off its core does fewer
+_PARTS_PER_THREAD = 4
 
 
 @numba.njit(cache=True, nogil=True)
@@ -582,13 +585,19 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
     the lookups run in parallel against the table as it was before the piece; new words are
     added afterwards, part after part, in the order they came."""
     parts.fit(len(buf))
-    cuts = _cut_parts(piece, n_threads)
-    sizes = np.zeros((len(cuts) - 1, 3), np.int64)
+    cuts = _cut_parts(piece, _PARTS_PER_THREAD * n_threads)
+    n_parts = len(cuts) - 1
+    sizes = np.zeros((n_parts, 3), np.int64)
     args = (table.slots, table.hashes, table.starts, table.lengths, table.arena, parts.out_ids, parts.nl_pos,
             parts.unk_x, parts.unk_start, parts.unk_len, parts.unk_hash)
-    others = [parts.pool.submit(_lookup_part, buf, cuts[c], cuts[c + 1], *args, sizes[c])
-              for c in range(1, len(cuts) - 1)]
-    _lookup_part(buf, cuts[0], cuts[1], *args, sizes[0])
+    order = itertools.count()
+
+    def drain():  # every thread takes the next part until none is left: a thread that waits for a core does less
+        while (c := next(order)) < n_parts:
+            _lookup_part(buf, cuts[c], cuts[c + 1], *args, sizes[c])
+
+    others = [parts.pool.submit(drain) for _ in range(min(n_threads, n_parts) - 1)]
+    drain()
     for f in others:
         f.result()
     for c in range(len(cuts) - 1):
