@@ -453,11 +453,12 @@ def _human(n):
 last_estimate = {}
 
 
-def check_memory(need, *, what, lower):
+def check_memory(need, *, what, lower, advice=None):
     """Refuse (MemoryLimitError) if ``need`` more bytes exceed :func:`available_memory`.
 
     ``what`` names the work (``"training fastText"``), ``lower`` the options that lower the
-    need (``"--bucket, --dim or --max-vocab"``). Inside :func:`allow_over_memory` it only
+    need (``"--bucket, --dim or --max-vocab"``), or ``advice`` says what to do in words
+    (``"count on disk with --memory SIZE"``). Inside :func:`allow_over_memory` it only
     records the estimate. Returns the estimate.
     """
     need = int(need)
@@ -467,7 +468,7 @@ def check_memory(need, *, what, lower):
     avail, source = available_memory()
     if avail is not None and need > avail:
         raise MemoryLimitError(f"{what} needs about {_human(need)} more memory, but {source} leaves "
-                               f"{_human(avail)}: lower {lower}, or give --force to try anyway")
+                               f"{_human(avail)}: {advice or 'lower ' + lower}, or give --force to try anyway")
     return need
 
 
@@ -477,6 +478,30 @@ def memory_error_line():
         return (f"out of memory while {last_estimate['stage']} (estimated need {_human(last_estimate['bytes'])}); "
                 f"lower --dim, --max-vocab or --memory")
     return "out of memory (try a larger --min-count or --max-vocab)"
+
+
+_fit_after = contextvars.ContextVar("embedkit_fit_after_counting", default=None)
+
+
+@contextlib.contextmanager
+def fit_after_counting(need, *, what, lower):
+    """Declare that the co-occurrences counted in memory inside the block are then fitted.
+
+    ``need(vocab_size, nnz)``: the fit's need in bytes beyond the counted matrix (held by
+    then); ``what`` names the fit (``"training GloVe"``), ``lower`` the fit's options that
+    lower it. In-memory counting then checks the larger of counting's and the fit's peak
+    before it starts (from an estimate of the non-zeros), not only the fit's after it.
+    """
+    token = _fit_after.set((need, what, lower))
+    try:
+        yield
+    finally:
+        _fit_after.reset(token)
+
+
+def planned_fit():
+    """``(need, what, lower)`` of :func:`fit_after_counting`, or None."""
+    return _fit_after.get()
 
 
 # ---------------------------------------------------------------- per-trainer estimates (bytes beyond what is held now)
@@ -580,3 +605,35 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
         iterations = block * 8 + 36 * vk + (max(1, threads) + 1) * 4 * vk
         return max(made, iterations, last) + _SLACK
     return max(iterations, final) + _SLACK
+
+
+def csr_bytes(vocab_size, nnz):
+    """A V x V float32 CSR matrix of ``nnz`` non-zeros (int32 indices below 2**31 non-zeros)."""
+    idx = 4 if nnz < 2**31 else 8
+    return nnz * (4 + idx) + (vocab_size + 1) * idx
+
+
+def count_need(n_tokens, n_sentences, vocab_size, nonzeros, *, dynamic, threads, block_tokens):
+    """In-memory counting (``embedkit.cooc._count.count_matrix``): ``(peak, matrix)`` in bytes.
+
+    ``nonzeros(fraction)`` gives the expected non-zeros of that fraction of the corpus (a
+    ``GrowthLaw``). The corpus is counted in blocks of ``block_tokens`` tokens; counting a
+    block holds the sum of the blocks before it, the block's working sequence and inverted
+    index (4 + 4 bytes a token, 4 more for drawn windows), per-row tables (about 36 bytes a
+    word), each thread's dense row accumulator (16 bytes a word) and the block's own matrix;
+    adding the block holds the sum before, the block and the new sum. ``matrix`` is what is
+    left at the end: the whole count.
+    """
+    n = max(int(n_tokens), 1)
+    v = int(vocab_size)
+    peak, held, done = 0, 0, 0
+    while done < n:
+        nb = min(int(block_tokens), n - done)
+        sb = n_sentences * nb / n
+        work = 4 * (nb + sb) * (2 if dynamic else 1) + 4 * nb + 36 * (v + 1) + 16 * v * max(1, threads)
+        block = csr_bytes(v, nonzeros(nb / n))
+        total = csr_bytes(v, nonzeros((done + nb) / n))
+        peak = max(peak, held + work + block, held + block + total if done else 0)
+        held = total if done else block
+        done += nb
+    return int(peak), int(held)
