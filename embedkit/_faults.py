@@ -613,7 +613,7 @@ def csr_bytes(vocab_size, nnz):
     return nnz * (4 + idx) + (vocab_size + 1) * idx
 
 
-def count_need(n_tokens, n_sentences, vocab_size, nonzeros, *, dynamic, threads, block_tokens):
+def count_need(n_tokens, n_sentences, vocab_size, nonzeros, *, dynamic, threads, block_tokens, mapped=0):
     """In-memory counting (``embedkit.cooc._count.count_matrix``): ``(peak, matrix)`` in bytes.
 
     ``nonzeros(fraction)`` gives the expected non-zeros of that fraction of the corpus (a
@@ -621,19 +621,24 @@ def count_need(n_tokens, n_sentences, vocab_size, nonzeros, *, dynamic, threads,
     block holds the sum of the blocks before it, the block's working sequence and inverted
     index (4 + 4 bytes a token, 4 more for drawn windows), per-row tables (about 36 bytes a
     word), each thread's dense row accumulator (16 bytes a word) and the block's own matrix;
-    adding the block holds the sum before, the block and the new sum. ``matrix`` is what is
-    left at the end: the whole count.
+    adding the block holds the sum before, the block and the new sum; ``mapped`` bytes of a
+    memory-mapped encoded corpus become resident as it is read. ``matrix`` is what is left at
+    the end: the whole count.
+
+    On wiki17m (one block, window 5, 2 threads) counting's measured peak is 0.92 of this without
+    the mapped corpus and 1.09 with it; with blocks of 4M and 1M tokens, 1.04 and 0.96
+    (bench/RESULTS.md).
     """
     n = max(int(n_tokens), 1)
     v = int(vocab_size)
-    peak, held, done = 0, 0, 0
+    peak, held, done = int(mapped), 0, 0
     while done < n:
         nb = min(int(block_tokens), n - done)
         sb = n_sentences * nb / n
         work = 4 * (nb + sb) * (2 if dynamic else 1) + 4 * nb + 36 * (v + 1) + 16 * v * max(1, threads)
         block = csr_bytes(v, nonzeros(nb / n))
         total = csr_bytes(v, nonzeros((done + nb) / n))
-        peak = max(peak, held + work + block, held + block + total if done else 0)
+        peak = max(peak, mapped + held + work + block, mapped + held + block + total if done else 0)
         held = total if done else block
         done += nb
     return int(peak), int(held)

@@ -304,7 +304,7 @@ def _check_count_memory(enc, *, window, dynamic_window, sample, seed, threads):
     with numba_threads(threads) as n_threads:
         peak, matrix = _faults.count_need(enc.n_tokens, enc.n_sentences, enc.vocab_size, law,
                                           dynamic=bool(dynamic_window), threads=n_threads,
-                                          block_tokens=_count.BLOCK_TOKENS)
+                                          block_tokens=_count.BLOCK_TOKENS, mapped=_faults.array_bytes(enc.ids)[1])
     what = f"counting co-occurrences in memory (about {nnz / 1e6:,.1f}M non-zeros estimated)"
     lower = "--window or --max-vocab"
     fit = _faults.planned_fit()
