@@ -577,7 +577,9 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
         ``tmp_dir`` and merging them into a memory-mapped matrix (same result); then, when
         the records (16 bytes per non-zero) need more than this, shuffle them on disk and
-        stream them every epoch (see :func:`fit_glove`). None does both in memory.
+        stream them every epoch (see :func:`fit_glove`). None does both in memory, after
+        checking, before counting, that counting and training fit in the available memory (from
+        the non-zeros estimated on samples of the corpus; ``MemoryLimitError`` if not).
     tmp_dir : str or None, default=None
         Folder for the spilled runs and the record file (default: the system's temporary
         folder); both are removed at the end.

@@ -532,7 +532,9 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
         ``tmp_dir`` and merging them into a memory-mapped matrix (same result); then, when
         the PPMI matrix needs more, build it on disk and stream the SVD's products over it
-        (see :func:`fit_ppmi_svd`). None does both in memory.
+        (see :func:`fit_ppmi_svd`). None does both in memory, after checking, before
+        counting, that counting and the fit fit in the available memory (from the non-zeros
+        estimated on samples of the corpus; ``MemoryLimitError`` if not).
     tmp_dir : str or None, default=None
         Folder for the spilled runs and the PPMI matrix (default: the system's temporary
         folder); both are removed at the end.

@@ -201,7 +201,10 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     memory : int, str or None, default=None
         Count within this many bytes of buffers (``"512M"``, ``"2G"`` are read by
         :func:`parse_memory`): sorted runs are spilled to ``tmp_dir`` and merged into a
-        memory-mapped matrix. None counts in memory (or within 1 GiB with ``output``/``dask``).
+        memory-mapped matrix. None counts in memory (or within 1 GiB with ``output``/``dask``),
+        after checking that the count fits in the available memory: its non-zeros are
+        estimated before counting from exact counts of samples of the corpus (``info`` keeps
+        the estimate as ``estimated_nonzeros``).
     tmp_dir : str or None, default=None
         Folder for the spilled runs and a temporary matrix (default: the system's); with a
         remote Dask scheduler it must be shared by the workers and this machine.
@@ -224,7 +227,8 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     EmbedkitError
         On a bad parameter, an unreadable corpus or an unwritable folder (checked before the
         corpus is read); ``EmptyCorpusError``/``EmptyVocabularyError`` when nothing is left
-        to count.
+        to count; ``MemoryLimitError`` (``embedkit._faults``) when counting in memory would
+        need more than the available memory (checked after the scan, before counting).
 
     Examples
     --------

@@ -118,9 +118,9 @@ def _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, i
     return nnz
 
 
-def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
-                dtype=np.float32):
-    """Counts of one block of sentences as a V x V CSR matrix (``dtype`` values, sorted indices)."""
+def _row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads):
+    """The first pass over one block: ``(nnz per row, (seq, n, wins, ptr, pos, chunk_rows))``, the
+    second element being what the pass that fills the rows needs."""
     ids = readonly(ids)  # a memory-mapped id file or a block read into memory: one kernel type, one compile
     n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
     seq = np.empty(n_alloc, np.int32)
@@ -129,9 +129,17 @@ def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vo
     ptr, pos = _index_positions(seq, n, vocab_size)
     # chunks of rows with about equal work, many per thread
     chunk_rows = balanced_chunks(ptr, 32 * n_threads)
-    empty_i = np.zeros(0, np.int64)
-    nnz = _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, empty_i,
+    nnz = _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, np.zeros(0, np.int64),
                       np.zeros(0, np.int32), np.zeros(0, np.float32))
+    return nnz, (seq, n, wins, ptr, pos, chunk_rows)
+
+
+def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
+                dtype=np.float32):
+    """Counts of one block of sentences as a V x V CSR matrix (``dtype`` values, sorted indices)."""
+    nnz, (seq, n, wins, ptr, pos, chunk_rows) = _row_nonzeros(
+        ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic, harmonic=harmonic,
+        vocab_size=vocab_size, n_threads=n_threads)
     indptr = np.zeros(vocab_size + 1, np.int64)
     np.cumsum(nnz, out=indptr[1:])
     idx_dtype = np.int32 if indptr[-1] < 2**31 else np.int64
@@ -204,16 +212,9 @@ def compile_kernels(encoded, *, dynamic_window, spill=False):
 
 
 def count_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, vocab_size, n_threads):
-    """The number of non-zeros :func:`count_block` would give for these sentences, without filling them."""
-    ids = readonly(ids)
-    n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
-    seq = np.empty(n_alloc, np.int32)
-    wins = np.empty(n_alloc if dynamic else 1, np.int32)
-    n = _build_sequence(ids, offsets, keep, seed, base, window, dynamic, seq, wins)
-    ptr, pos = _index_positions(seq, n, vocab_size)
-    chunk_rows = balanced_chunks(ptr, 32 * n_threads)
-    nnz = _count_rows(seq, n, wins, ptr, pos, window, dynamic, False, chunk_rows, np.zeros(0, np.int64),
-                      np.zeros(0, np.int32), np.zeros(0, np.float32))
+    """The number of non-zeros :func:`count_block` would give for these sentences (its first pass only)."""
+    nnz, _ = _row_nonzeros(ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic, harmonic=False,
+                           vocab_size=vocab_size, n_threads=n_threads)
     return int(nnz.sum())
 
 
@@ -273,6 +274,8 @@ class GrowthLaw:
         self.coef = (float(c0), float(c1), float(c2))
 
     def __call__(self, fraction):
+        if fraction >= 1.0 and self.fractions[-1] >= 1.0:
+            return min(self.counts[-1], self.cap)  # counted whole
         c0, c1, c2 = self.coef
         x = float(np.log(min(max(fraction, 1e-12), 1.0)))
         if c2 < 0:
