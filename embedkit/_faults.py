@@ -13,7 +13,9 @@
 * **Memory.** :func:`available_memory` is the lowest of the cgroup's headroom, the
   ``RLIMIT_AS`` headroom and ``MemAvailable``; :func:`check_memory` refuses work whose
   estimated need exceeds it, before the work allocates (``allow_over_memory`` turns it off:
-  the CLI's ``--force``).
+  the CLI's ``--force``). In-memory co-occurrence counting checks before it counts, from an
+  estimate of the non-zeros (``embedkit.cooc._count.estimate_nonzeros``, :func:`count_need`),
+  together with the fit a trainer declares by :func:`fit_after_counting`.
 * **Fault injection (tests).** With ``EMBEDKIT_FAULT_AT=STAGE:SIGNAL`` in the environment,
   the CLI sends itself SIGNAL when the process enters STAGE (see :data:`STAGES`), so tests
   hit every stage deterministically, without timing.
