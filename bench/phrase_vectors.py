@@ -322,15 +322,18 @@ def main():
     ap.add_argument("--threshold", default="200,100")
     ap.add_argument("--out", default="/tmp/embedkit-bench-phrase-vectors")
     ap.add_argument("--train-only", action="store_true")
+    ap.add_argument("--score-only", action="store_true", help="score the seeds already trained, train nothing")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     print(f"# bench/phrase_vectors.py {' '.join(sys.argv[1:])}; load {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     table = table_path(a.corpus, a.out, [float(x) for x in a.threshold.split(",")], a.threads)
     seeds = [int(s) for s in a.seeds.split(",")]
-    for seed in seeds:
+    for seed in seeds if not a.score_only else []:
         train(a.corpus, a.out, table, seed, a.threads, a.epochs)
-    if not a.train_only:
+    seeds = [s for s in seeds
+             if all(os.path.exists(os.path.join(a.out, f"{k}-seed{s}.npy")) for k in ("plain", "phrased"))]
+    if not a.train_only and seeds:
         score(a.corpus, a.out, table, seeds, a.threads)
 
 
