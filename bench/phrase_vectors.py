@@ -182,7 +182,7 @@ def absorbed_share(plain, phrased):
 
 def score_seed(out, seed, table):
     """Every figure for one seed, as a dict."""
-    from embedkit.eval import bundled_path, evaluate_analogy, read_similarity
+    from embedkit.eval import bundled_path, evaluate_analogy, read_analogies, read_similarity
 
     plain, phrased = _load(out, f"plain-seed{seed}"), _load(out, f"phrased-seed{seed}")
     split, composed = split_back(phrased, table.phrases(), table.delimiter)
@@ -223,8 +223,6 @@ def score_seed(out, seed, table):
     g_pa = _google([plain, mean_all], out, f"pa-s{seed}")
     r["google"] = dict(plain=g_pq[0], phrased=g_pq[1], split=g_ps[1], plain_vs_split=g_ps[0], split_all=g_pa[1],
                        plain_vs_all=g_pa[0])
-    from embedkit.eval import read_analogies
-
     gw = {w.lower() for _, qs in read_analogies(bundled_path("google")) for q in qs for w in q if w.lower() in absorbed}
     gs = np.array([absorbed[w] for w in gw])
     r["google"]["absorbed_mean"], r["google"]["absorbed_10"] = float(gs.mean()), float((gs >= 0.10).mean())
