@@ -223,6 +223,28 @@ def score_seed(out, seed, table):
     g_pa = _google([plain, mean_all], out, f"pa-s{seed}")
     r["google"] = dict(plain=g_pq[0], phrased=g_pq[1], split=g_ps[1], plain_vs_split=g_ps[0], split_all=g_pa[1],
                        plain_vs_all=g_pa[0])
+    # the common questions by the largest share absorbed among their four words, in thirds
+    common = [(sec, q) for sec, qs in read_analogies(os.path.join(out, f"google-common-pq-s{seed}.txt")) for q in qs]
+    q_share = [max(absorbed.get(w.lower(), 0) for w in q) for _, q in common]
+    cuts = np.quantile(q_share, [1 / 3, 2 / 3])
+    r["google_groups"] = {}
+    for k, (lo, hi) in enumerate(((-1, cuts[0]), (cuts[0], cuts[1]), (cuts[1], 2))):
+        path = os.path.join(out, f"google-group{k}-s{seed}.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            last = None
+            for (sec, q), a in zip(common, q_share):
+                if lo < a <= hi:
+                    if sec != last:
+                        f.write(f": {sec}\n")
+                        last = sec
+                    f.write(" ".join(q) + "\n")
+        accs = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for v in (plain, phrased):
+                t = evaluate_analogy(v, path, restrict=30000, bootstrap=0, methods=("add",))[0].total
+                accs.append(t.correct / max(t.answered, 1))
+        r["google_groups"][f"third {k + 1}: {max(lo, 0):.1%}-{min(hi, 1):.1%}"] = (t.answered, *accs)
     gw = {w.lower() for _, qs in read_analogies(bundled_path("google")) for q in qs for w in q if w.lower() in absorbed}
     gs = np.array([absorbed[w] for w in gw])
     r["google"]["absorbed_mean"], r["google"]["absorbed_10"] = float(gs.mean()), float((gs >= 0.10).mean())
@@ -295,6 +317,10 @@ def score(corpus, out, table_file, seeds, threads):
         for name, groups in r["groups"].items():
             for label, (n, a, b) in groups.items():
                 print(f"| {r['seed']} | {name} | {label} | {n} | {f3(a)} | {f3(b)} | {b - a:+.3f} |")
+    for r in res:
+        for label, (n, a, b) in r["google_groups"].items():
+            print(f"| {r['seed']} | Google, common questions (accuracy) | {label} | {n:,} | {a:.1%} | {b:.1%} | "
+                  f"{100 * (b - a):+.1f} pt |")
     print("\n### questions-phrases.txt, 3CosAdd, restrict 300k\n")
     print("| seed | model | questions | answered (coverage) | correct |")
     print("|---|---|---|---|---|")
