@@ -1,21 +1,23 @@
 """Continued training vs training from scratch vs gensim's build_vocab(update=True) route.
 
 usage: python bench/continue.py CORPUS [--lines N] [--epochs 5] [--threads 2] [--methods sgns,fasttext]
-                                       [--no-gensim] [--out DIR]
+                                       [--no-gensim]
 
 The first N lines (articles) of CORPUS (all by default) are split into halves by line: A (the
-first half) and B (the second). For each method: train on A (E epochs) and save the model,
-continue on B (E epochs); train from scratch on A+B (E epochs); and for SGNS, gensim's route
+first half) and B (the second). For each method: train from scratch on A+B (E epochs); train on A (E
+epochs), save the model and continue on B (E epochs); and for SGNS, gensim's route
 (Word2Vec on A, ``build_vocab(B, update=True)``, ``train(B)``). Every model is scored with
 embedkit.eval (WS-353, SimLex, MEN, Google). For the words that occur only in B (in both the
 continued and the from-scratch vocabulary), the table gives the mean overlap of their 10
 nearest neighbours with the same word's neighbours in the from-scratch model.
+Each model's scores are printed as soon as it is trained, the table at the end.
 Settings: dim 100, window 5, min_count 5, 5 negatives; SGNS sample 1e-4 (fastText 1e-4).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -70,31 +72,37 @@ def b_only(paths):
 
 
 def run_ours(method, paths, epochs, threads, folder):
+    """Yield (run, vectors, seconds) as each model is trained: from scratch on A+B first (the
+    reference of the neighbour overlap), then A alone, then A continued on B ("continued"
+    seconds include training on A)."""
     from embedkit.word2vec import train_word2vec
 
+    kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
     t = time.perf_counter()
     if method == "sgns":
-        kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+        yield "scratch", train_word2vec(paths["AB"], **kw).vectors, time.perf_counter() - t
+        t = time.perf_counter()
         first = train_word2vec(paths["A"], return_model=True, **kw)
-        first.model.save(os.path.join(folder, "sgns-A.model"))
-        t1 = time.perf_counter()
-        cont = train_word2vec(paths["B"], init=os.path.join(folder, "sgns-A.model"), **kw)
-        t2 = time.perf_counter()
-        scratch = train_word2vec(paths["AB"], **kw)
+        model = os.path.join(folder, "sgns-A.model")
+        first.model.save(model)
+        t_a = time.perf_counter() - t
+        yield "A only", first.vectors, t_a
+        t = time.perf_counter()
+        cont = train_word2vec(paths["B"], init=model, **kw)
     else:
         from embedkit.fasttext import train_fasttext
         from embedkit.fasttext_bin import save_fasttext_model
 
-        kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+        yield "scratch", train_fasttext(paths["AB"], **kw).vectors, time.perf_counter() - t
+        t = time.perf_counter()
         first = train_fasttext(paths["A"], **kw)
         model = os.path.join(folder, "ft-A.bin")
         save_fasttext_model(model, first.vectors, first.context.matrix, epochs=epochs, min_count=5)
-        t1 = time.perf_counter()
+        t_a = time.perf_counter() - t
+        yield "A only", first.vectors, t_a
+        t = time.perf_counter()
         cont = train_fasttext(paths["B"], init=model, **kw)
-        t2 = time.perf_counter()
-        scratch = train_fasttext(paths["AB"], **kw)
-    t3 = time.perf_counter()
-    return {"continued": (cont.vectors, t2 - t), "scratch": (scratch.vectors, t3 - t2), "A only": (first.vectors, t1 - t)}
+    yield "continued", cont.vectors, t_a + time.perf_counter() - t
 
 
 def run_gensim(paths, epochs, threads):
@@ -134,9 +142,11 @@ def main():
         for method in a.methods.split(","):
             runs = run_ours(method, paths, a.epochs, a.threads, folder)
             if method == "sgns" and not a.no_gensim:
-                runs["gensim update"] = run_gensim(paths, a.epochs, a.threads)
-            ref = runs["scratch"][0]
-            for name, (v, secs) in runs.items():
+                runs = itertools.chain(runs, (("gensim update", *run_gensim(paths, a.epochs, a.threads)) for _ in "1"))
+            ref = None
+            for name, v, secs in runs:
+                if name == "scratch":
+                    ref = v
                 ov, n = neighbour_overlap(v, ref, only_b) if name != "scratch" else (1.0, 0)
                 rows.append((method, name, secs, *scores(v), ov, n, len(v)))
                 print(rows[-1], flush=True)
