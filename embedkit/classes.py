@@ -19,7 +19,8 @@ from ._util import atomic_write, check_choice, check_float, check_int, check_see
 from .errors import EmbedkitError
 
 INITS = ("k-means++", "round-robin")
-_CHUNK_ROWS = 1024
+_CHUNK_ROWS = 512  # rows per BLAS product: a (512, k) float32 block stays in a core's cache for k <= 1000
+_WORKERS = 8  # fixed split of the rows over the threads, so sums (and classes) do not depend on the threads
 #: rows the k-means++ start is drawn from (a random sample of them when there are more)
 SEED_SAMPLE = 20_000
 
@@ -64,32 +65,48 @@ class WordClasses:
 
 # ---------------------------------------------------------------- kernels
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _assign_rows(x, ct, half_norm, row_sq, chunk, labels, dist):
-    """Nearest class of every row: x (n, dim) float32 unit rows, ct (dim, k) float32 centroids
-    transposed, half_norm (k,) float32 = |c|^2 / 2; prange over chunks of ``chunk`` rows, each
-    one BLAS product (chunk, k). Writes labels (n,) int32 and squared distances dist (n,)
-    float64; returns how many labels changed."""
-    n = x.shape[0]
+def _assign_rows(x, ct, half_norm, row_sq, chunk, labels, dist, scores, sums, counts):
+    """Nearest class of every row, and each class's row sum: x (n, dim) float32 unit rows, ct
+    (dim, k) float32 centroids transposed, half_norm (k,) float32 = |c|^2 / 2. The rows are cut
+    in chunks of ``chunk``; worker w of W = scores.shape[0] takes chunks w, w + W, ... (prange over
+    the W workers, so the split does not depend on the thread count), each one BLAS product into
+    its scratch scores[w] (chunk, k) float32, and adds its rows into sums[w] (k, dim) float64 and
+    counts[w] (k,) int64. Writes labels (n,) int32 (first class on ties) and squared distances
+    dist (n,) float64; returns how many labels changed."""
+    n, dim = x.shape
     k = ct.shape[1]
+    workers = scores.shape[0]
     n_chunks = (n + chunk - 1) // chunk
-    changed = np.zeros(n_chunks, dtype=np.int64)
-    for c in numba.prange(n_chunks):
-        a = c * chunk
-        b = min(n, a + chunk)
-        scores = np.dot(x[a:b], ct)
-        for i in range(b - a):
-            best = -np.inf
-            arg = 0
-            for j in range(k):
-                s = scores[i, j] - half_norm[j]
-                if s > best:
-                    best = s
-                    arg = j
-            if labels[a + i] != arg:
-                changed[c] += 1
-                labels[a + i] = arg
-            d = row_sq[a + i] - 2.0 * best
-            dist[a + i] = d if d > 0.0 else 0.0
+    changed = np.zeros(workers, dtype=np.int64)
+    for w in numba.prange(workers):
+        sums[w] = 0.0
+        counts[w] = 0
+        for c in range(w, n_chunks, workers):
+            a = c * chunk
+            b = min(n, a + chunk)
+            block = scores[w, : b - a]
+            np.dot(x[a:b], ct, block)
+            for i in range(b - a):
+                row = block[i]
+                best = np.float32(-np.inf)
+                for j in range(k):  # a max reduction (vectorised), then the first class reaching it
+                    s = row[j] - half_norm[j]
+                    row[j] = s
+                    best = max(best, s)
+                arg = 0
+                for j in range(k):
+                    if row[j] == best:
+                        arg = j
+                        break
+                r = a + i
+                if labels[r] != arg:
+                    changed[w] += 1
+                    labels[r] = arg
+                d = row_sq[r] - 2.0 * best
+                dist[r] = d if d > 0.0 else 0.0
+                counts[w, arg] += 1
+                for e in range(dim):
+                    sums[w, arg, e] += x[r, e]
     return changed.sum()
 
 
@@ -115,13 +132,17 @@ def _seed_centres(x, row_sq, first, uniforms, centres):
     """Greedy k-means++ in one serial call (no per-step thread hand-offs): centre 0 is row
     ``first``; each later centre is the best (lowest potential) of the t rows drawn with
     probability proportional to their squared distance to the nearest centre so far, using
-    uniforms (k, t) float64 in [0, 1). x (n, dim) float32, row_sq (n,) float64; writes centres (k,)."""
+    uniforms (k, t) float64 in [0, 1). x (n, dim) float32, row_sq (n,) float64; writes centres (k,).
+    Per step: one BLAS product (n, t) into a buffer allocated once, then one pass over the rows
+    for the t potentials and one for the chosen candidate's distances."""
     n, dim = x.shape
     k, t = uniforms.shape
     closest = np.empty(n, dtype=np.float64)
     cum = np.empty(n, dtype=np.float64)
-    trial = np.empty((t, n), dtype=np.float64)
+    dots = np.empty((n, t), dtype=np.float32)
     cand = np.empty(t, dtype=np.int64)
+    cand_sq = np.empty(t, dtype=np.float64)
+    pots = np.empty(t, dtype=np.float64)
     ct = np.empty((dim, t), dtype=np.float32)
     centres[0] = first
     total = 0.0
@@ -137,25 +158,21 @@ def _seed_centres(x, row_sq, first, uniforms, centres):
             r = np.searchsorted(cum, uniforms[c, j] * cum[n - 1], side="right") if cum[n - 1] > 0 \
                 else np.int64(uniforms[c, j] * n)
             cand[j] = min(r, n - 1)
-        for j in range(t):
+            cand_sq[j] = row_sq[cand[j]]
             ct[:, j] = x[cand[j]]
-        dots = np.dot(x, ct)  # BLAS: (n, t)
+        np.dot(x, ct, dots)  # BLAS: (n, t)
+        pots[:] = 0.0
+        for i in range(n):
+            for j in range(t):
+                pots[j] += min(max(row_sq[i] + cand_sq[j] - 2.0 * dots[i, j], 0.0), closest[i])
         best = 0
-        best_pot = np.inf
-        for j in range(t):
-            r = cand[j]
-            pot = 0.0
-            for i in range(n):
-                d = min(max(row_sq[i] + row_sq[r] - 2.0 * dots[i, j], 0.0), closest[i])
-                trial[j, i] = d
-                pot += d
-            if pot < best_pot:
-                best_pot = pot
+        for j in range(1, t):
+            if pots[j] < pots[best]:
                 best = j
         centres[c] = cand[best]
         total = 0.0
         for i in range(n):
-            closest[i] = trial[best, i]
+            closest[i] = min(max(row_sq[i] + cand_sq[best] - 2.0 * dots[i, best], 0.0), closest[i])
             total += closest[i]
             cum[i] = total
 
@@ -184,22 +201,45 @@ def _kmeans_plus_plus(x, row_sq, k, rng):
     return xs[centres].copy()
 
 
-def _assign(x, row_sq, centroids, labels, dist):
-    half = 0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64).astype(np.float32)
-    ct = np.ascontiguousarray(centroids.T)
-    return int(_assign_rows(x, ct, half, row_sq, _CHUNK_ROWS, labels, dist))
+class _Lloyd:
+    """Buffers of the assignment passes, allocated once: the per-worker scores, sums and counts."""
+
+    def __init__(self, x, row_sq, k):
+        self.x, self.row_sq, self.k = x, row_sq, k
+        n, dim = x.shape
+        chunk = min(_CHUNK_ROWS, n)
+        self.scores = np.empty((_WORKERS, chunk, k), dtype=np.float32)
+        self.sums = np.empty((_WORKERS, k, dim), dtype=np.float64)
+        self.counts = np.empty((_WORKERS, k), dtype=np.int64)
+        self.labels = np.full(n, -1, dtype=np.int32)
+        self.dist = np.zeros(n, dtype=np.float64)
+
+    def assign(self, centroids):
+        """One pass: labels and distances to ``centroids``; returns how many labels changed."""
+        half = 0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64).astype(np.float32)
+        ct = np.ascontiguousarray(centroids.T)
+        return int(_assign_rows(self.x, ct, half, self.row_sq, self.scores.shape[1], self.labels, self.dist,
+                                self.scores, self.sums, self.counts))
+
+    def means(self):
+        """The class means of the last pass (summed over the workers in a fixed order); an empty
+        class takes the word farthest from its centroid (the next farthest for the next one)."""
+        sizes = self.counts.sum(0)
+        centroids = (self.sums.sum(0) / np.maximum(sizes, 1)[:, None]).astype(np.float32)
+        empty = np.flatnonzero(sizes == 0)
+        if empty.size:
+            far = np.argsort(-self.dist, kind="stable")[: empty.size]
+            centroids[empty] = self.x[far]
+        return centroids
 
 
-def _update(x, labels, dist, k):
-    order = np.argsort(labels, kind="stable").astype(np.int64)
-    sizes = np.bincount(labels, minlength=k)
-    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+def _round_robin_start(x, k):
+    """word2vec's start: the means of the classes i mod k."""
+    n = x.shape[0]
+    order = np.concatenate([np.arange(j, n, k) for j in range(k)]).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(np.arange(n) % k, minlength=k))]).astype(np.int64)
     centroids = np.empty((k, x.shape[1]), dtype=np.float32)
     _class_means(x, order, starts, centroids)
-    empty = np.flatnonzero(sizes == 0)
-    if empty.size:  # an empty class takes the words farthest from their centroid
-        far = np.argsort(-dist, kind="stable")[: empty.size]
-        centroids[empty] = x[far]
     return centroids
 
 
@@ -244,21 +284,20 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=1e-4, seed=1
     seed = check_seed(seed)
     threads = check_threads(threads)
     x, row_sq = _unit_rows(vectors.matrix)
-    labels = np.full(n, -1, dtype=np.int32)
-    dist = np.zeros(n, dtype=np.float64)
+    lloyd = _Lloyd(x, row_sq, k)
     with numba_threads(threads), threadpool_limits(1):  # BLAS runs inside the Numba threads, one each
         if init == "round-robin":
-            centroids = _update(x, (np.arange(n) % k).astype(np.int32), dist, k)
+            centroids = _round_robin_start(x, k)
         else:
             centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
         prev = np.inf
         converged = False
         for it in range(1, max_iter + 1):
-            changed = _assign(x, row_sq, centroids, labels, dist)
-            inertia = float(dist.sum())
+            changed = lloyd.assign(centroids)
+            inertia = float(lloyd.dist.sum())
             if changed == 0 or prev - inertia <= tol * inertia:
                 converged = True
                 break
             prev = inertia
-            centroids = _update(x, labels, dist, k)
-    return WordClasses(list(vectors.words), labels, centroids, inertia, it, converged)
+            centroids = lloyd.means()
+    return WordClasses(list(vectors.words), lloyd.labels, centroids, inertia, it, converged)
