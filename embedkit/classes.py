@@ -19,8 +19,8 @@ from ._util import atomic_write, check_choice, check_float, check_int, check_see
 from .errors import EmbedkitError
 
 INITS = ("k-means++", "round-robin")
-_CHUNK_ROWS = 512  # rows per BLAS product: a (512, k) float32 block stays in a core's cache for k <= 1000
-_WORKERS = 8  # fixed split of the rows over the threads, so sums (and classes) do not depend on the threads
+_BLOCK_ROWS = 2048  # rows per BLAS product in an assignment pass
+_WORKERS = 8  # fixed split of the rows for the class sums, so they do not depend on the thread count
 #: rows the k-means++ start is drawn from (a random sample of them when there are more)
 SEED_SAMPLE = 20_000
 
@@ -64,50 +64,22 @@ class WordClasses:
 
 
 # ---------------------------------------------------------------- kernels
-@numba.njit(parallel=True, fastmath=True, cache=True)
-def _assign_rows(x, ct, half_norm, row_sq, chunk, labels, dist, scores, sums, counts):
-    """Nearest class of every row, and each class's row sum: x (n, dim) float32 unit rows, ct
-    (dim, k) float32 centroids transposed, half_norm (k,) float32 = |c|^2 / 2. The rows are cut
-    in chunks of ``chunk``; worker w of W = scores.shape[0] takes chunks w, w + W, ... (prange over
-    the W workers, so the split does not depend on the thread count), each one BLAS product into
-    its scratch scores[w] (chunk, k) float32, and adds its rows into sums[w] (k, dim) float64 and
-    counts[w] (k,) int64. Writes labels (n,) int32 (first class on ties) and squared distances
-    dist (n,) float64; returns how many labels changed."""
+@numba.njit(parallel=True, cache=True)
+def _class_sums(x, labels, sums, counts):
+    """Row sums and sizes of the classes: x (n, dim) float32, labels (n,) int32; worker w of
+    W = sums.shape[0] (prange over the W workers, a split that does not depend on the thread
+    count) adds its consecutive n / W rows into sums[w] (k, dim) float64 and counts[w] (k,) int64."""
     n, dim = x.shape
-    k = ct.shape[1]
-    workers = scores.shape[0]
-    n_chunks = (n + chunk - 1) // chunk
-    changed = np.zeros(workers, dtype=np.int64)
+    workers = sums.shape[0]
+    per = (n + workers - 1) // workers
     for w in numba.prange(workers):
         sums[w] = 0.0
         counts[w] = 0
-        for c in range(w, n_chunks, workers):
-            a = c * chunk
-            b = min(n, a + chunk)
-            block = scores[w, : b - a]
-            np.dot(x[a:b], ct, block)
-            for i in range(b - a):
-                row = block[i]
-                best = np.float32(-np.inf)
-                for j in range(k):  # a max reduction (vectorised), then the first class reaching it
-                    s = row[j] - half_norm[j]
-                    row[j] = s
-                    best = max(best, s)
-                arg = 0
-                for j in range(k):
-                    if row[j] == best:
-                        arg = j
-                        break
-                r = a + i
-                if labels[r] != arg:
-                    changed[w] += 1
-                    labels[r] = arg
-                d = row_sq[r] - 2.0 * best
-                dist[r] = d if d > 0.0 else 0.0
-                counts[w, arg] += 1
-                for e in range(dim):
-                    sums[w, arg, e] += x[r, e]
-    return changed.sum()
+        for r in range(w * per, min(n, (w + 1) * per)):
+            c = labels[r]
+            counts[w, c] += 1
+            for e in range(dim):
+                sums[w, c, e] += x[r, e]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -202,24 +174,46 @@ def _kmeans_plus_plus(x, row_sq, k, rng):
 
 
 class _Lloyd:
-    """Buffers of the assignment passes, allocated once: the per-worker scores, sums and counts."""
+    """The assignment passes of Lloyd's algorithm, with buffers allocated once.
+
+    The rows carry an extra 1 and the centroids an extra -|c|^2 / 2, so that one BLAS product
+    (threaded by BLAS) gives the scores x.c - |c|^2 / 2 of a block of rows, and NumPy's
+    vectorised ``argmax`` the nearest centroid (the first on ties); the squared distance is
+    |x|^2 - 2 * that score."""
 
     def __init__(self, x, row_sq, k):
-        self.x, self.row_sq, self.k = x, row_sq, k
         n, dim = x.shape
-        chunk = min(_CHUNK_ROWS, n)
-        self.scores = np.empty((_WORKERS, chunk, k), dtype=np.float32)
+        self.x, self.row_sq, self.k = x, row_sq, k
+        self.xa = np.empty((n, dim + 1), dtype=np.float32)
+        self.xa[:, :dim] = x
+        self.xa[:, dim] = 1.0
+        self.ca = np.empty((dim + 1, k), dtype=np.float32)
+        block = min(_BLOCK_ROWS, n)
+        self.scores = np.empty((block, k), dtype=np.float32)
+        self.arg = np.empty(block, dtype=np.intp)
+        self.rows = np.arange(block)
         self.sums = np.empty((_WORKERS, k, dim), dtype=np.float64)
         self.counts = np.empty((_WORKERS, k), dtype=np.int64)
         self.labels = np.full(n, -1, dtype=np.int32)
         self.dist = np.zeros(n, dtype=np.float64)
 
     def assign(self, centroids):
-        """One pass: labels and distances to ``centroids``; returns how many labels changed."""
-        half = 0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64).astype(np.float32)
-        ct = np.ascontiguousarray(centroids.T)
-        return int(_assign_rows(self.x, ct, half, self.row_sq, self.scores.shape[1], self.labels, self.dist,
-                                self.scores, self.sums, self.counts))
+        """One pass: labels, distances and class sums for ``centroids``; returns how many labels changed."""
+        n, dim = self.x.shape
+        self.ca[:dim] = centroids.T
+        self.ca[dim] = -0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64)
+        changed = 0
+        for a in range(0, n, self.scores.shape[0]):
+            b = min(n, a + self.scores.shape[0])
+            scores, arg = self.scores[: b - a], self.arg[: b - a]
+            np.dot(self.xa[a:b], self.ca, out=scores)
+            np.argmax(scores, axis=1, out=arg)
+            top = scores[self.rows[: b - a], arg]
+            changed += int(np.count_nonzero(self.labels[a:b] != arg))
+            self.labels[a:b] = arg
+            np.maximum(self.row_sq[a:b] - 2.0 * top, 0.0, out=self.dist[a:b])
+        _class_sums(self.x, self.labels, self.sums, self.counts)
+        return changed
 
     def means(self):
         """The class means of the last pass (summed over the workers in a fixed order); an empty
@@ -285,19 +279,21 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=1e-4, seed=1
     threads = check_threads(threads)
     x, row_sq = _unit_rows(vectors.matrix)
     lloyd = _Lloyd(x, row_sq, k)
-    with numba_threads(threads), threadpool_limits(1):  # BLAS runs inside the Numba threads, one each
-        if init == "round-robin":
-            centroids = _round_robin_start(x, k)
-        else:
-            centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
+    with numba_threads(threads) as nthreads:
+        with threadpool_limits(1):  # the seeding is serial: one BLAS thread
+            if init == "round-robin":
+                centroids = _round_robin_start(x, k)
+            else:
+                centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
         prev = np.inf
         converged = False
-        for it in range(1, max_iter + 1):
-            changed = lloyd.assign(centroids)
-            inertia = float(lloyd.dist.sum())
-            if changed == 0 or prev - inertia <= tol * inertia:
-                converged = True
-                break
-            prev = inertia
-            centroids = lloyd.means()
+        with threadpool_limits(nthreads):  # the passes' products: BLAS threads
+            for it in range(1, max_iter + 1):
+                changed = lloyd.assign(centroids)
+                inertia = float(lloyd.dist.sum())
+                if changed == 0 or prev - inertia <= tol * inertia:
+                    converged = True
+                    break
+                prev = inertia
+                centroids = lloyd.means()
     return WordClasses(list(vectors.words), lloyd.labels, centroids, inertia, it, converged)
