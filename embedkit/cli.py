@@ -1375,7 +1375,7 @@ def _read_lines(path):
 @click.option("--init", default="k-means++", show_default=True, type=click.Choice(["k-means++", "round-robin"]),
               help="Greedy k-means++, or word2vec's start (word i in class i mod k).")
 @click.option("--max-iter", default=100, show_default=True, type=click.IntRange(min=1), help="Most k-means passes.")
-@click.option("--tol", default=1e-4, show_default=True, type=FiniteFloatRange(min=0),
+@click.option("--tol", default=5e-4, show_default=True, type=FiniteFloatRange(min=0),
               help="Stop when a pass lowers the inertia by less than this fraction.")
 @click.option("--sort", is_flag=True, help="Write the lines by class (vocabulary order within a class).")
 @threads_option
