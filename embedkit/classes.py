@@ -21,13 +21,10 @@ from .errors import EmbedkitError
 INITS = ("k-means++", "round-robin")
 _BLOCK_ROWS = 2048  # rows per BLAS product in an assignment pass
 _WORKERS = 8  # fixed split of the rows for the class sums, so they do not depend on the thread count
-#: rows the k-means++ start is drawn from (a random sample of them when there are more), and the
-#: candidates tried per centre (at most; 2 + log k below that). Chosen on wiki17m's 68,000 vectors,
-#: K = 500, tol 5e-4, seeds 1-3 (inertia / scikit-learn's): 20,000 rows and 8 candidates gave
-#: 1.0065-1.0098 at 12-15 passes; 40,000 rows and 4 candidates 1.0051-1.0065 at 13-15 passes
-#: for about the same seeding work; every row and 2-3 candidates 1.0036-1.0065 at twice that work.
+#: rows the k-means++ start is drawn from (a random sample of them when there are more). Chosen on
+#: wiki17m's 68,000 vectors, K = 500, tol 5e-4, seeds 1-3 (inertia / scikit-learn's): 20,000 rows
+#: gave 1.0065-1.0098 (seeds 1-5), 40,000 rows 1.0047-1.0064, every row 1.0044-1.0060.
 SEED_SAMPLE = 40_000
-SEED_TRIALS = 4
 
 
 @dataclass
@@ -105,53 +102,50 @@ def _class_means(x, order, starts, out):
 
 
 @numba.njit(fastmath=True, cache=True)
-def _seed_centres(x, row_sq, first, uniforms, centres):
-    """Greedy k-means++ in one serial call (no per-step thread hand-offs): centre 0 is row
-    ``first``; each later centre is the best (lowest potential) of the t rows drawn with
-    probability proportional to their squared distance to the nearest centre so far, using
-    uniforms (k, t) float64 in [0, 1). x (n, dim) float32, row_sq (n,) float64; writes centres (k,).
-    Per step: one BLAS product (n, t) into a buffer allocated once, then one pass over the rows
-    for the t potentials and one for the chosen candidate's distances."""
-    n, dim = x.shape
-    k, t = uniforms.shape
-    closest = np.empty(n, dtype=np.float64)
-    cum = np.empty(n, dtype=np.float64)
-    dots = np.empty((n, t), dtype=np.float32)
-    cand = np.empty(t, dtype=np.int64)
-    cand_sq = np.empty(t, dtype=np.float64)
-    pots = np.empty(t, dtype=np.float64)
-    ct = np.empty((dim, t), dtype=np.float32)
-    centres[0] = first
+def _seed_step(dots, row_sq, cand_sq, closest, cum):
+    """One greedy k-means++ step after the product dots (n, t) float32 of the rows with the t
+    candidates: the potential (sum over rows of the squared distance to the nearest centre) with
+    each candidate added; the best (lowest, first on ties) candidate's distances replace closest
+    (n,) float64 and their running sum cum (n,) float64. Returns the best candidate's index."""
+    n, t = dots.shape
+    pots = np.zeros(t, dtype=np.float64)
+    for i in range(n):
+        for j in range(t):
+            pots[j] += min(max(row_sq[i] + cand_sq[j] - 2.0 * dots[i, j], 0.0), closest[i])
+    best = 0
+    for j in range(1, t):
+        if pots[j] < pots[best]:
+            best = j
     total = 0.0
     for i in range(n):
-        acc = np.float32(0.0)
-        for e in range(dim):
-            acc += x[i, e] * x[first, e]
-        closest[i] = max(row_sq[i] + row_sq[first] - 2.0 * acc, 0.0)
+        closest[i] = min(max(row_sq[i] + cand_sq[best] - 2.0 * dots[i, best], 0.0), closest[i])
         total += closest[i]
         cum[i] = total
+    return best
+
+
+def _seed_centres(x, row_sq, first, uniforms, centres):
+    """Greedy k-means++: centre 0 is row ``first``; each later centre is the best (lowest
+    potential) of the t rows drawn with probability proportional to their squared distance to
+    the nearest centre so far, using uniforms (k, t) float64 in [0, 1). x (n, dim) float32,
+    row_sq (n,) float64; writes centres (k,). Per step one NumPy BLAS product (n, t) into a
+    buffer allocated once (several times faster than ``np.dot`` inside Numba for this thin shape),
+    then one Numba pass over the rows."""
+    n, dim = x.shape
+    k, t = uniforms.shape
+    closest = np.maximum(row_sq + row_sq[first] - 2.0 * np.dot(x, x[first]), 0.0)
+    cum = np.cumsum(closest)
+    dots = np.empty((n, t), dtype=np.float32)
+    ct = np.empty((dim, t), dtype=np.float32)
+    centres[0] = first
     for c in range(1, k):
-        for j in range(t):
-            r = np.searchsorted(cum, uniforms[c, j] * cum[n - 1], side="right") if cum[n - 1] > 0 \
-                else np.int64(uniforms[c, j] * n)
-            cand[j] = min(r, n - 1)
-            cand_sq[j] = row_sq[cand[j]]
-            ct[:, j] = x[cand[j]]
-        np.dot(x, ct, dots)  # BLAS: (n, t)
-        pots[:] = 0.0
-        for i in range(n):
-            for j in range(t):
-                pots[j] += min(max(row_sq[i] + cand_sq[j] - 2.0 * dots[i, j], 0.0), closest[i])
-        best = 0
-        for j in range(1, t):
-            if pots[j] < pots[best]:
-                best = j
-        centres[c] = cand[best]
-        total = 0.0
-        for i in range(n):
-            closest[i] = min(max(row_sq[i] + cand_sq[best] - 2.0 * dots[i, best], 0.0), closest[i])
-            total += closest[i]
-            cum[i] = total
+        if cum[-1] > 0:
+            cand = np.minimum(np.searchsorted(cum, uniforms[c] * cum[-1], side="right"), n - 1)
+        else:
+            cand = (uniforms[c] * n).astype(np.int64)
+        ct[:] = x[cand].T
+        np.dot(x, ct, out=dots)
+        centres[c] = cand[_seed_step(dots, row_sq, row_sq[cand], closest, cum)]
 
 
 # ---------------------------------------------------------------- driver
@@ -165,11 +159,11 @@ def _unit_rows(matrix):
 
 
 def _kmeans_plus_plus(x, row_sq, k, rng):
-    """Greedy k-means++ (min(SEED_TRIALS, 2 + log k) candidates per step) over a random sample of
-    at most SEED_SAMPLE rows (all rows when fewer): the seeding costs k * trials products with its
+    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) over a random sample of
+    at most SEED_SAMPLE rows (all rows when fewer): the seeding costs k thin products with its
     rows, the Lloyd passes that follow use every row."""
     n = x.shape[0]
-    trials = min(SEED_TRIALS, 2 + int(np.log(k)))
+    trials = 2 + int(np.log(k))
     sample = np.sort(rng.choice(n, size=SEED_SAMPLE, replace=False)) if n > max(SEED_SAMPLE, k) else np.arange(n)
     xs = np.ascontiguousarray(x[sample])
     centres = np.empty(k, dtype=np.int64)
