@@ -2,9 +2,10 @@
 
 The rows are scaled to unit length, then Lloyd's algorithm runs in Euclidean space (the
 centroids are plain means, as scikit-learn's ``KMeans``). A pass is one BLAS product per block of
-rows (threaded by BLAS, the centroid norms folded in) and NumPy's vectorised argmax; summing
-each class's rows is a Numba kernel with ``prange`` over a fixed split of the rows. Neither the
-split nor the RNG depends on the thread count, so a seed gives the same classes at any ``threads``.
+rows (the centroid norms folded in; Python threads share the blocks) and NumPy's vectorised
+argmax; summing each class's rows is a Numba kernel with ``prange`` over a fixed split of the
+rows. Neither the split nor the RNG depends on the thread count, so a seed gives the same classes
+at any ``threads``.
 """
 
 from __future__ import annotations
@@ -176,11 +177,13 @@ class _Lloyd:
     """The assignment passes of Lloyd's algorithm, with buffers allocated once.
 
     The rows carry an extra 1 and the centroids an extra -|c|^2 / 2, so that one BLAS product
-    (threaded by BLAS) gives the scores x.c - |c|^2 / 2 of a block of rows, and NumPy's
-    vectorised ``argmax`` the nearest centroid (the first on ties); the squared distance is
-    |x|^2 - 2 * that score."""
+    gives the scores x.c - |c|^2 / 2 of a block of rows, and NumPy's vectorised ``argmax`` the
+    nearest centroid (the first on ties); the squared distance is |x|^2 - 2 * that score. With
+    ``threads`` > 1, Python threads take the blocks in turn (worker w: blocks w, w + threads, ...),
+    each product on one BLAS thread (NumPy releases the GIL): no BLAS thread spins between the
+    many small products, and each row's result does not depend on which thread computed it."""
 
-    def __init__(self, x, row_sq, k):
+    def __init__(self, x, row_sq, k, threads=1):
         n, dim = x.shape
         self.x, self.row_sq, self.k = x, row_sq, k
         self.xa = np.empty((n, dim + 1), dtype=np.float32)
@@ -188,31 +191,52 @@ class _Lloyd:
         self.xa[:, dim] = 1.0
         self.ca = np.empty((dim + 1, k), dtype=np.float32)
         block = min(_BLOCK_ROWS, n)
-        self.scores = np.empty((block, k), dtype=np.float32)
-        self.arg = np.empty(block, dtype=np.intp)
+        self.threads = max(1, min(threads, (n + block - 1) // block))
+        self.scores = np.empty((self.threads, block, k), dtype=np.float32)
+        self.arg = np.empty((self.threads, block), dtype=np.intp)
         self.rows = np.arange(block)
+        self.changed = np.zeros(self.threads, dtype=np.int64)
         self.sums = np.empty((_WORKERS, k, dim), dtype=np.float64)
         self.counts = np.empty((_WORKERS, k), dtype=np.int64)
         self.labels = np.full(n, -1, dtype=np.int32)
         self.dist = np.zeros(n, dtype=np.float64)
+        self.pool = None
+        if self.threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
 
-    def assign(self, centroids):
-        """One pass: labels, distances and class sums for ``centroids``; returns how many labels changed."""
-        n, dim = self.x.shape
-        self.ca[:dim] = centroids.T
-        self.ca[dim] = -0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64)
+            self.pool = ThreadPoolExecutor(self.threads)
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _blocks(self, w):
+        n = self.x.shape[0]
+        block = self.scores.shape[1]
         changed = 0
-        for a in range(0, n, self.scores.shape[0]):
-            b = min(n, a + self.scores.shape[0])
-            scores, arg = self.scores[: b - a], self.arg[: b - a]
+        for a in range(w * block, n, self.threads * block):
+            b = min(n, a + block)
+            scores, arg = self.scores[w, : b - a], self.arg[w, : b - a]
             np.dot(self.xa[a:b], self.ca, out=scores)
             np.argmax(scores, axis=1, out=arg)
             top = scores[self.rows[: b - a], arg]
             changed += int(np.count_nonzero(self.labels[a:b] != arg))
             self.labels[a:b] = arg
             np.maximum(self.row_sq[a:b] - 2.0 * top, 0.0, out=self.dist[a:b])
+        self.changed[w] = changed
+
+    def assign(self, centroids):
+        """One pass: labels, distances and class sums for ``centroids``; returns how many labels changed."""
+        dim = self.x.shape[1]
+        self.ca[:dim] = centroids.T
+        self.ca[dim] = -0.5 * np.einsum("ij,ij->i", centroids, centroids, dtype=np.float64)
+        if self.pool is None:
+            self._blocks(0)
+        else:
+            for f in [self.pool.submit(self._blocks, w) for w in range(self.threads)]:
+                f.result()
         _class_sums(self.x, self.labels, self.sums, self.counts)
-        return changed
+        return int(self.changed.sum())
 
     def means(self):
         """The class means of the last pass (summed over the workers in a fixed order); an empty
@@ -279,16 +303,15 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=5e-4, seed=1
     seed = check_seed(seed)
     threads = check_threads(threads)
     x, row_sq = _unit_rows(vectors.matrix)
-    lloyd = _Lloyd(x, row_sq, k)
-    with numba_threads(threads) as nthreads:
-        with threadpool_limits(1):  # the seeding is serial: one BLAS thread
-            if init == "round-robin":
-                centroids = _round_robin_start(x, k)
-            else:
-                centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
-        prev = np.inf
-        converged = False
-        with threadpool_limits(nthreads):  # the passes' products: BLAS threads
+    with numba_threads(threads) as nthreads, threadpool_limits(1):  # one BLAS thread per worker
+        if init == "round-robin":
+            centroids = _round_robin_start(x, k)
+        else:
+            centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
+        lloyd = _Lloyd(x, row_sq, k, nthreads)
+        try:
+            prev = np.inf
+            converged = False
             for it in range(1, max_iter + 1):
                 changed = lloyd.assign(centroids)
                 inertia = float(lloyd.dist.sum())
@@ -297,4 +320,6 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=5e-4, seed=1
                     break
                 prev = inertia
                 centroids = lloyd.means()
+        finally:
+            lloyd.close()
     return WordClasses(list(vectors.words), lloyd.labels, centroids, inertia, it, converged)

@@ -34,18 +34,21 @@ def test_one_pass_matches_the_reference(vecs):
     assert r.n_iter == 1 and not r.converged
 
 
-def test_blocked_pass_and_class_means_match_the_reference(vecs, monkeypatch):
-    """Blocks of 256 rows (the last one short) and the 8-way split of the class sums."""
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocked_pass_and_class_means_match_the_reference(vecs, monkeypatch, threads):
+    """Blocks of 256 rows (the last one short) shared by 1 or 3 threads, and the 8-way split of
+    the class sums."""
     monkeypatch.setattr(classes, "_BLOCK_ROWS", 256)
     x, row_sq = _unit_rows(vecs.matrix)
     start = x[::100][:30].copy()
-    lloyd = classes._Lloyd(x, row_sq, 30)
+    lloyd = classes._Lloyd(x, row_sq, 30, threads)
     assert lloyd.assign(start) == len(x)  # every label set from -1
     labels, inertia, means = kmeans_step(x, start)
     np.testing.assert_array_equal(lloyd.labels, labels)
     np.testing.assert_allclose(lloyd.dist.sum(), inertia, rtol=1e-5)
     np.testing.assert_allclose(lloyd.means(), means, rtol=1e-5, atol=1e-6)
     assert lloyd.assign(start) == 0
+    lloyd.close()
 
 
 def test_seeding_matches_the_reference(vecs):
