@@ -14,7 +14,9 @@ each, and the fastest of each is compared (the machine may be shared). scikit-le
 ``KMeans(n_init=1, random_state=1)`` runs on the same unit vectors and the inertia of both is
 reported; ``--sklearn-inertia`` skips that (slow) run and takes its inertia from an earlier run on
 the same vectors file. ``--round-robin`` adds embedkit from word2vec's start (to convergence, and
-10 passes).
+10 passes). ``--tol-sweep`` (with ``--sklearn-inertia``) only runs embedkit at seeds 1-3 and
+each tol of TOLS: passes, inertia / scikit-learn's and seconds (the measurement behind the
+default tol).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 W2V = Path("/root/.cache/embedkit-peers/word2vec")
+TOLS = (1e-3, 5e-4, 2e-4, 1e-4)
 
 
 def timed(cmd):
@@ -62,6 +65,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=2, help="timed runs of embedkit and of word2vec C (fastest kept)")
     ap.add_argument("--round-robin", action="store_true", help="also time embedkit from word2vec's start")
     ap.add_argument("--sklearn-inertia", type=float, help="skip scikit-learn: its inertia from an earlier run")
+    ap.add_argument("--tol-sweep", action="store_true",
+                    help="only: passes and inertia / scikit-learn's at tol 1e-3 .. 1e-4, seeds 1-3 (needs --sklearn-inertia)")
     a = ap.parse_args()
     from embedkit import Vectors, word_classes
     from embedkit.classes import _unit_rows
@@ -80,6 +85,16 @@ def main():
     t = time.perf_counter()
     word_classes(Vectors(["a", "b", "c"], np.eye(3)), 2)
     print(f"compile/load {time.perf_counter() - t:.1f}s")
+    if a.tol_sweep:
+        print("| seed | " + " | ".join(f"tol {tol:g}" for tol in TOLS) + " |")
+        print("|---|" + "---:|" * len(TOLS))
+        for seed in (1, 2, 3):
+            cells = []
+            for tol in TOLS:
+                km, t, _ = ours(lambda: word_classes(v, a.k, threads=a.threads, seed=seed, tol=tol))
+                cells.append(f"{km.n_iter} passes, {km.inertia / a.sklearn_inertia:.4f}, {t:.1f}s")
+            print(f"| {seed} | " + " | ".join(cells) + " |", flush=True)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         vocab, train = os.path.join(tmp, "vocab.txt"), os.path.join(tmp, "one.txt")
         with open(vocab, "w") as f:
