@@ -6,9 +6,12 @@ usage: python bench/classes.py CORPUS [--vectors VEC] [--k 500] [--threads 2] [-
 Vectors: VEC if given, else 100-d skip-gram vectors trained here for 1 epoch on CORPUS
 (min_count 5). word2vec C runs its k-means only after training, from its own random start,
 so it is timed apart from training: the same word2vec command (``-read-vocab`` with our
-vocabulary and counts, a one-line training file, 1 iteration, 1 thread) runs with and without
-``-classes K``, and the difference is its k-means (10 passes; its cost does not depend on the
-vector values). embedkit's time is the whole ``word_classes`` call (k-means++ start included,
+vocabulary and counts, a one-line training file, 1 iteration, 1 thread, ``-binary 1``) runs with
+and without ``-classes K``, and the difference is its k-means (10 passes; its cost does not
+depend on the vector values). ``-binary 1`` because the run without ``-classes`` writes the
+vectors, which the run with it does not: with text vectors that run took 2.2-2.9 CPU seconds,
+with binary ones 0.5-0.6 (the same day, same machine), so a text baseline would take ~2 s of
+writing off the k-means (the classes file is text either way). embedkit's time is the whole ``word_classes`` call (k-means++ start included,
 until convergence). The timed runs of embedkit and of word2vec C alternate, ``--repeat`` times
 each, and the fastest of each is compared (the machine may be shared). scikit-learn's
 ``KMeans(n_init=1, random_state=1)`` runs on the same unit vectors and the inertia of both is
@@ -102,7 +105,7 @@ def main():
         with open(train, "w") as f:
             f.write(v.words[0] + "\n")
         base = [str(W2V), "-train", train, "-read-vocab", vocab, "-output", os.path.join(tmp, "out.txt"),
-                "-size", str(v.dim), "-iter", "1", "-threads", "1", "-min-count", "1", "-cbow", "0"]
+                "-size", str(v.dim), "-iter", "1", "-threads", "1", "-min-count", "1", "-cbow", "0", "-binary", "1"]
         t_plain, c_plain = min(timed(base) for _ in range(2))
         mine, theirs = [], []
         for rep in range(a.repeat):
