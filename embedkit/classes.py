@@ -10,6 +10,7 @@ at any ``threads``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -21,6 +22,7 @@ from .errors import EmbedkitError
 
 INITS = ("k-means++", "round-robin")
 _BLOCK_ROWS = 2048  # rows per BLAS product in an assignment pass
+_SEED_PARTS = 4  # fixed row ranges of the seeding's products, shared by the threads
 _WORKERS = 8  # fixed split of the rows for the class sums, so they do not depend on the thread count
 #: rows the k-means++ start is drawn from (a random sample of them when there are more). Chosen on
 #: wiki17m's 68,000 vectors, K = 500, tol 5e-4, seeds 1-3 (inertia / scikit-learn's): 20,000 rows
@@ -125,19 +127,26 @@ def _seed_step(dots, row_sq, cand_sq, closest, cum):
     return best
 
 
-def _seed_centres(x, row_sq, first, uniforms, centres):
+def _seed_centres(x, row_sq, first, uniforms, centres, pool=None):
     """Greedy k-means++: centre 0 is row ``first``; each later centre is the best (lowest
     potential) of the t rows drawn with probability proportional to their squared distance to
     the nearest centre so far, using uniforms (k, t) float64 in [0, 1). x (n, dim) float32,
     row_sq (n,) float64; writes centres (k,). Per step one NumPy BLAS product (n, t) into a
     buffer allocated once (several times faster than ``np.dot`` inside Numba for this thin shape),
-    then one Numba pass over the rows."""
+    cut in _SEED_PARTS fixed row ranges that the threads of ``pool`` (a ThreadPoolExecutor, or
+    None: this thread) share, then one Numba pass over the rows."""
     n, dim = x.shape
     k, t = uniforms.shape
     closest = np.maximum(row_sq + row_sq[first] - 2.0 * np.dot(x, x[first]), 0.0)
     cum = np.cumsum(closest)
     dots = np.empty((n, t), dtype=np.float32)
     ct = np.empty((dim, t), dtype=np.float32)
+    bounds = np.linspace(0, n, _SEED_PARTS + 1).astype(np.int64)
+
+    def product(p):
+        a, b = bounds[p], bounds[p + 1]
+        np.dot(x[a:b], ct, out=dots[a:b])
+
     centres[0] = first
     for c in range(1, k):
         if cum[-1] > 0:
@@ -145,7 +154,11 @@ def _seed_centres(x, row_sq, first, uniforms, centres):
         else:
             cand = (uniforms[c] * n).astype(np.int64)
         ct[:] = x[cand].T
-        np.dot(x, ct, out=dots)
+        if pool is None:
+            for p in range(_SEED_PARTS):
+                product(p)
+        else:
+            list(pool.map(product, range(_SEED_PARTS)))
         centres[c] = cand[_seed_step(dots, row_sq, row_sq[cand], closest, cum)]
 
 
@@ -159,7 +172,7 @@ def _unit_rows(matrix):
     return x, row_sq
 
 
-def _kmeans_plus_plus(x, row_sq, k, rng):
+def _kmeans_plus_plus(x, row_sq, k, rng, pool=None):
     """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) over a random sample of
     at most SEED_SAMPLE rows (all rows when fewer): the seeding costs k thin products with its
     rows, the Lloyd passes that follow use every row."""
@@ -169,7 +182,7 @@ def _kmeans_plus_plus(x, row_sq, k, rng):
     xs = np.ascontiguousarray(x[sample])
     centres = np.empty(k, dtype=np.int64)
     _seed_centres(xs, np.ascontiguousarray(row_sq[sample]), int(rng.integers(len(sample))), rng.random((k, trials)),
-                  centres)
+                  centres, pool)
     return xs[centres].copy()
 
 
@@ -202,8 +215,6 @@ class _Lloyd:
         self.dist = np.zeros(n, dtype=np.float64)
         self.pool = None
         if self.threads > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
             self.pool = ThreadPoolExecutor(self.threads)
 
     def close(self):
@@ -307,7 +318,12 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=5e-4, seed=1
         if init == "round-robin":
             centroids = _round_robin_start(x, k)
         else:
-            centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed))
+            pool = ThreadPoolExecutor(nthreads) if nthreads > 1 else None
+            try:
+                centroids = _kmeans_plus_plus(x, row_sq, k, np.random.default_rng(seed), pool)
+            finally:
+                if pool is not None:
+                    pool.shutdown()
         lloyd = _Lloyd(x, row_sq, k, nthreads)
         try:
             prev = np.inf

@@ -51,11 +51,15 @@ def test_blocked_pass_and_class_means_match_the_reference(vecs, monkeypatch, thr
     lloyd.close()
 
 
-def test_seeding_matches_the_reference(vecs):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_seeding_matches_the_reference(vecs, threads):
+    from concurrent.futures import ThreadPoolExecutor
+
     x, row_sq = _unit_rows(vecs.matrix[:400])
     uniforms = np.random.default_rng(3).random((12, 3))
     centres = np.empty(12, dtype=np.int64)
-    classes._seed_centres(x, row_sq, 7, uniforms, centres)
+    with ThreadPoolExecutor(threads) as pool:
+        classes._seed_centres(x, row_sq, 7, uniforms, centres, pool if threads > 1 else None)
     np.testing.assert_array_equal(centres, greedy_kmeans_plus_plus(x, 7, uniforms))
 
 
