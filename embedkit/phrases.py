@@ -693,20 +693,63 @@ def _connector_words(connector_words):
 
 
 # ---------------------------------------------------------------- reading the corpus (the one hook)
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
+#: a slot's value when empty; else ``length << 32 | id``
+_EMPTY = -1
 
 
 @numba.njit(cache=True, nogil=True)
-def _find_word(buf, i, length, h, slots, hashes, starts, lengths, arena):
-    """(slot, id) of the word ``buf[i:i+length]`` (FNV-1a hash ``h``) in the scan's table: id -1 and
-    the empty slot where it would go if it is not there."""
-    mask = len(slots) - 1
-    s = np.int64(h & np.uint64(mask))
-    while slots[s] != -1:
-        q = slots[s]
-        if hashes[q] == h and lengths[q] == length:
-            a = starts[q]
+def _token_key(buf, i, n):
+    """(key, end) of the token starting at ``buf[i]``: it ends at the first ASCII whitespace byte.
+
+    The key of a token of at most 8 bytes is its bytes, little-endian (with the length, the token
+    itself); a longer token's key is its first 8 bytes mixed with a hash of the rest.
+    """
+    key = np.uint64(0)
+    j = i
+    stop = min(n, i + 8)
+    while j < stop:
+        ch = buf[j]
+        if ch <= 32 and (ch == 32 or (ch >= 9 and ch <= 13)):
+            return key, j
+        key |= np.uint64(ch) << np.uint64(8 * (j - i))
+        j += 1
+    if j == n:
+        return key, j
+    ch = buf[j]
+    if ch <= 32 and (ch == 32 or (ch >= 9 and ch <= 13)):
+        return key, j
+    h = key * _GOLDEN
+    while j < n:
+        ch = buf[j]
+        if ch <= 32 and (ch == 32 or (ch >= 9 and ch <= 13)):
+            break
+        h = (h ^ np.uint64(ch)) * _FNV_PRIME
+        j += 1
+    return h, j
+
+
+@numba.njit(cache=True, nogil=True)
+def _find_word(buf, i, length, key, table, word_off, arena):
+    """(slot, id) of the word ``buf[i:i+length]`` (key ``key``) in the scan's table: id -1 and the
+    empty slot where it would go if it is not there.
+
+    ``table`` holds slot ``s`` as ``table[2s]`` (the key) and ``table[2s+1]`` (``length << 32 | id``,
+    -1 if empty), so a word of up to 8 bytes is found from its slot alone; a longer one is then
+    compared with its bytes ``arena[word_off[id]:]``.
+    """
+    mask = (len(table) >> 1) - 1
+    s = np.int64((key * _GOLDEN) >> np.uint64(32)) & mask
+    want = np.int64(key)
+    while True:
+        v = table[2 * s + 1]
+        if v == _EMPTY:
+            return s, -1
+        if table[2 * s] == want and (v >> 32) == length:
+            q = v & 0xFFFFFFFF
+            if length <= 8:
+                return s, q
+            a = word_off[q]
             same = True
             for t in range(length):
                 if arena[a + t] != buf[i + t]:
@@ -715,17 +758,15 @@ def _find_word(buf, i, length, h, slots, hashes, starts, lengths, arena):
             if same:
                 return s, q
         s = (s + 1) & mask
-    return s, -1
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
-                    unk_hash, sizes):
+def _tokenize_parts(buf, cuts, table, word_off, arena, out_ids, nl_pos, unk_x, unk_start, unk_len, unk_key, sizes):
     """Split ``buf[cuts[c]:cuts[c+1]]`` (parts cut at ASCII whitespace) on ASCII whitespace, in
     parallel, as the scan's tokenizer does, and look each token up in the scan's table without
     changing it. Part ``c`` writes from index ``cuts[c]`` on (it has fewer tokens than bytes):
     ids to ``out_ids`` (-1: not in the table, then its index in the part, start, length and
-    hash go to the ``unk_*`` arrays), and the token indices (in the part) at which a newline
+    key go to the ``unk_*`` arrays), and the token indices (in the part) at which a newline
     came to ``nl_pos``, once each. ``sizes[c]`` = (tokens, newline records, unknown tokens)."""
     n = len(buf)
     for c in prange(len(cuts) - 1):
@@ -738,30 +779,24 @@ def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, n
         last = -1
         while i < end:
             ch = buf[i]
-            if ch == 10:
-                if last != m:
-                    nl_pos[base + nn] = m
-                    nn += 1
-                    last = m
-                i += 1
-                continue
-            if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                i += 1
-                continue
-            j = i
-            h = _FNV_OFFSET
-            while j < n:
-                ch = buf[j]
-                if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                    break
-                h = (h ^ np.uint64(ch)) * _FNV_PRIME
-                j += 1
-            _, k = _find_word(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
+            if ch <= 32:
+                if ch == 10:
+                    if last != m:
+                        nl_pos[base + nn] = m
+                        nn += 1
+                        last = m
+                    i += 1
+                    continue
+                if ch == 32 or (ch >= 9 and ch <= 13):
+                    i += 1
+                    continue
+            key, j = _token_key(buf, i, n)
+            _, k = _find_word(buf, i, j - i, key, table, word_off, arena)
             if k < 0:
                 unk_x[base + u] = m
                 unk_start[base + u] = i
                 unk_len[base + u] = j - i
-                unk_hash[base + u] = h
+                unk_key[base + u] = key
                 u += 1
             out_ids[base + m] = k
             m += 1
@@ -772,32 +807,83 @@ def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, n
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_words(buf, first, count, base, unk_x, unk_start, unk_len, unk_hash, slots, hashes, starts, lengths, arena,
-               state, out_ids):
+def _add_words(buf, first, count, base, unk_x, unk_start, unk_len, unk_key, table, word_off, arena, state, out_ids):
     """Give the unknown tokens ``first:first+count`` of a part (from :func:`_tokenize_parts`) their
-    ids, in order, adding each new word to the table (the next id); ``state`` = [n_ids, arena used].
-    Returns how many were done: fewer when a table is full (grow it)."""
-    n_ids, used = state[0], state[1]
+    ids, in order, adding each new word to the table (the next id); ``state`` = [n_ids].
+    Returns how many were done: fewer when the table, ``word_off`` or ``arena`` is full (grow it)."""
+    n_ids = state[0]
+    used = word_off[n_ids]
     done = 0
     for x in range(base + first, base + first + count):
         i = unk_start[x]
         length = unk_len[x]
-        s, k = _find_word(buf, i, length, unk_hash[x], slots, hashes, starts, lengths, arena)
+        s, k = _find_word(buf, i, length, unk_key[x], table, word_off, arena)
         if k < 0:
-            if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
+            if n_ids + 1 >= len(word_off) or used + length > len(arena) or 4 * (n_ids + 1) > len(table):
                 break
             k = n_ids
             n_ids += 1
-            slots[s] = k
-            hashes[k] = unk_hash[x]
-            starts[k] = used
-            lengths[k] = length
+            table[2 * s] = np.int64(unk_key[x])
+            table[2 * s + 1] = (np.int64(length) << 32) | k
             arena[used:used + length] = buf[i:i + length]
             used += length
+            word_off[n_ids] = used
         out_ids[base + unk_x[x]] = k
         done += 1
-    state[0], state[1] = n_ids, used
+    state[0] = n_ids
     return done
+
+
+@numba.njit(cache=True)
+def _rehash(old, table):
+    """Insert every entry of the table ``old`` into the empty, larger ``table``."""
+    mask = (len(table) >> 1) - 1
+    for s0 in range(len(old) >> 1):
+        v = old[2 * s0 + 1]
+        if v != _EMPTY:
+            key = np.uint64(old[2 * s0])
+            s = np.int64((key * _GOLDEN) >> np.uint64(32)) & mask
+            while table[2 * s + 1] != _EMPTY:
+                s = (s + 1) & mask
+            table[2 * s] = old[2 * s0]
+            table[2 * s + 1] = v
+
+
+class _WordTable:
+    """The scan's growable word table: open addressing over (key, length and id) slots, at most half
+    full; the words' bytes in order of id, ``arena[word_off[id]:word_off[id + 1]]``."""
+
+    def __init__(self):
+        self.table = self._empty(1 << 16)
+        self.word_off = np.zeros(1 << 15, np.int64)
+        self.arena = np.zeros(1 << 20, np.uint8)
+        self.state = np.zeros(1, np.int64)
+
+    @staticmethod
+    def _empty(n_slots):
+        table = np.empty(2 * n_slots, np.int64)
+        table[1::2] = _EMPTY
+        return table
+
+    @property
+    def n_ids(self):
+        return int(self.state[0])
+
+    def grow(self, need_bytes):
+        n_ids = self.n_ids
+        used = int(self.word_off[n_ids])
+        if n_ids + 1 >= len(self.word_off):
+            word_off = np.zeros(2 * len(self.word_off), np.int64)
+            word_off[:n_ids + 1] = self.word_off[:n_ids + 1]
+            self.word_off = word_off
+        if used + need_bytes > len(self.arena):
+            arena = np.zeros(max(2 * len(self.arena), used + need_bytes), np.uint8)
+            arena[:used] = self.arena[:used]
+            self.arena = arena
+        if 4 * (n_ids + 1) > len(self.table):
+            table = self._empty(len(self.table))  # twice the slots
+            _rehash(self.table, table)
+            self.table = table
 
 
 def _cut_at_space(piece, n_parts):
@@ -824,12 +910,12 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     """
     from .corpus import corpus_files, corpus_name, iter_pieces
     from .errors import EmptyCorpusError
-    from .vocab import _Table, check_unchanged, corpus_fingerprint
+    from .vocab import check_unchanged, corpus_fingerprint
 
     before = corpus_fingerprint(corpus)
     size = sum(os.path.getsize(f) for f in corpus_files(corpus) if f != "-")
     ids = np.empty(max(size // 5, 1 << 16), np.int32)  # pages never written are never resident
-    table = _Table()
+    table = _WordTable()
     end_chunks = []
     n = 0
     last_end = 0
@@ -842,11 +928,11 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
                 cap = max(len(buf), 2 * cap)
                 out_ids, nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
                 unk_x, unk_start, unk_len = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
-                unk_hash = np.empty(cap, np.uint64)
+                unk_key = np.empty(cap, np.uint64)
             cuts = _cut_at_space(piece, max(2, n_threads) if table.n_ids and len(piece) >= _MIN_PART_BYTES else 1)
             sizes = np.zeros((len(cuts) - 1, 3), np.int64)
-            _tokenize_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, out_ids,
-                            nl_pos, unk_x, unk_start, unk_len, unk_hash, sizes)
+            _tokenize_parts(buf, cuts, table.table, table.word_off, table.arena, out_ids, nl_pos, unk_x, unk_start,
+                            unk_len, unk_key, sizes)
             need = n + int(sizes[:, 0].sum())
             if need > len(ids):
                 grown = np.empty(max(2 * len(ids), need), np.int32)
@@ -857,8 +943,8 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
                 m, nn, u = (int(x) for x in sizes[c])
                 first = 0
                 while first < u:
-                    first += _add_words(buf, first, u - first, base, unk_x, unk_start, unk_len, unk_hash, table.slots,
-                                        table.hashes, table.starts, table.lengths, table.arena, table.state, out_ids)
+                    first += _add_words(buf, first, u - first, base, unk_x, unk_start, unk_len, unk_key, table.table,
+                                        table.word_off, table.arena, table.state, out_ids)
                     if first < u:
                         table.grow(int(unk_len[base + first]))
                 ids[n:n + m] = out_ids[base:base + m]
@@ -879,8 +965,7 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     offsets = np.concatenate([[0], *end_chunks]).astype(np.int64)
     n_ids = table.n_ids
     # ids are given in order of first appearance and never pruned: the arena holds the words in id order
-    word_off = np.zeros(n_ids + 1, np.int64)
-    np.cumsum(table.lengths[:n_ids], out=word_off[1:])
+    word_off = table.word_off[:n_ids + 1].copy()
     arena = table.arena[:word_off[-1]].copy()
     words = np.insert(arena, word_off[1:], 10).tobytes().decode("utf-8").split("\n")[:-1]
     del table
