@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 from . import _faults
 from ._util import (atomic_write, check_choice, check_float, check_int, check_threads, numba_threads,
@@ -1137,20 +1139,53 @@ def _text_sizes(ids, offsets, bounds, word_off, sizes):
         sizes[c] = n
 
 
+@intrinsic
+def _store_u64(typingctx, arr, idx, val):
+    """Store the uint64 ``val`` as 8 bytes at ``arr[idx:idx + 8]`` of a 1-D uint8 array (unaligned)."""
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), ir.IntType(64).as_pointer())
+        builder.store(args[2], ptr).align = 1
+        return context.get_dummy_value()
+
+    return types.void(arr, types.intp, types.uint64), codegen
+
+
+@numba.njit(cache=True)
+def _word_records(arena, word_off, rec):
+    """``rec[2t:2t+2]``: the first 16 bytes of word ``t`` followed by a space, little-endian, zero-padded."""
+    for t in range(len(word_off) - 1):
+        a, b = word_off[t], word_off[t + 1]
+        for k in range(min(b - a, 16)):
+            rec[2 * t + (k >> 3)] |= np.uint64(arena[a + k]) << np.uint64(8 * (k & 7))
+        k = b - a
+        if k < 16:
+            rec[2 * t + (k >> 3)] |= np.uint64(32) << np.uint64(8 * (k & 7))
+
+
 @numba.njit(parallel=True, cache=True)
-def _render(ids, offsets, bounds, arena, word_off, starts, buf):
+def _render(ids, offsets, bounds, arena, word_off, rec, starts, buf):
     """Lines ``bounds[c]:bounds[c+1]`` as UTF-8 into ``buf`` from ``starts[c]``: tokens joined by
-    spaces, each line ended by a newline."""
+    spaces, each line ended by a newline. A token is written as the 16 bytes of its record (word,
+    space, zeros; ``rec`` from :func:`_word_records`), the next token from after its space, while
+    the 16 bytes end within the chunk's share of ``buf``; byte by byte otherwise."""
     for c in prange(len(bounds) - 1):
         w = starts[c]
+        end = starts[c + 1]
         for s in range(bounds[c], bounds[c + 1]):
             for p in range(offsets[s], offsets[s + 1]):
                 t = ids[p]
-                for q in range(word_off[t], word_off[t + 1]):
-                    buf[w] = arena[q]
-                    w += 1
-                buf[w] = 32
-                w += 1
+                n = word_off[t + 1] - word_off[t]
+                if n < 16 and w + 16 <= end:
+                    _store_u64(buf, w, rec[2 * t])
+                    _store_u64(buf, w + 8, rec[2 * t + 1])
+                else:
+                    a = word_off[t]
+                    for q in range(n):
+                        buf[w + q] = arena[a + q]
+                    buf[w + n] = 32
+                w += n + 1
             buf[w - 1] = 10  # lines are never empty
 
 
@@ -1162,7 +1197,11 @@ def _write_text(stream, output, chunk_tokens=1 << 22):
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(offsets) - 1]]))
 
+    rec = np.zeros(2 * (len(word_off) - 1), np.uint64)
+    _word_records(arena, word_off, rec)
+
     def emit(f):
+        buf = np.zeros(0, np.uint8)
         with numba_threads(stream.threads) as n_threads:
             for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
                 if s1 <= s0:
@@ -1172,9 +1211,10 @@ def _write_text(stream, output, chunk_tokens=1 << 22):
                 _text_sizes(stream.ids, offsets, bounds, word_off, sizes)
                 starts = np.zeros(len(sizes) + 1, np.int64)
                 np.cumsum(sizes, out=starts[1:])
-                buf = np.empty(int(starts[-1]), np.uint8)
-                _render(stream.ids, offsets, bounds, arena, word_off, starts, buf)
-                f.write(buf.data)
+                if len(buf) < starts[-1]:
+                    buf = np.empty(int(starts[-1]), np.uint8)
+                _render(stream.ids, offsets, bounds, arena, word_off, rec, starts, buf)
+                f.write(buf[:starts[-1]].data)
 
     if output == "-":
         emit(sys.stdout.buffer)
