@@ -499,6 +499,21 @@ def _splits(phrase, d, vocab, conn_set, max_between):
     return out
 
 
+def _pairs(phrase, d, vocab):
+    """:func:`_splits` without connector words, faster: every (left, [], right) of ``vocab``."""
+    out = []
+    get = vocab.get
+    i = phrase.find(d)
+    while i >= 0:
+        left = phrase[:i]
+        if get(left) is not None:
+            right = phrase[i + len(d):]
+            if get(right) is not None:
+                out.append((left, (), right))
+        i = phrase.find(d, i + 1)
+    return out
+
+
 class _Stream:
     """The id stream being phrased: ids, line offsets, the text of each id and the connector index.
 
@@ -564,8 +579,18 @@ class _Stream:
             self.arena = np.concatenate([self.arena[:self.word_off[n0]], np.frombuffer(b"".join(extra), np.uint8)])
         return self.arena, self.word_off
 
-    def apply(self, phrases, delimiter):
-        """Join this pass's ``phrases`` (strings) in the stream; returns how many were usable."""
+    def plain(self, delimiter):
+        """True if no word of the stream holds ``delimiter`` (then a phrase's string has one reading)."""
+        return len(self.word_off) - 1 == self.n_words and delimiter.encode("utf-8") not in self.arena.tobytes()
+
+    def apply(self, phrases, delimiter, *, pairs=None):
+        """Join this pass's ``phrases`` (strings) in the stream; returns how many were usable.
+
+        ``pairs``, if given, are the ids (a, b) of the words each phrase joins (``phrases[i]`` is
+        ``words[a[i]] + delimiter + words[b[i]]``); they are used if no word holds the delimiter
+        and there are no connector words, when each phrase is that one pair of words."""
+        if pairs is not None and not self.conn_words and self.plain(delimiter):
+            return self._apply_pairs(phrases, *pairs)
         m, k = self.radix()
         base = len(self.conn_words) + 1 if self.conn_words else 0
         conn_set = set(self.conn_words)
@@ -573,7 +598,7 @@ class _Stream:
         nw = self.n_words
         index = self.index
         for phrase in phrases:
-            ways = _splits(phrase, delimiter, index, conn_set, k)
+            ways = _splits(phrase, delimiter, index, conn_set, k) if conn_set else _pairs(phrase, delimiter, index)
             if not ways:
                 continue
             pid = index.get(phrase)
@@ -589,11 +614,23 @@ class _Stream:
                     mid = mid * base + self.conn_rank[w]
                 keys.append((a * nw + b) * m + mid)
                 targets.append(pid)
+        return self._join(np.array(keys, np.int64), np.array(targets, np.int32), nw, m, k, base)
+
+    def _apply_pairs(self, phrases, a, b):
+        """:meth:`apply` for phrases known to be the pairs of words ``(a[i], b[i])``, all new words."""
+        nw = self.n_words
+        if self._index is not None:
+            self._index.update(zip(phrases, range(nw, nw + len(phrases))))
+        self.words.extend(phrases)
+        return self._join(a.astype(np.int64) * nw + b, np.arange(nw, nw + len(phrases), dtype=np.int64), nw, 1, 0, 0)
+
+    def _join(self, keys, targets, nw, m, k, base):
+        """Replace each pair of key ``keys[i]`` (``(a * nw + b) * m + mid``) by the id ``targets[i]``
+        (the first target of equal keys) in the stream; returns how many targets were used."""
         if len(self.words) >= 2**31:
             raise EmbedkitError("more than 2**31 distinct tokens and phrases")
-        keys = np.array(keys, np.int64)
         order = np.argsort(keys, kind="stable")
-        keys, targets = keys[order], np.array(targets, np.int32)[order]
+        keys, targets = keys[order], targets.astype(np.int32)[order]
         keep = np.ones(len(keys), bool)
         keep[1:] = keys[1:] != keys[:-1]
         keys, targets = keys[keep], targets[keep]
@@ -1036,10 +1073,10 @@ def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memo
     table = PhraseTable([], delimiter=delimiter, scoring=scoring, min_count=min_count, thresholds=list(thresholds),
                         connector_words=tuple(conn), n_words=len(stream.ids))
     for thr in thresholds:
-        found = _find_pass(stream, scoring=scoring, min_count=min_count, threshold=thr, delimiter=delimiter,
-                           memory=memory, tmp_dir=tmp_dir, progress=progress)
+        found, pairs = _find_pass(stream, scoring=scoring, min_count=min_count, threshold=thr, delimiter=delimiter,
+                                  memory=memory, tmp_dir=tmp_dir, progress=progress)
         table.passes.append(found)
-        stream.apply([p for p, _, _ in found], delimiter)
+        stream.apply([p for p, _, _ in found], delimiter, pairs=pairs)
     return table, (stream if keep_stream else None)
 
 
@@ -1115,7 +1152,12 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
         if phrase not in best or s > best[phrase][0]:
             best[phrase] = (s, int(pab[i]))
     order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    return [(p, s, c) for p, (s, c) in order]
+    pairs = None
+    if not conn_words and len(best) == len(idx):  # one pair per phrase: its (a, b), in the table's order
+        at = dict(zip(best, idx.tolist()))
+        pick = np.array([at[p] for p, _ in order], np.int64)
+        pairs = (a[pick], b[pick])
+    return [(p, s, c) for p, (s, c) in order], pairs
 
 
 # ---------------------------------------------------------------- applying a table
