@@ -173,7 +173,7 @@ def _pair_keys(ids, starts, ends, conn, elig, n_words, base, max_between, mult, 
     Without connector words (``conn`` all 0) every adjacent pair is a candidate, key ``a*V+b``;
     with them, a non-connector word, up to ``max_between`` connector words and the next
     non-connector word, key ``(a*V+b)*mult + m`` where ``m`` has the connectors' ranks (1..)
-    as digits in base ``base``. Only pairs of two words flagged in ``elig`` are written.
+    as digits in base ``base``. Only pairs of two words flagged in ``elig`` (0 or 1) are kept.
     """
     n = 0
     for s in range(len(starts)):
@@ -184,9 +184,10 @@ def _pair_keys(ids, starts, ends, conn, elig, n_words, base, max_between, mult, 
             t = ids[p]
             c = conn[t]
             if c == 0:
-                if start >= 0 and between <= max_between and elig[start] != 0 and elig[t] != 0:
-                    keys[n] = (np.int64(start) * n_words + t) * mult + mid
-                    n += 1
+                # written always, kept if it counts: no branch on the (unpredictable) flags
+                keys[n] = (np.int64(max(start, 0)) * n_words + t) * mult + mid
+                n += np.int64(start >= 0) & np.int64(between <= max_between) & np.int64(elig[max(start, 0)]) \
+                    & np.int64(elig[t])
                 start = t
                 mid = 0
                 between = 0
@@ -553,7 +554,8 @@ class _Stream:
 
     def unigram_counts(self):
         if self.counts is None:
-            self.counts = np.bincount(self.ids, minlength=self.n_words).astype(np.int64)
+            self.counts = np.zeros(self.n_words, np.int64)
+            _bincount(self.ids, self.counts)
         return self.counts
 
     def conn_array(self):
@@ -655,6 +657,13 @@ class _Stream:
         self.offsets = new_offsets
         self.counts = None
         return len(set(targets.tolist()))
+
+
+@numba.njit(cache=True)
+def _bincount(ids, counts):
+    """``counts[t]`` += occurrences of ``t`` in ``ids``."""
+    for i in range(len(ids)):
+        counts[ids[i]] += 1
 
 
 def _chunk_bounds(offsets, n_chunks):
