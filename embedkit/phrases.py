@@ -1187,23 +1187,26 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
     words = stream.words
     conn_words = stream.conn_words
     best = {}
-    for i in idx.tolist():
-        mid = int(keys[i] % m)
-        middle = []
-        while mid:
-            middle.append(conn_words[mid % base - 1])
-            mid //= base
-        phrase = delimiter.join([words[a[i]], *reversed(middle), words[b[i]]])
-        s = float(score[i])
-        if phrase not in best or s > best[phrase][0]:
-            best[phrase] = (s, int(pab[i]))
+    for i, ai, bi, ki, s, c in zip(idx.tolist(), a[idx].tolist(), b[idx].tolist(), keys[idx].tolist(),
+                                   score[idx].tolist(), pab[idx].tolist()):
+        mid = ki % m
+        if mid:
+            middle = []
+            while mid:
+                middle.append(conn_words[mid % base - 1])
+                mid //= base
+            phrase = delimiter.join([words[ai], *reversed(middle), words[bi]])
+        else:
+            phrase = words[ai] + delimiter + words[bi]
+        old = best.get(phrase)
+        if old is None or s > old[0]:
+            best[phrase] = (s, c, i)
     order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
     pairs = None
     if not conn_words and len(best) == len(idx):  # one pair per phrase: its (a, b), in the table's order
-        at = dict(zip(best, idx.tolist()))
-        pick = np.array([at[p] for p, _ in order], np.int64)
+        pick = np.array([i for _, (_, _, i) in order], np.int64)
         pairs = (a[pick], b[pick])
-    return [(p, s, c) for p, (s, c) in order], pairs
+    return [(p, s, c) for p, (s, c, _) in order], pairs
 
 
 # ---------------------------------------------------------------- applying a table
