@@ -766,13 +766,13 @@ _HIGHS = np.uint64(0x8080808080808080)
 _BYTE_INDEX = np.uint64(0x0001020304050607)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _is_space(ch):
     """ASCII whitespace: space, tab, newline, vertical tab, form feed, carriage return."""
     return ch == 32 or (ch >= 9 and ch <= 13)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _token_key(buf, i, n):
     """(key, end) of the token starting at ``buf[i]``: it ends at the first ASCII whitespace byte.
 
@@ -814,7 +814,7 @@ def _token_key(buf, i, n):
     return h, j
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _find_word(buf, i, length, key, table, word_off, arena):
     """(slot, id) of the word ``buf[i:i+length]`` (key ``key``) in the scan's table: id -1 and the
     empty slot where it would go if it is not there.
