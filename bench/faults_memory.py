@@ -2,8 +2,10 @@
 
     python bench/faults_memory.py CORPUS [--threads N] [--only NAME...] [--memory SIZE]
 
-Each child trains with the library and prints the estimate its trainer checked (resident
-memory at the first check + the estimated need) and its own peak RSS. Every stage function
+Each child trains with the library and prints every estimate its trainer checked (resident
+memory at the check + the estimated need) and its own peak RSS: GloVe and PPMI+SVD counting in
+memory check twice, before counting (from the non-zeros estimated on samples of the corpus,
+for counting and the fit) and after it (from the counted non-zeros, for the fit). Every stage function
 (see ``embedkit._faults.STAGES``) is wrapped so that, on entry and exit, the peak so far
 (``VmHWM``) is read and reset (``/proc/self/clear_refs``): the run is split into segments
 whose own peaks are exact, Numba kernels included, and the peak RSS of the run is the
@@ -17,6 +19,7 @@ the same either way.
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -65,13 +68,13 @@ for mod in [m for n, m in list(sys.modules.items()) if n.startswith("embedkit") 
                 wrapped[value] = wrap(value, stage)
             setattr(mod, attr, wrapped[value])
 
-seen = {}
+checks = []
 real = F.check_memory
 def spy(need, **kw):
-    if "need" not in seen:
-        mark(stack[-1] if stack else "outside stages")
-        seen.update(rss=F.resident_bytes(), need=int(need))
+    mark(stack[-1] if stack else "outside stages")
+    checks.append({"rss": F.resident_bytes(), "need": int(need), "what": kw["what"]})
     return real(need, **kw)
+F.check_memory = spy  # embedkit.cooc calls it through the module
 for mod in ("word2vec", "fasttext", "glove", "ppmi_svd"):
     m = sys.modules["embedkit." + mod]
     if hasattr(m, "check_memory"):
@@ -89,8 +92,7 @@ elif name == "glove":
 else:
     r = train_ppmi_svd(corpus, memory=memory, **kw)
 mark("outside stages")
-print(json.dumps({"estimate": seen["rss"] + seen["need"] if seen else None, "rss_at_check": seen.get("rss"),
-                  "need": seen.get("need"), "words": len(r.vectors.words), "seconds": time.time() - t,
+print(json.dumps({"checks": checks, "words": len(r.vectors.words), "seconds": time.time() - t,
                   "peak": max(peaks.values()), "stages": peaks}))
 """
 
@@ -111,7 +113,10 @@ def main():
     import tempfile
 
     tiny = os.path.join(tempfile.mkdtemp(), "tiny.txt")  # warm-up: Numba's cache filled before measuring
-    with open(a.corpus, encoding="utf-8", errors="replace") as f, open(tiny, "w", encoding="utf-8") as g:
+    import lzma
+
+    opener = lzma.open if a.corpus.endswith(".xz") else open
+    with opener(a.corpus, "rt", encoding="utf-8", errors="replace") as f, open(tiny, "w", encoding="utf-8") as g:
         for _, line in zip(range(3000), f):
             g.write(line)
     stages = {}
@@ -127,11 +132,17 @@ def main():
         d = json.loads(r.stdout.strip().splitlines()[-1])
         stages[name] = d["stages"]
         mb = 1e6
-        if d["estimate"] is None:
+        if not d["checks"]:
             print(f"| {name} | no check | | | {d['peak'] / mb:.0f} | |", flush=True)
             continue
-        print(f"| {name} | {d['rss_at_check'] / mb:.0f} | {d['need'] / mb:.0f} | {d['estimate'] / mb:.0f} | "
-              f"{d['peak'] / mb:.0f} | {d['estimate'] / d['peak']:.2f} |", flush=True)
+        for i, c in enumerate(d["checks"]):
+            est = c["rss"] + c["need"]
+            when = ""
+            if len(d["checks"]) > 1:
+                m = re.search(r"about ([\d.,]+M) non-zeros", c["what"])
+                when = f" (before counting, {m.group(1)} non-zeros estimated)" if m else " (after counting)"
+            print(f"| {name}{when} | {c['rss'] / mb:.0f} | {c['need'] / mb:.0f} | {est / mb:.0f} | "
+                  f"{d['peak'] / mb:.0f} | {est / d['peak']:.2f} |", flush=True)
     print("\nPeak RSS (MB) of each stage:")
     for name, peaks in stages.items():
         print(f"- {name}: " + ", ".join(f"{k} {v / 1e6:.0f}" for k, v in peaks.items()), flush=True)

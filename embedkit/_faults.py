@@ -13,7 +13,9 @@
 * **Memory.** :func:`available_memory` is the lowest of the cgroup's headroom, the
   ``RLIMIT_AS`` headroom and ``MemAvailable``; :func:`check_memory` refuses work whose
   estimated need exceeds it, before the work allocates (``allow_over_memory`` turns it off:
-  the CLI's ``--force``).
+  the CLI's ``--force``). In-memory co-occurrence counting checks before it counts, from an
+  estimate of the non-zeros (``embedkit.cooc._count.estimate_nonzeros``, :func:`count_need`),
+  together with the fit a trainer declares by :func:`fit_after_counting`.
 * **Fault injection (tests).** With ``EMBEDKIT_FAULT_AT=STAGE:SIGNAL`` in the environment,
   the CLI sends itself SIGNAL when the process enters STAGE (see :data:`STAGES`), so tests
   hit every stage deterministically, without timing.
@@ -453,11 +455,12 @@ def _human(n):
 last_estimate = {}
 
 
-def check_memory(need, *, what, lower):
+def check_memory(need, *, what, lower, advice=None):
     """Refuse (MemoryLimitError) if ``need`` more bytes exceed :func:`available_memory`.
 
     ``what`` names the work (``"training fastText"``), ``lower`` the options that lower the
-    need (``"--bucket, --dim or --max-vocab"``). Inside :func:`allow_over_memory` it only
+    need (``"--bucket, --dim or --max-vocab"``), or ``advice`` says what to do in words
+    (``"count on disk with --memory SIZE"``). Inside :func:`allow_over_memory` it only
     records the estimate. Returns the estimate.
     """
     need = int(need)
@@ -467,7 +470,7 @@ def check_memory(need, *, what, lower):
     avail, source = available_memory()
     if avail is not None and need > avail:
         raise MemoryLimitError(f"{what} needs about {_human(need)} more memory, but {source} leaves "
-                               f"{_human(avail)}: lower {lower}, or give --force to try anyway")
+                               f"{_human(avail)}: {advice or 'lower ' + lower}, or give --force to try anyway")
     return need
 
 
@@ -477,6 +480,30 @@ def memory_error_line():
         return (f"out of memory while {last_estimate['stage']} (estimated need {_human(last_estimate['bytes'])}); "
                 f"lower --dim, --max-vocab or --memory")
     return "out of memory (try a larger --min-count or --max-vocab)"
+
+
+_fit_after = contextvars.ContextVar("embedkit_fit_after_counting", default=None)
+
+
+@contextlib.contextmanager
+def fit_after_counting(need, *, what, lower):
+    """Declare that the co-occurrences counted in memory inside the block are then fitted.
+
+    ``need(vocab_size, nnz)``: the fit's need in bytes beyond the counted matrix (held by
+    then); ``what`` names the fit (``"training GloVe"``), ``lower`` the fit's options that
+    lower it. In-memory counting then checks the larger of counting's and the fit's peak
+    before it starts (from an estimate of the non-zeros), not only the fit's after it.
+    """
+    token = _fit_after.set((need, what, lower))
+    try:
+        yield
+    finally:
+        _fit_after.reset(token)
+
+
+def planned_fit():
+    """``(need, what, lower)`` of :func:`fit_after_counting`, or None."""
+    return _fit_after.get()
 
 
 # ---------------------------------------------------------------- per-trainer estimates (bytes beyond what is held now)
@@ -580,3 +607,40 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
         iterations = block * 8 + 36 * vk + (max(1, threads) + 1) * 4 * vk
         return max(made, iterations, last) + _SLACK
     return max(iterations, final) + _SLACK
+
+
+def csr_bytes(vocab_size, nnz):
+    """A V x V float32 CSR matrix of ``nnz`` non-zeros (int32 indices below 2**31 non-zeros)."""
+    idx = 4 if nnz < 2**31 else 8
+    return nnz * (4 + idx) + (vocab_size + 1) * idx
+
+
+def count_need(n_tokens, n_sentences, vocab_size, nonzeros, *, dynamic, threads, block_tokens, mapped=0):
+    """In-memory counting (``embedkit.cooc._count.count_matrix``): ``(peak, matrix)`` in bytes.
+
+    ``nonzeros(fraction)`` gives the expected non-zeros of that fraction of the corpus (a
+    ``GrowthLaw``). The corpus is counted in blocks of ``block_tokens`` tokens; counting a
+    block holds the sum of the blocks before it, the block's working sequence and inverted
+    index (4 + 4 bytes a token, 4 more for drawn windows), per-row tables (about 36 bytes a
+    word), each thread's dense row accumulator (16 bytes a word) and the block's own matrix;
+    adding the block holds the sum before, the block and the new sum; ``mapped`` bytes of a
+    memory-mapped encoded corpus become resident as it is read. ``matrix`` is what is left at
+    the end: the whole count.
+
+    On wiki17m (one block, window 5, 2 threads) counting's measured peak is 0.92 of this without
+    the mapped corpus and 1.09 with it; with blocks of 4M and 1M tokens, 1.04 and 0.96
+    (bench/RESULTS.md).
+    """
+    n = max(int(n_tokens), 1)
+    v = int(vocab_size)
+    peak, held, done = int(mapped), 0, 0
+    while done < n:
+        nb = min(int(block_tokens), n - done)
+        sb = n_sentences * nb / n
+        work = 4 * (nb + sb) * (2 if dynamic else 1) + 4 * nb + 36 * (v + 1) + 16 * v * max(1, threads)
+        block = csr_bytes(v, nonzeros(nb / n))
+        total = csr_bytes(v, nonzeros((done + nb) / n))
+        peak = max(peak, mapped + held + work + block, mapped + held + block + total if done else 0)
+        held = total if done else block
+        done += nb
+    return int(peak), int(held)

@@ -35,7 +35,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
-from ._faults import array_bytes, check_memory, glove_need, make_temp_dir
+from ._faults import array_bytes, check_memory, csr_bytes, fit_after_counting, glove_need, make_temp_dir
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
@@ -577,7 +577,9 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
         ``tmp_dir`` and merging them into a memory-mapped matrix (same result); then, when
         the records (16 bytes per non-zero) need more than this, shuffle them on disk and
-        stream them every epoch (see :func:`fit_glove`). None does both in memory.
+        stream them every epoch (see :func:`fit_glove`). None does both in memory, after
+        checking, before counting, that counting and training fit in the available memory (from
+        the non-zeros estimated on samples of the corpus; ``MemoryLimitError`` if not).
     tmp_dir : str or None, default=None
         Folder for the spilled runs and the record file (default: the system's temporary
         folder); both are removed at the end.
@@ -642,10 +644,12 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
                                        base_counts=base[1], keep=base[2])
         scanned = {"scan": time.perf_counter() - t0}
         corpus = (vocab, enc)
-    cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count, max_vocab=max_vocab,
-                               lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
-                               threads=threads, memory=memory, tmp_dir=tmp_dir,
-                               progress=progress)
+    with fit_after_counting(lambda v, nnz: glove_need(v, dim, nnz, freed=csr_bytes(v, nnz)),
+                            what="training GloVe", lower="--window, --dim or --max-vocab"):
+        cooc = count_cooccurrences(corpus, window=window, weighting="harmonic", min_count=min_count,
+                                   max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
+                                   keep_punctuation=keep_punctuation, seed=seed, threads=threads, memory=memory,
+                                   tmp_dir=tmp_dir, progress=progress)
     check_dim(dim, len(cooc.words))
     _check_need(cooc, dim, memory, owned=True)
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
-from ._faults import array_bytes, check_memory, make_temp_dir, ppmi_need
+from ._faults import array_bytes, check_memory, fit_after_counting, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
                     numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
@@ -532,7 +532,9 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
         Count co-occurrences within this many bytes of buffers, spilling sorted runs to
         ``tmp_dir`` and merging them into a memory-mapped matrix (same result); then, when
         the PPMI matrix needs more, build it on disk and stream the SVD's products over it
-        (see :func:`fit_ppmi_svd`). None does both in memory.
+        (see :func:`fit_ppmi_svd`). None does both in memory, after checking, before
+        counting, that counting and the fit fit in the available memory (from the non-zeros
+        estimated on samples of the corpus; ``MemoryLimitError`` if not).
     tmp_dir : str or None, default=None
         Folder for the spilled runs and the PPMI matrix (default: the system's temporary
         folder); both are removed at the end.
@@ -555,10 +557,12 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
     _check(dim, cds, neg, eig, add_context, n_iter, seed, threads)
     if max_vocab is not None and isinstance(max_vocab, int):
         check_dim(dim, max_vocab)
-    cooc = count_cooccurrences(corpus, window=window, weighting="uniform", dynamic_window=dynamic_window,
-                               sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
-                               tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
-                               threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
+    with fit_after_counting(lambda v, nnz: ppmi_need(v, dim, nnz, add_context=add_context),
+                            what="PPMI+SVD", lower="--window, --dim or --max-vocab"):
+        cooc = count_cooccurrences(corpus, window=window, weighting="uniform", dynamic_window=dynamic_window,
+                                   sample=sample, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                   tokenize=tokenize, keep_punctuation=keep_punctuation, seed=seed,
+                                   threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)
     check_dim(dim, len(cooc.words))
     return _fit(cooc, cooc.timings, dim=dim, cds=cds, neg=neg, eig=eig, add_context=add_context, n_iter=n_iter,
                 seed=seed, threads=threads, memory=memory, tmp_dir=tmp_dir, progress=progress)

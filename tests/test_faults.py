@@ -453,6 +453,51 @@ def test_every_trainer_checks_memory_before_its_work(name, corpus, tmp_path, tmp
     assert not out.exists() and os.listdir(tmpdir_env) == []
 
 
+def test_in_memory_counting_checked_before_counting(corpus, tmp_path, tmpdir_env, monkeypatch):
+    """GloVe without --memory: counting and fitting are checked together, from the estimated
+    non-zeros, before counting starts; below the estimate one line naming --memory, nothing
+    counted, nothing written; --force counts anyway; just above the estimate, it trains."""
+    from embedkit.cooc import _count
+
+    needs, counted = [], []
+    real_check, real_count = _faults.check_memory, _count.count_matrix
+
+    def measure(n, **kw):
+        needs.append((n, kw["what"]))
+        return real_check(n, **kw)
+
+    def count(*a, **kw):
+        counted.append(True)
+        return real_count(*a, **kw)
+
+    def limit(factor):
+        monkeypatch.setattr(_faults, "available_memory", lambda: (int(need * factor), "the test's limit"))
+        counted.clear()
+        if out.exists():
+            out.unlink()
+
+    monkeypatch.setattr(_faults, "check_memory", measure)
+    monkeypatch.setattr(_count, "count_matrix", count)
+    monkeypatch.setattr(_faults, "available_memory", lambda: (None, None))
+    out = tmp_path / "v.txt"
+    args = ["train", "glove", str(corpus), "-o", str(out), "--dim", "8", "--min-count", "2", "--epochs", "1"]
+    assert _invoke(args)[0] == 0
+    need, what = needs[0]  # the first check, before counting
+    assert what.startswith("counting co-occurrences in memory") and "training GloVe" in what and counted
+    limit(0.8)
+    code, stderr, _ = _invoke(args)
+    line = _one_line(stderr)
+    assert code == 1 and line.startswith("Error: counting co-occurrences in memory (about 0.") and \
+        "non-zeros estimated) and training GloVe needs about" in line and "--memory SIZE" in line and \
+        "--force" in line, line
+    assert not counted and not out.exists()  # refused before counting, nothing written
+    assert _invoke(args + ["--force"])[0] == 0 and counted and out.exists()  # --force counts anyway
+    limit(1.25)
+    code, stderr, _ = _invoke(args)
+    assert code == 0 and counted and out.exists(), stderr
+    assert os.listdir(tmpdir_env) == []
+
+
 @linux_only
 @pytest.mark.slow
 def test_address_space_limit_refuses_before_allocating(corpus, tmp_path):

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _faults
-from .._util import check_choice, check_float, check_int, check_seed, check_threads, progress_bar
+from .._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
 from ..vocab import Vocab, resolve_corpus
@@ -201,7 +201,10 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     memory : int, str or None, default=None
         Count within this many bytes of buffers (``"512M"``, ``"2G"`` are read by
         :func:`parse_memory`): sorted runs are spilled to ``tmp_dir`` and merged into a
-        memory-mapped matrix. None counts in memory (or within 1 GiB with ``output``/``dask``).
+        memory-mapped matrix. None counts in memory (or within 1 GiB with ``output``/``dask``),
+        after checking that the count fits in the available memory: its non-zeros are
+        estimated before counting from exact counts of samples of the corpus (``info`` keeps
+        the estimate as ``estimated_nonzeros``).
     tmp_dir : str or None, default=None
         Folder for the spilled runs and a temporary matrix (default: the system's); with a
         remote Dask scheduler it must be shared by the workers and this machine.
@@ -224,7 +227,8 @@ def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window
     EmbedkitError
         On a bad parameter, an unreadable corpus or an unwritable folder (checked before the
         corpus is read); ``EmptyCorpusError``/``EmptyVocabularyError`` when nothing is left
-        to count.
+        to count; ``MemoryLimitError`` (``embedkit._faults``) when counting in memory would
+        need more than the available memory (checked after the scan, before counting).
 
     Examples
     --------
@@ -277,6 +281,8 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
     timings["compile"] = t2 - t1
     info = {"tokens": enc.n_tokens}
     if not spill:
+        info["estimated_nonzeros"] = _check_count_memory(enc, window=window, dynamic_window=dynamic_window,
+                                                         sample=sample, seed=seed, threads=threads)
         m = _count.count_matrix(enc, window=window, weighting=weighting, dynamic_window=dynamic_window,
                                 sample=sample, seed=seed, threads=threads, progress=progress)
         timings["count"] = time.perf_counter() - t2
@@ -290,6 +296,28 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
     c = _stored(count, output, tmp_dir)
     c.timings = {**timings, "count": time.perf_counter() - t2}
     return c
+
+
+def _check_count_memory(enc, *, window, dynamic_window, sample, seed, threads):
+    """Before counting in memory: estimate the non-zeros from spread samples of the corpus, and
+    refuse (``MemoryLimitError``) if counting them, or the fit declared by
+    ``_faults.fit_after_counting``, would need more memory than is available. Returns the estimate."""
+    law = _count.estimate_nonzeros(enc, window=window, dynamic_window=dynamic_window, sample=sample, seed=seed,
+                                   threads=threads)
+    nnz = law(1.0)
+    with numba_threads(threads) as n_threads:
+        peak, matrix = _faults.count_need(enc.n_tokens, enc.n_sentences, enc.vocab_size, law,
+                                          dynamic=bool(dynamic_window), threads=n_threads,
+                                          block_tokens=_count.BLOCK_TOKENS, mapped=_faults.array_bytes(enc.ids)[1])
+    what = f"counting co-occurrences in memory (about {nnz / 1e6:,.1f}M non-zeros estimated)"
+    lower = "--window or --max-vocab"
+    fit = _faults.planned_fit()
+    if fit is not None:
+        fit_need, fit_what, fit_lower = fit
+        peak = max(peak, matrix + fit_need(enc.vocab_size, nnz))
+        what, lower = f"{what} and {fit_what}", fit_lower
+    _faults.check_memory(peak, what=what, lower=lower, advice=f"count on disk with --memory SIZE, or lower {lower}")
+    return nnz
 
 
 def _is_scanned_pair(corpus):
