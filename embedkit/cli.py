@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 import warnings
@@ -1397,7 +1398,12 @@ def classes_cmd(ctx, vectors, k, output, init, max_iter, tol, sort, threads, see
 
 
 def main():
-    cli(prog_name="embedkit")
+    try:
+        cli(prog_name="embedkit")
+    finally:
+        # the process ends here: the interpreter's last garbage collections would walk every object
+        # Numba and NumPy made (0.2-0.4 CPU s); frozen ones are skipped (atexit handlers still run)
+        gc.freeze()
 
 
 if __name__ == "__main__":
