@@ -11,6 +11,9 @@ usage: python bench/phrase_vectors.py CORPUS [--seeds 1,2] [--threads 2] [--epoc
    on the fly ("phrased", ``train --phrases``); vectors kept in OUT (``NAME.npy``, ``NAME.words``,
    ``NAME.counts.npy``) so the scoring can be rerun without training.
 3. Scoring (see :func:`score`), for each seed and the mean over seeds.
+
+``--absorb`` trains nothing: per pair of thresholds, how much of the evaluation words' text the
+table joins into phrases.
 """
 
 from __future__ import annotations
@@ -337,6 +340,32 @@ def score(corpus, out, table_file, seeds, threads):
               "| | | |")
 
 
+def absorb(corpus, threshold_sets, threads):
+    """Without training: for each pair of thresholds, the table's size and the mean share of the
+    evaluation sets' words' occurrences that it joins into phrases (see :func:`absorbed_share`)."""
+    from embedkit.eval import bundled_path, read_analogies, read_similarity
+    from embedkit.phrases import find_phrases, phrase_corpus
+    from embedkit.vocab import build_vocab
+
+    plain = build_vocab(corpus, min_count=5)
+    pc = dict(zip(plain.words, plain.counts.tolist()))
+    sets = {n: {w.lower() for r in read_similarity(bundled_path(n)) for w in r[:2]} for n in SIM_SETS}
+    sets["google"] = {w.lower() for _, qs in read_analogies(bundled_path("google")) for q in qs for w in q}
+    print("| thresholds | phrases | vocabulary | tokens | " + " / ".join(sets) +
+          ": mean share absorbed (words >= 10%) |\n|---|---|---|---|---|")
+    for th in threshold_sets:
+        table = find_phrases(corpus, threshold=th, threads=threads)
+        voc, enc = phrase_corpus(corpus, table, min_count=5, threads=threads)
+        del enc
+        qc = dict(zip(voc.words, voc.counts.tolist()))
+        cells = []
+        for words in sets.values():
+            sh = np.array([1 - qc.get(w, 0) / pc[w] for w in words if w in pc])
+            cells.append(f"{sh.mean():.1%} ({(sh >= 0.1).mean():.0%})")
+        print(f"| {', '.join(f'{t:g}' for t in th)} | {len(table):,} | {len(voc):,} | {int(voc.counts.sum()):,} | "
+              f"{' / '.join(cells)} |", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus")
@@ -347,10 +376,15 @@ def main():
     ap.add_argument("--out", default="/tmp/embedkit-bench-phrase-vectors")
     ap.add_argument("--train-only", action="store_true")
     ap.add_argument("--score-only", action="store_true", help="score the seeds already trained, train nothing")
+    ap.add_argument("--absorb", default=None, metavar="T1,T2;T1,T2",
+                    help="only measure, per threshold pair, the share of the eval words' occurrences joined")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     print(f"# bench/phrase_vectors.py {' '.join(sys.argv[1:])}; load {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
+    if a.absorb:
+        absorb(a.corpus, [[float(x) for x in p.split(",")] for p in a.absorb.split(";")], a.threads)
+        return
     table = table_path(a.corpus, a.out, [float(x) for x in a.threshold.split(",")], a.threads)
     seeds = [int(s) for s in a.seeds.split(",")]
     for seed in seeds if not a.score_only else []:
