@@ -1,21 +1,24 @@
 """Continued training vs training from scratch vs gensim's build_vocab(update=True) route.
 
 usage: python bench/continue.py CORPUS [--lines N] [--epochs 5] [--threads 2] [--methods sgns,fasttext]
-                                       [--no-gensim] [--out DIR]
+                                       [--no-gensim] [--alpha-factors F1,F2]
 
 The first N lines (articles) of CORPUS (all by default) are split into halves by line: A (the
-first half) and B (the second). For each method: train on A (E epochs) and save the model,
-continue on B (E epochs); train from scratch on A+B (E epochs); and for SGNS, gensim's route
+first half) and B (the second). For each method: train from scratch on A+B (E epochs); train on A (E
+epochs), save the model and continue on B (E epochs); and for SGNS, gensim's route
 (Word2Vec on A, ``build_vocab(B, update=True)``, ``train(B)``). Every model is scored with
 embedkit.eval (WS-353, SimLex, MEN, Google). For the words that occur only in B (in both the
 continued and the from-scratch vocabulary), the table gives the mean overlap of their 10
 nearest neighbours with the same word's neighbours in the from-scratch model.
+``--alpha-factors`` adds continued runs from a lower starting rate (the default restarts the
+linear decay from the full alpha, as gensim does). Each model's scores are printed as soon as it is trained, the table at the end.
 Settings: dim 100, window 5, min_count 5, 5 negatives; SGNS sample 1e-4 (fastText 1e-4).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -69,32 +72,44 @@ def b_only(paths):
     return [w for w in build_vocab(paths["B"], min_count=5).words if w not in a]
 
 
-def run_ours(method, paths, epochs, threads, folder):
+def run_ours(method, paths, epochs, threads, folder, factors=()):
+    """Yield (run, vectors, seconds) as each model is trained: from scratch on A+B first (the
+    reference of the neighbour overlap), then A alone, then A continued on B ("continued"
+    seconds include training on A), then A continued on B from ``alpha * f`` for each f of
+    ``factors`` (the same saved A model; seconds of the continuation alone)."""
     from embedkit.word2vec import train_word2vec
 
+    kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
     t = time.perf_counter()
     if method == "sgns":
-        kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+        yield "scratch", train_word2vec(paths["AB"], **kw).vectors, time.perf_counter() - t
+        t = time.perf_counter()
         first = train_word2vec(paths["A"], return_model=True, **kw)
-        first.model.save(os.path.join(folder, "sgns-A.model"))
-        t1 = time.perf_counter()
-        cont = train_word2vec(paths["B"], init=os.path.join(folder, "sgns-A.model"), **kw)
-        t2 = time.perf_counter()
-        scratch = train_word2vec(paths["AB"], **kw)
+        model = os.path.join(folder, "sgns-A.model")
+        first.model.save(model)
+        t_a = time.perf_counter() - t
+        yield "A only", first.vectors, t_a
+        t = time.perf_counter()
+        cont = train_word2vec(paths["B"], init=model, **kw)
+        again = lambda f: train_word2vec(paths["B"], init=model, alpha=0.025 * f, **kw)  # noqa: E731
     else:
         from embedkit.fasttext import train_fasttext
         from embedkit.fasttext_bin import save_fasttext_model
 
-        kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+        yield "scratch", train_fasttext(paths["AB"], **kw).vectors, time.perf_counter() - t
+        t = time.perf_counter()
         first = train_fasttext(paths["A"], **kw)
         model = os.path.join(folder, "ft-A.bin")
         save_fasttext_model(model, first.vectors, first.context.matrix, epochs=epochs, min_count=5)
-        t1 = time.perf_counter()
+        t_a = time.perf_counter() - t
+        yield "A only", first.vectors, t_a
+        t = time.perf_counter()
         cont = train_fasttext(paths["B"], init=model, **kw)
-        t2 = time.perf_counter()
-        scratch = train_fasttext(paths["AB"], **kw)
-    t3 = time.perf_counter()
-    return {"continued": (cont.vectors, t2 - t), "scratch": (scratch.vectors, t3 - t2), "A only": (first.vectors, t1 - t)}
+        again = lambda f: train_fasttext(paths["B"], init=model, alpha=0.05 * f, **kw)  # noqa: E731
+    yield "continued", cont.vectors, t_a + time.perf_counter() - t
+    for f in factors:
+        t = time.perf_counter()
+        yield f"continued, alpha x {f:g}", again(f).vectors, time.perf_counter() - t
 
 
 def run_gensim(paths, epochs, threads):
@@ -124,6 +139,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--methods", default="sgns,fasttext")
     ap.add_argument("--no-gensim", action="store_true")
+    ap.add_argument("--alpha-factors", type=lambda t: [float(f) for f in t.split(",")], default=[],
+                    help="also continue from the default alpha times each of these (comma-separated)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         paths, tokens = split(a.corpus, a.lines, folder)
@@ -132,11 +149,13 @@ def main():
               flush=True)
         rows = []
         for method in a.methods.split(","):
-            runs = run_ours(method, paths, a.epochs, a.threads, folder)
+            runs = run_ours(method, paths, a.epochs, a.threads, folder, a.alpha_factors)
             if method == "sgns" and not a.no_gensim:
-                runs["gensim update"] = run_gensim(paths, a.epochs, a.threads)
-            ref = runs["scratch"][0]
-            for name, (v, secs) in runs.items():
+                runs = itertools.chain(runs, (("gensim update", *run_gensim(paths, a.epochs, a.threads)) for _ in "1"))
+            ref = None
+            for name, v, secs in runs:
+                if name == "scratch":
+                    ref = v
                 ov, n = neighbour_overlap(v, ref, only_b) if name != "scratch" else (1.0, 0)
                 rows.append((method, name, secs, *scores(v), ov, n, len(v)))
                 print(rows[-1], flush=True)

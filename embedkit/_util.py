@@ -14,7 +14,6 @@ import tempfile
 
 import numba
 import numpy as np
-from tqdm.auto import tqdm
 
 from .errors import EmbedkitError, ParameterError
 
@@ -344,10 +343,33 @@ def remove_temp(tmp):
 
 
 # ---------------------------------------------------------------- progress
+class _SilentBar:
+    """What :func:`progress_bar` gives when it is not enabled: a bar that shows nothing (tqdm, ~0.1 s to
+    import, is then not imported at all)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        pass
+
+    def set_postfix(self, *args, **kw):
+        pass
+
+    def close(self):
+        pass
+
+
 def progress_bar(*, total=None, desc=None, unit="it", enabled=False, **kw):
     """A tqdm bar on stderr, or a silent one when ``enabled`` is false."""
-    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, leave=False,
-                dynamic_ncols=True, unit_scale=True, **kw)
+    if not enabled:
+        return _SilentBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True, unit_scale=True, **kw)
 
 
 # ---------------------------------------------------------------- background reading

@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.extending import intrinsic
 
 from . import _faults
 from ._util import (atomic_write, check_choice, check_float, check_int, check_threads, numba_threads,
@@ -171,7 +173,7 @@ def _pair_keys(ids, starts, ends, conn, elig, n_words, base, max_between, mult, 
     Without connector words (``conn`` all 0) every adjacent pair is a candidate, key ``a*V+b``;
     with them, a non-connector word, up to ``max_between`` connector words and the next
     non-connector word, key ``(a*V+b)*mult + m`` where ``m`` has the connectors' ranks (1..)
-    as digits in base ``base``. Only pairs of two words flagged in ``elig`` are written.
+    as digits in base ``base``. Only pairs of two words flagged in ``elig`` (0 or 1) are kept.
     """
     n = 0
     for s in range(len(starts)):
@@ -182,9 +184,10 @@ def _pair_keys(ids, starts, ends, conn, elig, n_words, base, max_between, mult, 
             t = ids[p]
             c = conn[t]
             if c == 0:
-                if start >= 0 and between <= max_between and elig[start] != 0 and elig[t] != 0:
-                    keys[n] = (np.int64(start) * n_words + t) * mult + mid
-                    n += 1
+                # written always, kept if it counts: no branch on the (unpredictable) flags
+                keys[n] = (np.int64(max(start, 0)) * n_words + t) * mult + mid
+                n += np.int64(start >= 0) & np.int64(between <= max_between) & np.int64(elig[max(start, 0)]) \
+                    & np.int64(elig[t])
                 start = t
                 mid = 0
                 between = 0
@@ -497,6 +500,21 @@ def _splits(phrase, d, vocab, conn_set, max_between):
     return out
 
 
+def _pairs(phrase, d, vocab):
+    """:func:`_splits` without connector words, faster: every (left, [], right) of ``vocab``."""
+    out = []
+    get = vocab.get
+    i = phrase.find(d)
+    while i >= 0:
+        left = phrase[:i]
+        if get(left) is not None:
+            right = phrase[i + len(d):]
+            if get(right) is not None:
+                out.append((left, (), right))
+        i = phrase.find(d, i + 1)
+    return out
+
+
 class _Stream:
     """The id stream being phrased: ids, line offsets, the text of each id and the connector index.
 
@@ -536,7 +554,8 @@ class _Stream:
 
     def unigram_counts(self):
         if self.counts is None:
-            self.counts = np.bincount(self.ids, minlength=self.n_words).astype(np.int64)
+            self.counts = np.zeros(self.n_words, np.int64)
+            _bincount(self.ids, self.counts)
         return self.counts
 
     def conn_array(self):
@@ -562,8 +581,18 @@ class _Stream:
             self.arena = np.concatenate([self.arena[:self.word_off[n0]], np.frombuffer(b"".join(extra), np.uint8)])
         return self.arena, self.word_off
 
-    def apply(self, phrases, delimiter):
-        """Join this pass's ``phrases`` (strings) in the stream; returns how many were usable."""
+    def plain(self, delimiter):
+        """True if no word of the stream holds ``delimiter`` (then a phrase's string has one reading)."""
+        return len(self.word_off) - 1 == self.n_words and delimiter.encode("utf-8") not in self.arena.tobytes()
+
+    def apply(self, phrases, delimiter, *, pairs=None):
+        """Join this pass's ``phrases`` (strings) in the stream; returns how many were usable.
+
+        ``pairs``, if given, are the ids (a, b) of the words each phrase joins (``phrases[i]`` is
+        ``words[a[i]] + delimiter + words[b[i]]``); they are used if no word holds the delimiter
+        and there are no connector words, when each phrase is that one pair of words."""
+        if pairs is not None and not self.conn_words and self.plain(delimiter):
+            return self._apply_pairs(phrases, *pairs)
         m, k = self.radix()
         base = len(self.conn_words) + 1 if self.conn_words else 0
         conn_set = set(self.conn_words)
@@ -571,7 +600,7 @@ class _Stream:
         nw = self.n_words
         index = self.index
         for phrase in phrases:
-            ways = _splits(phrase, delimiter, index, conn_set, k)
+            ways = _splits(phrase, delimiter, index, conn_set, k) if conn_set else _pairs(phrase, delimiter, index)
             if not ways:
                 continue
             pid = index.get(phrase)
@@ -587,11 +616,23 @@ class _Stream:
                     mid = mid * base + self.conn_rank[w]
                 keys.append((a * nw + b) * m + mid)
                 targets.append(pid)
+        return self._join(np.array(keys, np.int64), np.array(targets, np.int32), nw, m, k, base)
+
+    def _apply_pairs(self, phrases, a, b):
+        """:meth:`apply` for phrases known to be the pairs of words ``(a[i], b[i])``, all new words."""
+        nw = self.n_words
+        if self._index is not None:
+            self._index.update(zip(phrases, range(nw, nw + len(phrases))))
+        self.words.extend(phrases)
+        return self._join(a.astype(np.int64) * nw + b, np.arange(nw, nw + len(phrases), dtype=np.int64), nw, 1, 0, 0)
+
+    def _join(self, keys, targets, nw, m, k, base):
+        """Replace each pair of key ``keys[i]`` (``(a * nw + b) * m + mid``) by the id ``targets[i]``
+        (the first target of equal keys) in the stream; returns how many targets were used."""
         if len(self.words) >= 2**31:
             raise EmbedkitError("more than 2**31 distinct tokens and phrases")
-        keys = np.array(keys, np.int64)
         order = np.argsort(keys, kind="stable")
-        keys, targets = keys[order], np.array(targets, np.int32)[order]
+        keys, targets = keys[order], targets.astype(np.int32)[order]
         keep = np.ones(len(keys), bool)
         keep[1:] = keys[1:] != keys[:-1]
         keys, targets = keys[keep], targets[keep]
@@ -616,6 +657,13 @@ class _Stream:
         self.offsets = new_offsets
         self.counts = None
         return len(set(targets.tolist()))
+
+
+@numba.njit(cache=True)
+def _bincount(ids, counts):
+    """``counts[t]`` += occurrences of ``t`` in ``ids``."""
+    for i in range(len(ids)):
+        counts[ids[i]] += 1
 
 
 def _chunk_bounds(offsets, n_chunks):
@@ -693,20 +741,100 @@ def _connector_words(connector_words):
 
 
 # ---------------------------------------------------------------- reading the corpus (the one hook)
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
+#: a slot's value when empty; else ``length << 32 | id``
+_EMPTY = -1
 
 
-@numba.njit(cache=True, nogil=True)
-def _find_word(buf, i, length, h, slots, hashes, starts, lengths, arena):
-    """(slot, id) of the word ``buf[i:i+length]`` (FNV-1a hash ``h``) in the scan's table: id -1 and
-    the empty slot where it would go if it is not there."""
-    mask = len(slots) - 1
-    s = np.int64(h & np.uint64(mask))
-    while slots[s] != -1:
-        q = slots[s]
-        if hashes[q] == h and lengths[q] == length:
-            a = starts[q]
+@intrinsic
+def _load_u64(typingctx, arr, idx):
+    """The 8 bytes ``arr[idx:idx + 8]`` of a 1-D uint8 array as one uint64, in the machine's byte order."""
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), ir.IntType(64).as_pointer())
+        return builder.load(ptr, align=1)
+
+    return types.uint64(arr, types.intp), codegen
+
+
+#: words of 8 bytes are read whole only where their first byte is the lowest (x86, ARM)
+_LITTLE_ENDIAN = sys.byteorder == "little"
+_ONES = np.uint64(0x0101010101010101)
+_HIGHS = np.uint64(0x8080808080808080)
+#: ``(1 << 8k) * _BYTE_INDEX >> 56 == k`` for k in 0..7
+_BYTE_INDEX = np.uint64(0x0001020304050607)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _is_space(ch):
+    """ASCII whitespace: space, tab, newline, vertical tab, form feed, carriage return."""
+    return ch == 32 or (ch >= 9 and ch <= 13)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _token_key(buf, i, n):
+    """(key, end) of the token starting at ``buf[i]``: it ends at the first ASCII whitespace byte.
+
+    The key of a token of at most 8 bytes is its bytes, little-endian (with the length, the token
+    itself); a longer token's key is its first 8 bytes mixed with a hash of the rest. The first 8
+    bytes are read as one word where 8 bytes are left: the lowest byte below 33 ends the token
+    if it is whitespace (other control bytes take the byte loop).
+    """
+    if _LITTLE_ENDIAN and i + 8 <= n:
+        w = _load_u64(buf, i)
+        low = (w - np.uint64(33) * _ONES) & ~w & _HIGHS  # bytes < 33 flagged; the lowest flag is exact
+        if low != 0:
+            k = np.int64((((low & (~low + np.uint64(1))) >> np.uint64(7)) * _BYTE_INDEX) >> np.uint64(56))
+            if _is_space(buf[i + k]):
+                return w & ((np.uint64(1) << np.uint64(8 * k)) - np.uint64(1)), i + k
+        elif i + 8 == n or _is_space(buf[i + 8]):
+            return w, i + 8
+    key = np.uint64(0)
+    j = i
+    stop = min(n, i + 8)
+    while j < stop:
+        ch = buf[j]
+        if ch <= 32 and _is_space(ch):
+            return key, j
+        key |= np.uint64(ch) << np.uint64(8 * (j - i))
+        j += 1
+    if j == n:
+        return key, j
+    ch = buf[j]
+    if ch <= 32 and _is_space(ch):
+        return key, j
+    h = key * _GOLDEN
+    while j < n:
+        ch = buf[j]
+        if ch <= 32 and _is_space(ch):
+            break
+        h = (h ^ np.uint64(ch)) * _FNV_PRIME
+        j += 1
+    return h, j
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _find_word(buf, i, length, key, table, word_off, arena):
+    """(slot, id) of the word ``buf[i:i+length]`` (key ``key``) in the scan's table: id -1 and the
+    empty slot where it would go if it is not there.
+
+    ``table`` holds slot ``s`` as ``table[2s]`` (the key) and ``table[2s+1]`` (``length << 32 | id``,
+    -1 if empty), so a word of up to 8 bytes is found from its slot alone; a longer one is then
+    compared with its bytes ``arena[word_off[id]:]``.
+    """
+    mask = (len(table) >> 1) - 1
+    s = np.int64((key * _GOLDEN) >> np.uint64(32)) & mask
+    want = np.int64(key)
+    while True:
+        v = table[2 * s + 1]
+        if v == _EMPTY:
+            return s, -1
+        if table[2 * s] == want and (v >> 32) == length:
+            q = v & 0xFFFFFFFF
+            if length <= 8:
+                return s, q
+            a = word_off[q]
             same = True
             for t in range(length):
                 if arena[a + t] != buf[i + t]:
@@ -715,17 +843,15 @@ def _find_word(buf, i, length, h, slots, hashes, starts, lengths, arena):
             if same:
                 return s, q
         s = (s + 1) & mask
-    return s, -1
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
-                    unk_hash, sizes):
+def _tokenize_parts(buf, cuts, table, word_off, arena, out_ids, nl_pos, unk_x, unk_start, unk_len, unk_key, sizes):
     """Split ``buf[cuts[c]:cuts[c+1]]`` (parts cut at ASCII whitespace) on ASCII whitespace, in
     parallel, as the scan's tokenizer does, and look each token up in the scan's table without
     changing it. Part ``c`` writes from index ``cuts[c]`` on (it has fewer tokens than bytes):
     ids to ``out_ids`` (-1: not in the table, then its index in the part, start, length and
-    hash go to the ``unk_*`` arrays), and the token indices (in the part) at which a newline
+    key go to the ``unk_*`` arrays), and the token indices (in the part) at which a newline
     came to ``nl_pos``, once each. ``sizes[c]`` = (tokens, newline records, unknown tokens)."""
     n = len(buf)
     for c in prange(len(cuts) - 1):
@@ -738,30 +864,24 @@ def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, n
         last = -1
         while i < end:
             ch = buf[i]
-            if ch == 10:
-                if last != m:
-                    nl_pos[base + nn] = m
-                    nn += 1
-                    last = m
-                i += 1
-                continue
-            if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                i += 1
-                continue
-            j = i
-            h = _FNV_OFFSET
-            while j < n:
-                ch = buf[j]
-                if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                    break
-                h = (h ^ np.uint64(ch)) * _FNV_PRIME
-                j += 1
-            _, k = _find_word(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
+            if ch <= 32:
+                if ch == 10:
+                    if last != m:
+                        nl_pos[base + nn] = m
+                        nn += 1
+                        last = m
+                    i += 1
+                    continue
+                if ch == 32 or (ch >= 9 and ch <= 13):
+                    i += 1
+                    continue
+            key, j = _token_key(buf, i, n)
+            _, k = _find_word(buf, i, j - i, key, table, word_off, arena)
             if k < 0:
                 unk_x[base + u] = m
                 unk_start[base + u] = i
                 unk_len[base + u] = j - i
-                unk_hash[base + u] = h
+                unk_key[base + u] = key
                 u += 1
             out_ids[base + m] = k
             m += 1
@@ -772,32 +892,83 @@ def _tokenize_parts(buf, cuts, slots, hashes, starts, lengths, arena, out_ids, n
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_words(buf, first, count, base, unk_x, unk_start, unk_len, unk_hash, slots, hashes, starts, lengths, arena,
-               state, out_ids):
+def _add_words(buf, first, count, base, unk_x, unk_start, unk_len, unk_key, table, word_off, arena, state, out_ids):
     """Give the unknown tokens ``first:first+count`` of a part (from :func:`_tokenize_parts`) their
-    ids, in order, adding each new word to the table (the next id); ``state`` = [n_ids, arena used].
-    Returns how many were done: fewer when a table is full (grow it)."""
-    n_ids, used = state[0], state[1]
+    ids, in order, adding each new word to the table (the next id); ``state`` = [n_ids].
+    Returns how many were done: fewer when the table, ``word_off`` or ``arena`` is full (grow it)."""
+    n_ids = state[0]
+    used = word_off[n_ids]
     done = 0
     for x in range(base + first, base + first + count):
         i = unk_start[x]
         length = unk_len[x]
-        s, k = _find_word(buf, i, length, unk_hash[x], slots, hashes, starts, lengths, arena)
+        s, k = _find_word(buf, i, length, unk_key[x], table, word_off, arena)
         if k < 0:
-            if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
+            if n_ids + 1 >= len(word_off) or used + length > len(arena) or 4 * (n_ids + 1) > len(table):
                 break
             k = n_ids
             n_ids += 1
-            slots[s] = k
-            hashes[k] = unk_hash[x]
-            starts[k] = used
-            lengths[k] = length
+            table[2 * s] = np.int64(unk_key[x])
+            table[2 * s + 1] = (np.int64(length) << 32) | k
             arena[used:used + length] = buf[i:i + length]
             used += length
+            word_off[n_ids] = used
         out_ids[base + unk_x[x]] = k
         done += 1
-    state[0], state[1] = n_ids, used
+    state[0] = n_ids
     return done
+
+
+@numba.njit(cache=True)
+def _rehash(old, table):
+    """Insert every entry of the table ``old`` into the empty, larger ``table``."""
+    mask = (len(table) >> 1) - 1
+    for s0 in range(len(old) >> 1):
+        v = old[2 * s0 + 1]
+        if v != _EMPTY:
+            key = np.uint64(old[2 * s0])
+            s = np.int64((key * _GOLDEN) >> np.uint64(32)) & mask
+            while table[2 * s + 1] != _EMPTY:
+                s = (s + 1) & mask
+            table[2 * s] = old[2 * s0]
+            table[2 * s + 1] = v
+
+
+class _WordTable:
+    """The scan's growable word table: open addressing over (key, length and id) slots, at most half
+    full; the words' bytes in order of id, ``arena[word_off[id]:word_off[id + 1]]``."""
+
+    def __init__(self):
+        self.table = self._empty(1 << 16)
+        self.word_off = np.zeros(1 << 15, np.int64)
+        self.arena = np.zeros(1 << 20, np.uint8)
+        self.state = np.zeros(1, np.int64)
+
+    @staticmethod
+    def _empty(n_slots):
+        table = np.empty(2 * n_slots, np.int64)
+        table[1::2] = _EMPTY
+        return table
+
+    @property
+    def n_ids(self):
+        return int(self.state[0])
+
+    def grow(self, need_bytes):
+        n_ids = self.n_ids
+        used = int(self.word_off[n_ids])
+        if n_ids + 1 >= len(self.word_off):
+            word_off = np.zeros(2 * len(self.word_off), np.int64)
+            word_off[:n_ids + 1] = self.word_off[:n_ids + 1]
+            self.word_off = word_off
+        if used + need_bytes > len(self.arena):
+            arena = np.zeros(max(2 * len(self.arena), used + need_bytes), np.uint8)
+            arena[:used] = self.arena[:used]
+            self.arena = arena
+        if 4 * (n_ids + 1) > len(self.table):
+            table = self._empty(len(self.table))  # twice the slots
+            _rehash(self.table, table)
+            self.table = table
 
 
 def _cut_at_space(piece, n_parts):
@@ -824,12 +995,12 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     """
     from .corpus import corpus_files, corpus_name, iter_pieces
     from .errors import EmptyCorpusError
-    from .vocab import _Table, check_unchanged, corpus_fingerprint
+    from .vocab import check_unchanged, corpus_fingerprint
 
     before = corpus_fingerprint(corpus)
     size = sum(os.path.getsize(f) for f in corpus_files(corpus) if f != "-")
     ids = np.empty(max(size // 5, 1 << 16), np.int32)  # pages never written are never resident
-    table = _Table()
+    table = _WordTable()
     end_chunks = []
     n = 0
     last_end = 0
@@ -842,11 +1013,11 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
                 cap = max(len(buf), 2 * cap)
                 out_ids, nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
                 unk_x, unk_start, unk_len = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
-                unk_hash = np.empty(cap, np.uint64)
+                unk_key = np.empty(cap, np.uint64)
             cuts = _cut_at_space(piece, max(2, n_threads) if table.n_ids and len(piece) >= _MIN_PART_BYTES else 1)
             sizes = np.zeros((len(cuts) - 1, 3), np.int64)
-            _tokenize_parts(buf, cuts, table.slots, table.hashes, table.starts, table.lengths, table.arena, out_ids,
-                            nl_pos, unk_x, unk_start, unk_len, unk_hash, sizes)
+            _tokenize_parts(buf, cuts, table.table, table.word_off, table.arena, out_ids, nl_pos, unk_x, unk_start,
+                            unk_len, unk_key, sizes)
             need = n + int(sizes[:, 0].sum())
             if need > len(ids):
                 grown = np.empty(max(2 * len(ids), need), np.int32)
@@ -857,8 +1028,8 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
                 m, nn, u = (int(x) for x in sizes[c])
                 first = 0
                 while first < u:
-                    first += _add_words(buf, first, u - first, base, unk_x, unk_start, unk_len, unk_hash, table.slots,
-                                        table.hashes, table.starts, table.lengths, table.arena, table.state, out_ids)
+                    first += _add_words(buf, first, u - first, base, unk_x, unk_start, unk_len, unk_key, table.table,
+                                        table.word_off, table.arena, table.state, out_ids)
                     if first < u:
                         table.grow(int(unk_len[base + first]))
                 ids[n:n + m] = out_ids[base:base + m]
@@ -879,8 +1050,7 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     offsets = np.concatenate([[0], *end_chunks]).astype(np.int64)
     n_ids = table.n_ids
     # ids are given in order of first appearance and never pruned: the arena holds the words in id order
-    word_off = np.zeros(n_ids + 1, np.int64)
-    np.cumsum(table.lengths[:n_ids], out=word_off[1:])
+    word_off = table.word_off[:n_ids + 1].copy()
     arena = table.arena[:word_off[-1]].copy()
     words = np.insert(arena, word_off[1:], 10).tobytes().decode("utf-8").split("\n")[:-1]
     del table
@@ -949,10 +1119,10 @@ def _find(corpus, *, scoring, min_count, thresholds, delimiter, conn, scan, memo
     table = PhraseTable([], delimiter=delimiter, scoring=scoring, min_count=min_count, thresholds=list(thresholds),
                         connector_words=tuple(conn), n_words=len(stream.ids))
     for thr in thresholds:
-        found = _find_pass(stream, scoring=scoring, min_count=min_count, threshold=thr, delimiter=delimiter,
-                           memory=memory, tmp_dir=tmp_dir, progress=progress)
+        found, pairs = _find_pass(stream, scoring=scoring, min_count=min_count, threshold=thr, delimiter=delimiter,
+                                  memory=memory, tmp_dir=tmp_dir, progress=progress)
         table.passes.append(found)
-        stream.apply([p for p, _, _ in found], delimiter)
+        stream.apply([p for p, _, _ in found], delimiter, pairs=pairs)
     return table, (stream if keep_stream else None)
 
 
@@ -1017,18 +1187,26 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
     words = stream.words
     conn_words = stream.conn_words
     best = {}
-    for i in idx.tolist():
-        mid = int(keys[i] % m)
-        middle = []
-        while mid:
-            middle.append(conn_words[mid % base - 1])
-            mid //= base
-        phrase = delimiter.join([words[a[i]], *reversed(middle), words[b[i]]])
-        s = float(score[i])
-        if phrase not in best or s > best[phrase][0]:
-            best[phrase] = (s, int(pab[i]))
+    for i, ai, bi, ki, s, c in zip(idx.tolist(), a[idx].tolist(), b[idx].tolist(), keys[idx].tolist(),
+                                   score[idx].tolist(), pab[idx].tolist()):
+        mid = ki % m
+        if mid:
+            middle = []
+            while mid:
+                middle.append(conn_words[mid % base - 1])
+                mid //= base
+            phrase = delimiter.join([words[ai], *reversed(middle), words[bi]])
+        else:
+            phrase = words[ai] + delimiter + words[bi]
+        old = best.get(phrase)
+        if old is None or s > old[0]:
+            best[phrase] = (s, c, i)
     order = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    return [(p, s, c) for p, (s, c) in order]
+    pairs = None
+    if not conn_words and len(best) == len(idx):  # one pair per phrase: its (a, b), in the table's order
+        pick = np.array([i for _, (_, _, i) in order], np.int64)
+        pairs = (a[pick], b[pick])
+    return [(p, s, c) for p, (s, c, _) in order], pairs
 
 
 # ---------------------------------------------------------------- applying a table
@@ -1052,20 +1230,53 @@ def _text_sizes(ids, offsets, bounds, word_off, sizes):
         sizes[c] = n
 
 
+@intrinsic
+def _store_u64(typingctx, arr, idx, val):
+    """Store the uint64 ``val`` as 8 bytes at ``arr[idx:idx + 8]`` of a 1-D uint8 array (unaligned)."""
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), ir.IntType(64).as_pointer())
+        builder.store(args[2], ptr).align = 1
+        return context.get_dummy_value()
+
+    return types.void(arr, types.intp, types.uint64), codegen
+
+
+@numba.njit(cache=True)
+def _word_records(arena, word_off, rec):
+    """``rec[2t:2t+2]``: the first 16 bytes of word ``t`` followed by a space, little-endian, zero-padded."""
+    for t in range(len(word_off) - 1):
+        a, b = word_off[t], word_off[t + 1]
+        for k in range(min(b - a, 16)):
+            rec[2 * t + (k >> 3)] |= np.uint64(arena[a + k]) << np.uint64(8 * (k & 7))
+        k = b - a
+        if k < 16:
+            rec[2 * t + (k >> 3)] |= np.uint64(32) << np.uint64(8 * (k & 7))
+
+
 @numba.njit(parallel=True, cache=True)
-def _render(ids, offsets, bounds, arena, word_off, starts, buf):
+def _render(ids, offsets, bounds, arena, word_off, rec, starts, buf):
     """Lines ``bounds[c]:bounds[c+1]`` as UTF-8 into ``buf`` from ``starts[c]``: tokens joined by
-    spaces, each line ended by a newline."""
+    spaces, each line ended by a newline. A token is written as the 16 bytes of its record (word,
+    space, zeros; ``rec`` from :func:`_word_records`), the next token from after its space, while
+    the 16 bytes end within the chunk's share of ``buf``; byte by byte otherwise."""
     for c in prange(len(bounds) - 1):
         w = starts[c]
+        end = starts[c + 1]
         for s in range(bounds[c], bounds[c + 1]):
             for p in range(offsets[s], offsets[s + 1]):
                 t = ids[p]
-                for q in range(word_off[t], word_off[t + 1]):
-                    buf[w] = arena[q]
-                    w += 1
-                buf[w] = 32
-                w += 1
+                n = word_off[t + 1] - word_off[t]
+                if n < 16 and w + 16 <= end:
+                    _store_u64(buf, w, rec[2 * t])
+                    _store_u64(buf, w + 8, rec[2 * t + 1])
+                else:
+                    a = word_off[t]
+                    for q in range(n):
+                        buf[w + q] = arena[a + q]
+                    buf[w + n] = 32
+                w += n + 1
             buf[w - 1] = 10  # lines are never empty
 
 
@@ -1077,7 +1288,11 @@ def _write_text(stream, output, chunk_tokens=1 << 22):
     cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(offsets) - 1]]))
 
+    rec = np.zeros(2 * (len(word_off) - 1), np.uint64)
+    _word_records(arena, word_off, rec)
+
     def emit(f):
+        buf = np.zeros(0, np.uint8)
         with numba_threads(stream.threads) as n_threads:
             for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
                 if s1 <= s0:
@@ -1087,9 +1302,10 @@ def _write_text(stream, output, chunk_tokens=1 << 22):
                 _text_sizes(stream.ids, offsets, bounds, word_off, sizes)
                 starts = np.zeros(len(sizes) + 1, np.int64)
                 np.cumsum(sizes, out=starts[1:])
-                buf = np.empty(int(starts[-1]), np.uint8)
-                _render(stream.ids, offsets, bounds, arena, word_off, starts, buf)
-                f.write(buf.data)
+                if len(buf) < starts[-1]:
+                    buf = np.empty(int(starts[-1]), np.uint8)
+                _render(stream.ids, offsets, bounds, arena, word_off, rec, starts, buf)
+                f.write(buf[:starts[-1]].data)
 
     if output == "-":
         emit(sys.stdout.buffer)

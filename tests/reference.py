@@ -469,3 +469,20 @@ def kmeans_step(x, centroids):
     labels = d.argmin(1)
     means = np.array([x[labels == j].mean(0) if (labels == j).any() else c[j] for j in range(len(c))])
     return labels, d.min(1).sum(), means
+
+
+def greedy_kmeans_plus_plus(x, first, uniforms):
+    """Greedy k-means++ in float64: centre 0 is row ``first``; centre c is the best (lowest total
+    squared distance to the nearest centre) of the rows drawn by inverting the cumulative squared
+    distances at uniforms[c, :] (the last row when past the end)."""
+    x = np.asarray(x, dtype=np.float64)
+    closest = ((x - x[first]) ** 2).sum(1)
+    centres = [first]
+    for u in uniforms[1:]:
+        cum = np.cumsum(closest)
+        cand = [min(int(np.searchsorted(cum, v * cum[-1], side="right")), len(x) - 1) for v in u]
+        trial = [np.minimum(((x - x[r]) ** 2).sum(1), closest) for r in cand]
+        best = int(np.argmin([t.sum() for t in trial]))
+        centres.append(cand[best])
+        closest = trial[best]
+    return np.array(centres)

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from embedkit import EmbedkitError, Vectors
+from embedkit import classes
 from embedkit.classes import INITS, _unit_rows, word_classes
 
-from reference import kmeans_step
+from reference import greedy_kmeans_plus_plus, kmeans_step
 
 
 def clustered(n=3000, dim=20, centres=60, seed=0):
@@ -31,6 +32,35 @@ def test_one_pass_matches_the_reference(vecs):
     np.testing.assert_array_equal(r.labels, labels)
     np.testing.assert_allclose(r.inertia, inertia, rtol=1e-5)
     assert r.n_iter == 1 and not r.converged
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocked_pass_and_class_means_match_the_reference(vecs, monkeypatch, threads):
+    """Blocks of 256 rows (the last one short) shared by 1 or 3 threads, and the 8-way split of
+    the class sums."""
+    monkeypatch.setattr(classes, "_BLOCK_ROWS", 256)
+    x, row_sq = _unit_rows(vecs.matrix)
+    start = x[::100][:30].copy()
+    lloyd = classes._Lloyd(x, row_sq, 30, threads)
+    assert lloyd.assign(start) == len(x)  # every label set from -1
+    labels, inertia, means = kmeans_step(x, start)
+    np.testing.assert_array_equal(lloyd.labels, labels)
+    np.testing.assert_allclose(lloyd.dist.sum(), inertia, rtol=1e-5)
+    np.testing.assert_allclose(lloyd.means(), means, rtol=1e-5, atol=1e-6)
+    assert lloyd.assign(start) == 0
+    lloyd.close()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_seeding_matches_the_reference(vecs, threads):
+    from concurrent.futures import ThreadPoolExecutor
+
+    x, row_sq = _unit_rows(vecs.matrix[:400])
+    uniforms = np.random.default_rng(3).random((12, 3))
+    centres = np.empty(12, dtype=np.int64)
+    with ThreadPoolExecutor(threads) as pool:
+        classes._seed_centres(x, row_sq, 7, uniforms, centres, pool if threads > 1 else None)
+    np.testing.assert_array_equal(centres, greedy_kmeans_plus_plus(x, 7, uniforms))
 
 
 def test_converged_classes_are_a_fixed_point(vecs):

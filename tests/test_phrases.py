@@ -272,6 +272,11 @@ def test_scan_tells_apart_near_tokens_across_table_growth(tmp_path):
     rng = np.random.default_rng(11)
     base = ["a", "ab", "abcdef", "abcdefg", "abcdefh", "abcdefgh", "abcdefgi", "bcdefga", "\x01", "\x01\x01", "é", "éé",
             "ééé", "éééa", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"]
+    # longer tokens, read 8 bytes at a time: lengths around 8, 16 and 24, differing in one byte anywhere,
+    # control bytes after the first 8
+    long = "abcdefghijklmnopqrstuvwxyz"
+    base += [long[:n] for n in (9, 15, 16, 17, 23, 24, 25)] + [long[:k] + "Z" + long[k + 1:17] for k in (0, 7, 8, 15, 16)]
+    base += ["abcdefghi\x01", "abcdefghi\x02", "abcdefgh\x1fjkl", "é" * 9, "é" * 8 + "e"]
     many = [f"{i:x}" for i in range(40000)]  # past the table's first 32768 ids and 65536 slots
     toks = base * 3 + many + [str(rng.choice(base + many[:50])) for _ in range(3000)]
     path = tmp_path / "t.txt"
