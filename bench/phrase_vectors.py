@@ -30,6 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # text.common_google_file
 
 SGNS = dict(model="skipgram", dim=100, window=5, min_count=5, sample=1e-4, negative=5, alpha=0.025)
 
@@ -154,16 +155,10 @@ def _covers(v, words, restrict=None):
 def _google(models, out, tag, restrict=30000):
     """3CosAdd on every Google question (each model's own coverage) and on the questions all of
     ``models`` answer (all four words in each one's top ``restrict``)."""
-    from embedkit.eval import bundled_path, evaluate_analogy, read_analogies
+    from embedkit.eval import evaluate_analogy
+    from text import common_google_file
 
-    tops = [{w.lower() for w in v.words[:restrict]} for v in models]
-    path = os.path.join(out, f"google-common-{tag}.txt")
-    with open(path, "w", encoding="utf-8") as f:
-        for section, questions in read_analogies(bundled_path("google")):
-            f.write(f": {section}\n")
-            for q in questions:
-                if all(w.lower() in top for top in tops for w in q):
-                    f.write(" ".join(q) + "\n")
+    path = common_google_file(os.path.join(out, f"google-common-{tag}.txt"), models, restrict)
     res = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

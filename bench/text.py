@@ -148,19 +148,27 @@ def sgns(raw, clean, threads, epochs, out, runs, seed=1):
               f"{s['MEN-TR-3k']:.3f} | {s['google']:.1%} | {s['google_coverage']:.1%} | {acc:.1%} | {secs:.0f} |")
 
 
-def _common_google(out, vectors, restrict=30000):
-    """3CosAdd accuracy of each model on the Google questions that every model covers (all four
-    words among its ``restrict`` most frequent), so that coverage differences do not move it."""
-    from embedkit.eval import bundled_path, evaluate_analogy, read_analogies
+def common_google_file(path, vectors, restrict=30000):
+    """Write to ``path`` the Google questions that every model of ``vectors`` covers (all four words
+    among its ``restrict`` most frequent); returns ``path``."""
+    from embedkit.eval import bundled_path, read_analogies
 
     tops = [{w.lower() for w in v.words[:restrict]} for v in vectors]
-    path = os.path.join(out, "google-common.txt")
     with open(path, "w", encoding="utf-8") as f:
         for section, questions in read_analogies(bundled_path("google")):
             f.write(f": {section}\n")
             for q in questions:
                 if all(w.lower() in top for top in tops for w in q):
                     f.write(" ".join(q) + "\n")
+    return path
+
+
+def _common_google(out, vectors, restrict=30000):
+    """3CosAdd accuracy of each model on the Google questions that every model covers (all four
+    words among its ``restrict`` most frequent), so that coverage differences do not move it."""
+    from embedkit.eval import evaluate_analogy
+
+    path = common_google_file(os.path.join(out, "google-common.txt"), vectors, restrict)
     return [next(r for r in evaluate_analogy(v, path, restrict=restrict, bootstrap=0) if r.method == "add").accuracy
             for v in vectors]
 
