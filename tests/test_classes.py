@@ -63,6 +63,20 @@ def test_seeding_matches_the_reference(vecs, threads):
     np.testing.assert_array_equal(centres, greedy_kmeans_plus_plus(x, 7, uniforms))
 
 
+@pytest.mark.parametrize("sample", [None, 1000])
+def test_start_is_greedy_kmeans_plus_plus_with_seed_trials(vecs, monkeypatch, sample):
+    """The driver's start: SEED_TRIALS (3) candidates a step, over all rows or a sorted random sample."""
+    x, row_sq = _unit_rows(vecs.matrix)
+    if sample is not None:
+        monkeypatch.setattr(classes, "SEED_SAMPLE", sample)
+    got = classes._kmeans_plus_plus(x, row_sq, 15, np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    rows = np.arange(len(x)) if sample is None else np.sort(rng.choice(len(x), size=sample, replace=False))
+    first = int(rng.integers(len(rows)))
+    expect = greedy_kmeans_plus_plus(x[rows], first, rng.random((15, 3)))
+    np.testing.assert_array_equal(got, x[rows][expect])
+
+
 def test_converged_classes_are_a_fixed_point(vecs):
     r = word_classes(vecs, 30, seed=2)
     assert r.converged
