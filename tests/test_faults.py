@@ -83,6 +83,10 @@ def restore_signals():
     # Ctrl-C as in a terminal: a pytest-xdist worker starts with SIGINT ignored, and a process that
     # ignores SIGINT (a background job) rightly goes on when it comes
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # SIGTERM and SIGHUP as a fresh process gets them: a run under nohup ignores SIGHUP, and embedkit
+    # rightly leaves an ignored signal ignored
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     yield
     for s, h in saved.items():
         signal.signal(s, h)
