@@ -28,11 +28,6 @@ _WORKERS = 8  # fixed split of the rows for the class sums, so they do not depen
 #: wiki17m's 68,000 vectors, K = 500, tol 5e-4, seeds 1-3 (inertia / scikit-learn's): 20,000 rows
 #: gave 1.0065-1.0098 (seeds 1-5), 40,000 rows 1.0047-1.0064, every row 1.0044-1.0060.
 SEED_SAMPLE = 40_000
-#: candidates per greedy k-means++ step (scikit-learn: 2 + log k, 8 at K = 500). Each step's product
-#: with the sample costs about in proportion; on the same vectors and seeds at tol 5e-4, 3 candidates
-#: ended at 1.0037-1.0056 of scikit-learn's inertia (8: 1.0047-1.0064, 2: 1.0054-1.0067, 1 (plain
-#: k-means++): 1.0078-1.0106, over 1% for two seeds of three).
-SEED_TRIALS = 3
 
 
 @dataclass
@@ -178,11 +173,11 @@ def _unit_rows(matrix):
 
 
 def _kmeans_plus_plus(x, row_sq, k, rng, pool=None):
-    """Greedy k-means++ (SEED_TRIALS candidates per step) over a random sample of at most
-    SEED_SAMPLE rows (all rows when fewer): the seeding costs k thin products with its rows, the
-    Lloyd passes that follow use every row."""
+    """Greedy k-means++ (2 + log k candidates per step, as scikit-learn) over a random sample of
+    at most SEED_SAMPLE rows (all rows when fewer): the seeding costs k thin products with its
+    rows, the Lloyd passes that follow use every row."""
     n = x.shape[0]
-    trials = SEED_TRIALS
+    trials = 2 + int(np.log(k))
     sample = np.sort(rng.choice(n, size=SEED_SAMPLE, replace=False)) if n > max(SEED_SAMPLE, k) else np.arange(n)
     xs = np.ascontiguousarray(x[sample])
     centres = np.empty(k, dtype=np.int64)

@@ -64,8 +64,8 @@ def test_seeding_matches_the_reference(vecs, threads):
 
 
 @pytest.mark.parametrize("sample", [None, 1000])
-def test_start_is_greedy_kmeans_plus_plus_with_seed_trials(vecs, monkeypatch, sample):
-    """The driver's start: SEED_TRIALS (3) candidates a step, over all rows or a sorted random sample."""
+def test_start_is_greedy_kmeans_plus_plus(vecs, monkeypatch, sample):
+    """The driver's start: 2 + log k candidates a step, over all rows or a sorted random sample."""
     x, row_sq = _unit_rows(vecs.matrix)
     if sample is not None:
         monkeypatch.setattr(classes, "SEED_SAMPLE", sample)
@@ -73,7 +73,7 @@ def test_start_is_greedy_kmeans_plus_plus_with_seed_trials(vecs, monkeypatch, sa
     rng = np.random.default_rng(4)
     rows = np.arange(len(x)) if sample is None else np.sort(rng.choice(len(x), size=sample, replace=False))
     first = int(rng.integers(len(rows)))
-    expect = greedy_kmeans_plus_plus(x[rows], first, rng.random((15, 3)))
+    expect = greedy_kmeans_plus_plus(x[rows], first, rng.random((15, 2 + int(np.log(15)))))
     np.testing.assert_array_equal(got, x[rows][expect])
 
 
