@@ -23,6 +23,7 @@ import numba
 import numpy as np
 
 from . import _faults
+from ._compile import readonly
 from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
                     split_fields)
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
@@ -389,22 +390,15 @@ class _Table:
 
     def words(self, ids):
         """The words of the live ``ids``, decoded at once (a token holds no newline)."""
+        from .formats import _gather_words  # the vector readers' word decoding: the same kernel, one signature
+
         ids = np.asarray(ids, np.int64)
-        out = np.empty(int(self.lengths[ids].sum()) + len(ids), np.uint8)
-        _gather_words(self.arena, self.starts, self.lengths, ids, out)
-        return out.tobytes().decode("utf-8").split("\n")[:-1]
-
-
-@numba.njit(cache=True)
-def _gather_words(arena, starts, lengths, ids, out):
-    """The bytes of the words ``ids``, each followed by a newline, into ``out``."""
-    o = 0
-    for k in ids:
-        a = starts[k]
-        n = lengths[k]
-        out[o:o + n] = arena[a:a + n]
-        out[o + n] = 10
-        o += n + 1
+        if not len(ids):
+            return []
+        start = self.starts[ids]
+        buf = np.empty(int(self.lengths[ids].sum()) + len(ids), np.uint8)
+        used = _gather_words(readonly(self.arena), start, start + self.lengths[ids], buf)
+        return buf[:used].tobytes().decode("utf-8").split("\n")
 
 
 # ---------------------------------------------------------------- the parallel scan
