@@ -298,7 +298,9 @@ def diverged(epoch, loss, pairs, syn0, alpha, ceiling):
     """A TrainingDivergedError if the loss so far is not finite or above ``ceiling`` (20 times the
     loss of untrained vectors), or (at an epoch's end, syn0 given) a vector is not finite; else None."""
     mean = loss / max(pairs, 1)
-    if math.isfinite(mean) and mean <= ceiling and (syn0 is None or np.isfinite(syn0).all()):
+    # a float64 sum is finite exactly when every float32 value is (it cannot overflow), and unlike
+    # np.isfinite(syn0).all() it allocates no (V, dim) temporary at the run's peak
+    if math.isfinite(mean) and mean <= ceiling and (syn0 is None or math.isfinite(syn0.sum(dtype=np.float64))):
         return None
     return TrainingDivergedError(epoch, "loss", mean, "alpha", alpha)
 

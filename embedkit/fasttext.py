@@ -548,5 +548,5 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     t = time.perf_counter()
     vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
     timings["compose"] = time.perf_counter() - t
-    return TrainResult(vectors=vectors, context=Vectors(words, m.out, counts), losses=losses, timings=timings,
+    return TrainResult(vectors=vectors, context=vectors.with_matrix(m.out), losses=losses, timings=timings,
                        words_per_sec=int(offsets[-1]) * epochs / max(timings["train"], 1e-9), model=None)

@@ -515,7 +515,7 @@ def _train(entries, vocab, timings, *, vectors, init=None, model_info=None, **fi
         model = Model("glove", words, vocab.counts, settings, state,
                       {"input": vec.matrix, "params": params, "gradsq": gradsq}, "input", None,
                       list(rare.words), rare.counts)
-    return TrainResult(vectors=vec, context=Vectors(words, c, vocab.counts), losses=costs, timings=timings,
+    return TrainResult(vectors=vec, context=vec.with_matrix(c), losses=costs, timings=timings,
                        words_per_sec=None, model=model)
 
 

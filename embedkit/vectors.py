@@ -78,6 +78,19 @@ class Vectors:
         self._unit = None
         self._lower = None  # lower-cased word -> row of its most frequent spelling
 
+    def with_matrix(self, matrix):
+        """These words and counts with another matrix of as many rows (a model's output layer,
+        say), as plain :class:`Vectors`; the word list and its index are shared, not copied."""
+        matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        if matrix.ndim != 2 or matrix.shape[0] != len(self.words):
+            raise EmbedkitError(f"{len(self.words)} words but a matrix of shape {matrix.shape}")
+        matrix = matrix.view()
+        matrix.flags.writeable = False
+        new = Vectors.__new__(Vectors)
+        new.words, new.matrix, new.counts, new._index = self.words, matrix, self.counts, self._index
+        new._unit = new._lower = None
+        return new
+
     # ------------------------------------------------------------ basics
     def __len__(self):
         return len(self.words)

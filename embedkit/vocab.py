@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 from . import _faults
-from ._compile import readonly
+from ._compile import precompile_scan, readonly
 from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
                     split_fields)
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
@@ -617,6 +617,7 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
     once the table holds words; the first piece, short ones, and every piece with one thread go
     through ``_tokenize``. Both give the same ids, counts and ends, and pruning happens between
     pieces either way, so the result does not depend on the thread count."""
+    precompile_scan(n_threads, tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
     table = _Table()
     parts = _Parts(n_threads)
     try:

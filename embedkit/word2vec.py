@@ -748,7 +748,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
     vec = Vectors(words, weights.syn0, counts)
-    ctx = Vectors(words, weights.syn1neg, counts) if negative else None
+    ctx = vec.with_matrix(weights.syn1neg) if negative else None
     kept = None
     if base is not None or return_model:
         settings = dict(dim=dim, window=window, negative=negative, hs=bool(hs), sample=sample, alpha=alpha,

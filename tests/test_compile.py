@@ -50,3 +50,40 @@ def test_readonly_gives_one_type():
     r = readonly(a)
     assert not r.flags.writeable and a.flags.writeable and np.shares_memory(a, r)
     assert readonly(r) is r
+
+
+@pytest.mark.slow
+def test_scan_kernels_compile_in_a_child_on_a_cold_cache(tmp_path):
+    """A first scan on an empty cache compiles nothing in the scanning process (the child does it),
+    and a second process finds every scan kernel cached."""
+    import subprocess
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat\nthe dog sat\n" * 50)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "NUMBA_DEBUG_CACHE": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env.pop("EMBEDKIT_COMPILE_CHILD", None)
+    code = ("import sys; from embedkit.vocab import scan_corpus; from embedkit._compile import precompile_scan; "
+            "v, e = scan_corpus(sys.argv[1], min_count=1, threads=1); print('words', len(v)); "
+            "print('child again', precompile_scan(1))")
+    out = subprocess.run([sys.executable, "-c", code, str(corpus)], env=env, capture_output=True, text=True,
+                         timeout=900)
+    assert out.returncode == 0, out.stderr
+    saved = [ln for ln in (out.stdout + out.stderr).splitlines() if "data saved" in ln]
+    assert saved == []  # nothing compiled in the scanning process
+    assert "words 6" in out.stdout and "child again False" in out.stdout
+    cached = {p.name.split("-")[0] for p in (tmp_path / "cache").rglob("*.nbc")}
+    assert {"vocab._tokenize", "vocab._rehash", "vocab._remap_ids", "formats._gather_words"} <= cached
+
+
+@pytest.mark.parametrize("threads,tokenize", [(1, "whitespace"), (2, "whitespace"), (2, "words")])
+def test_scan_precompile_names_the_kernels_a_scan_runs(threads, tokenize):
+    """The kernels that precompile_scan checks are the ones a scan of its generated corpus calls
+    (a renamed or added kernel would otherwise compile in the training process again), and once
+    they are compiled it starts no child."""
+    from embedkit._compile import _scan_kernels, _scan_sample, precompile_scan
+
+    _scan_sample(threads, tokenize, tokenize == "words", False)
+    missing = [k.py_func.__name__ for k in _scan_kernels(threads, tokenize) if not k.overloads]
+    assert missing == []
+    assert precompile_scan(threads, tokenize=tokenize) is False

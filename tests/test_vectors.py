@@ -320,3 +320,13 @@ def test_block_by_block_reading(tmp_path, monkeypatch, block):
         Vectors.load(p)
     p.write_bytes(saved(v, tmp_path, "glove").read_bytes() + b"\n \n\n")
     assert len(Vectors.load(p)) == 40
+
+
+def test_with_matrix_shares_the_words_and_checks_the_shape():
+    v = Vectors(["a", "b", "c"], np.eye(3), counts=[5, 3, 1])
+    c = v.with_matrix(np.arange(6, dtype=np.float64).reshape(3, 2))
+    assert type(c) is Vectors and c.words is v.words and c.counts is v.counts and c._index is v._index
+    assert c.matrix.dtype == np.float32 and not c.matrix.flags.writeable and c["b"].tolist() == [2.0, 3.0]
+    assert v["b"].tolist() == [0.0, 1.0, 0.0]  # the original keeps its own matrix
+    with pytest.raises(EmbedkitError, match=r"3 words but a matrix of shape \(2, 2\)"):
+        v.with_matrix(np.zeros((2, 2)))

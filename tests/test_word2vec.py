@@ -557,3 +557,15 @@ def test_cli_old_shared_hs_flag_warns(run, write_corpus, tmp_path, args, code, l
     assert r.exit_code == code, r.output
     assert r.stderr.splitlines()[0] == line
     assert "--shared-hs" not in run("train", "skipgram", "--help").output  # hidden
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_divergence_check_finds_one_non_finite_value(bad):
+    """The end-of-epoch check (a float64 sum, no (V, dim) temporary) sees one bad value anywhere,
+    and passes finite matrices whose float32 sum would overflow."""
+    from embedkit._sgd import diverged
+
+    syn0 = np.full((50, 8), 3e38, np.float32)  # finite; summed in float32 it would be inf
+    assert diverged(1, 1.0, 1, syn0, 0.025, 10.0) is None
+    syn0[37, 5] = bad
+    assert diverged(1, 1.0, 1, syn0, 0.025, 10.0) is not None
