@@ -2,7 +2,8 @@
 
 Builds corpora of 1, 4, 16 ... copies of CORPUS (wiki17m: one article per line; each copy with its
 lines in a new seeded order) in a temporary folder, deleted at the end, and runs the CLI on each:
-``train glove`` (1 epoch) and ``train ppmi-svd``, both with ``--memory`` and ``--threads``. Each
+``train glove`` (1 epoch) and ``train ppmi-svd``, both with ``--memory`` and ``--threads``, and
+``--methods skipgram,cbow,fasttext`` (1 epoch, ``--threads``; the encoded corpus in TMPDIR). Each
 run is a child process: wall seconds, seconds per million tokens, peak RSS (``wait4``), and the
 most disk its ``--tmp-dir`` held (sampled every 0.2 s). At the largest size, GloVe C runs the
 same pipeline (vocab_count, cooccur -memory, shuffle -memory, glove -iter 1) for the speed and
@@ -54,7 +55,7 @@ def du(path):
     return total
 
 
-def run(cmd, tmp_dir=None, stdin=None, stdout=None, cwd=None, log=None):
+def run(cmd, tmp_dir=None, stdin=None, stdout=None, cwd=None, log=None, env=None):
     """Run ``cmd``: (wall seconds, peak RSS MB, most bytes held in ``tmp_dir``)."""
     peak_disk = [0]
     stop = threading.Event()
@@ -70,7 +71,7 @@ def run(cmd, tmp_dir=None, stdin=None, stdout=None, cwd=None, log=None):
     fi = open(stdin, "rb") if stdin else subprocess.DEVNULL
     fo = open(stdout, "wb") if stdout else subprocess.DEVNULL
     fe = open(log, "ab") if log else subprocess.DEVNULL
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     p = subprocess.Popen(cmd, stdin=fi, stdout=fo, stderr=fe, cwd=cwd, env=env)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
@@ -87,11 +88,14 @@ def embedkit(method, corpus, work, a, log):
     tmp = work / "tmp"
     tmp.mkdir(exist_ok=True)
     out = work / f"{method}.txt"
-    cmd = [sys.executable, "-m", "embedkit.cli", "train", method, str(corpus), "-o", str(out), "--memory", a.memory,
-           "--tmp-dir", str(tmp), "--threads", str(a.threads), "--dim", str(a.dim)]
-    if method == "glove":
+    cmd = [sys.executable, "-m", "embedkit.cli", "train", method, str(corpus), "-o", str(out), "--threads",
+           str(a.threads), "--dim", str(a.dim)]
+    if method in ("glove", "ppmi-svd"):
+        cmd += ["--memory", a.memory, "--tmp-dir", str(tmp)]
+    if method != "ppmi-svd":
         cmd += ["--epochs", "1"]
-    r = run(cmd, tmp_dir=tmp, log=log)
+    # the encoded corpus goes to $TMPDIR: its disk is counted like --tmp-dir's
+    r = run(cmd, tmp_dir=tmp, log=log, env={"TMPDIR": str(tmp)})
     out.unlink()
     return r
 
