@@ -42,18 +42,19 @@ def signature(dispatcher, args):
     return tuple(dispatcher.typeof_pyval(a) for a in args)
 
 
-def is_cached(dispatcher, sig):
-    """Whether the kernel is compiled for ``sig`` in this process or in Numba's on-disk cache (True
-    also when this cannot be told, or the kernel is not cached: nothing for a child to do)."""
-    if sig in dispatcher.overloads:
+def is_cached(dispatcher, sig=None):
+    """Whether the kernel is compiled for ``sig`` (None: for any signature) in this process or in
+    Numba's on-disk cache (True also when this cannot be told, or the kernel is not cached:
+    nothing for a child to do)."""
+    if sig in dispatcher.overloads or (sig is None and dispatcher.overloads):
         return True
     cache = getattr(dispatcher, "_cache", None)
     cache_file = getattr(cache, "_cache_file", None)
     if cache_file is None or not getattr(cache, "_enabled", True):
         return True
     try:
-        key = cache._index_key(sig, dispatcher.targetctx.codegen())
-        return key in cache_file._load_index()
+        index = cache_file._load_index()
+        return bool(index) if sig is None else cache._index_key(sig, dispatcher.targetctx.codegen()) in index
     except Exception:  # Numba internals that differ from the ones known here: compile in this process
         return True
 
@@ -74,21 +75,6 @@ def precompile(*calls, timeout=1800):
     if not missing:
         return 0
     return len(missing) if _run_child([], pickle.dumps(missing), timeout) else 0
-
-
-def _compiled_somewhere(dispatcher):
-    """Whether ``dispatcher`` has a compiled signature in this process or in Numba's on-disk cache
-    (True also when this cannot be told, as for :func:`is_cached`)."""
-    if dispatcher.overloads:
-        return True
-    cache = getattr(dispatcher, "_cache", None)
-    cache_file = getattr(cache, "_cache_file", None)
-    if cache_file is None or not getattr(cache, "_enabled", True):
-        return True
-    try:
-        return bool(cache_file._load_index())
-    except Exception:  # Numba internals that differ from the ones known here: compile in this process
-        return True
 
 
 def _scan_kernels(threads, tokenize):
@@ -112,7 +98,7 @@ def precompile_scan(threads, *, tokenize="whitespace", lowercase=False, keep_pun
     Returns True when the child compiled them."""
     if os.environ.get(_CHILD_ENV):
         return False
-    if all(_compiled_somewhere(k) for k in _scan_kernels(threads, tokenize)):
+    if all(is_cached(k) for k in _scan_kernels(threads, tokenize)):
         return False
     opts = dict(threads=int(threads), tokenize=tokenize, lowercase=bool(lowercase),
                 keep_punctuation=bool(keep_punctuation))
