@@ -345,9 +345,10 @@ def _write_text(vectors, path, *, compression=None, header=True):
             f.write(f"{len(vectors)} {vectors.dim}\n".encode())
         row_fmt = " ".join(["%.9g"] * vectors.dim)
         words, matrix = vectors.words, vectors.matrix
-        for start in range(0, len(words), 4096):
-            block = matrix[start:start + 4096].astype(np.float64).tolist()
-            lines = [w + " " + row_fmt % tuple(r) for w, r in zip(words[start:start + 4096], block)]
+        step = 512  # rows formatted at a time: a block's floats and lines are a few MB, never the file
+        for start in range(0, len(words), step):
+            block = matrix[start:start + step].astype(np.float64).tolist()
+            lines = [w + " " + row_fmt % tuple(r) for w, r in zip(words[start:start + step], block)]
             f.write(("\n".join(lines) + "\n").encode("utf-8"))
     return [path]
 

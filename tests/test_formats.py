@@ -212,3 +212,17 @@ def test_vectors_from_a_pipe(vecs, tmp_path):
     assert back.words == vecs.words
     np.testing.assert_array_equal(back.matrix, vecs.matrix)
     assert os.listdir(tmp_path) == ["pipe"]
+
+
+@pytest.mark.parametrize("fmt", ["word2vec", "glove"])
+def test_text_written_in_blocks_reads_back_exactly(tmp_path, fmt):
+    """Text is formatted a block of rows at a time: rows on both sides of every block boundary,
+    and a last partial block, come back bit for bit and in order."""
+    rng = np.random.default_rng(3)
+    n = 1100  # two whole blocks of 512 rows and a part of a third
+    v = Vectors([f"w{i}" for i in range(n)], rng.standard_normal((n, 7)).astype(np.float32))
+    path = str(tmp_path / "v.txt")
+    v.save(path, format=fmt)
+    back = Vectors.load(path, format=fmt)
+    assert back.words == v.words
+    assert np.array_equal(back.matrix, v.matrix)
