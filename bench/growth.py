@@ -4,7 +4,7 @@ Builds corpora of 1, 4, 16 ... copies of CORPUS (wiki17m: one article per line; 
 lines in a new seeded order) in a temporary folder, deleted at the end, and runs the CLI on each:
 ``train glove`` (1 epoch) and ``train ppmi-svd``, both with ``--memory`` and ``--threads``, and
 ``--methods skipgram,cbow,fasttext`` (1 epoch, ``--threads``; the encoded corpus in TMPDIR). Each
-run is a child process: wall seconds, seconds per million tokens, peak RSS (``wait4``), and the
+run is a child process: wall seconds, seconds per million tokens, peak RSS (``/usr/bin/time``), and the
 most disk its ``--tmp-dir`` held (sampled every 0.2 s). At the largest size, GloVe C runs the
 same pipeline (vocab_count, cooccur -memory, shuffle -memory, glove -iter 1) for the speed and
 RSS ratios. Writes bench/growth.json and the plot bench/growth.png.
@@ -72,16 +72,27 @@ def run(cmd, tmp_dir=None, stdin=None, stdout=None, cwd=None, log=None, env=None
     fo = open(stdout, "wb") if stdout else subprocess.DEVNULL
     fe = open(log, "ab") if log else subprocess.DEVNULL
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    p = subprocess.Popen(cmd, stdin=fi, stdout=fo, stderr=fe, cwd=cwd, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
+    # the peak RSS comes from /usr/bin/time, not from our own wait4: a child forked from this process
+    # (which holds a corpus's lines while building it) counts this process's pages in its ru_maxrss,
+    # up to its exec; that inflated every small run (a word2vec run read 301 MB for 198 MB)
+    rss_file = tempfile.NamedTemporaryFile(prefix="growth-rss-", delete=False)
+    rss_file.close()
+    timed = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *map(str, cmd)]
+    p = subprocess.Popen(timed, stdin=fi, stdout=fo, stderr=fe, cwd=cwd, env=env)
+    _, status, _ = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
+    try:
+        peak_kb = int(Path(rss_file.name).read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        peak_kb = 0
+    os.unlink(rss_file.name)
     stop.set()
     for f in (fi, fo, fe):
         if hasattr(f, "close"):
             f.close()
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"failed ({status}): {' '.join(map(str, cmd))}; see {log}")
-    return wall, ru.ru_maxrss / 1024, peak_disk[0]
+    return wall, peak_kb / 1024, peak_disk[0]
 
 
 def embedkit(method, corpus, work, a, log):
@@ -94,6 +105,8 @@ def embedkit(method, corpus, work, a, log):
         cmd += ["--memory", a.memory, "--tmp-dir", str(tmp)]
     if method != "ppmi-svd":
         cmd += ["--epochs", "1"]
+    if a.same_vocab:
+        cmd += ["--min-count", str(5 * a.copies_now)]
     # the encoded corpus goes to $TMPDIR: its disk is counted like --tmp-dir's
     r = run(cmd, tmp_dir=tmp, log=log, env={"TMPDIR": str(tmp)})
     out.unlink()
@@ -152,6 +165,10 @@ def main():
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--tmp", default=None, help="folder for the corpora and temporary files")
     p.add_argument("--no-glove-c", action="store_true")
+    p.add_argument("--same-vocab", action="store_true",
+                   help="min_count 5 x copies, so every size has the vocabulary of one copy at min_count 5 (at a "
+                        "fixed min_count, k copies keep the words seen 5/k times in one: the vocabulary, and every "
+                        "figure that depends on it, grows with k)")
     p.add_argument("--out", default=str(HERE / "growth"))
     a = p.parse_args()
     copies = [int(x) for x in a.copies.split(",")]
@@ -163,8 +180,9 @@ def main():
         tiny = work_root / "tiny.txt"
         tiny.write_text(" ".join(f"w{i % 50}" for i in range(20000)) + "\n")
         for method in a.methods.split(","):
-            embedkit(method, tiny, work_root, argparse.Namespace(**{**vars(a), "dim": 10}), log)
+            embedkit(method, tiny, work_root, argparse.Namespace(**{**vars(a), "dim": 10, "copies_now": 1}), log)
         for k in copies:
+            a.copies_now = k
             corpus = work_root / f"corpus{k}.txt"
             tokens = build_corpus(a.corpus, k, corpus)
             for method in a.methods.split(","):
