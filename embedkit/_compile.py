@@ -46,7 +46,8 @@ def is_cached(dispatcher, sig=None):
     """Whether the kernel is compiled for ``sig`` (None: for any signature) in this process or in
     Numba's on-disk cache (True also when this cannot be told, or the kernel is not cached:
     nothing for a child to do)."""
-    if sig in dispatcher.overloads or (sig is None and dispatcher.overloads):
+    overloads = getattr(dispatcher, "overloads", None)
+    if overloads is None or sig in overloads or (sig is None and overloads):  # not a Numba kernel: nothing to do
         return True
     cache = getattr(dispatcher, "_cache", None)
     cache_file = getattr(cache, "_cache_file", None)

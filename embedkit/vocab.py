@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _faults
 from ._compile import precompile_scan, readonly
+from ._tokens import _GOLDEN, _token_key
 from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
                     split_fields)
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
@@ -240,21 +241,19 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
     return w, (np.concatenate(out) if out else np.zeros(0, np.int64))
 
 
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @numba.njit(cache=True, nogil=True)
 def _tokenize(buf, pos, slots, hashes, starts, lengths, counts, arena, state, out_ids, out_ends, max_len):
     """Split UTF-8 bytes on ASCII whitespace and give each token its provisional id.
 
-    Open-addressing hash table: ``slots`` (-1 = empty) holds ids; per id ``hashes``, ``starts``
+    Open-addressing hash table: ``slots`` (-1 = empty) holds ids; per id ``hashes`` (the key of
+    ``_tokens._token_key``: a token of up to 8 bytes is its key and length), ``starts``
     and ``lengths`` (-1 = pruned) locate its bytes in ``arena``; ``counts`` counts it.
     ``state`` = [n_ids, arena_used, n_tokens, tokens in current sentence, n_out, n_ends].
     Ids go to ``out_ids``, sentence ends (token positions) to ``out_ends``. Returns the byte
     position reached: ``len(buf)``, or earlier when a table is full (the caller grows it).
     """
-    mask = len(slots) - 1
     n_ids, used, ntok, cur, n_out, n_ends = state[0], state[1], state[2], state[3], state[4], state[5]
     n = len(buf)
     i = pos
@@ -270,30 +269,9 @@ def _tokenize(buf, pos, slots, hashes, starts, lengths, counts, arena, state, ou
         if c == 32 or c == 9 or c == 13 or c == 11 or c == 12:
             i += 1
             continue
-        j = i
-        h = _FNV_OFFSET
-        while j < n:
-            c = buf[j]
-            if c == 32 or c == 10 or c == 9 or c == 13 or c == 11 or c == 12:
-                break
-            h = (h ^ np.uint64(c)) * _FNV_PRIME
-            j += 1
+        h, j = _token_key(buf, i, n)
         length = j - i
-        s = np.int64(h & np.uint64(mask))
-        k = -1
-        while slots[s] != -1:
-            q = slots[s]
-            if hashes[q] == h and lengths[q] == length:
-                a = starts[q]
-                same = True
-                for t in range(length):
-                    if arena[a + t] != buf[i + t]:
-                        same = False
-                        break
-                if same:
-                    k = q
-                    break
-            s = (s + 1) & mask
+        s, k = _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena)
         if k < 0:
             if n_ids >= len(hashes) or used + length > len(arena) or 2 * (n_ids + 1) > len(slots):
                 break  # full: the caller grows the tables and calls again from i
@@ -325,7 +303,7 @@ def _rehash(slots, hashes, lengths, n_ids):
     mask = len(slots) - 1
     for k in range(n_ids):
         if lengths[k] >= 0:
-            s = np.int64(hashes[k] & np.uint64(mask))
+            s = _home(hashes[k], mask)
             while slots[s] != -1:
                 s = (s + 1) & mask
             slots[s] = k
@@ -408,15 +386,26 @@ _MIN_PART_BYTES = 1 << 16
 _PARTS_PER_THREAD = 4
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _home(h, mask):
+    """The first slot tried for key ``h`` in a table of ``mask + 1`` slots (a power of 2 up to 2**32):
+    the key's high half folded into its low half first, so that every byte of a short token moves
+    the middle bits the slot is taken from."""
+    return np.int64(((h ^ (h >> np.uint64(32))) * _GOLDEN) >> np.uint64(32)) & mask
+
+
 @numba.njit(cache=True, nogil=True)
 def _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena):
-    """(slot, id) of the token ``buf[i:i+length]`` (FNV-1a hash ``h``) in the table: id -1 and the
-    empty slot where it would go when it is not there (a pruned id, length -1, never matches)."""
+    """(slot, id) of the token ``buf[i:i+length]`` (key ``h``, ``_tokens._token_key``) in the table:
+    id -1 and the empty slot where it would go when it is not there (a pruned id, length -1, never
+    matches)."""
     mask = len(slots) - 1
-    s = np.int64(h & np.uint64(mask))
+    s = _home(h, mask)
     while slots[s] != -1:
         q = slots[s]
         if hashes[q] == h and lengths[q] == length:
+            if length <= 8:  # the key is the token's bytes: equal keys and lengths are the same token
+                return s, q
             a = starts[q]
             same = True
             for t in range(length):
@@ -457,14 +446,7 @@ def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids,
         if ch == 32 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
             i += 1
             continue
-        j = i
-        h = _FNV_OFFSET
-        while j < n:
-            ch = buf[j]
-            if ch == 32 or ch == 10 or ch == 9 or ch == 13 or ch == 11 or ch == 12:
-                break
-            h = (h ^ np.uint64(ch)) * _FNV_PRIME
-            j += 1
+        h, j = _token_key(buf, i, n)
         _, k = _find_id(buf, i, j - i, h, slots, hashes, starts, lengths, arena)
         if k < 0:
             unk_x[base + u] = m
