@@ -633,16 +633,12 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
     memory = _check_memory(memory)
     rare = None
     if model is not None or return_model:
-        from .vocab import merge_vocab, scan_corpus
+        from .warmstart import scan_for_model
 
         t0 = time.perf_counter()
-        base = ([], [], 0) if model is None else (model.words + model.rare_words,
-                                                  np.concatenate([model.counts, model.rare_counts]), len(model.words))
-        vocab, enc, rare = merge_vocab(scan_corpus(corpus, min_count=1, lowercase=lowercase, tokenize=tokenize,
-                                                   keep_punctuation=keep_punctuation, threads=threads,
-                                                   progress=progress),
-                                       min_count=min_count, max_vocab=max_vocab, base_words=base[0],
-                                       base_counts=base[1], keep=base[2])
+        vocab, enc, rare = scan_for_model(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
+                                          progress=progress, model=model, tokenize=tokenize,
+                                          keep_punctuation=keep_punctuation, threads=threads)
         scanned = {"scan": time.perf_counter() - t0}
         corpus = (vocab, enc)
     with fit_after_counting(lambda v, nnz: glove_need(v, dim, nnz, freed=csr_bytes(v, nnz)),
