@@ -84,3 +84,12 @@ def _token_key(buf, i, n):
         h = (h ^ np.uint64(ch)) * _FNV_PRIME
         j += 1
     return h, j
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _same_bytes(arena, a, buf, i, length):
+    """Whether ``arena[a:a + length]`` holds the bytes ``buf[i:i + length]`` (a table's word against a token)."""
+    for t in range(length):
+        if arena[a + t] != buf[i + t]:
+            return False
+    return True

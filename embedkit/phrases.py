@@ -36,7 +36,7 @@ from numba.extending import intrinsic
 from . import _faults
 from ._util import (atomic_write, check_choice, check_float, check_int, check_threads, numba_threads,
                     progress_bar, read_ahead)
-from ._tokens import _GOLDEN, _token_key
+from ._tokens import _GOLDEN, _same_bytes, _token_key
 from .errors import EmbedkitError
 
 SCORINGS = ("word2phrase", "npmi")
@@ -763,13 +763,7 @@ def _find_word(buf, i, length, key, table, word_off, arena):
             q = v & 0xFFFFFFFF
             if length <= 8:
                 return s, q
-            a = word_off[q]
-            same = True
-            for t in range(length):
-                if arena[a + t] != buf[i + t]:
-                    same = False
-                    break
-            if same:
+            if _same_bytes(arena, word_off[q], buf, i, length):
                 return s, q
         s = (s + 1) & mask
 

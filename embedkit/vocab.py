@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _faults
 from ._compile import precompile_scan, readonly
-from ._tokens import _GOLDEN, _token_key
+from ._tokens import _GOLDEN, _same_bytes, _token_key
 from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
                     split_fields)
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
@@ -406,13 +406,7 @@ def _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena):
         if hashes[q] == h and lengths[q] == length:
             if length <= 8:  # the key is the token's bytes: equal keys and lengths are the same token
                 return s, q
-            a = starts[q]
-            same = True
-            for t in range(length):
-                if arena[a + t] != buf[i + t]:
-                    same = False
-                    break
-            if same:
+            if _same_bytes(arena, starts[q], buf, i, length):
                 return s, q
         s = (s + 1) & mask
     return s, -1
