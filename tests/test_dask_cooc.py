@@ -84,25 +84,34 @@ def test_cli_unreachable_scheduler_is_one_line(run, parts, tmp_path, monkeypatch
 @pytest.mark.skipif(bool(os.environ.get("EMBEDKIT_SKIP_DASK_KILL_TEST")),
                     reason="EMBEDKIT_SKIP_DASK_KILL_TEST is set (the test starts worker processes, ~10-20 s)")
 def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):
+    # The worker killed holds the global vocabulary and is counting a partition: both the
+    # vocabulary and the partition must be recomputed. The active memory manager runs every
+    # 50 ms here, so extra replicas are dropped at once (with a scattered vocabulary this
+    # lost the only copy and cancelled every partition: "already forgotten").
     import signal
     import threading
 
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    import dask
+
+    with dask.config.set({"distributed.scheduler.active-memory-manager.interval": "50ms"}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=":0")
     client = distributed.Client(cluster)
     killed = []
     try:
         pids = client.run(os.getpid)
 
-        def kill_first_counting_worker():  # as soon as a partition is being counted
+        def kill_the_vocabulary_holder():  # as soon as it counts a partition
             while not killed:
+                holders = {a for k, ws in client.who_has().items() if "global_vocab" in str(k) for a in ws}
                 for addr, keys in client.processing().items():
-                    if any("partition_runs" in str(k) for k in keys):
+                    if addr in holders and any("partition_runs" in str(k) for k in keys):
                         os.kill(pids[addr], signal.SIGKILL)
                         killed.append(addr)
                         return
                 time.sleep(0.005)
 
-        threading.Thread(target=kill_first_counting_worker, daemon=True).start()
+        threading.Thread(target=kill_the_vocabulary_holder, daemon=True).start()
         count_cooccurrences(parts, output=tmp_path / "dask", dask=client, window=4, memory=4 << 20)
     finally:
         killed.append(None)

@@ -8,7 +8,9 @@ the workers and the client share (any local folder for ``"local"``). The client 
 runs into the same on-disk matrix the single-machine path writes. Every corpus file ends a
 sentence, so the sum over files is the whole corpus's matrix. A task lost with a worker is
 run again by Dask; each attempt writes into its own subfolder and only the runs of finished
-tasks are merged.
+tasks are merged. The global vocabulary is itself a task (not scattered data): Dask's
+active memory manager keeps one replica of a key, and a scattered key lost with its worker
+cannot be recomputed, which cancels every task that needs it; a task's result can.
 """
 
 from __future__ import annotations
@@ -77,9 +79,9 @@ def global_vocab(pieces, min_count=5, max_vocab=None):
     return Vocab([words[k] for k in order.tolist()], counts[order])
 
 
-def partition_runs(path, k, words, counts, folder, *, memory, window=5, weighting="uniform", lowercase=False,
+def partition_runs(path, k, vocab, folder, *, memory, window=5, weighting="uniform", lowercase=False,
                    tokenize="whitespace", keep_punctuation=False, threads=None):
-    """Encode one file with the global vocabulary ``words`` and spill its counts as runs in ``folder``.
+    """Encode one file with the global ``vocab`` and spill its counts as runs in ``folder``.
 
     Each call writes into a fresh subfolder, so a task that is run again (after a lost
     worker) never mixes its files with an earlier attempt's. Returns the list of ``Run``.
@@ -90,7 +92,7 @@ def partition_runs(path, k, words, counts, folder, *, memory, window=5, weightin
                                  keep_punctuation=keep_punctuation, cache_dir=os.path.join(sub, "enc"))
     except EmptyCorpusError:
         return []
-    word_to_id = {w: i for i, w in enumerate(words)}
+    word_to_id = {w: i for i, w in enumerate(vocab.words)}
     remap = np.array([word_to_id.get(w, -1) for w in local.words], dtype=np.int32)
     n, ends = remap_id_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap)
     del enc
@@ -98,7 +100,7 @@ def partition_runs(path, k, words, counts, folder, *, memory, window=5, weightin
         return []
     ids = np.memmap(os.path.join(sub, "enc", "ids.int32"), np.int32, "r", shape=(n,))
     offsets = np.concatenate([[0], ends]).astype(np.int64)
-    runs = spill_runs(EncodedCorpus(ids, offsets, np.asarray(counts, np.int64)), sub, memory=memory,
+    runs = spill_runs(EncodedCorpus(ids, offsets, np.asarray(vocab.counts, np.int64)), sub, memory=memory,
                       window=window, weighting=weighting, threads=threads)
     del ids
     shutil.rmtree(os.path.join(sub, "enc"), ignore_errors=True)
@@ -121,11 +123,11 @@ def count_on_dask(corpus, output, *, scheduler, params, memory, tmp_dir, threads
         client, cluster = connect(scheduler, n_workers=n_workers, processes=processes, timeout=timeout)
     try:
         tokens = {k: params[k] for k in ("lowercase", "tokenize", "keep_punctuation")}
-        pieces = client.gather(client.map(partition_vocab, files, **tokens, pure=False))
-        vocab = global_vocab(pieces, params["min_count"], params["max_vocab"])
-        words, counts = client.scatter([vocab.words, vocab.counts], broadcast=True)
+        pieces = client.map(partition_vocab, files, **tokens, pure=False)
+        vocab_task = client.submit(global_vocab, pieces, params["min_count"], params["max_vocab"], pure=False)
+        vocab = vocab_task.result()
         with spill_folder(tmp_dir) as spill:
-            futures = [client.submit(partition_runs, f, k, words, counts, spill, memory=memory,
+            futures = [client.submit(partition_runs, f, k, vocab_task, spill, memory=memory,
                                      window=params["window"], weighting=params["weighting"],
                                      **tokens, threads=threads, pure=False)
                        for k, f in enumerate(files)]
