@@ -123,3 +123,14 @@ def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):
     assert a.words == b.words
     for name in ("indptr", "indices", "data"):
         np.testing.assert_array_equal(np.asarray(getattr(a.matrix, name)), np.asarray(getattr(b.matrix, name)))
+
+
+@pytest.mark.slow  # a Dask cluster
+def test_dask_empty_corpus_is_the_clients_error(client, tmp_path, caplog):
+    from embedkit.errors import EmptyCorpusError
+
+    for k in range(2):
+        (tmp_path / f"p{k}.txt").write_text("\n \n", encoding="utf-8")
+    with pytest.raises(EmptyCorpusError, match="the corpus is empty"):
+        count_cooccurrences(tmp_path, output=tmp_path / "c", dask=client)
+    assert "Traceback" not in caplog.text and not (tmp_path / "c").exists()

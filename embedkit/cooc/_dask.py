@@ -124,8 +124,9 @@ def count_on_dask(corpus, output, *, scheduler, params, memory, tmp_dir, threads
     try:
         tokens = {k: params[k] for k in ("lowercase", "tokenize", "keep_punctuation")}
         pieces = client.map(partition_vocab, files, **tokens, pure=False)
+        # here first, so that an empty corpus or vocabulary is this process's error (no worker log)
+        vocab = global_vocab(client.gather(pieces), params["min_count"], params["max_vocab"])
         vocab_task = client.submit(global_vocab, pieces, params["min_count"], params["max_vocab"], pure=False)
-        vocab = vocab_task.result()
         with spill_folder(tmp_dir) as spill:
             futures = [client.submit(partition_runs, f, k, vocab_task, spill, memory=memory,
                                      window=params["window"], weighting=params["weighting"],
