@@ -87,7 +87,7 @@ class _Scratch(NamedTuple):
     neu1: np.ndarray     # float32 (1, dim): CBOW's input
     neu1e: np.ndarray    # float32 (dim,): an input's accumulated gradient
     negs: np.ndarray     # int64 (negative,): one draw of negatives
-    pneg: np.ndarray     # int64 (2 * window * negative,): every pair's negatives of one window
+    pneg: np.ndarray     # int64 (4 * window * negative,): every pair's negatives of two windows (this centre's, the next's)
     win: np.ndarray      # int64 (2 * window,): a window's context ids
     rows: np.ndarray     # int64 (R,): a window's output rows, R = max(negative + 1, L)
     grads: np.ndarray    # float32 (2 * window, R): (contexts x outputs) gradients
@@ -113,7 +113,7 @@ def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
     r = max(negative + 1, path_len)
     return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
                     np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, negative), np.int64),
-                    np.zeros((n_threads, 2 * window * negative), np.int64), np.zeros((n_threads, 2 * window), np.int64),
+                    np.zeros((n_threads, 4 * window * negative), np.int64), np.zeros((n_threads, 2 * window), np.int64),
                     np.zeros((n_threads, r), np.int64), np.zeros((n_threads, 2 * window, r), np.float32),
                     np.zeros((n_threads, r, dim), np.float32), np.zeros((n_threads, r), np.float32))
 
@@ -279,12 +279,12 @@ def _prefetch_path(syn1, codes, points, w):
 
 
 @numba.njit(cache=True, inline="always")
-def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
+def _skipgram_step(m, tb, sen, lo, hi, i, s, pneg, states, k, cfg, alpha):
     """Skip-gram for centre sen[i] and its contexts sen[lo:hi] (but i): HS (shared across the
-    window or pair by pair) and/or negative sampling (shared negatives, or pair by pair with
-    each pair's own negatives, drawn for the whole window first in pair order so that the next
-    pair's rows can be prefetched while this one trains). Every update of an input row x is
-    scaled by m.lockf[x]. Returns (NLL sum, pairs)."""
+    window or pair by pair) and/or negative sampling (shared negatives, drawn here, or pair by
+    pair with each pair's own negatives ``pneg``, drawn by the caller for the whole window in
+    pair order, so that the next pair's rows can be prefetched while this one trains). Every
+    update of an input row x is scaled by m.lockf[x]. Returns (NLL sum, pairs)."""
     syn0, syn1, syn1neg, lockf = m.syn0, m.syn1, m.syn1neg, m.lockf
     negative = cfg.negative
     center = sen[i]
@@ -302,9 +302,6 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
         loss += lsum
     if negative == 0 and not pair_hs:
         return loss, n_pairs
-    pneg = s.pneg
-    for q in range(n_pairs * negative):
-        pneg[q] = draw_noise(tb.noise, states, k)
     if negative > 0:
         prefetch_row(syn1neg, center)
     neu1e = s.neu1e
@@ -380,22 +377,71 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     loss = 0.0
     pairs = 0
     tokens = 0
+    negative = cfg.negative
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
         n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, k, sen)
         tokens += offsets[sn + 1] - offsets[sn]
-        for i in range(n):
-            lo, hi = draw_window(states, k, window, i, n)
-            if cfg.hs and i + 1 < n:  # the next centre word's Huffman path
-                _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
-            if cfg.skipgram:
-                lsum, np_ = _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha)
+        if n == 0:
+            continue
+        if cfg.skipgram:
+            # Pair by pair, the next centre's window and negatives are drawn before this centre
+            # trains (the order of the draws is unchanged), and its first pair's rows prefetched.
+            # Shared negatives are drawn in the step, so there the next window comes after it.
+            ahead = not cfg.shared_negatives
+            half = 2 * window * negative
+            nlo, nhi = draw_window(states, k, window, 0, n)
+            if ahead:
+                for q in range((nhi - nlo - 1) * negative):
+                    s.pneg[q] = draw_noise(tb.noise, states, k)
+            for i in range(n):
+                lo, hi = nlo, nhi
+                cur = (i & 1) * half
+                if i + 1 < n:
+                    if ahead:
+                        nlo, nhi = draw_window(states, k, window, i + 1, n)
+                        nxt = half - cur
+                        for q in range((nhi - nlo - 1) * negative):
+                            s.pneg[nxt + q] = draw_noise(tb.noise, states, k)
+                        if negative > 0:
+                            prefetch_row(m.syn1neg, sen[i + 1])
+                            for d in range(nxt, nxt + negative):
+                                prefetch_row(m.syn1neg, s.pneg[d])
+                        j0 = nlo if nlo != i + 1 else nlo + 1
+                        if j0 < nhi:
+                            prefetch_row(m.syn0, sen[j0])
+                    if cfg.hs:  # the next centre word's Huffman path
+                        _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
+                lsum, np_ = _skipgram_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + half], states, k, cfg, alpha)
                 loss += lsum
                 pairs += np_
-            elif hi - lo > 1:
-                for d in range(cfg.negative):
-                    s.negs[d] = draw_noise(tb.noise, states, k)
-                    prefetch_row(m.syn1neg, s.negs[d])  # fetched while the context rows are summed
-                loss += _cbow_step(m, tb, sen, lo, hi, i, s.negs, s, cfg, alpha)
+                if not ahead and i + 1 < n:
+                    nlo, nhi = draw_window(states, k, window, i + 1, n)
+            continue
+        # CBOW draws one centre ahead (its window, then its negatives: the order of the draws is
+        # unchanged) and prefetches that centre's output rows and the context row entering its
+        # window while this centre trains. s.pneg holds the two draws of negatives.
+        nlo, nhi = draw_window(states, k, window, 0, n)
+        if nhi - nlo > 1:
+            for d in range(negative):
+                s.pneg[d] = draw_noise(tb.noise, states, k)
+        for i in range(n):
+            lo, hi = nlo, nhi
+            cur = (i & 1) * negative
+            if i + 1 < n:
+                nlo, nhi = draw_window(states, k, window, i + 1, n)
+                if nhi - nlo > 1:
+                    nxt = negative - cur
+                    for d in range(negative):
+                        t = draw_noise(tb.noise, states, k)
+                        s.pneg[nxt + d] = t
+                        prefetch_row(m.syn1neg, t)
+                    if negative > 0:
+                        prefetch_row(m.syn1neg, sen[i + 1])
+                    prefetch_row(m.syn0, sen[nhi - 1])
+                if cfg.hs:  # the next centre word's Huffman path
+                    _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
+            if hi - lo > 1:
+                loss += _cbow_step(m, tb, sen, lo, hi, i, s.pneg[cur:cur + negative], s, cfg, alpha)
                 pairs += 1
     return loss, pairs, tokens
 
