@@ -38,7 +38,7 @@ from numba import prange
 from ._compile import precompile
 from ._rng import seed_states
 from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
-                   draw_negatives, draw_noise, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
+                   draw_noise, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
                    run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
@@ -118,8 +118,7 @@ class _Scratch(NamedTuple):
     sen: np.ndarray      # int32 (max sentence length,): the subsampled sentence
     hidden: np.ndarray   # float32 (1, dim): the input vector (mean of rows)
     grad: np.ndarray     # float32 (dim,): the input's accumulated gradient
-    negs: np.ndarray     # int64 (negative,): one draw of negatives (CBOW)
-    pneg: np.ndarray     # int64 (2 * window * negative,): every pair's negatives of one window (skip-gram)
+    pneg: np.ndarray     # int64 (4 * window * negative,): the negatives of two windows, this centre's and the next's
     ring_s: np.ndarray   # float32 (2 * window + 1, dim): CBOW "window": positions' summed rows
     ring_g: np.ndarray   # float32 (2 * window + 1, dim): CBOW "window": positions' summed gradients
     used: np.ndarray     # int8 (2 * window + 1,): whether a ring position got a gradient
@@ -138,8 +137,7 @@ def _allocate_scratch(n_threads, max_len, dim, window, negative):
     """Every scratch buffer, once, with a leading axis of ``n_threads``."""
     ring = 2 * window + 1
     return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
-                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, negative), np.int64),
-                    np.zeros((n_threads, 2 * window * negative), np.int64),
+                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, 4 * window * negative), np.int64),
                     np.zeros((n_threads, ring, dim), np.float32), np.zeros((n_threads, ring, dim), np.float32),
                     np.zeros((n_threads, ring), np.int8))
 
@@ -147,7 +145,7 @@ def _allocate_scratch(n_threads, max_len, dim, window, negative):
 @numba.njit(cache=True, inline="always")
 def _thread_scratch(s, t):
     """Thread t's rows of the driver's scratch buffers."""
-    return _Scratch(s.sen[t], s.hidden[t], s.grad[t], s.negs[t], s.pneg[t], s.ring_s[t], s.ring_g[t], s.used[t])
+    return _Scratch(s.sen[t], s.hidden[t], s.grad[t], s.pneg[t], s.ring_s[t], s.ring_g[t], s.used[t])
 
 
 # ---------------------------------------------------------------- one centre word
@@ -161,20 +159,18 @@ def _centre_input(m, tb, a0, a1, s):
 
 
 @numba.njit(cache=True, inline="always")
-def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
+def _skipgram_step(m, tb, sen, lo, hi, i, s, pneg, cfg, alpha):
     """Skip-gram for centre sen[i] and its contexts sen[lo:hi] (but i): the centre's rows are
-    the input, each context word a target with its own negatives (drawn for the whole window
-    first, so that the next pair's output rows can be prefetched while this one trains). With
+    the input, each context word a target with its own negatives ``pneg`` (drawn by the caller
+    for the whole window, so that the next pair's output rows can be prefetched while this one trains). With
     ``cfg.per_pair`` the input is recomputed and its rows updated after every pair (fastText),
     else once per window. Returns (NLL sum, pairs)."""
     negative = cfg.negative
-    out, pneg = m.out, s.pneg
+    out = m.out
     a0, a1 = tb.indptr[sen[i]], tb.indptr[sen[i] + 1]
     if not cfg.per_pair:
         _centre_input(m, tb, a0, a1, s)
     n_pairs = hi - lo - 1
-    for q in range(n_pairs * negative):
-        pneg[q] = draw_noise(tb.noise, states, k)
     loss = 0.0
     q = 0
     for j in range(lo, hi):
@@ -198,8 +194,8 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha):
 
 
 @numba.njit(cache=True, inline="always")
-def _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha):
-    """CBOW as fastText, for centre sen[i] against the negatives s.negs: the input is the mean of
+def _cbow_pair_step(m, tb, sen, lo, hi, i, s, negs, alpha):
+    """CBOW as fastText, for centre sen[i] against the negatives ``negs``: the input is the mean of
     all rows of the context words sen[lo:hi] (but i), each of which gets the input's gradient.
     Returns the NLL."""
     indptr, rows, inp = tb.indptr, tb.rows, m.inp
@@ -212,7 +208,7 @@ def _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha):
             n_rows += indptr[x + 1] - indptr[x]
     _scale(s.hidden, n_rows)
     s.grad[:] = 0.0
-    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha, np.float32(1.0))
+    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], negs, alpha, np.float32(1.0))
     for j in range(lo, hi):
         if j != i:
             x = sen[j]
@@ -221,7 +217,7 @@ def _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha):
 
 
 @numba.njit(cache=True, inline="always")
-def _cbow_ring_step(m, tb, sen, lo, hi, i, s, ring, alpha):
+def _cbow_ring_step(m, tb, sen, lo, hi, i, s, negs, ring, alpha):
     """CBOW for centre sen[i] from the context positions' summed rows s.ring_s (read when each
     position entered the widest window); the input's gradient is added to their s.ring_g, which
     goes to the rows when a position leaves (``_flush``). Returns the NLL."""
@@ -237,7 +233,7 @@ def _cbow_ring_step(m, tb, sen, lo, hi, i, s, ring, alpha):
             n_rows += indptr[sen[j] + 1] - indptr[sen[j]]
     _scale(s.hidden, n_rows)
     s.grad[:] = 0.0
-    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], s.negs, alpha, np.float32(1.0))
+    loss = sgns_pair(s.hidden, 0, s.grad, m.out, sen[i], negs, alpha, np.float32(1.0))
     for j in range(lo, hi):
         if j != i:
             slot = j % ring
@@ -259,6 +255,34 @@ def _ring_enter(m, tb, sen, s, p, ring):
     return p + 1
 
 
+@numba.njit(cache=True, inline="always")
+def _draw_ahead(tb, states, k, cfg, lo, hi, pneg, off):
+    """A centre's negatives into pneg[off:]: skip-gram, ``negative`` per pair of its window
+    lo <= j < hi; CBOW, ``negative`` for the window when it has a context."""
+    if cfg.skipgram:
+        nd = (hi - lo - 1) * cfg.negative
+    elif hi - lo > 1:
+        nd = cfg.negative
+    else:
+        nd = 0
+    for q in range(nd):
+        pneg[off + q] = draw_noise(tb.noise, states, k)
+
+
+@numba.njit(cache=True, inline="always")
+def _prefetch_ahead(out, sen, i, lo, hi, pneg, off, cfg):
+    """Prefetch the output rows of centre sen[i]'s first update: skip-gram, its first context
+    word and that pair's negatives; CBOW, the centre and its negatives."""
+    if hi - lo <= 1:
+        return
+    if cfg.skipgram:
+        prefetch_row(out, sen[lo if lo != i else lo + 1])
+    else:
+        prefetch_row(out, sen[i])
+    for d in range(off, off + cfg.negative):
+        prefetch_row(out, pneg[d])
+
+
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
 def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
@@ -266,6 +290,7 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     Returns (NLL sum, trained pairs, tokens read)."""
     ids, offsets, indptr, rows = corpus.ids, corpus.offsets, tb.indptr, tb.rows
     window = cfg.window
+    negative = cfg.negative
     ring = 2 * window + 1
     sen = s.sen
     alpha = np.float32(alpha)
@@ -277,18 +302,31 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
         tokens += offsets[sn + 1] - offsets[sn]
         entered = 0  # CBOW ring: next position to read, next position to write back
         exited = 0
+        if n == 0:
+            continue
+        # The next centre's window and negatives are drawn before this centre trains (the order
+        # of the draws is unchanged: window, then negatives, centre by centre), so that its
+        # output rows load while this one trains; s.pneg holds this centre's and the next's.
+        half = 2 * window * negative
+        nlo, nhi = draw_window(states, k, window, 0, n)
+        _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, 0)
         for i in range(n):
-            lo, hi = draw_window(states, k, window, i, n)
-            if (cfg.skipgram or cfg.per_pair) and i + 1 < n:  # the next centre's rows load while this window trains
-                _prefetch_rows(m.inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
+            lo, hi = nlo, nhi
+            cur = (i & 1) * half
+            if i + 1 < n:
+                nlo, nhi = draw_window(states, k, window, i + 1, n)
+                nxt = half - cur
+                _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, nxt)
+                _prefetch_ahead(m.out, sen, i + 1, nlo, nhi, s.pneg, nxt, cfg)
+                if cfg.skipgram or cfg.per_pair:  # the next centre's rows load while this window trains
+                    _prefetch_rows(m.inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
             if cfg.skipgram:
-                lsum, n_pairs = _skipgram_step(m, tb, sen, lo, hi, i, s, states, k, cfg, alpha)
+                lsum, n_pairs = _skipgram_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + half], cfg, alpha)
                 loss += lsum
                 pairs += n_pairs
             elif cfg.per_pair:  # CBOW as fastText: the context rows are read and updated for every centre
                 if hi - lo > 1:
-                    draw_negatives(tb.noise, states, k, s.negs)
-                    loss += _cbow_pair_step(m, tb, sen, lo, hi, i, s, alpha)
+                    loss += _cbow_pair_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + negative], alpha)
                     pairs += 1
             else:
                 # CBOW, each position's rows read once, when it enters the widest window (into
@@ -299,8 +337,7 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
                     x = sen[entered]
                     _prefetch_rows(m.inp, rows, indptr[x], indptr[x + 1])
                 if hi - lo > 1:
-                    draw_negatives(tb.noise, states, k, s.negs)
-                    loss += _cbow_ring_step(m, tb, sen, lo, hi, i, s, ring, alpha)
+                    loss += _cbow_ring_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + negative], ring, alpha)
                     pairs += 1
                 while exited < i + 1 - window:
                     exited = _flush(m.inp, rows, indptr, sen, s, exited, ring)
