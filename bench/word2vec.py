@@ -45,7 +45,8 @@ CONFIGS = {  # name: (embedkit params, gensim params, word2vec C flags)
 }
 EXTRAS = {  # embedkit-only variants
     "cbow-corrected": dict(model="cbow", cbow_update="corrected"),  # its default alpha, 0.3
-    "sgns-shared": dict(model="skipgram", shared_negatives=True),
+    "sgns-shared": dict(model="skipgram", shared_negatives=True),  # the default since issue 21 (update="window")
+    "sgns-pair": dict(model="skipgram", update="pair"),  # word2vec's pair-by-pair SGNS, each pair its own negatives
     "hs-pair": dict(model="skipgram", hs=True, negative=0, update="pair"),  # word2vec's pair-by-pair HS
     "hs-shared": dict(model="skipgram", hs=True, negative=0, update="window"),  # the path updated once per window
 }

@@ -731,11 +731,12 @@ def sgd_status(ctx, r):
 
 @train.command("skipgram")
 @word2vec_options
-@click.option("--shared-negatives", is_flag=True,
-              help="One draw of negatives per centre word, shared by its window (Ji et al. 2016; faster).")
+@click.option("--shared-negatives/--no-shared-negatives", default=None,
+              help="One draw of negatives per centre word, shared by its window (Ji et al. 2016); "
+                   "default: on with --update window and --hs off.")
 @click.option("--update", default="window", show_default=True, type=click.Choice(["window", "pair"]),
-              help="With --hs: update the centre's Huffman path once per window from all its contexts (faster), "
-                   "or pair by pair as word2vec does.")
+              help="Update the centre's outputs (its Huffman path with --hs, else the centre and shared "
+                   "negatives) once per window from all its contexts (faster), or pair by pair as word2vec does.")
 @click.option("--shared-hs/--no-shared-hs", "shared_hs", default=None, hidden=True)  # old spelling of --update
 def train_skipgram_cmd(ctx, shared_hs, **kw):
     """word2vec skip-gram (negative sampling and/or hierarchical softmax).

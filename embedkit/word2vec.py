@@ -20,14 +20,15 @@ fastText shares (the epoch driver, subsampling, window and noise draws, the SGNS
 
 Options:
 
-* ``update="window"`` (the default; skip-gram with hierarchical softmax): every context word of
-  a centre walks the same Huffman path, the centre's, so the path's rows are loaded once per
-  window and the update is a small dense (contexts x path nodes) product, with every logit
-  taken from the weights as they were before the window (as Ji et al. 2016 do for negative
-  sampling). ``update="pair"`` updates pair by pair, as word2vec does.
-* ``shared_negatives=True`` (skip-gram with negative sampling only) is the minibatch variant of
-  Ji et al. (2016): a centre word's whole window shares one draw of negatives, and the update
-  becomes a small dense (contexts x outputs) product, which touches each output row once.
+* ``update="window"`` (the default) for skip-gram: every context word of a centre shares the
+  centre's outputs, so they are loaded once per window and the update is a small dense
+  (contexts x outputs) product, with every logit taken from the weights as they were before
+  the window. With hierarchical softmax the outputs are the centre's Huffman path; with
+  negative sampling (hs off) they are the centre and one draw of negatives for the whole
+  window (``shared_negatives``: the minibatch SGNS of Ji et al. 2016). ``update="pair"``
+  updates pair by pair with each pair's own negatives, as word2vec does. On wiki17m (5 epochs,
+  2 threads) the window update of SGNS trains 2.2x faster and scores at least as well
+  (bench/RESULTS.md). With hs and negative sampling together, the negatives stay per pair.
 * ``cbow_update="corrected"`` divides CBOW's input gradient by the number of context words
   (İrsoy, Benton & Stratos 2021, "kōan"); with ``cbow_mean=True`` that is the true gradient of
   the averaged input. Each context row then moves ``1/cw`` as far, so it wants a much larger
@@ -547,7 +548,7 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_int("window", window, min=1)
     check_int("negative", negative, min=0)
     for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives)):
-        if not isinstance(v, (bool, np.bool_)):
+        if not isinstance(v, (bool, np.bool_)) and (v is not None or name != "shared_negatives"):
             raise EmbedkitError(f"{name} must be True or False, got {v!r}")
     if negative == 0 and not hs:
         raise EmbedkitError("negative must be >= 1 unless hs is on (no output layer otherwise)")
@@ -562,6 +563,14 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_choice("update", update, UPDATES)
     if shared_negatives and (model != "skipgram" or hs or negative == 0):
         raise EmbedkitError("shared_negatives needs model='skipgram' with negative sampling and hs off")
+
+
+def resolve_shared_negatives(shared_negatives, model, negative, hs, update):
+    """``shared_negatives`` as trained: None means on for skip-gram with negative sampling, hs off
+    and ``update="window"``."""
+    if shared_negatives is None:
+        return model == "skipgram" and negative > 0 and not hs and update == "window"
+    return bool(shared_negatives)
 
 
 def _default_alpha(model, cbow_update):
@@ -604,7 +613,7 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
 def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,
                    tokenize="whitespace", keep_punctuation=False, negative=None, hs=None, sample=1e-3, alpha=None,
                    min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
-                   shared_negatives=False, update="window", progress=False, init=None, init_vectors=None, lock_init=1.0,
+                   shared_negatives=None, update="window", progress=False, init=None, init_vectors=None, lock_init=1.0,
                    return_model=False, shared_hs=None):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
@@ -649,15 +658,17 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     cbow_update : {"word2vec", "corrected"}, default="word2vec"
         "corrected" divides each context word's update by the number of context words (kōan);
         it wants a larger alpha (default 0.3).
-    shared_negatives : bool, default=False
-        Skip-gram + negative sampling only: one draw of negatives per centre word, shared by
-        its window (Ji et al. 2016), a faster minibatch update.
+    shared_negatives : bool or None, default=None
+        Skip-gram + negative sampling with hs off: one draw of negatives per centre word, shared
+        by its window (Ji et al. 2016), a faster minibatch update. None: on exactly when
+        ``update="window"`` and it applies (skip-gram, ``negative`` > 0, hs off); False: each
+        pair draws its own negatives, as word2vec does.
     update : {"window", "pair"}, default="window"
-        How often the rows that all pairs of a window share are read and written. Here that is
-        skip-gram + hierarchical softmax: "window" loads the centre's Huffman path once per
-        window and updates it from all its contexts at once (faster, same quality on
-        wiki17m); "pair" updates pair by pair, as word2vec does. No effect without ``hs``, or
-        with CBOW. (fastText's ``update`` means the same for its n-gram rows.)
+        How often the rows that all pairs of a skip-gram window share are read and written:
+        "window" loads the centre's outputs (its Huffman path with ``hs``; else the centre and
+        shared negatives) once per window and updates them from all its contexts at once
+        (faster, same or better quality on wiki17m); "pair" updates pair by pair, as word2vec
+        does. No effect with CBOW. (fastText's ``update`` means the same for its n-gram rows.)
     progress : bool, default=False
         Show tqdm bars (scan, kernel compilation, training with words/s, alpha and loss).
     init : str, path-like, Model or None, default=None
@@ -741,6 +752,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     negative = 5 if negative is None else negative
     _check(model, dim, window, negative, hs, sample, alpha, min_alpha, max(epochs, 1) if base is not None else epochs,
            seed, threads, cbow_mean, cbow_update, shared_negatives, update)
+    shared_negatives = resolve_shared_negatives(shared_negatives, model, negative, hs, update)
     if base is not None:
         check_int("epochs", epochs, min=0)
     lock_init = check_lock(lock_init)

@@ -101,7 +101,8 @@ def test_maxn_0_is_plain_skipgram(sample_scan):
     r = ft.train_fasttext(sample_scan, dim=30, epochs=2, maxn=0, threads=1)
     assert r.vectors.input_matrix.shape == (len(r.vectors), 30) and r.vectors.bucket == 0
     np.testing.assert_array_equal(r.vectors.matrix, r.vectors.input_matrix)  # a word is its own row
-    w = w2v.train_word2vec(sample_scan, dim=30, epochs=2, sample=1e-4, alpha=0.05, min_alpha=0.0, threads=1)
+    w = w2v.train_word2vec(sample_scan, dim=30, epochs=2, sample=1e-4, alpha=0.05, min_alpha=0.0, threads=1,
+                           update="pair")  # fastText's skip-gram: each pair its own negatives
     a, b = (evaluate_similarity(x, "WS-353-ALL").spearman for x in (r.vectors, w.vectors))
     assert abs(a - b) < 0.05, (a, b)  # measured
 

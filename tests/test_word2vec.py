@@ -189,7 +189,8 @@ def test_kernel_chunk_matches_reference(case):
 
 
 LOCK_RUNS = {
-    "skipgram-ns": dict(model="skipgram", negative=3),
+    "skipgram-ns": dict(model="skipgram", negative=3),  # the default: negatives shared by the window
+    "skipgram-ns-pair": dict(model="skipgram", negative=3, update="pair"),
     "skipgram-hs-ns-window": dict(model="skipgram", negative=2, hs=True, update="window"),
     "skipgram-hs-pair": dict(model="skipgram", negative=0, hs=True, update="pair"),
     "cbow-hs-ns": dict(model="cbow", negative=2, hs=True),
@@ -219,13 +220,16 @@ def test_lock_init_run_matches_reference(write_corpus, case):
                                      init_vectors=init, lock_init=0.5)
     corp, m, tb, _, states, cfg = w2v._setup(
         enc, dim=dim, window=window, negative=kw["negative"], hs=kw.get("hs", False), sample=0.0, seed=3,
-        model=kw["model"], cbow_mean=True, cbow_update="word2vec", shared_negatives=False,
+        model=kw["model"], cbow_mean=True, cbow_update="word2vec",
+        shared_negatives=w2v.resolve_shared_negatives(None, kw["model"], kw["negative"], kw.get("hs", False),
+                                                      kw.get("update", "window")),
         update=kw.get("update", "window"), start=start, lock=lock)
     assert len(corp.chunks) == 2 and sorted(set(m.lockf.tolist())) == [0.5, 1.0]
     sentences = [np.asarray(enc.ids[enc.offsets[i]:enc.offsets[i + 1]]) for i in range(len(enc.offsets) - 1)]
     ref = word2vec_chunk_reference(sentences, m.syn0, m.syn1, m.syn1neg, tb.codes, np.sum(tb.codes < 2, axis=1),
                                    tb.points, tb.noise, tb.keep, states[0, 0], alpha, window, kw["negative"],
-                                   kw["model"], kw.get("hs", False), shared_hs=bool(cfg.window_update),
+                                   kw["model"], kw.get("hs", False), shared_negatives=bool(cfg.shared_negatives),
+                                   shared_hs=bool(cfg.window_update),
                                    sigmoid=sigmoid_table, lockf=m.lockf)
     np.testing.assert_allclose(got.matrix, ref[0], rtol=1e-4, atol=1e-6)
     for w in init.words:  # the rows from the file trained, at half speed
@@ -460,6 +464,8 @@ TEXT = "\n".join(["the king rules the land and the queen rules the land",
                                                       marks=pytest.mark.slow),
                                          pytest.param("skipgram", ["--shared-negatives", "--binary"],
                                                       marks=pytest.mark.slow),
+                                         pytest.param("skipgram", ["--no-shared-negatives", "--binary"],
+                                                      marks=pytest.mark.slow),
                                          pytest.param("cbow", ["--cbow-sum", "--hs", "--negative", "0"],
                                                       marks=pytest.mark.slow),
                                          ("cbow", ["--cbow-update", "corrected"])])
@@ -569,3 +575,23 @@ def test_divergence_check_finds_one_non_finite_value(bad):
     assert diverged(1, 1.0, 1, syn0, 0.025, 10.0) is None
     syn0[37, 5] = bad
     assert diverged(1, 1.0, 1, syn0, 0.025, 10.0) is not None
+
+
+def test_skipgram_default_shares_negatives_per_window(write_corpus):
+    """Skip-gram with negative sampling updates once per window (shared negatives) by default;
+    update="pair" and shared_negatives=False are word2vec's pair-by-pair update, bit for bit."""
+    assert w2v.resolve_shared_negatives(None, "skipgram", 5, False, "window") is True
+    for args in (("skipgram", 5, False, "pair"), ("skipgram", 5, True, "window"), ("cbow", 5, False, "window"),
+                 ("skipgram", 0, True, "window")):
+        assert w2v.resolve_shared_negatives(None, *args) is False
+    assert w2v.resolve_shared_negatives(False, "skipgram", 5, False, "window") is False
+    rng = np.random.default_rng(5)
+    path = write_corpus("".join(" ".join(rng.choice([f"w{i}" for i in range(12)], 9)) + "\n" for _ in range(40)))
+    kw = dict(dim=8, window=3, min_count=1, sample=0.0, epochs=1, threads=1, seed=2)
+    default = w2v.train_word2vec(path, **kw)
+    shared = w2v.train_word2vec(path, shared_negatives=True, **kw)
+    pair = w2v.train_word2vec(path, update="pair", **kw)
+    unshared = w2v.train_word2vec(path, shared_negatives=False, **kw)
+    np.testing.assert_array_equal(default.vectors.matrix, shared.vectors.matrix)
+    np.testing.assert_array_equal(pair.vectors.matrix, unshared.vectors.matrix)
+    assert not np.array_equal(default.vectors.matrix, pair.vectors.matrix)
