@@ -87,7 +87,6 @@ class _Scratch(NamedTuple):
     sen: np.ndarray      # int32 (max sentence length,): the subsampled sentence
     neu1: np.ndarray     # float32 (1, dim): CBOW's input
     neu1e: np.ndarray    # float32 (dim,): an input's accumulated gradient
-    negs: np.ndarray     # int64 (negative,): one draw of negatives
     pneg: np.ndarray     # int64 (4 * window * negative,): every pair's negatives of two windows (this centre's, the next's)
     win: np.ndarray      # int64 (2 * window,): a window's context ids
     rows: np.ndarray     # int64 (R,): a window's output rows, R = max(negative + 1, L)
@@ -113,8 +112,8 @@ def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
     """Every scratch buffer, once, with a leading axis of ``n_threads``."""
     r = max(negative + 1, path_len)
     return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
-                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, negative), np.int64),
-                    np.zeros((n_threads, 4 * window * negative), np.int64), np.zeros((n_threads, 2 * window), np.int64),
+                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, 4 * window * negative), np.int64),
+                    np.zeros((n_threads, 2 * window), np.int64),
                     np.zeros((n_threads, r), np.int64), np.zeros((n_threads, 2 * window, r), np.float32),
                     np.zeros((n_threads, r, dim), np.float32), np.zeros((n_threads, r), np.float32))
 
@@ -122,7 +121,7 @@ def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
 @numba.njit(cache=True, inline="always")
 def _thread_scratch(s, t):
     """Thread t's rows of the driver's scratch buffers."""
-    return _Scratch(s.sen[t], s.neu1[t], s.neu1e[t], s.negs[t], s.pneg[t], s.win[t], s.rows[t], s.grads[t], s.ybuf[t],
+    return _Scratch(s.sen[t], s.neu1[t], s.neu1e[t], s.pneg[t], s.win[t], s.rows[t], s.grads[t], s.ybuf[t],
                     s.labels[t])
 
 
@@ -292,10 +291,7 @@ def _skipgram_step(m, tb, sen, lo, hi, i, s, pneg, states, k, cfg, alpha):
     n_pairs = hi - lo - 1
     loss = 0.0
     if cfg.shared_negatives:
-        for d in range(negative):
-            s.negs[d] = draw_noise(tb.noise, states, k)
-            prefetch_row(syn1neg, s.negs[d])
-        lsum, n_in = _sgns_window(syn0, lockf, syn1neg, sen, lo, hi, i, s.negs, s, alpha)
+        lsum, n_in = _sgns_window(syn0, lockf, syn1neg, sen, lo, hi, i, pneg[:negative], s, alpha)
         return lsum, n_in
     pair_hs = cfg.hs and not cfg.window_update
     if cfg.hs and cfg.window_update and n_pairs > 0:
@@ -385,38 +381,33 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
         if n == 0:
             continue
         if cfg.skipgram:
-            # Pair by pair, the next centre's window and negatives are drawn before this centre
-            # trains (the order of the draws is unchanged), and its first pair's rows prefetched.
-            # Shared negatives are drawn in the step, so there the next window comes after it.
-            ahead = not cfg.shared_negatives
+            # The next centre's window and negatives (one draw per pair, or one for the window
+            # with shared negatives) are drawn before this centre trains (the order of the draws
+            # is unchanged), and the rows of its first update prefetched.
             half = 2 * window * negative
             nlo, nhi = draw_window(states, k, window, 0, n)
-            if ahead:
-                for q in range((nhi - nlo - 1) * negative):
-                    s.pneg[q] = draw_noise(tb.noise, states, k)
+            for q in range(negative if cfg.shared_negatives else (nhi - nlo - 1) * negative):
+                s.pneg[q] = draw_noise(tb.noise, states, k)
             for i in range(n):
                 lo, hi = nlo, nhi
                 cur = (i & 1) * half
                 if i + 1 < n:
-                    if ahead:
-                        nlo, nhi = draw_window(states, k, window, i + 1, n)
-                        nxt = half - cur
-                        for q in range((nhi - nlo - 1) * negative):
-                            s.pneg[nxt + q] = draw_noise(tb.noise, states, k)
-                        if negative > 0:
-                            prefetch_row(m.syn1neg, sen[i + 1])
-                            for d in range(nxt, nxt + negative):
-                                prefetch_row(m.syn1neg, s.pneg[d])
-                        j0 = nlo if nlo != i + 1 else nlo + 1
-                        if j0 < nhi:
-                            prefetch_row(m.syn0, sen[j0])
+                    nlo, nhi = draw_window(states, k, window, i + 1, n)
+                    nxt = half - cur
+                    for q in range(negative if cfg.shared_negatives else (nhi - nlo - 1) * negative):
+                        s.pneg[nxt + q] = draw_noise(tb.noise, states, k)
+                    if negative > 0:
+                        prefetch_row(m.syn1neg, sen[i + 1])
+                        for d in range(nxt, nxt + negative):
+                            prefetch_row(m.syn1neg, s.pneg[d])
+                    j0 = nlo if nlo != i + 1 else nlo + 1
+                    if j0 < nhi:
+                        prefetch_row(m.syn0, sen[j0])
                     if cfg.hs:  # the next centre word's Huffman path
                         _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
                 lsum, np_ = _skipgram_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + half], states, k, cfg, alpha)
                 loss += lsum
                 pairs += np_
-                if not ahead and i + 1 < n:
-                    nlo, nhi = draw_window(states, k, window, i + 1, n)
             continue
         # CBOW draws one centre ahead (its window, then its negatives: the order of the draws is
         # unchanged) and prefetches that centre's output rows and the context row entering its
