@@ -279,11 +279,11 @@ def _prefetch_path(syn1, codes, points, w):
 
 
 @numba.njit(cache=True, inline="always")
-def _skipgram_step(m, tb, sen, lo, hi, i, s, pneg, states, k, cfg, alpha):
+def _skipgram_step(m, tb, sen, lo, hi, i, s, pneg, cfg, alpha):
     """Skip-gram for centre sen[i] and its contexts sen[lo:hi] (but i): HS (shared across the
-    window or pair by pair) and/or negative sampling (shared negatives, drawn here, or pair by
-    pair with each pair's own negatives ``pneg``, drawn by the caller for the whole window in
-    pair order, so that the next pair's rows can be prefetched while this one trains). Every
+    window or pair by pair) and/or negative sampling against ``pneg``, drawn by the caller:
+    one draw shared by the window (``cfg.shared_negatives``), or each pair's own negatives in
+    pair order, so that the next pair's rows can be prefetched while this one trains. Every
     update of an input row x is scaled by m.lockf[x]. Returns (NLL sum, pairs)."""
     syn0, syn1, syn1neg, lockf = m.syn0, m.syn1, m.syn1neg, m.lockf
     negative = cfg.negative
@@ -362,6 +362,37 @@ def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
     return loss
 
 
+@numba.njit(cache=True, inline="always")
+def _draw_ahead(tb, states, k, cfg, lo, hi, pneg, off):
+    """A centre's negatives into pneg[off:]: skip-gram, ``negative`` per pair of its window
+    lo <= j < hi, or one draw for the window with shared negatives; CBOW, one draw when the
+    window has a context."""
+    if cfg.skipgram:
+        nd = cfg.negative if cfg.shared_negatives else (hi - lo - 1) * cfg.negative
+    else:
+        nd = cfg.negative if hi - lo > 1 else 0
+    for q in range(nd):
+        pneg[off + q] = draw_noise(tb.noise, states, k)
+
+
+@numba.njit(cache=True, inline="always")
+def _prefetch_ahead(m, sen, i, lo, hi, pneg, off, cfg):
+    """Prefetch the rows of centre sen[i]'s first update: its output row and its (first pair's)
+    negatives; skip-gram's first context row, or the row entering CBOW's window."""
+    if hi - lo <= 1 and not cfg.skipgram:
+        return
+    if cfg.negative > 0:
+        prefetch_row(m.syn1neg, sen[i])
+        for d in range(off, off + cfg.negative):
+            prefetch_row(m.syn1neg, pneg[d])
+    if cfg.skipgram:
+        j0 = lo if lo != i else lo + 1
+        if j0 < hi:
+            prefetch_row(m.syn0, sen[j0])
+    else:
+        prefetch_row(m.syn0, sen[hi - 1])
+
+
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
 def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
@@ -374,66 +405,32 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     loss = 0.0
     pairs = 0
     tokens = 0
-    negative = cfg.negative
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
         n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, k, sen)
         tokens += offsets[sn + 1] - offsets[sn]
         if n == 0:
             continue
-        if cfg.skipgram:
-            # The next centre's window and negatives (one draw per pair, or one for the window
-            # with shared negatives) are drawn before this centre trains (the order of the draws
-            # is unchanged), and the rows of its first update prefetched.
-            half = 2 * window * negative
-            nlo, nhi = draw_window(states, k, window, 0, n)
-            for q in range(negative if cfg.shared_negatives else (nhi - nlo - 1) * negative):
-                s.pneg[q] = draw_noise(tb.noise, states, k)
-            for i in range(n):
-                lo, hi = nlo, nhi
-                cur = (i & 1) * half
-                if i + 1 < n:
-                    nlo, nhi = draw_window(states, k, window, i + 1, n)
-                    nxt = half - cur
-                    for q in range(negative if cfg.shared_negatives else (nhi - nlo - 1) * negative):
-                        s.pneg[nxt + q] = draw_noise(tb.noise, states, k)
-                    if negative > 0:
-                        prefetch_row(m.syn1neg, sen[i + 1])
-                        for d in range(nxt, nxt + negative):
-                            prefetch_row(m.syn1neg, s.pneg[d])
-                    j0 = nlo if nlo != i + 1 else nlo + 1
-                    if j0 < nhi:
-                        prefetch_row(m.syn0, sen[j0])
-                    if cfg.hs:  # the next centre word's Huffman path
-                        _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
-                lsum, np_ = _skipgram_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + half], states, k, cfg, alpha)
-                loss += lsum
-                pairs += np_
-            continue
-        # CBOW draws one centre ahead (its window, then its negatives: the order of the draws is
-        # unchanged) and prefetches that centre's output rows and the context row entering its
-        # window while this centre trains. s.pneg holds the two draws of negatives.
+        # The next centre's window and negatives are drawn before this centre trains (the order
+        # of the draws is unchanged: window, then negatives, centre by centre), and the rows of
+        # its first update prefetched; s.pneg holds this centre's negatives and the next's.
+        half = 2 * window * cfg.negative
         nlo, nhi = draw_window(states, k, window, 0, n)
-        if nhi - nlo > 1:
-            for d in range(negative):
-                s.pneg[d] = draw_noise(tb.noise, states, k)
+        _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, 0)
         for i in range(n):
             lo, hi = nlo, nhi
-            cur = (i & 1) * negative
+            cur = (i & 1) * half
             if i + 1 < n:
                 nlo, nhi = draw_window(states, k, window, i + 1, n)
-                if nhi - nlo > 1:
-                    nxt = negative - cur
-                    for d in range(negative):
-                        t = draw_noise(tb.noise, states, k)
-                        s.pneg[nxt + d] = t
-                        prefetch_row(m.syn1neg, t)
-                    if negative > 0:
-                        prefetch_row(m.syn1neg, sen[i + 1])
-                    prefetch_row(m.syn0, sen[nhi - 1])
+                _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, half - cur)
+                _prefetch_ahead(m, sen, i + 1, nlo, nhi, s.pneg, half - cur, cfg)
                 if cfg.hs:  # the next centre word's Huffman path
                     _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
-            if hi - lo > 1:
-                loss += _cbow_step(m, tb, sen, lo, hi, i, s.pneg[cur:cur + negative], s, cfg, alpha)
+            if cfg.skipgram:
+                lsum, np_ = _skipgram_step(m, tb, sen, lo, hi, i, s, s.pneg[cur:cur + half], cfg, alpha)
+                loss += lsum
+                pairs += np_
+            elif hi - lo > 1:
+                loss += _cbow_step(m, tb, sen, lo, hi, i, s.pneg[cur:cur + cfg.negative], s, cfg, alpha)
                 pairs += 1
     return loss, pairs, tokens
 
