@@ -103,7 +103,7 @@ def test_killed_worker_is_retried_and_the_result_is_exact(parts, tmp_path):
 
         def kill_the_vocabulary_holder():  # as soon as it counts a partition
             while not killed:
-                holders = {a for k, ws in client.who_has().items() if "global_vocab" in str(k) for a in ws}
+                holders = {a for k, ws in client.who_has().items() if "_vocab_or_error" in str(k) for a in ws}
                 for addr, keys in client.processing().items():
                     if addr in holders and any("partition_runs" in str(k) for k in keys):
                         os.kill(pids[addr], signal.SIGKILL)

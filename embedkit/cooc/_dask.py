@@ -79,6 +79,15 @@ def global_vocab(pieces, min_count=5, max_vocab=None):
     return Vocab([words[k] for k in order.tolist()], counts[order])
 
 
+def _vocab_or_error(pieces, min_count, max_vocab):
+    """``global_vocab`` as a task: an EmbedkitError (an empty corpus or vocabulary) is returned,
+    not raised, so that the client raises it as its own one-line error and no worker logs it."""
+    try:
+        return global_vocab(pieces, min_count, max_vocab)
+    except EmbedkitError as e:
+        return e
+
+
 def partition_runs(path, k, vocab, folder, *, memory, window=5, weighting="uniform", lowercase=False,
                    tokenize="whitespace", keep_punctuation=False, threads=None):
     """Encode one file with the global ``vocab`` and spill its counts as runs in ``folder``.
@@ -124,9 +133,10 @@ def count_on_dask(corpus, output, *, scheduler, params, memory, tmp_dir, threads
     try:
         tokens = {k: params[k] for k in ("lowercase", "tokenize", "keep_punctuation")}
         pieces = client.map(partition_vocab, files, **tokens, pure=False)
-        # here first, so that an empty corpus or vocabulary is this process's error (no worker log)
-        vocab = global_vocab(client.gather(pieces), params["min_count"], params["max_vocab"])
-        vocab_task = client.submit(global_vocab, pieces, params["min_count"], params["max_vocab"], pure=False)
+        vocab_task = client.submit(_vocab_or_error, pieces, params["min_count"], params["max_vocab"], pure=False)
+        vocab = vocab_task.result()
+        if isinstance(vocab, Exception):
+            raise vocab
         with spill_folder(tmp_dir) as spill:
             futures = [client.submit(partition_runs, f, k, vocab_task, spill, memory=memory,
                                      window=params["window"], weighting=params["weighting"],
