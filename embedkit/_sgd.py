@@ -6,7 +6,7 @@ Trainers import from here and never from each other. Three kinds of things live 
   ``cut_sentences`` (the units of work), ``SIGMOID_TABLE``/``LOG_SIGMOID_TABLE``;
 * inline Numba helpers that kernels call (``inline="always"``, so each kernel compiles them in
   place): ``sigmoid``, ``log_sigmoid``, ``logistic_step``, ``sgns_pair``, ``hs_pair``,
-  ``draw_noise``, ``draw_negatives``, ``draw_below``, ``draw_window``, ``subsample``,
+  ``draw_noise``, ``draw_centre_negatives``, ``draw_below``, ``draw_window``, ``subsample``,
   ``prefetch_row``;
 * the Python side of training: ``Corpus`` (the kernel's view of the encoded corpus),
   ``check_trainable`` ("corpus too small"), ``compile_stage`` (the labelled, timed compile),
@@ -104,10 +104,17 @@ def draw_noise(noise, state, k):
 
 
 @numba.njit(cache=True, inline="always")
-def draw_negatives(noise, state, k, negs):
-    """Fill negs (int64) with draws from the alias table ``noise``."""
-    for d in range(negs.shape[0]):
-        negs[d] = draw_noise(noise, state, k)
+def draw_centre_negatives(noise, state, k, skipgram, shared, negative, lo, hi, out, off):
+    """A centre word's negatives into out[off:], drawn from ``noise``: skip-gram, ``negative``
+    per pair of its window lo <= j < hi (the centre at one of them), or ``negative`` for the
+    whole window when ``shared``; CBOW, ``negative`` when the window has a context, else none.
+    Kernels call it one centre ahead, so that the rows can be prefetched."""
+    if skipgram:
+        nd = negative if shared else (hi - lo - 1) * negative
+    else:
+        nd = negative if hi - lo > 1 else 0
+    for q in range(nd):
+        out[off + q] = draw_noise(noise, state, k)
 
 
 @numba.njit(cache=True, inline="always")

@@ -38,7 +38,7 @@ from numba import prange
 from ._compile import precompile
 from ._rng import seed_states
 from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
-                   draw_noise, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
+                   draw_centre_negatives, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
                    run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
@@ -256,20 +256,6 @@ def _ring_enter(m, tb, sen, s, p, ring):
 
 
 @numba.njit(cache=True, inline="always")
-def _draw_ahead(tb, states, k, cfg, lo, hi, pneg, off):
-    """A centre's negatives into pneg[off:]: skip-gram, ``negative`` per pair of its window
-    lo <= j < hi; CBOW, ``negative`` for the window when it has a context."""
-    if cfg.skipgram:
-        nd = (hi - lo - 1) * cfg.negative
-    elif hi - lo > 1:
-        nd = cfg.negative
-    else:
-        nd = 0
-    for q in range(nd):
-        pneg[off + q] = draw_noise(tb.noise, states, k)
-
-
-@numba.njit(cache=True, inline="always")
 def _prefetch_ahead(out, sen, i, lo, hi, pneg, off, cfg):
     """Prefetch the output rows of centre sen[i]'s first update: skip-gram, its first context
     word and that pair's negatives; CBOW, the centre and its negatives."""
@@ -309,14 +295,14 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
         # output rows load while this one trains; s.pneg holds this centre's and the next's.
         half = 2 * window * negative
         nlo, nhi = draw_window(states, k, window, 0, n)
-        _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, 0)
+        draw_centre_negatives(tb.noise, states, k, cfg.skipgram, False, negative, nlo, nhi, s.pneg, 0)
         for i in range(n):
             lo, hi = nlo, nhi
             cur = (i & 1) * half
             if i + 1 < n:
                 nlo, nhi = draw_window(states, k, window, i + 1, n)
                 nxt = half - cur
-                _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, nxt)
+                draw_centre_negatives(tb.noise, states, k, cfg.skipgram, False, negative, nlo, nhi, s.pneg, nxt)
                 _prefetch_ahead(m.out, sen, i + 1, nlo, nhi, s.pneg, nxt, cfg)
                 if cfg.skipgram or cfg.per_pair:  # the next centre's rows load while this window trains
                     _prefetch_rows(m.inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])

@@ -241,8 +241,6 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
     return w, (np.concatenate(out) if out else np.zeros(0, np.int64))
 
 
-
-
 @numba.njit(cache=True, nogil=True)
 def _tokenize(buf, pos, slots, hashes, starts, lengths, counts, arena, state, out_ids, out_ends, max_len):
     """Split UTF-8 bytes on ASCII whitespace and give each token its provisional id.

@@ -51,7 +51,7 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._rng import seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
-                   compile_stage, draw_noise, draw_window, hs_pair, loss_ceiling, make_chunks, page_dropper,
+                   compile_stage, draw_centre_negatives, draw_window, hs_pair, loss_ceiling, make_chunks, page_dropper,
                    prefetch_row, run_epochs, sgns_pair, subsample)
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
@@ -363,19 +363,6 @@ def _cbow_step(m, tb, sen, lo, hi, i, negs, s, cfg, alpha):
 
 
 @numba.njit(cache=True, inline="always")
-def _draw_ahead(tb, states, k, cfg, lo, hi, pneg, off):
-    """A centre's negatives into pneg[off:]: skip-gram, ``negative`` per pair of its window
-    lo <= j < hi, or one draw for the window with shared negatives; CBOW, one draw when the
-    window has a context."""
-    if cfg.skipgram:
-        nd = cfg.negative if cfg.shared_negatives else (hi - lo - 1) * cfg.negative
-    else:
-        nd = cfg.negative if hi - lo > 1 else 0
-    for q in range(nd):
-        pneg[off + q] = draw_noise(tb.noise, states, k)
-
-
-@numba.njit(cache=True, inline="always")
 def _prefetch_ahead(m, sen, i, lo, hi, pneg, off, cfg):
     """Prefetch the rows of centre sen[i]'s first update: its output row and its (first pair's)
     negatives; skip-gram's first context row, or the row entering CBOW's window."""
@@ -415,13 +402,15 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
         # its first update prefetched; s.pneg holds this centre's negatives and the next's.
         half = 2 * window * cfg.negative
         nlo, nhi = draw_window(states, k, window, 0, n)
-        _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, 0)
+        draw_centre_negatives(tb.noise, states, k, cfg.skipgram, cfg.shared_negatives, cfg.negative, nlo, nhi,
+                              s.pneg, 0)
         for i in range(n):
             lo, hi = nlo, nhi
             cur = (i & 1) * half
             if i + 1 < n:
                 nlo, nhi = draw_window(states, k, window, i + 1, n)
-                _draw_ahead(tb, states, k, cfg, nlo, nhi, s.pneg, half - cur)
+                draw_centre_negatives(tb.noise, states, k, cfg.skipgram, cfg.shared_negatives, cfg.negative, nlo,
+                                      nhi, s.pneg, half - cur)
                 _prefetch_ahead(m, sen, i + 1, nlo, nhi, s.pneg, half - cur, cfg)
                 if cfg.hs:  # the next centre word's Huffman path
                     _prefetch_path(m.syn1, tb.codes, tb.points, sen[i + 1])
@@ -536,7 +525,7 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_int("window", window, min=1)
     check_int("negative", negative, min=0)
     for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives)):
-        if not isinstance(v, (bool, np.bool_)) and (v is not None or name != "shared_negatives"):
+        if not isinstance(v, (bool, np.bool_)) and not (name == "shared_negatives" and v is None):
             raise EmbedkitError(f"{name} must be True or False, got {v!r}")
     if negative == 0 and not hs:
         raise EmbedkitError("negative must be >= 1 unless hs is on (no output layer otherwise)")
