@@ -1,13 +1,14 @@
 """A/B of a trainer's kernel: this tree against a git revision, alternated runs, same results?
 
-    python bench/kernel_ab.py CORPUS --against REV [--trainer word2vec|fasttext] [--model skipgram|cbow]
+    python bench/kernel_ab.py CORPUS [--against REV] [--trainer word2vec|fasttext] [--model skipgram|cbow]
         [--threads 1] [--rounds 3] [--max-mb 25] [--set key=value ...]
 
 Each round trains once with this checkout's ``embedkit`` and once with REV's (``git archive``
 into a temporary folder), each in its own process, 1 epoch on the first ``--max-mb`` MB of
 CORPUS (cut at a line end), seed 1, sample 1e-4. It prints the training seconds (``timings["train"]``:
 no scan, no compile) of every run, the medians and best times, and whether the two trees'
-vectors are bit-identical (md5 of the matrix; meaningful with ``--threads 1``). The machine's
+vectors are bit-identical (md5 of the matrix; meaningful with ``--threads 1``). Without
+``--against`` it times this tree alone (a parameter sweep: one call per ``--set``). The machine's
 speed drifts: only the alternated pairs of one call compare.
 """
 
@@ -51,7 +52,7 @@ def child(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("corpus")
-    p.add_argument("--against", required=True, help="git revision to compare with")
+    p.add_argument("--against", help="git revision to compare with (none: this tree alone)")
     p.add_argument("--trainer", default="word2vec", choices=["word2vec", "fasttext"])
     p.add_argument("--model", default="skipgram", choices=["skipgram", "cbow"])
     p.add_argument("--threads", type=int, default=1)
@@ -64,23 +65,26 @@ def main():
         return child(a)
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     with tempfile.TemporaryDirectory(prefix="bench-kernel-") as tmp:
-        tree = os.path.join(tmp, "tree")
-        os.makedirs(tree)
-        archive = subprocess.run(["git", "-C", root, "archive", a.against, "embedkit"], check=True,
-                                 capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        trees = [("this tree", os.path.abspath(root))]
+        if a.against:
+            tree = os.path.join(tmp, "tree")
+            os.makedirs(tree)
+            archive = subprocess.run(["git", "-C", root, "archive", a.against, "embedkit"], check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+            trees.append((a.against, tree))
         corpus = a.corpus
         if a.max_mb:
             corpus = os.path.join(tmp, "cut.txt")
             with open(a.corpus, "rb") as f, open(corpus, "wb") as g:
                 g.write(f.read(int(a.max_mb * 1e6)) + f.readline())
-        argv = [sys.executable, os.path.abspath(__file__), corpus, "--against", a.against, "--child",
+        argv = [sys.executable, os.path.abspath(__file__), corpus, "--child",
                 "--trainer", a.trainer, "--model", a.model, "--threads", str(a.threads)]
         for kv in a.set or []:
             argv += ["--set", kv]
-        runs = {"this tree": [], a.against: []}
+        runs = {name: [] for name, _ in trees}
         for r in range(a.rounds):
-            for name, path in (("this tree", os.path.abspath(root)), (a.against, tree)):
+            for name, path in trees:
                 env = dict(os.environ, PYTHONPATH=path)
                 out = subprocess.run(argv, env=env, check=True, capture_output=True, text=True).stdout
                 runs[name].append(json.loads(out.strip().splitlines()[-1]))
@@ -92,8 +96,9 @@ def main():
     for k, v in runs.items():
         each = ", ".join(f"{x['train_s']:.2f}" for x in v)
         print(f"| {k} | {each} | {med[k]:.2f} | {best[k]:.2f} |")
-    print(f"this tree / {a.against}: median {med['this tree'] / med[a.against]:.3f}, "
-          f"best {best['this tree'] / best[a.against]:.3f}")
+    if a.against:
+        print(f"this tree / {a.against}: median {med['this tree'] / med[a.against]:.3f}, "
+              f"best {best['this tree'] / best[a.against]:.3f}")
     same = len({x["md5"] for v in runs.values() for x in v}) == 1
     print(f"bit-identical vectors in every run: {'yes' if same else 'NO'}")
 
