@@ -2,13 +2,14 @@
 the two are comparable (issue 23).
 
 usage: python bench/phrase_vectors.py CORPUS [--seeds 1,2] [--threads 2] [--epochs 5] [--out DIR]
-                                              [--threshold 200,100] [--train-only]
+                                              [--threshold 200,100] [--mode replace|add] [--train-only]
 
 1. The table: ``find_phrases(CORPUS, threshold=[200, 100])`` (``embedkit phrases CORPUS
    --threshold 200,100 --save-table``), saved as ``OUT/table.tsv`` (reused when present).
 2. Per seed, SGNS with bench/word2vec.py's settings (dim 100, window 5, min_count 5, sample 1e-4,
    5 negatives, alpha 0.025, 5 epochs) on CORPUS ("plain") and on CORPUS with the table applied
-   on the fly ("phrased", ``train --phrases``); vectors kept in OUT (``NAME.npy``, ``NAME.words``,
+   on the fly ("phrased", ``train --phrases``; with ``--mode add``, ``train --phrases
+   --phrase-mode add``: the words stay whole and the phrases get vectors beside them); vectors kept in OUT (``NAME.npy``, ``NAME.words``,
    ``NAME.counts.npy``) so the scoring can be rerun without training.
 3. Scoring (see :func:`score`), for each seed and the mean over seeds.
 
@@ -52,7 +53,7 @@ def table_path(corpus, out, thresholds, threads):
     return path
 
 
-def train(corpus, out, table, seed, threads, epochs):
+def train(corpus, out, table, seed, threads, epochs, mode="replace"):
     """Train the plain and the phrased model of one seed (skipped when saved)."""
     from embedkit.phrases import PhraseTable, phrase_corpus
     from embedkit.word2vec import train_word2vec
@@ -64,7 +65,7 @@ def train(corpus, out, table, seed, threads, epochs):
         _log(f"training {kind}, seed {seed}")
         w, c = time.perf_counter(), time.process_time()
         src = corpus if kind == "plain" else phrase_corpus(corpus, PhraseTable.load(table), min_count=5,
-                                                           threads=threads)
+                                                           threads=threads, mode=mode)
         r = train_word2vec(src, threads=threads, seed=seed, epochs=epochs, **SGNS)
         v = r.vectors
         np.save(base + ".counts.npy", np.asarray(v.counts if v.counts is not None else [], np.int64))
@@ -237,6 +238,10 @@ def score_seed(out, seed, table):
                         last = sec
                     f.write(" ".join(q) + "\n")
         accs = []
+        n_group = sum(lo < a <= hi for a in q_share)
+        if n_group == 0:  # e.g. nothing absorbed (--mode add): one third holds every question
+            r["google_groups"][f"third {k + 1}: {max(lo, 0):.1%}-{min(hi, 1):.1%}"] = (0, float("nan"), float("nan"))
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for v in (plain, phrased):
@@ -369,6 +374,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threshold", default="200,100")
     ap.add_argument("--out", default="/tmp/embedkit-bench-phrase-vectors")
+    ap.add_argument("--mode", default="replace", choices=["replace", "add"],
+                    help="how the phrased model trains its phrases (phrase_corpus mode)")
     ap.add_argument("--train-only", action="store_true")
     ap.add_argument("--score-only", action="store_true", help="score the seeds already trained, train nothing")
     ap.add_argument("--absorb", default=None, metavar="T1,T2;T1,T2",
@@ -383,7 +390,7 @@ def main():
     table = table_path(a.corpus, a.out, [float(x) for x in a.threshold.split(",")], a.threads)
     seeds = [int(s) for s in a.seeds.split(",")]
     for seed in seeds if not a.score_only else []:
-        train(a.corpus, a.out, table, seed, a.threads, a.epochs)
+        train(a.corpus, a.out, table, seed, a.threads, a.epochs, a.mode)
     seeds = [s for s in seeds
              if all(os.path.exists(os.path.join(a.out, f"{k}-seed{s}.npy")) for k in ("plain", "phrased"))]
     if not a.train_only and seeds:

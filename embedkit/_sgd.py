@@ -132,17 +132,24 @@ def draw_window(state, k, window, i, n):
 
 
 @numba.njit(cache=True, inline="always")
-def subsample(ids, start, end, keep, state, k, sen):
+def subsample(ids, start, end, keep, state, k, sen, posmap):
     """Copy the tokens ids[start:end] that survive subsampling (word w kept with probability
-    keep[w]; a draw only where keep[w] < 1) into sen; return how many."""
+    keep[w]; a draw only where keep[w] < 1) into sen; return how many. Unless ``posmap`` is
+    empty, posmap[p - start] is where the token at p went, or would have gone (the survivors
+    before it), for start <= p <= end."""
     n = 0
+    mapped = posmap.shape[0] > 0
     for p in range(start, end):
+        if mapped:
+            posmap[p - start] = n
         w = ids[p]
         if keep[w] < 1.0:
             if np.float64(next_u64(state, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
                 continue
         sen[n] = w
         n += 1
+    if mapped:
+        posmap[end - start] = n
     return n
 
 

@@ -319,9 +319,12 @@ phrases_option = click.option("--phrases", "phrases", default=None, type=click.P
                                    "fly: training sees the tokens `embedkit phrases --table` would write.")
 
 
-def phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc=None, **tokenizer):
-    """CORPUS itself, or with --phrases the phrased (Vocab, EncodedCorpus) pair every trainer takes."""
+def phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc=None, mode="replace", **tokenizer):
+    """CORPUS itself, or with --phrases the phrased (Vocab, EncodedCorpus) pair every trainer takes
+    (``mode="add"``: word2vec's words plus phrases beside them)."""
     if phrases is None:
+        if mode != "replace":
+            raise click.UsageError("--phrase-mode applies with --phrases")
         return corpus
     if cooc is not None or corpus is None:
         raise click.UsageError("--phrases applies to a CORPUS, not to --cooc")
@@ -329,7 +332,7 @@ def phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc=None, **toke
 
     table = PhraseTable.load(phrases)
     return phrase_corpus(corpus, table, min_count=min_count, max_vocab=max_vocab, progress=ctx.obj["progress"],
-                         **tokenizer)
+                         mode=mode, **tokenizer)
 
 
 def load_cooc_source(ctx, corpus, cooc, counting):
@@ -688,13 +691,18 @@ def word2vec_options(fn):
                      help="Factor in [0, 1] on every update of the input rows that start from --init-vectors "
                           "(0: frozen, 0.5: half steps, 1: free); the other words and the output layer train "
                           "freely."),
-        phrases_option, threads_option, seed_option, click.pass_context,
+        phrases_option,
+        click.option("--phrase-mode", default="replace", show_default=True, type=click.Choice(["replace", "add"]),
+                     help="With --phrases: replace (word2phrase's: a phrase token takes its words' place) or add "
+                          "(the words train exactly as without phrases; each phrase gets a vector from the words "
+                          "around it, written after the words)."),
+        threads_option, seed_option, click.pass_context,
     ]):
         fn = deco(fn)
     return fn
 
 
-def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, save_model, init, **kw):
+def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, phrase_mode, save_model, init, **kw):
     from .word2vec import train_word2vec
 
     if save_context and kw["negative"] == 0:
@@ -705,8 +713,10 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, save_m
         raise click.UsageError("--lock-init applies to the rows of --init-vectors")
     fmt = "word2vec-binary" if binary else fmt
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --binary/--format: exit 2
+    if phrase_mode == "add" and (save_model or init):
+        raise click.UsageError("--phrase-mode add cannot be combined with --save-model or --init")
     base = _open_init(init, model)
-    corpus = phrased_corpus(ctx, kw.pop("corpus"), phrases, kw["min_count"], kw["max_vocab"],
+    corpus = phrased_corpus(ctx, kw.pop("corpus"), phrases, kw["min_count"], kw["max_vocab"], mode=phrase_mode,
                             **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
     r = train_word2vec(corpus, model=model, progress=ctx.obj["progress"], init=base,
                        return_model=bool(save_model), **kw)

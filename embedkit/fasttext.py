@@ -284,7 +284,7 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     pairs = 0
     tokens = 0
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
-        n = subsample(ids, offsets[sn], offsets[sn + 1], tb.keep, states, k, sen)
+        n = subsample(ids, offsets[sn], offsets[sn + 1], tb.keep, states, k, sen, sen[:0])
         tokens += offsets[sn + 1] - offsets[sn]
         entered = 0  # CBOW ring: next position to read, next position to write back
         exited = 0

@@ -1269,20 +1269,58 @@ def phrase_text(corpus, output, *, table=None, scoring="word2phrase", min_count=
     return table, {"tokens_out": n_out, "lines": n_lines}
 
 
+PHRASE_MODES = ("replace", "add")
+
+
+class PhraseSpans:
+    """Where the phrases of a table sit in a corpus of words (``phrase_corpus(mode="add")``).
+
+    ``words[i]``/``counts[i]``: phrase i (count >= min_count; by count, then by string);
+    ``pos``/``length``/``index``: each occurrence, in corpus order, as the position of its first
+    word in the encoded corpus, its number of in-vocabulary words and its phrase; ``off``: the
+    occurrences of sentence s are ``off[s]:off[s + 1]`` (one that a sentence cut divides is left out).
+    """
+
+    def __init__(self, words, counts, pos, length, index, off):
+        self.words = list(words)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.pos = pos
+        self.length = length
+        self.index = index
+        self.off = off
+
+    def __len__(self):
+        return len(self.words)
+
+    def __repr__(self):
+        return f"PhraseSpans({len(self.words)} phrases, {len(self.pos)} occurrences)"
+
+
 def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
-                  keep_punctuation=False, threads=None, progress=False):
+                  keep_punctuation=False, threads=None, progress=False, mode="replace"):
     """The corpus with ``table`` applied, as the ``(Vocab, EncodedCorpus)`` pair a trainer takes.
 
-    The pair equals what :func:`~embedkit.vocab.scan_corpus` gives for the text that
-    :func:`phrase_text` writes: same words, counts, order, ids and sentences.
+    ``mode="replace"`` (word2phrase's): the pair equals what :func:`~embedkit.vocab.scan_corpus`
+    gives for the text that :func:`phrase_text` writes: same words, counts, order, ids and sentences.
+
+    ``mode="add"``: the pair is :func:`~embedkit.vocab.scan_corpus`'s for the corpus itself (the
+    words are not joined), and ``enc.phrases`` is a :class:`PhraseSpans`: where each phrase of
+    ``table`` (count >= ``min_count`` in the phrased text) occurs. word2vec then trains the words
+    exactly as without phrases and each phrase a vector against the words around it; other
+    trainers refuse it.
     """
 
     from .vocab import MAX_SENTENCE_LENGTH, EncodedCorpus, Vocab, _check as check_vocab, _remap_ids, order_words
 
     check_vocab(min_count, max_vocab, 1, tokenize, keep_punctuation)
+    check_choice("mode", mode, PHRASE_MODES)
     stream = _phrased_stream(corpus, table, scan=dict(lowercase=lowercase, tokenize=tokenize,
                                                       keep_punctuation=keep_punctuation),
                              threads=threads, progress=progress)
+    if mode == "add":
+        return _add_spans(corpus, table, stream, min_count=min_count, max_vocab=max_vocab,
+                          scan=dict(lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation),
+                          threads=threads, progress=progress)
     counts = np.bincount(stream.ids, minlength=stream.n_words).astype(np.int64)
     order = order_words(stream.words, counts, min_count=min_count, max_vocab=max_vocab)
     if len(order) == 0:
@@ -1311,3 +1349,64 @@ def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False
     mm = np.memmap(path, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
     offsets = np.concatenate([[0], new_ends]).astype(np.int64)
     return vocab, EncodedCorpus(mm, offsets, vocab.counts, folder=folder, cleanup=True)
+
+
+def _add_spans(corpus, table, stream, *, min_count, max_vocab, scan, threads, progress):
+    """``phrase_corpus(mode="add")``: the corpus scanned as words, and the phrases of ``stream``
+    (the phrased stream of the same corpus) located in it."""
+    from .vocab import order_words, scan_corpus
+
+    n0 = len(stream.word_off) - 1  # the words of the scan; ids from n0 on are phrases
+    delim = table.delimiter
+    base = stream.words[:n0]
+    if any(delim in w for w in base):
+        bad = next(w for w in base if delim in w)
+        raise EmbedkitError(f"phrases added to the words need words without the delimiter {delim!r}: the corpus "
+                            f"has {bad!r} (use another delimiter, or the replace mode)")
+    vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, threads=threads, progress=progress,
+                             **scan)
+    # each stream id: how many in-vocabulary words it stands for
+    inv = np.zeros(stream.n_words, np.int64)
+    known = vocab.word_to_id
+    inv[:n0] = [1 if w in known else 0 for w in base]
+    index = stream.index
+    for pid in range(n0, stream.n_words):
+        inv[pid] = sum(inv[index[w]] for w in stream.words[pid].split(delim))
+    counts = np.bincount(stream.ids, minlength=stream.n_words)[n0:].astype(np.int64)
+    order = order_words(stream.words[n0:], counts, min_count=min_count)
+    row = np.full(stream.n_words, -1, np.int32)
+    row[n0 + order] = np.arange(len(order), dtype=np.int32)
+    n_occ = int(counts[order].sum())
+    pos, length, which = np.empty(n_occ, np.int64), np.empty(n_occ, np.int32), np.empty(n_occ, np.int32)
+    total, n_occ = _locate_spans(stream.ids, inv, row, pos, length, which)
+    if total != enc.n_tokens:
+        raise EmbedkitError(f"internal error: the phrased stream holds {total} in-vocabulary words, the corpus "
+                            f"{enc.n_tokens}")
+    pos, length, which = pos[:n_occ], length[:n_occ], which[:n_occ]
+    offsets = np.asarray(enc.offsets, dtype=np.int64)
+    sent = np.searchsorted(offsets, pos, side="right") - 1
+    whole = pos + length <= offsets[np.minimum(sent + 1, len(offsets) - 1)]
+    pos, length, which, sent = pos[whole], length[whole], which[whole], sent[whole]
+    off = np.zeros(len(offsets), np.int64)
+    np.cumsum(np.bincount(sent, minlength=len(offsets) - 1), out=off[1:])
+    enc.phrases = PhraseSpans([stream.words[n0 + i] for i in order.tolist()], counts[order], pos, length, which, off)
+    return vocab, enc
+
+
+@numba.njit(cache=True)
+def _locate_spans(ids, inv, row, pos, length, which):
+    """For each token of the phrased stream ``ids`` that is a kept phrase (``row[id] >= 0``): its
+    position among the in-vocabulary words (``inv[id]`` of them per token), its number of them
+    and its phrase. Returns (in-vocabulary words, occurrences with at least one)."""
+    p = 0
+    n = 0
+    for t in range(len(ids)):
+        i = ids[t]
+        r = row[i]
+        if r >= 0 and inv[i] > 0:
+            pos[n] = p
+            length[n] = inv[i]
+            which[n] = r
+            n += 1
+        p += inv[i]
+    return p, n

@@ -120,7 +120,9 @@ class EncodedCorpus:
     """The corpus as in-vocabulary ids: a memory-mapped int32 array plus sentence offsets.
 
     ``ids[offsets[s]:offsets[s + 1]]`` is sentence ``s``; every sentence is non-empty.
-    ``counts`` are the vocabulary counts (for subsampling and noise tables).
+    ``counts`` are the vocabulary counts (for subsampling and noise tables). ``phrases``: where
+    the phrases of a table sit, for word2vec to train them beside the words
+    (:class:`embedkit.phrases.PhraseSpans`, from ``phrase_corpus(mode="add")``), else None.
     """
 
     def __init__(self, ids, offsets, counts, folder=None, cleanup=False):
@@ -128,6 +130,7 @@ class EncodedCorpus:
         self.offsets = offsets
         self.counts = counts
         self.folder = folder
+        self.phrases = None
         if cleanup and folder is not None:
             self._finalizer = weakref.finalize(self, shutil.rmtree, folder, True)
 
@@ -848,7 +851,7 @@ def check_unchanged(path, before):
 
 
 def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
-                   keep_punctuation=False, threads=None, progress=False):
+                   keep_punctuation=False, threads=None, progress=False, phrases_ok=False):
     """Any kind of corpus a trainer accepts, as the ``(Vocab, EncodedCorpus)`` pair.
 
     Parameters
@@ -859,6 +862,9 @@ def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, toke
         ``min_count``, ``max_vocab``, ``lowercase``, ``tokenize`` and ``keep_punctuation`` do not apply).
     min_count, max_vocab, lowercase, tokenize, keep_punctuation, threads, progress
         As in :func:`scan_corpus`, for a corpus given by path.
+    phrases_ok : bool, default=False
+        Whether the caller trains the phrases of a pair from ``phrase_corpus(mode="add")``
+        (word2vec); if not, such a pair is an error.
 
     Returns
     -------
@@ -883,6 +889,9 @@ from scan_corpus; got int
         if len(vocab) != enc.vocab_size:
             raise EmbedkitError(f"corpus pair does not match: the vocabulary has {len(vocab)} words, the encoded "
                                 f"corpus {enc.vocab_size}")
+        if getattr(enc, "phrases", None) is not None and not phrases_ok:
+            raise EmbedkitError("phrases added beside the words (phrase_corpus mode='add') train with skip-gram "
+                                "or CBOW only; use mode='replace'")
         return vocab, enc
     paths = corpus if isinstance(corpus, (list, tuple)) else [corpus]
     if not all(isinstance(p, (str, os.PathLike)) for p in paths):
@@ -897,12 +906,13 @@ from scan_corpus; got int
                        progress=progress)
 
 
-def keep_probabilities(counts, sample):
-    """word2vec's subsampling: P(keep w) = (sqrt(f/(s*T)) + 1) * s*T/f, capped at 1 (f = count, T = total)."""
+def keep_probabilities(counts, sample, total=None):
+    """word2vec's subsampling: P(keep w) = (sqrt(f/(s*T)) + 1) * s*T/f, capped at 1 (f = count,
+    T = ``total``, by default the sum of ``counts``)."""
     counts = np.asarray(counts, dtype=np.float64)
     if sample <= 0:
         return np.ones(len(counts))
-    thr = sample * counts.sum()
+    thr = sample * (counts.sum() if total is None else total)
     with np.errstate(divide="ignore"):
         p = (np.sqrt(counts / thr) + 1.0) * thr / counts
     return np.minimum(p, 1.0)

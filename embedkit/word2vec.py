@@ -49,10 +49,10 @@ import numpy as np
 from numba import prange
 
 from ._compile import precompile, readonly
-from ._rng import seed_states
+from ._rng import next_u64, seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
-                   compile_stage, draw_centre_negatives, draw_window, hs_pair, loss_ceiling, make_chunks, page_dropper,
-                   prefetch_row, run_epochs, sgns_pair, subsample)
+                   compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, loss_ceiling,
+                   make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair, sigmoid, subsample)
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
 from .errors import EmbedkitError
@@ -93,6 +93,19 @@ class _Scratch(NamedTuple):
     grads: np.ndarray    # float32 (2 * window, R): (contexts x outputs) gradients
     ybuf: np.ndarray     # float32 (R, dim): the outputs' rows before the window's update
     labels: np.ndarray   # float32 (R,): the outputs' labels (1 or 0)
+    posmap: np.ndarray   # int32 (max sentence length + 1,): where each token went in sen (phrases added)
+
+
+class _Phrases(NamedTuple):
+    """Phrases trained beside the words (``phrase_corpus(mode="add")``; all empty without): phrase i
+    is input row V + i; its occurrences in sentence s are off[s]:off[s + 1] (``off`` empty: none)."""
+
+    pos: np.ndarray      # int64: position of an occurrence's first word in the encoded corpus
+    length: np.ndarray   # int32: its number of words
+    index: np.ndarray    # int32: its phrase
+    off: np.ndarray      # int64 (sentences + 1,) or (0,)
+    keep: np.ndarray     # float64 (phrases,): subsampling keep probabilities
+    states: np.ndarray   # uint64: one RNG state per chunk, apart from the words' (their draws stay the same)
 
 
 class _Config(NamedTuple):
@@ -115,14 +128,21 @@ def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
                     np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, 4 * window * negative), np.int64),
                     np.zeros((n_threads, 2 * window), np.int64),
                     np.zeros((n_threads, r), np.int64), np.zeros((n_threads, 2 * window, r), np.float32),
-                    np.zeros((n_threads, r, dim), np.float32), np.zeros((n_threads, r), np.float32))
+                    np.zeros((n_threads, r, dim), np.float32), np.zeros((n_threads, r), np.float32),
+                    np.zeros((n_threads, max_len + 1), np.int32))
 
 
 @numba.njit(cache=True, inline="always")
 def _thread_scratch(s, t):
     """Thread t's rows of the driver's scratch buffers."""
     return _Scratch(s.sen[t], s.neu1[t], s.neu1e[t], s.pneg[t], s.win[t], s.rows[t], s.grads[t], s.ybuf[t],
-                    s.labels[t])
+                    s.labels[t], s.posmap[t])
+
+
+def no_phrases():
+    """The kernel's ``_Phrases`` argument when no phrases train beside the words."""
+    return _Phrases(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64),
+                    np.zeros(0), seed_states(0, 1))
 
 
 # ---------------------------------------------------------------- window updates
@@ -380,9 +400,61 @@ def _prefetch_ahead(m, sen, i, lo, hi, pneg, off, cfg):
         prefetch_row(m.syn0, sen[hi - 1])
 
 
+@numba.njit(cache=True, inline="always")
+def _phrase_step(syn0, syn1neg, r, o, label, neu1e, alpha):
+    """Phrase row syn0[r] against the output row syn1neg[o] (left as it is) with ``label``: its
+    gradient into neu1e."""
+    f = np.float32(0.0)
+    for c in range(syn0.shape[1]):
+        f += syn0[r, c] * syn1neg[o, c]
+    g = (label - sigmoid(f)) * alpha
+    for c in range(syn0.shape[1]):
+        neu1e[c] += g * syn1neg[o, c]
+
+
+@numba.njit(cache=True, inline="always")
+def _train_phrases(m, tb, ph, s, k, sn, start, n, cfg, alpha):
+    """Train the phrases occurring in sentence sn (first token at ``start``; s.sen holds its n
+    subsampled words, s.posmap where each token went): each kept occurrence's row predicts the
+    words of a window drawn around it (label 1) and ``cfg.negative`` noise words (label 0, one
+    draw per occurrence), all from the old row, which then takes the sum of the gradients. Only
+    phrase rows change, so the words train exactly as without phrases; every draw comes from
+    ph.states."""
+    syn0, syn1neg = m.syn0, m.syn1neg
+    sen, posmap, neu1e = s.sen, s.posmap, s.neu1e
+    base = syn0.shape[0] - ph.keep.shape[0]
+    for q in range(ph.off[sn], ph.off[sn + 1]):
+        i = ph.index[q]
+        if ph.keep[i] < 1.0:
+            if np.float64(next_u64(ph.states, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= ph.keep[i]:
+                continue
+        a = ph.pos[q] - start
+        ia, ib = posmap[a], posmap[a + ph.length[q]]
+        b = draw_below(ph.states, k, cfg.window)  # effective window: window - b
+        lo, hi = max(0, ia - cfg.window + b), min(n, ib + cfg.window - b)
+        if lo == ia and hi == ib:
+            continue
+        r = base + i
+        neu1e[:] = 0.0
+        for j in range(lo, hi):
+            if j < ia or j >= ib:
+                _phrase_step(syn0, syn1neg, r, sen[j], np.float32(1.0), neu1e, alpha)
+        for d in range(cfg.negative):
+            t = draw_noise(tb.noise, ph.states, k)
+            for j in range(lo, hi):
+                if (j < ia or j >= ib) and sen[j] == t:
+                    t = -1
+                    break
+            if t >= 0:
+                _phrase_step(syn0, syn1neg, r, t, np.float32(0.0), neu1e, alpha)
+        lr = m.lockf[r]
+        for c in range(syn0.shape[1]):
+            syn0[r, c] += lr * neu1e[c]
+
+
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
-def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
+def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg, ph):
     """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s.
     Returns (NLL sum, trained pairs, tokens read)."""
     ids, offsets, keep = corpus.ids, corpus.offsets, tb.keep
@@ -393,7 +465,8 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     pairs = 0
     tokens = 0
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
-        n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, k, sen)
+        phrased = ph.off.shape[0] > 0 and ph.off[sn + 1] > ph.off[sn]
+        n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, k, sen, s.posmap if phrased else s.posmap[:0])
         tokens += offsets[sn + 1] - offsets[sn]
         if n == 0:
             continue
@@ -421,11 +494,13 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
             elif hi - lo > 1:
                 loss += _cbow_step(m, tb, sen, lo, hi, i, s.pneg[cur:cur + cfg.negative], s, cfg, alpha)
                 pairs += 1
+        if phrased:
+            _train_phrases(m, tb, ph, s, k, sn, offsets[sn], n, cfg, alpha)
     return loss, pairs, tokens
 
 
 @numba.njit(cache=True, parallel=True)
-def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg):
+def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg, ph):
     """Train chunks order[c0:c1] in parallel (Hogwild); alphas: float64 per chunk; scratch has one
     row per thread. Returns (NLL sum float64, trained pairs, tokens read)."""
     loss = 0.0
@@ -434,7 +509,7 @@ def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg):
     for p in prange(c0, c1):
         k = order[p]
         s = _thread_scratch(scratch, numba.get_thread_id())
-        lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg)
+        lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg, ph)
         loss += lk
         pairs += pk
         tokens += tk
@@ -557,16 +632,19 @@ def _default_alpha(model, cbow_update):
 def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
            update, start=None, lock=None):
     """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
-    _Scratch, states, _Config). ``lock``: float32 (V,) factors on the input rows' updates (None:
-    all 1)."""
+    _Scratch, states, _Config, _Phrases). ``lock``: float32 (V,) factors on the input rows' updates
+    (None: all 1). With ``enc.phrases`` the input (and, unused, output) layers have a row per
+    phrase after the V words' rows; the words' rows, tables and draws are those of the words alone."""
     ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
+    spans = getattr(enc, "phrases", None)
+    n_ph = len(spans) if spans is not None else 0
     rng = np.random.default_rng(seed)
-    syn0 = (rng.random((v, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
+    syn0 = (rng.random((v + n_ph, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
     syn1 = np.zeros((v - 1 if hs else 0, dim), np.float32)
-    syn1neg = np.zeros((v if negative else 0, dim), np.float32)
+    syn1neg = np.zeros((v + n_ph if negative else 0, dim), np.float32)
     if hs:
         codes, points, _ = build_huffman(counts)
     else:
@@ -581,10 +659,20 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
                                 codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
                   int(cbow_update == "corrected"), int(shared_negatives), int(update == "window"))
-    lockf = np.ones(v, np.float32) if lock is None else np.ascontiguousarray(lock, dtype=np.float32)
+    lockf = np.ones(v + n_ph, np.float32)
+    if lock is not None:
+        lockf[:v] = lock
+    if spans is not None:
+        # subsampled as words would be, against the words' total; their own RNG streams
+        keep = keep_probabilities(spans.counts, sample, total=int(counts.sum()))
+        ph = _Phrases(np.asarray(spans.pos, np.int64), np.asarray(spans.length, np.int32),
+                      np.asarray(spans.index, np.int32), np.asarray(spans.off, np.int64), keep,
+                      seed_states(int(seed) + (1 << 64), len(chunks) - 1))
+    else:
+        ph = no_phrases()
     return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg, lockf),
             _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch,
-            seed_states(seed, len(chunks) - 1), cfg)
+            seed_states(seed, len(chunks) - 1), cfg, ph)
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,
@@ -750,15 +838,25 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     else:
         vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                                     tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
-                                    progress=progress)
+                                    progress=progress, phrases_ok=True)
     if scanned:
         timings["scan"] = time.perf_counter() - t
+    spans = enc.phrases
+    if spans is not None:
+        if return_model:
+            raise EmbedkitError("phrases added beside the words (phrase_corpus mode='add') cannot be kept in a "
+                                "model file yet: train without return_model (--save-model)")
+        if negative == 0:
+            raise EmbedkitError("phrases added beside the words train against the negative-sampling output "
+                                "layer: negative must be >= 1")
     v = enc.vocab_size
     check_trainable(enc.offsets)
     check_dim(dim, v)
     if hs and v < 2:
         raise EmbedkitError("hierarchical softmax needs at least 2 words in the vocabulary")
-    check_memory(word2vec_need(v, dim, negative=negative, hs=hs), what=f"training {model}", lower="--dim or --max-vocab")
+    n_ph = len(spans) if spans is not None else 0
+    check_memory(word2vec_need(v + n_ph, dim, negative=negative, hs=hs), what=f"training {model}",
+                 lower="--dim or --max-vocab")
 
     t = time.perf_counter()
     start, lock, note = _start_rows(base, vocab, enc, dim=dim, hs=hs, negative=negative, init_vectors=init_vectors,
@@ -782,8 +880,12 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
             ceiling=loss_ceiling(negative + 1 + path_len), sample=sample)
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
-    vec = Vectors(words, weights.syn0, counts)
-    ctx = vec.with_matrix(weights.syn1neg) if negative else None
+    if spans is None:
+        vec = Vectors(words, weights.syn0, counts)
+        ctx = vec.with_matrix(weights.syn1neg) if negative else None
+    else:  # the words, then the phrases (the words' rows are those of training without phrases)
+        vec = Vectors(words + spans.words, weights.syn0, np.concatenate([counts, spans.counts]))
+        ctx = Vectors(words, weights.syn1neg[:v], counts)
     kept = None
     if base is not None or return_model:
         settings = dict(dim=dim, window=window, negative=negative, hs=bool(hs), sample=sample, alpha=alpha,

@@ -164,20 +164,27 @@ class XorShift:
 
 def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points, noise, keep, state, alpha,
                              window, negative, model="skipgram", hs=False, cbow_mean=True, corrected=False,
-                             shared_negatives=False, shared_hs=False, sigmoid=sigmoid_exact, lockf=None):
+                             shared_negatives=False, shared_hs=False, sigmoid=sigmoid_exact, lockf=None,
+                             phrases=None, phrase_state=None):
     """Train one chunk the slow way, drawing the same random numbers in the same order as the
     kernel: per token a subsampling draw (if keep < 1), per centre word a window draw, then the
     negatives (per pair for skip-gram, per centre word for CBOW and shared negatives). With
     shared_hs, skip-gram's HS update of a window (hs_window_reference) comes before its
     pair-by-pair negative sampling. Every change of an input row w (syn0[w]) is multiplied by
     lockf[w] (None: 1; the outputs are never scaled). Returns (syn0, syn1, syn1neg, loss, pairs)
-    in float64."""
+    in float64.
+
+    ``phrases`` (phrases trained beside the words): per sentence, a list of occurrences
+    ``(first word's position in the sentence, words, input row, keep probability)``, trained
+    after the sentence's words by phrase_reference with draws from ``phrase_state``."""
     rng = XorShift(state)
+    prng = XorShift(phrase_state) if phrases is not None else None
     lock = np.ones(len(syn0)) if lockf is None else np.asarray(lockf, np.float64)
     syn0, syn1, syn1neg = (a.astype(np.float64) for a in (syn0, syn1, syn1neg))
     loss, pairs = 0.0, 0
-    for sent in sentences:
-        sen = [w for w in sent if keep[w] >= 1.0 or rng.uniform() < keep[w]]
+    for s_i, sent in enumerate(sentences):
+        kept = [keep[w] >= 1.0 or rng.uniform() < keep[w] for w in sent]
+        sen = [w for w, k in zip(sent, kept) if k]
         for i, center in enumerate(sen):
             b = rng.below(window)
             ctx = [j for j in range(max(0, i - window + b), min(len(sen), i + window - b + 1)) if j != i]
@@ -220,7 +227,37 @@ def word2vec_chunk_reference(sentences, syn0, syn1, syn1neg, codes, lens, points
                 for c in cw:
                     syn0[c] += lock[c] * grad
                 pairs += 1
+        if phrases is not None and sen:
+            syn0 = phrase_reference(syn0, syn1neg, sen, np.concatenate([[0], np.cumsum(kept)]), phrases[s_i], prng,
+                                    noise, alpha, window, negative, sigmoid, lock)
     return syn0, syn1, syn1neg, loss, pairs
+
+
+def phrase_reference(syn0, syn1neg, sen, posmap, occurrences, rng, noise, alpha, window, negative, sigmoid, lock):
+    """The phrases of one sentence (subsampled words ``sen``; ``posmap[p]``: the kept words before
+    position p): each occurrence (a, length, row, keep) is kept with probability keep, draws an
+    effective window like a centre word (window - b around its words, which are left out), and
+    its row predicts those words (label 1) and ``negative`` noise words (label 0; one equal to a
+    window word is skipped) from the old row, which then moves by lock[row] * the summed
+    gradient. The output rows do not change."""
+    for a, length, row, kp in occurrences:
+        if kp < 1.0 and not rng.uniform() < kp:
+            continue
+        ia, ib = posmap[a], posmap[a + length]
+        b = rng.below(window)
+        ctx = [sen[j] for j in range(max(0, ia - window + b), min(len(sen), ib + window - b)) if j < ia or j >= ib]
+        if not ctx:
+            continue
+        h = syn0[row].copy()
+        grad = np.zeros_like(h)
+        for o in ctx:
+            grad += (1.0 - sigmoid(h @ syn1neg[o])) * alpha * syn1neg[o]
+        for _ in range(negative):
+            t = rng.noise(noise)
+            if t not in ctx:
+                grad += (0.0 - sigmoid(h @ syn1neg[t])) * alpha * syn1neg[t]
+        syn0[row] += lock[row] * grad
+    return syn0
 
 
 # ---------------------------------------------------------------- GloVe (glove helper)

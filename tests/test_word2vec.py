@@ -177,7 +177,7 @@ def test_kernel_chunk_matches_reference(case):
     loss, pairs, tokens = w2v._train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.05]), sgd.Corpus(ids, offsets, np.array([0, 4])),
                                             w2v._Weights(syn0, syn1, syn1neg, LOCKF),
                                             w2v._Tables(codes, points, noise, keep),
-                                            scratch, states, cfg)
+                                            scratch, states, cfg, w2v.no_phrases())
     assert tokens == len(ids) and pairs == ref[4] > 10
     frozen = np.flatnonzero(LOCKF == 0)
     assert np.isin(frozen, ids).all()  # frozen rows that the chunk trains ...
@@ -218,7 +218,7 @@ def test_lock_init_run_matches_reference(write_corpus, case):
     # the run's start, tables and chunk RNG state, from the same setup
     start, lock, _ = w2v._start_rows(None, vocab, enc, dim=dim, hs=kw.get("hs", False), negative=kw["negative"],
                                      init_vectors=init, lock_init=0.5)
-    corp, m, tb, _, states, cfg = w2v._setup(
+    corp, m, tb, _, states, cfg, _ = w2v._setup(
         enc, dim=dim, window=window, negative=kw["negative"], hs=kw.get("hs", False), sample=0.0, seed=3,
         model=kw["model"], cbow_mean=True, cbow_update="word2vec",
         shared_negatives=w2v.resolve_shared_negatives(None, kw["model"], kw["negative"], kw.get("hs", False),
