@@ -329,6 +329,10 @@ def _split_words(buf, table, keep_punct, out):
     return n_out
 
 
+#: bytes the ``words`` tokenizer keeps as they are: in a text of only these (a cleaned corpus, text8)
+#: the tokens are those the ASCII whitespace separates, and the lines the same
+_PLAIN_BYTES = bytes(range(48, 58)) + bytes(range(65, 91)) + bytes(range(97, 123)) + b" \t\r\n"
+
 _DIGIT_WORDS = [b" zero ", b" one ", b" two ", b" three ", b" four ", b" five ", b" six ", b" seven ",
                 b" eight ", b" nine "]
 #: text8's byte map before digits are spelled out: a-z, 0-9 and newline kept, A-Z lowered, the rest spaces
@@ -363,7 +367,8 @@ def tokenize_piece(piece, *, tokenize="whitespace", lowercase=False, keep_punctu
     is replaced by U+FFFD.
 
     - ``"whitespace"``: the bytes as they are: a token is what ASCII whitespace separates.
-    - ``"words"``: see :func:`tokenize_text`; tokens come back one ASCII space apart.
+    - ``"words"``: see :func:`tokenize_text`; tokens come back one ASCII space apart (a piece of
+      only ASCII letters, digits and whitespace comes back as it is: its tokens are already those).
     - ``"text8"``: the text8 cleaning: A-Z lower-cased, every byte outside a-z a space,
       digits spelled out (``"1"`` -> ``" one "``), newlines kept.
 
@@ -379,7 +384,7 @@ def tokenize_piece(piece, *, tokenize="whitespace", lowercase=False, keep_punctu
     if tokenize == "text8":
         return _text8(piece)
     piece = _clean(piece, lowercase)
-    if tokenize == "whitespace":
+    if tokenize == "whitespace" or not piece.translate(None, _PLAIN_BYTES):
         return piece
     buf = np.frombuffer(piece, np.uint8)
     out = np.empty(2 * len(buf) + 1, np.uint8)

@@ -57,6 +57,21 @@ def test_words_matches_the_reference_on_random_text():
             tokenize_words_reference(text, lowercase=lowercase, keep_punctuation=keep), repr(text)
 
 
+def test_words_on_plain_ascii_text_is_the_reference_and_passes_through():
+    """A piece of only ASCII letters, digits and whitespace (a cleaned corpus) comes back as it
+    is, and its tokens and lines are still the reference's."""
+    alphabet = "abcXYZ0189 \t\r\n  "
+    rng = random.Random(7)
+    for k in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 50)))
+        lowercase = k % 2 == 1
+        assert _lines(text, lowercase=lowercase) == tokenize_words_reference(text, lowercase=lowercase), repr(text)
+        expected = text.lower() if lowercase else text
+        assert tokenize_piece(text.encode(), tokenize="words", lowercase=lowercase) == expected.encode()
+    # one byte outside the set takes the tokenizer proper
+    assert tokenize_piece(b"ab  cd.\n", tokenize="words") == b"ab cd \n"
+
+
 @pytest.mark.parametrize("text,tokens", [
     ('Fed raw text: "electrodynamics." (QED) Feynman\'s', ["fed", "raw", "text", "electrodynamics", "qed",
                                                           "feynman's"]),
