@@ -116,7 +116,8 @@ def embedkit(method, corpus, work, a, log):
 def glove_c(corpus, work, a, log):
     """GloVe C's four steps with the same settings: (wall, peak RSS MB, most disk bytes)."""
     gb = str(max(1, round(parse_gb(a.memory))))
-    steps = [("vocab_count", ["-min-count", "5", "-verbose", "0"], corpus, work / "vocab.txt"),
+    min_count = str(5 * a.copies_now if a.same_vocab else 5)  # the vocabulary embedkit's run has
+    steps = [("vocab_count", ["-min-count", min_count, "-verbose", "0"], corpus, work / "vocab.txt"),
              ("cooccur", ["-memory", gb, "-vocab-file", "vocab.txt", "-window-size", "10", "-verbose", "0"], corpus,
               work / "cooc.bin"),
              ("shuffle", ["-memory", gb, "-seed", "1", "-verbose", "0"], work / "cooc.bin", work / "cooc.shuf.bin")]
