@@ -1136,9 +1136,14 @@ def _find_pass(stream, *, scoring, min_count, threshold, delimiter, memory, tmp_
 def _phrased_stream(corpus, table, *, scan, threads, progress):
     """The corpus scanned (``scan``: the tokenizer options) and phrased pass by pass with ``table``."""
     stream = scan_stream(corpus, table.connector_words, threads, progress=progress, **scan)
+    _apply_table(stream, table)
+    return stream
+
+
+def _apply_table(stream, table):
+    """Join ``table``'s phrases in ``stream``, pass by pass."""
     for ps in table.passes:
         stream.apply([p for p, _, _ in ps], table.delimiter)
-    return stream
 
 
 @numba.njit(parallel=True, cache=True)
@@ -1307,68 +1312,85 @@ def phrase_corpus(corpus, table, *, min_count=5, max_vocab=None, lowercase=False
     words are not joined), and ``enc.phrases`` is a :class:`PhraseSpans`: where each phrase of
     ``table`` (count >= ``min_count`` in the phrased text) occurs. word2vec then trains the words
     exactly as without phrases and each phrase a vector against the words around it; other
-    trainers refuse it.
+    trainers refuse it. The corpus is read once either way.
     """
 
-    from .vocab import MAX_SENTENCE_LENGTH, EncodedCorpus, Vocab, _check as check_vocab, _remap_ids, order_words
+    from .vocab import _check as check_vocab
 
     check_vocab(min_count, max_vocab, 1, tokenize, keep_punctuation)
     check_choice("mode", mode, PHRASE_MODES)
-    stream = _phrased_stream(corpus, table, scan=dict(lowercase=lowercase, tokenize=tokenize,
-                                                      keep_punctuation=keep_punctuation),
-                             threads=threads, progress=progress)
-    if mode == "add":
-        return _add_spans(corpus, table, stream, min_count=min_count, max_vocab=max_vocab,
-                          scan=dict(lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation),
-                          threads=threads, progress=progress)
+    stream = scan_stream(corpus, table.connector_words, threads, progress=progress, lowercase=lowercase,
+                         tokenize=tokenize, keep_punctuation=keep_punctuation)
+    if mode == "add":  # the words as scanned are what trains: encoded before the passes join them in place
+        bad = next((w for w in stream.words if table.delimiter in w), None)
+        if bad is not None:
+            raise EmbedkitError(f"phrases added to the words need words without the delimiter {table.delimiter!r}: "
+                                f"the corpus has {bad!r} (use another delimiter, or the replace mode)")
+        plain = _encode(stream.ids, stream.offsets, stream.words, stream.unigram_counts(), min_count=min_count,
+                        max_vocab=max_vocab, what="word")
+        _apply_table(stream, table)
+        return _add_spans(stream, plain, table.delimiter, min_count=min_count)
+    _apply_table(stream, table)
     counts = np.bincount(stream.ids, minlength=stream.n_words).astype(np.int64)
-    order = order_words(stream.words, counts, min_count=min_count, max_vocab=max_vocab)
+    vocab, enc, _ = _encode(stream.ids, stream.offsets, stream.words, counts, min_count=min_count,
+                            max_vocab=max_vocab, what="phrased token")
+    return vocab, enc
+
+
+def _encode(ids, offsets, words, counts, *, min_count, max_vocab, what):
+    """The ``(Vocab, EncodedCorpus)`` of an id stream (``ids`` over ``words``, lines at ``offsets``,
+    ``counts`` per word), as :func:`~embedkit.vocab.scan_corpus` makes it from the same tokens:
+    the vocabulary rule, lines cut every ``MAX_SENTENCE_LENGTH`` tokens, out-of-vocabulary tokens
+    dropped, ids in a memory-mapped file (``ids`` is read, not changed: it is remapped a block of
+    lines at a time). Also returns the remap (stream id -> vocabulary id, -1 for a word left out)."""
+    from .vocab import MAX_SENTENCE_LENGTH, EncodedCorpus, Vocab, _remap_ids, order_words
+
+    order = order_words(words, counts, min_count=min_count, max_vocab=max_vocab)
     if len(order) == 0:
         from .errors import EmptyVocabularyError
 
-        raise EmptyVocabularyError(f"vocabulary is empty: no phrased token occurs at least min_count={min_count} "
-                                   "times")
-    remap = np.full(max(stream.n_words, 1), -1, np.int32)
+        raise EmptyVocabularyError(f"vocabulary is empty: no {what} occurs at least min_count={min_count} times")
+    remap = np.full(max(len(words), 1), -1, np.int32)
     remap[order] = np.arange(len(order), dtype=np.int32)
-    lengths = np.diff(stream.offsets)
+    lengths = np.diff(offsets)
     pieces = -(-lengths // MAX_SENTENCE_LENGTH)  # lines cut as the scan cuts them
-    first = np.repeat(stream.offsets[:-1], pieces)
+    first = np.repeat(offsets[:-1], pieces)
     k = np.arange(len(first)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    ends = np.minimum(first + (k + 1) * MAX_SENTENCE_LENGTH, np.repeat(stream.offsets[1:], pieces)).astype(np.int64)
-    ids = stream.ids
-    n, new_ends = _remap_ids(ids, ends, 0, 0, remap)
-    vocab = Vocab([stream.words[i] for i in order.tolist()], counts[order])
+    ends = np.minimum(first + (k + 1) * MAX_SENTENCE_LENGTH, np.repeat(offsets[1:], pieces)).astype(np.int64)
+    vocab = Vocab([words[i] for i in order.tolist()], counts[order])
     folder = _faults.make_temp_dir("corpus")  # swept by a later run if this one is killed
     path = os.path.join(folder, "ids.int32")
+    # blocks of whole lines, about 1M tokens (a cut line is at most MAX_SENTENCE_LENGTH tokens)
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(1 << 20, len(ids), 1 << 20)), [len(ends)]]))
+    n, new_ends = 0, []
     try:
-        np.asarray(ids[:n]).tofile(path)
+        with open(path, "wb") as f:
+            for e0, e1 in zip(cuts[:-1], cuts[1:]):
+                lo = int(ends[e0 - 1]) if e0 else 0
+                block = np.array(ids[lo:ends[e1 - 1]], np.int32)
+                m, block_ends = _remap_ids(block, ends[e0:e1] - lo, 0, 0, remap)
+                block[:m].tofile(f)
+                new_ends.append(block_ends + n)
+                n += m
     except OSError as e:
         shutil.rmtree(folder, ignore_errors=True)
         raise EmbedkitError(f"cannot write encoded corpus in {folder}: {e.strerror or e}") from None
-    del stream, ids
     mm = np.memmap(path, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
-    offsets = np.concatenate([[0], new_ends]).astype(np.int64)
-    return vocab, EncodedCorpus(mm, offsets, vocab.counts, folder=folder, cleanup=True)
+    offsets = np.concatenate([[0], *new_ends]).astype(np.int64)
+    return vocab, EncodedCorpus(mm, offsets, vocab.counts, folder=folder, cleanup=True), remap
 
 
-def _add_spans(corpus, table, stream, *, min_count, max_vocab, scan, threads, progress):
-    """``phrase_corpus(mode="add")``: the corpus scanned as words, and the phrases of ``stream``
-    (the phrased stream of the same corpus) located in it."""
-    from .vocab import order_words, scan_corpus
+def _add_spans(stream, plain, delim, *, min_count):
+    """``phrase_corpus(mode="add")``: ``plain`` (``_encode``'s result for the stream before the table
+    was applied, whose words hold no ``delim``), with the phrases of ``stream`` (now phrased)
+    located in its encoded corpus."""
+    from .vocab import order_words
 
     n0 = len(stream.word_off) - 1  # the words of the scan; ids from n0 on are phrases
-    delim = table.delimiter
-    base = stream.words[:n0]
-    if any(delim in w for w in base):
-        bad = next(w for w in base if delim in w)
-        raise EmbedkitError(f"phrases added to the words need words without the delimiter {delim!r}: the corpus "
-                            f"has {bad!r} (use another delimiter, or the replace mode)")
-    vocab, enc = scan_corpus(corpus, min_count=min_count, max_vocab=max_vocab, threads=threads, progress=progress,
-                             **scan)
+    vocab, enc, remap = plain
     # each stream id: how many in-vocabulary words it stands for
     inv = np.zeros(stream.n_words, np.int64)
-    known = vocab.word_to_id
-    inv[:n0] = [1 if w in known else 0 for w in base]
+    inv[:n0] = remap[:n0] >= 0
     index = stream.index
     for pid in range(n0, stream.n_words):
         inv[pid] = sum(inv[index[w]] for w in stream.words[pid].split(delim))
