@@ -39,7 +39,7 @@ import numba
 import numpy as np
 
 from ._prefetch import prefetch as _prefetch
-from ._rng import next_u64
+from ._rng import next_float, next_u64
 from ._util import balanced_chunks, progress_bar
 from .errors import EmbedkitError, TrainingDivergedError
 
@@ -144,7 +144,7 @@ def subsample(ids, start, end, keep, state, k, sen, posmap):
             posmap[p - start] = n
         w = ids[p]
         if keep[w] < 1.0:
-            if np.float64(next_u64(state, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= keep[w]:
+            if next_float(state, k) >= keep[w]:
                 continue
         sen[n] = w
         n += 1

@@ -49,7 +49,7 @@ import numpy as np
 from numba import prange
 
 from ._compile import precompile, readonly
-from ._rng import next_u64, seed_states
+from ._rng import next_float, seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
                    compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, loss_ceiling,
                    make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair, sigmoid, subsample)
@@ -426,7 +426,7 @@ def _train_phrases(m, tb, ph, s, k, sn, start, n, cfg, alpha):
     for q in range(ph.off[sn], ph.off[sn + 1]):
         i = ph.index[q]
         if ph.keep[i] < 1.0:
-            if np.float64(next_u64(ph.states, k) >> np.uint64(11)) * (1.0 / 9007199254740992.0) >= ph.keep[i]:
+            if next_float(ph.states, k) >= ph.keep[i]:
                 continue
         a = ph.pos[q] - start
         ia, ib = posmap[a], posmap[a + ph.length[q]]
