@@ -118,7 +118,7 @@ def _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, i
     return nnz
 
 
-def _row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads):
+def row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads):
     """The first pass over one block: ``(nnz per row, (seq, n, wins, ptr, pos, chunk_rows))``, the
     second element being what the pass that fills the rows needs."""
     ids = readonly(ids)  # a memory-mapped id file or a block read into memory: one kernel type, one compile
@@ -137,9 +137,18 @@ def _row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, 
 def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
                 dtype=np.float32):
     """Counts of one block of sentences as a V x V CSR matrix (``dtype`` values, sorted indices)."""
-    nnz, (seq, n, wins, ptr, pos, chunk_rows) = _row_nonzeros(
-        ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic, harmonic=harmonic,
-        vocab_size=vocab_size, n_threads=n_threads)
+    nnz, state = row_nonzeros(ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic,
+                              harmonic=harmonic, vocab_size=vocab_size, n_threads=n_threads)
+    return fill_block(nnz, state, window=window, dynamic=dynamic, harmonic=harmonic, vocab_size=vocab_size,
+                      dtype=dtype)
+
+
+def fill_block(nnz, state, *, window, dynamic, harmonic, vocab_size, dtype=np.float32):
+    """The second pass of :func:`count_block`: the CSR matrix from ``row_nonzeros``'s result. It needs
+    only the block's working sequence, not its ids, so a caller that holds the ids can free them
+    first (``spill_runs`` does: 4 bytes per block token fewer at the peak)."""
+    seq, n, wins, ptr, pos, chunk_rows = state
+    del state
     indptr = np.zeros(vocab_size + 1, np.int64)
     np.cumsum(nnz, out=indptr[1:])
     idx_dtype = np.int32 if indptr[-1] < 2**31 else np.int64
@@ -213,8 +222,8 @@ def compile_kernels(encoded, *, dynamic_window, spill=False):
 
 def count_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, vocab_size, n_threads):
     """The number of non-zeros :func:`count_block` would give for these sentences (its first pass only)."""
-    nnz, _ = _row_nonzeros(ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic, harmonic=False,
-                           vocab_size=vocab_size, n_threads=n_threads)
+    nnz, _ = row_nonzeros(ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic, harmonic=False,
+                          vocab_size=vocab_size, n_threads=n_threads)
     return int(nnz.sum())
 
 

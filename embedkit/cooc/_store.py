@@ -37,12 +37,13 @@ from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
 from .._util import balanced_chunks, numba_threads, progress_bar
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
-from ._count import count_block
+from ._count import fill_block, row_nonzeros
 
 FORMAT = "embedkit-cooc/1"
 META_FILE = "meta.json"
 VOCAB_FILE = "vocab.txt"
-#: bytes per block token besides the counts: block ids, working sequence, position index, windows
+#: bytes per block token besides the counts, an upper bound of both passes: the first holds the block's
+#: ids, working sequence and position index (12), the second the sequence and index (8) beside the counts
 TOKEN_BYTES = 16
 #: bytes per non-zero of a block in memory: int32 column + float64 value
 BLOCK_NNZ_BYTES = 12
@@ -187,10 +188,13 @@ def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynami
             lo, hi = int(offsets[s0]), int(offsets[s1])
             ids = (_read(source, np.int32, encoded.ids.offset // 4 + lo, hi - lo) if source
                    else np.asarray(encoded.ids[lo:hi]))
-            m = count_block(ids, offsets[s0:s1 + 1] - lo, keep, seed=seed, base=lo, window=window,
-                            dynamic=bool(dynamic_window), harmonic=harmonic, vocab_size=V,
-                            n_threads=n_threads, dtype=value_dtype)
-            del ids
+            nnz, state = row_nonzeros(ids, offsets[s0:s1 + 1] - lo, keep, seed=seed, base=lo, window=window,
+                                      dynamic=bool(dynamic_window), harmonic=harmonic, vocab_size=V,
+                                      n_threads=n_threads)
+            del ids  # the fill pass reads the working sequence: free the ids before the counts are allocated
+            m = fill_block(nnz, state, window=window, dynamic=bool(dynamic_window), harmonic=harmonic,
+                           vocab_size=V, dtype=value_dtype)
+            del nnz, state
             ratio, last = m.nnz / max(hi - lo, 1), hi - lo
             if m.nnz:
                 runs.append(write_run(os.path.join(folder, f"{prefix}{len(runs):05d}"), m))
