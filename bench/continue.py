@@ -1,12 +1,13 @@
 """Continued training vs training from scratch vs gensim's build_vocab(update=True) route.
 
 usage: python bench/continue.py CORPUS [--lines N] [--epochs 5] [--threads 2] [--methods sgns,fasttext]
-                                       [--no-gensim] [--alpha-factors F1,F2]
+                                       [--no-gensim] [--alpha-factors F1,F2] [--seed S]
 
 The first N lines (articles) of CORPUS (all by default) are split into halves by line: A (the
 first half) and B (the second). For each method: train from scratch on A+B (E epochs); train on A (E
 epochs), save the model and continue on B (E epochs); and for SGNS, gensim's route
-(Word2Vec on A, ``build_vocab(B, update=True)``, ``train(B)``). Every model is scored with
+(Word2Vec on A, ``build_vocab(B, update=True)``, ``train(B)``); for each method also the continuation with
+``average_init`` (the model's words pulled back toward A's vectors by A's share of their counts). Every model is scored with
 embedkit.eval (WS-353, SimLex, MEN, Google). For the words that occur only in B (in both the
 continued and the from-scratch vocabulary), the table gives the mean overlap of their 10
 nearest neighbours with the same word's neighbours in the from-scratch model.
@@ -72,14 +73,14 @@ def b_only(paths):
     return [w for w in build_vocab(paths["B"], min_count=5).words if w not in a]
 
 
-def run_ours(method, paths, epochs, threads, folder, factors=()):
+def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1):
     """Yield (run, vectors, seconds) as each model is trained: from scratch on A+B first (the
     reference of the neighbour overlap), then A alone, then A continued on B ("continued"
-    seconds include training on A), then A continued on B from ``alpha * f`` for each f of
+    seconds include training on A), the same continuation with ``average_init``, then A continued on B from ``alpha * f`` for each f of
     ``factors`` (the same saved A model; seconds of the continuation alone)."""
     from embedkit.word2vec import train_word2vec
 
-    kw = dict(model="skipgram", threads=threads, seed=1, epochs=epochs, **COMMON)
+    kw = dict(model="skipgram", threads=threads, seed=seed, epochs=epochs, **COMMON)
     t = time.perf_counter()
     if method == "sgns":
         yield "scratch", train_word2vec(paths["AB"], **kw).vectors, time.perf_counter() - t
@@ -91,6 +92,10 @@ def run_ours(method, paths, epochs, threads, folder, factors=()):
         yield "A only", first.vectors, t_a
         t = time.perf_counter()
         cont = train_word2vec(paths["B"], init=model, **kw)
+        yield "continued", cont.vectors, t_a + time.perf_counter() - t
+        t = time.perf_counter()
+        averaged = train_word2vec(paths["B"], init=model, average_init=True, **kw)
+        yield "continued, averaged (average_init)", averaged.vectors, time.perf_counter() - t
         again = lambda f: train_word2vec(paths["B"], init=model, alpha=0.025 * f, **kw)  # noqa: E731
     else:
         from embedkit.fasttext import train_fasttext
@@ -106,7 +111,10 @@ def run_ours(method, paths, epochs, threads, folder, factors=()):
         t = time.perf_counter()
         cont = train_fasttext(paths["B"], init=model, **kw)
         again = lambda f: train_fasttext(paths["B"], init=model, alpha=0.05 * f, **kw)  # noqa: E731
-    yield "continued", cont.vectors, t_a + time.perf_counter() - t
+        yield "continued", cont.vectors, t_a + time.perf_counter() - t
+        t = time.perf_counter()
+        averaged = train_fasttext(paths["B"], init=model, average_init=True, **kw)
+        yield "continued, averaged (average_init)", averaged.vectors, time.perf_counter() - t
     for f in factors:
         t = time.perf_counter()
         yield f"continued, alpha x {f:g}", again(f).vectors, time.perf_counter() - t
@@ -141,6 +149,7 @@ def main():
     ap.add_argument("--no-gensim", action="store_true")
     ap.add_argument("--alpha-factors", type=lambda t: [float(f) for f in t.split(",")], default=[],
                     help="also continue from the default alpha times each of these (comma-separated)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of every embedkit run")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         paths, tokens = split(a.corpus, a.lines, folder)
@@ -149,7 +158,7 @@ def main():
               flush=True)
         rows = []
         for method in a.methods.split(","):
-            runs = run_ours(method, paths, a.epochs, a.threads, folder, a.alpha_factors)
+            runs = run_ours(method, paths, a.epochs, a.threads, folder, a.alpha_factors, a.seed)
             if method == "sgns" and not a.no_gensim:
                 runs = itertools.chain(runs, (("gensim update", *run_gensim(paths, a.epochs, a.threads)) for _ in "1"))
             ref = None

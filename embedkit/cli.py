@@ -691,6 +691,10 @@ def word2vec_options(fn):
                      help="Factor in [0, 1] on every update of the input rows that start from --init-vectors "
                           "(0: frozen, 0.5: half steps, 1: free); the other words and the output layer train "
                           "freely."),
+        click.option("--average-init", is_flag=True,
+                     help="With --init: after training, average the model's words with their vectors in the model, "
+                          "each side weighted by the occurrences it was trained on: keeps what continuing would "
+                          "forget of the old text. Off: the old words adapt fully to the new text."),
         phrases_option,
         click.option("--phrase-mode", default="replace", show_default=True, type=click.Choice(["replace", "add"]),
                      help="With --phrases: replace (word2phrase's: a phrase token takes its words' place) or add "
@@ -711,6 +715,8 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, phrase
         raise click.UsageError("give --init or --init-vectors, not both")
     if kw["lock_init"] != 1.0 and not kw["init_vectors"]:
         raise click.UsageError("--lock-init applies to the rows of --init-vectors")
+    if kw["average_init"] and not init:
+        raise click.UsageError("--average-init applies to continued training: give --init MODEL")
     fmt = "word2vec-binary" if binary else fmt
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --binary/--format: exit 2
     if phrase_mode == "add" and (save_model or init):
@@ -822,6 +828,9 @@ def train_cbow_cmd(ctx, **kw):
               help="Also write the output (context) vectors here.")
 @click.option("--init", default=None, type=click.Path(exists=True),
               help="Continue training this fastText .bin (ours or the fastText tool's) on CORPUS.")
+@click.option("--average-init", is_flag=True,
+              help="With --init: after training, average the model's words and n-grams with their values in "
+                   "the model, each side weighted by the occurrences it was trained on.")
 @phrases_option
 @threads_option
 @seed_option
@@ -867,6 +876,8 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
         from .warmstart import load_fasttext_init
 
         ftm = load_fasttext_init(init)  # what it is, checked before any work
+    elif kw["average_init"]:
+        raise click.UsageError("--average-init applies to continued training: give --init MODEL")
     corpus = phrased_corpus(ctx, corpus, phrases, kw["min_count"], kw["max_vocab"],
                             **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
     r = train_fasttext(corpus, progress=ctx.obj["progress"], init=ftm, **kw)

@@ -393,7 +393,8 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
 def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample=1e-4, alpha=0.05,
                    min_alpha=0.0, epochs=5, min_count=5, max_vocab=None, lowercase=False,
                    tokenize="whitespace", keep_punctuation=False, minn=None, maxn=None,
-                   bucket=None, update="window", shuffle="epoch", threads=None, seed=1, progress=False, init=None):
+                   bucket=None, update="window", shuffle="epoch", threads=None, seed=1, progress=False, init=None,
+                   average_init=False):
     """Train fastText word vectors (words plus character n-grams) with negative sampling.
 
     The defaults are fastText's (``fasttext skipgram``): dim 100, window 5, 5 negatives,
@@ -463,6 +464,11 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
         linear decay; ``epochs=0`` returns the model's vectors plus the new words.
         (``model``, ``dim``, ``minn``, ``maxn``, ``bucket`` default to None: fastText's
         defaults, "skipgram", 100, 3, 6 and 2,000,000, or the model's.)
+    average_init : bool, default=False
+        With ``init``: after training, move the model's words (input and output rows) and every
+        n-gram bucket back toward their values in the model: ``row = old + s * (trained - old)``,
+        ``s`` the share of the model's words' occurrences that come from the new corpus (the two
+        models averaged, each weighted by its text, as ``train_word2vec``'s ``average_init``).
 
     Returns
     -------
@@ -505,6 +511,10 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
            minn, maxn, bucket, update, shuffle, seed, threads)
     if ftm is not None:
         check_int("epochs", epochs, min=0)
+    if not isinstance(average_init, (bool, np.bool_)):
+        raise EmbedkitError(f"average_init must be True or False, got {average_init!r}")
+    if average_init and ftm is None:
+        raise EmbedkitError("average_init applies to continued training: give init (a .bin model)")
     if maxn == 0:
         bucket = 0  # no n-grams: no bucket rows (fastText does the same)
     timings = {}
@@ -569,6 +579,10 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
             desc=f"fasttext {model}", progress=progress, drop_pages=page_dropper(enc.ids), syn0=m.out,
             ceiling=loss_ceiling(negative + 1), sample=sample, shuffle=shuffle, seed=seed)
     t = time.perf_counter()
+    if average_init:
+        from .warmstart import fasttext_average
+
+        fasttext_average(ftm, vocab, inp, m.out, counts)
     vectors = SubwordVectors(words, inp, minn=minn, maxn=maxn, bucket=bucket, counts=counts)
     timings["compose"] = time.perf_counter() - t
     return TrainResult(vectors=vectors, context=vectors.with_matrix(m.out), losses=losses, timings=timings,

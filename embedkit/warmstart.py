@@ -71,6 +71,41 @@ def model_rows(model, vocab):
     return np.array([vocab.word_to_id[w] for w in model.words], dtype=np.int64)
 
 
+def new_text_share(model_counts, summed_counts):
+    """The share of the model's words' occurrences that come from the new text: 1 - (their counts
+    in the model) / (their summed counts). The weight of the continued run in :func:`blend`."""
+    before, after = float(np.sum(model_counts, dtype=np.float64)), float(np.sum(summed_counts, dtype=np.float64))
+    return (after - before) / after if after > 0 else 0.0
+
+
+def blend(run, start, share, *, block=1 << 16):
+    """``run = start + share * (run - start)`` in place, ``block`` rows at a time (no second copy of
+    a large matrix); a row that did not move stays bit for bit."""
+    share = np.float32(share)
+    for r0 in range(0, len(run), block):
+        first = np.asarray(start[r0:r0 + block], np.float32)
+        run[r0:r0 + block] = first + share * (run[r0:r0 + block] - first)
+
+
+def average_with_model(layers, model, pos, summed_counts):
+    """Average a continued run with the model it started from, in place: each of the model's words
+    (row ``pos`` in the run) becomes ``old + s * (trained - old)``, ``s`` the share of those words'
+    occurrences that come from the new text (:func:`new_text_share`). New words stay as trained.
+
+    The two models are weighed by the text each was trained on (weight-space averaging of a start
+    and its fine-tuned copy, as in Wortsman et al. 2022, "Robust fine-tuning of zero-shot models"):
+    what continuing on the new text forgot of the old text comes back in proportion. One share for
+    every word: per-word shares (each word's own counts) scored lower on wiki17m's halves
+    (bench/RESULTS.md). ``layers`` maps a model array name to the run's array (the input layer,
+    and the negative-sampling output layer, whose rows are words too). Returns ``s``."""
+    share = new_text_share(model.counts, np.asarray(summed_counts)[pos])
+    for name, run in layers.items():
+        moved = run[pos]
+        blend(moved, model.arrays[name], share)
+        run[pos] = moved
+    return share
+
+
 def same_tree(model, pos, codes, points, lens):
     """True when the Huffman tree over the new vocabulary gives every word of the model the same
     path (codes and inner nodes) it had, so the model's HS output layer still applies."""
@@ -131,6 +166,24 @@ def load_fasttext_init(path):
     if ftm.args.get("wordNgrams", 1) != 1:
         raise EmbedkitError(f"{p} uses word n-grams (wordNgrams={ftm.args['wordNgrams']}); embedkit trains single words")
     return ftm
+
+
+def fasttext_average(ftm, vocab, inp, out, counts):
+    """:func:`average_with_model` for a continued fastText run, in place, after training: the
+    model's words (input and output rows) and every n-gram bucket row, with the one share of the
+    new text (the buckets are shared by old and new words alike). ``counts`` are the summed
+    counts. Returns the share."""
+    old = ftm.vectors
+    v_old, v = len(old.words), len(vocab)
+    src = np.asarray(old.input_matrix)
+    pos = np.array([vocab.word_to_id[w] for w in old.words], dtype=np.int64)
+    share = new_text_share(old.counts, np.asarray(counts)[pos])
+    for run, start in ((inp, src[:v_old]), (out, np.asarray(ftm.output))):
+        moved = run[pos]
+        blend(moved, start, share)
+        run[pos] = moved
+    blend(inp[v:], src[v_old:], share)
+    return share
 
 
 def fasttext_start(ftm, vocab, indptr, rows, inp, out):

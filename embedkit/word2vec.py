@@ -60,7 +60,8 @@ from ._faults import check_memory, word2vec_need
 from .modelfile import Model
 from .result import TrainResult
 from .vocab import Vocab, keep_probabilities, resolve_corpus
-from .warmstart import hs_rebuilt_warning, init_vectors_rows, model_rows, same_tree, scan_for_model
+from .warmstart import (average_with_model, hs_rebuilt_warning, init_vectors_rows, model_rows, same_tree,
+                        scan_for_model)
 
 
 # ---------------------------------------------------------------- kernel arguments
@@ -679,7 +680,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
                    tokenize="whitespace", keep_punctuation=False, negative=None, hs=None, sample=1e-3, alpha=None,
                    min_alpha=0.0001, epochs=5, seed=1, threads=None, cbow_mean=True, cbow_update="word2vec",
                    shared_negatives=None, update="window", progress=False, init=None, init_vectors=None, lock_init=1.0,
-                   return_model=False, shared_hs=None):
+                   return_model=False, shared_hs=None, average_init=False):
     """Train word2vec (skip-gram or CBOW; negative sampling and/or hierarchical softmax).
 
     Parameters
@@ -756,6 +757,14 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         The other input rows and the output layers always train freely. Needs ``init_vectors``.
     return_model : bool, default=False
         Also return everything needed to continue (``result.model``; always with ``init``).
+    average_init : bool, default=False
+        With ``init``: after training, move each of the model's words back toward its value in
+        the model, ``row = old + s * (trained - old)``, ``s`` the share of the model's words'
+        occurrences that come from this corpus (input vectors and the negative-sampling output
+        layer; new words as trained). The two models are averaged, each weighted by the text it
+        was trained on, which undoes most of what continuing forgets of the old text (wiki17m's
+        halves: bench/RESULTS.md, "continued training, averaged"). Leave it off to adapt the old
+        words fully to new text of another kind.
     shared_hs : bool or None, default=None
         Deprecated spelling of ``update`` (True: "window", False: "pair"); warns.
 
@@ -821,6 +830,10 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if base is not None:
         check_int("epochs", epochs, min=0)
     lock_init = check_lock(lock_init)
+    if not isinstance(average_init, (bool, np.bool_)):
+        raise EmbedkitError(f"average_init must be True or False, got {average_init!r}")
+    if average_init and base is None:
+        raise EmbedkitError("average_init applies to continued training: give init (a model)")
     if lock_init != 1.0 and init_vectors is None:
         raise EmbedkitError("lock_init applies to the rows of init_vectors, which is not given")
     if alpha is None:
@@ -880,6 +893,12 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
             ceiling=loss_ceiling(negative + 1 + path_len), sample=sample)
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
+    if average_init:
+        layers = {"input": weights.syn0}
+        if negative and "output_neg" in base.arrays:
+            layers["output_neg"] = weights.syn1neg
+        share = average_with_model(layers, base, model_rows(base, vocab), counts)
+        note += f"; averaged with the model (share of the new text {share:.2f})"
     if spans is None:
         vec = Vectors(words, weights.syn0, counts)
         ctx = vec.with_matrix(weights.syn1neg) if negative else None

@@ -337,6 +337,37 @@ def test_fasttext_resume_from_our_bin(ab, tmp_path):
         train_fasttext(b, init=path, model="cbow")
 
 
+@pytest.mark.slow  # compiles fastText's kernels
+def test_fasttext_average_init(ab, tmp_path, run, assert_one_line_error):
+    """average_init on fastText: the model's words (both layers) and every bucket row = start + s *
+    (the plain continuation's - start), one share s of the new text; new words as trained."""
+    from embedkit.fasttext import train_fasttext
+    from embedkit.fasttext_bin import save_fasttext_model
+
+    a, b, _, _ = ab
+    r = train_fasttext(a, dim=8, epochs=1, bucket=500, threads=1, min_count=5)
+    path = tmp_path / "ft.bin"
+    save_fasttext_model(path, r.vectors, r.context.matrix, epochs=1)
+    kw = dict(epochs=1, threads=1, seed=2)
+    plain, avg = train_fasttext(b, init=path, **kw), train_fasttext(b, init=path, average_init=True, **kw)
+    old = [avg.vectors.words.index(w) for w in r.vectors.words]
+    s = 1 - r.vectors.counts.sum() / avg.vectors.counts[old].sum()
+    assert 0.3 < s < 0.7
+    v, v_old = len(avg.vectors), len(r.vectors)
+    start, trained, got = r.vectors.input_matrix, plain.vectors.input_matrix, avg.vectors.input_matrix
+    np.testing.assert_allclose(got[v:], start[v_old:] + s * (trained[v:] - start[v_old:]), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[old], start[:v_old] + s * (trained[old] - start[:v_old]), rtol=1e-5, atol=1e-6)
+    ctx_start = r.context.matrix
+    np.testing.assert_allclose(avg.context.matrix[old], ctx_start + s * (plain.context.matrix[old] - ctx_start),
+                               rtol=1e-5, atol=1e-6)
+    new = np.setdiff1d(np.arange(v), old)
+    assert len(new) and np.array_equal(got[new], trained[new])
+    with pytest.raises(EmbedkitError, match="average_init applies to continued training"):
+        train_fasttext(b, average_init=True, epochs=1, threads=1)
+    assert_one_line_error(run("train", "fasttext", b, "-o", str(tmp_path / "x.vec"), "--average-init"),
+                          "--average-init applies to continued training", code=2, absent=tmp_path / "x.vec")
+
+
 @pytest.mark.slow  # compiles fastText's kernels, runs the fastText tool
 def test_fasttext_resume_from_the_fasttext_tool(ab, tmp_path):
     fasttext = pytest.importorskip("fasttext")
@@ -352,3 +383,46 @@ def test_fasttext_resume_from_the_fasttext_tool(ab, tmp_path):
         np.testing.assert_allclose(z.vectors[w], m.get_word_vector(w), rtol=1e-5, atol=1e-6)
     c = train_fasttext(b, init=path, epochs=1, threads=1)
     assert "w55" in c.vectors and c.vectors.bucket == 300 and c.vectors.dim == 8
+
+
+def test_word2vec_average_init_weighs_each_model_by_its_text(w2v):
+    """average_init: each of the model's words = its model row + s * (the plain continuation's row -
+    its model row), s = the new text's share of those words' summed counts (both layers); new words
+    and zero epochs as without it."""
+    from embedkit.word2vec import train_word2vec
+
+    a, b, path, r = w2v
+    kw = dict(epochs=1, threads=1, seed=4, negative=5)
+    with pytest.warns(UserWarning, match="Huffman tree"):
+        plain = train_word2vec(b, init=path, **kw)
+    with pytest.warns(UserWarning, match="Huffman tree"):
+        avg = train_word2vec(b, init=path, average_init=True, **kw)
+    old = load_model(path)
+    rows = [avg.vectors.words.index(w) for w in old.words]
+    s = 1 - old.counts.sum() / avg.vectors.counts[rows].sum()
+    assert 0.3 < s < 0.7
+    for w in avg.vectors.words:
+        if w not in r.vectors:  # a word new in B: as trained
+            np.testing.assert_array_equal(avg.vectors[w], plain.vectors[w])
+            continue
+        for got, start, trained in ((avg.vectors, r.vectors, plain.vectors), (avg.context, r.context, plain.context)):
+            np.testing.assert_allclose(got[w], start[w] + s * (trained[w] - start[w]), rtol=1e-5, atol=1e-6)
+    assert f"averaged with the model (share of the new text {s:.2f})" in avg.model.state["note"]
+    with pytest.warns(UserWarning):
+        z = train_word2vec(b, init=path, epochs=0, threads=1, average_init=True)
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+    with pytest.raises(EmbedkitError, match="average_init applies to continued training"):
+        train_word2vec(b, average_init=True, epochs=1, threads=1)
+
+
+def test_cli_word2vec_average_init(w2v, tmp_path, run, assert_one_line_error):
+    a, b, path, r = w2v
+    out = tmp_path / "avg.txt"
+    res = run("train", "skipgram", b, "-o", str(out), "--init", str(path), "--average-init", "--epochs", "1",
+              "--threads", "1")
+    assert res.exit_code == 0, res.output
+    assert "averaged with the model (share of the new text" in res.stderr
+    assert_one_line_error(run("train", "skipgram", b, "-o", str(tmp_path / "x.txt"), "--average-init"),
+                          "--average-init applies to continued training")
+    assert not (tmp_path / "x.txt").exists()
