@@ -882,8 +882,15 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
                             **{k: kw[k] for k in ("lowercase", "tokenize", "keep_punctuation")})
     r = train_fasttext(corpus, progress=ctx.obj["progress"], init=ftm, **kw)
     if ftm is not None:
+        averaged = ""
+        if kw["average_init"]:
+            from .warmstart import new_text_share
+
+            summed = dict(zip(r.vectors.words, r.vectors.counts))
+            share = new_text_share(ftm.vectors.counts, [summed[w] for w in ftm.vectors.words])
+            averaged = f"; averaged with the model (share of the new text {share:.2f})"
         status(ctx, f"continued {init}: {len(ftm.vectors)} -> {len(r.vectors)} words; learning rate restarted at "
-                    f"{kw['alpha']:g}, falling to {kw['min_alpha']:g}")
+                    f"{kw['alpha']:g}, falling to {kw['min_alpha']:g}{averaged}")
     with output_group():  # vectors, context vectors and model land together, or none of them
         write_vectors(r.vectors, output, fmt)
         if save_context:

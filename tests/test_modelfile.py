@@ -364,6 +364,10 @@ def test_fasttext_average_init(ab, tmp_path, run, assert_one_line_error):
     assert len(new) and np.array_equal(got[new], trained[new])
     with pytest.raises(EmbedkitError, match="average_init applies to continued training"):
         train_fasttext(b, average_init=True, epochs=1, threads=1)
+    res = run("train", "fasttext", b, "-o", str(tmp_path / "avg.vec"), "--init", str(path), "--average-init",
+              "--epochs", "1", "--threads", "1")
+    assert res.exit_code == 0, res.output
+    assert f"averaged with the model (share of the new text {s:.2f})" in res.stderr
     assert_one_line_error(run("train", "fasttext", b, "-o", str(tmp_path / "x.vec"), "--average-init"),
                           "--average-init applies to continued training", code=2, absent=tmp_path / "x.vec")
 
