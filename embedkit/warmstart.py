@@ -67,7 +67,8 @@ def scan_for_model(corpus, *, min_count, max_vocab, lowercase, progress, model=N
 
 
 def model_rows(model, vocab):
-    """Positions in ``vocab`` of the model's words (all of them are in it), int64."""
+    """Positions in ``vocab`` of the model's words (``model.words``: a word2vec model, or a fastText
+    model's vectors; all of them are in it), int64."""
     return np.array([vocab.word_to_id[w] for w in model.words], dtype=np.int64)
 
 
@@ -87,6 +88,13 @@ def blend(run, start, share, *, block=1 << 16):
         run[r0:r0 + block] = first + share * (run[r0:r0 + block] - first)
 
 
+def blend_rows(run, pos, start, share):
+    """:func:`blend` on the rows ``pos`` of ``run`` (the model's words in the run) from ``start``."""
+    moved = run[pos]
+    blend(moved, start, share)
+    run[pos] = moved
+
+
 def average_with_model(layers, model, pos, summed_counts):
     """Average a continued run with the model it started from, in place: each of the model's words
     (row ``pos`` in the run) becomes ``old + s * (trained - old)``, ``s`` the share of those words'
@@ -100,9 +108,7 @@ def average_with_model(layers, model, pos, summed_counts):
     and the negative-sampling output layer, whose rows are words too). Returns ``s``."""
     share = new_text_share(model.counts, np.asarray(summed_counts)[pos])
     for name, run in layers.items():
-        moved = run[pos]
-        blend(moved, model.arrays[name], share)
-        run[pos] = moved
+        blend_rows(run, pos, model.arrays[name], share)
     return share
 
 
@@ -176,12 +182,10 @@ def fasttext_average(ftm, vocab, inp, out, counts):
     old = ftm.vectors
     v_old, v = len(old.words), len(vocab)
     src = np.asarray(old.input_matrix)
-    pos = np.array([vocab.word_to_id[w] for w in old.words], dtype=np.int64)
+    pos = model_rows(old, vocab)
     share = new_text_share(old.counts, np.asarray(counts)[pos])
-    for run, start in ((inp, src[:v_old]), (out, np.asarray(ftm.output))):
-        moved = run[pos]
-        blend(moved, start, share)
-        run[pos] = moved
+    blend_rows(inp, pos, src[:v_old], share)
+    blend_rows(out, pos, np.asarray(ftm.output), share)
     blend(inp[v:], src[v_old:], share)
     return share
 
@@ -195,7 +199,7 @@ def fasttext_start(ftm, vocab, indptr, rows, inp, out):
     old = ftm.vectors
     v_old, v = len(old.words), len(vocab)
     src = np.asarray(old.input_matrix)
-    pos = np.array([vocab.word_to_id[w] for w in old.words], dtype=np.int64)
+    pos = model_rows(old, vocab)
     inp[pos] = src[:v_old]
     inp[v:] = src[v_old:]
     out[pos] = np.asarray(ftm.output)

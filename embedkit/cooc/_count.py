@@ -148,7 +148,6 @@ def fill_block(nnz, state, *, window, dynamic, harmonic, vocab_size, dtype=np.fl
     only the block's working sequence, not its ids, so a caller that holds the ids can free them
     first (``spill_runs`` does: 4 bytes per block token fewer at the peak)."""
     seq, n, wins, ptr, pos, chunk_rows = state
-    del state
     indptr = np.zeros(vocab_size + 1, np.int64)
     np.cumsum(nnz, out=indptr[1:])
     idx_dtype = np.int32 if indptr[-1] < 2**31 else np.int64
