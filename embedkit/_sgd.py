@@ -5,7 +5,7 @@ Trainers import from here and never from each other. Three kinds of things live 
 * tables built once by the driver: ``build_noise_table`` (alias table), ``make_chunks`` and
   ``cut_sentences`` (the units of work), ``SIGMOID_TABLE``/``LOG_SIGMOID_TABLE``;
 * inline Numba helpers that kernels call (``inline="always"``, so each kernel compiles them in
-  place): ``sigmoid``, ``log_sigmoid``, ``logistic_step``, ``sgns_pair``, ``hs_pair``,
+  place): ``sigmoid``, ``log_sigmoid``, ``logit_step``, ``logistic_step``, ``sgns_pair``, ``hs_pair``,
   ``draw_noise``, ``draw_centre_negatives``, ``draw_below``, ``draw_window``, ``subsample``,
   ``prefetch_row``;
 * the Python side of training: ``Corpus`` (the kernel's view of the encoded corpus),
@@ -156,13 +156,19 @@ def subsample(ids, start, end, keep, state, k, sen, posmap):
 # Helpers index rows as m[r, c] instead of taking row views: a view costs an atomic refcount
 # update on the shared matrix, which the threads would fight over.
 @numba.njit(cache=True, inline="always")
-def logistic_step(src, r, out, t, label, neu1e, alpha, lock):
-    """One logistic-regression step of input src[r] against output row out[t] with label 0 or 1:
-    out[t] is updated, the input's gradient times ``lock`` added to neu1e. Returns the step's NLL."""
+def logit_step(src, r, out, t, label, alpha):
+    """The logit f of input src[r] against output row out[t], and the step (label - sigmoid(f)) * alpha."""
     f = np.float32(0.0)
     for c in range(src.shape[1]):
         f += src[r, c] * out[t, c]
-    g = (label - sigmoid(f)) * alpha
+    return f, (label - sigmoid(f)) * alpha
+
+
+@numba.njit(cache=True, inline="always")
+def logistic_step(src, r, out, t, label, neu1e, alpha, lock):
+    """One logistic-regression step of input src[r] against output row out[t] with label 0 or 1:
+    out[t] is updated, the input's gradient times ``lock`` added to neu1e. Returns the step's NLL."""
+    f, g = logit_step(src, r, out, t, label, alpha)
     gl = g * lock
     for c in range(src.shape[1]):
         y = out[t, c]

@@ -52,7 +52,7 @@ from ._compile import precompile, readonly
 from ._rng import next_float, seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
                    compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, loss_ceiling,
-                   make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair, sigmoid, subsample)
+                   logit_step, make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair, subsample)
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
 from .errors import EmbedkitError
@@ -60,7 +60,7 @@ from ._faults import check_memory, word2vec_need
 from .modelfile import Model
 from .result import TrainResult
 from .vocab import Vocab, keep_probabilities, resolve_corpus
-from .warmstart import (average_with_model, hs_rebuilt_warning, init_vectors_rows, model_rows, same_tree,
+from .warmstart import (average_with_model, blend, hs_rebuilt_warning, init_vectors_rows, model_rows, same_tree,
                         scan_for_model)
 
 
@@ -405,10 +405,7 @@ def _prefetch_ahead(m, sen, i, lo, hi, pneg, off, cfg):
 def _phrase_step(syn0, syn1neg, r, o, label, neu1e, alpha):
     """Phrase row syn0[r] against the output row syn1neg[o] (left as it is) with ``label``: its
     gradient into neu1e."""
-    f = np.float32(0.0)
-    for c in range(syn0.shape[1]):
-        f += syn0[r, c] * syn1neg[o, c]
-    g = (label - sigmoid(f)) * alpha
+    _, g = logit_step(syn0, r, syn1neg, o, label, alpha)
     for c in range(syn0.shape[1]):
         neu1e[c] += g * syn1neg[o, c]
 
@@ -760,8 +757,9 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     average_init : bool, default=False
         With ``init``: after training, move each of the model's words back toward its value in
         the model, ``row = old + s * (trained - old)``, ``s`` the share of the model's words'
-        occurrences that come from this corpus (input vectors and the negative-sampling output
-        layer; new words as trained). The two models are averaged, each weighted by the text it
+        occurrences that come from this corpus (input vectors, the negative-sampling output
+        layer, and the HS output layer when the Huffman tree kept every path; new words as
+        trained). The two models are averaged, each weighted by the text it
         was trained on, which undoes most of what continuing forgets of the old text (wiki17m's
         halves: bench/RESULTS.md, "continued training, averaged"). Leave it off to adapt the old
         words fully to new text of another kind.
@@ -898,6 +896,8 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         if negative and "output_neg" in base.arrays:
             layers["output_neg"] = weights.syn1neg
         share = average_with_model(layers, base, model_rows(base, vocab), counts)
+        if "output_hs" in start:  # the Huffman tree did not change: every inner node is the model's
+            blend(weights.syn1, start["output_hs"][1], share)
         note += f"; averaged with the model (share of the new text {share:.2f})"
     if spans is None:
         vec = Vectors(words, weights.syn0, counts)

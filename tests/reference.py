@@ -4,6 +4,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from embedkit import _sgd
+
 
 # ---------------------------------------------------------------- co-occurrence (lead)
 def cooc_reference(sentences, vocab_size, window, weighting="uniform", windows=None):
@@ -43,6 +45,15 @@ def ppmi_reference(x, cds=0.75, neg=1.0):
 # ---------------------------------------------------------------- word2vec (word2vec helper)
 def sigmoid_exact(f):
     return 1.0 / (1.0 + np.exp(-f))
+
+
+def sigmoid_table(f):
+    """Python twin of the kernels' table sigmoid (embedkit._sgd.sigmoid)."""
+    if f >= _sgd.MAX_EXP:
+        return 1.0
+    if f <= -_sgd.MAX_EXP:
+        return 0.0
+    return float(_sgd.SIGMOID_TABLE[int((np.float32(f) + _sgd.MAX_EXP) * _sgd.SCALE)])
 
 
 def sgns_update_reference(h, syn1neg, target, negs, alpha, sigmoid=sigmoid_exact):

@@ -222,6 +222,14 @@ def test_word2vec_hs_layer_kept_when_the_tree_does_not_change(tmp_path):
         c = train_word2vec(a, init=r.model, epochs=0, threads=1)
     np.testing.assert_array_equal(c.model.arrays["output_hs"], r.model.arrays["output_hs"])
     assert "unchanged" in c.model.state["note"]
+    # averaged, the kept HS layer is blended like the words: the same text again is half of the counts
+    plain = train_word2vec(a, init=r.model, epochs=1, threads=1, seed=2)
+    avg = train_word2vec(a, init=r.model, epochs=1, threads=1, seed=2, average_init=True)
+    old, trained = r.model.arrays["output_hs"], plain.model.arrays["output_hs"]
+    assert not np.allclose(trained, old)
+    np.testing.assert_allclose(avg.model.arrays["output_hs"], old + 0.5 * (trained - old), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(avg.vectors.matrix, r.vectors.matrix + 0.5 * (plain.vectors.matrix - r.vectors.matrix),
+                               rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.slow

@@ -7,8 +7,7 @@ from embedkit import word2vec as w2v
 from embedkit.errors import EmbedkitError
 from embedkit.phrases import find_phrases, phrase_corpus
 from embedkit.vocab import scan_corpus
-from reference import word2vec_chunk_reference
-from test_word2vec import sigmoid_table
+from reference import sigmoid_table, word2vec_chunk_reference
 
 
 def corpus_text(seed=0, lines=60):

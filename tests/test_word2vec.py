@@ -9,16 +9,8 @@ from embedkit import word2vec as w2v
 from embedkit._rng import seed_states
 from embedkit.errors import EmbedkitError
 from reference import (XorShift, cbow_update_reference, hs_update_reference, hs_window_reference,
-                       sgns_update_reference, shared_negatives_reference, sigmoid_exact, word2vec_chunk_reference)
-
-
-def sigmoid_table(f):
-    """Python twin of the kernel's table sigmoid."""
-    if f >= sgd.MAX_EXP:
-        return 1.0
-    if f <= -sgd.MAX_EXP:
-        return 0.0
-    return float(sgd.SIGMOID_TABLE[int((np.float32(f) + sgd.MAX_EXP) * sgd.SCALE)])
+                       sgns_update_reference, shared_negatives_reference, sigmoid_exact, sigmoid_table,
+                       word2vec_chunk_reference)
 
 
 def close(a, b):
