@@ -209,8 +209,8 @@ def _remap_group(mm, group, start, w, remap, tmp, pool, n_parts):
 
 
 def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False):
-    """Rewrite the id file in place with final ids, a group of sentences at a time; pages already
-    written are flushed and released after each group, so resident memory stays bounded.
+    """Rewrite the id file in place with final ids, a group of sentences at a time; after each group
+    the pages written are flushed and every page read is released, so resident memory stays bounded.
     ``parallel``: each group is split among ``numba.get_num_threads()`` threads (the same result).
     Returns (tokens kept, sentence ends)."""
     mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
@@ -232,10 +232,14 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
             else:
                 w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
             out.append(new_ends)
-            done = (4 * w) // page * page
-            if raw is not None and done > 0 and hasattr(raw, "madvise"):
-                raw.flush(0, done)
-                raw.madvise(mmap.MADV_DONTNEED, 0, done)
+            # release every page read so far, not only those written: the ids of pruned words put the
+            # reads ahead of the writes, and that gap (4 bytes per pruned token) grows with the corpus.
+            # A page between the two comes back from the page cache when its turn to be written comes.
+            done, read = (4 * w) // page * page, (4 * int(ends[g1 - 1])) // page * page
+            if raw is not None and read > 0 and hasattr(raw, "madvise"):
+                if done > 0:
+                    raw.flush(0, done)
+                raw.madvise(mmap.MADV_DONTNEED, 0, read)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

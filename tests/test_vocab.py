@@ -1,3 +1,5 @@
+import os
+import re
 import warnings
 
 import numpy as np
@@ -120,6 +122,45 @@ def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path, threads):
         vocab_mod.remap_id_file = original
     assert np.array_equal(np.asarray(small.ids), np.asarray(ref.ids))
     assert np.array_equal(small.offsets, ref.offsets)
+
+
+def _mapped_kb(path):
+    """Resident KB of this process's mappings of ``path`` (/proc/self/smaps)."""
+    kb, inside = 0, False
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping's first line: addresses ... file
+                inside = line.rstrip().endswith(str(path))
+            elif inside and line.startswith("Rss:"):
+                kb += int(line.split()[1])
+    return kb
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
+def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch):
+    """Half the tokens are pruned, so the reads run ahead of the writes: the pages between them
+    are released too, and the file's resident pages stay at about a group, not the gap (which
+    grows with the corpus: 4 bytes per pruned token)."""
+    from embedkit import vocab as vocab_mod
+
+    n, group = 1 << 22, 1 << 16  # a 16 MB id file, groups of 256 KB
+    path = tmp_path / "ids.bin"
+    np.tile(np.array([0, 1], np.int32), n // 2).tofile(path)
+    remap = np.array([0, -1], np.int32)
+    seen = []
+    original = vocab_mod._remap_ids
+
+    def spy(*a):
+        seen.append(_mapped_kb(path))
+        return original(*a)
+
+    monkeypatch.setattr(vocab_mod, "_remap_ids", spy)
+    ends = np.append(np.arange(1000, n, 1000, dtype=np.int64), n)
+    w, _ = vocab_mod.remap_id_file(str(path), n, ends, remap, chunk_tokens=group)
+    assert w == n // 2 and len(seen) > 20
+    # the gap reaches 8 MB by the end; the page cache may map 2 MB folios at once
+    assert max(seen) < 3 * 1024, seen
+    assert np.array_equal(np.fromfile(path, np.int32)[:w], np.zeros(w, np.int32))
 
 
 # ---------------------------------------------------------------- resolve_corpus: every kind of corpus
