@@ -7,7 +7,8 @@ lines in a new seeded order) in a temporary folder, deleted at the end, and runs
 run is a child process: wall seconds, seconds per million tokens, peak RSS (``/usr/bin/time``), and the
 most disk its ``--tmp-dir`` held (sampled every 0.2 s). At the largest size, GloVe C runs the
 same pipeline (vocab_count, cooccur -memory, shuffle -memory, glove -iter 1) for the speed and
-RSS ratios. Writes bench/growth.json and the plot bench/growth.png.
+RSS ratios. Writes bench/growth.json and the plot bench/growth.png. ``--sentence-tokens N`` first cuts
+CORPUS's lines into lines of N tokens, for a corpus with a sentence per line instead of an article.
 
     python bench/growth.py /work/wiki17m.txt --copies 1,4 --memory 2G --threads 2
 """
@@ -29,9 +30,13 @@ ROOT = HERE.parent
 PEERS = Path("/root/.cache/embedkit-peers")
 
 
-def build_corpus(src, copies, out, seed=0):
-    """``copies`` concatenated copies of ``src``'s lines, each in a new seeded order; returns tokens."""
+def build_corpus(src, copies, out, seed=0, sentence_tokens=None):
+    """``copies`` concatenated copies of ``src``'s lines, each in a new seeded order; returns tokens.
+    ``sentence_tokens``: each line is first cut into lines of that many tokens (a sentence per line)."""
     lines = Path(src).read_text(encoding="utf-8").splitlines()
+    if sentence_tokens:
+        words = [x.split() for x in lines]
+        lines = [" ".join(w[i:i + sentence_tokens]) for w in words for i in range(0, len(w), sentence_tokens)]
     tokens = sum(len(x.split()) for x in lines)
     rng = random.Random(seed)
     with open(out, "w", encoding="utf-8") as f:
@@ -170,6 +175,9 @@ def main():
                    help="min_count 5 x copies, so every size has the vocabulary of one copy at min_count 5 (at a "
                         "fixed min_count, k copies keep the words seen 5/k times in one: the vocabulary, and every "
                         "figure that depends on it, grows with k)")
+    p.add_argument("--sentence-tokens", type=int, default=None,
+                   help="cut CORPUS's lines into lines of this many tokens first (a sentence per line, where "
+                        "wiki17m has an article per line: the per-sentence arrays grow with the sentence count)")
     p.add_argument("--out", default=str(HERE / "growth"))
     a = p.parse_args()
     copies = [int(x) for x in a.copies.split(",")]
@@ -185,7 +193,7 @@ def main():
         for k in copies:
             a.copies_now = k
             corpus = work_root / f"corpus{k}.txt"
-            tokens = build_corpus(a.corpus, k, corpus)
+            tokens = build_corpus(a.corpus, k, corpus, sentence_tokens=a.sentence_tokens)
             for method in a.methods.split(","):
                 wall, rss, disk = embedkit(method, corpus, work_root, a, log)
                 rows.append(dict(method=method, copies=k, tokens=tokens, wall_s=wall, s_per_mtok=wall / tokens * 1e6,

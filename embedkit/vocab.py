@@ -212,13 +212,18 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
     """Rewrite the id file in place with final ids, a group of sentences at a time; after each group
     the pages written are flushed and every page read is released, so resident memory stays bounded.
     ``parallel``: each group is split among ``numba.get_num_threads()`` threads (the same result).
-    Returns (tokens kept, sentence ends)."""
+    Returns (tokens kept, sentence offsets: 0, then the end of each sentence that kept a token),
+    filled in place: no list of pieces to join, which would double the peak of a corpus of many
+    short sentences."""
     mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
     raw = getattr(mm, "_mmap", None)
     page = mmap.PAGESIZE
     cuts = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(ends)]]))
-    w, out = 0, []
+    w = 0
+    offsets = np.empty(len(ends) + 1, np.int64)
+    offsets[0] = 0
+    n_out = 1
     n_parts = numba.get_num_threads() if parallel else 1
     tmp = np.empty(0, np.int32)
     pool = ThreadPoolExecutor(n_parts - 1, thread_name_prefix="embedkit-remap") if n_parts > 1 else None
@@ -231,7 +236,8 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
                 w, new_ends = _remap_group(mm, ends[g0:g1], start, w, remap, tmp, pool, n_parts)
             else:
                 w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
-            out.append(new_ends)
+            offsets[n_out:n_out + len(new_ends)] = new_ends
+            n_out += len(new_ends)
             # release every page read so far, not only those written: the ids of pruned words put the
             # reads ahead of the writes, and that gap (4 bytes per pruned token) grows with the corpus.
             # A page between the two comes back from the page cache when its turn to be written comes.
@@ -245,7 +251,7 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
             pool.shutdown(wait=True, cancel_futures=True)
     mm.flush()
     del mm, raw
-    return w, (np.concatenate(out) if out else np.zeros(0, np.int64))
+    return w, offsets[:n_out]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -799,7 +805,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
             vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
             remap = np.full(max(table.n_ids, 1), -1, np.int32)
             remap[pids] = np.arange(len(pids), dtype=np.int32)
-            n, new_ends = remap_id_file(ids_path, n_tokens, ends, remap, parallel=n_threads > 1)
+            n, offsets = remap_id_file(ids_path, n_tokens, ends, remap, parallel=n_threads > 1)
+            del ends
         os.truncate(ids_path, 4 * n)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
     except OSError as e:
@@ -815,8 +822,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         if cleanup:
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    offsets = np.concatenate([[0], new_ends]).astype(np.int64)
-    del table, remap, ends
+    del table, remap
     release_memory()  # the hash table's pages go back to the system before training allocates
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
 
@@ -975,9 +981,9 @@ def merge_vocab(new, *, min_count=5, max_vocab=None, base_words=(), base_counts=
     ends = np.asarray(nenc.offsets[1:], dtype=np.int64)
     n_before = nenc.n_tokens
     nenc.ids = None  # the read-only map goes before the file is rewritten
-    n, new_ends = remap_id_file(ids_path, n_before, ends, remap)
+    n, offsets = remap_id_file(ids_path, n_before, ends, remap)
     os.truncate(ids_path, 4 * n)
     ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
-    enc = EncodedCorpus(ids, np.concatenate([[0], new_ends]).astype(np.int64), vocab.counts, folder=nenc.folder)
+    enc = EncodedCorpus(ids, offsets, vocab.counts, folder=nenc.folder)
     enc._parent = nenc  # the scan's folder lives (and is removed) with it
     return vocab, enc, rare

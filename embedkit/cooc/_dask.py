@@ -103,12 +103,11 @@ def partition_runs(path, k, vocab, folder, *, memory, window=5, weighting="unifo
         return []
     word_to_id = {w: i for i, w in enumerate(vocab.words)}
     remap = np.array([word_to_id.get(w, -1) for w in local.words], dtype=np.int32)
-    n, ends = remap_id_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap)
+    n, offsets = remap_id_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap)
     del enc
     if n == 0:
         return []
     ids = np.memmap(os.path.join(sub, "enc", "ids.int32"), np.int32, "r", shape=(n,))
-    offsets = np.concatenate([[0], ends]).astype(np.int64)
     runs = spill_runs(EncodedCorpus(ids, offsets, np.asarray(vocab.counts, np.int64)), sub, memory=memory,
                       window=window, weighting=weighting, threads=threads)
     del ids
