@@ -9,7 +9,8 @@ Trainers import from here and never from each other. Three kinds of things live 
   ``draw_noise``, ``draw_centre_negatives``, ``draw_below``, ``draw_window``, ``subsample``,
   ``prefetch_row``;
 * the Python side of training: ``Corpus`` (the kernel's view of the encoded corpus),
-  ``check_trainable`` ("corpus too small"), ``compile_stage`` (the labelled, timed compile),
+  ``check_trainable`` ("corpus too small"), ``longest_sentence``, ``compile_stage`` (the labelled,
+  timed compile),
   ``loss_ceiling``, ``page_dropper`` and ``run_epochs`` (the epoch loop: learning rate,
   shuffling, divergence, progress).
 
@@ -259,14 +260,21 @@ def cut_sentences(offsets, max_len):
     return np.append(starts, offsets[-1])
 
 
+def longest_sentence(offsets, block=1 << 20):
+    """The longest sentence's length (0 for none), ``block`` sentences at a time: no second
+    per-sentence array, which for a corpus of short sentences would double the offsets' memory."""
+    offsets = np.asarray(offsets)
+    return max((int(np.diff(offsets[i:i + block + 1]).max()) for i in range(0, len(offsets) - 1, block)), default=0)
+
+
 def check_trainable(offsets):
     """Raise EmbedkitError ("corpus too small") unless some sentence has 2 words; return the
     longest sentence's length (the size of a kernel's sentence buffer)."""
-    lengths = np.diff(np.asarray(offsets))
-    if len(lengths) == 0 or lengths.max() < 2:
+    longest = longest_sentence(offsets)
+    if longest < 2:
         raise EmbedkitError("corpus too small: no sentence has 2 in-vocabulary words, so there is nothing "
                             "to train (lower min_count or use a larger corpus)")
-    return int(lengths.max())
+    return longest
 
 
 def loss_ceiling(outputs):

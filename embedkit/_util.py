@@ -178,6 +178,8 @@ def balanced_chunks(cumulative, n_chunks):
     n_rows = len(cumulative) - 1
     k = max(1, min(n_rows, int(n_chunks)))
     targets = np.linspace(0, cumulative[-1], k + 1)[1:-1]
+    if cumulative.dtype.kind in "iu":  # integer targets: searching floats would copy ``cumulative`` as floats
+        targets = np.ceil(targets).astype(cumulative.dtype)  # c >= t exactly when c >= ceil(t)
     return np.unique(np.concatenate([[0], np.searchsorted(cumulative, targets), [n_rows]])).astype(np.int64)
 
 

@@ -208,31 +208,33 @@ def _remap_group(mm, group, start, w, remap, tmp, pool, n_parts):
     return w, cum[kept > 0]
 
 
-def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False):
+def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False, out=None):
     """Rewrite the id file in place with final ids, a group of sentences at a time; after each group
     the pages written are flushed and every page read is released, so resident memory stays bounded.
     ``parallel``: each group is split among ``numba.get_num_threads()`` threads (the same result).
     Returns (tokens kept, sentence offsets: 0, then the end of each sentence that kept a token),
-    filled in place: no list of pieces to join, which would double the peak of a corpus of many
-    short sentences."""
+    filled in place into ``out`` (int64, ``len(ends) + 1``; None: a new array). ``out`` may be the
+    array whose ``[1:]`` is ``ends``: each offset is written after the ends it overwrites are read,
+    so a corpus of many short sentences holds them once."""
     mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
     raw = getattr(mm, "_mmap", None)
     page = mmap.PAGESIZE
     cuts = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(ends)]]))
     w = 0
-    offsets = np.empty(len(ends) + 1, np.int64)
-    offsets[0] = 0
+    offsets = np.empty(len(ends) + 1, np.int64) if out is None else out
+    offsets[0] = 0  # never one of the ends, when out holds them
     n_out = 1
+    last = 0
     n_parts = numba.get_num_threads() if parallel else 1
     tmp = np.empty(0, np.int32)
     pool = ThreadPoolExecutor(n_parts - 1, thread_name_prefix="embedkit-remap") if n_parts > 1 else None
     try:
         for g0, g1 in zip(cuts[:-1], cuts[1:]):
-            start = int(ends[g0 - 1]) if g0 > 0 else 0
+            start, last = last, int(ends[g1 - 1])  # read before this group's offsets overwrite them
             if pool is not None:
-                if len(tmp) < ends[g1 - 1] - start:
-                    tmp = np.empty(max(int(ends[g1 - 1]) - start, chunk_tokens), np.int32)
+                if len(tmp) < last - start:
+                    tmp = np.empty(max(last - start, chunk_tokens), np.int32)
                 w, new_ends = _remap_group(mm, ends[g0:g1], start, w, remap, tmp, pool, n_parts)
             else:
                 w, new_ends = _remap_ids(mm, ends[g0:g1], start, w, remap)
@@ -241,7 +243,7 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
             # release every page read so far, not only those written: the ids of pruned words put the
             # reads ahead of the writes, and that gap (4 bytes per pruned token) grows with the corpus.
             # A page between the two comes back from the page cache when its turn to be written comes.
-            done, read = (4 * w) // page * page, (4 * int(ends[g1 - 1])) // page * page
+            done, read = (4 * w) // page * page, (4 * last) // page * page
             if raw is not None and read > 0 and hasattr(raw, "madvise"):
                 if done > 0:
                     raw.flush(0, done)
@@ -617,7 +619,7 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
 
 def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_distinct, tokenize, keep_punctuation,
                  max_sentence_length, n_threads):
-    end_chunks = []
+    bounds = _Bounds()
     pruned = 0
     min_reduce = 0
     for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, tokenize=tokenize,
@@ -640,17 +642,36 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
                 table.grow(len(buf) - pos)
             if ids_file is not None:
                 out_ids[:table.state[4]].tofile(ids_file)
-        if table.state[5]:
-            end_chunks.append(out_ends[:table.state[5]].copy())
+        bounds.extend(out_ends[:table.state[5]])
         # word2vec's ReduceVocab: forget the rarest (live ids are never more than the ids given)
         while table.n_ids > max_distinct and len(table.live()) > max_distinct:
             min_reduce += 1
             pruned += table.prune(min_reduce)
     n_tokens = int(table.state[2])
     if table.state[3]:
-        end_chunks.append(np.array([n_tokens], np.int64))
-    ends = np.concatenate(end_chunks) if end_chunks else np.zeros(0, np.int64)
-    return table, n_tokens, ends, pruned, min_reduce
+        bounds.extend(np.array([n_tokens], np.int64))
+    return table, n_tokens, bounds.array(), pruned, min_reduce
+
+
+class _Bounds:
+    """The scan's sentence bounds, 0 and then every sentence end, in one growing int64 array:
+    ``ndarray.resize`` lets the allocator move a large block without copying it, so the scan
+    holds them once, not as pieces and then their concatenation. It zero-fills what it adds,
+    so the array grows by a quarter at a time: at most 10 bytes per sentence."""
+
+    def __init__(self):
+        self.buf = np.zeros(1 << 16, np.int64)
+        self.n = 1
+
+    def extend(self, ends):
+        k = len(ends)
+        if self.n + k > len(self.buf):
+            self.buf.resize(max(len(self.buf) + len(self.buf) // 4, self.n + k), refcheck=False)
+        self.buf[self.n:self.n + k] = ends
+        self.n += k
+
+    def array(self):
+        return self.buf[:self.n]
 
 
 def order_words(words, counts, *, min_count=1, max_vocab=None):
@@ -796,7 +817,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     try:
         with numba_threads(threads) as n_threads:
             with open(ids_path, "wb") as f:
-                table, n_tokens, ends, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
+                table, n_tokens, bounds, pruned, mr = _scan(path, lowercase=lowercase, progress=progress,
                                                           ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
                                                           keep_punctuation=keep_punctuation,
                                                           max_sentence_length=max_sentence_length,
@@ -805,8 +826,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
             vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
             remap = np.full(max(table.n_ids, 1), -1, np.int32)
             remap[pids] = np.arange(len(pids), dtype=np.int32)
-            n, offsets = remap_id_file(ids_path, n_tokens, ends, remap, parallel=n_threads > 1)
-            del ends
+            n, offsets = remap_id_file(ids_path, n_tokens, bounds[1:], remap, parallel=n_threads > 1, out=bounds)
+            del bounds
         os.truncate(ids_path, 4 * n)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
     except OSError as e:

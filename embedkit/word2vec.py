@@ -51,8 +51,9 @@ from numba import prange
 from ._compile import precompile, readonly
 from ._rng import next_float, seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
-                   compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, loss_ceiling,
-                   logit_step, make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair, subsample)
+                   compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, logit_step,
+                   longest_sentence, loss_ceiling, make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair,
+                   subsample)
 from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
                     release_memory)
 from .errors import EmbedkitError
@@ -653,7 +654,7 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
             m[rows] = values
     noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
     chunks = make_chunks(offsets)
-    scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, int(np.diff(offsets).max()), dim, window, negative,
+    scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, longest_sentence(offsets), dim, window, negative,
                                 codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
                   int(cbow_update == "corrected"), int(shared_negatives), int(update == "window"))

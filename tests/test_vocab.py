@@ -124,6 +124,34 @@ def test_remap_in_small_groups_equals_one_pass(write_corpus, tmp_path, threads):
     assert np.array_equal(small.offsets, ref.offsets)
 
 
+@pytest.mark.parametrize("parallel", [False, True])
+def test_remap_writes_the_offsets_over_the_ends_it_has_read(tmp_path, parallel):
+    """out= the array whose [1:] holds the ends: the offsets overwrite them group by group, with the
+    result of a fresh array (random sentences, a third of the ids pruned, groups of 7 tokens)."""
+    from embedkit import vocab as vocab_mod
+
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(1, 12, 300)
+    n = int(lengths.sum())
+    ids = rng.integers(0, 9, n).astype(np.int32)
+    remap = np.array([0, 1, -1, 2, -1, 3, 4, -1, 5], np.int32)
+    results = []
+    for in_place in (False, True):
+        path = tmp_path / f"ids{in_place}.bin"
+        ids.tofile(path)
+        bounds = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        w, offsets = vocab_mod.remap_id_file(str(path), n, bounds[1:], remap, chunk_tokens=7, parallel=parallel,
+                                             out=bounds if in_place else None)
+        results.append((w, offsets.copy(), np.fromfile(path, np.int32)[:w]))
+    (w0, o0, i0), (w1, o1, i1) = results
+    kept = remap[ids]
+    assert w0 == w1 == int((kept >= 0).sum())
+    np.testing.assert_array_equal(i0, kept[kept >= 0])
+    np.testing.assert_array_equal(i1, i0)
+    np.testing.assert_array_equal(o1, o0)
+    assert o0[0] == 0 and o0[-1] == w0
+
+
 def _mapped_kb(path):
     """Resident KB of this process's mappings of ``path`` (/proc/self/smaps)."""
     kb, inside = 0, False

@@ -587,3 +587,12 @@ def test_skipgram_default_shares_negatives_per_window(write_corpus):
     np.testing.assert_array_equal(default.vectors.matrix, shared.vectors.matrix)
     np.testing.assert_array_equal(pair.vectors.matrix, unshared.vectors.matrix)
     assert not np.array_equal(default.vectors.matrix, pair.vectors.matrix)
+
+
+def test_longest_sentence_reads_the_offsets_a_block_at_a_time():
+    offsets = np.concatenate([[0], np.cumsum(np.random.default_rng(5).integers(1, 50, 101))])
+    for block in (1, 2, 7, 100, 101, 1 << 20):
+        assert sgd.longest_sentence(offsets, block=block) == int(np.diff(offsets).max())
+    assert sgd.longest_sentence(np.zeros(1, np.int64)) == 0
+    with pytest.raises(EmbedkitError, match="corpus too small"):
+        sgd.check_trainable(np.array([0, 1, 2]))
