@@ -245,6 +245,13 @@ def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
     return balanced_chunks(offsets, -(-int(offsets[-1]) // chunk_tokens))
 
 
+def longest_sentence(offsets, block=1 << 20):
+    """The longest sentence's length (0 for none), ``block`` sentences at a time: no second
+    per-sentence array, which for a corpus of short sentences would double the offsets' memory."""
+    offsets = np.asarray(offsets)
+    return max((int(np.diff(offsets[i:i + block + 1]).max()) for i in range(0, len(offsets) - 1, block)), default=0)
+
+
 def cut_sentences(offsets, max_len):
     """Sentence offsets with every sentence longer than ``max_len`` tokens cut into pieces of at
     most ``max_len`` (windows do not cross a cut, as in fastText).
@@ -253,18 +260,13 @@ def cut_sentences(offsets, max_len):
     [0, 3, 6, 9, 10]
     """
     offsets = np.asarray(offsets, dtype=np.int64)
+    if longest_sentence(offsets) <= max_len:
+        return offsets  # nothing to cut (a sentence per line): no per-sentence temporaries
     lengths = np.diff(offsets)
     pieces = np.maximum(1, -(-lengths // max_len))
     first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # index of each piece's sentence's first piece
     starts = np.repeat(offsets[:-1], pieces) + max_len * (np.arange(int(pieces.sum())) - first)
     return np.append(starts, offsets[-1])
-
-
-def longest_sentence(offsets, block=1 << 20):
-    """The longest sentence's length (0 for none), ``block`` sentences at a time: no second
-    per-sentence array, which for a corpus of short sentences would double the offsets' memory."""
-    offsets = np.asarray(offsets)
-    return max((int(np.diff(offsets[i:i + block + 1]).max()) for i in range(0, len(offsets) - 1, block)), default=0)
 
 
 def check_trainable(offsets):

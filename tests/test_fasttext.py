@@ -345,6 +345,8 @@ def test_cut_sentences_caps_pieces_at_fasttexts_line_size():
     assert cut[0] == 0 and cut[-1] == offsets[-1] and np.diff(cut).max() <= ft.MAX_LINE
     assert set(offsets.tolist()) <= set(cut.tolist())  # sentence ends stay ends
     assert cut.tolist() == [0, 0, 5, 1029, 2053, 3000, 4024, 4025]
+    short = np.array([0, 3, 1027, 1030], np.int64)  # nothing to cut: the same array back
+    assert sgd.cut_sentences(short, ft.MAX_LINE) is short
 
 
 @pytest.mark.slow
