@@ -60,6 +60,13 @@ def check_float(name, value, *, min=None, max=None, min_open=False, max_open=Fal
     return value
 
 
+def check_bool(name, value):
+    """Return ``value`` if it is True or False (a NumPy bool too), else raise EmbedkitError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise EmbedkitError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def check_choice(name, value, choices):
     """Return ``value`` if it is one of ``choices``, else raise EmbedkitError listing them."""
     if value not in choices:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ._util import COMPRESSION_SNIFF_BYTES, progress_bar, sniff_compression
+from ._util import COMPRESSION_SNIFF_BYTES, check_bool, progress_bar, sniff_compression
 from .errors import EmbedkitError
 
 CHUNK_BYTES = 1 << 20
@@ -353,8 +353,7 @@ def check_tokenize(tokenize, keep_punctuation=False):
     """Raise EmbedkitError unless ``tokenize`` is a known mode and ``keep_punctuation`` fits it."""
     if tokenize not in TOKENIZE_MODES:
         raise EmbedkitError(f"tokenize must be one of {', '.join(TOKENIZE_MODES)}; got {tokenize!r}")
-    if not isinstance(keep_punctuation, (bool, np.bool_)):
-        raise EmbedkitError(f"keep_punctuation must be True or False, got {keep_punctuation!r}")
+    check_bool("keep_punctuation", keep_punctuation)
     if keep_punctuation and tokenize != "words":
         raise EmbedkitError(f"keep_punctuation applies to tokenize='words' only, not {tokenize!r}")
 

@@ -41,8 +41,8 @@ from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile
                    draw_centre_negatives, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
                    run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
-from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
-                    release_memory)
+from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
+                    numba_threads, release_memory)
 from .errors import EmbedkitError
 from .result import TrainResult
 from .subword import _compose, check_subword_params, subword_table
@@ -511,8 +511,7 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
            minn, maxn, bucket, update, shuffle, seed, threads)
     if ftm is not None:
         check_int("epochs", epochs, min=0)
-    if not isinstance(average_init, (bool, np.bool_)):
-        raise EmbedkitError(f"average_init must be True or False, got {average_init!r}")
+    check_bool("average_init", average_init)
     if average_init and ftm is None:
         raise EmbedkitError("average_init applies to continued training: give init (a .bin model)")
     if maxn == 0:

@@ -25,8 +25,8 @@ from threadpoolctl import threadpool_limits
 from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._faults import array_bytes, check_memory, fit_after_counting, make_temp_dir, ppmi_need
-from ._util import (balanced_chunks, check_dim, check_float, check_int, check_seed, check_threads, drop_pages,
-                    numba_threads, progress_bar, sum_timings)
+from ._util import (balanced_chunks, check_bool, check_dim, check_float, check_int, check_seed, check_threads,
+                    drop_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
 from .result import TrainResult
 
@@ -366,8 +366,7 @@ def _check(dim, cds, neg, eig, add_context, n_iter, seed, threads):
     check_float("cds", cds, min=0.0, max=1.0, min_open=True)  # smoothing: 1 is none
     check_float("neg", neg, min=0.0, min_open=True)
     check_float("eig", eig, min=0.0)
-    if not isinstance(add_context, (bool, np.bool_)):
-        raise EmbedkitError(f"add_context must be True or False, got {add_context!r}")
+    check_bool("add_context", add_context)
     check_int("n_iter", n_iter, min=0)
     check_seed(seed)
     check_threads(threads)

@@ -54,8 +54,8 @@ from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, bui
                    compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, logit_step,
                    longest_sentence, loss_ceiling, make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair,
                    subsample)
-from ._util import (check_choice, check_dim, check_float, check_int, check_seed, check_threads, numba_threads,
-                    release_memory)
+from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
+                    numba_threads, release_memory)
 from .errors import EmbedkitError
 from ._faults import check_memory, word2vec_need
 from .modelfile import Model
@@ -598,9 +598,10 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_int("dim", dim, min=1)
     check_int("window", window, min=1)
     check_int("negative", negative, min=0)
-    for name, v in (("hs", hs), ("cbow_mean", cbow_mean), ("shared_negatives", shared_negatives)):
-        if not isinstance(v, (bool, np.bool_)) and not (name == "shared_negatives" and v is None):
-            raise EmbedkitError(f"{name} must be True or False, got {v!r}")
+    check_bool("hs", hs)
+    check_bool("cbow_mean", cbow_mean)
+    if shared_negatives is not None:
+        check_bool("shared_negatives", shared_negatives)
     if negative == 0 and not hs:
         raise EmbedkitError("negative must be >= 1 unless hs is on (no output layer otherwise)")
     check_float("sample", sample, min=0.0)
@@ -801,8 +802,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     from .vectors import Vectors
 
     if shared_hs is not None:
-        if not isinstance(shared_hs, (bool, np.bool_)):
-            raise EmbedkitError(f"shared_hs must be True or False, got {shared_hs!r}")
+        check_bool("shared_hs", shared_hs)
         update = "window" if shared_hs else "pair"
         warnings.warn(f"shared_hs={bool(shared_hs)} is deprecated: use update={update!r}", FutureWarning, stacklevel=2)
     base = None
@@ -829,8 +829,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if base is not None:
         check_int("epochs", epochs, min=0)
     lock_init = check_lock(lock_init)
-    if not isinstance(average_init, (bool, np.bool_)):
-        raise EmbedkitError(f"average_init must be True or False, got {average_init!r}")
+    check_bool("average_init", average_init)
     if average_init and base is None:
         raise EmbedkitError("average_init applies to continued training: give init (a model)")
     if lock_init != 1.0 and init_vectors is None:

@@ -26,11 +26,11 @@ import time
 import warnings
 import weakref
 
-import numpy as np
 import scipy.sparse as sp
 
 from .. import _faults
-from .._util import check_choice, check_float, check_int, check_seed, check_threads, numba_threads, progress_bar
+from .._util import (check_bool, check_choice, check_float, check_int, check_seed, check_threads, numba_threads,
+                     progress_bar)
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
 from ..vocab import Vocab, resolve_corpus
@@ -143,9 +143,8 @@ def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowe
     check_int("window", window, min=1, max=1000)
     check_tokenize(tokenize, keep_punctuation)
     check_choice("weighting", weighting, WEIGHTINGS)
-    for name, flag in (("dynamic_window", dynamic_window), ("lowercase", lowercase)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise EmbedkitError(f"{name} must be True or False, got {flag!r}")
+    check_bool("dynamic_window", dynamic_window)
+    check_bool("lowercase", lowercase)
     check_float("sample", sample, min=0.0)
     check_int("min_count", min_count, min=1)
     if max_vocab is not None:
