@@ -29,10 +29,7 @@ a leading thread axis (``numba.config.NUMBA_NUM_THREADS``) and indexed with
 
 from __future__ import annotations
 
-import ctypes
 import math
-import mmap
-import sys
 import time
 from typing import NamedTuple
 
@@ -42,6 +39,7 @@ import numpy as np
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_float, next_u64
 from ._util import balanced_chunks, progress_bar
+from ._util import page_dropper as _page_dropper
 from .errors import EmbedkitError, TrainingDivergedError
 
 #: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
@@ -240,16 +238,36 @@ def build_noise_table(counts, power=0.75):
 
 def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
     """Sentence indices where chunks start, plus the end: whole sentences cut into chunks of
-    about ``chunk_tokens`` tokens (``embedkit._util.balanced_chunks`` over the token offsets)."""
+    about ``chunk_tokens`` tokens (``embedkit._util.balanced_chunks`` over the token offsets).
+    Memory-mapped offsets are searched block by block and leave no page resident."""
     offsets = np.asarray(offsets, dtype=np.int64)
     return balanced_chunks(offsets, -(-int(offsets[-1]) // chunk_tokens))
 
 
+def take_sorted(a, idx, group=1024):
+    """``a[idx]`` for sorted ``idx``, ``group`` indices at a time; when ``a`` is memory-mapped the
+    pages each group read are dropped before the next (a gather over a large mapped array would
+    map a page-cache folio around every index: all of it, for the chunk bounds of the offsets)."""
+    drop = page_dropper(a)
+    out = np.empty(len(idx), a.dtype)
+    for g in range(0, len(idx), group):
+        sub = idx[g:g + group]
+        out[g:g + group] = a[sub]
+        drop(sub[0], sub[-1] + 1)
+    return out
+
+
 def longest_sentence(offsets, block=1 << 20):
     """The longest sentence's length (0 for none), ``block`` sentences at a time: no second
-    per-sentence array, which for a corpus of short sentences would double the offsets' memory."""
+    per-sentence array, which for a corpus of short sentences would double the offsets' memory;
+    memory-mapped offsets are dropped from resident memory block by block."""
     offsets = np.asarray(offsets)
-    return max((int(np.diff(offsets[i:i + block + 1]).max()) for i in range(0, len(offsets) - 1, block)), default=0)
+    drop = page_dropper(offsets)
+    longest = 0
+    for i in range(0, len(offsets) - 1, block):
+        longest = max(longest, int(np.diff(offsets[i:i + block + 1]).max()))
+        drop(i, i + block + 1)
+    return longest
 
 
 def cut_sentences(offsets, max_len):
@@ -301,27 +319,14 @@ def compile_stage(run, desc, progress):
 FAULT_AROUND = 1 << 16  # bytes: Linux maps the pages of this aligned window around a faulting one
 
 
-def page_dropper(ids):
-    """A function drop(lo, hi) that lets the OS take ids[lo:hi] out of this process's resident
-    memory, when ids is a read-only file-backed memmap: the pages stay in the page cache and come
-    back on the next read, so dropping a page that a thread still reads costs a re-read, never a
-    wrong value. The range is widened by the fault-around window on each side: a fault on the
-    range also mapped those pages (another chunk's, when chunks are read in random order). For
-    anything else it does nothing."""
-    if not (sys.platform.startswith("linux") and isinstance(ids, np.memmap) and not ids.flags.writeable
-            and hasattr(mmap, "MADV_DONTNEED")):
-        return lambda lo, hi: None
-    libc = ctypes.CDLL(None, use_errno=True)
-    page = mmap.PAGESIZE
-    start = ids.ctypes.data
-    low, high = start // page * page, -(-(start + ids.nbytes) // page) * page  # the mapping's pages
-
-    def drop(lo, hi):
-        first = max(low, (start + int(lo) * ids.itemsize - FAULT_AROUND) // FAULT_AROUND * FAULT_AROUND)
-        end = min(high, -(-(start + int(hi) * ids.itemsize + FAULT_AROUND) // FAULT_AROUND) * FAULT_AROUND)
-        if end > first:
-            libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
-    return drop
+def page_dropper(a):
+    """A function drop(lo, hi) that lets the OS take a[lo:hi] out of this process's resident
+    memory, when ``a`` (the ids, the sentence offsets) lies in a file mapping: the pages stay in
+    the page cache and come back on the next read, so dropping a page that a thread still reads
+    costs a re-read, never a wrong value. The range is widened by the fault-around window on each
+    side: a fault on the range also mapped those pages (another chunk's, when chunks are read in
+    random order). For anything else it does nothing (``embedkit._util.page_dropper``)."""
+    return _page_dropper(a, FAULT_AROUND)
 
 
 def diverged(epoch, loss, pairs, syn0, alpha, ceiling):
@@ -354,13 +359,15 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
     falls linearly over all tokens of all epochs, chunk by chunk in the order they are trained
     (``alphas`` is indexed by chunk). ``order`` is ``chunk_order(n, shuffle, seed, epoch)``.
     Threads take chunks one at a time (robust to busy cores),
-    in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the corpus
-    pages of its chunks are dropped from RSS. The loss is checked after every call and
+    in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the pages of
+    the corpus (``drop_pages(lo, hi)``: token positions) and of the offsets, when they are
+    memory-mapped, are dropped from RSS. The loss is checked after every call and
     ``syn0`` at every epoch's end (``diverged``); an epoch without a pair is an error. Returns
     (mean loss per epoch, training seconds)."""
     n_chunks = len(chunks) - 1
     n_tokens = int(offsets[-1])
-    sizes = offsets[chunks[1:]] - offsets[chunks[:-1]]
+    sizes = np.diff(take_sorted(offsets, chunks))
+    drop_offsets = page_dropper(offsets)  # memory-mapped offsets: dropped after each call, like the ids
     losses = []
     old_chunksize = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
@@ -384,8 +391,11 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     err = diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
                     if err is not None:
                         raise err
-                    for k in order[c0:c1]:  # each chunk is read once per epoch: keep the corpus out of RSS
-                        drop_pages(offsets[chunks[k]], offsets[chunks[k + 1]])
+                    # each chunk is read once per epoch: keep the corpus out of RSS. All of it, not the
+                    # chunks just read: a fault maps the whole page-cache folio (up to 2 MB) around a
+                    # page, so pages of other chunks came in too, and would pile up over an epoch
+                    drop_pages(0, n_tokens)
+                    drop_offsets(0, len(offsets))
                     bar.update(tokens)
                     bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[order[c1 - 1]]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)

@@ -187,7 +187,25 @@ def balanced_chunks(cumulative, n_chunks):
     targets = np.linspace(0, cumulative[-1], k + 1)[1:-1]
     if cumulative.dtype.kind in "iu":  # integer targets: searching floats would copy ``cumulative`` as floats
         targets = np.ceil(targets).astype(cumulative.dtype)  # c >= t exactly when c >= ceil(t)
-    return np.unique(np.concatenate([[0], np.searchsorted(cumulative, targets), [n_rows]])).astype(np.int64)
+    return np.unique(np.concatenate([[0], search_blockwise(cumulative, targets), [n_rows]])).astype(np.int64)
+
+
+def search_blockwise(a, targets, block=1 << 20):
+    """``np.searchsorted(a, targets)`` (both sorted), ``block`` elements of ``a`` at a time, each
+    block's pages dropped once searched when ``a`` is memory-mapped: binary searches all over a
+    large mapped array would map nearly all of it (a fault maps a whole page-cache folio)."""
+    if len(a) <= block:
+        return np.searchsorted(a, targets)
+    drop = page_dropper(a)
+    pos = np.full(len(targets), len(a), np.int64)
+    j = 0  # targets[:j] are placed: each is at most the last element of an earlier block
+    for i in range(0, len(a), block):
+        blk = a[i:i + block]
+        m = int(np.searchsorted(targets[j:], blk[-1], side="right"))  # the targets this block places
+        pos[j:j + m] = i + np.searchsorted(blk, targets[j:j + m])  # the earlier blocks' elements are all smaller
+        j += m
+        drop(i, i + block)
+    return pos
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -468,27 +486,55 @@ def release_memory():
             madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), mmap.MADV_DONTNEED)
 
 
-def drop_pages(a):
-    """Let the OS take the pages of ``a`` out of this process's resident memory, when ``a`` (or a
-    slice of it) is a read-only file-backed memmap: the pages stay in the page cache and fault back
-    in on the next read, so nothing is lost. Anything else: nothing happens (Linux only)."""
-    import ctypes
+def _file_mapping(a):
+    """The ``np.memmap`` under ``a`` when dropping ``a``'s pages loses nothing, else None: a
+    shared file mapping (the pages stay in the page cache, written ones included, and fault back
+    in on the next read), or a read-only view of a copy-on-write one. Linux only."""
     import mmap
     import sys
 
     base = a
     while base is not None and not isinstance(base, np.memmap):
         base = getattr(base, "base", None)
-    if (base is None or a.flags.writeable or not sys.platform.startswith("linux") or a.nbytes == 0
-            or not hasattr(mmap, "MADV_DONTNEED")):
-        return
+    if (base is None or not sys.platform.startswith("linux") or not hasattr(mmap, "MADV_DONTNEED")
+            or (base.mode == "c" and a.flags.writeable)):
+        return None
+    return base
+
+
+def page_dropper(a, widen=0):
+    """A function ``drop(lo, hi)`` that lets the OS take ``a[lo:hi]`` (a 1-d array) out of this
+    process's resident memory when ``a`` is backed by a file mapping (:func:`drop_pages`); for
+    anything else it does nothing. ``widen``: bytes added on each side, rounded out to multiples
+    of it (a fault maps a window of pages around the faulting one, not only that page)."""
+    import ctypes
+    import mmap
+
+    if _file_mapping(a) is None or a.nbytes == 0:
+        return lambda lo, hi: None
+    libc = ctypes.CDLL(None, use_errno=True)
     page = mmap.PAGESIZE
-    lo = a.ctypes.data // page * page
-    hi = -(-(a.ctypes.data + a.nbytes) // page) * page
-    try:
-        ctypes.CDLL(None).madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), mmap.MADV_DONTNEED)
-    except (OSError, AttributeError):
-        pass
+    step = max(page, int(widen))
+    start = a.ctypes.data
+    low, high = start // page * page, -(-(start + a.nbytes) // page) * page  # the array's pages
+
+    def drop(lo, hi):
+        first = max(low, (start + int(lo) * a.itemsize - widen) // step * step)
+        end = min(high, -(-(start + int(hi) * a.itemsize + widen) // step) * step)
+        if end > first:
+            libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
+    return drop
+
+
+def drop_pages(a):
+    """Let the OS take the pages of ``a`` out of this process's resident memory, when ``a`` (or a
+    slice of it) lies in a file mapping: a shared one (``np.memmap`` modes r, r+, w+), whose pages,
+    written ones included, stay in the page cache, or a read-only view of a copy-on-write one. The
+    pages fault back in on the next read, so nothing is lost. Anything else: nothing happens
+    (Linux only)."""
+    if a.ndim != 1:
+        a = a.reshape(-1)
+    page_dropper(a)(0, len(a))
 
 
 # ---------------------------------------------------------------- compressed files

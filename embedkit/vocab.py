@@ -25,8 +25,8 @@ import numpy as np
 from . import _faults
 from ._compile import precompile_scan, readonly
 from ._tokens import _GOLDEN, _same_bytes, _token_key
-from ._util import (atomic_write, check_int, check_threads, numba_threads, read_ahead, release_memory,
-                    split_fields)
+from ._util import (atomic_write, check_int, check_threads, numba_threads, page_dropper, read_ahead, release_memory,
+                    search_blockwise, split_fields)
 from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
@@ -215,11 +215,14 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
     Returns (tokens kept, sentence offsets: 0, then the end of each sentence that kept a token),
     filled in place into ``out`` (int64, ``len(ends) + 1``; None: a new array). ``out`` may be the
     array whose ``[1:]`` is ``ends``: each offset is written after the ends it overwrites are read,
-    so a corpus of many short sentences holds them once."""
+    so a corpus of many short sentences holds them once. Memory-mapped ``ends`` (and ``out``) are
+    released from resident memory as they are read, like the ids."""
     mm = np.memmap(path, dtype=np.int32, mode="r+", shape=(n_tokens,))
+    drop_ends = page_dropper(ends)
     raw = getattr(mm, "_mmap", None)
     page = mmap.PAGESIZE
-    cuts = np.unique(np.concatenate([[0], np.searchsorted(ends, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
+    # searched block by block: binary searches all over memory-mapped ends would map nearly all of them
+    cuts = np.unique(np.concatenate([[0], search_blockwise(ends, np.arange(chunk_tokens, n_tokens, chunk_tokens)),
                                      [len(ends)]]))
     w = 0
     offsets = np.empty(len(ends) + 1, np.int64) if out is None else out
@@ -248,6 +251,7 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
                 if done > 0:
                     raw.flush(0, done)
                 raw.madvise(mmap.MADV_DONTNEED, 0, read)
+            drop_ends(0, g1)  # the offsets written over them stay in the file's page cache
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -598,9 +602,10 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
 
 
 def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whitespace", keep_punctuation=False,
-          max_sentence_length=MAX_SENTENCE_LENGTH, n_threads=1):
+          max_sentence_length=MAX_SENTENCE_LENGTH, n_threads=1, bounds_path=None):
     """One pass: provisional ids (written to ``ids_file`` if given), a table with their counts,
-    sentence ends (token positions), pruning figures.
+    sentence bounds (0, then each sentence's end as a token position; written to ``bounds_path``
+    and returned memory-mapped, if given), pruning figures.
 
     With ``n_threads`` > 1 a piece is tokenized by that many threads (:func:`_tokenize_parallel`)
     once the table holds words; the first piece, short ones, and every piece with one thread go
@@ -609,17 +614,18 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
     precompile_scan(n_threads, tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
     table = _Table()
     parts = _Parts(n_threads)
+    bounds = _Bounds(bounds_path)
     try:
         return _scan_pieces(path, table, parts, lowercase=lowercase, progress=progress, ids_file=ids_file,
                             max_distinct=max_distinct, tokenize=tokenize, keep_punctuation=keep_punctuation,
-                            max_sentence_length=max_sentence_length, n_threads=n_threads)
+                            max_sentence_length=max_sentence_length, n_threads=n_threads, bounds=bounds)
     finally:
+        bounds.close()
         parts.close()
 
 
 def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_distinct, tokenize, keep_punctuation,
-                 max_sentence_length, n_threads):
-    bounds = _Bounds()
+                 max_sentence_length, n_threads, bounds):
     pruned = 0
     min_reduce = 0
     for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, tokenize=tokenize,
@@ -654,24 +660,41 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
 
 
 class _Bounds:
-    """The scan's sentence bounds, 0 and then every sentence end, in one growing int64 array:
-    ``ndarray.resize`` lets the allocator move a large block without copying it, so the scan
-    holds them once, not as pieces and then their concatenation. It zero-fills what it adds,
-    so the array grows by a quarter at a time: at most 10 bytes per sentence."""
+    """The scan's sentence bounds, 0 and then every sentence end.
 
-    def __init__(self):
-        self.buf = np.zeros(1 << 16, np.int64)
+    In memory: one growing int64 array (``ndarray.resize`` lets the allocator move a large block
+    without copying it; it grows by a quarter at a time: at most 10 bytes per sentence). With a
+    ``path``: appended to that file as they come, and handed back memory-mapped (``r+``: the
+    remap writes the offsets over them), so no per-sentence array is held at all."""
+
+    def __init__(self, path=None):
         self.n = 1
+        self.path = path
+        if path is None:
+            self.buf = np.zeros(1 << 16, np.int64)
+        else:
+            self.file = open(path, "wb")
+            np.zeros(1, np.int64).tofile(self.file)
 
     def extend(self, ends):
         k = len(ends)
-        if self.n + k > len(self.buf):
-            self.buf.resize(max(len(self.buf) + len(self.buf) // 4, self.n + k), refcheck=False)
-        self.buf[self.n:self.n + k] = ends
+        if self.path is not None:
+            np.asarray(ends, np.int64).tofile(self.file)
+        else:
+            if self.n + k > len(self.buf):
+                self.buf.resize(max(len(self.buf) + len(self.buf) // 4, self.n + k), refcheck=False)
+            self.buf[self.n:self.n + k] = ends
         self.n += k
 
+    def close(self):
+        if self.path is not None:
+            self.file.close()
+
     def array(self):
-        return self.buf[:self.n]
+        if self.path is None:
+            return self.buf[:self.n]
+        self.file.close()
+        return np.memmap(self.path, np.int64, "r+", shape=(self.n,))
 
 
 def order_words(words, counts, *, min_count=1, max_vocab=None):
@@ -785,8 +808,9 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
     Parameters are those of :func:`build_vocab`, plus
 
     cache_dir : str or None, default=None
-        Folder for the encoded id file (``ids.int32``). None uses a temporary folder that is
-        removed when the returned ``EncodedCorpus`` is garbage-collected.
+        Folder for the encoded id file (``ids.int32``) and the sentence offsets
+        (``offsets.int64``; both memory-mapped). None uses a temporary folder that is removed
+        when the returned ``EncodedCorpus`` is garbage-collected.
     max_sentence_length : int, default=10_000
         Lines longer than this many tokens are cut into sentences of this length.
 
@@ -814,6 +838,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         except OSError as e:
             raise EmbedkitError(f"cannot create cache folder {cache_dir}: {e.strerror or e}") from None
     ids_path = os.path.join(folder, "ids.int32")
+    offsets_path = os.path.join(folder, "offsets.int64")
     try:
         with numba_threads(threads) as n_threads:
             with open(ids_path, "wb") as f:
@@ -821,15 +846,19 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
                                                           ids_file=f, max_distinct=max_distinct, tokenize=tokenize,
                                                           keep_punctuation=keep_punctuation,
                                                           max_sentence_length=max_sentence_length,
-                                                          n_threads=n_threads)
+                                                          n_threads=n_threads, bounds_path=offsets_path)
             check_unchanged(path, before)
             vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
             remap = np.full(max(table.n_ids, 1), -1, np.int32)
             remap[pids] = np.arange(len(pids), dtype=np.int32)
             n, offsets = remap_id_file(ids_path, n_tokens, bounds[1:], remap, parallel=n_threads > 1, out=bounds)
-            del bounds
+            n_offsets = len(offsets)
+            del bounds, offsets
         os.truncate(ids_path, 4 * n)
+        os.truncate(offsets_path, 8 * n_offsets)
         ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,))
+        # r+, not r: a writeable array, so the kernels see the type of in-memory offsets (one specialisation)
+        offsets = np.memmap(offsets_path, dtype=np.int64, mode="r+", shape=(n_offsets,))
     except OSError as e:
         written = os.path.getsize(ids_path) if os.path.exists(ids_path) else 0
         if cleanup:
@@ -999,10 +1028,17 @@ def merge_vocab(new, *, min_count=5, max_vocab=None, base_words=(), base_counts=
     rare = Vocab([words[k] for k in rest], counts[rest])
     remap = np.array([vocab.word_to_id.get(w, -1) for w in nv.words] or [-1], dtype=np.int32)
     ids_path = os.path.join(nenc.folder, "ids.int32")
-    ends = np.asarray(nenc.offsets[1:], dtype=np.int64)
     n_before = nenc.n_tokens
     nenc.ids = None  # the read-only map goes before the file is rewritten
-    n, offsets = remap_id_file(ids_path, n_before, ends, remap)
+    offsets_path = getattr(nenc.offsets, "filename", None)
+    if offsets_path is not None and nenc.offsets.mode == "r+":  # the scan's offsets file: rewritten in place
+        n, offsets = remap_id_file(ids_path, n_before, nenc.offsets[1:], remap, out=nenc.offsets)
+        n_offsets = len(offsets)
+        nenc.offsets = offsets = None
+        os.truncate(offsets_path, 8 * n_offsets)
+        offsets = np.memmap(offsets_path, dtype=np.int64, mode="r+", shape=(n_offsets,))
+    else:
+        n, offsets = remap_id_file(ids_path, n_before, np.asarray(nenc.offsets[1:], dtype=np.int64), remap)
     os.truncate(ids_path, 4 * n)
     ids = np.memmap(ids_path, dtype=np.int32, mode="r", shape=(n,)) if n else np.zeros(0, np.int32)
     enc = EncodedCorpus(ids, offsets, vocab.counts, folder=nenc.folder)

@@ -191,6 +191,88 @@ def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch):
     assert np.array_equal(np.fromfile(path, np.int32)[:w], np.zeros(w, np.int32))
 
 
+def test_scan_keeps_the_offsets_in_a_file_beside_the_ids(write_corpus, tmp_path):
+    """The sentence offsets are memory-mapped from ``offsets.int64`` in the cache folder (no
+    per-sentence array in memory), with the values of the lines: 0, then each line's end."""
+    p = write_corpus("a b c\nb\nzz\nc a\n\nb b b b\n")
+    vocab, enc = scan_corpus(p, min_count=1, cache_dir=tmp_path / "c")
+    path = tmp_path / "c" / "offsets.int64"
+    assert isinstance(enc.offsets, np.memmap) and os.path.samefile(enc.offsets.filename, path)
+    assert enc.offsets.tolist() == [0, 3, 4, 5, 7, 11] and os.path.getsize(path) == 8 * 6
+    vocab2, enc2 = scan_corpus(p, min_count=2, cache_dir=tmp_path / "d")  # "zz" pruned: its sentence goes
+    assert enc2.offsets.tolist() == [0, 3, 4, 6, 10] and os.path.getsize(tmp_path / "d" / "offsets.int64") == 8 * 5
+
+
+def test_blockwise_search_and_gather_equal_numpy():
+    """The chunk bounds of large offsets are searched block by block and gathered group by group
+    (to keep a memory-mapped array out of RSS): the same answers as one ``searchsorted`` and one
+    fancy index, on random running totals with repeats, targets equal to elements, blocks of 1-7."""
+    from embedkit._sgd import take_sorted
+    from embedkit._util import search_blockwise
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        a = np.concatenate([[0], np.cumsum(rng.integers(0, 4, int(rng.integers(1, 60))))]).astype(np.int64)
+        targets = np.sort(rng.integers(0, int(a[-1]) + 2, int(rng.integers(0, 30)))).astype(np.int64)
+        block = int(rng.integers(1, 8))
+        np.testing.assert_array_equal(search_blockwise(a, targets, block=block), np.searchsorted(a, targets))
+        idx = np.sort(rng.integers(0, len(a), int(rng.integers(0, 40))))
+        np.testing.assert_array_equal(take_sorted(a, idx, group=block), a[idx])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
+def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch):
+    """4M one-to-three-token sentences (a 32 MB offsets file): the remap that writes the offsets over
+    the ends, ``longest_sentence``, ``make_chunks`` and the epoch loop (in word2vec's order) each
+    leave a few MB of it resident, as they go and after, not the whole file. (A file written by
+    ``write()`` sits in 2 MB page-cache folios, and one read maps a whole folio.)"""
+    from embedkit import _sgd
+    from embedkit import vocab as vocab_mod
+
+    n_sent = 1 << 22
+    lengths = np.random.default_rng(0).integers(1, 4, n_sent)
+    n = int(lengths.sum())
+    ids_path, off_path = tmp_path / "ids.int32", tmp_path / "offsets.int64"
+    np.arange(n, dtype=np.int32).__mod__(3).astype(np.int32).tofile(ids_path)
+    np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64).tofile(off_path)
+    seen = []
+    original = vocab_mod._remap_ids
+
+    def spy(*a):
+        seen.append(_mapped_kb(off_path))
+        return original(*a)
+
+    monkeypatch.setattr(vocab_mod, "_remap_ids", spy)
+    bounds = np.memmap(off_path, np.int64, "r+", shape=(n_sent + 1,))
+    w, offsets = vocab_mod.remap_id_file(str(ids_path), n, bounds[1:], np.array([0, 1, 2], np.int32),
+                                         chunk_tokens=1 << 16, out=bounds)
+    assert w == n and len(offsets) == n_sent + 1 and len(seen) > 20
+    assert max(seen) < 6 * 1024, seen
+    del offsets, bounds
+    offsets = np.asarray(np.memmap(off_path, np.int64, "r+", shape=(n_sent + 1,)))  # as word2vec holds them
+    assert np.array_equal(offsets, np.concatenate([[0], np.cumsum(lengths)]))  # the remap kept every sentence
+    _sgd.page_dropper(offsets)(0, len(offsets))
+    assert _sgd.longest_sentence(offsets, block=1 << 16) == 3
+    assert _mapped_kb(off_path) < 1024
+    chunks = _sgd.make_chunks(offsets, chunk_tokens=2000)
+    assert _mapped_kb(off_path) < 1024 and len(chunks) > 1000
+    during = []
+
+    def train_chunks(c0, c1, alphas, order):
+        tokens = 0
+        for k in order[c0:c1]:
+            tokens += int(np.diff(offsets[chunks[k]:chunks[k + 1] + 1]).sum())
+        during.append(_mapped_kb(off_path))
+        return 0.5 * tokens, tokens, tokens
+
+    ids = np.memmap(ids_path, np.int32, "r", shape=(n,))
+    _sgd.run_epochs(train_chunks, offsets, chunks, epochs=2, alpha=0.025, min_alpha=0.0001, threads=1, desc="t",
+                    progress=False, drop_pages=_sgd.page_dropper(ids), syn0=np.zeros(2, np.float32), ceiling=10.0,
+                    sample=1e-3)
+    assert len(during) > 20 and max(during) < 6 * 1024, during
+    assert _mapped_kb(off_path) < 1024
+
+
 # ---------------------------------------------------------------- resolve_corpus: every kind of corpus
 @pytest.mark.slow
 def test_resolve_corpus_takes_a_path_a_list_and_a_scanned_pair(write_corpus, tmp_path):
