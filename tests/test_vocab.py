@@ -273,6 +273,25 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
     assert _mapped_kb(off_path) < 1024
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
+def test_counting_keeps_memory_mapped_offsets_out_of_resident_memory(write_corpus, tmp_path):
+    """Co-occurrence counting, in memory (``iter_blocks``) and spilled (``spill_runs``), block by
+    block over 1.5M two-token lines (a 12 MB offsets file): a few MB of it resident at each block."""
+    from embedkit.cooc._count import iter_blocks
+    from embedkit.cooc._store import spill_runs
+
+    p = write_corpus("a b\nb c\nc a\n" * 500_000)
+    _, enc = scan_corpus(p, min_count=1, cache_dir=tmp_path / "c")
+    path = tmp_path / "c" / "offsets.int64"
+    assert os.path.getsize(path) == 8 * 1_500_001
+    seen = [_mapped_kb(path) for _ in iter_blocks(enc, window=2, weighting="uniform", dynamic_window=False,
+                                                 sample=0.0, seed=1, threads=1, block_tokens=1 << 17)]
+    assert len(seen) > 15 and max(seen) < 6 * 1024, seen
+    os.makedirs(tmp_path / "runs")
+    spill_runs(enc, str(tmp_path / "runs"), memory=8 << 20, window=2, threads=1)
+    assert _mapped_kb(path) < 6 * 1024
+
+
 # ---------------------------------------------------------------- resolve_corpus: every kind of corpus
 @pytest.mark.slow
 def test_resolve_corpus_takes_a_path_a_list_and_a_scanned_pair(write_corpus, tmp_path):

@@ -21,7 +21,7 @@ from numba import prange
 
 from .._compile import readonly
 from .._rng import hash_uniform
-from .._util import balanced_chunks, numba_threads, progress_bar
+from .._util import balanced_chunks, numba_threads, page_dropper, progress_bar, search_blockwise
 from ..vocab import keep_probabilities
 
 #: tokens counted at a time by the in-memory backend (bounds its working memory)
@@ -188,8 +188,8 @@ def iter_blocks(encoded, *, window, weighting, dynamic_window, sample, seed, thr
     V = encoded.vocab_size
     keep = keep_probabilities(encoded.counts, sample)
     offsets = encoded.offsets
-    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, np.arange(block_tokens, offsets[-1],
-                                                                             block_tokens)),
+    drop_offsets = page_dropper(offsets)  # memory-mapped offsets: each block's dropped once counted
+    cuts = np.unique(np.concatenate([[0], search_blockwise(offsets, np.arange(block_tokens, offsets[-1], block_tokens)),
                                      [len(offsets) - 1]]))
     with numba_threads(threads) as n_threads, \
             progress_bar(total=encoded.n_tokens, desc="counting", unit="tok", enabled=progress) as bar:
@@ -198,6 +198,7 @@ def iter_blocks(encoded, *, window, weighting, dynamic_window, sample, seed, thr
             yield count_block(encoded.ids[lo:hi], offsets[s0:s1 + 1] - lo, keep, seed=seed, base=int(lo),
                               window=window, dynamic=bool(dynamic_window), harmonic=weighting == "harmonic",
                               vocab_size=V, n_threads=n_threads)
+            drop_offsets(s0, s1 + 1)
             bar.update(int(hi - lo))
 
 

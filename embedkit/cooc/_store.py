@@ -34,7 +34,7 @@ from numba import prange
 
 from .. import _faults
 from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
-from .._util import balanced_chunks, numba_threads, progress_bar
+from .._util import balanced_chunks, numba_threads, page_dropper, progress_bar
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
 from ._count import fill_block, row_nonzeros
@@ -174,6 +174,7 @@ def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynami
     V = encoded.vocab_size
     keep = keep_probabilities(encoded.counts, sample)
     offsets = encoded.offsets
+    drop_offsets = page_dropper(offsets)  # memory-mapped offsets: a search maps folios all over them
     harmonic = weighting == "harmonic"
     value_dtype = np.float64 if harmonic else np.float32
     source = getattr(encoded.ids, "filename", None)  # read blocks from the id file, not through the map
@@ -199,6 +200,7 @@ def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynami
             if m.nnz:
                 runs.append(write_run(os.path.join(folder, f"{prefix}{len(runs):05d}"), m))
             del m
+            drop_offsets(0, len(offsets))
             bar.update(hi - lo)
             s0 = s1
     return runs
