@@ -6,7 +6,7 @@ MEN, Google.
 
     PYTHONPATH=. python bench/continue_damping.py share|share-sqrt|alpha0.5 [CORPUS]
 """
-import os, sys, time, json
+import os, sys, time
 import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import embedkit.word2vec as W

@@ -33,7 +33,6 @@ import importlib.util
 import json
 import lzma
 import os
-import re
 import resource
 import subprocess
 import sys

@@ -92,10 +92,10 @@ class _Interrupted(BaseException):
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", None)  # click >= 8.2
 
 
-TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token) goes to $TMPDIR (else /tmp), spilled "
-                   "co-occurrence runs to --tmp-dir where the command has it; all of it is removed at the end, on "
-                   "an error, Ctrl-C, SIGTERM or SIGHUP, and what a killed (SIGKILL) run left is removed by the next "
-                   "run.")
+TEMP_SPACE_HELP = ("Temporary space: the encoded corpus (4 bytes per token, 8 per sentence) goes to $TMPDIR (else "
+                   "/tmp), spilled co-occurrence runs to --tmp-dir where the command has it; all of it is removed at "
+                   "the end, on an error, Ctrl-C, SIGTERM or SIGHUP, and what a killed (SIGKILL) run left is removed "
+                   "by the next run.")
 
 
 def _set_force(ctx, param, value):

@@ -484,7 +484,6 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     (1, 20, False, (20,))
     """
     from .subword import SubwordVectors
-    from .vectors import Vectors
 
     if isinstance(shuffle, (bool, np.bool_)):
         warnings.warn(f"shuffle={shuffle} is deprecated: use shuffle={'epoch' if shuffle else 'none'!r}",
@@ -536,10 +535,11 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     if scanned:
         timings["scan"] = time.perf_counter() - t
     ids = np.asarray(enc.ids)
-    offsets = cut_sentences(enc.offsets, MAX_LINE)
+    longest = check_trainable(enc.offsets)
+    offsets = cut_sentences(enc.offsets, MAX_LINE) if longest > MAX_LINE else np.asarray(enc.offsets, np.int64)
+    max_len = min(longest, MAX_LINE)  # the longest sentence after the cut
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
-    max_len = check_trainable(offsets)
     check_dim(dim, v)
     check_subword_params(minn, maxn, bucket, v)
     check_memory(fasttext_need(list(vocab.words), dim, bucket=bucket, minn=minn, maxn=maxn),

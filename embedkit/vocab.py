@@ -13,7 +13,6 @@ import itertools
 import mmap
 import os
 import shutil
-import tempfile
 import warnings
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -860,13 +859,15 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         # r+, not r: a writeable array, so the kernels see the type of in-memory offsets (one specialisation)
         offsets = np.memmap(offsets_path, dtype=np.int64, mode="r+", shape=(n_offsets,))
     except OSError as e:
-        written = os.path.getsize(ids_path) if os.path.exists(ids_path) else 0
+        written = sum(os.path.getsize(q) for q in (ids_path, offsets_path) if os.path.exists(q))
         if cleanup:
             shutil.rmtree(folder, ignore_errors=True)
         if _faults.is_no_space(e):
-            # ~4 bytes per token, ~6 bytes of text per token: the id file is about 2/3 of the text
+            # ~4 bytes per token, ~6 bytes of text per token: the id file is about 2/3 of the text (the
+            # offsets, 8 bytes per line, add little unless the lines are short)
             need = max(0, int(sum(_size(p) for p in corpus_files(path)) * 0.7) - written)
-            raise _faults.no_space_error(e, ids_path, "the encoded corpus (4 bytes per token)", need) from None
+            raise _faults.no_space_error(e, ids_path, "the encoded corpus (4 bytes per token, 8 per sentence)",
+                                         need) from None
         raise EmbedkitError(f"cannot write encoded corpus in {folder}: {e.strerror or e}") from None
     except BaseException:
         if cleanup:

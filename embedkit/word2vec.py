@@ -630,10 +630,10 @@ def _default_alpha(model, cbow_update):
 
 
 def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
-           update, start=None, lock=None):
+           update, start=None, lock=None, longest=None):
     """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
     _Scratch, states, _Config, _Phrases). ``lock``: float32 (V,) factors on the input rows' updates
-    (None: all 1). With ``enc.phrases`` the input (and, unused, output) layers have a row per
+    (None: all 1). ``longest``: the longest sentence, when the caller knows it (else one more pass). With ``enc.phrases`` the input (and, unused, output) layers have a row per
     phrase after the V words' rows; the words' rows, tables and draws are those of the words alone."""
     ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
     offsets = np.asarray(enc.offsets, dtype=np.int64)
@@ -655,8 +655,8 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
             m[rows] = values
     noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
     chunks = make_chunks(offsets)
-    scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, longest_sentence(offsets), dim, window, negative,
-                                codes.shape[1])
+    scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, longest or longest_sentence(offsets), dim, window,
+                                negative, codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
                   int(cbow_update == "corrected"), int(shared_negatives), int(update == "window"))
     lockf = np.ones(v + n_ph, np.float32)
@@ -861,7 +861,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
             raise EmbedkitError("phrases added beside the words train against the negative-sampling output "
                                 "layer: negative must be >= 1")
     v = enc.vocab_size
-    check_trainable(enc.offsets)
+    longest = check_trainable(enc.offsets)
     check_dim(dim, v)
     if hs and v < 2:
         raise EmbedkitError("hierarchical softmax needs at least 2 words in the vocabulary")
@@ -874,7 +874,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
                                     lock_init=lock_init)
     args = _setup(enc, dim=dim, window=window, negative=negative, hs=hs, sample=sample, seed=seed, model=model,
                   cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives, update=update,
-                  start=start, lock=lock)
+                  start=start, lock=lock, longest=longest)
     timings["setup"] = time.perf_counter() - t
     corp, weights, tables = args[0], args[1], args[2]
     path_len = float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0

@@ -8,7 +8,7 @@ import pytest
 
 from embedkit import EmbedkitError, Vectors
 from embedkit.glove import train_glove
-from embedkit.modelfile import VERSION, Model, load_init, load_model, save_model
+from embedkit.modelfile import VERSION, load_model, save_model
 
 
 def corpus(path, lines, vocab, extra="", seed=0):

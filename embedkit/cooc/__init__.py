@@ -21,7 +21,6 @@ import contextlib
 import numbers
 import os
 import shutil
-import tempfile
 import time
 import warnings
 import weakref
