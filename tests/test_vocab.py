@@ -164,6 +164,21 @@ def _mapped_kb(path):
     return kb
 
 
+def _record_mapped_kb(monkeypatch, path):
+    """A list that gets ``_mapped_kb(path)`` before each group the (one-thread) remap rewrites."""
+    from embedkit import vocab as vocab_mod
+
+    seen = []
+    original = vocab_mod._remap_ids
+
+    def spy(*a):
+        seen.append(_mapped_kb(path))
+        return original(*a)
+
+    monkeypatch.setattr(vocab_mod, "_remap_ids", spy)
+    return seen
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
 def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch):
     """Half the tokens are pruned, so the reads run ahead of the writes: the pages between them
@@ -175,14 +190,7 @@ def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch):
     path = tmp_path / "ids.bin"
     np.tile(np.array([0, 1], np.int32), n // 2).tofile(path)
     remap = np.array([0, -1], np.int32)
-    seen = []
-    original = vocab_mod._remap_ids
-
-    def spy(*a):
-        seen.append(_mapped_kb(path))
-        return original(*a)
-
-    monkeypatch.setattr(vocab_mod, "_remap_ids", spy)
+    seen = _record_mapped_kb(monkeypatch, path)
     ends = np.append(np.arange(1000, n, 1000, dtype=np.int64), n)
     w, _ = vocab_mod.remap_id_file(str(path), n, ends, remap, chunk_tokens=group)
     assert w == n // 2 and len(seen) > 20
@@ -235,14 +243,7 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
     ids_path, off_path = tmp_path / "ids.int32", tmp_path / "offsets.int64"
     np.arange(n, dtype=np.int32).__mod__(3).astype(np.int32).tofile(ids_path)
     np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64).tofile(off_path)
-    seen = []
-    original = vocab_mod._remap_ids
-
-    def spy(*a):
-        seen.append(_mapped_kb(off_path))
-        return original(*a)
-
-    monkeypatch.setattr(vocab_mod, "_remap_ids", spy)
+    seen = _record_mapped_kb(monkeypatch, off_path)
     bounds = np.memmap(off_path, np.int64, "r+", shape=(n_sent + 1,))
     w, offsets = vocab_mod.remap_id_file(str(ids_path), n, bounds[1:], np.array([0, 1, 2], np.int32),
                                          chunk_tokens=1 << 16, out=bounds)
