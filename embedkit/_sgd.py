@@ -11,7 +11,7 @@ Trainers import from here and never from each other. Three kinds of things live 
 * the Python side of training: ``Corpus`` (the kernel's view of the encoded corpus),
   ``check_trainable`` ("corpus too small"), ``longest_sentence``, ``compile_stage`` (the labelled,
   timed compile),
-  ``loss_ceiling``, ``page_dropper`` and ``run_epochs`` (the epoch loop: learning rate,
+  ``loss_ceiling`` and ``run_epochs`` (the epoch loop: learning rate,
   shuffling, divergence, progress).
 
 ``sgns_pair`` and ``hs_pair`` update the output rows and only accumulate the input's gradient,
@@ -38,8 +38,7 @@ import numpy as np
 
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_float, next_u64
-from ._util import balanced_chunks, progress_bar
-from ._util import page_dropper as _page_dropper
+from ._util import balanced_chunks, drop_pages, page_dropper, progress_bar
 from .errors import EmbedkitError, TrainingDivergedError
 
 #: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
@@ -316,19 +315,6 @@ def compile_stage(run, desc, progress):
     return time.perf_counter() - t
 
 
-FAULT_AROUND = 1 << 16  # bytes: Linux maps the pages of this aligned window around a faulting one
-
-
-def page_dropper(a):
-    """A function drop(lo, hi) that lets the OS take a[lo:hi] out of this process's resident
-    memory, when ``a`` (the ids, the sentence offsets) lies in a file mapping: the pages stay in
-    the page cache and come back on the next read, so dropping a page that a thread still reads
-    costs a re-read, never a wrong value. The range is widened by the fault-around window on each
-    side: a fault on the range also mapped those pages (another chunk's, when chunks are read in
-    random order). For anything else it does nothing (``embedkit._util.page_dropper``)."""
-    return _page_dropper(a, FAULT_AROUND)
-
-
 def diverged(epoch, loss, pairs, syn0, alpha, ceiling):
     """A TrainingDivergedError if the loss so far is not finite or above ``ceiling`` (20 times the
     loss of untrained vectors), or (at an epoch's end, syn0 given) a vector is not finite; else None."""
@@ -353,21 +339,19 @@ def chunk_order(n_chunks, shuffle, seed, epoch):
 
 
 def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threads, desc, progress,
-               drop_pages, syn0, ceiling, sample, shuffle="none", seed=0):
+               ids, syn0, ceiling, sample, shuffle="none", seed=0):
     """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas, order)`` trains
     chunks order[c0:c1] in parallel and returns (NLL sum, pairs, tokens read); the learning rate
     falls linearly over all tokens of all epochs, chunk by chunk in the order they are trained
     (``alphas`` is indexed by chunk). ``order`` is ``chunk_order(n, shuffle, seed, epoch)``.
     Threads take chunks one at a time (robust to busy cores),
     in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the pages of
-    the corpus (``drop_pages(lo, hi)``: token positions) and of the offsets, when they are
-    memory-mapped, are dropped from RSS. The loss is checked after every call and
+    ``ids`` and of the offsets, when they are memory-mapped, are dropped from RSS. The loss is checked after every call and
     ``syn0`` at every epoch's end (``diverged``); an epoch without a pair is an error. Returns
     (mean loss per epoch, training seconds)."""
     n_chunks = len(chunks) - 1
     n_tokens = int(offsets[-1])
     sizes = np.diff(take_sorted(offsets, chunks))
-    drop_offsets = page_dropper(offsets)  # memory-mapped offsets: dropped after each call, like the ids
     losses = []
     old_chunksize = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
@@ -394,8 +378,8 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     # each chunk is read once per epoch: keep the corpus out of RSS. All of it, not the
                     # chunks just read: a fault maps the whole page-cache folio (up to 2 MB) around a
                     # page, so pages of other chunks came in too, and would pile up over an epoch
-                    drop_pages(0, n_tokens)
-                    drop_offsets(0, len(offsets))
+                    drop_pages(ids)
+                    drop_pages(offsets)
                     bar.update(tokens)
                     bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[order[c1 - 1]]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)

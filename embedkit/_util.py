@@ -502,11 +502,10 @@ def _file_mapping(a):
     return base
 
 
-def page_dropper(a, widen=0):
+def page_dropper(a):
     """A function ``drop(lo, hi)`` that lets the OS take ``a[lo:hi]`` (a 1-d array) out of this
     process's resident memory when ``a`` is backed by a file mapping (:func:`drop_pages`); for
-    anything else it does nothing. ``widen``: bytes added on each side, rounded out to multiples
-    of it (a fault maps a window of pages around the faulting one, not only that page)."""
+    anything else it does nothing."""
     import ctypes
     import mmap
 
@@ -514,13 +513,12 @@ def page_dropper(a, widen=0):
         return lambda lo, hi: None
     libc = ctypes.CDLL(None, use_errno=True)
     page = mmap.PAGESIZE
-    step = max(page, int(widen))
     start = a.ctypes.data
     low, high = start // page * page, -(-(start + a.nbytes) // page) * page  # the array's pages
 
     def drop(lo, hi):
-        first = max(low, (start + int(lo) * a.itemsize - widen) // step * step)
-        end = min(high, -(-(start + int(hi) * a.itemsize + widen) // step) * step)
+        first = max(low, (start + int(lo) * a.itemsize) // page * page)
+        end = min(high, -(-(start + int(hi) * a.itemsize) // page) * page)
         if end > first:
             libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(end - first), mmap.MADV_DONTNEED)
     return drop

@@ -38,7 +38,7 @@ from numba import prange
 from ._compile import precompile
 from ._rng import seed_states
 from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
-                   draw_centre_negatives, draw_window, loss_ceiling, make_chunks, page_dropper, prefetch_row,
+                   draw_centre_negatives, draw_window, loss_ceiling, make_chunks, prefetch_row,
                    run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
@@ -575,7 +575,7 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
         losses, timings["train"] = run_epochs(
             lambda c0, c1, alphas, order: _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg),
             offsets, corpus.chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads,
-            desc=f"fasttext {model}", progress=progress, drop_pages=page_dropper(enc.ids), syn0=m.out,
+            desc=f"fasttext {model}", progress=progress, ids=enc.ids, syn0=m.out,
             ceiling=loss_ceiling(negative + 1), sample=sample, shuffle=shuffle, seed=seed)
     t = time.perf_counter()
     if average_init:

@@ -52,7 +52,7 @@ from ._compile import precompile, readonly
 from ._rng import next_float, seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
                    compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, logit_step,
-                   longest_sentence, loss_ceiling, make_chunks, page_dropper, prefetch_row, run_epochs, sgns_pair,
+                   longest_sentence, loss_ceiling, make_chunks, prefetch_row, run_epochs, sgns_pair,
                    subsample)
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
@@ -887,7 +887,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         losses, timings["train"] = run_epochs(
             lambda c0, c1, alphas, order: _train_chunks(c0, c1, order, alphas, *args), corp.offsets, corp.chunks,
             epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads, desc=f"word2vec {model}",
-            progress=progress, drop_pages=page_dropper(enc.ids), syn0=weights.syn0,
+            progress=progress, ids=enc.ids, syn0=weights.syn0,
             ceiling=loss_ceiling(negative + 1 + path_len), sample=sample)
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)

@@ -319,7 +319,7 @@ def test_run_epochs_rate_follows_the_training_order(shuffle):
         return 1.0, 1, int(sum(offsets[k + 1] - offsets[k] for k in order[c0:c1]))
 
     losses, _ = sgd.run_epochs(train, offsets, chunks, epochs=2, alpha=0.1, min_alpha=0.0, threads=1, desc="t",
-                               progress=False, drop_pages=lambda lo, hi: None, syn0=np.zeros(2), ceiling=10.0,
+                               progress=False, ids=np.zeros(1, np.int32), syn0=np.zeros(2), ceiling=10.0,
                                sample=0.0, shuffle=shuffle, seed=7)
     assert len(losses) == 2
     trained = [x for call in seen for x in call]

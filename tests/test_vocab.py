@@ -235,6 +235,7 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
     leave a few MB of it resident, as they go and after, not the whole file. (A file written by
     ``write()`` sits in 2 MB page-cache folios, and one read maps a whole folio.)"""
     from embedkit import _sgd
+    from embedkit._util import drop_pages
     from embedkit import vocab as vocab_mod
 
     n_sent = 1 << 22
@@ -252,7 +253,7 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
     del offsets, bounds
     offsets = np.asarray(np.memmap(off_path, np.int64, "r+", shape=(n_sent + 1,)))  # as word2vec holds them
     assert np.array_equal(offsets, np.concatenate([[0], np.cumsum(lengths)]))  # the remap kept every sentence
-    _sgd.page_dropper(offsets)(0, len(offsets))
+    drop_pages(offsets)
     assert _sgd.longest_sentence(offsets, block=1 << 16) == 3
     assert _mapped_kb(off_path) < 1024
     chunks = _sgd.make_chunks(offsets, chunk_tokens=2000)
@@ -268,7 +269,7 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
 
     ids = np.memmap(ids_path, np.int32, "r", shape=(n,))
     _sgd.run_epochs(train_chunks, offsets, chunks, epochs=2, alpha=0.025, min_alpha=0.0001, threads=1, desc="t",
-                    progress=False, drop_pages=_sgd.page_dropper(ids), syn0=np.zeros(2, np.float32), ceiling=10.0,
+                    progress=False, ids=ids, syn0=np.zeros(2, np.float32), ceiling=10.0,
                     sample=1e-3)
     assert len(during) > 20 and max(during) < 6 * 1024, during
     assert _mapped_kb(off_path) < 1024
