@@ -78,13 +78,15 @@ def precompile(*calls, timeout=1800):
     return len(missing) if _run_child([], pickle.dumps(missing), timeout) else 0
 
 
-def _scan_kernels(threads, tokenize):
+def _scan_kernels(threads, tokenize, lowercase=False):
     from . import corpus, formats, vocab
 
     kernels = [vocab._tokenize, vocab._rehash, formats._gather_words]
     kernels += [vocab._lookup_part, vocab._settle_part, vocab._remap_part] if threads > 1 else [vocab._remap_ids]
     if tokenize != "whitespace":
         kernels.append(corpus._split_words)
+    if lowercase and tokenize != "text8":
+        kernels.append(corpus._lower_utf8)
     return kernels
 
 
@@ -99,7 +101,7 @@ def precompile_scan(threads, *, tokenize="whitespace", lowercase=False, keep_pun
     Returns True when the child compiled them."""
     if os.environ.get(_CHILD_ENV):
         return False
-    if all(is_cached(k) for k in _scan_kernels(threads, tokenize)):
+    if all(is_cached(k) for k in _scan_kernels(threads, tokenize, lowercase)):
         return False
     opts = dict(threads=int(threads), tokenize=tokenize, lowercase=bool(lowercase),
                 keep_punctuation=bool(keep_punctuation))

@@ -30,6 +30,20 @@ def _load_u64(typingctx, arr, idx):
     return types.uint64(arr, types.intp), codegen
 
 
+@intrinsic
+def _store_u64(typingctx, arr, idx, value):
+    """Write the uint64 ``value`` to the 8 bytes ``arr[idx:idx + 8]`` of a 1-D uint8 array, in the machine's
+    byte order (the counterpart of :func:`_load_u64`)."""
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        ptr = builder.bitcast(builder.gep(ary.data, [args[1]]), ir.IntType(64).as_pointer())
+        builder.store(args[2], ptr, align=1)
+        return context.get_dummy_value()
+
+    return types.void(arr, types.intp, types.uint64), codegen
+
+
 #: words of 8 bytes are read whole only where their first byte is the lowest (x86, ARM)
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _ONES = np.uint64(0x0101010101010101)

@@ -19,14 +19,17 @@ import lzma
 import os
 import re
 import sys
+import threading
 import unicodedata
 import warnings
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numba
 import numpy as np
 
+from ._tokens import _HIGHS, _LITTLE_ENDIAN, _ONES, _is_space, _load_u64, _store_u64
 from ._util import COMPRESSION_SNIFF_BYTES, check_bool, progress_bar, sniff_compression
 from .errors import EmbedkitError
 
@@ -40,10 +43,12 @@ _OPENERS = {"gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"), "bz2": bz
 _DECODE_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError)
 
 _bad_bytes = [0]
+_bad_lock = threading.Lock()  # the tokenizer may run in several threads (iter_pieces' ``threads``)
 
 
 def _count_bad(err):
-    _bad_bytes[0] += err.end - err.start
+    with _bad_lock:
+        _bad_bytes[0] += err.end - err.start
     return "\ufffd", err.end
 
 
@@ -167,12 +172,166 @@ def _clean(body, lowercase):
     if lowercase:
         if body.isascii():
             return body.lower()
+        lowered = _lower_fast(body)
+        if lowered is not None:
+            return lowered
         return body.decode("utf-8", "embedkit-count").lower().encode("utf-8")
     try:
         body.decode("utf-8")
         return body
     except UnicodeDecodeError:
         return body.decode("utf-8", "embedkit-count").encode("utf-8")
+
+
+# ---------------------------------------------------------------- lower case without the GIL
+#: the two code points whose lower case ``str.lower`` does not take from a one-to-one table: U+0130
+#: (two code points) and U+03A3 (Python's Final_Sigma rule looks at the letters around it)
+_LOWER_BY_CONTEXT = (0x130, 0x3A3)
+#: tokens handed back to ``str.lower`` per call of :func:`_lower_utf8` (more: Python lowers the piece)
+_MAX_PYTHON_TOKENS = 4096
+
+
+@functools.lru_cache(maxsize=1)
+def _lower_table():
+    """int32 per code point: its lower case (``str.lower``) as one code point, or -1 where that is
+    not one code point on its own. Planes 4-16 have no case."""
+    table = np.arange(0x110000, dtype=np.int32)
+    for c in range(_TABLE_END):
+        low = chr(c).lower()
+        if len(low) != 1:
+            table[c] = -1
+        elif ord(low) != c:
+            table[c] = ord(low)
+    table[list(_LOWER_BY_CONTEXT)] = -1
+    return table
+
+
+@numba.njit(cache=True, nogil=True)
+def _lower_utf8(buf, table, out, python):
+    """UTF-8 bytes lower-cased code point by code point (``table``, :func:`_lower_table`) into
+    ``out`` (at least ``2 * len(buf)`` bytes), in a Numba kernel that lets other threads run.
+
+    A token (ASCII whitespace around it) holding a code point that the table leaves to Python is
+    not written: its (start, end) in ``buf`` and the position in ``out`` where it belongs go to a
+    row of ``python`` (``str.lower`` of the token alone is its lower case in the text: ASCII
+    whitespace is neither cased nor case-ignorable, so Final_Sigma's context never crosses it).
+    Returns (bytes written, rows of ``python`` used), or (-1, 0) at the first byte that is not
+    valid UTF-8 as Python's decoder sees it (no overlong forms, surrogates, nothing past U+10FFFF),
+    or when ``python`` is full: the caller then lowers the text with Python."""
+    n = len(buf)
+    i = 0
+    o = 0
+    k = 0
+    while i < n:
+        if _LITTLE_ENDIAN and i + 8 <= n:  # 8 ASCII bytes at once: A-Z get 0x20
+            x = _load_u64(buf, i)
+            if x & _HIGHS == 0:
+                upper = (x + np.uint64(0x3F) * _ONES) & ~(x + np.uint64(0x25) * _ONES) & _HIGHS  # 65 <= byte < 91
+                _store_u64(out, o, x | (upper >> np.uint64(2)))
+                i += 8
+                o += 8
+                continue
+        c = np.int64(buf[i])
+        if c < 0x80:
+            if c >= 65 and c <= 90:
+                c += 32
+            out[o] = c
+            o += 1
+            i += 1
+            continue
+        if c < 0xC2 or c > 0xF4:
+            return -1, 0
+        w = 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+        if i + w > n:
+            return -1, 0
+        b1 = np.int64(buf[i + 1])
+        lo, hi = 0x80, 0xBF  # the second byte's range (overlong forms, surrogates, past U+10FFFF excluded)
+        if c == 0xE0:
+            lo = 0xA0
+        elif c == 0xED:
+            hi = 0x9F
+        elif c == 0xF0:
+            lo = 0x90
+        elif c == 0xF4:
+            hi = 0x8F
+        if b1 < lo or b1 > hi:
+            return -1, 0
+        if w == 2:
+            cp = ((c & 0x1F) << 6) | (b1 & 0x3F)
+        else:
+            b2 = np.int64(buf[i + 2])
+            if b2 < 0x80 or b2 > 0xBF:
+                return -1, 0
+            if w == 3:
+                cp = ((c & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F)
+            else:
+                b3 = np.int64(buf[i + 3])
+                if b3 < 0x80 or b3 > 0xBF:
+                    return -1, 0
+                cp = ((c & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
+        m = np.int64(table[cp])
+        if m < 0:  # the whole token goes to Python: back to its start (in buf and out), on to its end
+            if k == len(python):
+                return -1, 0
+            tok_i = i
+            while tok_i > 0 and not _is_space(buf[tok_i - 1]):
+                tok_i -= 1
+            tok_o = o  # the lower case of a code point is never ASCII whitespace: out's spaces are buf's
+            while tok_o > 0 and not _is_space(out[tok_o - 1]):
+                tok_o -= 1
+            e = i + w
+            while e < n and not _is_space(buf[e]):
+                e += 1
+            python[k, 0] = tok_i
+            python[k, 1] = e
+            python[k, 2] = tok_o
+            k += 1
+            o = tok_o
+            i = e
+            continue
+        if m < 0x80:
+            out[o] = m
+            o += 1
+        elif m < 0x800:
+            out[o] = 0xC0 | (m >> 6)
+            out[o + 1] = 0x80 | (m & 0x3F)
+            o += 2
+        elif m < 0x10000:
+            out[o] = 0xE0 | (m >> 12)
+            out[o + 1] = 0x80 | ((m >> 6) & 0x3F)
+            out[o + 2] = 0x80 | (m & 0x3F)
+            o += 3
+        else:
+            out[o] = 0xF0 | (m >> 18)
+            out[o + 1] = 0x80 | ((m >> 12) & 0x3F)
+            out[o + 2] = 0x80 | ((m >> 6) & 0x3F)
+            out[o + 3] = 0x80 | (m & 0x3F)
+            o += 4
+        i += w
+    return o, k
+
+
+def _lower_fast(body):
+    """``body`` lower-cased as ``body.decode().lower().encode()`` does, by :func:`_lower_utf8` (the
+    scan's reader thread then lower-cases beside the tokenizer), or None when the text is not valid
+    UTF-8 (Python replaces and counts the bad bytes)."""
+    buf = np.frombuffer(body, np.uint8)
+    out = np.empty(2 * len(buf), np.uint8)
+    python = np.empty((_MAX_PYTHON_TOKENS, 3), np.int64)
+    n, k = _lower_utf8(buf, _lower_table(), out, python)
+    if n < 0:
+        return None
+    if k == 0:
+        return out[:n].tobytes()
+    parts, done = [], 0
+    try:
+        for a, b, at in python[:k].tolist():
+            parts += [out[done:at].tobytes(), body[a:b].decode("utf-8").lower().encode("utf-8")]
+            done = at
+    except UnicodeDecodeError:  # bad bytes after the code point in its token
+        return None
+    parts.append(out[done:n].tobytes())
+    return b"".join(parts)
 
 
 # ---------------------------------------------------------------- tokenizers
@@ -225,7 +384,7 @@ def _class_table():
     return table
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _decode_at(buf, i):
     """(code point, byte length) of the valid UTF-8 sequence starting at ``buf[i]``."""
     c = np.int64(buf[i])
@@ -239,7 +398,7 @@ def _decode_at(buf, i):
             | (np.int64(buf[i + 3]) & 0x3F)), 4
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _split_words(buf, table, keep_punct, out):
     """uint8 UTF-8 ``buf`` -> tokens in ``out`` (at least 2*len(buf)+1 bytes), one space apart,
     newlines kept. Returns the bytes written. Classes as in ``_char_class``."""
@@ -418,18 +577,64 @@ def tokenize_text(text, *, tokenize="whitespace", lowercase=False, keep_punctuat
     return [t.decode("utf-8") for t in piece.split()]
 
 
+def cut_at_whitespace(piece, n_parts):
+    """Byte offsets cutting ``piece`` into at most ``n_parts`` parts of about equal length, each cut
+    at an ASCII space or newline (a text8-style corpus is one line: it is cut at spaces)."""
+    cuts = [0]
+    for k in range(1, n_parts):
+        at = len(piece) * k // n_parts
+        hit = [i for i in (piece.find(w, at) for w in (b" ", b"\n")) if i >= 0]
+        if hit and min(hit) > cuts[-1]:
+            cuts.append(min(hit))
+    cuts.append(len(piece))
+    return np.array(cuts, np.int64)
+
+
+#: pieces shorter than this are tokenized by one thread
+_MIN_SHARED_BYTES = 1 << 16
+
+
+def _tokenize_shared(piece, pool, n_parts, opts):
+    """:func:`tokenize_piece` on ``n_parts`` parts of ``piece`` (cut at ASCII whitespace), one by this
+    thread and the others by ``pool``'s: its kernels let other threads run. The same tokens and
+    lines as on the whole piece (the context of every rule, Final_Sigma's included, ends at ASCII
+    whitespace)."""
+    if len(piece) < _MIN_SHARED_BYTES:
+        return tokenize_piece(piece, **opts)
+    cuts = cut_at_whitespace(piece, n_parts).tolist()
+    spans = list(zip(cuts[:-1], cuts[1:]))
+    others = [pool.submit(tokenize_piece, piece[a:b], **opts) for a, b in spans[1:]]
+    first = tokenize_piece(piece[:spans[0][1]], **opts)
+    return b"".join([first] + [f.result() for f in others])
+
+
 def iter_pieces(path, *, lowercase=False, tokenize="whitespace", keep_punctuation=False, chunk_bytes=CHUNK_BYTES,
-                progress=False):
+                progress=False, threads=1):
     """Yield the corpus as UTF-8 byte pieces of about ``chunk_bytes`` that never split a token.
 
     Each piece is cut from the text at ASCII whitespace (the partial token at a chunk's end is
     carried into the next piece), passed through :func:`tokenize_piece` (``tokenize``,
     ``lowercase``, ``keep_punctuation``), and ends with ASCII whitespace; a file's last piece
     ends with a newline, so files never run together. Invalid UTF-8 is replaced by U+FFFD and
-    reported once, as a warning.
+    reported once, as a warning. With ``threads`` > 1, the ``words`` tokenizer and lower-casing
+    share each piece among that many threads (the same tokens).
     """
     check_tokenize(tokenize, keep_punctuation)
     opts = dict(tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
+    pool = None
+    if threads > 1 and tokenize != "text8" and (lowercase or tokenize == "words"):
+        _class_table(), _lower_table()  # built once, before the threads need them
+        pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="embedkit-tokenize")
+    try:
+        yield from _read_pieces(path, chunk_bytes, progress, opts, pool, threads)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_pieces(path, chunk_bytes, progress, opts, pool, threads):
+    tokenize = functools.partial(tokenize_piece, **opts) if pool is None else \
+        functools.partial(_tokenize_shared, pool=pool, n_parts=threads, opts=opts)
     files = corpus_files(path)
     sizes = [os.path.getsize(f) if f != "-" else 0 for f in files]
     limit = 64 * max(chunk_bytes, 1 << 14)
@@ -459,9 +664,9 @@ def iter_pieces(path, *, lowercase=False, tokenize="whitespace", keep_punctuatio
                         carry = buf
                         continue
                     carry = buf[cut + 1:]
-                    yield tokenize_piece(buf[:cut + 1], **opts)
+                    yield tokenize(buf[:cut + 1])
                 sniffer.finish()
-                yield tokenize_piece(carry + b"\n", **opts)
+                yield tokenize(carry + b"\n")
             except _DECODE_ERRORS as e:
                 raise EmbedkitError(f"cannot read corpus {name}: corrupt or unreadable data ({e})") from None
             finally:

@@ -894,18 +894,6 @@ class _WordTable:
             self.table = table
 
 
-def _cut_at_space(piece, n_parts):
-    """Byte offsets cutting ``piece`` into at most ``n_parts`` parts, each cut at ASCII whitespace."""
-    cuts = [0]
-    for k in range(1, n_parts):
-        at = len(piece) * k // n_parts
-        hit = [i for i in (piece.find(w, at) for w in (b" ", b"\n")) if i >= 0]
-        if hit and min(hit) > cuts[-1]:
-            cuts.append(min(hit))
-    cuts.append(len(piece))
-    return np.array(cuts, np.int64)
-
-
 def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, tokenize="whitespace",
                 keep_punctuation=False, progress=False):
     """The corpus as every word's id, with lines kept whole, in memory: a ``_Stream``.
@@ -916,7 +904,7 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     kept (the phrased text keeps every token), with the id of its first appearance: phrases
     need no vocabulary order, so none is made.
     """
-    from .corpus import corpus_files, corpus_name, iter_pieces
+    from .corpus import corpus_files, corpus_name, cut_at_whitespace, iter_pieces
     from .errors import EmptyCorpusError
     from .vocab import check_unchanged, corpus_fingerprint
 
@@ -930,14 +918,14 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     cap = 0
     with numba_threads(threads) as n_threads:
         for piece in read_ahead(iter_pieces(corpus, lowercase=lowercase, tokenize=tokenize,
-                                            keep_punctuation=keep_punctuation, progress=progress)):
+                                            keep_punctuation=keep_punctuation, progress=progress, threads=n_threads)):
             buf = np.frombuffer(piece, np.uint8)
             if len(buf) > cap:  # part c writes from index cuts[c]: arrays as long as the piece
                 cap = max(len(buf), 2 * cap)
                 out_ids, nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
                 unk_x, unk_start, unk_len = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64)
                 unk_key = np.empty(cap, np.uint64)
-            cuts = _cut_at_space(piece, max(2, n_threads) if table.n_ids and len(piece) >= _MIN_PART_BYTES else 1)
+            cuts = cut_at_whitespace(piece, max(2, n_threads) if table.n_ids and len(piece) >= _MIN_PART_BYTES else 1)
             sizes = np.zeros((len(cuts) - 1, 3), np.int64)
             _tokenize_parts(buf, cuts, table.table, table.word_off, table.arena, out_ids, nl_pos, unk_x, unk_start,
                             unk_len, unk_key, sizes)

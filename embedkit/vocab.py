@@ -26,7 +26,7 @@ from ._compile import precompile_scan, readonly
 from ._tokens import _GOLDEN, _same_bytes, _token_key
 from ._util import (atomic_write, check_int, check_threads, numba_threads, page_dropper, read_ahead, release_memory,
                     search_blockwise, split_fields)
-from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, iter_pieces
+from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, cut_at_whitespace, iter_pieces
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
@@ -525,19 +525,6 @@ def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash,
     return u
 
 
-def _cut_parts(piece, n_parts):
-    """Byte offsets cutting ``piece`` into at most ``n_parts`` parts of about equal length, each cut
-    at an ASCII space or newline (a text8-style corpus is one line: it is cut at spaces)."""
-    cuts = [0]
-    for k in range(1, n_parts):
-        at = len(piece) * k // n_parts
-        hit = [i for i in (piece.find(w, at) for w in (b" ", b"\n")) if i >= 0]
-        if hit and min(hit) > cuts[-1]:
-            cuts.append(min(hit))
-    cuts.append(len(piece))
-    return np.array(cuts, np.int64)
-
-
 class _Parts:
     """The scratch arrays of :func:`_lookup_part`, as long as the longest piece so far (a part
     writes from its first byte's index on; pages never written are never resident), and the
@@ -571,7 +558,7 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
     the lookups run in parallel against the table as it was before the piece; new words are
     added afterwards, part after part, in the order they came."""
     parts.fit(len(buf))
-    cuts = _cut_parts(piece, _PARTS_PER_THREAD * n_threads)
+    cuts = cut_at_whitespace(piece, _PARTS_PER_THREAD * n_threads)
     n_parts = len(cuts) - 1
     sizes = np.zeros((n_parts, 3), np.int64)
     args = (table.slots, table.hashes, table.starts, table.lengths, table.arena, parts.out_ids, parts.nl_pos,
@@ -628,7 +615,8 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
     pruned = 0
     min_reduce = 0
     for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, tokenize=tokenize,
-                                                           keep_punctuation=keep_punctuation, progress=progress))):
+                                                           keep_punctuation=keep_punctuation, progress=progress,
+                                                           threads=n_threads))):
         if n_piece == 1:
             release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)

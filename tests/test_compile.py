@@ -76,14 +76,15 @@ def test_scan_kernels_compile_in_a_child_on_a_cold_cache(tmp_path):
     assert {"vocab._tokenize", "vocab._rehash", "vocab._remap_ids", "formats._gather_words"} <= cached
 
 
-@pytest.mark.parametrize("threads,tokenize", [(1, "whitespace"), (2, "whitespace"), (2, "words")])
-def test_scan_precompile_names_the_kernels_a_scan_runs(threads, tokenize):
+@pytest.mark.parametrize("threads,tokenize,lowercase", [(1, "whitespace", False), (2, "whitespace", False),
+                                                        (2, "words", True), (1, "whitespace", True)])
+def test_scan_precompile_names_the_kernels_a_scan_runs(threads, tokenize, lowercase):
     """The kernels that precompile_scan checks are the ones a scan of its generated corpus calls
     (a renamed or added kernel would otherwise compile in the training process again), and once
     they are compiled it starts no child."""
     from embedkit._compile import _scan_kernels, _scan_sample, precompile_scan
 
-    _scan_sample(threads, tokenize, tokenize == "words", False)
-    missing = [k.py_func.__name__ for k in _scan_kernels(threads, tokenize) if not k.overloads]
+    _scan_sample(threads, tokenize, lowercase, False)
+    missing = [k.py_func.__name__ for k in _scan_kernels(threads, tokenize, lowercase) if not k.overloads]
     assert missing == []
-    assert precompile_scan(threads, tokenize=tokenize) is False
+    assert precompile_scan(threads, tokenize=tokenize, lowercase=lowercase) is False

@@ -245,3 +245,71 @@ def test_docsim_tokenizes_like_training(run, tmp_path):
     assert code == 0, err
     assert "text 1 100%, text 2 100%" in out
     assert v.doc_vector("«cat»!", tokenize="words")[1] == 1.0
+
+
+def test_lowercase_kernel_is_str_lower():
+    """``lowercase`` goes through a Numba kernel (:func:`corpus._lower_utf8`, which lets the reader thread
+    run beside the tokenizer): the same bytes as ``str.lower`` on every code point of planes 0-3 and
+    on text built to catch its edges: Final_Sigma (U+03A3, whose lower case depends on the letters
+    around it) and U+0130 (two code points), which it hands to Python token by token; lower cases of
+    another UTF-8 length (U+023A: 2 -> 3 bytes, the Kelvin sign: 3 -> 1); 8-byte ASCII runs (read as
+    one word); every ASCII byte."""
+    from embedkit import corpus
+
+    def check(text, *, fast=True):
+        b = text.encode("utf-8", "surrogatepass")
+        assert corpus._clean(b, True) == text.lower().encode("utf-8"), repr(text[:80])
+        if fast:
+            assert corpus._lower_fast(b) is not None, repr(text[:80])
+
+    table = corpus._lower_table()
+    changed = np.flatnonzero(table != np.arange(len(table)))
+    assert all(table[c] == -1 or not chr(table[c]).isspace() for c in changed.tolist())  # never ASCII space
+    codes = [c for c in range(0x40000) if not 0xD800 <= c < 0xE000]
+    for k in range(0, len(codes), 4096):
+        block = [chr(c) for c in codes[k:k + 4096]]
+        check(" ".join(block))  # one code point a token
+        check("".join(block))  # one long token (U+03A3 between letters, or not)
+    ascii_bytes = bytes(b for b in range(128) if b)
+    for shift in range(9):
+        check(("x" * shift + ascii_bytes.decode("ascii")) * 3)
+    alphabet = ["A", "b", "Σ", "σ", "ς", "İ", "\u212a", "ß", "É", "Ǆ", "ǅ", "Ⱥ", "\U00010400", "\u0345", "'", ".",
+                "\u00ad", " ", "\n", "\t", "ABCDEFGHIJ", "QRSTUVWXYZ", "0", "-", "\u200d"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        check("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))))
+    check("ΣΑΣ " * (corpus._MAX_PYTHON_TOKENS + 5), fast=False)  # more such tokens than the kernel hands back
+    for bad in (b"caf\xe9 ok", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"ab\xe2\x82", b"\xce\xa3\xff"):
+        assert corpus._lower_fast(bad) is None
+        assert corpus._clean(bad, True) == bad.decode("utf-8", "replace").lower().encode("utf-8")
+
+
+@pytest.mark.parametrize("lowercase,keep", FLAGS[1:])
+def test_tokenizer_shared_by_threads_is_one_thread(write_corpus, monkeypatch, lowercase, keep):
+    """With ``threads`` > 1 each piece is tokenized in parts by several threads (``iter_pieces``):
+    the same words, counts, ids, sentence offsets and bad-byte warning as one thread, on every
+    script above, Final_Sigma included, with invalid UTF-8 in it; small pieces so that every one
+    is shared."""
+    import functools
+
+    from embedkit import corpus
+
+    rng = random.Random(11)
+    lines = [SCRIPTS[rng.choice(list(SCRIPTS))] for _ in range(300)]
+    data = "\n".join(lines).encode("utf-8").replace(b"QED", b"Q\xffD\xe2\x82 E")
+    p = write_corpus(data)
+    shared = []
+    real = corpus._tokenize_shared
+    monkeypatch.setattr(corpus, "_MIN_SHARED_BYTES", 1)
+    monkeypatch.setattr(corpus, "_tokenize_shared", lambda piece, **kw: shared.append(kw["n_parts"]) or real(piece, **kw))
+    runs = []
+    for threads in (1, 2, 3):
+        pieces = list(corpus.iter_pieces(p, tokenize="words", lowercase=lowercase, keep_punctuation=keep,
+                                         chunk_bytes=997, threads=threads))
+        with pytest.warns(UserWarning, match="bytes were not valid UTF-8") as caught:
+            vocab, enc = scan_corpus(p, min_count=1, tokenize="words", lowercase=lowercase, keep_punctuation=keep,
+                                     threads=threads)
+        runs.append((b"".join(pieces).split(), vocab.words, vocab.counts.tolist(), np.asarray(enc.ids).tolist(),
+                     enc.offsets.tolist(), [str(w.message) for w in caught]))
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+    assert len(shared) > 40 and set(shared) == {2, 3}
