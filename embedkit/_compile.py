@@ -82,7 +82,9 @@ def _scan_kernels(threads, tokenize, lowercase=False):
     from . import corpus, formats, vocab
 
     kernels = [vocab._tokenize, vocab._rehash, formats._gather_words]
-    kernels += [vocab._lookup_part, vocab._settle_part, vocab._remap_part] if threads > 1 else [vocab._remap_ids]
+    if corpus.reader_threads(threads, tokenize=tokenize, lowercase=lowercase)[1] > 1:
+        kernels += [vocab._lookup_part, vocab._settle_part]
+    kernels.append(vocab._remap_part if threads > 1 else vocab._remap_ids)
     if tokenize != "whitespace":
         kernels.append(corpus._split_words)
     if lowercase and tokenize != "text8":

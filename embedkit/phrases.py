@@ -904,7 +904,7 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     kept (the phrased text keeps every token), with the id of its first appearance: phrases
     need no vocabulary order, so none is made.
     """
-    from .corpus import corpus_files, corpus_name, cut_at_whitespace, iter_pieces
+    from .corpus import corpus_files, corpus_name, cut_at_whitespace, iter_pieces, reader_threads
     from .errors import EmptyCorpusError
     from .vocab import check_unchanged, corpus_fingerprint
 
@@ -918,7 +918,9 @@ def scan_stream(corpus, connector_words=(), threads=None, *, lowercase=False, to
     cap = 0
     with numba_threads(threads) as n_threads:
         for piece in read_ahead(iter_pieces(corpus, lowercase=lowercase, tokenize=tokenize,
-                                            keep_punctuation=keep_punctuation, progress=progress, threads=n_threads)):
+                                            keep_punctuation=keep_punctuation, progress=progress,
+                                            threads=reader_threads(n_threads, tokenize=tokenize,
+                                                                   lowercase=lowercase)[0])):
             buf = np.frombuffer(piece, np.uint8)
             if len(buf) > cap:  # part c writes from index cuts[c]: arrays as long as the piece
                 cap = max(len(buf), 2 * cap)

@@ -26,7 +26,8 @@ from ._compile import precompile_scan, readonly
 from ._tokens import _GOLDEN, _same_bytes, _token_key
 from ._util import (atomic_write, check_int, check_threads, numba_threads, page_dropper, read_ahead, release_memory,
                     search_blockwise, split_fields)
-from .corpus import MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, cut_at_whitespace, iter_pieces
+from .corpus import (MAX_SENTENCE_LENGTH, check_tokenize, corpus_files, corpus_name, cut_at_whitespace, iter_pieces,
+                     reader_threads)
 from .errors import EmbedkitError, EmptyCorpusError, EmptyVocabularyError
 
 #: distinct strings held while counting before the rarest are pruned (word2vec's reduce-vocab)
@@ -596,10 +597,12 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
     With ``n_threads`` > 1 a piece is tokenized by that many threads (:func:`_tokenize_parallel`)
     once the table holds words; the first piece, short ones, and every piece with one thread go
     through ``_tokenize``. Both give the same ids, counts and ends, and pruning happens between
-    pieces either way, so the result does not depend on the thread count."""
+    pieces either way, so the result does not depend on the thread count. The ``words``
+    tokenizer and lower-casing take half the threads in the reader (``corpus.reader_threads``):
+    the table's work then has the other half."""
     precompile_scan(n_threads, tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
     table = _Table()
-    parts = _Parts(n_threads)
+    parts = _Parts(reader_threads(n_threads, tokenize=tokenize, lowercase=lowercase)[1])
     bounds = _Bounds(bounds_path)
     try:
         return _scan_pieces(path, table, parts, lowercase=lowercase, progress=progress, ids_file=ids_file,
@@ -612,18 +615,19 @@ def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whites
 
 def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_distinct, tokenize, keep_punctuation,
                  max_sentence_length, n_threads, bounds):
+    readers = reader_threads(n_threads, tokenize=tokenize, lowercase=lowercase)[0]
     pruned = 0
     min_reduce = 0
     for n_piece, piece in enumerate(read_ahead(iter_pieces(path, lowercase=lowercase, tokenize=tokenize,
                                                            keep_punctuation=keep_punctuation, progress=progress,
-                                                           threads=n_threads))):
+                                                           threads=readers))):
         if n_piece == 1:
             release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)
         out_ends = np.empty(len(buf) // 2 + 2, np.int64)
         table.state[4:6] = 0
-        if n_threads > 1 and table.n_ids and len(buf) >= _MIN_PART_BYTES:
-            _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_sentence_length, ids_file)
+        if parts.n_threads > 1 and table.n_ids and len(buf) >= _MIN_PART_BYTES:
+            _tokenize_parallel(buf, piece, table, parts, parts.n_threads, out_ends, max_sentence_length, ids_file)
         else:
             out_ids = np.empty(len(buf) // 2 + 1, np.int32)
             pos = 0
