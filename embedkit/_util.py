@@ -454,9 +454,11 @@ def read_ahead(iterable, depth=4):
 
 
 # ---------------------------------------------------------------- memory
-def release_memory():
+def release_memory(collect=True):
     """Hand back resident memory that the work ahead does not need (Linux with glibc; else nothing).
 
+    * ``collect``: a full garbage collection first (50-60 ms in a process that has imported
+      Numba and SciPy: the scan, 1 s on wiki17m, skips it; the trainers collect before training);
     * ``malloc_trim(0)``: free heap pages (the scan's hash-table growth, Numba's per-thread
       arenas) that glibc would otherwise keep;
     * LLVM's machine code (the executable mappings of llvmlite's library, about 50 MB
@@ -468,7 +470,8 @@ def release_memory():
     import gc
     import mmap
 
-    gc.collect()
+    if collect:
+        gc.collect()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         trim, madvise = libc.malloc_trim, libc.madvise

@@ -622,7 +622,7 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
                                                            keep_punctuation=keep_punctuation, progress=progress,
                                                            threads=readers))):
         if n_piece == 1:
-            release_memory()  # the kernels are loaded: LLVM's code can leave RSS before the table grows
+            release_memory(collect=False)  # the kernels are loaded: LLVM's code can leave RSS before the table grows
         buf = np.frombuffer(piece, np.uint8)
         out_ends = np.empty(len(buf) // 2 + 2, np.int64)
         table.state[4:6] = 0
@@ -866,7 +866,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
             shutil.rmtree(folder, ignore_errors=True)
         raise
     del table, remap
-    release_memory()  # the hash table's pages go back to the system before training allocates
+    release_memory(collect=False)  # the hash table's pages go back to the system before training allocates
     return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
 
 
