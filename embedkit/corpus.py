@@ -634,7 +634,10 @@ def iter_pieces(path, *, lowercase=False, tokenize="whitespace", keep_punctuatio
     opts = dict(tokenize=tokenize, lowercase=lowercase, keep_punctuation=keep_punctuation)
     pool = None
     if threads > 1 and tokenize != "text8" and (lowercase or tokenize == "words"):
-        _class_table(), _lower_table()  # built once, before the threads need them
+        if tokenize == "words":  # the tables are built once, before the threads need them
+            _class_table()
+        if lowercase:
+            _lower_table()
         pool = ThreadPoolExecutor(threads - 1, thread_name_prefix="embedkit-tokenize")
     try:
         yield from _read_pieces(path, chunk_bytes, progress, opts, pool, threads)
