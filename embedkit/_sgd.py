@@ -235,6 +235,22 @@ def build_noise_table(counts, power=0.75):
     return (thresh << np.uint64(32)) | alias.astype(np.uint64)
 
 
+#: bytes between two threads' scratch buffers: two cache lines (a line written by one thread and
+#: read or written by another moves between their cores at every write; some cores fetch lines in pairs)
+SCRATCH_GAP = 128
+
+
+def per_thread(n_threads, shape, dtype):
+    """A zeroed scratch buffer of ``shape`` for each of ``n_threads`` threads: an array of
+    ``(n_threads, shape[0] + pad, *shape[1:])`` whose ``[t]`` is thread t's. ``pad`` rows put
+    :data:`SCRATCH_GAP` bytes after each thread's buffer, so no cache line holds two threads' data:
+    the kernels write these buffers at every centre word, and without the gap the ends of
+    neighbouring threads' rows shared a line. The kernels use the first ``shape[0]`` rows."""
+    row = np.dtype(dtype).itemsize * int(np.prod(shape[1:], dtype=np.int64))
+    pad = -(-SCRATCH_GAP // max(row, 1))
+    return np.zeros((n_threads, shape[0] + pad, *shape[1:]), dtype)
+
+
 def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
     """Sentence indices where chunks start, plus the end: whole sentences cut into chunks of
     about ``chunk_tokens`` tokens (``embedkit._util.balanced_chunks`` over the token offsets).

@@ -38,8 +38,8 @@ from numba import prange
 from ._compile import precompile
 from ._rng import seed_states
 from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
-                   draw_centre_negatives, draw_window, loss_ceiling, make_chunks, prefetch_row,
-                   run_epochs, sgns_pair, subsample)
+                   draw_centre_negatives, draw_window, loss_ceiling, make_chunks, per_thread,
+                   prefetch_row, run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
@@ -134,12 +134,13 @@ class _Config(NamedTuple):
 
 
 def _allocate_scratch(n_threads, max_len, dim, window, negative):
-    """Every scratch buffer, once, with a leading axis of ``n_threads``."""
+    """Every scratch buffer, once, with a leading axis of ``n_threads`` (``_sgd.per_thread``: a gap
+    after each thread's)."""
     ring = 2 * window + 1
-    return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
-                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, 4 * window * negative), np.int64),
-                    np.zeros((n_threads, ring, dim), np.float32), np.zeros((n_threads, ring, dim), np.float32),
-                    np.zeros((n_threads, ring), np.int8))
+    return _Scratch(per_thread(n_threads, (max_len,), np.int32), per_thread(n_threads, (1, dim), np.float32),
+                    per_thread(n_threads, (dim,), np.float32), per_thread(n_threads, (4 * window * negative,), np.int64),
+                    per_thread(n_threads, (ring, dim), np.float32), per_thread(n_threads, (ring, dim), np.float32),
+                    per_thread(n_threads, (ring,), np.int8))
 
 
 @numba.njit(cache=True, inline="always")

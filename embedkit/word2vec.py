@@ -52,8 +52,8 @@ from ._compile import precompile, readonly
 from ._rng import next_float, seed_states
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
                    compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, logit_step,
-                   longest_sentence, loss_ceiling, make_chunks, prefetch_row, run_epochs, sgns_pair,
-                   subsample)
+                   longest_sentence, loss_ceiling, make_chunks, per_thread, prefetch_row, run_epochs,
+                   sgns_pair, subsample)
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
 from .errors import EmbedkitError
@@ -124,14 +124,15 @@ class _Config(NamedTuple):
 
 
 def _allocate_scratch(n_threads, max_len, dim, window, negative, path_len):
-    """Every scratch buffer, once, with a leading axis of ``n_threads``."""
+    """Every scratch buffer, once, with a leading axis of ``n_threads`` (``_sgd.per_thread``: a gap
+    after each thread's)."""
     r = max(negative + 1, path_len)
-    return _Scratch(np.zeros((n_threads, max_len), np.int32), np.zeros((n_threads, 1, dim), np.float32),
-                    np.zeros((n_threads, dim), np.float32), np.zeros((n_threads, 4 * window * negative), np.int64),
-                    np.zeros((n_threads, 2 * window), np.int64),
-                    np.zeros((n_threads, r), np.int64), np.zeros((n_threads, 2 * window, r), np.float32),
-                    np.zeros((n_threads, r, dim), np.float32), np.zeros((n_threads, r), np.float32),
-                    np.zeros((n_threads, max_len + 1), np.int32))
+    return _Scratch(per_thread(n_threads, (max_len,), np.int32), per_thread(n_threads, (1, dim), np.float32),
+                    per_thread(n_threads, (dim,), np.float32), per_thread(n_threads, (4 * window * negative,), np.int64),
+                    per_thread(n_threads, (2 * window,), np.int64),
+                    per_thread(n_threads, (r,), np.int64), per_thread(n_threads, (2 * window, r), np.float32),
+                    per_thread(n_threads, (r, dim), np.float32), per_thread(n_threads, (r,), np.float32),
+                    per_thread(n_threads, (max_len + 1,), np.int32))
 
 
 @numba.njit(cache=True, inline="always")

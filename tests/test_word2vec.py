@@ -596,3 +596,28 @@ def test_longest_sentence_reads_the_offsets_a_block_at_a_time():
     assert sgd.longest_sentence(np.zeros(1, np.int64)) == 0
     with pytest.raises(EmbedkitError, match="corpus too small"):
         sgd.check_trainable(np.array([0, 1, 2]))
+
+
+def test_thread_scratch_buffers_share_no_cache_line():
+    """Each thread's scratch buffers (written at every centre word) end at least two cache lines
+    before the next thread's begin: with the buffers side by side, the two threads' rows shared a
+    line, which moved between the cores at every write (CBOW on 2 threads: 0.68x the time once apart,
+    bench/RESULTS.md). The kernels see each buffer's first rows, as before."""
+    from embedkit import fasttext as ft
+    from embedkit import word2vec as w2v
+    from embedkit._sgd import SCRATCH_GAP
+
+    for dim, window, negative in [(100, 5, 5), (3, 1, 1), (50, 2, 15)]:
+        for scratch, shapes in [
+            (w2v._allocate_scratch(3, 7, dim, window, negative, 4),
+             w2v._Scratch((7,), (1, dim), (dim,), (4 * window * negative,), (2 * window,), (max(negative + 1, 4),),
+                          (2 * window, max(negative + 1, 4)), (max(negative + 1, 4), dim), (max(negative + 1, 4),),
+                          (8,))),
+            (ft._allocate_scratch(3, 7, dim, window, negative),
+             ft._Scratch((7,), (1, dim), (dim,), (4 * window * negative,), (2 * window + 1, dim), (2 * window + 1, dim),
+                         (2 * window + 1,)))]:
+            for a, shape in zip(scratch, shapes):
+                assert a.shape[0] == 3 and a.shape[2:] == shape[1:] and a.shape[1] >= shape[0]
+                used = a.itemsize * int(np.prod(shape))
+                gaps = [a[t + 1].ctypes.data - (a[t].ctypes.data + used) for t in range(2)]
+                assert min(gaps) >= SCRATCH_GAP, (shape, gaps)
