@@ -134,3 +134,23 @@ def test_dask_empty_corpus_is_the_clients_error(client, tmp_path, caplog):
     with pytest.raises(EmptyCorpusError, match="the corpus is empty"):
         count_cooccurrences(tmp_path, output=tmp_path / "c", dask=client)
     assert "Traceback" not in caplog.text and not (tmp_path / "c").exists()
+
+
+def test_partition_writes_the_offsets_over_their_memory_mapped_file(parts, tmp_path, monkeypatch):
+    """A partition's remap writes the sentence offsets over the ends in the scan's memory-mapped file
+    (as scan_corpus does), instead of a new array of 8 bytes per sentence, and counts the same runs."""
+    from embedkit.cooc import _dask
+    from embedkit.vocab import scan_corpus
+
+    vocab, _ = scan_corpus(parts, min_count=3)
+    outs = []
+    real = _dask.remap_id_file
+    monkeypatch.setattr(_dask, "remap_id_file", lambda *a, **kw: outs.append(kw.get("out")) or real(*a, **kw))
+    runs = _dask.partition_runs(str(parts / "part1.txt"), 1, vocab, str(tmp_path), memory=MEMORY, window=4)
+    assert runs and len(outs) == 1 and isinstance(outs[0], np.memmap)
+    monkeypatch.setattr(_dask, "remap_id_file", lambda *a, **kw: real(*a, **{**kw, "out": None}))
+    again = _dask.partition_runs(str(parts / "part1.txt"), 1, vocab, str(tmp_path), memory=MEMORY, window=4)
+    assert [r.nnz for r in runs] == [r.nnz for r in again]
+    for a, b in zip(runs, again):
+        for ext in (".ptr", ".idx", ".val"):
+            assert open(a.prefix + ext, "rb").read() == open(b.prefix + ext, "rb").read()

@@ -103,7 +103,8 @@ def partition_runs(path, k, vocab, folder, *, memory, window=5, weighting="unifo
         return []
     word_to_id = {w: i for i, w in enumerate(vocab.words)}
     remap = np.array([word_to_id.get(w, -1) for w in local.words], dtype=np.int32)
-    n, offsets = remap_id_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap)
+    # the offsets are written over the sentence ends in their memory-mapped file, as scan_corpus does
+    n, offsets = remap_id_file(enc.ids.filename, enc.n_tokens, enc.offsets[1:], remap, out=enc.offsets)
     del enc
     if n == 0:
         return []
