@@ -44,7 +44,7 @@ def child(a):
         extra.setdefault("sample", 1e-4)
     else:
         from embedkit.fasttext import train_fasttext as train
-    r = train(data, model=a.model, threads=a.threads, epochs=1, seed=1, **extra)
+    r = train(data, model=a.model, threads=a.threads, **{"epochs": 1, "seed": 1, **extra})
     m = np.ascontiguousarray(r.vectors.matrix)
     print(json.dumps({"train_s": r.timings["train"], "md5": hashlib.md5(m.tobytes()).hexdigest()}))
 

@@ -38,20 +38,24 @@ def main():
         kw[key] = ast.literal_eval(value)
     kernel = module._train_chunks
     frozen = []
+    trained = [0]  # tokens trained so far, over all epochs
 
-    def train_chunks(c0, c1, order, alphas, corpus, *rest):
-        out = kernel(c0, c1, order, alphas, corpus, *rest)
-        n = len(corpus.chunks) - 1
-        if c1 == n and len(corpus.ids) > 1000:  # an epoch's last call (not the warm-up): score the frozen model
+    def train_chunks(ks, alphas, corpus, *rest):
+        out = kernel(ks, alphas, corpus, *rest)
+        if len(corpus.ids) <= 1000:  # the warm-up's tiny corpus
+            return out
+        trained[0] += int(out[2])
+        if len(ks) and trained[0] % int(corpus.offsets[-1]) == 0:  # an epoch's last call
             ends = corpus.offsets[corpus.chunks[1:]]
             m = max(1, int(np.searchsorted(ends, 300_000)))
-            states = seed_states(12345, n)
-            loss, pairs, _ = kernel(0, m, np.arange(n, dtype=np.int64), np.zeros(n), corpus, *rest[:-2], states,
-                                    rest[-1])
+            states = seed_states(12345, m)  # row j: chunk j's, the same every epoch
+            # rest: weights, tables, scratch, state rows, config[, phrases]; rate 0: nothing moves
+            loss, pairs, _ = kernel(np.arange(m, dtype=np.int64), np.zeros(m), corpus, *rest[:3], states, *rest[4:])
             frozen.append(loss / pairs)
         return out
 
     module._train_chunks = train_chunks
+    module.precompile = lambda *calls: None  # it takes Numba dispatchers, and the kernel is wrapped
     train = w2v.train_word2vec if module is w2v else ft.train_fasttext
     r = train(scan_corpus(sys.argv[1], min_count=5), **kw)
     print(f"{sys.argv[2]} {' '.join(sys.argv[3:]) or 'defaults'} ({kw})")

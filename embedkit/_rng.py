@@ -1,9 +1,9 @@
 """Random numbers inside Numba kernels.
 
-State is a ``uint64`` array owned by the caller and indexed by *chunk*, not by thread, so a
-run draws the same numbers at any thread count (see STYLE.md). ``seed_states`` makes it: an
-``(n, 8)`` C-contiguous array whose column 0 holds chunk k's state (the other seven pad the row
-to a cache line), so that kernels always see one array type, for one chunk or many.
+State is a ``uint64`` array owned by the caller and kept per *chunk*, not per thread, so a run
+draws the same numbers at any thread count (see STYLE.md). ``seed_values`` makes it, packed;
+kernels see ``state_rows``: an ``(n, 8)`` C-contiguous array whose column 0 holds a state (the
+other seven pad the row to a cache line), one array type for one state or many.
 """
 
 from __future__ import annotations
@@ -58,20 +58,29 @@ def next_int(state, k, n):
 _LINE = 8  # uint64 per 64-byte cache line
 
 
-def seed_states(seed, n):
-    """``n`` independent non-zero uint64 states derived from ``seed`` (deterministic).
-
-    Each state sits alone in its 64-byte cache line (``states[k, 0]``, a row of eight): chunks k
-    and k + 1 usually run on two threads at once, and each draw writes the state, so packed
-    states would bounce one cache line between the cores on every draw. The rows, not a strided
-    view, keep the array C-contiguous for any ``n``: a strided view of one state would be typed
-    'C' by Numba and of two 'A', and every kernel would compile twice.
-    """
-    ss = np.random.SeedSequence(int(seed))
-    values = ss.generate_state(n, dtype=np.uint64)
+def seed_values(seed, n):
+    """``n`` independent non-zero uint64 states derived from ``seed`` (deterministic), packed: 8
+    bytes each. The epoch loop keeps a chunk's state in this form between calls and copies the
+    states of the chunks it trains into :func:`state_rows` (``_sgd.run_epochs``), so a corpus's
+    states take 8 bytes per chunk, not a cache line."""
+    values = np.random.SeedSequence(int(seed)).generate_state(n, dtype=np.uint64)
     values[values == 0] = np.uint64(0x2545F4914F6CDD1D)
+    return values
+
+
+def state_rows(n):
+    """``n`` zeroed states for the kernels: an ``(n, 8)`` uint64 array whose row k holds state k
+    in ``[k, 0]``, alone in its 64-byte cache line. Chunks k and k + 1 usually run on two threads
+    at once, and each draw writes the state, so packed states would bounce one cache line between
+    the cores on every draw. The rows, not a strided view, keep the array C-contiguous for any
+    ``n`` (one Numba type, so no kernel compiles twice)."""
     raw = np.zeros((n + 1) * _LINE, np.uint64)
     skip = (-raw.ctypes.data % 64) // 8  # first element on a line boundary
-    states = raw[skip:skip + n * _LINE].reshape(n, _LINE)
-    states[:, 0] = values
+    return raw[skip:skip + n * _LINE].reshape(n, _LINE)
+
+
+def seed_states(seed, n):
+    """``n`` independent non-zero states derived from ``seed``, in :func:`state_rows` form."""
+    states = state_rows(n)
+    states[:, 0] = seed_values(seed, n)
     return states

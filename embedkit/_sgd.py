@@ -20,9 +20,10 @@ word2vec's per-row lock factor (``lock_init``) where the input is one row; a cal
 mixes rows (CBOW, fastText's n-grams) passes 1 and scales each row's share itself. It costs one
 multiply per output, not one per dimension.
 
-A kernel of a trainer takes ``(k, alpha, corpus, weights, tables, scratch, states, config)``:
+A kernel of a trainer takes ``(k, r, alpha, corpus, weights, tables, scratch, states, config)``:
 named tuples of arrays (its weights, its tables, this thread's scratch rows) and of ints (its
-options), chunk k's RNG state in ``states``. Per-thread scratch is allocated by the driver with
+options), chunk k's RNG state in row r of ``states`` (the rows of one call's chunks, copied
+there by ``run_epochs``). Per-thread scratch is allocated by the driver with
 a leading thread axis (``numba.config.NUMBA_NUM_THREADS``) and indexed with
 ``numba.get_thread_id()``.
 """
@@ -37,7 +38,7 @@ import numba
 import numpy as np
 
 from ._prefetch import prefetch as _prefetch
-from ._rng import next_float, next_u64
+from ._rng import next_float, next_u64, state_rows
 from ._util import balanced_chunks, drop_pages, page_dropper, progress_bar
 from .errors import EmbedkitError, TrainingDivergedError
 
@@ -348,44 +349,66 @@ SHUFFLES = ("none", "once", "epoch")
 def chunk_order(n_chunks, shuffle, seed, epoch):
     """The order in which an epoch trains the chunks: 0..n-1 (``shuffle="none"``), or a random
     order drawn from ``seed`` for each epoch (``"epoch"``) or for the first, kept after (``"once"``)."""
-    order = np.arange(n_chunks, dtype=np.int64)
+    order = np.arange(n_chunks, dtype=np.int32 if n_chunks < 2 ** 31 else np.int64)  # 4 bytes a chunk
     if shuffle != "none":
         np.random.default_rng([seed, epoch if shuffle == "epoch" else 0]).shuffle(order)
     return order
 
 
 def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threads, desc, progress,
-               ids, syn0, ceiling, sample, shuffle="none", seed=0):
-    """The epoch loop of word2vec and fastText: ``train_chunks(c0, c1, alphas, order)`` trains
-    chunks order[c0:c1] in parallel and returns (NLL sum, pairs, tokens read); the learning rate
-    falls linearly over all tokens of all epochs, chunk by chunk in the order they are trained
-    (``alphas`` is indexed by chunk). ``order`` is ``chunk_order(n, shuffle, seed, epoch)``.
-    Threads take chunks one at a time (robust to busy cores),
-    in calls of 8 per thread (or 2% of the chunks, at most 64), after each of which the pages of
-    ``ids`` and of the offsets, when they are memory-mapped, are dropped from RSS. The loss is checked after every call and
-    ``syn0`` at every epoch's end (``diverged``); an epoch without a pair is an error. Returns
-    (mean loss per epoch, training seconds)."""
+               ids, syn0, ceiling, sample, streams, shuffle="none", seed=0):
+    """The epoch loop of word2vec and fastText: ``train_chunks(ks, alphas, *rows)`` trains chunks
+    ``ks`` (int64) in parallel, chunk ``ks[j]`` at rate ``alphas[j]`` with row j of each of
+    ``rows``, and returns (NLL sum, pairs, tokens read). ``streams`` are packed uint64 RNG states,
+    one per chunk (``_rng.seed_values``): before each call the states of its chunks are copied into
+    ``rows`` (``_rng.state_rows``, a cache line each), and back after it. The learning rate falls
+    linearly over all tokens of all epochs, chunk by chunk in the order they are trained (the
+    order is ``chunk_order(n, shuffle, seed, epoch)``).
+
+    Memory: a call's rates and state rows are made for its chunks only; what is kept for the
+    whole corpus is ``streams`` (8 bytes a chunk), the chunks' sizes (4) and, when shuffled, the
+    order (4), beside the caller's ``chunks`` (8): 20-24 bytes a chunk of about 10,000 tokens
+    (word2vec) or 1,000 (fastText). Threads
+    take chunks one at a time (robust to busy cores), in calls of 8 per thread (or 2% of the
+    chunks, at most 64), after each of which the pages of ``ids`` and of the offsets, when they
+    are memory-mapped, are dropped from RSS. The loss is checked after every call and ``syn0`` at
+    every epoch's end (``diverged``); an epoch without a pair is an error. Returns (mean loss per
+    epoch, training seconds)."""
     n_chunks = len(chunks) - 1
     n_tokens = int(offsets[-1])
-    sizes = np.diff(take_sorted(offsets, chunks))
+    sizes = np.empty(n_chunks, np.int32 if n_tokens < 2 ** 31 else np.int64)  # each chunk's tokens
+    for b in range(0, n_chunks, 1 << 14):  # block by block: no int64 temporaries of every chunk
+        sizes[b:b + (1 << 14)] = np.diff(take_sorted(offsets, chunks[b:b + (1 << 14) + 1]))
     losses = []
     old_chunksize = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
     try:
         with progress_bar(total=n_tokens * epochs, desc=desc, unit="word", enabled=progress) as bar:
             per_call = max(8 * threads, min(n_chunks // 50 + 1, 64))
+            rows = [state_rows(per_call) for _ in streams]
             t = time.perf_counter()
+            order = None
             for epoch in range(epochs):
-                order = chunk_order(n_chunks, shuffle, seed, epoch)
-                start = np.zeros(n_chunks, np.int64)  # tokens trained this epoch before each chunk
-                start[order] = np.concatenate([[0], np.cumsum(sizes[order])[:-1]])
-                done = (epoch * n_tokens + start) / (epochs * n_tokens)
-                alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
+                if shuffle == "epoch" or (shuffle == "once" and order is None):
+                    order = None  # the last epoch's order goes before the next is made
+                    order = chunk_order(n_chunks, shuffle, seed, epoch)
                 e_loss = 0.0
                 e_pairs = 0
+                e_tokens = 0  # tokens of the chunks trained so far this epoch
                 for c0 in range(0, n_chunks, per_call):
                     c1 = min(c0 + per_call, n_chunks)
-                    loss, pairs, tokens = train_chunks(c0, c1, alphas, order)
+                    ks = np.arange(c0, c1, dtype=np.int64) if order is None else order[c0:c1].astype(np.int64)
+                    tokens_in = sizes[ks].astype(np.int64)
+                    before = e_tokens + np.concatenate([[0], np.cumsum(tokens_in)[:-1]]).astype(np.int64)
+                    e_tokens += int(tokens_in.sum())
+                    done = (epoch * n_tokens + before) / (epochs * n_tokens)
+                    alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
+                    call_rows = [r[:c1 - c0] for r in rows]
+                    for r, stream in zip(call_rows, streams):
+                        r[:, 0] = stream[ks]
+                    loss, pairs, tokens = train_chunks(ks, alphas, *call_rows)
+                    for r, stream in zip(call_rows, streams):
+                        stream[ks] = r[:, 0]
                     e_loss += loss
                     e_pairs += pairs
                     err = diverged(epoch + 1, e_loss, e_pairs, None, alpha, ceiling)
@@ -397,7 +420,7 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     drop_pages(ids)
                     drop_pages(offsets)
                     bar.update(tokens)
-                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[order[c1 - 1]]:.5f}",
+                    bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[-1]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
                 if e_pairs == 0:
                     raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "

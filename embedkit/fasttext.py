@@ -36,7 +36,7 @@ import numpy as np
 from numba import prange
 
 from ._compile import precompile
-from ._rng import seed_states
+from ._rng import seed_states, seed_values
 from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
                    draw_centre_negatives, draw_window, loss_ceiling, make_chunks, per_thread,
                    prefetch_row, run_epochs, sgns_pair, subsample)
@@ -272,9 +272,9 @@ def _prefetch_ahead(out, sen, i, lo, hi, pneg, off, cfg):
 
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
-def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
-    """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s.
-    Returns (NLL sum, trained pairs, tokens read)."""
+def _train_chunk(k, r, alpha, corpus, m, tb, s, states, cfg):
+    """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s and the
+    chunk's RNG state in row r of ``states``. Returns (NLL sum, trained pairs, tokens read)."""
     ids, offsets, indptr, rows = corpus.ids, corpus.offsets, tb.indptr, tb.rows
     window = cfg.window
     negative = cfg.negative
@@ -285,7 +285,7 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
     pairs = 0
     tokens = 0
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
-        n = subsample(ids, offsets[sn], offsets[sn + 1], tb.keep, states, k, sen, sen[:0])
+        n = subsample(ids, offsets[sn], offsets[sn + 1], tb.keep, states, r, sen, sen[:0])
         tokens += offsets[sn + 1] - offsets[sn]
         entered = 0  # CBOW ring: next position to read, next position to write back
         exited = 0
@@ -295,15 +295,15 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
         # of the draws is unchanged: window, then negatives, centre by centre), so that its
         # output rows load while this one trains; s.pneg holds this centre's and the next's.
         half = 2 * window * negative
-        nlo, nhi = draw_window(states, k, window, 0, n)
-        draw_centre_negatives(tb.noise, states, k, cfg.skipgram, False, negative, nlo, nhi, s.pneg, 0)
+        nlo, nhi = draw_window(states, r, window, 0, n)
+        draw_centre_negatives(tb.noise, states, r, cfg.skipgram, False, negative, nlo, nhi, s.pneg, 0)
         for i in range(n):
             lo, hi = nlo, nhi
             cur = (i & 1) * half
             if i + 1 < n:
-                nlo, nhi = draw_window(states, k, window, i + 1, n)
+                nlo, nhi = draw_window(states, r, window, i + 1, n)
                 nxt = half - cur
-                draw_centre_negatives(tb.noise, states, k, cfg.skipgram, False, negative, nlo, nhi, s.pneg, nxt)
+                draw_centre_negatives(tb.noise, states, r, cfg.skipgram, False, negative, nlo, nhi, s.pneg, nxt)
                 _prefetch_ahead(m.out, sen, i + 1, nlo, nhi, s.pneg, nxt, cfg)
                 if cfg.skipgram or cfg.per_pair:  # the next centre's rows load while this window trains
                     _prefetch_rows(m.inp, rows, indptr[sen[i + 1]], indptr[sen[i + 1] + 1])
@@ -334,16 +334,16 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg):
 
 
 @numba.njit(cache=True, parallel=True)
-def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg):
-    """Train chunks order[c0:c1] in parallel (Hogwild), chunk k at rate alphas[k]; scratch has
-    one row per thread. Returns (NLL sum, trained pairs, tokens read)."""
+def _train_chunks(ks, alphas, corpus, m, tb, scratch, states, cfg):
+    """Train chunks ks in parallel (Hogwild), chunk ks[j] at rate alphas[j] with the RNG state in
+    row j of ``states``; scratch has one row per thread. Returns (NLL sum, trained pairs, tokens
+    read)."""
     loss = 0.0
     pairs = 0
     tokens = 0
-    for p in prange(c0, c1):
-        k = order[p]
+    for p in prange(ks.shape[0]):
         s = _thread_scratch(scratch, numba.get_thread_id())
-        lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg)
+        lk, pk, tk = _train_chunk(ks[p], p, alphas[p], corpus, m, tb, s, states, cfg)
         loss += lk
         pairs += pk
         tokens += tk
@@ -362,9 +362,8 @@ def _compile(ids, dim, window, negative):
     m = _Weights(np.zeros((7, dim), np.float32), np.zeros((3, dim), np.float32))
     tb = _Tables(indptr, rows, build_noise_table(np.array([2, 2, 1]), NOISE_POWER), np.ones(3))
     scratch = _allocate_scratch(1, 5, dim, window, negative)
-    # two states: one is a C-contiguous array to Numba, more (any real corpus) a strided one
-    calls = [(_train_chunks, (0, 1, np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch,
-                              seed_states(0, 2), _Config(window, negative, 1, 0))),
+    calls = [(_train_chunks, (np.zeros(1, np.int64), np.array([0.01]), corpus, m, tb, scratch, seed_states(0, 1),
+                              _Config(window, negative, 1, 0))),
              (_compose, (m.inp, indptr, rows, np.empty((3, dim), np.float32)))]  # SubwordVectors composes with it
     precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
     for kernel, args in calls:
@@ -568,16 +567,16 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     tb = _Tables(indptr, rows, build_noise_table(counts, NOISE_POWER), keep_probabilities(counts, sample))
     corpus = Corpus(ids, offsets, make_chunks(offsets, MAX_LINE))  # ~1,000-token chunks: finer than word2vec's
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, max_len, dim, window, negative)
-    states = seed_states(seed, len(corpus.chunks) - 1)
+    streams = (seed_values(seed, len(corpus.chunks) - 1),)  # packed: run_epochs copies a call's into rows
     cfg = _Config(window, negative, int(model == "skipgram"), int(update == "pair"))
     timings["setup"] = time.perf_counter() - t
 
     with numba_threads(threads) as nthreads:
         losses, timings["train"] = run_epochs(
-            lambda c0, c1, alphas, order: _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg),
+            lambda ks, alphas, rows: _train_chunks(ks, alphas, corpus, m, tb, scratch, rows, cfg),
             offsets, corpus.chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads,
             desc=f"fasttext {model}", progress=progress, ids=enc.ids, syn0=m.out,
-            ceiling=loss_ceiling(negative + 1), sample=sample, shuffle=shuffle, seed=seed)
+            ceiling=loss_ceiling(negative + 1), sample=sample, streams=streams, shuffle=shuffle, seed=seed)
     t = time.perf_counter()
     if average_init:
         from .warmstart import fasttext_average

@@ -49,7 +49,7 @@ import numpy as np
 from numba import prange
 
 from ._compile import precompile, readonly
-from ._rng import next_float, seed_states
+from ._rng import next_float, seed_values, state_rows
 from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
                    compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, logit_step,
                    longest_sentence, loss_ceiling, make_chunks, per_thread, prefetch_row, run_epochs,
@@ -107,7 +107,7 @@ class _Phrases(NamedTuple):
     index: np.ndarray    # int32: its phrase
     off: np.ndarray      # int64 (sentences + 1,) or (0,)
     keep: np.ndarray     # float64 (phrases,): subsampling keep probabilities
-    states: np.ndarray   # uint64: one RNG state per chunk, apart from the words' (their draws stay the same)
+    states: np.ndarray   # uint64 state rows (``_rng.state_rows``) of the chunks in a call, apart from the words'
 
 
 class _Config(NamedTuple):
@@ -145,7 +145,7 @@ def _thread_scratch(s, t):
 def no_phrases():
     """The kernel's ``_Phrases`` argument when no phrases train beside the words."""
     return _Phrases(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64),
-                    np.zeros(0), seed_states(0, 1))
+                    np.zeros(0), state_rows(1))
 
 
 # ---------------------------------------------------------------- window updates
@@ -413,50 +413,51 @@ def _phrase_step(syn0, syn1neg, r, o, label, neu1e, alpha):
 
 
 @numba.njit(cache=True, inline="always")
-def _train_phrases(m, tb, ph, s, k, sn, start, n, cfg, alpha):
+def _train_phrases(m, tb, ph, s, r, sn, start, n, cfg, alpha):
     """Train the phrases occurring in sentence sn (first token at ``start``; s.sen holds its n
     subsampled words, s.posmap where each token went): each kept occurrence's row predicts the
     words of a window drawn around it (label 1) and ``cfg.negative`` noise words (label 0, one
     draw per occurrence), all from the old row, which then takes the sum of the gradients. Only
     phrase rows change, so the words train exactly as without phrases; every draw comes from
-    ph.states."""
+    ph.states[r]."""
     syn0, syn1neg = m.syn0, m.syn1neg
     sen, posmap, neu1e = s.sen, s.posmap, s.neu1e
     base = syn0.shape[0] - ph.keep.shape[0]
     for q in range(ph.off[sn], ph.off[sn + 1]):
         i = ph.index[q]
         if ph.keep[i] < 1.0:
-            if next_float(ph.states, k) >= ph.keep[i]:
+            if next_float(ph.states, r) >= ph.keep[i]:
                 continue
         a = ph.pos[q] - start
         ia, ib = posmap[a], posmap[a + ph.length[q]]
-        b = draw_below(ph.states, k, cfg.window)  # effective window: window - b
+        b = draw_below(ph.states, r, cfg.window)  # effective window: window - b
         lo, hi = max(0, ia - cfg.window + b), min(n, ib + cfg.window - b)
         if lo == ia and hi == ib:
             continue
-        r = base + i
+        row = base + i
         neu1e[:] = 0.0
         for j in range(lo, hi):
             if j < ia or j >= ib:
-                _phrase_step(syn0, syn1neg, r, sen[j], np.float32(1.0), neu1e, alpha)
+                _phrase_step(syn0, syn1neg, row, sen[j], np.float32(1.0), neu1e, alpha)
         for d in range(cfg.negative):
-            t = draw_noise(tb.noise, ph.states, k)
+            t = draw_noise(tb.noise, ph.states, r)
             for j in range(lo, hi):
                 if (j < ia or j >= ib) and sen[j] == t:
                     t = -1
                     break
             if t >= 0:
-                _phrase_step(syn0, syn1neg, r, t, np.float32(0.0), neu1e, alpha)
-        lr = m.lockf[r]
+                _phrase_step(syn0, syn1neg, row, t, np.float32(0.0), neu1e, alpha)
+        lr = m.lockf[row]
         for c in range(syn0.shape[1]):
-            syn0[r, c] += lr * neu1e[c]
+            syn0[row, c] += lr * neu1e[c]
 
 
 # ---------------------------------------------------------------- kernel
 @numba.njit(cache=True, fastmath=True)
-def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg, ph):
-    """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s.
-    Returns (NLL sum, trained pairs, tokens read)."""
+def _train_chunk(k, r, alpha, corpus, m, tb, s, states, cfg, ph):
+    """Train chunk k (sentences corpus.chunks[k]:chunks[k+1]) with this thread's scratch s and the
+    chunk's RNG states in row r of ``states`` and ``ph.states``. Returns (NLL sum, trained pairs,
+    tokens read)."""
     ids, offsets, keep = corpus.ids, corpus.offsets, tb.keep
     window = cfg.window
     sen = s.sen
@@ -466,7 +467,7 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg, ph):
     tokens = 0
     for sn in range(corpus.chunks[k], corpus.chunks[k + 1]):
         phrased = ph.off.shape[0] > 0 and ph.off[sn + 1] > ph.off[sn]
-        n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, k, sen, s.posmap if phrased else s.posmap[:0])
+        n = subsample(ids, offsets[sn], offsets[sn + 1], keep, states, r, sen, s.posmap if phrased else s.posmap[:0])
         tokens += offsets[sn + 1] - offsets[sn]
         if n == 0:
             continue
@@ -474,15 +475,15 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg, ph):
         # of the draws is unchanged: window, then negatives, centre by centre), and the rows of
         # its first update prefetched; s.pneg holds this centre's negatives and the next's.
         half = 2 * window * cfg.negative
-        nlo, nhi = draw_window(states, k, window, 0, n)
-        draw_centre_negatives(tb.noise, states, k, cfg.skipgram, cfg.shared_negatives, cfg.negative, nlo, nhi,
+        nlo, nhi = draw_window(states, r, window, 0, n)
+        draw_centre_negatives(tb.noise, states, r, cfg.skipgram, cfg.shared_negatives, cfg.negative, nlo, nhi,
                               s.pneg, 0)
         for i in range(n):
             lo, hi = nlo, nhi
             cur = (i & 1) * half
             if i + 1 < n:
-                nlo, nhi = draw_window(states, k, window, i + 1, n)
-                draw_centre_negatives(tb.noise, states, k, cfg.skipgram, cfg.shared_negatives, cfg.negative, nlo,
+                nlo, nhi = draw_window(states, r, window, i + 1, n)
+                draw_centre_negatives(tb.noise, states, r, cfg.skipgram, cfg.shared_negatives, cfg.negative, nlo,
                                       nhi, s.pneg, half - cur)
                 _prefetch_ahead(m, sen, i + 1, nlo, nhi, s.pneg, half - cur, cfg)
                 if cfg.hs:  # the next centre word's Huffman path
@@ -495,21 +496,21 @@ def _train_chunk(k, alpha, corpus, m, tb, s, states, cfg, ph):
                 loss += _cbow_step(m, tb, sen, lo, hi, i, s.pneg[cur:cur + cfg.negative], s, cfg, alpha)
                 pairs += 1
         if phrased:
-            _train_phrases(m, tb, ph, s, k, sn, offsets[sn], n, cfg, alpha)
+            _train_phrases(m, tb, ph, s, r, sn, offsets[sn], n, cfg, alpha)
     return loss, pairs, tokens
 
 
 @numba.njit(cache=True, parallel=True)
-def _train_chunks(c0, c1, order, alphas, corpus, m, tb, scratch, states, cfg, ph):
-    """Train chunks order[c0:c1] in parallel (Hogwild); alphas: float64 per chunk; scratch has one
-    row per thread. Returns (NLL sum float64, trained pairs, tokens read)."""
+def _train_chunks(ks, alphas, corpus, m, tb, scratch, states, cfg, ph):
+    """Train chunks ks in parallel (Hogwild), chunk ks[j] at rate alphas[j] (float64) with the RNG
+    states in row j of ``states`` and ``ph.states``; scratch has one row per thread. Returns (NLL
+    sum float64, trained pairs, tokens read)."""
     loss = 0.0
     pairs = 0
     tokens = 0
-    for p in prange(c0, c1):
-        k = order[p]
+    for p in prange(ks.shape[0]):
         s = _thread_scratch(scratch, numba.get_thread_id())
-        lk, pk, tk = _train_chunk(k, alphas[k], corpus, m, tb, s, states, cfg, ph)
+        lk, pk, tk = _train_chunk(ks[p], p, alphas[p], corpus, m, tb, s, states, cfg, ph)
         loss += lk
         pairs += pk
         tokens += tk
@@ -633,7 +634,9 @@ def _default_alpha(model, cbow_update):
 def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cbow_update, shared_negatives,
            update, start=None, lock=None, longest=None):
     """Everything the kernel reads and writes, allocated once: (Corpus, _Weights, _Tables,
-    _Scratch, states, _Config, _Phrases). ``lock``: float32 (V,) factors on the input rows' updates
+    _Scratch, streams, _Config, _Phrases). ``streams``: the packed RNG states of the chunks
+    (``_rng.seed_values``; ``_sgd.run_epochs`` copies a call's into state rows), the words' and,
+    with phrases, the phrases' (``_Phrases.states`` is then a placeholder, replaced at each call). ``lock``: float32 (V,) factors on the input rows' updates
     (None: all 1). ``longest``: the longest sentence, when the caller knows it (else one more pass). With ``enc.phrases`` the input (and, unused, output) layers have a row per
     phrase after the V words' rows; the words' rows, tables and draws are those of the words alone."""
     ids = readonly(np.asarray(enc.ids, dtype=np.int32))  # one kernel type for a memory-mapped or in-memory corpus
@@ -667,13 +670,13 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
         # subsampled as words would be, against the words' total; their own RNG streams
         keep = keep_probabilities(spans.counts, sample, total=int(counts.sum()))
         ph = _Phrases(np.asarray(spans.pos, np.int64), np.asarray(spans.length, np.int32),
-                      np.asarray(spans.index, np.int32), np.asarray(spans.off, np.int64), keep,
-                      seed_states(int(seed) + (1 << 64), len(chunks) - 1))
+                      np.asarray(spans.index, np.int32), np.asarray(spans.off, np.int64), keep, state_rows(1))
+        streams = (seed_values(seed, len(chunks) - 1), seed_values(int(seed) + (1 << 64), len(chunks) - 1))
     else:
         ph = no_phrases()
+        streams = (seed_values(seed, len(chunks) - 1),)
     return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg, lockf),
-            _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch,
-            seed_states(seed, len(chunks) - 1), cfg, ph)
+            _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch, streams, cfg, ph)
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,
@@ -877,19 +880,23 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
                   cbow_mean=cbow_mean, cbow_update=cbow_update, shared_negatives=shared_negatives, update=update,
                   start=start, lock=lock, longest=longest)
     timings["setup"] = time.perf_counter() - t
-    corp, weights, tables = args[0], args[1], args[2]
+    corp, weights, tables, scratch, streams, cfg, ph = args
     path_len = float(np.mean(np.sum(tables.codes < 2, axis=1))) if hs else 0.0
     with numba_threads(threads) as nthreads:
         # compiles the kernel (a cold cache: in a child process) or loads Numba's cache, for these types
-        warm = (0, 0, np.zeros(1, np.int64), np.zeros(1), *args)  # an empty range of chunks
+        warm = (np.zeros(0, np.int64), np.zeros(0), corp, weights, tables, scratch, state_rows(1), cfg, ph)  # no chunk
         timings["compile"] = compile_stage(lambda: (precompile((_train_chunks, warm)), _train_chunks(*warm)),
                                            "word2vec: compiling kernels (first run only)", progress)
         release_memory()  # LLVM is not needed while training (bench/RESULTS.md, word2vec memory)
+
+        def train_chunks(ks, alphas, rows, phrase_rows=ph.states):
+            return _train_chunks(ks, alphas, corp, weights, tables, scratch, rows, cfg,
+                                 ph._replace(states=phrase_rows))
+
         losses, timings["train"] = run_epochs(
-            lambda c0, c1, alphas, order: _train_chunks(c0, c1, order, alphas, *args), corp.offsets, corp.chunks,
-            epochs=epochs, alpha=alpha, min_alpha=min_alpha, threads=nthreads, desc=f"word2vec {model}",
-            progress=progress, ids=enc.ids, syn0=weights.syn0,
-            ceiling=loss_ceiling(negative + 1 + path_len), sample=sample)
+            train_chunks, corp.offsets, corp.chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+            threads=nthreads, desc=f"word2vec {model}", progress=progress, ids=enc.ids, syn0=weights.syn0,
+            ceiling=loss_ceiling(negative + 1 + path_len), sample=sample, streams=streams)
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
     if average_init:

@@ -28,7 +28,7 @@ def _run_kernel(model, update, inp, out, indptr, rows, alpha):
     corpus = sgd.Corpus(ids, np.array([0, len(SENT)], np.int64), np.array([0, 1], np.int64))
     scratch = ft._allocate_scratch(numba.config.NUMBA_NUM_THREADS, len(SENT), inp.shape[1], window, negative)
     cfg = ft._Config(window, negative, int(model == "skipgram"), int(update == "pair"))
-    return ft._train_chunks(0, 1, np.zeros(1, np.int64), np.array([alpha]), corpus, ft._Weights(inp, out),
+    return ft._train_chunks(np.zeros(1, np.int64), np.array([alpha]), corpus, ft._Weights(inp, out),
                             ft._Tables(indptr, rows, noise, np.ones(4)), scratch, ft.seed_states(3, 1), cfg)
 
 
@@ -314,13 +314,13 @@ def test_run_epochs_rate_follows_the_training_order(shuffle):
     chunks = np.arange(7, dtype=np.int64)
     seen = []
 
-    def train(c0, c1, alphas, order):
-        seen.append([(int(k), float(alphas[k])) for k in order[c0:c1]])
-        return 1.0, 1, int(sum(offsets[k + 1] - offsets[k] for k in order[c0:c1]))
+    def train(ks, alphas, rows):
+        seen.append([(int(k), float(a)) for k, a in zip(ks, alphas)])
+        return 1.0, 1, int(sum(offsets[k + 1] - offsets[k] for k in ks))
 
     losses, _ = sgd.run_epochs(train, offsets, chunks, epochs=2, alpha=0.1, min_alpha=0.0, threads=1, desc="t",
                                progress=False, ids=np.zeros(1, np.int32), syn0=np.zeros(2), ceiling=10.0,
-                               sample=0.0, shuffle=shuffle, seed=7)
+                               sample=0.0, streams=(np.zeros(6, np.uint64),), shuffle=shuffle, seed=7)
     assert len(losses) == 2
     trained = [x for call in seen for x in call]
     epochs = [[k for k, _ in trained[:6]], [k for k, _ in trained[6:]]]
@@ -337,6 +337,52 @@ def test_run_epochs_rate_follows_the_training_order(shuffle):
         expect.append(0.1 * (1 - done / (2 * 30)))
         done += offsets[k + 1] - offsets[k]
     np.testing.assert_allclose([a for _, a in trained], expect)
+
+
+@pytest.mark.parametrize("shuffle", sgd.SHUFFLES)
+def test_run_epochs_carries_each_chunks_rng_state_between_calls(shuffle):
+    """The packed states go to the call's rows and come back: each chunk's state after 3 epochs
+    is what a stream of its own would give, whatever the order and the calls' cuts."""
+    n = 150  # chunks: calls of 64 (8 per thread, 2% of 150 + 1 < 8)
+    offsets = np.arange(n + 1, dtype=np.int64) * 2
+    chunks = np.arange(n + 1, dtype=np.int64)
+    stream = np.arange(1, n + 1, dtype=np.uint64)
+
+    def train(ks, alphas, rows):
+        assert rows.shape == (len(ks), 8) and rows.flags.c_contiguous
+        assert (rows[:, 0] % np.uint64(1000) == (ks + 1) % 1000).all()  # each row holds its chunk's state
+        rows[:, 0] += np.uint64(1000)
+        return 1.0, 1, 2 * len(ks)
+
+    sgd.run_epochs(train, offsets, chunks, epochs=3, alpha=0.1, min_alpha=0.0, threads=8, desc="t", progress=False,
+                   ids=np.zeros(1, np.int32), syn0=np.zeros(2), ceiling=10.0, sample=0.0, streams=(stream,),
+                   shuffle=shuffle, seed=3)
+    np.testing.assert_array_equal(stream, np.arange(1, n + 1) + 3000)
+
+
+def test_run_epochs_keeps_a_few_bytes_per_chunk():
+    """The epoch loop's own memory for a corpus of many chunks (fastText's are ~1,000 tokens: a
+    million at a billion tokens): its sizes and shuffled order, 4 bytes a chunk each, not a
+    float64 rate and several int64 temporaries per chunk, nor a cache line of RNG state."""
+    import tracemalloc
+
+    n = 400_000
+    offsets = np.arange(n + 1, dtype=np.int64) * 3
+    chunks = np.arange(n + 1, dtype=np.int64)
+    stream = np.ones(n, np.uint64)
+
+    def train(ks, alphas, rows):
+        return 1.0, 1, 3 * len(ks)
+
+    tracemalloc.start()
+    try:
+        sgd.run_epochs(train, offsets, chunks, epochs=2, alpha=0.1, min_alpha=0.0, threads=1, desc="t",
+                       progress=False, ids=np.zeros(1, np.int32), syn0=np.zeros(2), ceiling=10.0, sample=0.0,
+                       streams=(stream,), shuffle="epoch", seed=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * n, peak / n  # bytes per chunk: 8 (sizes, order) and the calls' small arrays
 
 
 def test_cut_sentences_caps_pieces_at_fasttexts_line_size():

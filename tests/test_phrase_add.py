@@ -67,7 +67,7 @@ def test_add_mode_kernel_matches_reference(planted):
     for model in ("skipgram", "cbow"):
         common = dict(model=model, dim=8, window=3, negative=3, sample=0.01, alpha=0.05, seed=5)
         got = w2v.train_word2vec(pair, epochs=1, threads=1, min_alpha=0.05, **common)
-        corp, m, tb, _, states, cfg, ph = w2v._setup(
+        corp, m, tb, _, streams, cfg, ph = w2v._setup(
             enc, dim=8, window=3, negative=3, hs=False, sample=0.01, seed=5, model=model, cbow_mean=True,
             cbow_update="word2vec", shared_negatives=model == "skipgram", update="window")
         assert len(corp.chunks) == 2 and (ph.keep < 1).any() and (tb.keep < 1).any()
@@ -76,9 +76,9 @@ def test_add_mode_kernel_matches_reference(planted):
                  float(ph.keep[spans.index[q]])) for q in range(spans.off[s], spans.off[s + 1])]
                for s in range(enc.n_sentences)]
         ref = word2vec_chunk_reference(sentences, m.syn0, m.syn1, m.syn1neg, tb.codes, np.zeros(v, np.int32),
-                                       tb.points, tb.noise, tb.keep, states[0, 0], 0.05, 3, 3, model,
+                                       tb.points, tb.noise, tb.keep, streams[0][0], 0.05, 3, 3, model,
                                        shared_negatives=model == "skipgram", sigmoid=sigmoid_table,
-                                       phrases=occ, phrase_state=ph.states[0, 0])
+                                       phrases=occ, phrase_state=streams[1][0])
         assert got.vectors.words == vocab.words + spans.words
         np.testing.assert_allclose(got.vectors.matrix, ref[0], rtol=1e-4, atol=1e-6)
         assert not np.allclose(got.vectors.matrix[v:], m.syn0[v:])  # the phrases trained

@@ -260,9 +260,9 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
     assert _mapped_kb(off_path) < 1024 and len(chunks) > 1000
     during = []
 
-    def train_chunks(c0, c1, alphas, order):
+    def train_chunks(ks, alphas, rows):
         tokens = 0
-        for k in order[c0:c1]:
+        for k in ks:
             tokens += int(np.diff(offsets[chunks[k]:chunks[k + 1] + 1]).sum())
         during.append(_mapped_kb(off_path))
         return 0.5 * tokens, tokens, tokens
@@ -270,7 +270,7 @@ def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch
     ids = np.memmap(ids_path, np.int32, "r", shape=(n,))
     _sgd.run_epochs(train_chunks, offsets, chunks, epochs=2, alpha=0.025, min_alpha=0.0001, threads=1, desc="t",
                     progress=False, ids=ids, syn0=np.zeros(2, np.float32), ceiling=10.0,
-                    sample=1e-3)
+                    sample=1e-3, streams=(np.zeros(len(chunks) - 1, np.uint64),))
     assert len(during) > 20 and max(during) < 6 * 1024, during
     assert _mapped_kb(off_path) < 1024
 

@@ -166,7 +166,7 @@ def test_kernel_chunk_matches_reference(case):
                                    shared_hs, sigmoid_table, LOCKF)
     scratch = w2v._allocate_scratch(numba.config.NUMBA_NUM_THREADS, 14, dim, window, negative, codes.shape[1])
     before = syn0.copy()
-    loss, pairs, tokens = w2v._train_chunks(0, 1, np.zeros(1, np.int64), np.array([0.05]), sgd.Corpus(ids, offsets, np.array([0, 4])),
+    loss, pairs, tokens = w2v._train_chunks(np.zeros(1, np.int64), np.array([0.05]), sgd.Corpus(ids, offsets, np.array([0, 4])),
                                             w2v._Weights(syn0, syn1, syn1neg, LOCKF),
                                             w2v._Tables(codes, points, noise, keep),
                                             scratch, states, cfg, w2v.no_phrases())
@@ -210,7 +210,7 @@ def test_lock_init_run_matches_reference(write_corpus, case):
     # the run's start, tables and chunk RNG state, from the same setup
     start, lock, _ = w2v._start_rows(None, vocab, enc, dim=dim, hs=kw.get("hs", False), negative=kw["negative"],
                                      init_vectors=init, lock_init=0.5)
-    corp, m, tb, _, states, cfg, _ = w2v._setup(
+    corp, m, tb, _, streams, cfg, _ = w2v._setup(
         enc, dim=dim, window=window, negative=kw["negative"], hs=kw.get("hs", False), sample=0.0, seed=3,
         model=kw["model"], cbow_mean=True, cbow_update="word2vec",
         shared_negatives=w2v.resolve_shared_negatives(None, kw["model"], kw["negative"], kw.get("hs", False),
@@ -219,7 +219,7 @@ def test_lock_init_run_matches_reference(write_corpus, case):
     assert len(corp.chunks) == 2 and sorted(set(m.lockf.tolist())) == [0.5, 1.0]
     sentences = [np.asarray(enc.ids[enc.offsets[i]:enc.offsets[i + 1]]) for i in range(len(enc.offsets) - 1)]
     ref = word2vec_chunk_reference(sentences, m.syn0, m.syn1, m.syn1neg, tb.codes, np.sum(tb.codes < 2, axis=1),
-                                   tb.points, tb.noise, tb.keep, states[0, 0], alpha, window, kw["negative"],
+                                   tb.points, tb.noise, tb.keep, streams[0][0], alpha, window, kw["negative"],
                                    kw["model"], kw.get("hs", False), shared_negatives=bool(cfg.shared_negatives),
                                    shared_hs=bool(cfg.window_update),
                                    sigmoid=sigmoid_table, lockf=m.lockf)
