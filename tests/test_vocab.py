@@ -228,6 +228,81 @@ def test_blockwise_search_and_gather_equal_numpy():
         np.testing.assert_array_equal(take_sorted(a, idx, group=block), a[idx])
 
 
+def test_spill_beside_maps_an_unlinked_file_next_to_the_corpus(tmp_path, monkeypatch):
+    """The trainers' per-chunk arrays go into a file beside the memory-mapped corpus: the same
+    values, writable, droppable from RSS, nothing left in the folder; in memory as they were when
+    the corpus is in memory or the folder is read-only; a full disk is one line naming them."""
+    import errno
+
+    from embedkit import _util
+    from embedkit._util import _file_mapping, drop_pages, spill_beside
+
+    path = tmp_path / "ids.int32"
+    np.arange(100, dtype=np.int32).tofile(path)
+    near = np.memmap(path, np.int32, "r", shape=(100,))
+    a = np.arange(1, 50_001, dtype=np.uint64)
+    b = spill_beside(a, near, "the test's array")
+    assert b is not a and _file_mapping(b) is not None and b.flags.writeable and b.flags.c_contiguous
+    np.testing.assert_array_equal(b, a)
+    b[7] = 3
+    drop_pages(b)  # written pages stay in the file
+    assert b[7] == 3 and b[8] == 9
+    assert os.listdir(tmp_path) == ["ids.int32"]  # unlinked: gone with the mapping, however the process ends
+    assert spill_beside(a, np.arange(3), "x") is a  # a corpus in memory: nothing to spill beside
+    monkeypatch.setattr(_util.tempfile, "mkstemp", lambda **kw: (_ for _ in ()).throw(PermissionError(13, "no")))
+    assert spill_beside(a, near, "x") is a  # a read-only folder: kept in memory
+    monkeypatch.undo()
+
+    class Full:
+        def __init__(self, fd, mode):
+            os.close(fd)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(_util.os, "fdopen", Full)
+    with pytest.raises(EmbedkitError, match="no space left on .* while writing the test's array"):
+        spill_beside(a, near, "the test's array")
+    assert os.listdir(tmp_path) == ["ids.int32"]
+
+
+@pytest.mark.parametrize("trainer", ["word2vec", "fasttext"])
+def test_trainers_spill_their_chunks_beside_a_memory_mapped_corpus(write_corpus, tmp_path, trainer, monkeypatch):
+    """What the epoch loop gets for a memory-mapped corpus: chunk bounds, RNG states and (fastText,
+    sentences longer than its 1,024-token lines) the cut offsets in files, not in RSS."""
+    from embedkit import _sgd, fasttext, word2vec
+    from embedkit._util import _file_mapping
+
+    words = [f"w{i}" for i in range(30)]
+    rng = np.random.default_rng(3)
+    p = write_corpus("".join(" ".join(rng.choice(words, 1500)) + "\n" for _ in range(20)))
+    pair = scan_corpus(p, min_count=1, cache_dir=tmp_path / "cache")
+    assert _file_mapping(pair[1].ids) is not None
+    seen = {}
+    real = _sgd.run_epochs
+
+    def record(train_chunks, offsets, chunks, **kw):
+        seen.update(offsets=offsets, chunks=chunks, streams=kw["streams"])
+        return real(train_chunks, offsets, chunks, **kw)
+
+    module = word2vec if trainer == "word2vec" else fasttext
+    monkeypatch.setattr(module, "run_epochs", record)
+    if trainer == "word2vec":
+        word2vec.train_word2vec(pair, dim=8, epochs=1, threads=1)
+    else:
+        fasttext.train_fasttext(pair, dim=8, epochs=1, threads=1, bucket=1000)
+    assert _file_mapping(seen["chunks"]) is not None and len(seen["chunks"]) > 1
+    assert all(_file_mapping(s) is not None for s in seen["streams"])
+    assert _file_mapping(seen["offsets"]) is not None  # fastText's pieces: 30,000 tokens cut at 1,024
+    assert not [f for f in os.listdir(tmp_path / "cache") if f.startswith(".embedkit-spill")]
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
 def test_memory_mapped_offsets_stay_out_of_resident_memory(tmp_path, monkeypatch):
     """4M one-to-three-token sentences (a 32 MB offsets file): the remap that writes the offsets over
