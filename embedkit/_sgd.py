@@ -365,14 +365,13 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
     linearly over all tokens of all epochs, chunk by chunk in the order they are trained (the
     order is ``chunk_order(n, shuffle, seed, epoch)``).
 
-    Memory: a call's rates and state rows are made for its chunks only. Kept for the whole
-    corpus: the chunks' sizes (4 bytes a chunk) and, when shuffled, the order (4), beside the
-    caller's ``chunks`` and ``streams`` (8 each), which the trainers spill beside a memory-mapped
-    corpus (``_util.spill_beside``); a chunk is about 10,000 tokens (word2vec) or 1,000
-    (fastText). Threads
+    Memory: a call's rates and state rows are made for its chunks only; what is kept for the
+    whole corpus is ``streams`` (8 bytes a chunk), the chunks' sizes (4) and, when shuffled, the
+    order (4), beside the caller's ``chunks`` (8): 20-24 bytes a chunk of about 10,000 tokens
+    (word2vec) or 1,000 (fastText). Threads
     take chunks one at a time (robust to busy cores), in calls of 8 per thread (or 2% of the
-    chunks, at most 64), after each of which the pages of ``ids``, the offsets, ``chunks``
-    and ``streams``, where they are memory-mapped, are dropped from RSS. The loss is checked after every call and ``syn0`` at
+    chunks, at most 64), after each of which the pages of ``ids`` and of the offsets, when they
+    are memory-mapped, are dropped from RSS. The loss is checked after every call and ``syn0`` at
     every epoch's end (``diverged``); an epoch without a pair is an error. Returns (mean loss per
     epoch, training seconds)."""
     n_chunks = len(chunks) - 1
@@ -420,9 +419,6 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     # page, so pages of other chunks came in too, and would pile up over an epoch
                     drop_pages(ids)
                     drop_pages(offsets)
-                    drop_pages(chunks)  # these two, where spilled to a file (``_util.spill_beside``)
-                    for stream in streams:
-                        drop_pages(stream)
                     bar.update(tokens)
                     bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[-1]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)

@@ -538,39 +538,6 @@ def drop_pages(a):
     page_dropper(a)(0, len(a))
 
 
-def spill_beside(a, near, what):
-    """``a`` moved into an unlinked file in the folder of the memory-mapped array ``near``, and
-    mapped there (shared, read-write): its pages can then leave RSS as ``near``'s do
-    (:func:`drop_pages`), and the file goes with the mapping, however the process ends. The
-    training loop keeps its per-chunk arrays (chunk bounds, RNG states) this way, so that a
-    billion-token corpus adds nothing resident. The data are written, not left sparse, so a full
-    disk fails here with one line naming ``what``, never later in a write to the mapping.
-    Returns ``a`` itself when ``near`` is not file-backed, ``a`` is empty, or the folder cannot be
-    written (a read-only cache folder: the arrays then stay in memory)."""
-    base = _file_mapping(near)
-    if base is None or not getattr(base, "filename", None) or a.size == 0:
-        return a
-    folder = os.path.dirname(base.filename)
-    a = np.ascontiguousarray(a)
-    try:
-        fd, path = tempfile.mkstemp(prefix=".embedkit-spill-", dir=folder)
-    except OSError:
-        return a
-    try:
-        os.unlink(path)
-        with os.fdopen(fd, "w+b") as f:
-            f.write(memoryview(a.reshape(-1)).cast("B"))
-            f.flush()
-            mapped = np.memmap(f, a.dtype, "r+", shape=a.shape)
-    except OSError as e:
-        from ._faults import is_no_space, no_space_error
-
-        if is_no_space(e):
-            raise no_space_error(e, folder, what, needed=a.nbytes) from None
-        raise EmbedkitError(f"cannot write {what} in {folder}: {e.strerror or e}") from None
-    return np.asarray(mapped)  # a plain ndarray to Numba (one kernel type); its base is the np.memmap
-
-
 # ---------------------------------------------------------------- compressed files
 COMPRESSION_SNIFF_BYTES = 10  # bytes ``sniff_compression`` needs
 

@@ -42,7 +42,7 @@ from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile
                    prefetch_row, run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    numba_threads, release_memory, spill_beside)
+                    numba_threads, release_memory)
 from .errors import EmbedkitError
 from .result import TrainResult
 from .subword import _compose, check_subword_params, subword_table
@@ -536,6 +536,7 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
         timings["scan"] = time.perf_counter() - t
     ids = np.asarray(enc.ids)
     longest = check_trainable(enc.offsets)
+    offsets = cut_sentences(enc.offsets, MAX_LINE) if longest > MAX_LINE else np.asarray(enc.offsets, np.int64)
     max_len = min(longest, MAX_LINE)  # the longest sentence after the cut
     counts = np.asarray(enc.counts, dtype=np.int64)
     v = len(counts)
@@ -543,17 +544,6 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     check_subword_params(minn, maxn, bucket, v)
     check_memory(fasttext_need(list(vocab.words), dim, bucket=bucket, minn=minn, maxn=maxn),
                  what="training fastText", lower="--bucket, --dim or --max-vocab")
-
-    # the units of work, before the big matrix exists (their temporaries then add nothing to the
-    # peak), spilled beside a memory-mapped corpus: a billion tokens are a million chunks
-    t = time.perf_counter()
-    offsets = np.asarray(enc.offsets, np.int64)
-    if longest > MAX_LINE:
-        offsets = spill_beside(cut_sentences(offsets, MAX_LINE), enc.ids, "the sentences' pieces")
-    chunks = make_chunks(offsets, MAX_LINE)  # ~1,000-token chunks: finer than word2vec's
-    corpus = Corpus(ids, offsets, spill_beside(chunks, enc.ids, "the chunk bounds"))
-    streams = (spill_beside(seed_values(seed, len(corpus.chunks) - 1), enc.ids, "the chunks' RNG states"),)
-    setup = time.perf_counter() - t
 
     # compile (or load the cache) before the big matrix exists, then give LLVM's memory back: a
     # cold compile then adds nothing to the peak RSS (bench/RESULTS.md, fastText memory)
@@ -575,9 +565,11 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
 
         fasttext_start(ftm, vocab, indptr, rows, inp, m.out)
     tb = _Tables(indptr, rows, build_noise_table(counts, NOISE_POWER), keep_probabilities(counts, sample))
+    corpus = Corpus(ids, offsets, make_chunks(offsets, MAX_LINE))  # ~1,000-token chunks: finer than word2vec's
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, max_len, dim, window, negative)
+    streams = (seed_values(seed, len(corpus.chunks) - 1),)  # packed: run_epochs copies a call's into rows
     cfg = _Config(window, negative, int(model == "skipgram"), int(update == "pair"))
-    timings["setup"] = time.perf_counter() - t + setup
+    timings["setup"] = time.perf_counter() - t
 
     with numba_threads(threads) as nthreads:
         losses, timings["train"] = run_epochs(

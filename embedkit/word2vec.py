@@ -55,7 +55,7 @@ from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, bui
                    longest_sentence, loss_ceiling, make_chunks, per_thread, prefetch_row, run_epochs,
                    sgns_pair, subsample)
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    numba_threads, release_memory, spill_beside)
+                    numba_threads, release_memory)
 from .errors import EmbedkitError
 from ._faults import check_memory, word2vec_need
 from .modelfile import Model
@@ -645,13 +645,6 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
     v = len(counts)
     spans = getattr(enc, "phrases", None)
     n_ph = len(spans) if spans is not None else 0
-    # the chunks and their RNG states first (their temporaries then add nothing to the peak),
-    # spilled beside a memory-mapped corpus (``spill_beside``): nothing of them stays resident
-    chunks = spill_beside(make_chunks(offsets), enc.ids, "the chunk bounds")
-    streams = [seed_values(seed, len(chunks) - 1)]
-    if spans is not None:  # the phrases' draws: a stream of their own, so the words' stay the same
-        streams.append(seed_values(int(seed) + (1 << 64), len(chunks) - 1))
-    streams = tuple(spill_beside(x, enc.ids, "the chunks' RNG states") for x in streams)
     rng = np.random.default_rng(seed)
     syn0 = (rng.random((v + n_ph, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
     syn1 = np.zeros((v - 1 if hs else 0, dim), np.float32)
@@ -665,6 +658,7 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
             rows, values = start[name]
             m[rows] = values
     noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
+    chunks = make_chunks(offsets)
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, longest or longest_sentence(offsets), dim, window,
                                 negative, codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
@@ -677,8 +671,10 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
         keep = keep_probabilities(spans.counts, sample, total=int(counts.sum()))
         ph = _Phrases(np.asarray(spans.pos, np.int64), np.asarray(spans.length, np.int32),
                       np.asarray(spans.index, np.int32), np.asarray(spans.off, np.int64), keep, state_rows(1))
+        streams = (seed_values(seed, len(chunks) - 1), seed_values(int(seed) + (1 << 64), len(chunks) - 1))
     else:
         ph = no_phrases()
+        streams = (seed_values(seed, len(chunks) - 1),)
     return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg, lockf),
             _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch, streams, cfg, ph)
 
