@@ -260,19 +260,6 @@ def make_chunks(offsets, chunk_tokens=CHUNK_TOKENS):
     return balanced_chunks(offsets, -(-int(offsets[-1]) // chunk_tokens))
 
 
-def take_sorted(a, idx, group=1024):
-    """``a[idx]`` for sorted ``idx``, ``group`` indices at a time; when ``a`` is memory-mapped the
-    pages each group read are dropped before the next (a gather over a large mapped array would
-    map a page-cache folio around every index: all of it, for the chunk bounds of the offsets)."""
-    drop = page_dropper(a)
-    out = np.empty(len(idx), a.dtype)
-    for g in range(0, len(idx), group):
-        sub = idx[g:g + group]
-        out[g:g + group] = a[sub]
-        drop(sub[0], sub[-1] + 1)
-    return out
-
-
 def longest_sentence(offsets, block=1 << 20):
     """The longest sentence's length (0 for none), ``block`` sentences at a time: no second
     per-sentence array, which for a corpus of short sentences would double the offsets' memory;
@@ -300,7 +287,9 @@ def cut_sentences(offsets, max_len):
     pieces = np.maximum(1, -(-lengths // max_len))
     first = np.repeat(np.cumsum(pieces) - pieces, pieces)  # index of each piece's sentence's first piece
     starts = np.repeat(offsets[:-1], pieces) + max_len * (np.arange(int(pieces.sum())) - first)
-    return np.append(starts, offsets[-1])
+    cut = np.append(starts, offsets[-1])
+    drop_pages(offsets)  # memory-mapped offsets: read whole here, not again (training reads the cut)
+    return cut
 
 
 def check_trainable(offsets):
@@ -365,10 +354,10 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
     linearly over all tokens of all epochs, chunk by chunk in the order they are trained (the
     order is ``chunk_order(n, shuffle, seed, epoch)``).
 
-    Memory: a call's rates and state rows are made for its chunks only; what is kept for the
-    whole corpus is ``streams`` (8 bytes a chunk), the chunks' sizes (4) and, when shuffled, the
-    order (4), beside the caller's ``chunks`` (8): 20-24 bytes a chunk of about 10,000 tokens
-    (word2vec) or 1,000 (fastText). Threads
+    Memory: a call's sizes, rates and state rows are made for its chunks only (the sizes from the
+    offsets the call's kernel reads anyway); kept for the whole corpus are ``streams`` (8 bytes
+    a chunk) and, when shuffled, the order (4), beside the caller's ``chunks`` (8): 16-20 bytes a
+    chunk of about 10,000 tokens (word2vec) or 1,000 (fastText). Threads
     take chunks one at a time (robust to busy cores), in calls of 8 per thread (or 2% of the
     chunks, at most 64), after each of which the pages of ``ids`` and of the offsets, when they
     are memory-mapped, are dropped from RSS. The loss is checked after every call and ``syn0`` at
@@ -376,9 +365,6 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
     epoch, training seconds)."""
     n_chunks = len(chunks) - 1
     n_tokens = int(offsets[-1])
-    sizes = np.empty(n_chunks, np.int32 if n_tokens < 2 ** 31 else np.int64)  # each chunk's tokens
-    for b in range(0, n_chunks, 1 << 14):  # block by block: no int64 temporaries of every chunk
-        sizes[b:b + (1 << 14)] = np.diff(take_sorted(offsets, chunks[b:b + (1 << 14) + 1]))
     losses = []
     old_chunksize = numba.get_parallel_chunksize()
     numba.set_parallel_chunksize(1)
@@ -398,7 +384,7 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                 for c0 in range(0, n_chunks, per_call):
                     c1 = min(c0 + per_call, n_chunks)
                     ks = np.arange(c0, c1, dtype=np.int64) if order is None else order[c0:c1].astype(np.int64)
-                    tokens_in = sizes[ks].astype(np.int64)
+                    tokens_in = offsets[chunks[ks + 1]] - offsets[chunks[ks]]  # the chunks' tokens
                     before = e_tokens + np.concatenate([[0], np.cumsum(tokens_in)[:-1]]).astype(np.int64)
                     e_tokens += int(tokens_in.sum())
                     done = (epoch * n_tokens + before) / (epochs * n_tokens)

@@ -544,6 +544,11 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
     check_subword_params(minn, maxn, bucket, v)
     check_memory(fasttext_need(list(vocab.words), dim, bucket=bucket, minn=minn, maxn=maxn),
                  what="training fastText", lower="--bucket, --dim or --max-vocab")
+    # the units of work before the big matrix exists: their temporaries then add nothing to the peak
+    t = time.perf_counter()
+    corpus = Corpus(ids, offsets, make_chunks(offsets, MAX_LINE))  # ~1,000-token chunks: finer than word2vec's
+    streams = (seed_values(seed, len(corpus.chunks) - 1),)  # packed: run_epochs copies a call's into rows
+    setup = time.perf_counter() - t
 
     # compile (or load the cache) before the big matrix exists, then give LLVM's memory back: a
     # cold compile then adds nothing to the peak RSS (bench/RESULTS.md, fastText memory)
@@ -565,11 +570,9 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
 
         fasttext_start(ftm, vocab, indptr, rows, inp, m.out)
     tb = _Tables(indptr, rows, build_noise_table(counts, NOISE_POWER), keep_probabilities(counts, sample))
-    corpus = Corpus(ids, offsets, make_chunks(offsets, MAX_LINE))  # ~1,000-token chunks: finer than word2vec's
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, max_len, dim, window, negative)
-    streams = (seed_values(seed, len(corpus.chunks) - 1),)  # packed: run_epochs copies a call's into rows
     cfg = _Config(window, negative, int(model == "skipgram"), int(update == "pair"))
-    timings["setup"] = time.perf_counter() - t
+    timings["setup"] = time.perf_counter() - t + setup
 
     with numba_threads(threads) as nthreads:
         losses, timings["train"] = run_epochs(

@@ -645,6 +645,11 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
     v = len(counts)
     spans = getattr(enc, "phrases", None)
     n_ph = len(spans) if spans is not None else 0
+    # the chunks and their RNG states before the layers: their temporaries then add nothing to the peak
+    chunks = make_chunks(offsets)
+    streams = [seed_values(seed, len(chunks) - 1)]
+    if spans is not None:  # the phrases' draws: a stream of their own, so the words' stay the same
+        streams.append(seed_values(int(seed) + (1 << 64), len(chunks) - 1))
     rng = np.random.default_rng(seed)
     syn0 = (rng.random((v + n_ph, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
     syn1 = np.zeros((v - 1 if hs else 0, dim), np.float32)
@@ -658,7 +663,6 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
             rows, values = start[name]
             m[rows] = values
     noise = build_noise_table(counts) if negative else np.zeros(1, np.uint64)
-    chunks = make_chunks(offsets)
     scratch = _allocate_scratch(numba.config.NUMBA_NUM_THREADS, longest or longest_sentence(offsets), dim, window,
                                 negative, codes.shape[1])
     cfg = _Config(window, negative, int(hs), int(model == "skipgram"), int(cbow_mean),
@@ -671,12 +675,10 @@ def _setup(enc, *, dim, window, negative, hs, sample, seed, model, cbow_mean, cb
         keep = keep_probabilities(spans.counts, sample, total=int(counts.sum()))
         ph = _Phrases(np.asarray(spans.pos, np.int64), np.asarray(spans.length, np.int32),
                       np.asarray(spans.index, np.int32), np.asarray(spans.off, np.int64), keep, state_rows(1))
-        streams = (seed_values(seed, len(chunks) - 1), seed_values(int(seed) + (1 << 64), len(chunks) - 1))
     else:
         ph = no_phrases()
-        streams = (seed_values(seed, len(chunks) - 1),)
     return (Corpus(ids, offsets, chunks), _Weights(syn0, syn1, syn1neg, lockf),
-            _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch, streams, cfg, ph)
+            _Tables(codes, points, noise, keep_probabilities(counts, sample)), scratch, tuple(streams), cfg, ph)
 
 
 def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5, max_vocab=None, lowercase=False,

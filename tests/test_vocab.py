@@ -211,11 +211,10 @@ def test_scan_keeps_the_offsets_in_a_file_beside_the_ids(write_corpus, tmp_path)
     assert enc2.offsets.tolist() == [0, 3, 4, 6, 10] and os.path.getsize(tmp_path / "d" / "offsets.int64") == 8 * 5
 
 
-def test_blockwise_search_and_gather_equal_numpy():
-    """The chunk bounds of large offsets are searched block by block and gathered group by group
-    (to keep a memory-mapped array out of RSS): the same answers as one ``searchsorted`` and one
-    fancy index, on random running totals with repeats, targets equal to elements, blocks of 1-7."""
-    from embedkit._sgd import take_sorted
+def test_blockwise_search_equals_numpy():
+    """The chunk bounds of large offsets are searched block by block (to keep a memory-mapped
+    array out of RSS): the same answers as one ``searchsorted``, on random running totals with
+    repeats, targets equal to elements, blocks of 1-7."""
     from embedkit._util import search_blockwise
 
     rng = np.random.default_rng(5)
@@ -224,8 +223,6 @@ def test_blockwise_search_and_gather_equal_numpy():
         targets = np.sort(rng.integers(0, int(a[-1]) + 2, int(rng.integers(0, 30)))).astype(np.int64)
         block = int(rng.integers(1, 8))
         np.testing.assert_array_equal(search_blockwise(a, targets, block=block), np.searchsorted(a, targets))
-        idx = np.sort(rng.integers(0, len(a), int(rng.integers(0, 40))))
-        np.testing.assert_array_equal(take_sorted(a, idx, group=block), a[idx])
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
