@@ -6,7 +6,8 @@ usage: PYTHONPATH=TREE python bench/chunk_memory.py [N_CHUNKS]
 N_CHUNKS defaults to 1,062,542: fastText's chunks (about 1,024 tokens) in 1.1B tokens. The chunk
 bounds and the offsets are the caller's and not counted. It runs against any tree, before or after
 ``run_epochs`` took packed RNG states (``streams``), so an old tree can be measured too
-(``git archive REV | tar -x -C DIR``). bench/RESULTS.md, "Per-chunk memory", has the figures.
+(``git archive REV | tar -x -C DIR``). bench/RESULTS.md, "Per-chunk memory in the epoch loop", has
+the figures.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def main():
     if new:
         from embedkit._rng import seed_values
 
-        states = seed_values(1, n)  # in memory here: the trainers spill them beside a mapped corpus
+        states = seed_values(1, n)
         kw["streams"] = (states,)
         train = lambda ks, alphas, rows: (1.0, 1, 1000 * len(ks))  # noqa: E731
     else:
@@ -47,6 +48,7 @@ def main():
     kind = "packed states" if new else "a 64-byte row of state per chunk"
     print(f"{n:,} chunks, {kind}: states {held / n:.1f} bytes per chunk ({states.nbytes / n:.0f} of them the "
           f"states' array); peak during the epoch loop {peak / 2 ** 20:.1f} MB, {peak / n:.1f} bytes per chunk")
+
 
 if __name__ == "__main__":
     main()

@@ -385,7 +385,7 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     c1 = min(c0 + per_call, n_chunks)
                     ks = np.arange(c0, c1, dtype=np.int64) if order is None else order[c0:c1].astype(np.int64)
                     tokens_in = offsets[chunks[ks + 1]] - offsets[chunks[ks]]  # the chunks' tokens
-                    before = e_tokens + np.concatenate([[0], np.cumsum(tokens_in)[:-1]]).astype(np.int64)
+                    before = e_tokens + np.cumsum(tokens_in) - tokens_in  # tokens trained before each
                     e_tokens += int(tokens_in.sum())
                     done = (epoch * n_tokens + before) / (epochs * n_tokens)
                     alphas = np.maximum(alpha - (alpha - min_alpha) * done, min_alpha)
