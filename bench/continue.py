@@ -13,7 +13,11 @@ continued and the from-scratch vocabulary), the table gives the mean overlap of 
 nearest neighbours with the same word's neighbours in the from-scratch model.
 ``--alpha-factors`` adds continued runs from a lower starting rate (the default restarts the
 linear decay from the full alpha, as gensim does). Each model's scores are printed as soon as it is trained, the table at the end.
-Settings: dim 100, window 5, min_count 5, 5 negatives; SGNS sample 1e-4 (fastText 1e-4).
+Settings: dim 100, window 5, min_count 5, 5 negatives; SGNS sample 1e-4 (fastText 1e-4). GloVe
+(``--methods glove``): dim 100, min_count 5, its own defaults otherwise (window 10, x_max 100, learning
+rate 0.05), ``--glove-epochs`` (25) epochs; "continued" counts B's co-occurrences alone (``train_glove``
+with ``init``), "continued on A+B's co-occurrences" fits those of A and B counted together
+(``fit_glove`` with ``init``), for the same epochs and a third of them (seconds: counting and fitting).
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ def b_only(paths):
     return [w for w in build_vocab(paths["B"], min_count=5).words if w not in a]
 
 
-def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1):
+def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_epochs=25, average=True):
     """Yield (run, vectors, seconds) as each model is trained: from scratch on A+B first (the
     reference of the neighbour overlap), then A alone, then A continued on B ("continued"
     seconds include training on A), the same continuation with ``average_init``, then A continued on B from ``alpha * f`` for each f of
@@ -93,10 +97,38 @@ def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1):
         t = time.perf_counter()
         cont = train_word2vec(paths["B"], init=model, **kw)
         yield "continued", cont.vectors, t_a + time.perf_counter() - t
-        t = time.perf_counter()
-        averaged = train_word2vec(paths["B"], init=model, average_init=True, **kw)
-        yield "continued, averaged (average_init)", averaged.vectors, time.perf_counter() - t
+        if average:
+            t = time.perf_counter()
+            averaged = train_word2vec(paths["B"], init=model, average_init=True, **kw)
+            yield "continued, averaged (average_init)", averaged.vectors, time.perf_counter() - t
         again = lambda f: train_word2vec(paths["B"], init=model, alpha=0.025 * f, **kw)  # noqa: E731
+    elif method == "glove":
+        from embedkit.glove import train_glove
+
+        gkw = dict(dim=COMMON["dim"], min_count=COMMON["min_count"], threads=threads, seed=seed, epochs=glove_epochs)
+        yield "scratch", train_glove(paths["AB"], **gkw).vectors, time.perf_counter() - t
+        t = time.perf_counter()
+        first = train_glove(paths["A"], return_model=True, **gkw)
+        model = os.path.join(folder, "glove-A.model")
+        first.model.save(model)
+        t_a = time.perf_counter() - t
+        yield "A only", first.vectors, t_a
+        t = time.perf_counter()
+        cont = train_glove(paths["B"], init=model, **gkw)
+        yield "continued", cont.vectors, t_a + time.perf_counter() - t
+        from embedkit.cooc import count_cooccurrences
+        from embedkit.glove import fit_glove
+
+        t = time.perf_counter()
+        both = count_cooccurrences(paths["AB"], window=10, weighting="harmonic", min_count=COMMON["min_count"],
+                                   threads=threads)
+        t_count = time.perf_counter() - t
+        for e in sorted({glove_epochs, max(1, glove_epochs // 3)}, reverse=True):
+            t = time.perf_counter()
+            fkw = {k: x for k, x in gkw.items() if k != "min_count"}  # the folder's min_count
+            on_both = fit_glove(both, init=model, **{**fkw, "epochs": e}).vectors
+            yield f"continued on A+B's co-occurrences, {e} epochs", on_both, t_count + time.perf_counter() - t
+        again = lambda f: train_glove(paths["B"], init=model, **{**gkw, "learning_rate": 0.05 * f})  # noqa: E731
     else:
         from embedkit.fasttext import train_fasttext
         from embedkit.fasttext_bin import save_fasttext_model
@@ -112,9 +144,10 @@ def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1):
         cont = train_fasttext(paths["B"], init=model, **kw)
         again = lambda f: train_fasttext(paths["B"], init=model, alpha=0.05 * f, **kw)  # noqa: E731
         yield "continued", cont.vectors, t_a + time.perf_counter() - t
-        t = time.perf_counter()
-        averaged = train_fasttext(paths["B"], init=model, average_init=True, **kw)
-        yield "continued, averaged (average_init)", averaged.vectors, time.perf_counter() - t
+        if average:
+            t = time.perf_counter()
+            averaged = train_fasttext(paths["B"], init=model, average_init=True, **kw)
+            yield "continued, averaged (average_init)", averaged.vectors, time.perf_counter() - t
     for f in factors:
         t = time.perf_counter()
         yield f"continued, alpha x {f:g}", again(f).vectors, time.perf_counter() - t
@@ -150,6 +183,8 @@ def main():
     ap.add_argument("--alpha-factors", type=lambda t: [float(f) for f in t.split(",")], default=[],
                     help="also continue from the default alpha times each of these (comma-separated)")
     ap.add_argument("--seed", type=int, default=1, help="seed of every embedkit run")
+    ap.add_argument("--glove-epochs", type=int, default=25, help="epochs of every GloVe run (its default, 25)")
+    ap.add_argument("--no-average", action="store_true", help="skip the runs with average_init")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         paths, tokens = split(a.corpus, a.lines, folder)
@@ -158,7 +193,8 @@ def main():
               flush=True)
         rows = []
         for method in a.methods.split(","):
-            runs = run_ours(method, paths, a.epochs, a.threads, folder, a.alpha_factors, a.seed)
+            runs = run_ours(method, paths, a.epochs, a.threads, folder, a.alpha_factors, a.seed, a.glove_epochs,
+                            not a.no_average)
             if method == "sgns" and not a.no_gensim:
                 runs = itertools.chain(runs, (("gensim update", *run_gensim(paths, a.epochs, a.threads)) for _ in "1"))
             ref = None

@@ -627,32 +627,35 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     With --cooc, counting options given (--window, --min-count, ...) must match the folder's.
     With --init MODEL the vocabulary grows (counts summed with the model's), the model's words
     keep their weights and AdaGrad state, and co-occurrences are counted from CORPUS alone.
+    With --init MODEL and --cooc DIR the model goes on fitting the folder's co-occurrences:
+    count them over the model's corpus and the new text together, and it forgets nothing of
+    the old text (the folder must hold every word of the model).
 
     \b
     Example:
       embedkit train glove data/sample.txt.xz -o glove.txt --dim 100 --window 10 --epochs 25
       embedkit train glove more.txt -o glove2.txt --init glove.model --save-model glove2.model
+      embedkit cooc old.txt more.txt -o both/ --window 10 --weighting harmonic
+      embedkit train glove --cooc both/ --init glove.model -o glove3.txt
     """
     from .glove import fit_glove, train_glove
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation)
-    if cooc is not None and init is not None:
-        raise click.UsageError("--init continues on a CORPUS, not on --cooc")
     c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
     corpus = phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc, lowercase=lowercase, tokenize=tokenize,
                             keep_punctuation=keep_punctuation)
     model = _open_init(init, "glove")
     if c is not None:
-        fit["dim"] = 100 if fit["dim"] is None else fit["dim"]
-        r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), **fit)
+        r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), init=model, **fit)
     else:
         r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], init=model,
                         return_model=bool(save_model), **counting, **fit)
     if model is not None:
-        status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done): {len(model.words)} -> "
-                    f"{len(r.vectors)} words; AdaGrad from learning rate {fit['learning_rate']:g} with the model's "
-                    f"accumulators")
+        on = f"the co-occurrences of {cooc}" if c is not None else "the new corpus's co-occurrences alone"
+        status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done) on {on}: "
+                    f"{len(model.words)} -> {len(r.vectors)} words; AdaGrad from learning rate "
+                    f"{fit['learning_rate']:g} with the model's accumulators")
     with output_group():  # vectors and model land together, or neither
         write_vectors(r.vectors, output, fmt)
         _save_model(ctx, r, save_model)

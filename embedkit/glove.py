@@ -378,8 +378,9 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
 
 
 # ---------------------------------------------------------------- public API
-def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once",
-              vectors="sum", seed=1, threads=None, memory=None, tmp_dir=None, progress=False, return_model=False):
+def fit_glove(cooc, *, dim=None, x_max=100.0, weight_power=0.75, learning_rate=0.05, epochs=25, shuffle="once",
+              vectors="sum", seed=1, threads=None, memory=None, tmp_dir=None, progress=False, return_model=False,
+              init=None):
     """GloVe vectors from co-occurrence counts.
 
     Parameters
@@ -390,6 +391,17 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
         never changed.
     dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, progress, return_model
         See :func:`train_glove` (the model holds no rare words: the folder's vocabulary has none).
+    init : str, path-like, Model or None, default=None
+        Continue training a GloVe model on these co-occurrences: count them over the model's
+        corpus and the new text together (``embedkit cooc OLD NEW -o DIR --window W --weighting
+        harmonic``, W the model's window), so that the model
+        goes on fitting the counts of both rather than the new text's alone (as
+        :func:`train_glove` with ``init`` does). The vocabulary is the folder's and must hold
+        every word of the model (else EmbedkitError); the model's words keep their weights,
+        biases and AdaGrad accumulators, new words start at random. ``dim`` (None: 100, or the
+        model's), the folder's window and weighting must be the model's (a different value is an
+        error naming both); ``epochs=0`` returns the model's vectors. ``result.model`` is always
+        returned.
     memory : int, str or None, default=None
         When the records (16 bytes per non-zero) need more than this many bytes, they are
         shuffled on disk in ``tmp_dir`` and streamed every epoch (module docstring); None
@@ -418,10 +430,18 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
     """
     from .cooc import Cooccurrence
 
-    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads)
     if not isinstance(cooc, Cooccurrence):
         raise EmbedkitError(f"cooc must be a Cooccurrence (from count_cooccurrences or load_cooccurrences), "
                             f"got {type(cooc).__name__}")
+    model = None
+    if init is not None:
+        from .modelfile import check_fixed, load_init
+
+        model = load_init(init, "glove")
+        dim = check_fixed(model, dim=dim, window=cooc.params["window"], weighting=cooc.params["weighting"])["dim"]
+        _missing_model_words(model, cooc)
+    dim = 100 if dim is None else dim
+    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, continuing=model is not None)
     check_dim(dim, len(cooc.words))
     if cooc.params["weighting"] == "uniform":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
@@ -431,19 +451,21 @@ def fit_glove(cooc, *, dim=100, x_max=100.0, weight_power=0.75, learning_rate=0.
     entries, timings = _entries(cooc, x_max=x_max, weight_power=weight_power, threads=threads, progress=progress,
                                 memory=memory, tmp_dir=tmp_dir, seed=seed)
     info = None
-    if return_model:
+    if return_model or model is not None:
         from .vocab import Vocab
 
         settings = dict(dim=dim, window=cooc.params["window"], weighting=cooc.params["weighting"],
                         min_count=cooc.params.get("min_count"), max_vocab=cooc.params.get("max_vocab"),
                         lowercase=cooc.params.get("lowercase", False), x_max=x_max, weight_power=weight_power,
                         learning_rate=learning_rate, shuffle=shuffle, vectors=vectors, seed=seed)
-        info = (settings, {"epochs_done": 0, "corpus_tokens": int(cooc.vocab.counts.sum())},
+        done = 0 if model is None else int(model.state.get("epochs_done", 0))
+        info = (settings, {"epochs_done": done, "corpus_tokens": int(cooc.vocab.counts.sum())},
                 Vocab([], np.zeros(0, np.int64)))
+    start = None if model is None else _continue_params(model, cooc.vocab, dim, seed)
     try:
         return _train(entries, cooc.vocab, timings, dim=dim, learning_rate=learning_rate, epochs=epochs,
                       shuffle=shuffle, vectors=vectors, seed=seed, threads=threads, progress=progress,
-                      model_info=info)
+                      init=start, model_info=info)
     finally:
         _close(entries)
 
@@ -517,6 +539,17 @@ def _train(entries, vocab, timings, *, vectors, init=None, model_info=None, **fi
                       list(rare.words), rare.counts)
     return TrainResult(vectors=vec, context=vec.with_matrix(c), losses=costs, timings=timings,
                        words_per_sec=None, model=model)
+
+
+def _missing_model_words(model, cooc):
+    """EmbedkitError unless every word of ``model`` is in the co-occurrence folder's vocabulary."""
+    have = cooc.vocab.word_to_id
+    missing = [w for w in model.words if w not in have]
+    if missing:
+        raise EmbedkitError(f"{cooc.path or 'the co-occurrences'} lack {len(missing):,} of the model's "
+                            f"{len(model.words):,} words (e.g. {missing[0]!r}): count them over the model's corpus "
+                            f"and the new text together (embedkit cooc OLD NEW -o DIR), with the model's --min-count "
+                            f"or a lower one")
 
 
 def _continue_params(model, vocab, dim, seed):
@@ -593,6 +626,8 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
         from the new corpus alone (the model keeps no counts) and ``learning_rate`` is the
         AdaGrad rate, as in a fresh run. ``dim`` and ``window`` come from the model (a
         different value is an error naming both); ``epochs=0`` returns the model's vectors.
+        Fitting the new text's counts alone forgets part of the old text; where the old text is
+        still at hand, count both together and continue with :func:`fit_glove`'s ``init``.
     return_model : bool, default=False
         Also return everything needed to continue (``result.model``; always with ``init``).
 

@@ -117,6 +117,48 @@ def test_glove_continue_counts_and_determinism(ab):
     assert not np.array_equal(c1.vectors["w0"], r.vectors["w0"])  # trained further
 
 
+def test_glove_continue_on_cooccurrences_of_both_corpora(ab, tmp_path, run, assert_one_line_error):
+    """fit_glove(cooc, init=model): the model goes on fitting co-occurrences counted over its corpus
+    and the new one; zero epochs give the model's vectors bit for bit; the folder must hold every
+    word of the model and the model's window; the CLI's --cooc with --init does the same."""
+    from embedkit.cooc import count_cooccurrences
+    from embedkit.glove import fit_glove
+
+    a, b, path, r = ab
+    both = count_cooccurrences([a, b], window=3, weighting="harmonic", output=tmp_path / "both")
+    z = fit_glove(both, init=path, epochs=0, threads=1)
+    assert z.vectors.words == both.words and z.vectors.dim == 8
+    for w in r.vectors.words:
+        np.testing.assert_array_equal(z.vectors[w], r.vectors[w])
+    c1 = fit_glove(both, init=path, epochs=2, threads=1, seed=3)
+    c2 = fit_glove(both, init=path, epochs=2, threads=1, seed=3)
+    np.testing.assert_array_equal(c1.vectors.matrix, c2.vectors.matrix)
+    assert c1.model.state["epochs_done"] == 5 and "w50" in c1.vectors  # a word of B only
+    assert not np.array_equal(c1.vectors["w0"], r.vectors["w0"])  # trained further
+    # from the model's start, not from scratch: after 2 epochs it is nearer the model than a fresh fit is
+    fresh = fit_glove(both, dim=8, epochs=2, threads=1, seed=3)
+    old = r.vectors.words
+    dist = lambda v: np.linalg.norm(np.stack([v[w] for w in old]) - r.vectors.matrix)  # noqa: E731
+    assert dist(c1.vectors) < 0.5 * dist(fresh.vectors)
+    b40 = count_cooccurrences(b, window=3, weighting="harmonic", max_vocab=40, output=tmp_path / "b40")
+    lacking = len(set(r.vectors.words) - set(b40.words))
+    assert lacking > 0 and len(r.vectors) == 40
+    with pytest.raises(EmbedkitError, match=f"lack {lacking} of the model's 40 words"):
+        fit_glove(b40, init=path)
+    with pytest.raises(EmbedkitError, match="window=3, not 5"):
+        fit_glove(count_cooccurrences([a, b], window=5, weighting="harmonic"), init=path)
+    with pytest.raises(EmbedkitError, match="dim=8, not 9"):
+        fit_glove(both, init=path, dim=9)
+    out = tmp_path / "c.txt"
+    res = run("train", "glove", "--cooc", str(tmp_path / "both"), "--init", str(path), "-o", str(out),
+              "--epochs", "1", "--threads", "1")
+    assert res.exit_code == 0, res.output
+    assert "on the co-occurrences of" in res.stderr and Vectors.load(out).words == both.words
+    assert_one_line_error(run("train", "glove", "--cooc", str(tmp_path / "b40"), "--init", str(path), "-o",
+                              str(tmp_path / "x.txt")), f"lack {lacking} of the model's 40 words",
+                          absent=tmp_path / "x.txt")
+
+
 def test_glove_fixed_settings(ab):
     _, b, path, _ = ab
     with pytest.raises(EmbedkitError, match="dim=8, not 9"):
