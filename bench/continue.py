@@ -77,6 +77,22 @@ def b_only(paths):
     return [w for w in build_vocab(paths["B"], min_count=5).words if w not in a]
 
 
+def three_runs(train, kw, paths, model):
+    """Yield (run, vectors, seconds) of ``train`` from scratch on A+B, on A alone (its model saved
+    to the path ``model``) and A continued on B (seconds include training on A); return ``model``."""
+    t = time.perf_counter()
+    yield "scratch", train(paths["AB"], **kw).vectors, time.perf_counter() - t
+    t = time.perf_counter()
+    first = train(paths["A"], return_model=True, **kw)
+    first.model.save(model)
+    t_a = time.perf_counter() - t
+    yield "A only", first.vectors, t_a
+    t = time.perf_counter()
+    cont = train(paths["B"], init=model, **kw)
+    yield "continued", cont.vectors, t_a + time.perf_counter() - t
+    return model
+
+
 def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_epochs=25, average=True):
     """Yield (run, vectors, seconds) as each model is trained: from scratch on A+B first (the
     reference of the neighbour overlap), then A alone, then A continued on B ("continued"
@@ -87,16 +103,7 @@ def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_e
     kw = dict(model="skipgram", threads=threads, seed=seed, epochs=epochs, **COMMON)
     t = time.perf_counter()
     if method == "sgns":
-        yield "scratch", train_word2vec(paths["AB"], **kw).vectors, time.perf_counter() - t
-        t = time.perf_counter()
-        first = train_word2vec(paths["A"], return_model=True, **kw)
-        model = os.path.join(folder, "sgns-A.model")
-        first.model.save(model)
-        t_a = time.perf_counter() - t
-        yield "A only", first.vectors, t_a
-        t = time.perf_counter()
-        cont = train_word2vec(paths["B"], init=model, **kw)
-        yield "continued", cont.vectors, t_a + time.perf_counter() - t
+        model = yield from three_runs(train_word2vec, kw, paths, os.path.join(folder, "sgns-A.model"))
         if average:
             t = time.perf_counter()
             averaged = train_word2vec(paths["B"], init=model, average_init=True, **kw)
@@ -106,16 +113,7 @@ def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_e
         from embedkit.glove import train_glove
 
         gkw = dict(dim=COMMON["dim"], min_count=COMMON["min_count"], threads=threads, seed=seed, epochs=glove_epochs)
-        yield "scratch", train_glove(paths["AB"], **gkw).vectors, time.perf_counter() - t
-        t = time.perf_counter()
-        first = train_glove(paths["A"], return_model=True, **gkw)
-        model = os.path.join(folder, "glove-A.model")
-        first.model.save(model)
-        t_a = time.perf_counter() - t
-        yield "A only", first.vectors, t_a
-        t = time.perf_counter()
-        cont = train_glove(paths["B"], init=model, **gkw)
-        yield "continued", cont.vectors, t_a + time.perf_counter() - t
+        model = yield from three_runs(train_glove, gkw, paths, os.path.join(folder, "glove-A.model"))
         from embedkit.cooc import count_cooccurrences
         from embedkit.glove import fit_glove
 
