@@ -628,8 +628,8 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     With --init MODEL the vocabulary grows (counts summed with the model's), the model's words
     keep their weights and AdaGrad state, and co-occurrences are counted from CORPUS alone.
     With --init MODEL and --cooc DIR the model goes on fitting the folder's co-occurrences:
-    count them over the model's corpus and the new text together, and it forgets nothing of
-    the old text (the folder must hold every word of the model).
+    count them over the model's corpus and the new text together, so that it keeps fitting the
+    old text's counts (the folder must hold every word of the model).
 
     \b
     Example:
