@@ -260,7 +260,8 @@ seed_option = click.option("--seed", default=1, show_default=True, type=click.In
 def model_options(fn):
     """--save-model DIR and --init MODEL for the trainers that keep a model folder (word2vec, GloVe)."""
     fn = click.option("--init", default=None, type=click.Path(exists=True),
-                      help="Continue training this model folder (from --save-model) on CORPUS.")(fn)
+                      help="Continue training this model folder (from --save-model) on CORPUS (GloVe: or on "
+                           "--cooc DIR).")(fn)
     return click.option("--save-model", default=None, type=OutputDir(),
                         help="Also write the model folder (vocabulary with counts, every weight and setting): "
                              "--init continues from it, and every command reads its vectors.")(fn)

@@ -441,7 +441,8 @@ def fit_glove(cooc, *, dim=None, x_max=100.0, weight_power=0.75, learning_rate=0
         dim = check_fixed(model, dim=dim, window=cooc.params["window"], weighting=cooc.params["weighting"])["dim"]
         _missing_model_words(model, cooc)
     dim = 100 if dim is None else dim
-    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, continuing=model is not None)
+    _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads,
+           continuing=model is not None)
     check_dim(dim, len(cooc.words))
     if cooc.params["weighting"] == "uniform":
         warnings.warn(f"{cooc.path or 'the matrix'} was counted with uniform weighting; GloVe expects harmonic "
