@@ -657,6 +657,9 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
         status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done) on {on}: "
                     f"{len(model.words)} -> {len(r.vectors)} words; AdaGrad from learning rate "
                     f"{fit['learning_rate']:g} with the model's accumulators")
+        if c is None:
+            status(ctx, "to keep fitting the old text's co-occurrences too, count both texts (embedkit cooc OLD NEW "
+                        "-o DIR) and continue with --cooc DIR --init MODEL")
     with output_group():  # vectors and model land together, or neither
         write_vectors(r.vectors, output, fmt)
         _save_model(ctx, r, save_model)

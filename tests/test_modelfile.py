@@ -178,6 +178,7 @@ def test_cli_glove_save_and_continue(ab, tmp_path, run):
                   "--init", str(m1), "--save-model", str(m2))
     assert r.exit_code == 0, r.output
     assert "continued" in r.stderr and "learning rate 0.05" in r.stderr
+    assert "continue with --cooc DIR --init MODEL" in r.stderr  # the route that keeps the old text's counts
     assert load_model(m2).state["epochs_done"] == 3
     assert Vectors.load(tmp_path / "b.txt").words == Vectors.load(m2).words
 
