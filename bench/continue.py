@@ -96,8 +96,11 @@ def three_runs(train, kw, paths, model):
 def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_epochs=25, average=True):
     """Yield (run, vectors, seconds) as each model is trained: from scratch on A+B first (the
     reference of the neighbour overlap), then A alone, then A continued on B ("continued"
-    seconds include training on A), the same continuation with ``average_init``, then A continued on B from ``alpha * f`` for each f of
-    ``factors`` (the same saved A model; seconds of the continuation alone)."""
+    seconds include training on A); then, for SGNS and fastText, the same continuation with
+    ``average_init`` (unless ``average`` is false), for GloVe the continuations on A+B's
+    co-occurrences; then A continued on B from the default rate (``alpha``, GloVe's
+    ``learning_rate``) times each f of ``factors`` (the same saved A model; seconds of the
+    continuation alone)."""
     from embedkit.word2vec import train_word2vec
 
     kw = dict(model="skipgram", threads=threads, seed=seed, epochs=epochs, **COMMON)

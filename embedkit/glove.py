@@ -556,10 +556,12 @@ def _missing_model_words(model, cooc):
 def _continue_params(model, vocab, dim, seed):
     """(params, gradsq) of the merged vocabulary: the model's rows (word and context halves, AdaGrad
     state) where its words are, the usual random start and accumulators of 1 for new words."""
+    from .warmstart import model_rows
+
     n = len(vocab)
     params, gradsq = init_params(n, dim, seed)
     old_v = len(model.words)
-    pos = np.array([vocab.word_to_id[w] for w in model.words], dtype=np.int64)
+    pos = model_rows(model, vocab)
     for half in (0, 1):
         params[half * n + pos] = model.arrays["params"][half * old_v: (half + 1) * old_v]
         gradsq[half * n + pos] = model.arrays["gradsq"][half * old_v: (half + 1) * old_v]
