@@ -336,6 +336,14 @@ def phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc=None, mode="
                          mode=mode, **tokenizer)
 
 
+def typed_options(ctx, names):
+    """The options of ``names`` that the user gave (on the command line or in the environment)."""
+    from click.core import ParameterSource
+
+    return [name for name in names
+            if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)]
+
+
 def load_cooc_source(ctx, corpus, cooc, counting):
     """The stored matrix of --cooc DIR, checked against the counting options given on the command line.
 
@@ -343,14 +351,11 @@ def load_cooc_source(ctx, corpus, cooc, counting):
     typed must equal the stored ones (an error names both), --memory/--tmp-dir do not apply,
     and without --cooc this returns None (the trainer counts CORPUS itself).
     """
-    from click.core import ParameterSource
-
     if (corpus is None) == (cooc is None):
         raise click.UsageError("give either a CORPUS or --cooc DIR")
     if cooc is None:
         return None
-    given = [name for name in (*counting, "memory", "tmp_dir")
-             if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)]
+    given = typed_options(ctx, (*counting, "memory", "tmp_dir"))
     for name in ("memory", "tmp_dir"):
         if name in given:
             raise click.UsageError(f"--{name.replace('_', '-')} applies to counting a CORPUS, not to --cooc")
@@ -580,23 +585,45 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
 @click.option("--dask", default=None, metavar="ADDRESS|local",
               help="Count on a Dask cluster (scheduler address, or 'local' for a LocalCluster); each file is a "
                    "partition, and --tmp-dir must be shared by the workers.")
+@click.option("--add", "add", default=None, metavar="DIR", type=click.Path(file_okay=False, exists=True),
+              help="Count CORPUS as the folder DIR was counted and write DIR's counts plus CORPUS's "
+                   "(-o may be DIR itself): old text is not read again.")
 @threads_option
 @seed_option
 @click.pass_context
-def cooc_cmd(ctx, corpus, output, **kw):
+def cooc_cmd(ctx, corpus, output, add, **kw):
     """Count the vocabulary and co-occurrences of CORPUS... once, into a folder any trainer fits from.
+
+    With --add DIR, CORPUS is new text: it is counted with DIR's settings (counting options
+    given must match them) and its counts are added to DIR's. Every word of DIR stays; another
+    word enters when its count summed with DIR's (DIR keeps the counts of its rare words)
+    reaches DIR's --min-count, with CORPUS's co-occurrences alone.
 
     \b
     Example:
       embedkit cooc data/sample.txt.xz -o cooc/ --window 10 --weighting harmonic --memory 2G
-      embedkit train glove --cooc cooc/ -o glove.txt
+      embedkit train glove --cooc cooc/ -o glove.txt --save-model glove.model
+      embedkit cooc more.txt --add cooc/ -o cooc2/
+      embedkit train glove --cooc cooc2/ --init glove.model -o glove2.txt
       embedkit cooc parts/ -o cooc/ --dask local
     """
-    from .cooc import count_cooccurrences
+    from .cooc import add_cooccurrences, count_cooccurrences, load_cooccurrences
 
-    c = count_cooccurrences(list(corpus) if len(corpus) > 1 else corpus[0], output=output,
-                            progress=ctx.obj["progress"], **kw)
-    status(ctx, f"wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence counts to {output}")
+    corpus = list(corpus) if len(corpus) > 1 else corpus[0]
+    if add is None:
+        c = count_cooccurrences(corpus, output=output, progress=ctx.obj["progress"], **kw)
+        status(ctx, f"wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence counts to {output}")
+        return
+    if kw.pop("dask") is not None:
+        raise click.UsageError("--dask does not apply with --add (the sum is counted on this machine)")
+    memory, tmp_dir, threads = kw.pop("memory"), kw.pop("tmp_dir"), kw.pop("threads")
+    base = load_cooccurrences(add)
+    base.check_params(**{name: kw[name] for name in typed_options(ctx, kw)})
+    c = add_cooccurrences(base, corpus, output=output, memory=memory, tmp_dir=tmp_dir, threads=threads,
+                          progress=ctx.obj["progress"])
+    status(ctx, f"added {c.info['tokens'] - base.info.get('tokens', 0):,} tokens and {len(c) - len(base)} new words "
+                f"to the {len(base)} words of {add}: wrote {len(c.words)} words and {c.matrix.nnz:,} co-occurrence "
+                f"counts to {output}")
 
 
 # ---------------------------------------------------------------- GloVe (glove helper)
@@ -638,6 +665,7 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
       embedkit train glove more.txt -o glove2.txt --init glove.model --save-model glove2.model
       embedkit cooc old.txt more.txt -o both/ --window 10 --weighting harmonic
       embedkit train glove --cooc both/ --init glove.model -o glove3.txt
+      embedkit cooc more.txt --add old/ -o both/    (old/: the folder glove.model was fitted on)
     """
     from .glove import fit_glove, train_glove
 
@@ -659,7 +687,8 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
                     f"{fit['learning_rate']:g} with the model's accumulators")
         if c is None:
             status(ctx, "to keep fitting the old text's co-occurrences too, count both texts (embedkit cooc OLD NEW "
-                        "-o DIR) and continue with --cooc DIR --init MODEL")
+                        "-o DIR, or embedkit cooc NEW --add OLD_DIR -o DIR where the model was fitted on OLD_DIR) "
+                        "and continue with --cooc DIR --init MODEL")
     with output_group():  # vectors and model land together, or neither
         write_vectors(r.vectors, output, fmt)
         _save_model(ctx, r, save_model)

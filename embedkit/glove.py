@@ -394,7 +394,8 @@ def fit_glove(cooc, *, dim=None, x_max=100.0, weight_power=0.75, learning_rate=0
     init : str, path-like, Model or None, default=None
         Continue training a GloVe model on these co-occurrences: count them over the model's
         corpus and the new text together (``embedkit cooc OLD NEW -o DIR --window W --weighting
-        harmonic``, W the model's window), so that the model
+        harmonic``, W the model's window), or add the new text to the folder the model was fitted
+        on (:func:`embedkit.cooc.add_cooccurrences`, ``embedkit cooc NEW --add OLD_DIR -o DIR``), so that the model
         goes on fitting the counts of both rather than the new text's alone (as
         :func:`train_glove` with ``init`` does). The vocabulary is the folder's and must hold
         every word of the model (else EmbedkitError); the model's words keep their weights,
@@ -550,7 +551,8 @@ def _missing_model_words(model, cooc):
         raise EmbedkitError(f"{cooc.path or 'the co-occurrences'} lack {len(missing):,} of the model's "
                             f"{len(model.words):,} words (e.g. {missing[0]!r}): count them over the model's corpus "
                             f"and the new text together (embedkit cooc OLD NEW -o DIR), with the model's --min-count "
-                            f"or a lower one")
+                            f"or a lower one, or add the new text to the model's folder (embedkit cooc NEW --add "
+                            f"OLD_DIR -o DIR)")
 
 
 def _continue_params(model, vocab, dim, seed):

@@ -131,6 +131,7 @@ class EncodedCorpus:
         self.counts = counts
         self.folder = folder
         self.phrases = None
+        self.rare = None  # Vocab of the words left out, with their counts, when the scan was asked to keep them
         if cleanup and folder is not None:
             self._finalizer = weakref.finalize(self, shutil.rmtree, folder, True)
 
@@ -722,8 +723,9 @@ def order_words(words, counts, *, min_count=1, max_vocab=None):
     return order.astype(np.int64)
 
 
-def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
-    """The final vocabulary and, for each of its words, the provisional id."""
+def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path, keep_rare=False):
+    """The final vocabulary and, for each of its words, the provisional id; with ``keep_rare``, also
+    the words left out (below ``min_count`` or past ``max_vocab``) as a ``Vocab`` (else None)."""
     if table.n_ids == 0:
         raise EmptyCorpusError(f"corpus {corpus_name(path)} is empty (no tokens)")
     live = table.live()
@@ -738,7 +740,13 @@ def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path):
                       f"when forgotten) were dropped to stay under max_distinct; counts of words near that "
                       "frequency are approximate", stacklevel=3)
     pids = live[order].astype(np.int64)
-    return Vocab([words[k] for k in order.tolist()], table.counts[pids]), pids
+    rare = None
+    if keep_rare:
+        left = np.setdiff1d(table.live(), pids, assume_unique=True)
+        names = table.words(left)
+        rare_order = order_words(names, table.counts[left])
+        rare = Vocab([names[k] for k in rare_order.tolist()], table.counts[left[rare_order]])
+    return Vocab([words[k] for k in order.tolist()], table.counts[pids]), pids, rare
 
 
 def _check(min_count, max_vocab, max_distinct, tokenize="whitespace", keep_punctuation=False, threads=None):
@@ -793,7 +801,7 @@ def build_vocab(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
 
 def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
                 keep_punctuation=False, cache_dir=None, max_distinct=MAX_DISTINCT,
-                max_sentence_length=MAX_SENTENCE_LENGTH, threads=None, progress=False):
+                max_sentence_length=MAX_SENTENCE_LENGTH, threads=None, progress=False, keep_rare=False):
     """Build the vocabulary and the encoded corpus in one streaming pass.
 
     Parameters are those of :func:`build_vocab`, plus
@@ -804,6 +812,9 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         when the returned ``EncodedCorpus`` is garbage-collected.
     max_sentence_length : int, default=10_000
         Lines longer than this many tokens are cut into sentences of this length.
+    keep_rare : bool, default=False
+        Also keep the words left out of the vocabulary, with their counts, as the
+        ``EncodedCorpus``'s ``rare`` (a ``Vocab``; None otherwise).
 
     Returns
     -------
@@ -839,7 +850,7 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
                                                           max_sentence_length=max_sentence_length,
                                                           n_threads=n_threads, bounds_path=offsets_path)
             check_unchanged(path, before)
-            vocab, pids = _make_vocab(table, min_count, max_vocab, pruned, mr, path)
+            vocab, pids, rare = _make_vocab(table, min_count, max_vocab, pruned, mr, path, keep_rare)
             remap = np.full(max(table.n_ids, 1), -1, np.int32)
             remap[pids] = np.arange(len(pids), dtype=np.int32)
             n, offsets = remap_id_file(ids_path, n_tokens, bounds[1:], remap, parallel=n_threads > 1, out=bounds)
@@ -867,7 +878,9 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
         raise
     del table, remap
     release_memory(collect=False)  # the hash table's pages go back to the system before training allocates
-    return vocab, EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
+    enc = EncodedCorpus(ids, offsets, vocab.counts, folder=folder, cleanup=cleanup)
+    enc.rare = rare
+    return vocab, enc
 
 
 def _size(p):
@@ -904,7 +917,7 @@ def check_unchanged(path, before):
 
 
 def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, tokenize="whitespace",
-                   keep_punctuation=False, threads=None, progress=False, phrases_ok=False):
+                   keep_punctuation=False, threads=None, progress=False, phrases_ok=False, keep_rare=False):
     """Any kind of corpus a trainer accepts, as the ``(Vocab, EncodedCorpus)`` pair.
 
     Parameters
@@ -913,7 +926,7 @@ def resolve_corpus(corpus, *, min_count=5, max_vocab=None, lowercase=False, toke
         A text file, a folder or ``"-"`` (stdin); a list or tuple of those, read in the order
         given; or the pair returned by :func:`scan_corpus`, returned as it is (then
         ``min_count``, ``max_vocab``, ``lowercase``, ``tokenize`` and ``keep_punctuation`` do not apply).
-    min_count, max_vocab, lowercase, tokenize, keep_punctuation, threads, progress
+    min_count, max_vocab, lowercase, tokenize, keep_punctuation, threads, progress, keep_rare
         As in :func:`scan_corpus`, for a corpus given by path.
     phrases_ok : bool, default=False
         Whether the caller trains the phrases of a pair from ``phrase_corpus(mode="add")``
@@ -956,7 +969,7 @@ from scan_corpus; got int
         raise EmbedkitError("the list of corpus paths is empty")
     return scan_corpus(corpus if paths is not corpus else list(corpus), min_count=min_count, max_vocab=max_vocab,
                        lowercase=lowercase, tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
-                       progress=progress)
+                       progress=progress, keep_rare=keep_rare)
 
 
 def keep_probabilities(counts, sample, total=None):

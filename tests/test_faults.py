@@ -143,6 +143,40 @@ def test_signal_at_every_stage(name, stage, sig, corpus, tmp_path, tmpdir_env, m
     assert os.listdir(tmpdir_env) == []
 
 
+def _folder_bytes(folder):
+    return {n: (folder / n).read_bytes() for n in sorted(os.listdir(folder))}
+
+
+ADD_CASES = [("scan", "SIGTERM"), ("compile", "SIGHUP"), ("count", "SIGINT"), ("spill", "SIGTERM"),
+             ("merge", "SIGHUP"), ("write", "SIGINT")]
+
+
+@linux_only
+@pytest.mark.slow
+@pytest.mark.parametrize("stage,sig", ADD_CASES, ids=[f"{s}-{g}" for s, g in ADD_CASES])
+def test_signal_while_adding_to_a_folder_in_place(stage, sig, corpus, tmp_path, tmpdir_env, monkeypatch,
+                                                  restore_signals):
+    """`cooc NEW --add DIR -o DIR` replaces DIR: interrupted at any stage, DIR is left as it was."""
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    folder = out_dir / "c"
+    count_cooccurrences(corpus, output=folder, min_count=2, memory="2M")
+    before = _folder_bytes(folder)
+    monkeypatch.setenv(_faults.FAULT_ENV, f"{stage}:{sig}")
+    code, stderr, _ = _invoke(["cooc", str(corpus), "--add", str(folder), "-o", str(folder), "--memory", "2M"])
+    line = _one_line(stderr)
+    assert code == 128 + getattr(signal, sig), stderr
+    assert line.startswith(f"Interrupted ({sig}) while {_faults.STAGE_WORDS[stage]}"), line
+    assert os.listdir(out_dir) == ["c"] and _folder_bytes(folder) == before
+    assert os.listdir(tmpdir_env) == []
+    _faults.disarm_fault_injection()
+    monkeypatch.delenv(_faults.FAULT_ENV)
+    code, stderr, _ = _invoke(["cooc", str(corpus), "--add", str(folder), "-o", str(folder), "--memory", "2M"])
+    assert code == 0, stderr
+    first = json.loads(before["meta.json"])["tokens"]
+    assert load_cooccurrences(folder).info["tokens"] == first + 20_000  # every word seen twice now: all kept
+
+
 @linux_only
 @pytest.mark.slow
 @pytest.mark.parametrize("name,stage", [("skipgram", "train"), ("glove", "spill"), ("cooc", "write"),

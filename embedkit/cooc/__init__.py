@@ -25,6 +25,7 @@ import time
 import warnings
 import weakref
 
+import numpy as np
 import scipy.sparse as sp
 
 from .. import _faults
@@ -32,12 +33,12 @@ from .._util import (check_bool, check_choice, check_float, check_int, check_see
                      progress_bar)
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
-from ..vocab import Vocab, resolve_corpus
+from ..vocab import Vocab, merge_vocab, resolve_corpus, scan_corpus
 from . import _count, _store
 from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, parse_memory
 
-__all__ = ["Cooccurrence", "count_cooccurrences", "load_cooccurrences", "parse_memory", "WEIGHTINGS",
-           "COUNT_PARAMS", "UNKNOWN", "DEFAULT_MEMORY"]
+__all__ = ["Cooccurrence", "count_cooccurrences", "add_cooccurrences", "load_cooccurrences", "parse_memory",
+           "WEIGHTINGS", "COUNT_PARAMS", "UNKNOWN", "DEFAULT_MEMORY"]
 
 #: how a pair at distance d is counted: 1 ("uniform", for PPMI) or 1/d ("harmonic", for GloVe)
 WEIGHTINGS = ("uniform", "harmonic")
@@ -61,6 +62,9 @@ class Cooccurrence:
         Wall seconds per stage (``scan``, ``compile``, ``count``).
     path : str or None, default=None
         The folder the matrix is stored in, if any.
+    rare : Vocab, str or None, default=None
+        The words left out of the vocabulary with their counts (or the path of their file),
+        for :func:`add_cooccurrences`; see the ``rare`` property.
 
     Examples
     --------
@@ -71,7 +75,7 @@ class Cooccurrence:
     UNKNOWN
     """
 
-    def __init__(self, matrix, vocab, params=None, *, info=None, timings=None, path=None):
+    def __init__(self, matrix, vocab, params=None, *, info=None, timings=None, path=None, rare=None):
         if not sp.issparse(matrix) or matrix.ndim != 2:
             raise EmbedkitError(f"matrix must be a scipy.sparse matrix, got {type(matrix).__name__}")
         if not isinstance(vocab, Vocab):
@@ -89,6 +93,16 @@ class Cooccurrence:
         self.info = dict(info or {})
         self.timings = dict(timings or {})
         self.path = None if path is None else os.fspath(path)
+        self._rare = rare
+
+    @property
+    def rare(self):
+        """The words counted but left out of the vocabulary (below ``min_count``, past ``max_vocab``),
+        with their counts, as a ``Vocab``; None where they were not kept (in memory, on Dask, or a
+        folder from an earlier version). Read from the folder's ``rare.txt`` when first asked for."""
+        if isinstance(self._rare, (str, os.PathLike)):
+            self._rare = Vocab.load(self._rare)
+        return self._rare
 
     @property
     def words(self):
@@ -266,7 +280,7 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
     t0 = time.perf_counter()
     vocab, enc = resolve_corpus(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase,
                                 tokenize=tokenize, keep_punctuation=keep_punctuation, threads=threads,
-                                progress=progress)
+                                progress=progress, keep_rare=output is not None)
     t1 = time.perf_counter()
     timings["scan"] = t1 - t0
     spill = memory is not None or output is not None
@@ -290,7 +304,7 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
 
     def count(out):
         _store.count_to_store(enc, vocab, out, memory=memory, tmp_dir=tmp_dir, params=params, threads=threads,
-                              progress=progress)
+                              progress=progress, rare=enc.rare)
 
     c = _stored(count, output, tmp_dir)
     c.timings = {**timings, "count": time.perf_counter() - t2}
@@ -386,5 +400,112 @@ def load_cooccurrences(path):
     >>> c.params["weighting"], c.params["min_count"], c.path == out
     ('harmonic', 50, True)
     """
-    m, vocab, params, info = _store.read_store(path)
-    return Cooccurrence(m, vocab, params, info=info, path=path)
+    m, vocab, params, info, rare = _store.read_store(path)
+    return Cooccurrence(m, vocab, params, info=info, path=path, rare=rare)
+
+
+def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, threads=None, progress=False):
+    """Count new text as ``cooc`` was counted and add the two: the co-occurrences of old and new text.
+
+    The old text is not read again: the stored counts are summed with the new text's, row range
+    by row range within ``memory`` bytes, and written as a new folder (``output`` may be
+    ``cooc``'s own folder, which is then replaced atomically). A GloVe model fitted on ``cooc``
+    goes on with ``fit_glove(result, init=model)`` and keeps fitting the old text's counts.
+
+    The new text is read with the tokenizer, lower-casing, window, weighting, subsampling and
+    seed that ``cooc`` records. The vocabulary grows as a continued model's does: every word of
+    ``cooc`` stays, counts are summed with the folder's (its ``rare.txt`` keeps the counts of the
+    words it left out), and any other word enters when its summed count reaches ``cooc``'s
+    ``min_count`` (within ``max_vocab``); words are ordered by summed count (ties by word). The
+    result keeps its own rare words, for the next addition.
+
+    Where this differs from counting old and new text together (``count_cooccurrences([old,
+    new])``): a word that enters now but was rare in the old text has the new text's
+    co-occurrences alone (the old text's were never counted), and the old text's windows were
+    taken over its own rare words, not over the words rare in both texts. A folder without
+    ``rare.txt`` (counted in memory, on Dask, or by an earlier version) also loses the old counts
+    of its rare words. With ``sample`` or ``dynamic_window`` the new text's random draws are not
+    the ones a joint count makes (the same distribution). With ``min_count=1`` the words, counts
+    and matrix are those of the joint count: uniform counts exactly, harmonic ones to float32
+    rounding.
+
+    Parameters
+    ----------
+    cooc : str, Path or Cooccurrence
+        A folder written by :func:`count_cooccurrences` (``output=``) or ``embedkit cooc``, or a
+        loaded or in-memory ``Cooccurrence`` that records every counting parameter.
+    corpus : str, Path or list of them
+        The new text (files, folders, ``"-"`` for stdin), as for :func:`count_cooccurrences`.
+    output : str, Path or None, default=None
+        Write the sum to this folder; None writes it to a temporary folder in ``tmp_dir``,
+        removed when the matrix is garbage-collected.
+    memory : int, str or None, default=None
+        Memory bound of counting and summing (``"2G"``; None: 1 GiB).
+    tmp_dir, threads, progress
+        As for :func:`count_cooccurrences`.
+
+    Returns
+    -------
+    Cooccurrence
+        The summed counts; ``info["tokens"]`` counts the tokens of both.
+
+    Raises
+    ------
+    EmbedkitError
+        When ``cooc`` does not record a counting parameter (an earlier version's folder, or one
+        counted from a scanned pair), on a bad parameter, an unreadable corpus or an unwritable
+        folder, before anything is written.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> old = count_cooccurrences("data/sample.txt.xz", window=3, min_count=50, output=os.path.join(d, "old"))
+    >>> both = add_cooccurrences(old, "data/sample.txt.xz", output=os.path.join(d, "both"))
+    >>> len(old), len(both)  # the words seen 25-49 times now reach min_count 50 (25 + 25)
+    (2327, 4151)
+    >>> int(old.vocab.counts[old.vocab.index("anarchism")]), int(both.vocab.counts[both.vocab.index("anarchism")])
+    (132, 264)
+    """
+    base = cooc if isinstance(cooc, Cooccurrence) else load_cooccurrences(cooc)
+    where = base.path or "the co-occurrences"
+    unknown = [k for k in COUNT_PARAMS if base.params[k] is UNKNOWN]
+    if unknown:
+        raise EmbedkitError(f"{where} does not record {', '.join(unknown)}, so new text cannot be counted as it "
+                            f"was; count the old and the new text together (embedkit cooc OLD NEW -o DIR)")
+    if _is_scanned_pair(corpus):
+        raise EmbedkitError("adding to co-occurrences needs the new text as files, not a scanned (Vocab, "
+                            "EncodedCorpus) pair: every word's count is needed")
+    check_threads(threads)
+    memory = DEFAULT_MEMORY if memory is None else \
+        parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
+    params = dict(base.params)
+    if output is not None:
+        _store.check_output(output)
+    _store.check_tmp_dir(tmp_dir)
+    with contextlib.ExitStack() as stack:
+        if output is not None:
+            stack.enter_context(_store.output_lock(output))
+        t0 = time.perf_counter()
+        old_rare = base.rare if base.rare is not None else Vocab([], [])
+        vocab, enc, rare = merge_vocab(
+            scan_corpus(corpus, min_count=1, lowercase=params["lowercase"], tokenize=params["tokenize"],
+                        keep_punctuation=params["keep_punctuation"], threads=threads, progress=progress),
+            min_count=params["min_count"], max_vocab=params["max_vocab"], base_words=base.words + old_rare.words,
+            base_counts=np.concatenate([base.vocab.counts, old_rare.counts]), keep=len(base))
+        t1 = time.perf_counter()
+        with progress_bar(total=1, desc="compiling counting kernels", enabled=progress) as bar:
+            _count.compile_kernels(enc, dynamic_window=params["dynamic_window"], spill=True)
+            _store.compile_kernels()
+            bar.update(1)
+        t2 = time.perf_counter()
+        stored = _store.StoredRows(base.matrix, [vocab.word_to_id[w] for w in base.words], len(vocab))
+        info = {"tokens": int(base.info.get("tokens", 0)) + enc.n_tokens}
+
+        def count(out):
+            _store.count_to_store(enc, vocab, out, memory=memory, tmp_dir=tmp_dir, params=params, threads=threads,
+                                  progress=progress, info=info, base=stored, rare=rare)
+
+        c = _stored(count, output, tmp_dir)
+    c.timings = {"scan": t1 - t0, "compile": t2 - t1, "count": time.perf_counter() - t2}
+    return c

@@ -10,7 +10,9 @@ and rounded to float32 once, so the matrix equals the in-memory one.
 
 An output folder holds ``indptr.npy`` (int64, V + 1), ``indices.npy`` (int32, or int64 past
 2**31 non-zeros), ``data.npy`` (float32), ``vocab.txt`` (``word count`` lines) and
-``meta.json`` (the format, the shape, every counting parameter and a few figures). It is
+``meta.json`` (the format, the shape, every counting parameter and a few figures), and, when
+counted from text into a folder, ``rare.txt``: the words left out of the vocabulary with their
+counts, so that new text added later sums its counts with theirs. It is
 written as a hidden folder beside the output and renamed at the end. Stores written before
 the counting parameters were all recorded still load: the parameters they lack read as
 :data:`UNKNOWN`.
@@ -42,6 +44,7 @@ from ._count import fill_block, row_nonzeros
 FORMAT = "embedkit-cooc/1"
 META_FILE = "meta.json"
 VOCAB_FILE = "vocab.txt"
+RARE_FILE = "rare.txt"
 #: bytes per block token besides the counts, an upper bound of both passes: the first holds the block's
 #: ids, working sequence and position index (12), the second the sequence and index (8) beside the counts
 TOKEN_BYTES = 16
@@ -131,6 +134,69 @@ class Run:
     prefix: str
     nnz: int
     value_dtype: str
+
+    def row_nnz(self, vocab_size):
+        """Non-zeros per row (int64, V)."""
+        return np.diff(_read(self.prefix + ".ptr", np.int64, 0, vocab_size + 1))
+
+    def row_ptr(self, r0, n):
+        """Pointers of rows r0 .. r0 + n (int64, n + 1; positions in the run's files)."""
+        return _read(self.prefix + ".ptr", np.int64, r0, n + 1)
+
+    def read(self, r0, p, cols, vals):
+        """The non-zeros of the rows ``row_ptr(r0, n)`` gave as ``p`` into ``cols``/``vals``."""
+        a, cnt = int(p[0]), int(p[-1] - p[0])
+        cols[:] = _read(self.prefix + ".idx", np.int32, a, cnt)
+        vals[:] = _read(self.prefix + ".val", self.value_dtype, a, cnt)
+
+
+@numba.njit(cache=True)
+def _gather_rows(old_rows, indptr, indices, data, col_map, cols, vals):
+    """Rows ``old_rows`` (-1: an empty row) of a CSR matrix, one after the other, columns renumbered
+    by ``col_map``, into ``cols``/``vals``."""
+    at = 0
+    for i in range(len(old_rows)):
+        o = old_rows[i]
+        if o < 0:
+            continue
+        for a in range(indptr[o], indptr[o + 1]):
+            cols[at] = col_map[indices[a]]
+            vals[at] = data[a]
+            at += 1
+    return at
+
+
+class StoredRows:
+    """A stored co-occurrence matrix read as one more run of a merge, in a larger vocabulary.
+
+    ``new_ids[i]`` is the row (and column) of the stored matrix's word i in the merged
+    vocabulary; rows of words the store lacks are empty. The store's files are read in place
+    (memory-mapped), row range by row range, and never copied.
+    """
+
+    def __init__(self, matrix, new_ids, vocab_size):
+        self.matrix = matrix
+        self.nnz = int(matrix.nnz)
+        self.new_ids = np.asarray(new_ids, np.int32)
+        self.old_rows = np.full(vocab_size, -1, np.int64)
+        self.old_rows[self.new_ids] = np.arange(len(self.new_ids))
+        indptr = np.asarray(matrix.indptr, np.int64)
+        self.lengths = np.zeros(vocab_size, np.int64)
+        self.lengths[self.new_ids] = np.diff(indptr)
+        self.indptr = indptr
+
+    def row_nnz(self, vocab_size):
+        return self.lengths.copy()
+
+    def row_ptr(self, r0, n):
+        p = np.zeros(n + 1, np.int64)
+        np.cumsum(self.lengths[r0:r0 + n], out=p[1:])
+        return p
+
+    def read(self, r0, p, cols, vals):
+        n = len(p) - 1
+        _gather_rows(self.old_rows[r0:r0 + n], self.indptr, np.asarray(self.matrix.indices),
+                     np.asarray(self.matrix.data), self.new_ids, cols, vals)
 
 
 def _os_error(what, e):
@@ -267,13 +333,14 @@ def _row_ranges(row_nnz, budget_nnz, max_rows):
 def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False):
     """Sum ``runs`` into ``indptr.npy``, ``indices.npy``, ``data.npy`` in ``folder``, within ``memory`` bytes.
 
+    Each of ``runs`` is a spilled ``Run`` or a stored matrix read in place (``StoredRows``).
     Returns the number of non-zeros written.
     """
     V = vocab_size
     R = len(runs)
     row_nnz = np.zeros(V, np.int64)
     for run in runs:
-        row_nnz += np.diff(_read(run.prefix + ".ptr", np.int64, 0, V + 1))
+        row_nnz += run.row_nnz(V)
     total = int(row_nnz.sum())
     idx_dtype = np.dtype(np.int32 if total < 2**31 else np.int64)
     with numba_threads(threads) as n_threads:
@@ -294,19 +361,17 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
                 parts = []
                 base = 0
                 for k, run in enumerate(runs):
-                    p = _read(run.prefix + ".ptr", np.int64, r0, n + 1)
+                    p = run.row_ptr(r0, n)
                     a, b = int(p[0]), int(p[-1])
                     ptrs[k] = p - a + base
                     if b > a:
-                        parts.append((run, a, b - a))
+                        parts.append((run, p, base))
                     base += b - a
                 cols = np.empty(base, idx_dtype)
                 vals = np.empty(base, np.float64)
-                at = 0
-                for run, a, cnt in parts:
-                    cols[at:at + cnt] = _read(run.prefix + ".idx", np.int32, a, cnt)
-                    vals[at:at + cnt] = _read(run.prefix + ".val", run.value_dtype, a, cnt)
-                    at += cnt
+                for run, p, at in parts:
+                    cnt = int(p[-1] - p[0])
+                    run.read(r0, p, cols[at:at + cnt], vals[at:at + cnt])
                 chunks = balanced_chunks(np.concatenate([[0], np.cumsum(row_nnz[r0:r1])]), 4 * n_threads)
                 nnz = _merge_rows(ptrs, cols, vals, V, chunks, np.zeros(0, np.int64), cols[:0],
                                   np.zeros(0, np.float32))
@@ -431,21 +496,27 @@ def output_lock(output):
             os.unlink(lock)
 
 
-def write_store(output, runs, vocab, *, memory, params, info, threads=None, progress=False):
+def write_store(output, runs, vocab, *, memory, params, info, threads=None, progress=False, rare=None):
     """Merge ``runs`` and write them with ``vocab`` as the co-occurrence folder ``output`` (atomically).
 
     ``params`` maps every name of COUNT_PARAMS to its value (UNKNOWN ones are not written);
-    ``info`` holds figures such as ``tokens`` and ``spilled_runs``.
+    ``info`` holds figures such as ``tokens`` and ``spilled_runs``; ``rare`` (a ``Vocab``), the
+    words left out, is written as ``rare.txt``.
     """
     try:
         with staged_output(output) as tmp:
             nnz = merge_runs(runs, tmp, len(vocab), memory=memory, threads=threads, progress=progress)
             vocab.save(os.path.join(tmp, VOCAB_FILE))
+            files = STORE_FILES
+            if rare is not None:
+                rare.save(os.path.join(tmp, RARE_FILE))
+                files += (RARE_FILE,)
+                info = {**info, "rare_words": len(rare)}
             meta = {"format": FORMAT, "shape": [len(vocab), len(vocab)], "nnz": int(nnz), "checksums": MANIFEST,
                     **{k: v for k, v in params.items() if v is not UNKNOWN}, **info}
             with open(os.path.join(tmp, META_FILE), "w", encoding="utf-8") as f:
                 json.dump(meta, f, indent=1)
-            write_manifest(tmp, STORE_FILES)  # the completion marker, last
+            write_manifest(tmp, files)  # the completion marker, last
     except OSError as e:
         if _faults.is_no_space(e):
             need = 8 * (len(vocab) + 1) + 8 * sum(r.nnz for r in runs)  # an upper bound: the runs' non-zeros
@@ -455,11 +526,12 @@ def write_store(output, runs, vocab, *, memory, params, info, threads=None, prog
 
 
 def read_store(path):
-    """Open a co-occurrence folder: ``(matrix, vocab, params, info)``.
+    """Open a co-occurrence folder: ``(matrix, vocab, params, info, rare)``.
 
     The CSR arrays are memory-mapped (read-only), so only the parts a trainer touches are
     read. ``params`` has every name of COUNT_PARAMS (UNKNOWN where the folder does not say);
-    ``info`` is the rest of ``meta.json``.
+    ``info`` is the rest of ``meta.json``; ``rare`` the path of the words left out
+    (``rare.txt``), or None when the folder does not keep them.
     """
     path = os.fspath(path)
     meta_path = os.path.join(path, META_FILE)
@@ -495,24 +567,28 @@ def read_store(path):
         params.update(tokenize="whitespace", keep_punctuation=False)
     for k in ("format", "shape", "nnz", "checksums"):
         meta.pop(k, None)
-    return m, vocab, params, meta
+    rare_path = os.path.join(path, RARE_FILE)
+    return m, vocab, params, meta, rare_path if os.path.exists(rare_path) else None
 
 
-def count_to_store(encoded, vocab, output, *, memory, tmp_dir, params, threads, progress, info=None):
-    """Count ``encoded`` within ``memory`` bytes (spilling runs to ``tmp_dir``) into the folder ``output``."""
+def count_to_store(encoded, vocab, output, *, memory, tmp_dir, params, threads, progress, info=None, base=None,
+                   rare=None):
+    """Count ``encoded`` within ``memory`` bytes (spilling runs to ``tmp_dir``) into the folder ``output``;
+    with ``base`` (a ``StoredRows``), the stored counts are added to them; ``rare``: as for
+    :func:`write_store`."""
     with spill_folder(tmp_dir) as spill:
         runs = spill_runs(encoded, spill, memory=memory, window=params["window"], weighting=params["weighting"],
                           dynamic_window=params["dynamic_window"], sample=params["sample"], seed=params["seed"],
                           threads=threads, progress=progress)
         info = {"tokens": encoded.n_tokens, **(info or {}), "spilled_runs": len(runs),
                 "spill_bytes": spill_bytes(runs)}
-        return write_store(output, runs, vocab, memory=memory, params=params, info=info, threads=threads,
-                           progress=progress)
+        return write_store(output, runs if base is None else [base, *runs], vocab, memory=memory, params=params,
+                           info=info, threads=threads, progress=progress, rare=rare)
 
 
 def spill_bytes(runs):
-    """Disk used by ``runs``."""
-    return sum(os.path.getsize(r.prefix + ext) for r in runs for ext in (".ptr", ".idx", ".val"))
+    """Disk used by ``runs`` (spilled runs; a stored matrix read in place takes none)."""
+    return sum(os.path.getsize(r.prefix + ext) for r in runs if isinstance(r, Run) for ext in (".ptr", ".idx", ".val"))
 
 
 def compile_kernels():
@@ -524,3 +600,8 @@ def compile_kernels():
     _merge_rows(ptrs, cols, vals, 1, chunks, np.zeros(0, np.int64), cols[:0], np.zeros(0, np.float32))
     _merge_rows(ptrs, cols, vals, 1, chunks, np.array([0, 1], np.int64), np.empty(1, np.int32),
                 np.empty(1, np.float32))
+    stored = [np.array([0, 1], np.int64), np.zeros(1, np.int32), np.ones(1, np.float32)]
+    for a in stored[1:]:
+        a.flags.writeable = False  # as memory-mapped from a store
+    _gather_rows(np.zeros(1, np.int64), stored[0], stored[1], stored[2], np.zeros(1, np.int32),
+                 np.empty(1, np.int32), np.empty(1, np.float64))

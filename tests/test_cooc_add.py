@@ -1,0 +1,156 @@
+"""Adding new text to stored co-occurrences (``add_cooccurrences``, ``embedkit cooc NEW --add DIR``).
+
+The reference is counting from text: the sum must equal a joint count of old and new text where
+nothing is lost (min_count 1), and, where the old folder dropped rare words, the stored counts plus
+a count of the new text with the words outside the merged vocabulary taken out.
+"""
+
+import json
+import lzma
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from embedkit.cooc import add_cooccurrences, count_cooccurrences, load_cooccurrences
+from embedkit.corpus import MAX_SENTENCE_LENGTH
+from embedkit.errors import EmbedkitError
+
+TINY = 3 << 20  # many row ranges in the merge
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory, sample_path):
+    """Old and new text: sample lines 0-59 and 60-99, each with a few made-up words (see the tests)."""
+    lines = lzma.open(sample_path, "rt", encoding="utf-8").read().splitlines()
+    d = tmp_path_factory.mktemp("add")
+    old, new = d / "old.txt", d / "new.txt"
+    old.write_text("\n".join(lines[:60] + ["zyxa zyxa zyxa zyxc"] * 1) + "\n", encoding="utf-8")
+    new.write_text("\n".join(lines[60:100] + ["zyxa zyxa zyxa zyxb zyxb zyxb zyxb zyxb"]) + "\n", encoding="utf-8")
+    return old, new
+
+
+def as_dict(c):
+    """{(word, word): value} of a Cooccurrence's non-zeros."""
+    m = c.matrix.tocoo()
+    w = c.words
+    return {(w[i], w[j]): v for i, j, v in zip(m.row.tolist(), m.col.tolist(), m.data.tolist())}
+
+
+@pytest.mark.parametrize("weighting", ["uniform", "harmonic"])
+def test_adding_equals_counting_both_texts(texts, tmp_path, weighting):
+    old, new = texts
+    kw = dict(window=3, weighting=weighting, min_count=1)
+    base = count_cooccurrences(old, output=tmp_path / "old", **kw)
+    both = add_cooccurrences(tmp_path / "old", new, output=tmp_path / "both", memory=TINY, tmp_dir=tmp_path,
+                             threads=2)
+    joint = count_cooccurrences([old, new], **kw)
+    assert both.words == joint.words  # ordered by summed count, ties by word, as a joint scan orders them
+    np.testing.assert_array_equal(both.vocab.counts, joint.vocab.counts)
+    assert both.info["tokens"] == joint.info["tokens"] > base.info["tokens"]
+    assert both.params == {**base.params}
+    np.testing.assert_array_equal(both.matrix.indptr, joint.matrix.indptr)
+    np.testing.assert_array_equal(both.matrix.indices, joint.matrix.indices)
+    if weighting == "uniform":
+        np.testing.assert_array_equal(both.matrix.data, joint.matrix.data)
+    else:  # the stored sums were rounded to float32 once before the new ones were added
+        np.testing.assert_allclose(both.matrix.data, joint.matrix.data, rtol=2e-7)
+    assert sorted(os.listdir(tmp_path)) == ["both", "old"]  # no spill or staging folder left
+
+
+def counts_of(vocab):
+    return dict(zip(vocab.words, vocab.counts.tolist()))
+
+
+def test_rare_words_of_the_old_text(texts, tmp_path):
+    """min_count 5: every old word stays; another word enters on its count summed with the old text's
+    (the folder keeps its rare words' counts), with the new text's co-occurrences alone."""
+    old, new = texts
+    kw = dict(window=2, weighting="uniform", min_count=5)
+    base = count_cooccurrences(old, output=tmp_path / "old", **kw)
+    everything = counts_of(count_cooccurrences(old, window=2, min_count=1).vocab)
+    assert {**counts_of(base.vocab), **counts_of(base.rare)} == everything  # rare.txt: every word left out
+    assert len(base.rare) > 1000 and base.info["rare_words"] == len(base.rare)
+    both = add_cooccurrences(base, [new], memory=TINY, output=tmp_path / "both")
+    assert both.params == base.params
+    new_count = counts_of(count_cooccurrences(new, window=2, min_count=1).vocab)
+    summed = {w: everything.get(w, 0) + new_count.get(w, 0) for w in set(everything) | set(new_count)}
+    expected = {w: c for w, c in summed.items() if w in base.vocab or c >= 5}
+    assert counts_of(both.vocab) == expected
+    assert counts_of(both.rare) == {w: c for w, c in summed.items() if w not in expected}  # for the next addition
+    assert set(base.words) <= set(both.words)
+    assert both.vocab.counts[both.vocab.index("zyxa")] == 6  # 3 + 3 occurrences, min_count 5: in (gensim: out)
+    assert list(both.vocab.counts) == sorted(both.vocab.counts, reverse=True)
+    # a folder that does not keep its rare words: their old counts are lost
+    no_rare = add_cooccurrences(count_cooccurrences(old, **kw), new)
+    assert "zyxa" not in no_rare.words and "zyxb" in no_rare.words
+    assert set(no_rare.words) < set(both.words)
+    # the matrix: the stored counts plus the new text's, rare tokens taken out of the new text first
+    keep = set(both.words)
+    kept = tmp_path / "new-kept.txt"
+    pieces = [toks[i:i + MAX_SENTENCE_LENGTH] for toks in map(str.split, new.read_text(encoding="utf-8").splitlines())
+              for i in range(0, len(toks), MAX_SENTENCE_LENGTH)]  # long lines cut as the scan cuts them
+    kept.write_text("".join(" ".join(t for t in piece if t in keep) + "\n" for piece in pieces), encoding="utf-8")
+    expected = as_dict(base)
+    for pair, v in as_dict(count_cooccurrences(kept, window=2, min_count=1)).items():
+        expected[pair] = expected.get(pair, 0.0) + v
+    assert as_dict(both) == expected
+
+
+def test_added_in_place_and_deterministic_with_draws(texts, tmp_path):
+    old, new = texts
+    kw = dict(window=4, weighting="harmonic", dynamic_window=True, sample=1e-3, min_count=3, seed=7)
+    count_cooccurrences(old, output=tmp_path / "a", **kw)
+    count_cooccurrences(old, output=tmp_path / "b", **kw)
+    first = add_cooccurrences(tmp_path / "a", new, output=tmp_path / "a2", threads=1)
+    again = add_cooccurrences(str(tmp_path / "b"), new, output=tmp_path / "b", threads=2)  # replaces b itself
+    assert again.path == str(tmp_path / "b") and first.words == again.words
+    assert abs(first.matrix - again.matrix).sum() == 0
+    assert load_cooccurrences(tmp_path / "b").info["tokens"] == first.info["tokens"]
+    assert sorted(os.listdir(tmp_path)) == ["a", "a2", "b"]
+    assert first.params["seed"] == 7 and first.params["dynamic_window"] is True
+
+
+def test_a_folder_that_does_not_record_how_it_was_counted(texts, tmp_path):
+    old, new = texts
+    count_cooccurrences(old, output=tmp_path / "old", window=2)
+    meta = json.loads((tmp_path / "old" / "meta.json").read_text())
+    del meta["tokenize"], meta["lowercase"], meta["checksums"]
+    (tmp_path / "old" / "meta.json").write_text(json.dumps(meta))
+    (tmp_path / "old" / "MANIFEST.json").unlink()
+    with pytest.raises(EmbedkitError, match="does not record lowercase, tokenize"):
+        add_cooccurrences(tmp_path / "old", new, output=tmp_path / "out")
+    from embedkit.vocab import scan_corpus
+
+    with pytest.raises(EmbedkitError, match="not a scanned"):
+        add_cooccurrences(count_cooccurrences(old, window=2), scan_corpus(new))
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_add_then_continue_glove(run, assert_one_line_error, texts, tmp_path):
+    old, new = texts
+    a, ab = tmp_path / "a", tmp_path / "ab"
+    r = run("cooc", old, "-o", a, "--window", "4", "--weighting", "harmonic", "--min-count", "3")
+    assert r.exit_code == 0, r.output
+    r = run("train", "glove", "--cooc", a, "--dim", "8", "--epochs", "2", "-o", tmp_path / "g.txt",
+            "--save-model", tmp_path / "g.model", "--threads", "1")
+    assert r.exit_code == 0, r.output
+    # counting options given must be the folder's; --dask does not apply
+    assert_one_line_error(run("cooc", new, "--add", a, "-o", ab, "--window", "5"), "window=4", "window=5",
+                          absent=ab)
+    assert_one_line_error(run("cooc", new, "--add", a, "-o", ab, "--lowercase"), "lowercase=False", absent=ab)
+    assert_one_line_error(run("cooc", new, "--add", a, "-o", ab, "--dask", "local"), "--dask", absent=ab)
+    assert_one_line_error(run("cooc", tmp_path / "nope.txt", "--add", a, "-o", ab), "nope.txt", absent=ab)
+    r = run("cooc", new, "--add", a, "-o", ab, "--window", "4", "--memory", "4M")
+    assert r.exit_code == 0, r.output
+    assert "new words to the" in r.stderr and "wrote" in r.stderr
+    both = load_cooccurrences(ab)
+    assert both.params == load_cooccurrences(a).params and len(both) > len(load_cooccurrences(a))
+    r = run("train", "glove", "--cooc", ab, "--init", tmp_path / "g.model", "--epochs", "1", "-o",
+            tmp_path / "g2.txt", "--threads", "1")
+    assert r.exit_code == 0, r.output
+    from embedkit.formats import read
+
+    assert len(read(tmp_path / "g2.txt")) == len(both)
+    shutil.rmtree(ab)
