@@ -98,7 +98,7 @@ def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_e
     reference of the neighbour overlap), then A alone, then A continued on B ("continued"
     seconds include training on A); then, for SGNS and fastText, the same continuation with
     ``average_init`` (unless ``average`` is false), for GloVe the continuations on A+B's
-    co-occurrences; then A continued on B from the default rate (``alpha``, GloVe's
+    co-occurrences, counted together or B's added to a folder of A's; then A continued on B from the default rate (``alpha``, GloVe's
     ``learning_rate``) times each f of ``factors`` (the same saved A model; seconds of the
     continuation alone)."""
     from embedkit.word2vec import train_word2vec
@@ -117,18 +117,27 @@ def run_ours(method, paths, epochs, threads, folder, factors=(), seed=1, glove_e
 
         gkw = dict(dim=COMMON["dim"], min_count=COMMON["min_count"], threads=threads, seed=seed, epochs=glove_epochs)
         model = yield from three_runs(train_glove, gkw, paths, os.path.join(folder, "glove-A.model"))
-        from embedkit.cooc import count_cooccurrences
+        from embedkit.cooc import add_cooccurrences, count_cooccurrences
         from embedkit.glove import fit_glove
 
         t = time.perf_counter()
         both = count_cooccurrences(paths["AB"], window=10, weighting="harmonic", min_count=COMMON["min_count"],
                                    threads=threads)
         t_count = time.perf_counter() - t
+        fkw = {k: x for k, x in gkw.items() if k != "min_count"}  # the folder's min_count
         for e in sorted({glove_epochs, max(1, glove_epochs // 3)}, reverse=True):
             t = time.perf_counter()
-            fkw = {k: x for k, x in gkw.items() if k != "min_count"}  # the folder's min_count
             on_both = fit_glove(both, init=model, **{**fkw, "epochs": e}).vectors
             yield f"continued on A+B's co-occurrences, {e} epochs", on_both, t_count + time.perf_counter() - t
+        del both
+        # A's counts in a folder (as when A's model was fitted on it), B's counts added to them (not timed: A's)
+        a_counts = count_cooccurrences(paths["A"], window=10, weighting="harmonic", min_count=COMMON["min_count"],
+                                       threads=threads, output=os.path.join(folder, "A-cooc"))
+        t = time.perf_counter()
+        added = add_cooccurrences(a_counts, paths["B"], threads=threads, output=os.path.join(folder, "AB-added"))
+        on_added = fit_glove(added, init=model, **{**fkw, "epochs": glove_epochs}).vectors
+        yield (f"continued on A's folder + B's counts (add_cooccurrences), {glove_epochs} epochs", on_added,
+               time.perf_counter() - t)
         again = lambda f: train_glove(paths["B"], init=model, **{**gkw, "learning_rate": 0.05 * f})  # noqa: E731
     else:
         from embedkit.fasttext import train_fasttext

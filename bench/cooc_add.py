@@ -1,12 +1,13 @@
 """Adding new text to a co-occurrence folder vs counting old and new text again (issue 20, GloVe).
 
-Splits CORPUS into halves A and B by line (article), as bench/continue.py does, counts A into a
+Splits CORPUS into A and B by line (article): halves, as bench/continue.py does, or B the last
+``--new-share`` of the lines (a month of new text after years of old). Counts A into a
 folder, then, alternating, ``add_cooccurrences(A folder, B)`` and ``count_cooccurrences([A, B])``
 into folders (both within ``--memory``), and prints the median wall seconds of each and their
 ratio, measured in the same run. It then compares the two folders: words only in one, and the
 co-occurrence values of the pairs of words both hold.
 
-    PYTHONPATH=. python bench/cooc_add.py /work/wiki17m.txt --repeat 3
+    PYTHONPATH=. python bench/cooc_add.py /work/wiki17m.txt --repeat 3 [--new-share 0.1]
 """
 
 import argparse
@@ -24,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def split(corpus, folder):
+def split(corpus, folder, new_share=0.5):
     with open(corpus, encoding="utf-8") as f:
         lines = f.readlines()
-    half = len(lines) // 2
+    half = len(lines) - max(1, round(new_share * len(lines)))
     paths = []
     for name, part in (("A", lines[:half]), ("B", lines[half:])):
         paths.append(os.path.join(folder, name + ".txt"))
@@ -62,12 +63,13 @@ def main():
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--memory", default="1G")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--new-share", type=float, default=0.5, help="B's share of the lines (default: half)")
     a = ap.parse_args()
     from embedkit.cooc import add_cooccurrences, count_cooccurrences
 
     kw = dict(window=a.window, weighting=a.weighting, min_count=a.min_count, threads=a.threads, memory=a.memory)
     with tempfile.TemporaryDirectory() as folder:
-        A, B = split(a.corpus, folder)
+        A, B = split(a.corpus, folder, a.new_share)
         count_cooccurrences("data/sample.txt.xz", **{**kw, "min_count": 50})  # compile outside the timings
         t = time.perf_counter()
         count_cooccurrences(A, output=os.path.join(folder, "A"), **kw)

@@ -390,7 +390,7 @@ def fit_glove(cooc, *, dim=None, x_max=100.0, weight_power=0.75, learning_rate=0
         (harmonic weighting expected: uniform counts get a warning). Its matrix is read,
         never changed.
     dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, progress, return_model
-        See :func:`train_glove` (the model holds no rare words: the folder's vocabulary has none).
+        See :func:`train_glove` (the model holds the folder's rare words, ``cooc.rare``, if it keeps them).
     init : str, path-like, Model or None, default=None
         Continue training a GloVe model on these co-occurrences: count them over the model's
         corpus and the new text together (``embedkit cooc OLD NEW -o DIR --window W --weighting
@@ -462,7 +462,7 @@ def fit_glove(cooc, *, dim=None, x_max=100.0, weight_power=0.75, learning_rate=0
                         learning_rate=learning_rate, shuffle=shuffle, vectors=vectors, seed=seed)
         done = 0 if model is None else int(model.state.get("epochs_done", 0))
         info = (settings, {"epochs_done": done, "corpus_tokens": int(cooc.vocab.counts.sum())},
-                Vocab([], np.zeros(0, np.int64)))
+                cooc.rare if cooc.rare is not None else Vocab([], np.zeros(0, np.int64)))
     start = None if model is None else _continue_params(model, cooc.vocab, dim, seed)
     try:
         return _train(entries, cooc.vocab, timings, dim=dim, learning_rate=learning_rate, epochs=epochs,

@@ -83,7 +83,8 @@ def test_rare_words_of_the_old_text(texts, tmp_path):
     assert both.vocab.counts[both.vocab.index("zyxa")] == 6  # 3 + 3 occurrences, min_count 5: in (gensim: out)
     assert list(both.vocab.counts) == sorted(both.vocab.counts, reverse=True)
     # a folder that does not keep its rare words: their old counts are lost
-    no_rare = add_cooccurrences(count_cooccurrences(old, **kw), new)
+    with pytest.warns(UserWarning, match="does not keep the counts of the words it left out"):
+        no_rare = add_cooccurrences(count_cooccurrences(old, **kw), new)
     assert "zyxa" not in no_rare.words and "zyxb" in no_rare.words
     assert set(no_rare.words) < set(both.words)
     # the matrix: the stored counts plus the new text's, rare tokens taken out of the new text first
@@ -136,6 +137,10 @@ def test_cli_add_then_continue_glove(run, assert_one_line_error, texts, tmp_path
     r = run("train", "glove", "--cooc", a, "--dim", "8", "--epochs", "2", "-o", tmp_path / "g.txt",
             "--save-model", tmp_path / "g.model", "--threads", "1")
     assert r.exit_code == 0, r.output
+    from embedkit.modelfile import load_model
+
+    model, folder = load_model(tmp_path / "g.model"), load_cooccurrences(a)
+    assert model.rare_words == folder.rare.words and len(model.rare_words) > 1000  # the folder's rare words
     # counting options given must be the folder's; --dask does not apply
     assert_one_line_error(run("cooc", new, "--add", a, "-o", ab, "--window", "5"), "window=4", "window=5",
                           absent=ab)

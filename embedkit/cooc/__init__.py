@@ -487,7 +487,12 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
         if output is not None:
             stack.enter_context(_store.output_lock(output))
         t0 = time.perf_counter()
-        old_rare = base.rare if base.rare is not None else Vocab([], [])
+        old_rare = base.rare
+        if old_rare is None:
+            warnings.warn(f"{where} does not keep the counts of the words it left out (it was counted in memory, on "
+                          f"Dask or by an earlier version): their occurrences in the old text are not added",
+                          stacklevel=2)
+            old_rare = Vocab([], [])
         vocab, enc, rare = merge_vocab(
             scan_corpus(corpus, min_count=1, lowercase=params["lowercase"], tokenize=params["tokenize"],
                         keep_punctuation=params["keep_punctuation"], threads=threads, progress=progress),
