@@ -498,6 +498,9 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
                         keep_punctuation=params["keep_punctuation"], threads=threads, progress=progress),
             min_count=params["min_count"], max_vocab=params["max_vocab"], base_words=base.words + old_rare.words,
             base_counts=np.concatenate([base.vocab.counts, old_rare.counts]), keep=len(base))
+        del old_rare
+        if base is not cooc:
+            base._rare = None  # loaded here: its rare words are summed into ``rare`` and not needed again
         t1 = time.perf_counter()
         with progress_bar(total=1, desc="compiling counting kernels", enabled=progress) as bar:
             _count.compile_kernels(enc, dynamic_window=params["dynamic_window"], spill=True)

@@ -171,7 +171,8 @@ class StoredRows:
 
     ``new_ids[i]`` is the row (and column) of the stored matrix's word i in the merged
     vocabulary; rows of words the store lacks are empty. The store's files are read in place
-    (memory-mapped), row range by row range, and never copied.
+    (memory-mapped), row range by row range, and never copied; their pages leave this process's
+    resident memory after each range, so the merge stays within its bound.
     """
 
     def __init__(self, matrix, new_ids, vocab_size):
@@ -184,6 +185,8 @@ class StoredRows:
         self.lengths = np.zeros(vocab_size, np.int64)
         self.lengths[self.new_ids] = np.diff(indptr)
         self.indptr = indptr
+        self.indices, self.data = np.asarray(matrix.indices), np.asarray(matrix.data)
+        self._drop = [page_dropper(self.indices), page_dropper(self.data)]
 
     def row_nnz(self, vocab_size):
         return self.lengths.copy()
@@ -195,8 +198,9 @@ class StoredRows:
 
     def read(self, r0, p, cols, vals):
         n = len(p) - 1
-        _gather_rows(self.old_rows[r0:r0 + n], self.indptr, np.asarray(self.matrix.indices),
-                     np.asarray(self.matrix.data), self.new_ids, cols, vals)
+        _gather_rows(self.old_rows[r0:r0 + n], self.indptr, self.indices, self.data, self.new_ids, cols, vals)
+        for drop, a in zip(self._drop, (self.indices, self.data)):
+            drop(0, len(a))
 
 
 def _os_error(what, e):
