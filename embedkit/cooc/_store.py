@@ -185,7 +185,9 @@ class StoredRows:
         self.lengths = np.zeros(vocab_size, np.int64)
         self.lengths[self.new_ids] = np.diff(indptr)
         self.indptr = indptr
-        self.indices, self.data = np.asarray(matrix.indices), np.asarray(matrix.data)
+        self.indices, self.data = np.asarray(matrix.indices).view(), np.asarray(matrix.data).view()
+        for a in (self.indices, self.data):
+            a.flags.writeable = False  # read-only as when memory-mapped from a folder: one kernel type
         self._drop = [page_dropper(self.indices), page_dropper(self.data)]
 
     def row_nnz(self, vocab_size):
