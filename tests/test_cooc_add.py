@@ -147,6 +147,9 @@ def test_cli_add_then_continue_glove(run, assert_one_line_error, texts, tmp_path
     assert_one_line_error(run("cooc", new, "--add", a, "-o", ab, "--lowercase"), "lowercase=False", absent=ab)
     assert_one_line_error(run("cooc", new, "--add", a, "-o", ab, "--dask", "local"), "--dask", absent=ab)
     assert_one_line_error(run("cooc", tmp_path / "nope.txt", "--add", a, "-o", ab), "nope.txt", absent=ab)
+    (tmp_path / "empty.txt").write_text("")
+    assert_one_line_error(run("cooc", tmp_path / "empty.txt", "--add", a, "-o", ab), "empty", absent=ab)
+    assert_one_line_error(run("cooc", new, "--add", tmp_path, "-o", ab), "not a co-occurrence folder", absent=ab)
     r = run("cooc", new, "--add", a, "-o", ab, "--window", "4", "--memory", "4M")
     assert r.exit_code == 0, r.output
     assert "new words to the" in r.stderr and "wrote" in r.stderr

@@ -487,18 +487,17 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
         if output is not None:
             stack.enter_context(_store.output_lock(output))
         t0 = time.perf_counter()
-        old_rare = base.rare
-        if old_rare is None:
-            warnings.warn(f"{where} does not keep the counts of the words it left out (it was counted in memory, on "
-                          f"Dask or by an earlier version): their occurrences in the old text are not added",
-                          stacklevel=2)
-            old_rare = Vocab([], [])
+        old_rare = base.rare if base.rare is not None else Vocab([], [])
         vocab, enc, rare = merge_vocab(
             scan_corpus(corpus, min_count=1, lowercase=params["lowercase"], tokenize=params["tokenize"],
                         keep_punctuation=params["keep_punctuation"], threads=threads, progress=progress),
             min_count=params["min_count"], max_vocab=params["max_vocab"], base_words=base.words + old_rare.words,
             base_counts=np.concatenate([base.vocab.counts, old_rare.counts]), keep=len(base))
         del old_rare
+        if base.rare is None:  # said once the new text is read: a corpus error is then the only line
+            warnings.warn(f"{where} does not keep the counts of the words it left out (it was counted in memory, on "
+                          f"Dask or by an earlier version): their occurrences in the old text are not added",
+                          stacklevel=2)
         if base is not cooc:
             base._rare = None  # loaded here: its rare words are summed into ``rare`` and not needed again
         t1 = time.perf_counter()
