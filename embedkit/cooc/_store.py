@@ -598,16 +598,20 @@ def spill_bytes(runs):
 
 
 def compile_kernels():
-    """Compile the merge kernel on a tiny input (first run only; later runs load it from Numba's cache)."""
+    """Compile the merge kernels on a tiny input (first run only, in a child process when it can:
+    ``_compile.precompile``; later runs load them from Numba's cache)."""
+    from .._compile import precompile, readonly
+
     ptrs = np.array([[0, 1]], np.int64)
     cols = np.zeros(1, np.int32)
     vals = np.ones(1, np.float64)
     chunks = np.array([0, 1], np.int64)
-    _merge_rows(ptrs, cols, vals, 1, chunks, np.zeros(0, np.int64), cols[:0], np.zeros(0, np.float32))
-    _merge_rows(ptrs, cols, vals, 1, chunks, np.array([0, 1], np.int64), np.empty(1, np.int32),
-                np.empty(1, np.float32))
-    stored = [np.array([0, 1], np.int64), np.zeros(1, np.int32), np.ones(1, np.float32)]
-    for a in stored[1:]:
-        a.flags.writeable = False  # as memory-mapped from a store
-    _gather_rows(np.zeros(1, np.int64), stored[0], stored[1], stored[2], np.zeros(1, np.int32),
-                 np.empty(1, np.int32), np.empty(1, np.float64))
+    calls = [(_merge_rows, (ptrs, cols, vals, 1, chunks, np.zeros(0, np.int64), cols[:0], np.zeros(0, np.float32))),
+             (_merge_rows, (ptrs, cols, vals, 1, chunks, np.array([0, 1], np.int64), np.empty(1, np.int32),
+                            np.empty(1, np.float32))),
+             (_gather_rows, (np.zeros(1, np.int64), np.array([0, 1], np.int64), readonly(np.zeros(1, np.int32)),
+                             readonly(np.ones(1, np.float32)), np.zeros(1, np.int32), np.empty(1, np.int32),
+                             np.empty(1, np.float64)))]  # the stored arrays read-only, as memory-mapped
+    precompile(*calls)
+    for kernel, args in calls:
+        kernel(*args)
