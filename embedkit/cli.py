@@ -348,8 +348,9 @@ def load_cooc_source(ctx, corpus, cooc, counting):
     """The stored matrix of --cooc DIR, checked against the counting options given on the command line.
 
     ``counting`` maps each counting option of the command to its value; the options the user
-    typed must equal the stored ones (an error names both), --memory/--tmp-dir do not apply,
-    and without --cooc this returns None (the trainer counts CORPUS itself).
+    typed must equal the stored ones (an error names both), but for a higher --min-count, which
+    fits the folder's words seen that often (``Cooccurrence.restrict``); --memory/--tmp-dir do
+    not apply, and without --cooc this returns None (the trainer counts CORPUS itself).
     """
     if (corpus is None) == (cooc is None):
         raise click.UsageError("give either a CORPUS or --cooc DIR")
@@ -359,9 +360,13 @@ def load_cooc_source(ctx, corpus, cooc, counting):
     for name in ("memory", "tmp_dir"):
         if name in given:
             raise click.UsageError(f"--{name.replace('_', '-')} applies to counting a CORPUS, not to --cooc")
-    from .cooc import load_cooccurrences
+    from .cooc import UNKNOWN, load_cooccurrences
 
     c = load_cooccurrences(cooc)
+    stored = c.params["min_count"]
+    if "min_count" in given and stored is not UNKNOWN and counting["min_count"] > stored:
+        given.remove("min_count")  # a higher --min-count fits the folder's more frequent words
+        c = c.restrict(counting["min_count"])
     c.check_params(**{name: counting[name] for name in counting if name in given})
     return c
 

@@ -162,3 +162,24 @@ def test_cli_add_then_continue_glove(run, assert_one_line_error, texts, tmp_path
 
     assert len(read(tmp_path / "g2.txt")) == len(both)
     shutil.rmtree(ab)
+
+
+def test_restrict_to_a_higher_min_count(run, texts, tmp_path):
+    """Count once at a low min_count, fit the words seen more often: a leading block of the matrix."""
+    old, new = texts
+    full = count_cooccurrences(old, output=tmp_path / "f", window=2, min_count=2)
+    r = full.restrict(5)
+    n = int((full.vocab.counts >= 5).sum())
+    assert r.words == full.words[:n] and r.params == {**full.params, "min_count": 5} and r.path is None
+    assert abs(r.matrix - full.matrix[:n, :n]).sum() == 0 and r.matrix.nnz > 0
+    assert counts_of(r.rare) == {**counts_of(full.rare), **dict(zip(full.words[n:], full.vocab.counts[n:].tolist()))}
+    assert list(r.rare.counts) == sorted(r.rare.counts, reverse=True)
+    with pytest.raises(EmbedkitError, match="counted with min_count=2: it holds no word seen fewer times"):
+        full.restrict(1)
+    with pytest.raises(EmbedkitError, match="cannot be added to"):
+        add_cooccurrences(r, new)
+    r = run("train", "ppmi-svd", "--cooc", tmp_path / "f", "--min-count", "5", "--dim", "4", "-o", tmp_path / "v.txt")
+    assert r.exit_code == 0, r.output
+    from embedkit.formats import read
+
+    assert len(read(tmp_path / "v.txt")) == n

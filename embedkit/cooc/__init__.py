@@ -33,7 +33,7 @@ from .._util import (check_bool, check_choice, check_float, check_int, check_see
                      progress_bar)
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
-from ..vocab import Vocab, merge_vocab, resolve_corpus, scan_corpus
+from ..vocab import Vocab, merge_vocab, order_words, resolve_corpus, scan_corpus
 from . import _count, _store
 from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, parse_memory
 
@@ -116,6 +116,50 @@ class Cooccurrence:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if v is not UNKNOWN)
         where = f", path={self.path!r}" if self.path else ""
         return f"Cooccurrence({len(self)} words, {self.matrix.nnz} non-zeros{', ' if shown else ''}{shown}{where})"
+
+    def restrict(self, min_count):
+        """The co-occurrences of the words seen at least ``min_count`` times: a higher bar than the
+        counting's, for fitting a smaller vocabulary from one count (the rest join ``rare``).
+
+        The windows stay as they were counted: they were taken over the words now left out too, so
+        the result is close to, not the same as, counting the text with this ``min_count``. The
+        matrix is copied into memory. The result cannot be added to (``add_cooccurrences``): add to
+        the full co-occurrences, then restrict.
+
+        Examples
+        --------
+        >>> c = count_cooccurrences("data/sample.txt.xz", window=2, min_count=5)
+        >>> r = c.restrict(50)
+        >>> len(c), len(r), r.params["min_count"], r.words == c.words[:len(r)]
+        (13705, 2327, 50, True)
+        """
+        where = self.path or "the co-occurrences"
+        check_int("min_count", min_count, min=1)
+        have = self.params["min_count"]
+        if have is not UNKNOWN and min_count < have:
+            raise EmbedkitError(f"{where} {'was' if self.path else 'were'} counted with min_count={have}: it holds no "
+                                f"word seen fewer times (min_count={min_count}); count the text again")
+        counts = self.vocab.counts
+        keep = np.flatnonzero(counts >= min_count)
+        if len(keep) == 0:
+            raise EmbedkitError(f"no word of {where} occurs at least min_count={min_count} times")
+        n = len(keep)
+        if keep[-1] == n - 1:  # the words ordered by count, as counted: a leading block
+            matrix = self.matrix[:n, :n]
+        else:
+            matrix = self.matrix[keep][:, keep]
+        words = self.vocab.words
+        vocab = Vocab([words[k] for k in keep.tolist()], counts[keep])
+        rare = None
+        if self.rare is not None:
+            left = np.setdiff1d(np.arange(len(words)), keep)
+            names = [words[k] for k in left.tolist()] + list(self.rare.words)
+            both = np.concatenate([counts[left], self.rare.counts])
+            order = order_words(names, both)
+            rare = Vocab([names[k] for k in order.tolist()], both[order])
+        info = {**self.info, "restricted_from_min_count": have}
+        return Cooccurrence(sp.csr_matrix(matrix), vocab, {**self.params, "min_count": int(min_count)}, info=info,
+                            rare=rare)
 
     def check_params(self, **given):
         """Raise EmbedkitError if a counting parameter in ``given`` differs from the recorded one.
@@ -469,6 +513,9 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
     """
     base = cooc if isinstance(cooc, Cooccurrence) else load_cooccurrences(cooc)
     where = base.path or "the co-occurrences"
+    if "restricted_from_min_count" in base.info:
+        raise EmbedkitError("restricted co-occurrences (Cooccurrence.restrict) cannot be added to: add the new text "
+                            "to the full ones, then restrict the sum")
     unknown = [k for k in COUNT_PARAMS if base.params[k] is UNKNOWN]
     if unknown:
         raise EmbedkitError(f"{where} does not record {', '.join(unknown)}, so new text cannot be counted as it "
