@@ -183,3 +183,23 @@ def test_restrict_to_a_higher_min_count(run, texts, tmp_path):
     from embedkit.formats import read
 
     assert len(read(tmp_path / "v.txt")) == n
+
+
+def test_cli_min_count_1_folder_added_to_and_fitted_at_5(run, texts, tmp_path):
+    """The route that loses nothing: count at --min-count 1, fit at 5, add, fit at 5 again from the model."""
+    old, new = texts
+    a1, ab1 = tmp_path / "a1", tmp_path / "ab1"
+    for args in (("cooc", old, "-o", a1, "--min-count", "1", "--window", "4", "--weighting", "harmonic"),
+                 ("train", "glove", "--cooc", a1, "--min-count", "5", "--dim", "6", "--epochs", "1", "-o",
+                  tmp_path / "g.txt", "--save-model", tmp_path / "g.model", "--threads", "1"),
+                 ("cooc", new, "--add", a1, "-o", ab1),
+                 ("train", "glove", "--cooc", ab1, "--min-count", "5", "--init", tmp_path / "g.model", "--epochs",
+                  "1", "-o", tmp_path / "g2.txt", "--threads", "1")):
+        r = run(*args)
+        assert r.exit_code == 0, r.output
+    from embedkit.formats import read
+
+    summed = load_cooccurrences(ab1)
+    assert summed.params["min_count"] == 1 and "zyxa" in summed.words
+    assert read(tmp_path / "g2.txt").words == summed.words[:int((summed.vocab.counts >= 5).sum())]
+    assert "zyxa" in read(tmp_path / "g2.txt").words  # 3 + 3 occurrences: in at 5, with both texts' rows
