@@ -5,7 +5,8 @@ Splits CORPUS into A and B by line (article): halves, as bench/continue.py does,
 folder, then, alternating, ``add_cooccurrences(A folder, B)`` and ``count_cooccurrences([A, B])``
 into folders (both within ``--memory``), and prints the median wall seconds of each and their
 ratio, measured in the same run. It then compares the two folders: words only in one, and the
-co-occurrence values of the pairs of words both hold.
+co-occurrence values of the pairs of words both hold, and, by kind of word, how much of its joint row
+the added folder holds.
 
     PYTHONPATH=. python bench/cooc_add.py /work/wiki17m.txt --repeat 3 [--new-share 0.1]
 """
@@ -35,6 +36,23 @@ def split(corpus, folder, new_share=0.5):
         with open(paths[-1], "w", encoding="utf-8") as f:
             f.writelines(part)
     return paths
+
+
+def row_sums(added, joint, base):
+    """For the words of A's vocabulary, those rare in A (its ``rare.txt``) and those only in B: how many,
+    and the median and total of their row sums in the added folder over the joint count's."""
+    old, rare = set(base.words), set(base.rare.words if base.rare is not None else ())
+    groups = {"in A's vocabulary": [w for w in joint.words if w in old],
+              "rare in A, in the vocabulary now": [w for w in joint.words if w in rare],
+              "only in B": [w for w in joint.words if w not in old and w not in rare]}
+    out = {}
+    for name, words in groups.items():
+        if not words:
+            continue
+        sums = [np.asarray(c.matrix[np.array([c.vocab.word_to_id[w] for w in words])].sum(axis=1)).ravel()
+                for c in (added, joint)]
+        out[name] = (len(words), float(np.median(sums[0] / sums[1])), float(sums[0].sum() / sums[1].sum()))
+    return out
 
 
 def compare(added, joint):
@@ -97,6 +115,11 @@ def main():
               f"(tokens: {added.info['tokens']:,} added, {joint.info['tokens']:,} joint)")
         for k, v in compare(added, joint).items():
             print(f"- {k}: {v}")
+        print("\n| words | how many | row sum, added / joint: median | total |\n|---|---:|---:|---:|")
+        from embedkit.cooc import load_cooccurrences
+
+        for k, (n, med_ratio, total) in row_sums(added, joint, load_cooccurrences(os.path.join(folder, "A"))).items():
+            print(f"| {k} | {n:,} | {med_ratio:.3f} | {total:.3f} |")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,17 @@ class Vocab:
             raise EmbedkitError(f"vocabulary has {len(self.words)} words but {len(self.counts)} counts")
         self.word_to_id = {w: i for i, w in enumerate(self.words)}
 
+    @classmethod
+    def ordered(cls, words, counts):
+        """A ``Vocab`` of ``words`` in vocabulary order: by count, ties by word (:func:`order_words`).
+
+        >>> Vocab.ordered(["b", "a", "c"], [1, 2, 1]).words
+        ['a', 'b', 'c']
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        order = order_words(words, counts)
+        return cls([words[k] for k in order.tolist()], counts[order])
+
     def __len__(self):
         return len(self.words)
 
@@ -743,9 +754,7 @@ def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path, keep_rare
     rare = None
     if keep_rare:
         left = np.setdiff1d(table.live(), pids, assume_unique=True)
-        names = table.words(left)
-        rare_order = order_words(names, table.counts[left])
-        rare = Vocab([names[k] for k in rare_order.tolist()], table.counts[left[rare_order]])
+        rare = Vocab.ordered(table.words(left), table.counts[left])
     return Vocab([words[k] for k in order.tolist()], table.counts[pids]), pids, rare
 
 

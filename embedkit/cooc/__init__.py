@@ -33,7 +33,7 @@ from .._util import (check_bool, check_choice, check_float, check_int, check_see
                      progress_bar)
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
-from ..vocab import Vocab, merge_vocab, order_words, resolve_corpus, scan_corpus
+from ..vocab import Vocab, merge_vocab, resolve_corpus, scan_corpus
 from . import _count, _store
 from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, parse_memory
 
@@ -153,10 +153,8 @@ class Cooccurrence:
         rare = None
         if self.rare is not None:
             left = np.setdiff1d(np.arange(len(words)), keep)
-            names = [words[k] for k in left.tolist()] + list(self.rare.words)
-            both = np.concatenate([counts[left], self.rare.counts])
-            order = order_words(names, both)
-            rare = Vocab([names[k] for k in order.tolist()], both[order])
+            rare = Vocab.ordered([words[k] for k in left.tolist()] + list(self.rare.words),
+                                 np.concatenate([counts[left], self.rare.counts]))
         info = {**self.info, "restricted_from_min_count": have}
         return Cooccurrence(sp.csr_matrix(matrix), vocab, {**self.params, "min_count": int(min_count)}, info=info,
                             rare=rare)
@@ -208,9 +206,24 @@ def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowe
         check_int("max_vocab", max_vocab, min=1)
     check_seed(seed)
     check_threads(threads)
+    return _memory_bytes(memory)
+
+
+def _memory_bytes(memory):
+    """``memory`` (None, bytes, or a size such as ``"2G"``) as bytes, or None."""
     if memory is None:
         return None
     return parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
+
+
+def _compile_counting(enc, *, dynamic_window, spill, progress):
+    """Compile the counting kernels (and, with ``spill``, the merge kernels) before the count."""
+    with progress_bar(total=2 if spill else 1, desc="compiling counting kernels", enabled=progress) as bar:
+        _count.compile_kernels(enc, dynamic_window=dynamic_window, spill=spill)
+        bar.update(1)
+        if spill:
+            _store.compile_kernels()
+            bar.update(1)
 
 
 def count_cooccurrences(corpus, *, window=5, weighting="uniform", dynamic_window=False, sample=0.0, min_count=5,
@@ -328,12 +341,7 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
     t1 = time.perf_counter()
     timings["scan"] = t1 - t0
     spill = memory is not None or output is not None
-    with progress_bar(total=2 if spill else 1, desc="compiling counting kernels", enabled=progress) as bar:
-        _count.compile_kernels(enc, dynamic_window=dynamic_window, spill=spill)
-        bar.update(1)
-        if spill:
-            _store.compile_kernels()
-            bar.update(1)
+    _compile_counting(enc, dynamic_window=dynamic_window, spill=spill, progress=progress)
     t2 = time.perf_counter()
     timings["compile"] = t2 - t1
     info = {"tokens": enc.n_tokens}
@@ -524,8 +532,7 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
         raise EmbedkitError("adding to co-occurrences needs the new text as files, not a scanned (Vocab, "
                             "EncodedCorpus) pair: every word's count is needed")
     check_threads(threads)
-    memory = DEFAULT_MEMORY if memory is None else \
-        parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
+    memory = DEFAULT_MEMORY if memory is None else _memory_bytes(memory)
     params = dict(base.params)
     if output is not None:
         _store.check_output(output)
@@ -548,10 +555,7 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
         if base is not cooc:
             base._rare = None  # loaded here: its rare words are summed into ``rare`` and not needed again
         t1 = time.perf_counter()
-        with progress_bar(total=1, desc="compiling counting kernels", enabled=progress) as bar:
-            _count.compile_kernels(enc, dynamic_window=params["dynamic_window"], spill=True)
-            _store.compile_kernels()
-            bar.update(1)
+        _compile_counting(enc, dynamic_window=params["dynamic_window"], spill=True, progress=progress)
         t2 = time.perf_counter()
         stored = _store.StoredRows(base.matrix, [vocab.word_to_id[w] for w in base.words], len(vocab))
         info = {"tokens": int(base.info.get("tokens", 0)) + enc.n_tokens}

@@ -176,7 +176,6 @@ class StoredRows:
     """
 
     def __init__(self, matrix, new_ids, vocab_size):
-        self.matrix = matrix
         self.nnz = int(matrix.nnz)
         self.new_ids = np.asarray(new_ids, np.int32)
         self.old_rows = np.full(vocab_size, -1, np.int64)
