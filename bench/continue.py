@@ -17,7 +17,10 @@ Settings: dim 100, window 5, min_count 5, 5 negatives; SGNS sample 1e-4 (fastTex
 (``--methods glove``): dim 100, min_count 5, its own defaults otherwise (window 10, x_max 100, learning
 rate 0.05), ``--glove-epochs`` (25) epochs; "continued" counts B's co-occurrences alone (``train_glove``
 with ``init``), "continued on A+B's co-occurrences" fits those of A and B counted together
-(``fit_glove`` with ``init``), for the same epochs and a third of them (seconds: counting and fitting).
+(``fit_glove`` with ``init``), for the same epochs and a third of them (seconds: counting and fitting);
+"continued on A's folder + B's counts" adds B to a folder of A's counts (``add_cooccurrences``) and
+fits the sum; the min_count-1 route counts A's folder at min_count 1, fits A's model and the
+continuation on it restricted to 5 (``Cooccurrence.restrict``; seconds: adding and fitting).
 """
 
 from __future__ import annotations
