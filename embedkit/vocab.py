@@ -183,16 +183,17 @@ def _remap_ids(ids, ends, start, w, remap):
 
 
 @numba.njit(cache=True, nogil=True)
-def _remap_part(ids, ends, s0, s1, p, o, remap, tmp, kept):
+def _remap_part(ids, ends, s0, s1, p, o, remap, out, kept):
     """``_remap_ids`` for the sentences ``s0:s1`` of ``ends`` (the first starting at ``p``), one
-    thread per part at once: remap[ids] without the -1s into ``tmp`` from ``o`` on, each
-    sentence's length to ``kept``. Returns the new ``o``."""
+    thread per part at once: remap[ids] without the -1s into ``out`` from ``o`` on, each
+    sentence's length to ``kept``. Returns the new ``o``. ``out`` may be ``ids`` itself, with
+    ``o <= p``: each id is read before it is written over."""
     for s in range(s0, s1):
         first = o
         for q in range(p, ends[s]):
             r = remap[ids[q]]
             if r >= 0:
-                tmp[o] = r
+                out[o] = r
                 o += 1
         kept[s] = o - first
         p = ends[s]
@@ -200,29 +201,55 @@ def _remap_part(ids, ends, s0, s1, p, o, remap, tmp, kept):
 
 
 def _remap_group(mm, group, start, w, remap, tmp, pool, n_parts):
-    """The sentences ``group`` (the first starting at ``start``) remapped by ``n_parts`` threads
-    into ``tmp``, then copied to ``mm`` from ``w`` on (every id of the group is read before the
-    first is written). Returns (new w, new sentence ends)."""
+    """The sentences ``group`` (the first starting at ``start``) remapped by ``n_parts`` threads:
+    the first part in place in ``mm`` from ``w`` on (its writes stay behind its reads and before
+    the other parts), the others into ``tmp``, then copied to ``mm`` after it, by every thread
+    (every id of the group is read before any of those is written). Returns (new w, new sentence
+    ends)."""
     size = int(group[-1]) - start
     bounds = np.unique(np.concatenate([[0], np.searchsorted(group, start + size * np.arange(1, n_parts) // n_parts),
                                        [len(group)]])).tolist()
     kept = np.empty(len(group), np.int64)
     firsts = [start if s0 == 0 else int(group[s0 - 1]) for s0 in bounds[:-1]]
     args = [(mm, group, s0, s1, p, p - start, remap, tmp, kept) for s0, s1, p in zip(bounds[:-1], bounds[1:], firsts)]
+    args[0] = args[0][:5] + (w, remap, mm, kept)
     others = [pool.submit(_remap_part, *x) for x in args[1:]]
-    lasts = [_remap_part(*args[0])] + [f.result() for f in others]
     w0 = w
-    for p, o in zip(firsts, lasts):
+    w = _remap_part(*args[0])
+    copies = []
+    for p, f in zip(firsts[1:], others):
+        o = f.result()
         n = o - (p - start)
-        mm[w:w + n] = tmp[p - start:o]
+        copies.append((w, p - start, n))
         w += n
+    total = sum(n for _, _, n in copies)
+    if total:  # the copies, cut into n_parts equal runs
+        cuts = np.linspace(0, total, n_parts + 1).astype(np.int64).tolist()
+        runs, done = [[] for _ in range(n_parts)], 0
+        for d, a, n in copies:
+            for k in range(n_parts):
+                lo, hi = max(cuts[k], done), min(cuts[k + 1], done + n)
+                if lo < hi:
+                    runs[k].append((d + lo - done, a + lo - done, hi - lo))
+            done += n
+        jobs = [pool.submit(_copy_runs, mm, tmp, r) for r in runs[1:] if r]
+        _copy_runs(mm, tmp, runs[0])
+        for f in jobs:
+            f.result()
     cum = w0 + np.cumsum(kept)
     return w, cum[kept > 0]
 
 
-def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False, out=None):
+def _copy_runs(dst, src, runs):
+    for d, a, n in runs:
+        dst[d:d + n] = src[a:a + n]
+
+
+def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel=False, out=None, sync=True):
     """Rewrite the id file in place with final ids, a group of sentences at a time; after each group
-    the pages written are flushed and every page read is released, so resident memory stays bounded.
+    every page read is released, so resident memory stays bounded (a page written stays in the page
+    cache, dirty, until the system writes it back). ``sync``: also write each group's pages to disk
+    before going on (``msync``), for a file that is kept; a temporary one need not wait for the disk.
     ``parallel``: each group is split among ``numba.get_num_threads()`` threads (the same result).
     Returns (tokens kept, sentence offsets: 0, then the end of each sentence that kept a token),
     filled in place into ``out`` (int64, ``len(ends) + 1``; None: a new array). ``out`` may be the
@@ -260,14 +287,15 @@ def remap_id_file(path, n_tokens, ends, remap, chunk_tokens=1 << 20, *, parallel
             # A page between the two comes back from the page cache when its turn to be written comes.
             done, read = (4 * w) // page * page, (4 * last) // page * page
             if raw is not None and read > 0 and hasattr(raw, "madvise"):
-                if done > 0:
+                if done > 0 and sync:
                     raw.flush(0, done)
                 raw.madvise(mmap.MADV_DONTNEED, 0, read)
             drop_ends(0, g1)  # the offsets written over them stay in the file's page cache
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    mm.flush()
+    if sync:
+        mm.flush()
     del mm, raw
     return w, offsets[:n_out]
 
@@ -443,14 +471,15 @@ def _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena):
 
 @numba.njit(cache=True, nogil=True)
 def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
-                 unk_hash, sizes_c):
+                 unk_hash, sizes_c, tcounts):
     """Split the part ``buf[base:end]`` (cut at ASCII whitespace) on ASCII whitespace as ``_tokenize``
     does, and look each token up without changing the table; one thread per part, at once.
 
     The part writes from index ``base`` on (it has fewer tokens than bytes): ids to ``out_ids``
     (-1 for a token not in the table; its index in the part, start, length and hash then go to
     ``unk_*``), and to ``nl_pos`` the token indices (in the part) at which a newline came, once
-    each. ``sizes_c`` = (tokens, newline records, unknown tokens)."""
+    each. ``sizes_c`` = (tokens, newline records, unknown tokens). The tokens found are counted in
+    ``tcounts``, this thread's counts (:meth:`_Parts.fold` adds them to the table's)."""
     n = len(buf)
     i = base
     m = 0
@@ -477,6 +506,8 @@ def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids,
             unk_len[base + u] = j - i
             unk_hash[base + u] = h
             u += 1
+        else:
+            tcounts[k] += 1
         out_ids[base + m] = k
         m += 1
         i = j
@@ -489,8 +520,9 @@ def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids,
 def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash, nl_pos, out_ids, slots, hashes,
                  starts, lengths, counts, arena, state, out_ends, max_len):
     """Finish one part of :func:`_lookup_part` in order, with ``_tokenize``'s result: its unknown
-    tokens from ``first`` on get their ids (a new word takes the next id), then its tokens are
-    counted and its sentence ends (newlines, ``max_len`` cuts) appended to ``out_ends``.
+    tokens from ``first`` on get their ids (a new word takes the next id) and are counted (the
+    lookups counted the others, in the threads' counts), then its sentence ends (newlines,
+    ``max_len`` cuts) are appended to ``out_ends``.
     ``state`` is ``_tokenize``'s. Returns the unknown tokens done: fewer than ``sizes_c[2]`` when a
     table is full (the caller grows it and calls again from there)."""
     m, nn, u = sizes_c[0], sizes_c[1], sizes_c[2]
@@ -513,9 +545,8 @@ def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash,
             arena[used:used + length] = buf[i:i + length]
             used += length
         out_ids[base + unk_x[base + x]] = k
+        counts[k] += 1
         x += 1
-    for t in range(base, base + m):
-        counts[out_ids[t]] += 1
     p = 0
     for r in range(nn + 1):
         q = nl_pos[base + r] if r < nn else m
@@ -547,23 +578,50 @@ class _Parts:
     step of a few milliseconds with a serial one for every piece, and between parallel regions
     OpenMP's workers spin; with ``prange`` the scan took half as much CPU again (3.6 s against
     2.4 s on wiki17m) and was slower than one thread on a busy machine. A worker here sleeps
-    until its next part (the remap, :func:`_remap_group`, works the same way)."""
+    until its next part (the remap, :func:`_remap_group`, works the same way).
+
+    A piece's ids are written to the id file while the next piece is looked up, by the first
+    thread free (``pending``: the ids' buffer and the parts' ranges in it); the ids of consecutive
+    pieces alternate between two buffers."""
 
     def __init__(self, n_threads):
         self.cap = 0
         self.n_threads = n_threads
         self.pool = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="embedkit-scan") if n_threads > 1 else None
+        self.tcounts = [np.zeros(0, np.int64) for _ in range(n_threads)]
+        self.pending = None
+        self.spare = None
+
+    def write_pending(self, ids_file):
+        """Write the last piece's ids, if they are not written yet."""
+        if self.pending is not None:
+            ids, ranges = self.pending
+            self.pending = None
+            for a, b in ranges:
+                ids_file.write(ids[a:b])
+
+    def fold(self, table):
+        """Add the threads' counts to the table's and zero them (before pruning, growing, and at the end)."""
+        for c in self.tcounts:
+            if len(c):
+                table.counts[:len(c)] += c
+        self.tcounts = [np.zeros(len(table.counts), np.int64) for _ in range(self.n_threads)]
 
     def close(self):
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def fit(self, n):
+        """Arrays for a piece of ``n`` bytes; ``out_ids`` is not the buffer of the pending ids."""
         if n > self.cap:
             self.cap = cap = max(n, 2 * self.cap)
-            self.out_ids, self.nl_pos = np.empty(cap, np.int32), np.empty(cap, np.int64)
+            self.out_ids, self.spare, self.nl_pos = np.empty(cap, np.int32), None, np.empty(cap, np.int64)
             self.unk_x, self.unk_start = np.empty(cap, np.int64), np.empty(cap, np.int64)
             self.unk_len, self.unk_hash = np.empty(cap, np.int64), np.empty(cap, np.uint64)
+        elif self.pending is not None and self.pending[0] is self.out_ids:
+            if self.spare is None:
+                self.spare = np.empty(self.cap, np.int32)
+            self.out_ids, self.spare = self.spare, self.out_ids
 
 
 def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, ids_file):
@@ -571,6 +629,8 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
     the lookups run in parallel against the table as it was before the piece; new words are
     added afterwards, part after part, in the order they came."""
     parts.fit(len(buf))
+    if len(parts.tcounts[0]) != len(table.counts):  # the table grew: the threads' counts grow with it
+        parts.fold(table)
     cuts = cut_at_whitespace(piece, _PARTS_PER_THREAD * n_threads)
     n_parts = len(cuts) - 1
     sizes = np.zeros((n_parts, 3), np.int64)
@@ -578,12 +638,13 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
             parts.unk_x, parts.unk_start, parts.unk_len, parts.unk_hash)
     order = itertools.count()
 
-    def drain():  # every thread takes the next part until none is left: a thread that waits for a core does less
+    def drain(t):  # every thread takes the next part until none is left: a thread that waits for a core does less
         while (c := next(order)) < n_parts:
-            _lookup_part(buf, cuts[c], cuts[c + 1], *args, sizes[c])
+            _lookup_part(buf, cuts[c], cuts[c + 1], *args, sizes[c], parts.tcounts[t])
 
-    others = [parts.pool.submit(drain) for _ in range(min(n_threads, n_parts) - 1)]
-    drain()
+    others = [parts.pool.submit(parts.write_pending, ids_file)] if parts.pending is not None else []
+    others += [parts.pool.submit(drain, t) for t in range(1, min(n_threads, n_parts))]
+    drain(0)
     for f in others:
         f.result()
     for c in range(len(cuts) - 1):
@@ -596,8 +657,8 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
             if done >= sizes[c, 2]:
                 break
             table.grow(int(parts.unk_len[base + done]))
-        if ids_file is not None:
-            parts.out_ids[base:base + sizes[c, 0]].tofile(ids_file)
+    if ids_file is not None:
+        parts.pending = (parts.out_ids, [(int(cuts[c]), int(cuts[c] + sizes[c, 0])) for c in range(n_parts)])
 
 
 def _scan(path, *, lowercase, progress, ids_file, max_distinct, tokenize="whitespace", keep_punctuation=False,
@@ -642,6 +703,8 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
             _tokenize_parallel(buf, piece, table, parts, parts.n_threads, out_ends, max_sentence_length, ids_file)
         else:
             out_ids = np.empty(len(buf) // 2 + 1, np.int32)
+            if ids_file is not None:
+                parts.write_pending(ids_file)  # in order: the ids of the piece before first
             pos = 0
             while True:
                 pos = _tokenize(buf, pos, table.slots, table.hashes, table.starts, table.lengths, table.counts,
@@ -654,8 +717,12 @@ def _scan_pieces(path, table, parts, *, lowercase, progress, ids_file, max_disti
         bounds.extend(out_ends[:table.state[5]])
         # word2vec's ReduceVocab: forget the rarest (live ids are never more than the ids given)
         while table.n_ids > max_distinct and len(table.live()) > max_distinct:
+            parts.fold(table)
             min_reduce += 1
             pruned += table.prune(min_reduce)
+    parts.fold(table)
+    if ids_file is not None:
+        parts.write_pending(ids_file)
     n_tokens = int(table.state[2])
     if table.state[3]:
         bounds.extend(np.array([n_tokens], np.int64))
@@ -862,7 +929,8 @@ def scan_corpus(path, *, min_count=5, max_vocab=None, lowercase=False, tokenize=
             vocab, pids, rare = _make_vocab(table, min_count, max_vocab, pruned, mr, path, keep_rare)
             remap = np.full(max(table.n_ids, 1), -1, np.int32)
             remap[pids] = np.arange(len(pids), dtype=np.int32)
-            n, offsets = remap_id_file(ids_path, n_tokens, bounds[1:], remap, parallel=n_threads > 1, out=bounds)
+            n, offsets = remap_id_file(ids_path, n_tokens, bounds[1:], remap, parallel=n_threads > 1, out=bounds,
+                                       sync=not cleanup)
             n_offsets = len(offsets)
             del bounds, offsets
         os.truncate(ids_path, 4 * n)

@@ -180,10 +180,12 @@ def _record_mapped_kb(monkeypatch, path):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="reads /proc/self/smaps (Linux)")
-def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch):
+@pytest.mark.parametrize("sync", [True, False])
+def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch, sync):
     """Half the tokens are pruned, so the reads run ahead of the writes: the pages between them
     are released too, and the file's resident pages stay at about a group, not the gap (which
-    grows with the corpus: 4 bytes per pruned token)."""
+    grows with the corpus: 4 bytes per pruned token). Without ``sync`` (a temporary file) the
+    written pages are released unwritten, and the file still reads back right."""
     from embedkit import vocab as vocab_mod
 
     n, group = 1 << 22, 1 << 16  # a 16 MB id file, groups of 256 KB
@@ -192,7 +194,7 @@ def test_remap_releases_the_pages_it_has_read(tmp_path, monkeypatch):
     remap = np.array([0, -1], np.int32)
     seen = _record_mapped_kb(monkeypatch, path)
     ends = np.append(np.arange(1000, n, 1000, dtype=np.int64), n)
-    w, _ = vocab_mod.remap_id_file(str(path), n, ends, remap, chunk_tokens=group)
+    w, _ = vocab_mod.remap_id_file(str(path), n, ends, remap, chunk_tokens=group, sync=sync)
     assert w == n // 2 and len(seen) > 20
     # the gap reaches 8 MB by the end; the page cache may map 2 MB folios at once
     assert max(seen) < 3 * 1024, seen
@@ -414,6 +416,23 @@ def test_parallel_scan_is_the_serial_scan(write_corpus, parallel_calls, name):
         _assert_same_scan(_scan_record(p, threads, min_count=1, **kw), serial)
     assert len(parallel_calls) > 5 and max(parallel_calls) >= 2
     assert any("pruned" in w for w in serial[2]) == ("pruned" in name)
+
+
+def test_parallel_and_serial_pieces_in_turn_write_the_ids_in_order(write_corpus, parallel_calls, monkeypatch):
+    """A piece's ids are written while the next piece is looked up; a short piece between two
+    long ones goes through the serial kernel, which writes the pending ids first: the id file is
+    still the serial scan's, in order."""
+    from embedkit import vocab as vocab_mod
+
+    text, _ = _texts()["mixed"]
+    p = write_corpus(text)
+    serial = _scan_record(p, 1, min_count=1)
+    monkeypatch.setattr(vocab_mod, "_MIN_PART_BYTES", 58)  # pieces of 50-64 bytes: some short, some long
+    pieces = []
+    real = vocab_mod._tokenize
+    monkeypatch.setattr(vocab_mod, "_tokenize", lambda *a: pieces.append(len(a[0])) or real(*a))
+    _assert_same_scan(_scan_record(p, 2, min_count=1), serial)
+    assert len(parallel_calls) > 5 and len(pieces) > 5  # both kinds of piece, many times
 
 
 def test_parallel_scan_of_the_sample_is_the_serial_scan(sample_path, monkeypatch):
