@@ -176,6 +176,8 @@ def _clean(body, lowercase):
         if lowered is not None:
             return lowered
         return body.decode("utf-8", "embedkit-count").lower().encode("utf-8")
+    if body.isascii():  # valid as it is, and checked far faster than by decoding
+        return body
     try:
         body.decode("utf-8")
         return body
@@ -669,16 +671,16 @@ def _read_pieces(path, chunk_bytes, progress, opts, pool, threads):
                     if not data:
                         break
                     sniffer.feed(data)
-                    buf = carry + data if carry else data
-                    cut = max(buf.rfind(w) for w in _WHITESPACE)
+                    cut = max(data.rfind(w) for w in _WHITESPACE)  # the carry holds no whitespace
                     if cut < 0:  # one token so far: keep carrying, within reason
-                        if len(buf) > limit:
-                            raise EmbedkitError(f"{name}: a single token longer than {len(buf)} bytes; "
+                        carry += data
+                        if len(carry) > limit:
+                            raise EmbedkitError(f"{name}: a single token longer than {len(carry)} bytes; "
                                                 "is this a binary file?")
-                        carry = buf
                         continue
-                    carry = buf[cut + 1:]
-                    yield tokenize(buf[:cut + 1])
+                    piece = b"".join((carry, memoryview(data)[:cut + 1])) if carry else data[:cut + 1]
+                    carry = data[cut + 1:]
+                    yield tokenize(piece)
                 sniffer.finish()
                 yield tokenize(carry + b"\n")
             except _DECODE_ERRORS as e:
