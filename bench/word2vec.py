@@ -1,7 +1,7 @@
 """Benchmark embedkit's word2vec against gensim and word2vec C on the same corpus and settings.
 
 usage: python bench/word2vec.py CORPUS [--threads 2] [--epochs 5] [--configs sgns,cbow,hs]
-                                [--tools embedkit,gensim,c] [--extras] [--append FILE]
+                                [--tools embedkit,gensim,c] [--extras] [--repeat 1] [--append FILE]
 
 Every run is a separate process (peak RSS: the child's VmHWM, or /usr/bin/time for word2vec C),
 back to back per config so that they share the machine's load. Throughput is word2vec C's unit: in-vocabulary corpus
@@ -22,6 +22,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,6 +216,9 @@ def main():
                     help="of embedkit, gensim (corpus_file mode), gensim-iter (LineSentence mode), c")
     ap.add_argument("--extras", action="store_true", help="also run " + ", ".join(EXTRAS))
     ap.add_argument("--append", default=None, help="append the table to this markdown file")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of every tool, alternated; the table gives medians (2 cores of a shared VM deliver "
+                         "anything from 1.2 to 2 cores from one second to the next)")
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -258,22 +262,30 @@ def main():
         plan = [(c, CONFIGS[c] if c in CONFIGS else (EXTRAS[c], None, None)) for c in a.configs.split(",")]
         if a.extras:
             plan += [(name, (p, None, None)) for name, p in EXTRAS.items()]
+        rounds = {}
         for cfg, (ek, gs, cflags) in plan:
             rows[cfg] = {}
-            for tool in tools:
-                out = str(tmp / f"{cfg}-{tool}")
-                if tool == "embedkit":
-                    r = run_worker("embedkit", plain, ek, a.threads, a.epochs, out)
-                    tokens = r["tokens"]
-                elif tool in ("gensim", "gensim-iter") and gs is not None:
-                    r = run_worker(tool, plain, gs, a.threads, a.epochs, out)
-                elif tool == "c" and cflags is not None:
-                    r = run_c(c_bin, plain, cflags, a.threads, a.epochs, out)
-                else:
-                    continue
-                r["scores"] = score(tool, out)
-                rows[cfg][tool] = r
-                print(cfg, tool, json.dumps(r), file=sys.stderr, flush=True)
+            runs = {}
+            for k in range(a.repeat):  # the tools alternate, round after round: they share the machine's moods
+                for tool in tools:
+                    out = str(tmp / f"{cfg}-{tool}")
+                    if tool == "embedkit":
+                        r = run_worker("embedkit", plain, ek, a.threads, a.epochs, out)
+                        tokens = r["tokens"]
+                    elif tool in ("gensim", "gensim-iter") and gs is not None:
+                        r = run_worker(tool, plain, gs, a.threads, a.epochs, out)
+                    elif tool == "c" and cflags is not None:
+                        r = run_c(c_bin, plain, cflags, a.threads, a.epochs, out)
+                    else:
+                        continue
+                    if k == 0:  # the vectors of later rounds differ only by the threads' races
+                        r["scores"] = score(tool, out)
+                    runs.setdefault(tool, []).append(r)
+                    print(cfg, tool, json.dumps(r), file=sys.stderr, flush=True)
+            for tool, rs in runs.items():
+                rows[cfg][tool] = {**rs[0], **{key: statistics.median(x[key] for x in rs)
+                                               for key in ("train_s", "total_s", "cpu_s", "rss_mb", "vocab_s")}}
+            rounds[cfg] = runs
         head = (f"corpus {a.corpus} ({tokens} in-vocabulary tokens, min_count 5), dim 100, window 5, sample 1e-4, "
                 f"negative 5 (HS: hs on, negative 0), {a.epochs} epochs, {a.threads} threads; "
                 f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared, noisy; load average "
@@ -287,6 +299,16 @@ def main():
         vocab_line = "vocab/scan s: " + ", ".join(
             f"{cfg}/{tool} {r['vocab_s']:.1f}" for cfg, tools_ in rows.items() for tool, r in tools_.items())
         text = head + "\n\n" + table(rows, tokens, a.epochs) + "\n\n" + vocab_line + "\n"
+        if a.repeat > 1:
+            text += (f"times and ratios are medians of {a.repeat} rounds (tools alternated); scores from the first "
+                     "round. End to end x gensim, round by round:\n")
+            for cfg, runs in rounds.items():
+                if "embedkit" in runs and "gensim" in runs:
+                    each = [g["total_s"] / e["total_s"] for e, g in zip(runs["embedkit"], runs["gensim"])]
+                    ratios = ", ".join(f"{x:.2f}" for x in each)
+                    trains = {t: ", ".join(f"{r['train_s']:.1f}" for r in runs[t]) for t in ("embedkit", "gensim")}
+                    text += (f"- {cfg}: {ratios} (median {statistics.median(each):.2f}); embedkit train s "
+                             f"{trains['embedkit']}; gensim train s {trains['gensim']}\n")
         losses = {cfg: [round(x, 4) for x in t["embedkit"]["losses"]] for cfg, t in rows.items() if "embedkit" in t}
         text += f"embedkit loss per epoch: {losses}\n"
         print(text)
