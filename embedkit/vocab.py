@@ -441,6 +441,10 @@ class _Table:
 _MIN_PART_BYTES = 1 << 16
 #: parts of a piece per thread: threads take them in turn, so a thread kept off its core does fewer
 _PARTS_PER_THREAD = 4
+#: ids that each thread counts on its own while looking tokens up (2 ** 15, the table's first size: 256 KB a
+#: thread); ids are given in order of first appearance, so these take nearly every token, and the later ids'
+#: tokens are counted in the serial step. Counts of every id per thread would take 8 bytes x ids x threads.
+_THREAD_COUNTED = 1 << 15
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -471,20 +475,24 @@ def _find_id(buf, i, length, h, slots, hashes, starts, lengths, arena):
 
 @numba.njit(cache=True, nogil=True)
 def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids, nl_pos, unk_x, unk_start, unk_len,
-                 unk_hash, sizes_c, tcounts):
+                 unk_hash, sizes_c, tcounts, late):
     """Split the part ``buf[base:end]`` (cut at ASCII whitespace) on ASCII whitespace as ``_tokenize``
     does, and look each token up without changing the table; one thread per part, at once.
 
     The part writes from index ``base`` on (it has fewer tokens than bytes): ids to ``out_ids``
     (-1 for a token not in the table; its index in the part, start, length and hash then go to
     ``unk_*``), and to ``nl_pos`` the token indices (in the part) at which a newline came, once
-    each. ``sizes_c`` = (tokens, newline records, unknown tokens). The tokens found are counted in
-    ``tcounts``, this thread's counts (:meth:`_Parts.fold` adds them to the table's)."""
+    each. ``sizes_c`` = (tokens, newline records, unknown tokens, late tokens). The tokens found
+    are counted in ``tcounts``, this thread's counts of the first ``len(tcounts)`` ids
+    (:meth:`_Parts.fold` adds them to the table's); a found id past those goes to ``late``, to
+    be counted in order."""
     n = len(buf)
     i = base
     m = 0
     nn = 0
     u = 0
+    nl = 0
+    n_counted = len(tcounts)
     last = -1
     while i < end:
         ch = buf[i]
@@ -506,23 +514,27 @@ def _lookup_part(buf, base, end, slots, hashes, starts, lengths, arena, out_ids,
             unk_len[base + u] = j - i
             unk_hash[base + u] = h
             u += 1
-        else:
+        elif k < n_counted:
             tcounts[k] += 1
+        else:
+            late[base + nl] = k
+            nl += 1
         out_ids[base + m] = k
         m += 1
         i = j
     sizes_c[0] = m
     sizes_c[1] = nn
     sizes_c[2] = u
+    sizes_c[3] = nl
 
 
 @numba.njit(cache=True, nogil=True)
-def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash, nl_pos, out_ids, slots, hashes,
-                 starts, lengths, counts, arena, state, out_ends, max_len):
+def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash, nl_pos, out_ids, late, slots,
+                 hashes, starts, lengths, counts, arena, state, out_ends, max_len):
     """Finish one part of :func:`_lookup_part` in order, with ``_tokenize``'s result: its unknown
-    tokens from ``first`` on get their ids (a new word takes the next id) and are counted (the
-    lookups counted the others, in the threads' counts), then its sentence ends (newlines,
-    ``max_len`` cuts) are appended to ``out_ends``.
+    tokens from ``first`` on get their ids (a new word takes the next id) and are counted, as are
+    its ``late`` ids (the lookups counted the others, in the threads' counts), then its sentence
+    ends (newlines, ``max_len`` cuts) are appended to ``out_ends``.
     ``state`` is ``_tokenize``'s. Returns the unknown tokens done: fewer than ``sizes_c[2]`` when a
     table is full (the caller grows it and calls again from there)."""
     m, nn, u = sizes_c[0], sizes_c[1], sizes_c[2]
@@ -547,6 +559,8 @@ def _settle_part(buf, base, sizes_c, first, unk_x, unk_start, unk_len, unk_hash,
         out_ids[base + unk_x[base + x]] = k
         counts[k] += 1
         x += 1
+    for y in range(base, base + sizes_c[3]):  # reached once: a call that returns early comes back from x
+        counts[late[y]] += 1
     p = 0
     for r in range(nn + 1):
         q = nl_pos[base + r] if r < nn else m
@@ -588,7 +602,7 @@ class _Parts:
         self.cap = 0
         self.n_threads = n_threads
         self.pool = ThreadPoolExecutor(n_threads - 1, thread_name_prefix="embedkit-scan") if n_threads > 1 else None
-        self.tcounts = [np.zeros(0, np.int64) for _ in range(n_threads)]
+        self.tcounts = [np.zeros(_THREAD_COUNTED, np.int64) for _ in range(n_threads)] if n_threads > 1 else []
         self.pending = None
         self.spare = None
 
@@ -601,11 +615,10 @@ class _Parts:
                 ids_file.write(ids[a:b])
 
     def fold(self, table):
-        """Add the threads' counts to the table's and zero them (before pruning, growing, and at the end)."""
+        """Add the threads' counts to the table's and zero them (before pruning, and at the end)."""
         for c in self.tcounts:
-            if len(c):
-                table.counts[:len(c)] += c
-        self.tcounts = [np.zeros(len(table.counts), np.int64) for _ in range(self.n_threads)]
+            table.counts[:len(c)] += c
+            c[:] = 0
 
     def close(self):
         if self.pool is not None:
@@ -618,6 +631,7 @@ class _Parts:
             self.out_ids, self.spare, self.nl_pos = np.empty(cap, np.int32), None, np.empty(cap, np.int64)
             self.unk_x, self.unk_start = np.empty(cap, np.int64), np.empty(cap, np.int64)
             self.unk_len, self.unk_hash = np.empty(cap, np.int64), np.empty(cap, np.uint64)
+            self.late = np.empty(cap, np.int32)
         elif self.pending is not None and self.pending[0] is self.out_ids:
             if self.spare is None:
                 self.spare = np.empty(self.cap, np.int32)
@@ -629,18 +643,16 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
     the lookups run in parallel against the table as it was before the piece; new words are
     added afterwards, part after part, in the order they came."""
     parts.fit(len(buf))
-    if len(parts.tcounts[0]) != len(table.counts):  # the table grew: the threads' counts grow with it
-        parts.fold(table)
     cuts = cut_at_whitespace(piece, _PARTS_PER_THREAD * n_threads)
     n_parts = len(cuts) - 1
-    sizes = np.zeros((n_parts, 3), np.int64)
+    sizes = np.zeros((n_parts, 4), np.int64)
     args = (table.slots, table.hashes, table.starts, table.lengths, table.arena, parts.out_ids, parts.nl_pos,
             parts.unk_x, parts.unk_start, parts.unk_len, parts.unk_hash)
     order = itertools.count()
 
     def drain(t):  # every thread takes the next part until none is left: a thread that waits for a core does less
         while (c := next(order)) < n_parts:
-            _lookup_part(buf, cuts[c], cuts[c + 1], *args, sizes[c], parts.tcounts[t])
+            _lookup_part(buf, cuts[c], cuts[c + 1], *args, sizes[c], parts.tcounts[t], parts.late)
 
     others = [parts.pool.submit(parts.write_pending, ids_file)] if parts.pending is not None else []
     others += [parts.pool.submit(drain, t) for t in range(1, min(n_threads, n_parts))]
@@ -652,7 +664,8 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
         done = 0
         while True:
             done = _settle_part(buf, base, sizes[c], done, parts.unk_x, parts.unk_start, parts.unk_len,
-                                parts.unk_hash, parts.nl_pos, parts.out_ids, table.slots, table.hashes, table.starts,
+                                parts.unk_hash, parts.nl_pos, parts.out_ids, parts.late, table.slots, table.hashes,
+                                table.starts,
                                 table.lengths, table.counts, table.arena, table.state, out_ends, max_len)
             if done >= sizes[c, 2]:
                 break

@@ -368,8 +368,9 @@ def _texts():
 
 @pytest.fixture
 def parallel_calls(monkeypatch):
-    """Small pieces (64 bytes), every piece after the first tokenized by the threads; the list
-    records each parallel call, so that a test sees the parallel path run."""
+    """Small pieces (64 bytes), every piece after the first tokenized by the threads, which count
+    the first 8 ids themselves (the later ones are counted in order); the list records each
+    parallel call, so that a test sees the parallel path run."""
     import functools
 
     import numba
@@ -382,6 +383,7 @@ def parallel_calls(monkeypatch):
     calls = []
     real = vocab_mod._tokenize_parallel
     monkeypatch.setattr(vocab_mod, "_MIN_PART_BYTES", 1)
+    monkeypatch.setattr(vocab_mod, "_THREAD_COUNTED", 8)
     monkeypatch.setattr(vocab_mod, "iter_pieces", functools.partial(corpus.iter_pieces, chunk_bytes=64))
     monkeypatch.setattr(vocab_mod, "_tokenize_parallel", lambda *a: calls.append(a[4]) or real(*a))
     return calls
