@@ -7,21 +7,48 @@ two threads run on two cores of their own). On the shared 2-core VM the scaling 
 from one second to the next (bench/RESULTS.md, fifteenth session), where a loop of square roots (the probe
 of ``bench/vocab.py``) always saw about 2: the vector units are what two threads on one physical core share.
 """
-import numba, numpy as np, threading, time
+
+import threading
+import time
+
+import numba
+import numpy as np
+
+
 @numba.njit(nogil=True, fastmath=True)
 def work(a, n):
+    """``n`` passes of a multiply-add over ``a`` (4 KB: the thread's own L1 data)."""
     s = np.float32(0)
     for k in range(n):
         for c in range(a.shape[0]):
             a[c] = a[c] * np.float32(0.9999) + np.float32(0.0001)
         s += a[k & 1023]
     return s
-a = [np.ones(1024, np.float32) for _ in range(2)]
-work(a[0], 10)
-n = 3_000_000
-for r in range(12):
-    t = time.perf_counter(); work(a[0], n); one = time.perf_counter() - t
-    th = [threading.Thread(target=work, args=(a[i], n)) for i in range(2)]
-    t = time.perf_counter(); [x.start() for x in th]; [x.join() for x in th]; two = time.perf_counter() - t
-    print(f"{time.strftime('%H:%M:%S')} one {one:.3f} two {two:.3f} scaling {2*one/two:.2f}", flush=True)
-    time.sleep(1)
+
+
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main(samples=12, n=3_000_000):
+    a = [np.ones(1024, np.float32) for _ in range(2)]
+    work(a[0], 10)  # compiled
+    for _ in range(samples):
+        one = timed(lambda: work(a[0], n))
+        threads = [threading.Thread(target=work, args=(a[i], n)) for i in range(2)]
+
+        def both():
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+
+        two = timed(both)
+        print(f"{time.strftime('%H:%M:%S')} one {one:.3f} two {two:.3f} scaling {2 * one / two:.2f}", flush=True)
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
