@@ -47,6 +47,9 @@ def test_dask_equals_single_machine(parts, client, tmp_path):
         np.testing.assert_array_equal(np.asarray(getattr(a.matrix, name)), np.asarray(getattr(b.matrix, name)))
     assert b.info["partitions"] == 5 and b.info["tokens"] == a.info["tokens"]
     assert a.params == b.params
+    # the words left out, kept for adding new text later: the same words and summed counts
+    assert len(b.rare) > 1000 and b.rare.words == a.rare.words and (b.rare.counts == a.rare.counts).all()
+    assert b.info["rare_words"] == len(a.rare)
     assert sorted(os.listdir(tmp_path)) == ["dask", "single"]
 
 

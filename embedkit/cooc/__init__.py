@@ -475,7 +475,7 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
     new])``): a word that enters now but was rare in the old text has the new text's
     co-occurrences alone (the old text's were never counted), and the old text's windows were
     taken over its own rare words, not over the words rare in both texts. A folder without
-    ``rare.txt`` (counted in memory, on Dask, or by an earlier version) also loses the old counts
+    ``rare.txt`` (counted in memory, or by an earlier version) also loses the old counts
     of its rare words. With ``sample`` or ``dynamic_window`` the new text's random draws are not
     the ones a joint count makes (the same distribution). With ``min_count=1`` the words, counts
     and matrix are those of the joint count: uniform counts exactly, harmonic ones to float32

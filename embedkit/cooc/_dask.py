@@ -63,8 +63,9 @@ def partition_vocab(path, lowercase=False, tokenize="whitespace", keep_punctuati
     return v.words, v.counts
 
 
-def global_vocab(pieces, min_count=5, max_vocab=None):
-    """The vocabulary of summed ``(words, counts)`` pieces, by the single-machine rule."""
+def global_vocab(pieces, min_count=5, max_vocab=None, keep_rare=False):
+    """The vocabulary of summed ``(words, counts)`` pieces, by the single-machine rule; with
+    ``keep_rare``, ``(vocab, rare)``: also the words left out, with their summed counts."""
     total = {}
     for words, counts in pieces:
         for w, c in zip(words, counts.tolist()):
@@ -76,16 +77,26 @@ def global_vocab(pieces, min_count=5, max_vocab=None):
     order = order_words(words, counts, min_count=min_count, max_vocab=max_vocab)
     if len(order) == 0:
         raise EmptyVocabularyError(f"vocabulary is empty: no word occurs at least min_count={min_count} times")
-    return Vocab([words[k] for k in order.tolist()], counts[order])
+    vocab = Vocab([words[k] for k in order.tolist()], counts[order])
+    if not keep_rare:
+        return vocab
+    left = np.setdiff1d(np.arange(len(words)), order, assume_unique=True)
+    return vocab, Vocab.ordered([words[k] for k in left.tolist()], counts[left])
 
 
 def _vocab_or_error(pieces, min_count, max_vocab):
-    """``global_vocab`` as a task: an EmbedkitError (an empty corpus or vocabulary) is returned,
-    not raised, so that the client raises it as its own one-line error and no worker logs it."""
+    """``global_vocab(keep_rare=True)`` as a task: an EmbedkitError (an empty corpus or vocabulary)
+    is returned, not raised, so that the client raises it as its own one-line error and no worker
+    logs it."""
     try:
-        return global_vocab(pieces, min_count, max_vocab)
+        return global_vocab(pieces, min_count, max_vocab, keep_rare=True)
     except EmbedkitError as e:
         return e
+
+
+def _first(pair):
+    """The vocabulary of ``_vocab_or_error``'s result, for the tasks that count (None after an error)."""
+    return pair[0] if isinstance(pair, tuple) else None
 
 
 def partition_runs(path, k, vocab, folder, *, memory, window=5, weighting="uniform", lowercase=False,
@@ -133,10 +144,12 @@ def count_on_dask(corpus, output, *, scheduler, params, memory, tmp_dir, threads
     try:
         tokens = {k: params[k] for k in ("lowercase", "tokenize", "keep_punctuation")}
         pieces = client.map(partition_vocab, files, **tokens, pure=False)
-        vocab_task = client.submit(_vocab_or_error, pieces, params["min_count"], params["max_vocab"], pure=False)
-        vocab = vocab_task.result()
-        if isinstance(vocab, Exception):
-            raise vocab
+        both = client.submit(_vocab_or_error, pieces, params["min_count"], params["max_vocab"], pure=False)
+        result = both.result()
+        if isinstance(result, Exception):
+            raise result
+        vocab, rare = result
+        vocab_task = client.submit(_first, both, pure=False)  # the workers take the vocabulary alone
         with spill_folder(tmp_dir) as spill:
             futures = [client.submit(partition_runs, f, k, vocab_task, spill, memory=memory,
                                      window=params["window"], weighting=params["weighting"],
@@ -149,7 +162,8 @@ def count_on_dask(corpus, output, *, scheduler, params, memory, tmp_dir, threads
                                     "tmp_dir must be a folder shared by the workers and this machine")
             info = {"tokens": vocab.n_tokens, "spilled_runs": len(runs), "spill_bytes": spill_bytes(runs),
                     "partitions": len(files)}
-            return write_store(output, runs, vocab, memory=memory, params=params, info=info, progress=progress)
+            return write_store(output, runs, vocab, memory=memory, params=params, info=info, progress=progress,
+                               rare=rare)
     finally:
         if cluster is not None:
             client.close()
