@@ -103,24 +103,21 @@ def child_scan(a):
 
 
 def child_cores(a):
-    """How many cores ``a.n`` threads get now: the same nogil loop once alone, then on each thread."""
+    """How many cores ``a.n`` threads get now: ``bench/cores_probe.py``'s FMA loop once alone, then on each
+    thread. (A loop of square roots, the probe before, is latency-bound and saw about 2 cores even when
+    the two vCPUs shared a physical core's vector units.)"""
     import threading
 
-    import numba
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from cores_probe import work
 
-    @numba.njit(nogil=True)
-    def spin(n):
-        x = 0.0
-        for i in range(n):
-            x += np.sqrt(i)
-        return x
-
-    spin(10)
-    n = 100_000_000
+    bufs = [np.ones(1024, np.float32) for _ in range(a.n)]
+    work(bufs[0], 10)
+    n = 3_000_000
     t = time.perf_counter()
-    spin(n)
+    work(bufs[0], n)
     one = time.perf_counter() - t
-    threads = [threading.Thread(target=spin, args=(n,)) for _ in range(a.n)]
+    threads = [threading.Thread(target=work, args=(b, n)) for b in bufs]
     t = time.perf_counter()
     for th in threads:
         th.start()
@@ -180,8 +177,9 @@ def scan_threads(a):
         lines.append(f"| {name} | {med[name]:.2f} | {each} | {best[name]:.2f} | "
                      f"{statistics.median(x['cpu_s'] for x in rs):.2f} | {mb / med[name]:.0f} | "
                      f"{med[ref] / med[name]:.2f} x; {best[ref] / best[name]:.2f} x |")
-    lines += ["", f"cores that {max(ns)} threads of a plain nogil loop got, before each round (the most a scan "
-              f"could gain from them at that moment): {', '.join(f'{c:.2f}' for c in cores)}",
+    lines += ["", f"cores that {max(ns)} threads of an FMA loop on their own data got (bench/cores_probe.py), before "
+              "each round (the most a scan could gain from them at that moment): "
+              f"{', '.join(f'{c:.2f}' for c in cores)}",
               f"same words, counts, ids and sentence offsets in every run: {'yes' if len(digests) == 1 else 'NO'}"
               f" ({next(iter(runs.values()))[0]['vocab']:,} words, {next(iter(runs.values()))[0]['tokens']:,} "
               "tokens kept)"]
