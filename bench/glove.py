@@ -14,6 +14,7 @@ embedkit.eval.evaluate.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import lzma
 import os
@@ -59,8 +60,8 @@ def worker(corpus, threads, epochs, out):
     cooc = stage("count", lambda: count_cooccurrences((vocab, enc), window=S["window"], weighting="harmonic",
                                                       threads=threads).matrix)
     nnz = cooc.nnz
-    entries = stage("records", lambda: g.cooc_entries(cooc, x_max=S["x_max"], weight_power=S["weight_power"],
-                                                      threads=threads))
+    entries = stage("records", functools.partial(g.cooc_entries, cooc, x_max=S["x_max"],
+                                                 weight_power=S["weight_power"], threads=threads))
     del cooc
     v = len(vocab)
     costs = []

@@ -290,8 +290,6 @@ def test_tokenizer_shared_by_threads_is_one_thread(write_corpus, monkeypatch, lo
     the same words, counts, ids, sentence offsets and bad-byte warning as one thread, on every
     script above, Final_Sigma included, with invalid UTF-8 in it; small pieces so that every one
     is shared."""
-    import functools
-
     from embedkit import corpus
 
     rng = random.Random(11)
