@@ -98,7 +98,7 @@ class Cooccurrence:
     @property
     def rare(self):
         """The words counted but left out of the vocabulary (below ``min_count``, past ``max_vocab``),
-        with their counts, as a ``Vocab``; None where they were not kept (in memory, on Dask, or a
+        with their counts, as a ``Vocab``; None where they were not kept (counted in memory, or a
         folder from an earlier version). Read from the folder's ``rare.txt`` when first asked for."""
         if isinstance(self._rare, (str, os.PathLike)):
             self._rare = Vocab.load(self._rare)
@@ -549,8 +549,8 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
             base_counts=np.concatenate([base.vocab.counts, old_rare.counts]), keep=len(base))
         del old_rare
         if base.rare is None:  # said once the new text is read: a corpus error is then the only line
-            warnings.warn(f"{where} does not keep the counts of the words it left out (it was counted in memory, on "
-                          f"Dask or by an earlier version): their occurrences in the old text are not added",
+            warnings.warn(f"{where} does not keep the counts of the words it left out (it was counted in memory or by "
+                          "an earlier version): their occurrences in the old text are not added",
                           stacklevel=2)
         if base is not cooc:
             base._rare = None  # loaded here: its rare words are summed into ``rare`` and not needed again
