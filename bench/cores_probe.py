@@ -26,27 +26,27 @@ def work(a, n):
     return s
 
 
-def timed(fn):
+def scaling(n_threads=2, n=3_000_000):
+    """(seconds on one thread, seconds on ``n_threads`` at once, cores they got: n_threads x one / many)."""
+    bufs = [np.ones(1024, np.float32) for _ in range(n_threads)]
+    work(bufs[0], 10)  # compiled
     t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+    work(bufs[0], n)
+    one = time.perf_counter() - t
+    threads = [threading.Thread(target=work, args=(b, n)) for b in bufs]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    many = time.perf_counter() - t
+    return one, many, n_threads * one / many
 
 
-def main(samples=12, n=3_000_000):
-    a = [np.ones(1024, np.float32) for _ in range(2)]
-    work(a[0], 10)  # compiled
+def main(samples=12):
     for _ in range(samples):
-        one = timed(lambda: work(a[0], n))
-        threads = [threading.Thread(target=work, args=(a[i], n)) for i in range(2)]
-
-        def both():
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-
-        two = timed(both)
-        print(f"{time.strftime('%H:%M:%S')} one {one:.3f} two {two:.3f} scaling {2 * one / two:.2f}", flush=True)
+        one, two, cores = scaling(2)
+        print(f"{time.strftime('%H:%M:%S')} one {one:.3f} two {two:.3f} scaling {cores:.2f}", flush=True)
         time.sleep(1)
 
 

@@ -103,29 +103,14 @@ def child_scan(a):
 
 
 def child_cores(a):
-    """How many cores ``a.n`` threads get now: ``bench/cores_probe.py``'s FMA loop once alone, then on each
-    thread. (A loop of square roots, the probe before, is latency-bound and saw about 2 cores even when
-    the two vCPUs shared a physical core's vector units.)"""
-    import threading
-
+    """How many cores ``a.n`` threads get now (``bench/cores_probe.py``: an FMA loop once alone, then on each
+    thread). A loop of square roots, the probe before, is latency-bound and saw about 2 cores even when the
+    two vCPUs shared a physical core's vector units."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from cores_probe import work
+    from cores_probe import scaling
 
-    bufs = [np.ones(1024, np.float32) for _ in range(a.n)]
-    work(bufs[0], 10)
-    n = 3_000_000
-    t = time.perf_counter()
-    work(bufs[0], n)
-    one = time.perf_counter() - t
-    threads = [threading.Thread(target=work, args=(b, n)) for b in bufs]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    many = time.perf_counter() - t
     with open(os.path.join(a.out, "cores.json"), "w") as f:
-        json.dump({"cores": a.n * one / many}, f)
+        json.dump({"cores": scaling(a.n)[2]}, f)
 
 
 def scan_threads(a):
