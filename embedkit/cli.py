@@ -302,7 +302,8 @@ def memory_options(fn, default=None, trainer=False):
     fn = click.option("--tmp-dir", default=None, type=OutputDir(exists=True),
                       help="Folder for spilled runs [default: the system's temporary folder].")(fn)
     extra = (" The trainer's own data (GloVe's records, the PPMI matrix), when larger, then stays on disk "
-             "there and is streamed." if trainer else "")
+             "there and is streamed; with --cooc DIR, this bounds the fit (and a higher --min-count's copy of "
+             "the folder)." if trainer else "")
     return click.option("--memory", default=default, show_default=default is not None, type=MemorySize(),
                         help="Count co-occurrences within this much memory (512M, 2G, 1.5G): sorted runs are "
                              "spilled to --tmp-dir and merged on disk; same result." + extra)(fn)
@@ -344,29 +345,30 @@ def typed_options(ctx, names):
             if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)]
 
 
-def load_cooc_source(ctx, corpus, cooc, counting):
+def load_cooc_source(ctx, corpus, cooc, counting, *, memory=None, tmp_dir=None, threads=None):
     """The stored matrix of --cooc DIR, checked against the counting options given on the command line.
 
     ``counting`` maps each counting option of the command to its value; the options the user
     typed must equal the stored ones (an error names both), but for a higher --min-count, which
-    fits the folder's words seen that often (``Cooccurrence.restrict``); --memory/--tmp-dir do
-    not apply, and without --cooc this returns None (the trainer counts CORPUS itself).
+    fits the folder's words seen that often (``Cooccurrence.restrict``: within ``memory`` in
+    ``tmp_dir`` when --memory is given, else in memory). Without --cooc this returns None (the
+    trainer counts CORPUS itself).
     """
     if (corpus is None) == (cooc is None):
         raise click.UsageError("give either a CORPUS or --cooc DIR")
     if cooc is None:
         return None
-    given = typed_options(ctx, (*counting, "memory", "tmp_dir"))
-    for name in ("memory", "tmp_dir"):
-        if name in given:
-            raise click.UsageError(f"--{name.replace('_', '-')} applies to counting a CORPUS, not to --cooc")
+    given = typed_options(ctx, counting)
+    if tmp_dir is not None and memory is None:
+        raise click.UsageError("--tmp-dir applies with --memory (with --cooc and no --memory, the fit stays in memory)")
     from .cooc import UNKNOWN, load_cooccurrences
 
     c = load_cooccurrences(cooc)
     stored = c.params["min_count"]
     if "min_count" in given and stored is not UNKNOWN and counting["min_count"] > stored:
         given.remove("min_count")  # a higher --min-count fits the folder's more frequent words
-        c = c.restrict(counting["min_count"])
+        c = c.restrict(counting["min_count"], memory=memory, tmp_dir=tmp_dir, threads=threads,
+                       progress=ctx.obj["progress"])
     c.check_params(**{name: counting[name] for name in counting if name in given})
     return c
 
@@ -559,11 +561,11 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation, dynamic_window=dynamic_window, sample=sample)
-    c = load_cooc_source(ctx, corpus, cooc, counting)
+    c = load_cooc_source(ctx, corpus, cooc, counting, memory=memory, tmp_dir=tmp_dir, threads=fit["threads"])
     corpus = phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc, lowercase=lowercase, tokenize=tokenize,
                             keep_punctuation=keep_punctuation)
     if c is not None:
-        r = fit_ppmi_svd(c, progress=ctx.obj["progress"], **fit)
+        r = fit_ppmi_svd(c, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **fit)
     else:
         r = train_ppmi_svd(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], **counting, **fit)
     write_vectors(r.vectors, output, fmt)
@@ -676,12 +678,14 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
 
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation)
-    c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window})
+    c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window}, memory=memory,
+                         tmp_dir=tmp_dir, threads=fit["threads"])
     corpus = phrased_corpus(ctx, corpus, phrases, min_count, max_vocab, cooc, lowercase=lowercase, tokenize=tokenize,
                             keep_punctuation=keep_punctuation)
     model = _open_init(init, "glove")
     if c is not None:
-        r = fit_glove(c, progress=ctx.obj["progress"], return_model=bool(save_model), init=model, **fit)
+        r = fit_glove(c, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], return_model=bool(save_model),
+                      init=model, **fit)
     else:
         r = train_glove(corpus, memory=memory, tmp_dir=tmp_dir, progress=ctx.obj["progress"], init=model,
                         return_model=bool(save_model), **counting, **fit)

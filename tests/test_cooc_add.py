@@ -185,6 +185,129 @@ def test_restrict_to_a_higher_min_count(run, texts, tmp_path):
     assert len(read(tmp_path / "v.txt")) == n
 
 
+def mapped_kb(path):
+    """Resident KB of this process's mappings of file ``path`` or of the files under it (None where
+    /proc has no smaps)."""
+    try:
+        with open("/proc/self/smaps") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    total, inside = 0, False
+    for line in lines:
+        head = line.split()
+        if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            inside = len(head) >= 6 and head[5].startswith(os.fspath(path))
+        elif inside and head[0] == "Rss:":
+            total += int(head[1])
+    return total
+
+
+@pytest.mark.parametrize("leading", [True, False])
+def test_restrict_within_memory_equals_the_copy(texts, tmp_path, leading):
+    """restrict(memory=) writes the kept rows and columns to a folder in tmp_dir, range of rows by
+    range of rows, and maps it: the same matrix as the copy in memory, the folder gone once freed."""
+    import gc
+
+    import scipy.sparse as sp
+
+    from embedkit._util import _file_mapping
+    from embedkit.cooc import Cooccurrence
+    from embedkit.vocab import Vocab
+
+    old, _ = texts
+    full = count_cooccurrences(old, output=tmp_path / "f", window=3, min_count=1)
+    if not leading:  # the kept words scattered among the others: rows and columns picked, not a block
+        counts = full.vocab.counts.copy()
+        counts[::3] = 1
+        full = Cooccurrence(full.matrix, Vocab(full.words, counts), {**full.params}, rare=full.rare)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    kept = full.restrict(3, memory=1 << 16, tmp_dir=spill, threads=2)  # ~4,000 entries a range
+    copy = full.restrict(3)
+    n = int((full.vocab.counts >= 3).sum())
+    assert n > 100 and len(kept) == n and (n < len(full) - 1 if leading else n < len(full) * 2 // 3)
+    assert kept.words == copy.words and counts_of(kept.rare) == counts_of(copy.rare) and kept.params == copy.params
+    assert full.matrix.nnz > 40 * 4000 and kept.matrix.nnz > 4000  # many ranges
+    assert kept.matrix.has_sorted_indices and sp.isspmatrix_csr(kept.matrix)
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(kept.matrix, name), getattr(copy.matrix, name))
+    assert kept.matrix.data.dtype == full.matrix.data.dtype == np.float32
+    assert _file_mapping(kept.matrix.indices) is not None and _file_mapping(kept.matrix.data) is not None
+    (folder,) = os.listdir(spill)
+    assert folder.startswith("embedkit-restrict-")
+    del kept
+    gc.collect()
+    assert os.listdir(spill) == []
+    with pytest.raises(EmbedkitError, match="cannot create a spill folder in .*: it is not a folder"):
+        full.restrict(3, memory=1 << 16, tmp_dir=tmp_path / "none")
+
+
+def test_restrict_lets_the_pages_it_read_go(tmp_path, monkeypatch):
+    """A memory-mapped matrix is read range by range: its resident pages stay near one range's (plus
+    what a page fault maps around itself), however many ranges are read."""
+    import scipy.sparse as sp
+
+    from embedkit import _compile
+    from embedkit.cooc import _store
+
+    V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
+    cols = np.arange(per_row, dtype=np.int32) * 7  # half odd: left out with the odd words
+    indptr = np.arange(V + 1, dtype=np.int64) * per_row
+    np.save(tmp_path / "indices.npy", np.tile(cols, V))
+    np.save(tmp_path / "data.npy", np.ones(V * per_row, np.float32))
+    m = sp.csr_matrix((np.load(tmp_path / "data.npy", mmap_mode="r"), np.load(tmp_path / "indices.npy", mmap_mode="r"),
+                       indptr), shape=(V, V), copy=False)
+    if mapped_kb(tmp_path / "indices.npy") is None:
+        pytest.skip("needs /proc/self/smaps")
+    seen, calls, real = [], [], _store._kept_entries
+
+    def kernel(*args):
+        out = real(*args)
+        calls.append(len(args[-1]))
+        if len(calls) % 8 == 0:  # after every fourth range's second pass, before its pages go
+            seen.append(mapped_kb(tmp_path))  # both arrays
+        return out
+
+    monkeypatch.setattr(_store, "_kept_entries", kernel)
+    monkeypatch.setattr(_compile, "precompile", lambda *calls: 0)  # it takes the dispatcher, not the wrapper
+    out = tmp_path / "out"
+    out.mkdir()
+    n = _store.restrict_to(m, np.arange(0, V, 2), out, memory=1 << 16, threads=2)  # 4,096 entries a range
+    assert n == (V + 1) // 2 * int((cols % 2 == 0).sum()) and len(seen) > 50 and calls[-1] > 0
+    range_kb = 4 * (1 << 16) // _store.KEEP_NNZ_BYTES // 1024
+    assert 0 < max(seen) <= 2 * (range_kb + 2 * _store.FAULT_AROUND // 1024 + 512), seen
+
+
+def test_cli_cooc_with_memory_bounds_the_fit(run, texts, tmp_path, monkeypatch):
+    """--memory with --cooc: a higher --min-count is restricted within it in --tmp-dir and the fit
+    streams from disk; PPMI+SVD gives the vectors of the in-memory route, and nothing is left."""
+    from embedkit.cooc import _store
+    from embedkit.formats import read
+
+    seen, real = [], _store.restrict_to
+    monkeypatch.setattr(_store, "restrict_to", lambda m, keep, folder, **kw: seen.append(
+        (os.path.dirname(folder), kw["memory"])) or real(m, keep, folder, **kw))
+    old, _ = texts
+    count_cooccurrences(old, output=tmp_path / "f", window=3, min_count=1)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    base = ["train", "ppmi-svd", "--cooc", tmp_path / "f", "--min-count", "3", "--dim", "8", "--threads", "1"]
+    assert run(*base, "-o", tmp_path / "a.npy").exit_code == 0
+    r = run(*base, "--memory", "64K", "--tmp-dir", spill, "-o", tmp_path / "b.npy")
+    assert r.exit_code == 0, r.output
+    a, b = read(tmp_path / "a.npy"), read(tmp_path / "b.npy")
+    assert a.words == b.words and len(a) == int((load_cooccurrences(tmp_path / "f").vocab.counts >= 3).sum())
+    np.testing.assert_allclose(np.abs(b.vectors), np.abs(a.vectors), atol=1e-4)
+    r = run("train", "glove", "--cooc", tmp_path / "f", "--window", "3", "--min-count", "3", "--dim", "8",
+            "--epochs", "2", "--memory", "64K", "--tmp-dir", spill, "-o", tmp_path / "g.txt")
+    assert r.exit_code == 0, r.output
+    assert len(read(tmp_path / "g.txt")) == len(a)
+    assert os.listdir(spill) == [] and seen == [(str(spill), 64 << 10)] * 2
+    r = run("train", "glove", "--cooc", tmp_path / "f", "--tmp-dir", spill, "-o", tmp_path / "h.txt")
+    assert r.exit_code != 0 and "--tmp-dir applies with --memory" in r.output and not (tmp_path / "h.txt").exists()
+
+
 def test_cli_min_count_1_folder_added_to_and_fitted_at_5(run, texts, tmp_path):
     """The route that loses nothing: count at --min-count 1, fit at 5, add, fit at 5 again from the model."""
     old, new = texts

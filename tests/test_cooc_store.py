@@ -186,8 +186,8 @@ def test_cli_glove_from_cooc_or_bounded_memory(run, cli_cooc, sample_path, tmp_p
      "counted with dynamic_window=False, not dynamic_window=True"),
     (["train", "ppmi-svd", "--cooc", "{cooc}", "--sample", "1e-4", "-o", "{tmp}/v.txt"],
      "counted with sample=0.0, not sample=0.0001"),
-    (["train", "ppmi-svd", "--cooc", "{cooc}", "--memory", "1G", "-o", "{tmp}/v.txt"], "--memory applies to"),
-    (["train", "glove", "--cooc", "{cooc}", "--tmp-dir", "{tmp}", "-o", "{tmp}/v.txt"], "--tmp-dir applies to"),
+    (["train", "glove", "--cooc", "{cooc}", "--tmp-dir", "{tmp}", "-o", "{tmp}/v.txt"],
+     "--tmp-dir applies with --memory"),
     (["train", "ppmi-svd", "--cooc", "{cooc}", "--dim", "5000", "-o", "{tmp}/v.txt"],
      "dim must be <= the vocabulary size (3000 words), got 5000"),
 ])

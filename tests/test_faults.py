@@ -712,3 +712,23 @@ def test_two_counters_race_for_one_folder(corpus, tmp_path):
     assert all(r == "ok" or "being written by another run" in r for r in results), results
     assert load_cooccurrences(out).matrix.nnz > 0
     assert sorted(os.listdir(tmp_path)) == ["cooc"]
+
+
+@linux_only
+@pytest.mark.slow
+def test_full_tmp_dir_while_restricting_a_folder_is_one_line(corpus, tmp_path, tmpdir_env, full_disk):
+    """A higher --min-count on a --cooc folder with --memory writes the kept rows to --tmp-dir: a full
+    one ends with one line, and neither the vectors nor the partly written rows are left."""
+    small, how = full_disk
+    if how == "fsize":
+        pytest.skip("a file size limit applies to every file, not to one folder")
+    folder, out = tmp_path / "cooc", tmp_path / "v.txt"
+    code, stderr, _ = _invoke(["cooc", str(corpus), "-o", str(folder), "--min-count", "1", "-q"])
+    assert code == 0, stderr
+    code, stderr, _ = _invoke(["train", "ppmi-svd", "--cooc", str(folder), "--min-count", "3", "--memory", "64K",
+                               "--tmp-dir", str(small), "--dim", "10", "-o", str(out), "-q"])
+    line = _one_line(stderr)
+    assert code == 1
+    assert "no space left on " in line and "while writing the restricted co-occurrences" in line, line
+    assert "MB more needed" in line, line
+    assert not out.exists() and os.listdir(small) == [] and os.listdir(tmpdir_env) == []

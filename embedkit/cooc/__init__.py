@@ -117,14 +117,20 @@ class Cooccurrence:
         where = f", path={self.path!r}" if self.path else ""
         return f"Cooccurrence({len(self)} words, {self.matrix.nnz} non-zeros{', ' if shown else ''}{shown}{where})"
 
-    def restrict(self, min_count):
+    def restrict(self, min_count, *, memory=None, tmp_dir=None, threads=None, progress=False):
         """The co-occurrences of the words seen at least ``min_count`` times: a higher bar than the
         counting's, for fitting a smaller vocabulary from one count (the rest join ``rare``).
 
         The windows stay as they were counted: they were taken over the words now left out too, so
         the result is close to, not the same as, counting the text with this ``min_count``. The
-        matrix is copied into memory. The result cannot be added to (``add_cooccurrences``): add to
-        the full co-occurrences, then restrict.
+        result cannot be added to (``add_cooccurrences``): add to the full co-occurrences, then
+        restrict.
+
+        With ``memory`` (bytes, or a string such as ``"2G"``) the kept entries are written to a
+        new folder in ``tmp_dir`` (default: the system's temporary folder), range of rows by range
+        of rows within that bound, and memory-mapped; the folder is removed when the result's
+        matrix is freed. A stored matrix is read in place, never copied whole. Without
+        ``memory`` the result is a copy in memory. ``threads``: as for the trainers.
 
         Examples
         --------
@@ -144,10 +150,13 @@ class Cooccurrence:
         if len(keep) == 0:
             raise EmbedkitError(f"no word of {where} occurs at least min_count={min_count} times")
         n = len(keep)
-        if keep[-1] == n - 1:  # the words ordered by count, as counted: a leading block
-            matrix = self.matrix[:n, :n]
+        if memory is not None:
+            matrix = _restricted_on_disk(self.matrix, keep, memory=_memory_bytes(memory), tmp_dir=tmp_dir,
+                                         threads=check_threads(threads), progress=progress)
+        elif keep[-1] == n - 1:  # the words ordered by count, as counted: a leading block
+            matrix = sp.csr_matrix(self.matrix[:n, :n])
         else:
-            matrix = self.matrix[keep][:, keep]
+            matrix = sp.csr_matrix(self.matrix[keep][:, keep])
         words = self.vocab.words
         vocab = Vocab([words[k] for k in keep.tolist()], counts[keep])
         rare = None
@@ -156,8 +165,7 @@ class Cooccurrence:
             rare = Vocab.ordered([words[k] for k in left.tolist()] + list(self.rare.words),
                                  np.concatenate([counts[left], self.rare.counts]))
         info = {**self.info, "restricted_from_min_count": have}
-        return Cooccurrence(sp.csr_matrix(matrix), vocab, {**self.params, "min_count": int(min_count)}, info=info,
-                            rare=rare)
+        return Cooccurrence(matrix, vocab, {**self.params, "min_count": int(min_count)}, info=info, rare=rare)
 
     def check_params(self, **given):
         """Raise EmbedkitError if a counting parameter in ``given`` differs from the recorded one.
@@ -406,6 +414,32 @@ def _stored(count, output, tmp_dir):
     weakref.finalize(c.matrix, shutil.rmtree, folder, True)
     c.path = None
     return c
+
+
+def _restricted_on_disk(matrix, keep, *, memory, tmp_dir, threads, progress):
+    """``matrix``'s rows and columns ``keep`` written by :func:`_store.restrict_to` to a new folder in
+    ``tmp_dir`` and memory-mapped; the folder is removed when the result is garbage-collected."""
+    _store.check_tmp_dir(tmp_dir)
+    folder = _faults.make_temp_dir("restrict", tmp_dir)
+    try:
+        nnz = _store.restrict_to(matrix, keep, folder, memory=memory, threads=threads, progress=progress)
+        indptr = np.load(os.path.join(folder, "indptr.npy"))
+        indices = np.load(os.path.join(folder, "indices.npy"), mmap_mode="r")
+        data = np.load(os.path.join(folder, "data.npy"), mmap_mode="r")
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        if _faults.is_no_space(e):
+            raise _faults.no_space_error(e, folder, "the restricted co-occurrences", 8 * matrix.nnz) from None
+        raise EmbedkitError(f"cannot write the restricted co-occurrences in {folder}: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if nnz < 2**31 and indices.dtype == np.int32:
+        indptr = indptr.astype(np.int32)
+    m = sp.csr_matrix((data, indices, indptr), shape=(len(keep), len(keep)), copy=False)
+    m.has_sorted_indices = matrix.has_sorted_indices
+    weakref.finalize(m, shutil.rmtree, folder, True)
+    return m
 
 
 def _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress):

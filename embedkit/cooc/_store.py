@@ -399,6 +399,106 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
     return written
 
 
+# ---------------------------------------------------------------- some of the words (restrict), streamed
+@numba.njit(parallel=True, cache=True)
+def _kept_entries(rows, indptr, indices, data, col_map, chunk_rows, out_ptr, out_cols, out_vals):
+    """Rows ``rows`` of a CSR matrix with their columns renumbered by ``col_map`` (-1: dropped).
+
+    With an empty ``out_ptr`` only the entries kept per row are counted; otherwise row i is
+    written to out_cols/out_vals from out_ptr[i] (in the order stored: ``col_map`` keeps the
+    order of the columns it keeps). Returns the entries kept per row (int64, len(rows)).
+    """
+    fill = len(out_ptr) > 0
+    kept = np.zeros(len(rows), np.int64)
+    for c in prange(len(chunk_rows) - 1):
+        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+            o = rows[i]
+            at = out_ptr[i] if fill else 0
+            k = 0
+            for a in range(indptr[o], indptr[o + 1]):
+                j = col_map[indices[a]]
+                if j >= 0:
+                    if fill:
+                        out_cols[at + k] = j
+                        out_vals[at + k] = data[a]
+                    k += 1
+            kept[i] = k
+    return kept
+
+
+#: bytes of the memory budget per stored entry of a range: its index and value read (pages let go
+#: after the range), then the copies kept (at most as many)
+KEEP_NNZ_BYTES = 16
+
+
+#: bytes a page fault in a file mapping can map, read or not: Linux maps the cached pages around
+#: it (64 KB), or the whole large folio it lies in (up to 2 MB), so pages before a range's first
+#: entry come back while it is read, and the pages of every range read so far are let go after it
+FAULT_AROUND = 2 << 20
+
+
+def _read_only(a):
+    a = np.asarray(a).view()
+    a.flags.writeable = False  # as when memory-mapped from a folder: one kernel type
+    return a
+
+
+def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
+    """The rows and columns ``keep`` (increasing ids) of CSR ``matrix`` as ``indptr.npy``,
+    ``indices.npy`` and ``data.npy`` in ``folder``, within ``memory`` bytes.
+
+    ``matrix``'s arrays are read in place (memory-mapped ones are never copied whole), range
+    of rows by range of rows, and their pages leave resident memory after each range; the
+    kept entries are written as each range is done. Returns the number of entries written.
+    """
+    from .._compile import precompile
+
+    V = matrix.shape[0]
+    keep = np.asarray(keep, np.int64)
+    n = len(keep)
+    col_map = np.full(V, -1, np.int32)
+    col_map[keep] = np.arange(n, dtype=np.int32)
+    indptr = np.asarray(matrix.indptr, np.int64)
+    indices, data = _read_only(matrix.indices), _read_only(matrix.data)
+    drops = [page_dropper(indices), page_dropper(data)]
+    row_nnz = np.diff(indptr)[keep]
+    idx_dtype = np.dtype(np.int32 if matrix.nnz < 2**31 else np.int64)
+    out_ptr = np.zeros(n + 1, np.int64)
+    written = 0
+    with numba_threads(threads) as n_threads:
+        free = max(memory - 12 * V - 24 * n - (1 << 16), 1 << 16)  # col_map, indptr; keep, row_nnz, out_ptr
+        cuts = _row_ranges(row_nnz, max(1, free // KEEP_NNZ_BYTES), max(1, free // 64))
+        paths = [os.path.join(folder, name) for name in ("indices.npy", "data.npy")]
+        with open(paths[0], "wb") as fi, open(paths[1], "wb") as fd, \
+                progress_bar(total=n, desc="restricting", unit="row", enabled=progress) as bar:
+            fi.write(_npy_header(idx_dtype, 0))
+            fd.write(_npy_header(data.dtype, 0))
+            count_only = (np.zeros(0, np.int64), np.zeros(0, idx_dtype), np.zeros(0, data.dtype))
+            precompile((_kept_entries, (keep, indptr, indices, data, col_map, np.zeros(2, np.int64), *count_only)))
+            for r0, r1 in zip(cuts[:-1], cuts[1:]):
+                rows = keep[r0:r1]
+                chunks = balanced_chunks(np.concatenate([[0], np.cumsum(row_nnz[r0:r1])]), 4 * n_threads)
+                kept = _kept_entries(rows, indptr, indices, data, col_map, chunks, *count_only)
+                local = np.zeros(r1 - r0 + 1, np.int64)
+                np.cumsum(kept, out=local[1:])
+                out_cols = np.empty(local[-1], idx_dtype)
+                out_vals = np.empty(local[-1], data.dtype)
+                _kept_entries(rows, indptr, indices, data, col_map, chunks, local, out_cols, out_vals)
+                for drop in drops:  # from 0: a fault maps the cached pages around it too (FAULT_AROUND)
+                    drop(0, indptr[rows[-1] + 1])
+                out_cols.tofile(fi)
+                out_vals.tofile(fd)
+                out_ptr[r0 + 1:r1 + 1] = written + local[1:]
+                written += int(local[-1])
+                bar.update(r1 - r0)
+            fi.seek(0)
+            fi.write(_npy_header(idx_dtype, written))
+            fd.seek(0)
+            fd.write(_npy_header(data.dtype, written))
+    np.save(os.path.join(folder, "indptr.npy"), out_ptr)
+    return written
+
+
 # ---------------------------------------------------------------- folders
 @contextlib.contextmanager
 def spill_folder(tmp_dir=None):
