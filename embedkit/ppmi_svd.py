@@ -70,17 +70,25 @@ def _csr_dense_product(indptr, indices, data, y, out, chunk_rows):
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _csr_t_dense_product(indptr, indices, data, y, out, chunk_rows):
-    """out[c] += A[rows of chunk c].T @ y[those rows] for CSR A (float32 data), y (n, k) float32 and
-    out (n_chunks, m, k) float32: one partial sum per chunk, added up by the caller in chunk order."""
+def _csr_t_dense_product(indptr, indices, data, y, out, col_cuts):
+    """out += A.T @ y for CSR A (float32 data, columns sorted within each row), y (n, k) and out (m, k)
+    float32: slice s of the columns, [col_cuts[s], col_cuts[s + 1]), is summed by one thread, which
+    finds its part of each row by binary search. No thread writes another's rows of ``out``, so no
+    partial sums per thread are needed, and each entry is summed in row order whatever the threads."""
     k = y.shape[1]
-    for c in prange(len(chunk_rows) - 1):
-        part = out[c]
-        for i in range(chunk_rows[c], chunk_rows[c + 1]):
+    n = len(indptr) - 1
+    for s in prange(len(col_cuts) - 1):
+        c0, c1 = col_cuts[s], col_cuts[s + 1]
+        for i in range(n):
+            lo, hi = indptr[i], indptr[i + 1]
+            if lo == hi or indices[lo] >= c1 or indices[hi - 1] < c0:
+                continue
+            first = lo + np.searchsorted(indices[lo:hi], c0)
+            end = lo + np.searchsorted(indices[lo:hi], c1)
             row = y[i]
-            for a in range(indptr[i], indptr[i + 1]):
+            for a in range(first, end):
                 v = data[a]
-                dst = part[indices[a]]
+                dst = out[indices[a]]
                 for t in range(k):
                     dst[t] += v * row[t]
 
@@ -155,14 +163,26 @@ def _row_blocks(indptr, block):
     return cuts
 
 
+def _sorted_rows(indptr, indices, data):
+    """``indices`` and ``data`` with each row's columns in increasing order (unchanged when they
+    already are, as in every matrix embedkit counts): the transpose product searches them."""
+    down = np.diff(indices) < 0
+    ends = indptr[1:-1] - 1  # the last entry of a row, followed by the next row's first: may go down
+    down[ends[(ends >= 0) & (ends < len(down))]] = False
+    if not down.any():
+        return indices, data
+    order = np.lexsort((indices, np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))))
+    return indices[order], data[order]
+
+
 class StreamedCSR:
     """A CSR matrix whose ``indices``/``data`` are files in ``folder`` (memory-mapped read-only) and
     whose products stream over blocks of rows of at most ``block`` non-zeros, each block's pages
     dropped after use: resident memory is one block plus the dense factors. :meth:`close` (or
     garbage collection) removes the folder."""
 
-    def __init__(self, folder, indptr, shape, block):
-        self.folder, self.indptr, self.shape = folder, indptr, shape
+    def __init__(self, folder, indptr, shape, block, col_nnz):
+        self.folder, self.indptr, self.shape, self.col_nnz = folder, indptr, shape, col_nnz
         nnz = int(indptr[-1])
         self.nnz = nnz
         self.indices = np.memmap(os.path.join(folder, "indices"), np.int32, "r", shape=(nnz,)) if nnz else \
@@ -190,7 +210,8 @@ class _StreamedOperator:
 
     def __init__(self, a, n_threads):
         self.a, self.n_chunks = a, 16 * n_threads
-        self.parts = max(1, n_threads)
+        # the transpose's columns in slices of about equal non-zeros, a few per thread
+        self.col_cuts = balanced_chunks(np.concatenate([[0], np.cumsum(a.col_nnz)]), 4 * max(1, n_threads))
 
     def dot(self, y):
         a = self.a
@@ -207,14 +228,13 @@ class _StreamedOperator:
     def tdot(self, y):
         a = self.a
         y = np.ascontiguousarray(y, dtype=np.float32)
-        parts = np.zeros((self.parts, a.shape[1], y.shape[1]), np.float32)
+        out = np.zeros((a.shape[1], y.shape[1]), np.float32)
         for r0, r1, local, a0, a1 in a._blocks():
             ind, dat = a.indices[a0:a1], a.data[a0:a1]
-            _csr_t_dense_product(local, readonly(ind), readonly(dat), y[r0:r1], parts,
-                                 balanced_chunks(local, self.parts))
+            _csr_t_dense_product(local, readonly(ind), readonly(dat), y[r0:r1], out, self.col_cuts)
             drop_pages(ind)
             drop_pages(dat)
-        return parts.sum(axis=0, dtype=np.float32) if self.parts > 1 else parts[0]
+        return out
 
 
 #: bytes of the memory budget per non-zero of a block (indices and data, then their PPMI copies)
@@ -248,6 +268,7 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
             log_row = np.log(row)
             log_ctx = np.log(ctx_cds / ctx_cds.sum())
         new_ptr = np.zeros(V + 1, np.int64)
+        col_nnz = np.zeros(M, np.int64)
         with open(os.path.join(folder, "indices"), "wb") as fi, open(os.path.join(folder, "data"), "wb") as fd, \
                 numba_threads(threads) as n:
             for r0, r1 in zip(cuts[:-1], cuts[1:]):  # pass 2: the PPMI values, explicit zeros dropped
@@ -257,17 +278,20 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
                 d = np.array(data[a0:a1], np.float32)
                 drop_pages(indices[a0:a1])
                 drop_pages(data[a0:a1])
+                ind, d = _sorted_rows(local, ind, d)
                 _ppmi_rows(local, ind, d, np.ascontiguousarray(log_row[r0:r1]), log_ctx, float(np.log(neg)),
                            balanced_chunks(local, 16 * n))
                 keep = d > 0
                 kept = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
                 new_ptr[r0 + 1:r1 + 1] = new_ptr[r0] + kept[local[1:]]
-                ind[keep].tofile(fi)
+                ind = ind[keep]
+                col_nnz += np.bincount(ind, minlength=M)
+                ind.tofile(fi)
                 d[keep].tofile(fd)
                 del ind, d, keep, kept
         if new_ptr[-1] < 2**31:
             new_ptr = new_ptr.astype(indptr.dtype if indptr.dtype == np.int32 else np.int64)
-        return StreamedCSR(folder, new_ptr, (V, M), block)
+        return StreamedCSR(folder, new_ptr, (V, M), block, col_nnz)
     except OSError as e:
         shutil.rmtree(folder, ignore_errors=True)
         raise EmbedkitError(f"cannot write the PPMI matrix in {folder}: {e.strerror or e}") from None
@@ -281,7 +305,7 @@ def _orthonormalize(y, passes=2):
 
     One pass is enough between power iterations, which only need a well-conditioned basis.
     """
-    y = y.astype(np.float64)
+    y = y.astype(np.float64, copy=False)
     for _ in range(passes):
         try:
             chol = np.linalg.cholesky(y.T @ y)
@@ -296,7 +320,7 @@ def _shifted_basis(y):
 
     Returns ``(basis, None)`` through a QR when y is (nearly) rank-deficient.
     """
-    y = y.astype(np.float64)
+    y = y.astype(np.float64, copy=False)
     d, v = np.linalg.eigh(y.T @ y)
     if not d[0] > d[-1] * 1e-10:
         return np.linalg.qr(y)[0], None
@@ -339,26 +363,35 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
             z = op.tdot(q)
             tick()
             y = op.dot(z).astype(np.float64)
+            z = None  # the dense factors are V x k each: at most three alive at once (q, y and the new basis)
             tick()
             if alpha:
-                y -= alpha * q
+                for r in range(0, n, 1 << 16):  # y -= alpha * q, without a temporary the size of q
+                    y[r:r + (1 << 16)] -= alpha * q[r:r + (1 << 16)]
+            q = None
             q, sv = _shifted_basis(y)  # sv estimates sigma^2 - alpha over the basis
+            y = None
             if sv is not None and sv[0] > alpha:
                 alpha = (alpha + sv[0]) / 2
         q = _orthonormalize(q)
-        y = z = None  # the last iteration's products are not needed past the loop
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
         tick()
         op = None  # nor the transpose (8 bytes per non-zero) during the small SVD below
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
     qb = _orthonormalize(bt)
-    ur, s, vrt = np.linalg.svd((qb.T @ bt).T, full_matrices=False)
-    u = (q @ ur)[:, :dim]
+    r = qb.T @ bt
+    bt = None  # each V x k factor is let go once used
+    ur, s, vrt = np.linalg.svd(r.T, full_matrices=False)
+    u = q @ ur[:, :dim]
+    q = None
     s = s[:dim]
-    vt = (qb @ vrt.T).T[:dim]
+    vt = vrt[:dim] @ qb.T
+    qb = None
     signs = np.sign(u[np.abs(u).argmax(axis=0), np.arange(dim)])
     signs[signs == 0] = 1.0
-    return (u * signs).astype(np.float32), s, (vt * signs[:, None]).astype(np.float32)
+    u *= signs
+    vt *= signs[:, None]
+    return u.astype(np.float32), s, vt.astype(np.float32)
 
 
 def _check(dim, cds, neg, eig, add_context, n_iter, seed, threads):
@@ -381,7 +414,7 @@ def compile_kernels(m):
              (_csr_dense_product, (m.indptr, readonly(m.indices), readonly(m.data), y,
                                    np.zeros((m.shape[0], 1), np.float32), none)),
              (_csr_t_dense_product, (m.indptr, readonly(m.indices), readonly(m.data), y,
-                                     np.zeros((1, m.shape[1], 1), np.float32), none))]
+                                     np.zeros((m.shape[1], 1), np.float32), none))]
     precompile(*calls)  # a cold cache compiles in a child process, so not in this one's peak RSS
     for kernel, args in calls:
         kernel(*args)

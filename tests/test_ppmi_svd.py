@@ -63,6 +63,28 @@ def test_product_kernel_matches_scipy(threads):
         np.testing.assert_allclose(op.tdot(z), a.T @ z, rtol=1e-5, atol=1e-5)
 
 
+def test_transpose_product_by_column_slices():
+    """The streamed A.T @ y: each slice of columns summed by one thread, by binary search in each row;
+    the same bits for any slicing (each entry summed in row order), and A.T @ y within float rounding."""
+    from embedkit.ppmi_svd import _csr_t_dense_product
+
+    rng = np.random.default_rng(3)
+    d = rng.standard_normal((70, 50)).astype(np.float32) * (rng.random((70, 50)) < 0.15)
+    d[5] = 0  # an empty row
+    d[9, :40] = 0  # a row whose columns all lie in the last slices
+    a = sp.csr_matrix(d)
+    a.indptr = a.indptr.astype(np.int64)
+    z = rng.standard_normal((70, 9)).astype(np.float32)
+    outs = []
+    for cuts in ([0, 50], [0, 1, 7, 8, 20, 33, 49, 50], list(range(51))):
+        out = np.zeros((50, 9), np.float32)
+        _csr_t_dense_product(a.indptr, a.indices, a.data, z, out, np.array(cuts, np.int64))
+        outs.append(out)
+    np.testing.assert_allclose(outs[0], d.T.astype(np.float64) @ z, rtol=1e-5, atol=1e-5)
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+
+
 def test_randomized_svd_of_a_rank_deficient_matrix():
     """Rank 3 but 3 + oversample columns asked: the shifted iteration falls back to QR and stays exact."""
     rng = np.random.default_rng(4)
@@ -158,6 +180,10 @@ def test_ppmi_on_disk_is_the_same_matrix(tmp_path):
     x[3, :] = 0  # an empty row: a zero row sum
     x = sp.csr_matrix(x)
     ref = ppmi_matrix(x, cds=0.75, neg=2.0)
+    for r in range(0, 300, 2):  # every other row's columns out of order: written in order (the product searches)
+        a, b = x.indptr[r], x.indptr[r + 1]
+        x.indices[a:b], x.data[a:b] = x.indices[a:b][::-1].copy(), x.data[a:b][::-1].copy()
+    x.has_sorted_indices = False
     m = ppmi_on_disk(x, memory=1 << 15, tmp_dir=tmp_path, cds=0.75, neg=2.0)  # blocks of 1,365 non-zeros
     try:
         assert len(m.cuts) > 10 and len(os.listdir(tmp_path)) == 1
