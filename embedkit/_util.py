@@ -538,6 +538,16 @@ def drop_pages(a):
     page_dropper(a)(0, len(a))
 
 
+def drop_read_pages(a, end):
+    """Let the OS take ``a[:end]`` out of resident memory (:func:`drop_pages`): for a file-mapped
+    array read range by range in order, call it with the end of each range read. All of it, not
+    just the last range: a page fault maps the cached pages around it too, 64 KB or the whole
+    large folio (up to 2 MB) it lies in, so pages of earlier ranges come back while a range is read,
+    and letting go of exact ranges leaves them resident (measured: 35 MB held by the streamed PPMI
+    products in 4 MB blocks)."""
+    drop_pages(a[:int(end)])
+
+
 # ---------------------------------------------------------------- compressed files
 COMPRESSION_SNIFF_BYTES = 10  # bytes ``sniff_compression`` needs
 

@@ -37,7 +37,7 @@ from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
 from ._faults import array_bytes, check_memory, csr_bytes, fit_after_counting, glove_need, make_temp_dir
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    drop_pages, numba_threads, progress_bar, sum_timings)
+                    drop_read_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
@@ -340,8 +340,8 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
                     e = np.empty(a1 - a0, ENTRY)
                     _build_entries(local, readonly(indices[a0:a1]), readonly(d), log_xmax, float(weight_power),
                                    balanced_chunks(local, 16 * n_threads), e)
-                    drop_pages(indices[a0:a1])
-                    drop_pages(data[a0:a1])
+                    drop_read_pages(indices, a1)
+                    drop_read_pages(data, a1)
                     del d
                     e["row"] += r0
                     zero += _zero_cost_sum(e)

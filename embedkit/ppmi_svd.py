@@ -26,7 +26,7 @@ from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._faults import array_bytes, check_memory, fit_after_counting, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_bool, check_dim, check_float, check_int, check_seed, check_threads,
-                    drop_pages, numba_threads, progress_bar, sum_timings)
+                    drop_read_pages, numba_threads, progress_bar, sum_timings)
 from .errors import EmbedkitError
 from .result import TrainResult
 
@@ -221,8 +221,8 @@ class _StreamedOperator:
             ind, dat = a.indices[a0:a1], a.data[a0:a1]
             _csr_dense_product(local, readonly(ind), readonly(dat), y, out[r0:r1],
                                balanced_chunks(local, self.n_chunks))
-            drop_pages(ind)
-            drop_pages(dat)
+            drop_read_pages(a.indices, a1)
+            drop_read_pages(a.data, a1)
         return out
 
     def tdot(self, y):
@@ -232,8 +232,8 @@ class _StreamedOperator:
         for r0, r1, local, a0, a1 in a._blocks():
             ind, dat = a.indices[a0:a1], a.data[a0:a1]
             _csr_t_dense_product(local, readonly(ind), readonly(dat), y[r0:r1], out, self.col_cuts)
-            drop_pages(ind)
-            drop_pages(dat)
+            drop_read_pages(a.indices, a1)
+            drop_read_pages(a.data, a1)
         return out
 
 
@@ -260,8 +260,8 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
             c = np.concatenate(([0.0], np.cumsum(d)))
             row[r0:r1] = c[indptr[r0 + 1:r1 + 1] - a0] - c[indptr[r0:r1] - a0]
             ctx += np.bincount(ind, weights=d, minlength=M)
-            drop_pages(ind)
-            drop_pages(data[a0:a1])
+            drop_read_pages(indices, a1)
+            drop_read_pages(data, a1)
             del d, c
         ctx_cds = ctx ** cds
         with np.errstate(divide="ignore"):
@@ -276,8 +276,8 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
                 local = (indptr[r0:r1 + 1] - indptr[r0]).astype(indptr.dtype)
                 ind = np.array(indices[a0:a1], np.int32)
                 d = np.array(data[a0:a1], np.float32)
-                drop_pages(indices[a0:a1])
-                drop_pages(data[a0:a1])
+                drop_read_pages(indices, a1)
+                drop_read_pages(data, a1)
                 ind, d = _sorted_rows(local, ind, d)
                 _ppmi_rows(local, ind, d, np.ascontiguousarray(log_row[r0:r1]), log_ctx, float(np.log(neg)),
                            balanced_chunks(local, 16 * n))

@@ -14,6 +14,8 @@ Helpers (fixtures, so a test module imports nothing from another test module):
   trained once and saved as a word2vec text file, for every test that needs real vectors.
 - ``sample_path``, ``sample_scan`` ((Vocab, EncodedCorpus) at min_count 5), ``shared_data``,
   ``write_corpus(text or bytes, name="c.txt") -> path``.
+- ``mapped_kb(path) -> int or None``: resident KB of this process's file mappings under ``path``
+  (/proc/self/smaps), to check that a streamed reader lets the pages it read go.
 
 Tiers: ``pytest -m "not slow"`` is the fast tier (the one-minute loop); ``pytest`` runs
 everything (CI). ``slow`` marks tests that train to quality floors, compile many kernels, start
@@ -238,6 +240,29 @@ def run():
 @pytest.fixture(scope="session")
 def assert_one_line_error():
     return one_line_error
+
+
+def resident_mapped_kb(path):
+    """Resident KB of this process's mappings of file ``path``, or of the files whose path starts
+    with ``path`` (a folder, a name's prefix); None where /proc has no smaps."""
+    try:
+        with open("/proc/self/smaps") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    total, inside = 0, False
+    for line in lines:
+        head = line.split()
+        if "-" in head[0] and not head[0].endswith(":"):
+            inside = len(head) >= 6 and head[5].startswith(os.fspath(path))
+        elif inside and head[0] == "Rss:":
+            total += int(head[1])
+    return total
+
+
+@pytest.fixture(scope="session")
+def mapped_kb():
+    return resident_mapped_kb
 
 
 # ---------------------------------------------------------------- data

@@ -185,24 +185,6 @@ def test_restrict_to_a_higher_min_count(run, texts, tmp_path):
     assert len(read(tmp_path / "v.txt")) == n
 
 
-def mapped_kb(path):
-    """Resident KB of this process's mappings of file ``path`` or of the files under it (None where
-    /proc has no smaps)."""
-    try:
-        with open("/proc/self/smaps") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return None
-    total, inside = 0, False
-    for line in lines:
-        head = line.split()
-        if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
-            inside = len(head) >= 6 and head[5].startswith(os.fspath(path))
-        elif inside and head[0] == "Rss:":
-            total += int(head[1])
-    return total
-
-
 @pytest.mark.parametrize("leading", [True, False])
 def test_restrict_within_memory_equals_the_copy(texts, tmp_path, leading):
     """restrict(memory=) writes the kept rows and columns to a folder in tmp_dir, range of rows by
@@ -243,7 +225,7 @@ def test_restrict_within_memory_equals_the_copy(texts, tmp_path, leading):
         full.restrict(3, memory=1 << 16, tmp_dir=tmp_path / "none")
 
 
-def test_restrict_lets_the_pages_it_read_go(tmp_path, monkeypatch):
+def test_restrict_lets_the_pages_it_read_go(tmp_path, monkeypatch, mapped_kb):
     """A memory-mapped matrix is read range by range: its resident pages stay near one range's (plus
     what a page fault maps around itself), however many ranges are read."""
     import scipy.sparse as sp

@@ -265,3 +265,34 @@ def test_cli_every_choice(run, tmp_path, write_corpus, shuffle, vectors):
                                  "--weight-power", "0.5")
     assert r.exit_code == 0, r.output
     assert out.read_text().splitlines()[0] == "7 4"
+
+
+def test_records_on_disk_let_the_matrix_pages_they_read_go(tmp_path, monkeypatch, mapped_kb):
+    """GloVe's records made from a memory-mapped matrix in many small blocks: its resident pages stay
+    near one block's (plus what a page fault maps around itself), not the whole matrix's."""
+    from embedkit import glove
+    from embedkit.cooc import _store
+
+    V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
+    np.save(tmp_path / "indices.npy", np.tile(np.arange(per_row, dtype=np.int32) * 12, V))
+    np.save(tmp_path / "data.npy", np.ones(V * per_row, np.float32))
+    m = sp.csr_matrix((np.load(tmp_path / "data.npy", mmap_mode="r"), np.load(tmp_path / "indices.npy", mmap_mode="r"),
+                       np.arange(V + 1, dtype=np.int64) * per_row), shape=(V, V), copy=False)
+    if mapped_kb(tmp_path / "indices.npy") is None:
+        pytest.skip("needs /proc/self/smaps")
+    seen, real = [], glove._build_entries
+
+    def sampled(*args):
+        real(*args)
+        if len(seen) < 1000:
+            seen.append(mapped_kb(tmp_path))  # both files (the records are written, not mapped)
+
+    monkeypatch.setattr(glove, "_build_entries", sampled)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    records = glove.records_on_disk(m, memory=(1 << 14) * glove.BUDGET_PER_RECORD, tmp_dir=spill)  # 16,384 a block
+    try:
+        assert len(records) == V * per_row and len(seen) > 100
+        assert 0 < max(seen) <= 2 * (64 + 2 * _store.FAULT_AROUND // 1024 + 512), seen
+    finally:
+        records.close()

@@ -214,3 +214,37 @@ def test_streamed_svd_gives_the_in_memory_vectors(tmp_path, threads, small_count
     # measured: identical with one thread, within 1e-6 with two (other summation order)
     np.testing.assert_allclose(disk.vectors.matrix, ram.vectors.matrix, atol=1e-5)
     np.testing.assert_allclose(disk.context.matrix, ram.context.matrix, atol=1e-5)
+
+
+def test_streamed_products_let_the_pages_they_read_go(tmp_path, monkeypatch, mapped_kb):
+    """Products over a PPMI matrix on disk in many small blocks (64 KB of each file): the files'
+    resident pages stay near one block's (plus what a page fault maps around itself), not the
+    whole matrix's."""
+    from embedkit import ppmi_svd
+    from embedkit.cooc import _store
+    from embedkit.ppmi_svd import StreamedCSR
+
+    V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
+    folder = tmp_path / "ppmi"
+    folder.mkdir()
+    np.tile(np.arange(per_row, dtype=np.int32) * 12, V).tofile(folder / "indices")
+    np.ones(V * per_row, np.float32).tofile(folder / "data")
+    m = StreamedCSR(str(folder), np.arange(V + 1, dtype=np.int64) * per_row, (V, V), 1 << 14,
+                    np.bincount(np.arange(per_row) * 12, minlength=V) * V)
+    if mapped_kb(folder) is None:
+        pytest.skip("needs /proc/self/smaps")
+    seen = []
+    for name in ("_csr_dense_product", "_csr_t_dense_product"):
+        def sampled(*args, real=getattr(ppmi_svd, name)):
+            real(*args)
+            seen.append(mapped_kb(folder) if len(seen) % 2 == 0 else None)  # both files, every other block
+        monkeypatch.setattr(ppmi_svd, name, sampled)
+    op = m.operator(2)
+    y = np.ones((V, 3), np.float32)
+    np.testing.assert_array_equal(op.dot(y), np.full((V, 3), per_row, np.float32))
+    t = op.tdot(y)
+    assert t[12, 0] == V and t[13, 0] == 0
+    sampled_kb = [kb for kb in seen if kb is not None]
+    assert len(seen) == 2 * len(m.cuts) - 2 > 200 and len(sampled_kb) > 100
+    assert 0 < max(sampled_kb) <= 2 * (64 + 2 * _store.FAULT_AROUND // 1024 + 512), sampled_kb
+    m.close()

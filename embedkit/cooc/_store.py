@@ -36,7 +36,7 @@ from numba import prange
 
 from .. import _faults
 from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
-from .._util import balanced_chunks, numba_threads, page_dropper, progress_bar
+from .._util import balanced_chunks, drop_read_pages, numba_threads, page_dropper, progress_bar
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
 from ._count import fill_block, row_nonzeros
@@ -431,9 +431,7 @@ def _kept_entries(rows, indptr, indices, data, col_map, chunk_rows, out_ptr, out
 KEEP_NNZ_BYTES = 16
 
 
-#: bytes a page fault in a file mapping can map, read or not: Linux maps the cached pages around
-#: it (64 KB), or the whole large folio it lies in (up to 2 MB), so pages before a range's first
-#: entry come back while it is read, and the pages of every range read so far are let go after it
+#: bytes a page fault in a file mapping can map beside the page, read or not (``drop_read_pages``)
 FAULT_AROUND = 2 << 20
 
 
@@ -460,7 +458,6 @@ def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
     col_map[keep] = np.arange(n, dtype=np.int32)
     indptr = np.asarray(matrix.indptr, np.int64)
     indices, data = _read_only(matrix.indices), _read_only(matrix.data)
-    drops = [page_dropper(indices), page_dropper(data)]
     row_nnz = np.diff(indptr)[keep]
     idx_dtype = np.dtype(np.int32 if matrix.nnz < 2**31 else np.int64)
     out_ptr = np.zeros(n + 1, np.int64)
@@ -484,8 +481,8 @@ def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
                 out_cols = np.empty(local[-1], idx_dtype)
                 out_vals = np.empty(local[-1], data.dtype)
                 _kept_entries(rows, indptr, indices, data, col_map, chunks, local, out_cols, out_vals)
-                for drop in drops:  # from 0: a fault maps the cached pages around it too (FAULT_AROUND)
-                    drop(0, indptr[rows[-1] + 1])
+                drop_read_pages(indices, indptr[rows[-1] + 1])
+                drop_read_pages(data, indptr[rows[-1] + 1])
                 out_cols.tofile(fi)
                 out_vals.tofile(fd)
                 out_ptr[r0 + 1:r1 + 1] = written + local[1:]
