@@ -300,10 +300,23 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
         raise
 
 
+#: rows of a tall factor multiplied at a time by :func:`_times_in_place`
+TIMES_ROWS = 1 << 14
+
+
+def _times_in_place(y, m):
+    """y = y @ m for a tall (n, k) float64 y and a (k, k) m, in y's own memory: a block of rows at a
+    time (each row of the product needs only the same row of y), so no second n x k array is made."""
+    for r in range(0, len(y), TIMES_ROWS):
+        y[r:r + TIMES_ROWS] = y[r:r + TIMES_ROWS] @ m
+    return y
+
+
 def _orthonormalize(y, passes=2):
     """A basis of y's columns by Cholesky QR (orthonormal after 2 passes; QR as the fallback).
 
     One pass is enough between power iterations, which only need a well-conditioned basis.
+    A float64 ``y`` is overwritten (the callers no longer need it); float32 is copied first.
     """
     y = y.astype(np.float64, copy=False)
     for _ in range(passes):
@@ -311,21 +324,22 @@ def _orthonormalize(y, passes=2):
             chol = np.linalg.cholesky(y.T @ y)
         except np.linalg.LinAlgError:
             return np.linalg.qr(y)[0]
-        y = y @ scipy.linalg.solve_triangular(chol, np.eye(len(chol)), lower=True).T
+        _times_in_place(y, scipy.linalg.solve_triangular(chol, np.eye(len(chol)), lower=True).T)
     return y
 
 
 def _shifted_basis(y):
     """Orthonormal basis of y's columns and their singular values (ascending), from the eigenvectors of y^T y.
 
-    Returns ``(basis, None)`` through a QR when y is (nearly) rank-deficient.
+    Returns ``(basis, None)`` through a QR when y is (nearly) rank-deficient. A float64 ``y`` is
+    overwritten with the basis.
     """
     y = y.astype(np.float64, copy=False)
     d, v = np.linalg.eigh(y.T @ y)
     if not d[0] > d[-1] * 1e-10:
         return np.linalg.qr(y)[0], None
     s = np.sqrt(d)
-    return y @ (v / s), s
+    return _times_in_place(y, v / s), s
 
 
 def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, callback=None):
@@ -382,11 +396,9 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
     r = qb.T @ bt
     bt = None  # each V x k factor is let go once used
     ur, s, vrt = np.linalg.svd(r.T, full_matrices=False)
-    u = q @ ur[:, :dim]
-    q = None
+    u = _times_in_place(q, ur)[:, :dim]  # U = Q Ur, V = Qb Vr, in the bases' own memory
     s = s[:dim]
-    vt = vrt[:dim] @ qb.T
-    qb = None
+    vt = _times_in_place(qb, vrt.T)[:, :dim].T
     signs = np.sign(u[np.abs(u).argmax(axis=0), np.arange(dim)])
     signs[signs == 0] = 1.0
     u *= signs
