@@ -48,6 +48,7 @@ STAGES = {
     "count": [("_count.py", "count_matrix"), ("_store.py", "spill_runs"), ("glove.py", "cooc_entries")],
     "spill": [("_store.py", "write_run")],
     "merge": [("_store.py", "merge_runs")],
+    "restrict": [("_store.py", "restrict_to")],
     "train": [("_sgd.py", "run_epochs"), ("glove.py", "fit_entries"), ("ppmi_svd.py", "ppmi_matrix"),
               ("ppmi_svd.py", "randomized_svd")],
     "write": [("formats.py", "_write_text"), ("formats.py", "_write_binary"), ("formats.py", "_write_npy"),
@@ -56,7 +57,8 @@ STAGES = {
 _STAGE_OF = {key: stage for stage, keys in STAGES.items() for key in keys}
 #: how each stage is said in the interruption line
 STAGE_WORDS = {"scan": "reading the corpus", "compile": "compiling", "count": "counting", "spill": "spilling",
-               "merge": "merging", "train": "training", "write": "writing the output"}
+               "merge": "merging", "restrict": "restricting the co-occurrences to the more frequent words",
+               "train": "training", "write": "writing the output"}
 
 
 def _frame_stage(code):

@@ -143,6 +143,31 @@ def test_signal_at_every_stage(name, stage, sig, corpus, tmp_path, tmpdir_env, m
     assert os.listdir(tmpdir_env) == []
 
 
+COOC_CASES = [("restrict", "SIGTERM"), ("train", "SIGHUP"), ("write", "SIGINT")]
+
+
+@linux_only
+@pytest.mark.slow
+@pytest.mark.parametrize("stage,sig", COOC_CASES, ids=[f"{s}-{g}" for s, g in COOC_CASES])
+def test_signal_while_fitting_a_folder_within_memory(stage, sig, corpus, tmp_path, tmpdir_env, monkeypatch,
+                                                     restore_signals):
+    """`train glove --cooc DIR --min-count 3 --memory ... --tmp-dir T`: the restricted copy and the
+    records in T; interrupted at any stage, one line, and nothing is left in T or beside the output."""
+    folder, spill, out_dir = tmp_path / "cooc", tmp_path / "spill", tmp_path / "out"
+    spill.mkdir()
+    out_dir.mkdir()
+    code, stderr, _ = _invoke(["cooc", str(corpus), "-o", str(folder), "--min-count", "1", "--window", "10",
+                               "--weighting", "harmonic", "-q"])
+    assert code == 0, stderr
+    monkeypatch.setenv(_faults.FAULT_ENV, f"{stage}:{sig}")
+    code, stderr, _ = _invoke(["train", "glove", "--cooc", str(folder), "--min-count", "3", "--dim", "8", "--epochs",
+                               "1", "--memory", "64K", "--tmp-dir", str(spill), "-o", str(out_dir / "v.txt")])
+    line = _one_line(stderr)
+    assert code == 128 + getattr(signal, sig), stderr
+    assert line.startswith(f"Interrupted ({sig}) while {_faults.STAGE_WORDS[stage]}"), line
+    assert os.listdir(out_dir) == [] and os.listdir(spill) == [] and os.listdir(tmpdir_env) == []
+
+
 def _folder_bytes(folder):
     return {n: (folder / n).read_bytes() for n in sorted(os.listdir(folder))}
 
