@@ -538,6 +538,10 @@ def drop_pages(a):
     page_dropper(a)(0, len(a))
 
 
+#: bytes a page fault in a file mapping can map beside the page, read or not (:func:`drop_read_pages`)
+FAULT_AROUND = 2 << 20
+
+
 def drop_read_pages(a, end):
     """Let the OS take ``a[:end]`` out of resident memory (:func:`drop_pages`): for a file-mapped
     array read range by range in order, call it with the end of each range read. All of it, not

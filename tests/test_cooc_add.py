@@ -230,7 +230,7 @@ def test_restrict_lets_the_pages_it_read_go(tmp_path, monkeypatch, mapped_kb):
     what a page fault maps around itself), however many ranges are read."""
     import scipy.sparse as sp
 
-    from embedkit import _compile
+    from embedkit import _compile, _util
     from embedkit.cooc import _store
 
     V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
@@ -258,7 +258,7 @@ def test_restrict_lets_the_pages_it_read_go(tmp_path, monkeypatch, mapped_kb):
     n = _store.restrict_to(m, np.arange(0, V, 2), out, memory=1 << 16, threads=2)  # 4,096 entries a range
     assert n == (V + 1) // 2 * int((cols % 2 == 0).sum()) and len(seen) > 50 and calls[-1] > 0
     range_kb = 4 * (1 << 16) // _store.KEEP_NNZ_BYTES // 1024
-    assert 0 < max(seen) <= 2 * (range_kb + 2 * _store.FAULT_AROUND // 1024 + 512), seen
+    assert 0 < max(seen) <= 2 * (range_kb + 2 * _util.FAULT_AROUND // 1024 + 512), seen
 
 
 def test_cli_cooc_with_memory_bounds_the_fit(run, texts, tmp_path, monkeypatch):

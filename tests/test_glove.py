@@ -271,7 +271,7 @@ def test_records_on_disk_let_the_matrix_pages_they_read_go(tmp_path, monkeypatch
     """GloVe's records made from a memory-mapped matrix in many small blocks: its resident pages stay
     near one block's (plus what a page fault maps around itself), not the whole matrix's."""
     from embedkit import glove
-    from embedkit.cooc import _store
+    from embedkit import _util
 
     V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
     np.save(tmp_path / "indices.npy", np.tile(np.arange(per_row, dtype=np.int32) * 12, V))
@@ -293,6 +293,6 @@ def test_records_on_disk_let_the_matrix_pages_they_read_go(tmp_path, monkeypatch
     records = glove.records_on_disk(m, memory=(1 << 14) * glove.BUDGET_PER_RECORD, tmp_dir=spill)  # 16,384 a block
     try:
         assert len(records) == V * per_row and len(seen) > 100
-        assert 0 < max(seen) <= 2 * (64 + 2 * _store.FAULT_AROUND // 1024 + 512), seen
+        assert 0 < max(seen) <= 2 * (64 + 2 * _util.FAULT_AROUND // 1024 + 512), seen
     finally:
         records.close()

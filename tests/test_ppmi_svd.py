@@ -221,7 +221,7 @@ def test_streamed_products_let_the_pages_they_read_go(tmp_path, monkeypatch, map
     resident pages stay near one block's (plus what a page fault maps around itself), not the
     whole matrix's."""
     from embedkit import ppmi_svd
-    from embedkit.cooc import _store
+    from embedkit import _util
     from embedkit.ppmi_svd import StreamedCSR
 
     V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
@@ -246,5 +246,5 @@ def test_streamed_products_let_the_pages_they_read_go(tmp_path, monkeypatch, map
     assert t[12, 0] == V and t[13, 0] == 0
     sampled_kb = [kb for kb in seen if kb is not None]
     assert len(seen) == 2 * len(m.cuts) - 2 > 200 and len(sampled_kb) > 100
-    assert 0 < max(sampled_kb) <= 2 * (64 + 2 * _store.FAULT_AROUND // 1024 + 512), sampled_kb
+    assert 0 < max(sampled_kb) <= 2 * (64 + 2 * _util.FAULT_AROUND // 1024 + 512), sampled_kb
     m.close()

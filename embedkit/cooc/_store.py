@@ -431,16 +431,6 @@ def _kept_entries(rows, indptr, indices, data, col_map, chunk_rows, out_ptr, out
 KEEP_NNZ_BYTES = 16
 
 
-#: bytes a page fault in a file mapping can map beside the page, read or not (``drop_read_pages``)
-FAULT_AROUND = 2 << 20
-
-
-def _read_only(a):
-    a = np.asarray(a).view()
-    a.flags.writeable = False  # as when memory-mapped from a folder: one kernel type
-    return a
-
-
 def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
     """The rows and columns ``keep`` (increasing ids) of CSR ``matrix`` as ``indptr.npy``,
     ``indices.npy`` and ``data.npy`` in ``folder``, within ``memory`` bytes.
@@ -449,7 +439,7 @@ def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
     of rows by range of rows, and their pages leave resident memory after each range; the
     kept entries are written as each range is done. Returns the number of entries written.
     """
-    from .._compile import precompile
+    from .._compile import precompile, readonly
 
     V = matrix.shape[0]
     keep = np.asarray(keep, np.int64)
@@ -457,7 +447,7 @@ def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
     col_map = np.full(V, -1, np.int32)
     col_map[keep] = np.arange(n, dtype=np.int32)
     indptr = np.asarray(matrix.indptr, np.int64)
-    indices, data = _read_only(matrix.indices), _read_only(matrix.data)
+    indices, data = readonly(matrix.indices), readonly(matrix.data)  # one kernel type, mapped or not
     row_nnz = np.diff(indptr)[keep]
     idx_dtype = np.dtype(np.int32 if matrix.nnz < 2**31 else np.int64)
     out_ptr = np.zeros(n + 1, np.int64)
