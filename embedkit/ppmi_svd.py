@@ -377,7 +377,7 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
             z = op.tdot(q)
             tick()
             y = op.dot(z).astype(np.float64)
-            z = None  # the dense factors are V x k each: at most three alive at once (q, y and the new basis)
+            z = None  # the dense factors are V x k each: q and y alone here (the new basis is made in y)
             tick()
             if alpha:
                 for r in range(0, n, 1 << 16):  # y -= alpha * q, without a temporary the size of q
