@@ -579,36 +579,32 @@ def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
 
 
 def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1, mapped=0):
-    """PPMI+SVD after counting: the PPMI matrix and its transpose, then the SVD's dense arrays.
+    """PPMI+SVD after counting: the PPMI matrix, then the SVD's dense arrays.
 
     Matrix, in memory (``memory`` None, or 16 bytes per non-zero within it): a float32 CSR
-    copy of the counts (8 bytes per non-zero, explicit zeros dropped in place) and, during the
-    power iterations, its transpose (8 bytes per non-zero left, at most ``nnz``), plus the
-    ``mapped`` bytes of a memory-mapped matrix, read by the copy. On disk: the matrix is made
-    a block of rows of ``memory // 24`` non-zeros at a time (about ``memory``, before the SVD's
-    arrays exist), then streamed a block at a time (its pages dropped after use), and each
-    product by the transpose sums one (V, k) float32 part per thread, then their sum.
+    copy of the counts (8 bytes per non-zero, explicit zeros dropped in place; the products by
+    its transpose need no transposed copy), plus the ``mapped`` bytes of a memory-mapped
+    matrix, read by the copy. On disk: the matrix is made a block of rows of ``memory // 24``
+    non-zeros at a time (about ``memory``, before the SVD's arrays exist), then streamed a block
+    at a time (its pages dropped after use).
 
-    Dense arrays (k = dim + 10 columns, in units of V x k bytes): within a power iteration the
-    float64 basis (8), the float32 product by the transpose (4), the float64 product (8), its
-    copy and the new basis (8 + 8): 36; after the last one, with the transpose released, the
-    basis (8), the float32 product (4), its basis (8), the float64 U and V (8 + 8), and, for
-    their dim columns, the sign-fixed float64 copies (8 each) and float32 results (4 each):
-    about 36 + 24 dim / k. The vectors made from U and V afterwards (W, C; with ``add_context``
-    W + C, summed in place) take less than that last step.
+    Dense arrays (k = dim + 10 columns, in units of V x k bytes; the bases are multiplied in
+    their own memory): within a power iteration the float64 basis (8), the float32 product by
+    the transpose (4), the float32 product (4) and its float64 copy (8): 24; after the last
+    one, the basis (8), its float32 copy for the product (4), the product (4) and that
+    product's basis (8): 24; then U and V in the bases' memory (16) with their float32 dim
+    columns (4 + 4 per dim), and the vectors made from those (W, C; with ``add_context`` W + C,
+    summed in place) beside them (4 + 4 per dim).
     """
     k = dim + 10
     vk = vocab_size * k
-    last = 36 * vk + 24 * vocab_size * dim  # after the iterations: basis, products, U, V and their copies
+    vd = vocab_size * dim
+    last = max(24 * vk, 16 * vk + 8 * vd, 16 * vd)  # after the iterations: the bases, U and V, the vectors
     if memory is None or nnz * 16 <= memory:
-        iterations = nnz * 16 + mapped + 36 * vk
-        final = nnz * 8 + mapped + last
-    else:  # made before the dense arrays exist; then one block's pages at a time, dropped after use
-        block = max(1024, int(memory) // 24)
-        made = block * 25  # a block's indices and values copied, the kept mask, its cumulative sum, the kept ones
-        iterations = block * 8 + 36 * vk + (max(1, threads) + 1) * 4 * vk
-        return max(made, iterations, last) + _SLACK
-    return max(iterations, final) + _SLACK
+        return max(nnz * 8 + mapped + 24 * vk, nnz * 8 + mapped + last) + _SLACK
+    block = max(1024, int(memory) // 24)  # made before the dense arrays exist; then one block at a time
+    made = block * 25  # a block's indices and values copied, the kept mask, its cumulative sum, the kept ones
+    return max(made, block * 8 + 24 * vk, last) + _SLACK
 
 
 def csr_bytes(vocab_size, nnz):

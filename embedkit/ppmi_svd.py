@@ -87,6 +87,10 @@ def _csr_t_dense_product(indptr, indices, data, y, out, col_cuts):
             end = lo + np.searchsorted(indices[lo:hi], c1)
             row = y[i]
             for a in range(first, end):
+                if a + _PREFETCH < end:  # the output rows are random writes: each one hinted ahead
+                    ahead = indices[a + _PREFETCH]
+                    for t in range(0, k, 16):
+                        _prefetch(out, ahead, t)
                 v = data[a]
                 dst = out[indices[a]]
                 for t in range(k):
@@ -94,26 +98,26 @@ def _csr_t_dense_product(indptr, indices, data, y, out, col_cuts):
 
 
 class _Operator:
-    """A CSR matrix with fast parallel products by A and by A.T."""
+    """A CSR matrix with fast parallel products by A and by A.T (no transposed copy: the columns
+    of A in slices of about equal non-zeros, one thread each, :func:`_csr_t_dense_product`)."""
 
     def __init__(self, a, n_threads):
-        self.a = a
-        self.at = a.T.tocsr()
+        self.a = a if a.has_sorted_indices else a.sorted_indices()
         self.rows = balanced_chunks(self.a.indptr, 16 * n_threads)
-        self.rows_t = balanced_chunks(self.at.indptr, 16 * n_threads)
-
-    @staticmethod
-    def _mul(m, rows, y):
-        y = np.ascontiguousarray(y, dtype=np.float32)
-        out = np.empty((m.shape[0], y.shape[1]), np.float32)
-        _csr_dense_product(m.indptr, readonly(m.indices), readonly(m.data), y, out, rows)
-        return out
+        col_nnz = np.bincount(self.a.indices, minlength=a.shape[1])
+        self.col_cuts = balanced_chunks(np.concatenate([[0], np.cumsum(col_nnz)]), 4 * n_threads)
 
     def dot(self, y):
-        return self._mul(self.a, self.rows, y)
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        out = np.empty((self.a.shape[0], y.shape[1]), np.float32)
+        _csr_dense_product(self.a.indptr, readonly(self.a.indices), readonly(self.a.data), y, out, self.rows)
+        return out
 
     def tdot(self, y):
-        return self._mul(self.at, self.rows_t, y)
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        out = np.zeros((self.a.shape[1], y.shape[1]), np.float32)
+        _csr_t_dense_product(self.a.indptr, readonly(self.a.indices), readonly(self.a.data), y, out, self.col_cuts)
+        return out
 
 
 def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
@@ -390,7 +394,6 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
         q = _orthonormalize(q)
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
         tick()
-        op = None  # nor the transpose (8 bytes per non-zero) during the small SVD below
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
     qb = _orthonormalize(bt)
     r = qb.T @ bt
@@ -444,9 +447,9 @@ def fit_ppmi_svd(cooc, *, dim=100, cds=0.75, neg=1.0, eig=0.5, add_context=False
     dim, cds, neg, eig, add_context, n_iter, seed, threads, progress
         See :func:`train_ppmi_svd`.
     memory : int, str or None, default=None
-        When the PPMI matrix and its transpose (16 bytes per non-zero) need more than this
-        many bytes, the matrix is built a block of rows at a time into files in ``tmp_dir``,
-        and the SVD's products stream over it (same vectors to float tolerance; resident
+        When the PPMI matrix and the counts it is made from (16 bytes per non-zero) need more
+        than this many bytes, the matrix is built a block of rows at a time into files in
+        ``tmp_dir``, and the SVD's products stream over it (same vectors to float tolerance; resident
         memory: the budget plus the dense factors). None: in memory.
     tmp_dir : str or None, default=None
         Folder for the matrix files (default: the system's temporary folder); removed at the end.
