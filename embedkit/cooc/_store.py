@@ -335,6 +335,44 @@ def _row_ranges(row_nnz, budget_nnz, max_rows):
     return cuts
 
 
+class _CsrFiles:
+    """A CSR matrix written as ``indptr.npy``, ``indices.npy`` and ``data.npy`` in ``folder``, a
+    range of rows at a time (:meth:`add`); the .npy headers, which hold the length, and
+    ``indptr.npy`` are written when the ``with`` block ends without an error."""
+
+    def __init__(self, folder, n_rows, idx_dtype, val_dtype):
+        self.folder, self.dtypes = folder, (np.dtype(idx_dtype), np.dtype(val_dtype))
+        self.ptr = np.zeros(n_rows + 1, np.int64)
+        self.written = 0
+        self._files = contextlib.ExitStack()
+
+    def __enter__(self):
+        with contextlib.ExitStack() as opened:
+            self.files = [opened.enter_context(open(os.path.join(self.folder, name), "wb"))
+                          for name in ("indices.npy", "data.npy")]
+            for f, dtype in zip(self.files, self.dtypes):
+                f.write(_npy_header(dtype, 0))
+            self._files = opened.pop_all()
+        return self
+
+    def add(self, r0, local, cols, vals):
+        """Rows ``r0 .. r0 + len(local) - 1``: ``local`` their pointers into ``cols``/``vals`` from 0."""
+        cols.tofile(self.files[0])
+        vals.tofile(self.files[1])
+        self.ptr[r0 + 1:r0 + len(local)] = self.written + local[1:]
+        self.written += int(local[-1])
+
+    def __exit__(self, kind, value, tb):
+        with self._files:
+            if kind is None:
+                for f, dtype in zip(self.files, self.dtypes):
+                    f.seek(0)
+                    f.write(_npy_header(dtype, self.written))
+        if kind is None:
+            np.save(os.path.join(self.folder, "indptr.npy"), self.ptr)
+        return False
+
+
 def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False):
     """Sum ``runs`` into ``indptr.npy``, ``indices.npy``, ``data.npy`` in ``folder``, within ``memory`` bytes.
 
@@ -353,13 +391,8 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
         budget = max(1, free // MERGE_NNZ_BYTES)
         max_rows = max(1, (free // 4) // (8 * max(R, 1)))
         cuts = _row_ranges(row_nnz, budget, max_rows)
-        out_ptr = np.zeros(V + 1, np.int64)
-        paths = {name: os.path.join(folder, name) for name in ("indices.npy", "data.npy")}
-        written = 0
-        with open(paths["indices.npy"], "wb") as fi, open(paths["data.npy"], "wb") as fd, \
+        with _CsrFiles(folder, V, idx_dtype, np.float32) as out, \
                 progress_bar(total=V, desc="merging", unit="row", enabled=progress) as bar:
-            fi.write(_npy_header(idx_dtype, 0))
-            fd.write(_npy_header(np.float32, 0))
             for r0, r1 in zip(cuts[:-1], cuts[1:]):
                 n = r1 - r0
                 ptrs = np.empty((R, n + 1), np.int64)
@@ -386,17 +419,9 @@ def merge_runs(runs, folder, vocab_size, *, memory, threads=None, progress=False
                 out_vals = np.empty(local[-1], np.float32)
                 _merge_rows(ptrs, cols, vals, V, chunks, local, out_cols, out_vals)
                 del cols, vals
-                out_cols.tofile(fi)
-                out_vals.tofile(fd)
-                out_ptr[r0 + 1:r1 + 1] = written + local[1:]
-                written += int(local[-1])
+                out.add(r0, local, out_cols, out_vals)
                 bar.update(n)
-            fi.seek(0)
-            fi.write(_npy_header(idx_dtype, written))
-            fd.seek(0)
-            fd.write(_npy_header(np.float32, written))
-    np.save(os.path.join(folder, "indptr.npy"), out_ptr)
-    return written
+    return out.written
 
 
 # ---------------------------------------------------------------- some of the words (restrict), streamed
@@ -450,16 +475,11 @@ def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
     indices, data = readonly(matrix.indices), readonly(matrix.data)  # one kernel type, mapped or not
     row_nnz = np.diff(indptr)[keep]
     idx_dtype = np.dtype(np.int32 if matrix.nnz < 2**31 else np.int64)
-    out_ptr = np.zeros(n + 1, np.int64)
-    written = 0
     with numba_threads(threads) as n_threads:
         free = max(memory - 12 * V - 24 * n - (1 << 16), 1 << 16)  # col_map, indptr; keep, row_nnz, out_ptr
         cuts = _row_ranges(row_nnz, max(1, free // KEEP_NNZ_BYTES), max(1, free // 64))
-        paths = [os.path.join(folder, name) for name in ("indices.npy", "data.npy")]
-        with open(paths[0], "wb") as fi, open(paths[1], "wb") as fd, \
+        with _CsrFiles(folder, n, idx_dtype, data.dtype) as out, \
                 progress_bar(total=n, desc="restricting", unit="row", enabled=progress) as bar:
-            fi.write(_npy_header(idx_dtype, 0))
-            fd.write(_npy_header(data.dtype, 0))
             count_only = (np.zeros(0, np.int64), np.zeros(0, idx_dtype), np.zeros(0, data.dtype))
             precompile((_kept_entries, (keep, indptr, indices, data, col_map, np.zeros(2, np.int64), *count_only)))
             for r0, r1 in zip(cuts[:-1], cuts[1:]):
@@ -473,17 +493,9 @@ def restrict_to(matrix, keep, folder, *, memory, threads=None, progress=False):
                 _kept_entries(rows, indptr, indices, data, col_map, chunks, local, out_cols, out_vals)
                 drop_read_pages(indices, indptr[rows[-1] + 1])
                 drop_read_pages(data, indptr[rows[-1] + 1])
-                out_cols.tofile(fi)
-                out_vals.tofile(fd)
-                out_ptr[r0 + 1:r1 + 1] = written + local[1:]
-                written += int(local[-1])
+                out.add(r0, local, out_cols, out_vals)
                 bar.update(r1 - r0)
-            fi.seek(0)
-            fi.write(_npy_header(idx_dtype, written))
-            fd.seek(0)
-            fd.write(_npy_header(data.dtype, written))
-    np.save(os.path.join(folder, "indptr.npy"), out_ptr)
-    return written
+    return out.written
 
 
 # ---------------------------------------------------------------- folders
