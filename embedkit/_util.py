@@ -538,6 +538,22 @@ def drop_pages(a):
     page_dropper(a)(0, len(a))
 
 
+def row_blocks(indptr, block):
+    """Row cuts ``[0, ..., n]`` of CSR row pointers ``indptr``: consecutive blocks of rows of at most
+    ``block`` non-zeros each (or one row, when a row alone has more).
+
+    >>> row_blocks(np.array([0, 3, 4, 9, 10]), 4)
+    [0, 2, 3, 4]
+    """
+    n = len(indptr) - 1
+    cuts = [0]
+    while cuts[-1] < n:
+        r0 = cuts[-1]
+        r1 = int(np.searchsorted(indptr, indptr[r0] + block, "right")) - 1
+        cuts.append(min(n, max(r0 + 1, r1)))
+    return cuts
+
+
 #: bytes a page fault in a file mapping can map beside the page, read or not (:func:`drop_read_pages`)
 FAULT_AROUND = 2 << 20
 

@@ -37,7 +37,7 @@ from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
 from ._faults import array_bytes, check_memory, csr_bytes, fit_after_counting, glove_need, make_temp_dir
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    drop_read_pages, numba_threads, progress_bar, sum_timings)
+                    drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
@@ -324,13 +324,11 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
         first = os.path.join(folder, "blocks.bin")
         spans, zero, n = [], 0.0, 0
         indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-        V, log_xmax = matrix.shape[0], math.log(x_max)
+        log_xmax = math.log(x_max)
         with open(first, "wb") as f, numba_threads(threads) as n_threads:
-            r0 = 0
-            while r0 < V:
-                a0 = int(indptr[r0])
-                r1 = min(V, max(r0 + 1, int(np.searchsorted(indptr, a0 + block, "right")) - 1))
-                a1 = int(indptr[r1])
+            cuts = row_blocks(indptr, block)
+            for r0, r1 in zip(cuts[:-1], cuts[1:]):
+                a0, a1 = int(indptr[r0]), int(indptr[r1])
                 if a1 > a0:
                     local = (indptr[r0:r1 + 1] - indptr[r0]).astype(indptr.dtype)
                     d = data[a0:a1] if data.dtype == np.float32 else data[a0:a1].astype(np.float32)
@@ -350,7 +348,6 @@ def records_on_disk(matrix, *, memory, tmp_dir=None, x_max=100.0, weight_power=0
                     spans.append((n, a1 - a0))
                     n += a1 - a0
                     del e
-                r0 = r1
         path = first
         if len(spans) > 1:  # interleave: every output block takes an equal share of each written block
             path = os.path.join(folder, "records.bin")

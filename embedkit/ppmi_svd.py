@@ -26,7 +26,7 @@ from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._faults import array_bytes, check_memory, fit_after_counting, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_bool, check_dim, check_float, check_int, check_seed, check_threads,
-                    drop_read_pages, numba_threads, progress_bar, sum_timings)
+                    drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
 from .errors import EmbedkitError
 from .result import TrainResult
 
@@ -156,17 +156,6 @@ def ppmi_matrix(cooc, *, cds=0.75, neg=1.0, threads=None):
     return m
 
 
-def _row_blocks(indptr, block):
-    """Row cuts [0, ..., n] of CSR row pointers: blocks of at most ``block`` non-zeros (or one row)."""
-    n = len(indptr) - 1
-    cuts = [0]
-    while cuts[-1] < n:
-        r0 = cuts[-1]
-        r1 = int(np.searchsorted(indptr, indptr[r0] + block, "right")) - 1
-        cuts.append(min(n, max(r0 + 1, r1)))
-    return cuts
-
-
 def _sorted_rows(indptr, indices, data):
     """``indices`` and ``data`` with each row's columns in increasing order (unchanged when they
     already are, as in every matrix embedkit counts): the transpose product searches them."""
@@ -193,7 +182,7 @@ class StreamedCSR:
             readonly(np.zeros(0, np.int32))
         self.data = np.memmap(os.path.join(folder, "data"), np.float32, "r", shape=(nnz,)) if nnz else \
             readonly(np.zeros(0, np.float32))
-        self.cuts = _row_blocks(indptr, block)
+        self.cuts = row_blocks(indptr, block)
         self._closer = weakref.finalize(self, shutil.rmtree, folder, True)
 
     def close(self):
@@ -254,7 +243,7 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
     indptr, indices, data = cooc.indptr, cooc.indices, cooc.data
     folder = make_temp_dir("ppmi", tmp_dir)  # named after this process, so a killed run's folder is swept later
     try:
-        cuts = _row_blocks(indptr, block)
+        cuts = row_blocks(indptr, block)
         row = np.zeros(V, np.float64)
         ctx = np.zeros(M, np.float64)
         for r0, r1 in zip(cuts[:-1], cuts[1:]):  # pass 1: row and column sums
