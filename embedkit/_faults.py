@@ -561,7 +561,7 @@ def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
     built while the co-occurrence matrix (already resident) is read; ``freed`` bytes (the
     matrix, when the trainer counted it itself) are released before the (2V, dim+1) float32
     parameters and AdaGrad sums are made; ``mapped`` bytes of a memory-mapped matrix become
-    resident as the records are built from them. On disk (records past ``memory``) a block of
+    resident as the records are built from them, and leave with the build. On disk (records past ``memory``) a block of
     ``memory // 32`` records is made at a time, with its slice of the matrix and the
     float32 data: (16 + 8 + 4) bytes a record of the block; training reads the file through
     one 16-byte-a-record buffer of that size.
@@ -570,7 +570,7 @@ def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
     output = 2 * vocab_size * dim * 4  # W (+ W~) and the context vectors
     if memory is None or nnz * 16 <= memory:
         build = nnz * 16 + mapped
-        train = nnz * 16 + mapped - freed + params + output
+        train = nnz * 16 - freed + params + output
     else:
         block = max(1024, int(memory) // 32)
         build = block * 28
@@ -583,8 +583,8 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
 
     Matrix, in memory (``memory`` None, or 16 bytes per non-zero within it): a float32 CSR
     copy of the counts (8 bytes per non-zero, explicit zeros dropped in place; the products by
-    its transpose need no transposed copy), plus the ``mapped`` bytes of a memory-mapped
-    matrix, read by the copy. On disk: the matrix is made a block of rows of ``memory // 24``
+    its transpose need no transposed copy), plus, while the copy is made, the ``mapped`` bytes of
+    a memory-mapped matrix, let go once it is made. On disk: the matrix is made a block of rows of ``memory // 24``
     non-zeros at a time (about ``memory``, before the SVD's arrays exist), then streamed a block
     at a time (its pages dropped after use).
 
@@ -601,7 +601,7 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
     vd = vocab_size * dim
     last = max(24 * vk, 16 * vk + 8 * vd, 16 * vd)  # after the iterations: the bases, U and V, the vectors
     if memory is None or nnz * 16 <= memory:
-        return max(nnz * 8 + mapped + 24 * vk, nnz * 8 + mapped + last) + _SLACK
+        return max(nnz * 8 + mapped, nnz * 8 + 24 * vk, nnz * 8 + last) + _SLACK
     block = max(1024, int(memory) // 24)  # made before the dense arrays exist; then one block at a time
     made = block * 25  # a block's indices and values copied, the kept mask, its cumulative sum, the kept ones
     return max(made, block * 8 + 24 * vk, last) + _SLACK

@@ -37,7 +37,7 @@ from ._prefetch import prefetch as _prefetch
 from ._rng import next_int, seed_states
 from ._faults import array_bytes, check_memory, csr_bytes, fit_after_counting, glove_need, make_temp_dir
 from ._util import (balanced_chunks, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
-                    drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
+                    drop_pages, drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
 from .errors import EmbedkitError, TrainingDivergedError
 from .result import TrainResult
 
@@ -482,10 +482,11 @@ def _check_memory(memory):
 
 def _check_need(cooc, dim, memory, *, owned):
     """Refuse before the records are made if GloVe's estimated need exceeds the available memory;
-    ``owned``: the matrix is the trainer's own, released before training."""
+    ``owned``: the matrix is the trainer's own, released before training (a memory-mapped one's
+    pages are let go after the records are built either way)."""
     m = cooc.matrix
     held, mapped = array_bytes(m.indptr, m.indices, m.data)
-    check_memory(glove_need(len(cooc.words), dim, m.nnz, memory=memory, freed=held + mapped if owned else 0,
+    check_memory(glove_need(len(cooc.words), dim, m.nnz, memory=memory, freed=held if owned else 0,
                             mapped=mapped), what="training GloVe", lower="--dim, --max-vocab or --memory")
 
 
@@ -509,6 +510,8 @@ def _entries(cooc, *, x_max, weight_power, threads, progress, memory=None, tmp_d
                                   weight_power=weight_power, seed=seed, threads=threads)
     else:
         entries = cooc_entries(cooc.matrix, x_max=x_max, weight_power=weight_power, threads=threads)
+        for a in (cooc.matrix.indices, cooc.matrix.data):
+            drop_pages(a)  # a folder's counts, read once into the records: out of resident memory while training
     return entries, {"compile": t1 - t0, "entries": time.perf_counter() - t1}
 
 

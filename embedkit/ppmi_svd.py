@@ -26,7 +26,7 @@ from ._compile import precompile, readonly
 from ._prefetch import prefetch as _prefetch
 from ._faults import array_bytes, check_memory, fit_after_counting, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_bool, check_dim, check_float, check_int, check_seed, check_threads,
-                    drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
+                    drop_pages, drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
 from .errors import EmbedkitError
 from .result import TrainResult
 
@@ -497,6 +497,8 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
             pmi = ppmi_on_disk(cooc.matrix, memory=memory, tmp_dir=tmp_dir, cds=cds, neg=neg, threads=threads)
         else:
             pmi = ppmi_matrix(cooc.matrix, cds=cds, neg=neg, threads=threads)
+            for a in (cooc.matrix.indices, cooc.matrix.data):
+                drop_pages(a)  # a folder's counts, read once by the copy: out of resident memory during the SVD
         bar.update(1)
     try:
         t2 = time.perf_counter()

@@ -236,3 +236,29 @@ def test_cli_cooc_records_every_option(run, sample_path, tmp_path):
     assert load_cooccurrences(out).params == {"window": 3, "weighting": "harmonic", "dynamic_window": True,
                                               "sample": 1e-3, "min_count": 40, "max_vocab": 700, "lowercase": True,
                                               "tokenize": "words", "keep_punctuation": True, "seed": 9}
+
+
+@pytest.mark.parametrize("trainer", ["ppmi-svd", "glove"])
+def test_fitting_a_folder_in_memory_lets_its_pages_go(trainer, sample_path, tmp_path, mapped_kb, monkeypatch):
+    """Fitted in memory, a folder's counts are read once (into the PPMI copy, or GloVe's records):
+    their pages then leave resident memory, not held through the SVD or the epochs."""
+    from embedkit import glove, ppmi_svd
+
+    count_cooccurrences(sample_path, window=5, min_count=2, output=tmp_path / "f")
+    c = load_cooccurrences(tmp_path / "f")
+    if mapped_kb(tmp_path / "f") is None:
+        pytest.skip("needs /proc/self/smaps")
+    assert c.matrix.nnz * 8 > 4 << 20  # over 4 MB of stored counts, all read by the fit
+    module, name = (ppmi_svd, "randomized_svd") if trainer == "ppmi-svd" else (glove, "fit_entries")
+    seen, real = [], getattr(module, name)
+
+    def then(*args, **kw):  # the step after the counts were read: the SVD, the epochs
+        seen.append(mapped_kb(tmp_path / "f"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, name, then)
+    if trainer == "ppmi-svd":
+        ppmi_svd.fit_ppmi_svd(c, dim=4, n_iter=1)
+    else:
+        glove.fit_glove(c, dim=4, epochs=1)
+    assert len(seen) == 1 and seen[0] < 512, seen  # KB of the folder's files still resident
