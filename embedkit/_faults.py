@@ -591,17 +591,17 @@ def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1
     Dense arrays (k = dim + 10 columns, in units of V x k bytes; the bases are multiplied in
     their own memory): within a power iteration the float64 basis (8), the float32 product by
     the transpose (4), the float32 product (4) and its float64 copy (8): 24; after the last
-    one, the basis (8), its float32 copy for the product (4), the product (4) and that
-    product's basis (8): 24; then U and V in the bases' memory (16) with their float32 dim
-    columns (4 + 4 per dim), and the vectors made from those (W, C; with ``add_context`` W + C,
-    summed in place) beside them (4 + 4 per dim).
+    one, with the matrix freed after the last product, the basis (8), its float32 copy for
+    the product (4), the product (4) and that product's basis (8): 24; then U and V in the
+    bases' memory (16) with their float32 dim columns (4 + 4 per dim), and the vectors made
+    from those (W, C; with ``add_context`` W + C, summed in place) beside them (4 + 4 per dim).
     """
     k = dim + 10
     vk = vocab_size * k
     vd = vocab_size * dim
     last = max(24 * vk, 16 * vk + 8 * vd, 16 * vd)  # after the iterations: the bases, U and V, the vectors
     if memory is None or nnz * 16 <= memory:
-        return max(nnz * 8 + mapped, nnz * 8 + 24 * vk, nnz * 8 + last) + _SLACK
+        return max(nnz * 8 + mapped, nnz * 8 + 24 * vk, last) + _SLACK  # the matrix freed before `last`
     block = max(1024, int(memory) // 24)  # made before the dense arrays exist; then one block at a time
     made = block * 25  # a block's indices and values copied, the kept mask, its cumulative sum, the kept ones
     return max(made, block * 8 + 24 * vk, last) + _SLACK

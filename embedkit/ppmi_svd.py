@@ -348,6 +348,15 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
     sparse products (for a progress bar). ``a`` may be a :class:`StreamedCSR` (products streamed
     over blocks of rows from disk).
     """
+    return _randomized_svd([a], dim, n_iter=n_iter, oversample=oversample, seed=seed, threads=threads,
+                           callback=callback)
+
+
+def _randomized_svd(held, dim, *, n_iter, oversample, seed, threads, callback):
+    """:func:`randomized_svd` of the matrix in the one-item list ``held``, which it empties: when no
+    other reference is left (``fit_ppmi_svd`` keeps none), an in-memory matrix is freed after the
+    last product, before the small SVD and U and V are made."""
+    a = held.pop()
     check_int("n_iter", n_iter, min=0)
     check_int("oversample", oversample, min=0)
     streamed = isinstance(a, StreamedCSR)
@@ -383,6 +392,7 @@ def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, cal
         q = _orthonormalize(q)
         bt = op.tdot(q)  # (m, k) = (Q^T A)^T
         tick()
+        op = a = None  # the matrix, no longer needed (freed if the caller handed it over)
     # SVD of the small k x m matrix B = bt.T through bt = Qb R: B = R.T Qb.T = (Ur S Vr.T) Qb.T
     qb = _orthonormalize(bt)
     r = qb.T @ bt
@@ -505,9 +515,12 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
         timings["ppmi"] = t2 - t1
         if pmi.nnz == 0:
             raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
+        held = [pmi]  # handed over: an in-memory PPMI matrix is freed inside, after the last product
+        if not isinstance(pmi, StreamedCSR):
+            pmi = None
         with progress_bar(total=2 * n_iter + 2, desc="svd", unit="product", enabled=progress) as bar:
-            u, s, vt = randomized_svd(pmi, dim, n_iter=n_iter, seed=seed, threads=threads,
-                                      callback=lambda: bar.update(1))
+            u, s, vt = _randomized_svd(held, dim, n_iter=n_iter, oversample=10, seed=seed, threads=threads,
+                                       callback=lambda: bar.update(1))
         timings["svd"] = time.perf_counter() - t2
     finally:
         if isinstance(pmi, StreamedCSR):

@@ -249,7 +249,7 @@ def test_fitting_a_folder_in_memory_lets_its_pages_go(trainer, sample_path, tmp_
     if mapped_kb(tmp_path / "f") is None:
         pytest.skip("needs /proc/self/smaps")
     assert c.matrix.nnz * 8 > 4 << 20  # over 4 MB of stored counts, all read by the fit
-    module, name = (ppmi_svd, "randomized_svd") if trainer == "ppmi-svd" else (glove, "fit_entries")
+    module, name = (ppmi_svd, "_randomized_svd") if trainer == "ppmi-svd" else (glove, "fit_entries")
     seen, real = [], getattr(module, name)
 
     def then(*args, **kw):  # the step after the counts were read: the SVD, the epochs

@@ -248,3 +248,29 @@ def test_streamed_products_let_the_pages_they_read_go(tmp_path, monkeypatch, map
     assert len(seen) == 2 * len(m.cuts) - 2 > 200 and len(sampled_kb) > 100
     assert 0 < max(sampled_kb) <= 2 * (64 + 2 * _util.FAULT_AROUND // 1024 + 512), sampled_kb
     m.close()
+
+
+def test_fit_frees_the_ppmi_matrix_before_the_small_svd(monkeypatch):
+    """fit_ppmi_svd hands the in-memory PPMI matrix over to the SVD, which lets it go after the last
+    sparse product: it is gone by the time U and V are made."""
+    import weakref
+
+    from embedkit import ppmi_svd
+
+    c = Cooccurrence(sp.csr_matrix(random_counts(60, 7)), Vocab([f"w{i}" for i in range(60)], np.arange(60, 0, -1)))
+    refs, seen = [], []
+    real_init, real_svd = ppmi_svd._Operator.__init__, np.linalg.svd
+
+    def init(op, a, n_threads):  # the matrix the products run over
+        real_init(op, a, n_threads)
+        d = op.a.data
+        refs.append(weakref.ref(d if d.base is None else d.base))  # the buffer's owner, not a view of it
+
+    def small_svd(*args, **kw):
+        seen.append(refs[0]() is None)
+        return real_svd(*args, **kw)
+
+    monkeypatch.setattr(ppmi_svd._Operator, "__init__", init)
+    monkeypatch.setattr(np.linalg, "svd", small_svd)
+    ppmi_svd.fit_ppmi_svd(c, dim=4, n_iter=1)
+    assert seen == [True]
