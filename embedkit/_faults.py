@@ -561,10 +561,10 @@ def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
     built while the co-occurrence matrix (already resident) is read; ``freed`` bytes (the
     matrix, when the trainer counted it itself) are released before the (2V, dim+1) float32
     parameters and AdaGrad sums are made; ``mapped`` bytes of a memory-mapped matrix become
-    resident as the records are built from them, and leave with the build. On disk (records past ``memory``) a block of
-    ``memory // 32`` records is made at a time, with its slice of the matrix and the
-    float32 data: (16 + 8 + 4) bytes a record of the block; training reads the file through
-    one 16-byte-a-record buffer of that size.
+    resident as the records are built from them, and leave with the build. On disk (records
+    past ``memory``) a block of ``memory // 32`` records is made at a time, with its slice of
+    the matrix and the float32 data: (16 + 8 + 4) bytes a record of the block; training reads
+    the file through one 16-byte-a-record buffer of that size.
     """
     params = 2 * (2 * vocab_size * (dim + 1) * 4)
     output = 2 * vocab_size * dim * 4  # W (+ W~) and the context vectors
@@ -578,23 +578,24 @@ def glove_need(vocab_size, dim, nnz, *, memory=None, freed=0, mapped=0):
     return max(build, train) + _SLACK
 
 
-def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, threads=1, mapped=0):
+def ppmi_need(vocab_size, dim, nnz, *, add_context=False, memory=None, mapped=0):
     """PPMI+SVD after counting: the PPMI matrix, then the SVD's dense arrays.
 
     Matrix, in memory (``memory`` None, or 16 bytes per non-zero within it): a float32 CSR
     copy of the counts (8 bytes per non-zero, explicit zeros dropped in place; the products by
-    its transpose need no transposed copy), plus, while the copy is made, the ``mapped`` bytes of
-    a memory-mapped matrix, let go once it is made. On disk: the matrix is made a block of rows of ``memory // 24``
-    non-zeros at a time (about ``memory``, before the SVD's arrays exist), then streamed a block
-    at a time (its pages dropped after use).
+    its transpose need no transposed copy), plus, while the copy is made, the ``mapped`` bytes
+    of a memory-mapped matrix, let go once it is made. On disk: the matrix is made a block of
+    rows of ``memory // 24`` non-zeros at a time (about ``memory``, before the SVD's arrays
+    exist), then streamed a block at a time (its pages dropped after use).
 
-    Dense arrays (k = dim + 10 columns, in units of V x k bytes; the bases are multiplied in
-    their own memory): within a power iteration the float64 basis (8), the float32 product by
-    the transpose (4), the float32 product (4) and its float64 copy (8): 24; after the last
-    one, with the matrix freed after the last product, the basis (8), its float32 copy for
-    the product (4), the product (4) and that product's basis (8): 24; then U and V in the
-    bases' memory (16) with their float32 dim columns (4 + 4 per dim), and the vectors made
-    from those (W, C; with ``add_context`` W + C, summed in place) beside them (4 + 4 per dim).
+    Dense arrays (k = dim + 10 columns, 10 being the SVD's oversampling; in units of V x k
+    bytes; the bases are multiplied in their own memory): within a power iteration the float64
+    basis (8), the float32 product by the transpose (4), the float32 product (4) and its
+    float64 copy (8): 24; after the last one, with the matrix freed after the last product,
+    the basis (8), its float32 copy for the product (4), the product (4) and that product's
+    basis (8): 24; then U and V in the bases' memory (16) with their float32 dim columns
+    (4 + 4 per dim), and the vectors made from those (W, C; with ``add_context`` W + C, summed
+    in place) beside them (4 + 4 per dim).
     """
     k = dim + 10
     vk = vocab_size * k

@@ -97,6 +97,12 @@ def _csr_t_dense_product(indptr, indices, data, y, out, col_cuts):
                     dst[t] += v * row[t]
 
 
+def _column_slices(col_nnz, n_threads):
+    """Cuts of the columns into slices of about equal non-zeros, a few per thread, for
+    :func:`_csr_t_dense_product`."""
+    return balanced_chunks(np.concatenate([[0], np.cumsum(col_nnz)]), 4 * max(1, n_threads))
+
+
 class _Operator:
     """A CSR matrix with fast parallel products by A and by A.T (no transposed copy: the columns
     of A in slices of about equal non-zeros, one thread each, :func:`_csr_t_dense_product`)."""
@@ -104,8 +110,7 @@ class _Operator:
     def __init__(self, a, n_threads):
         self.a = a if a.has_sorted_indices else a.sorted_indices()
         self.rows = balanced_chunks(self.a.indptr, 16 * n_threads)
-        col_nnz = np.bincount(self.a.indices, minlength=a.shape[1])
-        self.col_cuts = balanced_chunks(np.concatenate([[0], np.cumsum(col_nnz)]), 4 * n_threads)
+        self.col_cuts = _column_slices(np.bincount(self.a.indices, minlength=a.shape[1]), n_threads)
 
     def dot(self, y):
         y = np.ascontiguousarray(y, dtype=np.float32)
@@ -203,8 +208,7 @@ class _StreamedOperator:
 
     def __init__(self, a, n_threads):
         self.a, self.n_chunks = a, 16 * n_threads
-        # the transpose's columns in slices of about equal non-zeros, a few per thread
-        self.col_cuts = balanced_chunks(np.concatenate([[0], np.cumsum(a.col_nnz)]), 4 * max(1, n_threads))
+        self.col_cuts = _column_slices(a.col_nnz, n_threads)
 
     def dot(self, y):
         a = self.a
@@ -293,7 +297,7 @@ def ppmi_on_disk(cooc, *, memory, tmp_dir=None, cds=0.75, neg=1.0, threads=None)
         raise
 
 
-#: rows of a tall factor multiplied at a time by :func:`_times_in_place`
+#: rows of a tall factor changed at a time in place (:func:`_times_in_place`, the shift)
 TIMES_ROWS = 1 << 14
 
 
@@ -335,7 +339,11 @@ def _shifted_basis(y):
     return _times_in_place(y, v / s), s
 
 
-def randomized_svd(a, dim, *, n_iter=4, oversample=10, seed=0, threads=None, callback=None):
+#: columns of the randomized SVD's basis beyond the dimension asked for
+OVERSAMPLE = 10
+
+
+def randomized_svd(a, dim, *, n_iter=4, oversample=OVERSAMPLE, seed=0, threads=None, callback=None):
     """Top ``dim`` singular triplets of sparse ``a`` (Halko, Martinsson & Tropp 2011), signs fixed.
 
     Each power iteration multiplies the basis by A A^T - alpha I, with alpha raised towards the
@@ -382,8 +390,8 @@ def _randomized_svd(held, dim, *, n_iter, oversample, seed, threads, callback):
             z = None  # the dense factors are V x k each: q and y alone here (the new basis is made in y)
             tick()
             if alpha:
-                for r in range(0, n, 1 << 16):  # y -= alpha * q, without a temporary the size of q
-                    y[r:r + (1 << 16)] -= alpha * q[r:r + (1 << 16)]
+                for r in range(0, n, TIMES_ROWS):  # y -= alpha * q, without a temporary the size of q
+                    y[r:r + TIMES_ROWS] -= alpha * q[r:r + TIMES_ROWS]
             q = None
             q, sv = _shifted_basis(y)  # sv estimates sigma^2 - alpha over the basis
             y = None
@@ -491,9 +499,7 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
         memory = parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
     m = cooc.matrix
     mapped = array_bytes(m.indptr, m.indices, m.data)[1]
-    with numba_threads(threads) as n_threads:
-        need = ppmi_need(len(cooc.words), dim, m.nnz, add_context=add_context, memory=memory, threads=n_threads,
-                         mapped=mapped)
+    need = ppmi_need(len(cooc.words), dim, m.nnz, add_context=add_context, memory=memory, mapped=mapped)
     check_memory(need, what="PPMI+SVD", lower="--dim, --max-vocab or --memory")
     timings = {}
     t0 = time.perf_counter()
@@ -519,7 +525,7 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
         if not isinstance(pmi, StreamedCSR):
             pmi = None
         with progress_bar(total=2 * n_iter + 2, desc="svd", unit="product", enabled=progress) as bar:
-            u, s, vt = _randomized_svd(held, dim, n_iter=n_iter, oversample=10, seed=seed, threads=threads,
+            u, s, vt = _randomized_svd(held, dim, n_iter=n_iter, oversample=OVERSAMPLE, seed=seed, threads=threads,
                                        callback=lambda: bar.update(1))
         timings["svd"] = time.perf_counter() - t2
     finally:

@@ -665,8 +665,7 @@ def _tokenize_parallel(buf, piece, table, parts, n_threads, out_ends, max_len, i
         while True:
             done = _settle_part(buf, base, sizes[c], done, parts.unk_x, parts.unk_start, parts.unk_len,
                                 parts.unk_hash, parts.nl_pos, parts.out_ids, parts.late, table.slots, table.hashes,
-                                table.starts,
-                                table.lengths, table.counts, table.arena, table.state, out_ends, max_len)
+                                table.starts, table.lengths, table.counts, table.arena, table.state, out_ends, max_len)
             if done >= sizes[c, 2]:
                 break
             table.grow(int(parts.unk_len[base + done]))

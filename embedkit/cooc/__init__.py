@@ -422,10 +422,9 @@ def _restricted_on_disk(matrix, keep, *, memory, tmp_dir, threads, progress):
     _store.check_tmp_dir(tmp_dir)
     folder = _faults.make_temp_dir("restrict", tmp_dir)
     try:
-        nnz = _store.restrict_to(matrix, keep, folder, memory=memory, threads=threads, progress=progress)
-        indptr = np.load(os.path.join(folder, "indptr.npy"))
-        indices = np.load(os.path.join(folder, "indices.npy"), mmap_mode="r")
-        data = np.load(os.path.join(folder, "data.npy"), mmap_mode="r")
+        _store.restrict_to(matrix, keep, folder, memory=memory, threads=threads, progress=progress)
+        m = _store.open_csr(folder, len(keep))
+        m.has_sorted_indices = matrix.has_sorted_indices  # the columns kept stay in their order
     except OSError as e:
         shutil.rmtree(folder, ignore_errors=True)
         if _faults.is_no_space(e):
@@ -434,10 +433,6 @@ def _restricted_on_disk(matrix, keep, *, memory, tmp_dir, threads, progress):
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    if nnz < 2**31 and indices.dtype == np.int32:
-        indptr = indptr.astype(np.int32)
-    m = sp.csr_matrix((data, indices, indptr), shape=(len(keep), len(keep)), copy=False)
-    m.has_sorted_indices = matrix.has_sorted_indices
     weakref.finalize(m, shutil.rmtree, folder, True)
     return m
 

@@ -629,6 +629,22 @@ def write_store(output, runs, vocab, *, memory, params, info, threads=None, prog
     return os.fspath(output)
 
 
+def open_csr(folder, n):
+    """The n x n CSR matrix of ``indptr.npy``, ``indices.npy`` and ``data.npy`` in ``folder`` (as
+    :class:`_CsrFiles` writes them; marked as having its columns in order within each row), the
+    last two memory-mapped read-only; None when the three do not fit together."""
+    indptr = np.load(os.path.join(folder, "indptr.npy"))
+    indices = np.load(os.path.join(folder, "indices.npy"), mmap_mode="r")
+    data = np.load(os.path.join(folder, "data.npy"), mmap_mode="r")
+    if len(indptr) != n + 1 or indptr[-1] != len(indices) or len(indices) != len(data):
+        return None
+    if len(indices) < 2**31 and indices.dtype == np.int32:
+        indptr = indptr.astype(np.int32)
+    m = sp.csr_matrix((data, indices, indptr), shape=(n, n), copy=False)
+    m.has_sorted_indices = True
+    return m
+
+
 def read_store(path):
     """Open a co-occurrence folder: ``(matrix, vocab, params, info, rare)``.
 
@@ -654,17 +670,11 @@ def read_store(path):
     vocab = Vocab.load(os.path.join(path, VOCAB_FILE))
     V = len(vocab)
     try:
-        indptr = np.load(os.path.join(path, "indptr.npy"))
-        indices = np.load(os.path.join(path, "indices.npy"), mmap_mode="r")
-        data = np.load(os.path.join(path, "data.npy"), mmap_mode="r")
+        m = open_csr(path, V)
     except (OSError, ValueError) as e:
         raise EmbedkitError(f"cannot read the matrix in {path}: {getattr(e, 'strerror', None) or e}") from None
-    if len(indptr) != V + 1 or indptr[-1] != len(indices) or len(indices) != len(data):
+    if m is None:
         raise EmbedkitError(f"the matrix in {path} does not match its vocabulary ({V} words); the folder is damaged")
-    if len(indices) < 2**31 and indices.dtype == np.int32:
-        indptr = indptr.astype(np.int32)
-    m = sp.csr_matrix((data, indices, indptr), shape=(V, V), copy=False)
-    m.has_sorted_indices = True
     params = {k: meta.pop(k, UNKNOWN) for k in COUNT_PARAMS}
     if params["tokenize"] is UNKNOWN and params["lowercase"] is not UNKNOWN:
         # written before tokenizers existed, from text: split on whitespace, the only tokenizer then
