@@ -64,8 +64,9 @@ def test_product_kernel_matches_scipy(threads):
 
 
 def test_transpose_product_by_column_slices():
-    """The streamed A.T @ y: each slice of columns summed by one thread, by binary search in each row;
-    the same bits for any slicing (each entry summed in row order), and A.T @ y within float rounding."""
+    """The product by A.T (in memory and streamed): each slice of columns summed by one thread, by
+    binary search in each row; the same bits for any slicing (each entry summed in row order), and
+    A.T @ y within float rounding."""
     from embedkit.ppmi_svd import _csr_t_dense_product
 
     rng = np.random.default_rng(3)
@@ -220,8 +221,7 @@ def test_streamed_products_let_the_pages_they_read_go(tmp_path, monkeypatch, map
     """Products over a PPMI matrix on disk in many small blocks (64 KB of each file): the files'
     resident pages stay near one block's (plus what a page fault maps around itself), not the
     whole matrix's."""
-    from embedkit import ppmi_svd
-    from embedkit import _util
+    from embedkit import _util, ppmi_svd
     from embedkit.ppmi_svd import StreamedCSR
 
     V, per_row = 5_000, 400  # 2M entries: 8 MB of indices, 8 MB of values
