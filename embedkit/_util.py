@@ -118,6 +118,21 @@ def sum_timings(first, second):
 
 
 # ---------------------------------------------------------------- outputs
+def is_stream(path):
+    """Whether ``path`` is a named pipe, a device or a socket (links followed), or lies in
+    ``/dev`` or ``/proc`` (``/dev/stdout`` is a link to whatever standard output is, a pipe or a
+    file the shell opened): an output written in place, as it comes, never replaced by a renamed
+    file."""
+    p = os.path.abspath(os.fspath(path))
+    if p.startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        mode = os.stat(p).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
 def check_writable(path, *, folder=False):
     """Return ``path`` if it can be written, else raise EmbedkitError saying why.
 
@@ -130,6 +145,8 @@ def check_writable(path, *, folder=False):
     p = os.fspath(path)
     if not p:
         raise EmbedkitError("output path is empty")
+    if not folder and is_stream(p):
+        return p  # written in place (atomic_write)
     kind = "folder" if folder else "file"
     if folder and os.path.exists(p) and not os.path.isdir(p):
         raise EmbedkitError(f"cannot write the folder {p}: a file of that name exists")
@@ -139,7 +156,8 @@ def check_writable(path, *, folder=False):
         if not os.access(p, os.W_OK | os.X_OK):
             raise EmbedkitError(f"cannot write in the folder {p}: permission denied")
         return p
-    parent = os.path.dirname(os.path.abspath(p))
+    # a link's target is written (atomic_write), so its folder is the one that must be writable
+    parent = os.path.dirname(os.path.realpath(p) if not folder and os.path.islink(p) else os.path.abspath(p))
     if not os.path.isdir(parent):
         what = "is not a folder" if os.path.exists(parent) else "does not exist"
         raise EmbedkitError(f"cannot write the {kind} {p}: {parent} {what}")
@@ -266,7 +284,8 @@ def defer_rename(commit, cleanup):
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds (and,
-    inside an :func:`output_group`, only when the whole group has).
+    inside an :func:`output_group`, only when the whole group has). A symbolic link's target is
+    written (the link stays); a named pipe or a device (:func:`is_stream`) is written in place.
 
     An exception (KeyboardInterrupt included) removes the temp file, so an interrupted
     write never leaves a half-written ``path``, and concurrent writers of one ``path`` each rename a complete file (the last one wins).
@@ -278,6 +297,16 @@ def atomic_write(path, mode="wb", encoding=None):
     from . import _faults
 
     path = check_writable(path)
+    if is_stream(path):  # a pipe or a device: nothing to rename, and the reader takes what comes
+        try:
+            f = open(path, mode, encoding=encoding)
+        except OSError as e:
+            raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
+        with f:
+            yield f
+        return
+    if os.path.islink(path):  # the temp file goes beside the target, and replaces it: the link stays
+        path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))
     _faults.sweep_beside(path)
     try:

@@ -34,7 +34,8 @@ import numba
 import numpy as np
 
 from . import _faults
-from ._util import COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, sniff_compression, split_fields
+from ._util import (COMPRESSION_SNIFF_BYTES, atomic_write, check_choice, check_int, is_stream, sniff_compression,
+                    split_fields)
 from .errors import EmbedkitError
 from .fasttext_bin import MAGIC as _FASTTEXT_MAGIC
 
@@ -271,9 +272,12 @@ def output_paths(path, format=None, *, counts=False):
     format, _ = format_for_path(path, format)
     path = os.fspath(path)
     if format == "npy":
+        if is_stream(path):
+            raise EmbedkitError(f"cannot write {path}: the NumPy format is a pair of files (.npy and .vocab), "
+                                "not a stream; choose another --format")
         base = _npy_base(path)
         return [base + ".npy", base + ".vocab"]
-    return [path, counts_path(path)] if counts else [path]
+    return [path, counts_path(path)] if counts and not is_stream(path) else [path]
 
 
 def write(vectors, path, format=None):
@@ -288,9 +292,10 @@ def write(vectors, path, format=None):
     """
     format, compression = format_for_path(path, format)
     path = os.fspath(path)
+    output_paths(path, format)  # the NumPy pair cannot go to a stream
     with _faults.expect_bytes(_size_estimate(vectors, format, compression)):
         paths = WRITERS[format](vectors, path, compression=compression)
-    if vectors.counts is not None and format != "npy":
+    if vectors.counts is not None and format != "npy" and not is_stream(path):  # no file beside a pipe
         paths.append(write_counts(vectors, counts_path(path)))
     return paths
 

@@ -226,3 +226,41 @@ def test_text_written_in_blocks_reads_back_exactly(tmp_path, fmt):
     back = Vectors.load(path, format=fmt)
     assert back.words == v.words
     assert np.array_equal(back.matrix, v.matrix)
+
+
+def test_a_link_keeps_pointing_at_the_written_file(vecs, tmp_path):
+    """Writing through a symbolic link replaces its target atomically; the link stays a link,
+    and the counts go beside the name given, where reading it looks for them."""
+    target = tmp_path / "real" / "v.txt"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    vecs.save(link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    back = Vectors.load(link)
+    assert back.words == vecs.words and np.allclose(back.matrix, vecs.matrix)
+    assert back.counts.tolist() == vecs.counts.tolist()
+    assert sorted(os.listdir(tmp_path)) == ["link.txt", "link.txt.vocab", "real"]
+    assert os.listdir(target.parent) == ["v.txt"]  # no temp file left beside the target
+
+
+def test_a_named_pipe_is_written_in_place(vecs, tmp_path):
+    """A FIFO output is written as it comes (a reader takes the whole file), never replaced by a
+    regular file, and gets no counts file beside it; the NumPy pair cannot go to one."""
+    import threading
+
+    fifo = tmp_path / "out.txt"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    written = formats.write(vecs, fifo)
+    reader.join(10)
+    assert written == [str(fifo)] and os.path.exists(fifo) and not os.path.isfile(fifo)
+    assert got and got[0].decode().splitlines()[0] == "6 5" and len(got[0].decode().splitlines()) == 7
+    assert os.listdir(tmp_path) == ["out.txt"]
+    os.mkfifo(tmp_path / "v.npy")
+    with pytest.raises(EmbedkitError, match="not a stream"):
+        formats.write(vecs, tmp_path / "v.npy")
+    assert output_paths("/dev/stdout", counts=True) == ["/dev/stdout"]
