@@ -26,7 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._util import atomic_write, check_choice, check_float, check_int, check_seed, progress_bar
-from .export import known_rows
+from .export import check_spread, known_rows
 from .errors import EmbedkitError
 
 LAYOUTS = ("pca", "tsne")
@@ -96,6 +96,7 @@ def layout_2d(unit, layout="pca", *, seed=0, threads=None, progress=False):
         coords[:, 0] = np.arange(n)
         return coords, ["", ""]
     x = np.asarray(unit, dtype=np.float32)
+    check_spread(x, "words to map")
     if x.shape[1] < 2:  # one dimension: the map is a line
         return np.column_stack([x[:, 0], np.zeros(n)]).astype(np.float64), ["dimension 1", ""]
     if layout == "pca":

@@ -73,6 +73,14 @@ def select_words(vectors, *, n_words=1000, words=None):
     return np.array(rows, dtype=np.int64)
 
 
+def check_spread(x, what="words"):
+    """Raise EmbedkitError when the rows of ``x`` (unit vectors) are all one point: PCA would give
+    zeros and no variance to show, and scikit-learn's t-SNE crashes the process on it."""
+    if len(x) > 1 and float(np.ptp(x, axis=0).max()) <= 1e-6:
+        raise EmbedkitError(f"the {len(x)} {what} have one and the same direction (their vectors are equal, or "
+                            "zero): there is nothing to project")
+
+
 def project(vectors, method="pca", n_components=2, *, n_words=1000, words=None, perplexity=30.0, max_iter=1000,
             seed=0):
     """Project words of ``vectors`` to 2 or 3 dimensions with PCA or t-SNE.
@@ -114,6 +122,7 @@ def project(vectors, method="pca", n_components=2, *, n_words=1000, words=None, 
     if method == "tsne" and perplexity >= n:
         raise EmbedkitError(f"perplexity must be below the number of words ({n}), got {perplexity:g}")
     x = vectors.unit[rows].astype(np.float64)
+    check_spread(x, "words to project")
     if method == "pca":
         from sklearn.decomposition import PCA
 

@@ -139,6 +139,21 @@ def test_export_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     assert_one_line_error(r, absent=[out, png])
 
 
+@pytest.mark.parametrize("method", ["--tsne", "--pca"])
+def test_vectors_all_one_direction_are_one_line_not_a_crash(assert_one_line_error, run, tmp_path, method):
+    """Every word the same vector (or zero): scikit-learn's t-SNE killed the process (SIGSEGV) on it,
+    and PCA wrote zeros; both are one error line, and so is the HTML map's."""
+    from embedkit.vectors import Vectors
+
+    src = tmp_path / "v.txt"
+    Vectors([f"w{i}" for i in range(20)], np.full((20, 8), 0.1, np.float32)).save(src)
+    out = tmp_path / "o.tsv"
+    r = run("export", src, method, "2", "--words", "20", "--perplexity", "2", "--max-iter", "250", "-o", out)
+    assert_one_line_error(r, "have one and the same direction", absent=out)
+    r = run("explore", src, "-o", tmp_path / "p.html")
+    assert_one_line_error(r, "have one and the same direction", absent=tmp_path / "p.html")
+
+
 def test_export_missing_vectors_and_missing_matplotlib(assert_one_line_error, run, vecs, tmp_path, monkeypatch):
     out = tmp_path / "o.tsv"
     r = run("export", tmp_path / "nope.txt", "--pca", "2", "-o", out)
