@@ -988,11 +988,15 @@ def _report_table(report, level=None):
     return "\n".join(lines)
 
 
-def bootstrap_options(fn):
-    """--bootstrap, --ci and --seed for commands that report intervals."""
+def bootstrap_options(minimum=0):
+    """--bootstrap (at least ``minimum``), --ci and --seed for commands that report intervals."""
+    return functools.partial(_bootstrap_options, minimum=minimum)
+
+
+def _bootstrap_options(fn, minimum):
     for deco in reversed([
-        click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=0),
-                     help="Bootstrap resamples for the confidence intervals (0: none)."),
+        click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=minimum),
+                     help="Bootstrap resamples for the confidence intervals" + (" (0: none)." if minimum == 0 else ".")),
         click.option("--ci", default=0.95, show_default=True, type=FiniteFloatRange(0, 1, min_open=True,
                                                                                     max_open=True),
                      help="Confidence level of the intervals."),
@@ -1015,7 +1019,7 @@ def bootstrap_options(fn):
                    "subwords (fastText .bin models; an unseen analogy answer counts as wrong); 'composed' "
                    "counts them.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-@bootstrap_options
+@bootstrap_options()
 def eval_cmd(vectors, sim, analogy, restrict, case_sensitive, oov, as_json, bootstrap, ci, seed):
     """Score VECTORS on WS-353 (all/sim/rel), SimLex-999, MEN and the Google analogies, each
     score with a percentile bootstrap confidence interval.
@@ -1064,7 +1068,7 @@ def _fmt_p(p):
               help="Analogy method (repeatable) [default: add and mul].")
 @click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: case-insensitive).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@bootstrap_options
+@bootstrap_options(minimum=1)
 def compare_cmd(a, b, sim, analogy, restrict, methods, case_sensitive, as_json, bootstrap, ci, seed):
     """Compare two vector files on the pairs and questions both cover: A - B per set, its paired
     bootstrap interval and p-value (paired permutation for rho, McNemar for analogies).
@@ -1078,8 +1082,6 @@ def compare_cmd(a, b, sim, analogy, restrict, methods, case_sensitive, as_json, 
 
     from .comparison import compare
 
-    if bootstrap == 0:
-        raise click.BadParameter("must be >= 1 for a comparison", param_hint="'--bootstrap'")
     report = compare(_load_vectors(a), _load_vectors(b), sim=list(sim), analogy=list(analogy), restrict=restrict,
                      methods=methods or ("add", "mul"), case_sensitive=case_sensitive, bootstrap=bootstrap, ci=ci,
                      seed=seed, names=(a, b))

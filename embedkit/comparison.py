@@ -166,4 +166,7 @@ def compare(a, b, *, sim=None, analogy=None, restrict=30000, methods=ANALOGY_MET
                     f"{name} {part}", "analogy", label, int(sel.sum()), int(ra.size),
                     int((in_a & ~in_b & sel).sum()), int((in_b & ~in_a & sel).sum()), acc_a, acc_b, diff,
                     interval, p, "McNemar exact", bool(p < 1 - ci)))
+    if not any(c.common for c in report.comparisons):
+        raise EmbedkitError(f"{names[0]} and {names[1]} cover no pair or question in common (each item needs all its "
+                            "words in both): nothing to compare")
     return report

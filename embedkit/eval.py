@@ -12,6 +12,7 @@ and one compiled pass over the candidates per question.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -135,7 +136,18 @@ class EvalReport:
                  "syntactic": r.syntactic.accuracy, "syntactic_ci": _json_ci(r.syntactic.ci),
                  "sections": [dict(asdict(s), accuracy=s.accuracy, ci=_json_ci(s.ci)) for s in r.sections]}
             ana.append(d)
-        return {"similarity": sim, "analogy": ana}
+        return _json_safe({"similarity": sim, "analogy": ana})
+
+
+def _json_safe(x):
+    """``x`` with every NaN or infinite float (a score over too few items) as None: JSON has no NaN."""
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
 
 
 def _json_ci(ci):
@@ -160,9 +172,12 @@ def read_similarity(path):
         parts = [p.strip() for p in (line.split("\t") if "\t" in line else line.split())]
         if len(parts) != 3:
             raise ValueError
-        return parts[0], parts[1], float(parts[2])
+        score = float(parts[2])
+        if not math.isfinite(score):  # a rank correlation over NaN scores is NaN, or quietly wrong
+            raise ValueError
+        return parts[0], parts[1], score
 
-    return read_rows(path, parse, "word1 word2 score")
+    return read_rows(path, parse, "word1 word2 score (a finite number)")
 
 
 def read_analogies(path):

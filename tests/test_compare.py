@@ -146,3 +146,34 @@ def test_compare_cli_table_json_and_errors(assert_one_line_error, run, trained, 
     assert_one_line_error(run("compare", a, b, "--bootstrap", "0"))
     assert_one_line_error(run("compare", a, b, "--method", "div"))
     assert_one_line_error(run("compare", a))
+
+
+def test_compare_without_a_common_item_is_one_line(assert_one_line_error, run, trained, tmp_path):
+    """Files that share no word of any pair or question: an error, not a table of NaN and exit 0."""
+    _, a, _, _ = trained
+    other = tmp_path / "other.txt"
+    Vectors(["zzq1", "zzq2", "zzq3"], np.eye(3, dtype=np.float32)).save(other)
+    r = run("compare", a, other, "--bootstrap", "20")
+    assert_one_line_error(r, "cover no pair or question in common")
+    r = run("compare", a, a, "--bootstrap", "0")
+    assert_one_line_error(r, "0 is not in the range x>=1")
+    assert "(0: none)" not in run("compare", "--help").stdout
+
+
+def test_eval_json_has_null_for_a_score_it_cannot_give(run, tmp_path):
+    """JSON has no NaN: a set with too few pairs found has ``null``, and the output parses."""
+    few = tmp_path / "few.txt"
+    Vectors(["king", "queen", "cup"], np.eye(3, dtype=np.float32)).save(few)
+    r = run("eval", few, "--json", "--bootstrap", "0")
+    assert r.exit_code == 0, r.output
+    assert "NaN" not in r.stdout
+    got = json.loads(r.stdout)
+    assert got["similarity"][0]["spearman"] is None
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf"])
+def test_similarity_file_with_a_non_finite_score_is_refused(assert_one_line_error, run, trained, tmp_path, score):
+    _, a, _, _ = trained
+    sim = tmp_path / "pairs.tsv"
+    sim.write_text(f"king\tqueen\t8.5\nthe\tof\t{score}\ncup\tmug\t7\n")
+    assert_one_line_error(run("eval", a, "--sim", sim), "line 2: expected 'word1 word2 score (a finite number)'")
