@@ -165,14 +165,18 @@ class DocEncoder:
     def fit_component(self, texts):
         """Estimate SIF's common direction: the first right singular vector of the matrix of the
         raw vectors of ``texts`` (an iterable of strings, streamed in blocks)."""
-        gram, n = np.zeros((self.vectors.dim, self.vectors.dim)), 0
+        gram, n, known = np.zeros((self.vectors.dim, self.vectors.dim)), 0, 0
         with threadpool_limits(1):  # small products: BLAS threads only spin (40x slower on a busy machine)
             for block in _blocks(texts):
                 m, _ = self.raw(block)
                 gram += m.T @ m
                 n += len(block)
+                known += int(m.any(axis=1).sum())
         if n == 0:
             raise EmbedkitError("no text to fit the SIF component on")
+        if known < 2:  # none: any direction would be removed; one: its own, leaving it zero
+            raise EmbedkitError(f"SIF's common component needs at least 2 texts with a word in the vocabulary to "
+                                f"be estimated; the fitting texts have {known} (give more lines, or --fit-corpus)")
         values, vecs = np.linalg.eigh(gram)
         c = vecs[:, -1]
         self.component = c * (-1.0 if c[np.abs(c).argmax()] < 0 else 1.0)
@@ -322,6 +326,9 @@ def write_doc_vectors(vectors, textfile, output, *, method="mean", counts=None, 
             written += len(block)
         if written != n:
             raise EmbedkitError(f"{textfile} changed while it was read")
+        if tokens and not known:  # nothing written: the vectors or the tokenizer are not the text's
+            raise EmbedkitError(f"no word of {textfile} is in the vocabulary of the vectors (tokenize={tokenize!r}"
+                                f"{', lowercase' if lowercase else ''}): every row would be zero")
     if empty:
         warnings.warn(f"{empty} of {n} lines had no word in the vocabulary; their rows are zero")
     return DocvecResult(output, n, vectors.dim, empty, known / tokens if tokens else 0.0)

@@ -73,9 +73,9 @@ def read(path, format=None, *, limit=None):
     if format is not None:
         check_choice("format", format, tuple(READERS))
     with _seekable(path) as real:
-        if format is None:
-            format = detect_format(real)
-        try:
+        try:  # a pipe's errors name the pipe, not the temporary copy read in its place
+            if format is None:
+                format = detect_format(real)
             vectors = READERS[format](real, limit=limit)
         except EmbedkitError as e:
             if real == path:
@@ -644,7 +644,8 @@ def _gather_words(data, word_start, word_end, buf):
 
 
 def _decode_words(path, data, word_start, word_end, where):
-    """Decode every word at once; per word (with a warning) only when some are not UTF-8."""
+    """Decode every word at once; per word only when some are not UTF-8, with one warning for all
+    of them (how many, and where the first is)."""
     size = int((word_end - word_start).sum()) + len(word_start)
     buf = np.empty(max(size, 1), np.uint8)
     used = _gather_words(data, word_start, word_end, buf)
@@ -652,14 +653,16 @@ def _decode_words(path, data, word_start, word_end, where):
     try:
         words = raw.decode("utf-8").split("\n")
     except UnicodeDecodeError:
-        words = []
+        words, bad = [], []
         for k, w in enumerate(raw.split(b"\n")):
             try:
                 words.append(w.decode("utf-8"))
             except UnicodeDecodeError:
-                warnings.warn(f"{path}: {where(k)}: word is not valid UTF-8; replaced undecodable bytes",
-                              stacklevel=4)
+                bad.append(k)
                 words.append(w.decode("utf-8", "replace"))
+        many = f"{len(bad)} words are" if len(bad) > 1 else "a word is"
+        warnings.warn(f"{path}: {many} not valid UTF-8 (the first at {where(bad[0])}); replaced undecodable bytes",
+                      stacklevel=4)
     return words if len(word_start) else []
 
 

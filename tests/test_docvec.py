@@ -163,13 +163,17 @@ def test_docsim_cli_every_method(run, vecs, tmp_path):
     ["docsim", "{v}", "zzz", "the cat"],
     ["docsim", "{v}", "the", "cat", "--sif-a", "0"],
     ["docsim", "{v}", "the", "cat", "--method", "sif", "--fit-corpus", "{missing}"],
+    ["docvec", "{v}", "{oov}", "-o", "{out}"],  # no known word at all: the rows would all be zero
+    ["docvec", "{v}", "{t}", "-o", "{out}", "--method", "sif"],  # one line: its own component, removed, is zero
+    ["docvec", "{v}", "{t}", "-o", "{out}", "--method", "sif", "--fit-corpus", "{oov}"],  # would remove any direction
 ])
 def test_doc_commands_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     vecs.save(tmp_path / "v.npy")
     (tmp_path / "t.txt").write_text("the cat\n")
     (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "oov.txt").write_text("zebra quagga\nokapi\n")
     names = dict(v=tmp_path / "v.npy", t=tmp_path / "t.txt", out=tmp_path / "out.npy", empty=tmp_path / "empty.txt",
-                 missing=tmp_path / "missing.txt")
+                 missing=tmp_path / "missing.txt", oov=tmp_path / "oov.txt")
     assert_one_line_error(run(*(a.format(**names) for a in args)))
     assert not (tmp_path / "out.npy").exists()
 

@@ -264,3 +264,17 @@ def test_a_named_pipe_is_written_in_place(vecs, tmp_path):
     with pytest.raises(EmbedkitError, match="not a stream"):
         formats.write(vecs, tmp_path / "v.npy")
     assert output_paths("/dev/stdout", counts=True) == ["/dev/stdout"]
+
+
+def test_a_pipe_that_holds_no_vectors_is_named_in_the_error(tmp_path):
+    """The pipe is read through a temporary copy; the error names the pipe, not the copy."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: open(fifo, "wb").write(b"some plain words of text\n" * 50), daemon=True)
+    writer.start()
+    with pytest.raises(EmbedkitError) as e:
+        Vectors.load(fifo)
+    writer.join(10)
+    assert str(fifo) in str(e.value) and "embedkit-vectors-" not in str(e.value)

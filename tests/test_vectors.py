@@ -330,3 +330,16 @@ def test_with_matrix_shares_the_words_and_checks_the_shape():
     assert v["b"].tolist() == [0.0, 1.0, 0.0]  # the original keeps its own matrix
     with pytest.raises(EmbedkitError, match=r"3 words but a matrix of shape \(2, 2\)"):
         v.with_matrix(np.zeros((2, 2)))
+
+
+def test_words_not_valid_utf8_give_one_warning_for_all(tmp_path):
+    """A file with many words that are not UTF-8: one warning that counts them and names the first, not one each."""
+    lines = [b"60 2"] + [b"w%d\xe9 1 2" % i for i in range(50)] + [b"ok%d 1 2" % i for i in range(10)]
+    p = tmp_path / "v.txt"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        v = Vectors.load(p)
+    assert len(v) == 60 and v.words[0] == "w0\ufffd"
+    assert [str(w.message) for w in caught] == [f"{p}: 50 words are not valid UTF-8 (the first at line 2); "
+                                                "replaced undecodable bytes"]
