@@ -248,8 +248,11 @@ def doc_similarity(vectors, text1, text2, *, method="mean", counts=None, vectors
                       tokenize=tokenize, keep_punctuation=keep_punctuation)
     raw, share = enc.raw([text1, text2])
     for k, t in enumerate((text1, text2)):
+        if not t.strip():
+            raise EmbedkitError(f"text {k + 1} is empty")
         if not raw[k].any():
-            raise EmbedkitError(f"no word of text {k + 1} is in the vocabulary: {t[:60]!r}")
+            why = "its words' vectors are zero" if share[k] > 0 else "no word of it is in the vocabulary"
+            raise EmbedkitError(f"text {k + 1} has no vector: {why}: {t[:60]!r}")
     if method == "sif":
         if fit_texts is None:  # two texts alone would leave them (anti)parallel: cosine always +-1
             warnings.warn("SIF without a fitting corpus: the common component is not removed (from two texts "

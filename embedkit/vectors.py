@@ -415,6 +415,10 @@ class Vectors:
         for sign, terms in ((1.0, pos), (-1.0, neg)):
             for t in terms:
                 mean += sign * (self._unit_for(t) if isinstance(t, str) else t)
+        if not mean.any():  # every cosine would be 0, and the "neighbours" arbitrary
+            zero = [t for t in pos + neg if isinstance(t, str) and not self._unit_for(t).any()]
+            raise EmbedkitError(f"{zero[0]!r} has a zero vector: no word is nearer to it than another" if zero else
+                                "the query's vectors cancel out (their sum is zero): no word is nearer than another")
         mean = _normalised(mean / (len(pos) + len(neg))).astype(np.float32)
         scores = self._rows(restrict_vocab) @ mean
         return self._top(scores, topn, self._rows_of(pos + neg))

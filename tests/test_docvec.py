@@ -80,8 +80,13 @@ def test_mean_and_pairwise_equal_their_formulas(vecs):
 
 
 def test_doc_similarity_errors(vecs):
-    with pytest.raises(EmbedkitError, match="no word of text 2"):
+    with pytest.raises(EmbedkitError, match="text 2 has no vector: no word of it is in the vocabulary"):
         doc_similarity(vecs, "cat", "zzz")
+    with pytest.raises(EmbedkitError, match="text 1 is empty"):
+        doc_similarity(vecs, "  ", "cat")
+    zero = Vectors(vecs.words, np.vstack([np.zeros((1, vecs.dim)), vecs.matrix[1:]]), vecs.counts)
+    with pytest.raises(EmbedkitError, match="text 1 has no vector: its words' vectors are zero"):
+        doc_similarity(zero, "the", "cat")
     with pytest.raises(EmbedkitError, match="method must be one of mean, sif, pairwise"):
         doc_similarity(vecs, "cat", "dog", method="max")
     with pytest.raises(EmbedkitError, match="a must be > 0"):

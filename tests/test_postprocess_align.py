@@ -155,3 +155,16 @@ def test_read_dictionary_errors(tmp_path):
     with pytest.raises(EmbedkitError, match="holds no word pairs"):
         read_dictionary(tmp_path / "d.txt")
     assert counts_path("a/v.npy") == "a/v.vocab" and counts_path("v.txt") == "v.txt.vocab"
+
+
+def test_postprocessing_too_few_vectors_is_an_error():
+    """Centring one vector leaves zero; n centred vectors span at most n - 1 directions, so removing
+    more would remove arbitrary ones: each is refused."""
+    one = Vectors(["a"], np.ones((1, 4), np.float32))
+    two = Vectors(["a", "b"], np.arange(8, dtype=np.float32).reshape(2, 4))
+    with pytest.raises(EmbedkitError, match="centering needs at least 2 vectors, got 1"):
+        postprocess(one, center=True)
+    with pytest.raises(EmbedkitError, match="abtt must be below the number of vectors \\(2\\), got 3"):
+        postprocess(two, abtt=3)
+    assert postprocess(two, abtt=1).vectors.matrix.shape == (2, 4)
+    assert postprocess(one, normalize=True).vectors.matrix.shape == (1, 4)

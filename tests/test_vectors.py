@@ -343,3 +343,14 @@ def test_words_not_valid_utf8_give_one_warning_for_all(tmp_path):
     assert len(v) == 60 and v.words[0] == "w0\ufffd"
     assert [str(w.message) for w in caught] == [f"{p}: 50 words are not valid UTF-8 (the first at line 2); "
                                                 "replaced undecodable bytes"]
+
+
+def test_most_similar_to_a_zero_vector_is_an_error():
+    """A word with a zero vector, or query words that cancel out: every cosine would be 0 and the
+    neighbours arbitrary, so it is an error naming which."""
+    v = Vectors(["a", "b", "c", "z"], np.array([[1, 0], [0, 1], [1, 1], [0, 0]], np.float32))
+    with pytest.raises(EmbedkitError, match="'z' has a zero vector"):
+        v.most_similar("z")
+    with pytest.raises(EmbedkitError, match="cancel out"):
+        v.most_similar(positive=["a"], negative=["a"])
+    assert v.most_similar("a", topn=1)[0][0] == "c"
