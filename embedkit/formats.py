@@ -266,11 +266,15 @@ def format_for_path(path, format=None):
     return format, compression
 
 
+#: where a vectors output named "-" goes
+STDOUT = "/dev/stdout"
+
+
 def output_paths(path, format=None, *, counts=False):
     """Every file that ``write(vectors, path, format)`` will write (checks the suffix rule);
     ``counts``: the vectors carry counts (a text or binary file then gets ``PATH.vocab`` too)."""
+    path = STDOUT if os.fspath(path) == "-" else os.fspath(path)
     format, _ = format_for_path(path, format)
-    path = os.fspath(path)
     if format == "npy":
         if is_stream(path):
             raise EmbedkitError(f"cannot write {path}: the NumPy format is a pair of files (.npy and .vocab), "
@@ -290,8 +294,8 @@ def write(vectors, path, format=None):
         The files written: ``[path]`` (plus ``PATH.vocab`` with counts), or the ``.npy`` and
         ``.vocab`` of the NumPy pair.
     """
+    path = STDOUT if os.fspath(path) == "-" else os.fspath(path)
     format, compression = format_for_path(path, format)
-    path = os.fspath(path)
     output_paths(path, format)  # the NumPy pair cannot go to a stream
     with _faults.expect_bytes(_size_estimate(vectors, format, compression)):
         paths = WRITERS[format](vectors, path, compression=compression)
@@ -766,7 +770,10 @@ def _read_npy(path, *, limit=None):
     try:
         matrix = np.load(matrix_path, allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError) as e:
-        raise EmbedkitError(f"cannot read vectors {matrix_path}: {getattr(e, 'strerror', None) or e}") from None
+        why = getattr(e, "strerror", None) or e
+        if "mmap length is greater than file size" in str(e):
+            why = "the file is shorter than its header says (truncated?)"
+        raise EmbedkitError(f"cannot read vectors {matrix_path}: {why}") from None
     words, counts = [], []
     try:
         with open(base + ".vocab", encoding="utf-8") as f:

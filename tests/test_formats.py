@@ -278,3 +278,22 @@ def test_a_pipe_that_holds_no_vectors_is_named_in_the_error(tmp_path):
         Vectors.load(fifo)
     writer.join(10)
     assert str(fifo) in str(e.value) and "embedkit-vectors-" not in str(e.value)
+
+
+def test_dash_writes_vectors_to_standard_output(run, vecs, tmp_path, monkeypatch):
+    """``convert IN -`` writes to standard output (as ``export -o -`` does), not a file named ``-``."""
+    src = tmp_path / "v.txt"
+    vecs.save(src)
+    monkeypatch.chdir(tmp_path)
+    r = run("convert", src, "-")
+    assert r.exit_code == 0, r.output
+    assert not os.path.exists(tmp_path / "-")
+    assert output_paths("-", counts=True) == [formats.STDOUT]
+
+
+def test_truncated_npy_says_so(vecs, tmp_path):
+    vecs.save(tmp_path / "v.npy")
+    data = (tmp_path / "v.npy").read_bytes()
+    (tmp_path / "v.npy").write_bytes(data[:len(data) - 7])
+    with pytest.raises(EmbedkitError, match="shorter than its header says"):
+        Vectors.load(tmp_path / "v.npy")

@@ -92,6 +92,9 @@ def test_oov_hint(vecs):
         vecs.index("kign")
     with pytest.raises(EmbedkitError, match="did you mean 'queen'"):
         vecs.most_similar("Queen")
+    short = Vectors(["the", "of", "th", "cat", "car", "can", "cap"], np.eye(7, dtype=np.float32))
+    assert short.closest_spelling("teh") == "the"  # a swap is one edit, and "the" is more frequent than "th"
+    assert short.closest_spelling("cta") == "cat"
 
 
 # ---------------------------------------------------------------- queries vs brute force
