@@ -108,6 +108,9 @@ def test_word_probabilities_sources(vecs, tmp_path):
     with pytest.warns(UserWarning, match="Zipf"):
         p, src = word_probabilities(bare)
     assert src == "zipf" and p[0] == pytest.approx(2 * p[1])
+    (tmp_path / "other.txt").write_text("zebra 500\nokapi 10\n")  # counts of another corpus: refused, not Zipf
+    with pytest.raises(EmbedkitError, match="give no word of the vectors a count above 0"):
+        word_probabilities(bare, counts=tmp_path / "other.txt")
     (tmp_path / "bad.txt").write_text("cat x\n")
     with pytest.raises(EmbedkitError, match="line 1: expected 'word count'"):
         read_counts(tmp_path / "bad.txt")
