@@ -171,6 +171,7 @@ def load_fasttext_init(path):
                             f"only skip-gram or CBOW models with negative sampling can be continued")
     if ftm.args.get("wordNgrams", 1) != 1:
         raise EmbedkitError(f"{p} uses word n-grams (wordNgrams={ftm.args['wordNgrams']}); embedkit trains single words")
+    ftm.path = p  # its name in later errors (a setting that cannot change)
     return ftm
 
 

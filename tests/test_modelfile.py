@@ -386,6 +386,12 @@ def test_fasttext_resume_from_our_bin(ab, tmp_path):
         train_fasttext(b, init=path, bucket=1000)
     with pytest.raises(EmbedkitError, match="model='skipgram', not 'cbow'"):
         train_fasttext(b, init=path, model="cbow")
+    # the loaded model (as the CLI passes it) is named by its file, not printed whole with its matrices
+    from embedkit.warmstart import load_fasttext_init
+
+    with pytest.raises(EmbedkitError) as e:
+        train_fasttext(b, init=load_fasttext_init(path), dim=9)
+    assert str(e.value) == f"dim cannot change when continuing: {path} has dim=8, not 9"
 
 
 @pytest.mark.slow  # compiles fastText's kernels
