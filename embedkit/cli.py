@@ -147,6 +147,19 @@ class OutputDir(OutputFile):
     folder = True
 
 
+class ModelDir(OutputDir):
+    """A model folder to write (``--save-model``): also refused at parse time when a folder of other
+    files is there, which the write would refuse after training (it never replaces them)."""
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        from .modelfile import is_model
+
+        if os.path.isdir(value) and os.listdir(value) and not is_model(value):
+            self.fail(f"cannot write the model {value}: the folder exists and is not a model folder", param, ctx)
+        return value
+
+
 # ---------------------------------------------------------------- option value types, checked at parse time
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that also refuses nan and infinity (a bad value exits 2 naming its option)."""
@@ -262,7 +275,7 @@ def model_options(fn):
     fn = click.option("--init", default=None, type=click.Path(exists=True),
                       help="Continue training this model folder (from --save-model) on CORPUS (GloVe: or on "
                            "--cooc DIR).")(fn)
-    return click.option("--save-model", default=None, type=OutputDir(),
+    return click.option("--save-model", default=None, type=ModelDir(),
                         help="Also write the model folder (vocabulary with counts, every weight and setting): "
                              "--init continues from it, and every command reads its vectors.")(fn)
 

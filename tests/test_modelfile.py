@@ -203,6 +203,14 @@ def test_cli_bad_init(ab, tmp_path, run, assert_one_line_error):
     os.truncate(bad / "params.npy", 200)
     assert_one_line_error(run(*base, "--init", str(bad)), "truncated")
     assert not out.exists()
+    mine = tmp_path / "notes"  # a folder of the user's own files: refused before training, not after
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine\n")
+    for method in ("glove", "skipgram"):
+        r = run("train", method, a, "-o", str(out), "--save-model", str(mine), "--epochs", "1")
+        assert_one_line_error(r, "the folder exists and is not a model folder", code=2)
+        assert "wrote" not in r.stderr and not out.exists()
+    assert os.listdir(mine) == ["notes.txt"]
 
 
 # ---------------------------------------------------------------- word2vec
