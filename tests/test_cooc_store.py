@@ -262,3 +262,55 @@ def test_fitting_a_folder_in_memory_lets_its_pages_go(trainer, sample_path, tmp_
     else:
         glove.fit_glove(c, dim=4, epochs=1)
     assert len(seen) == 1 and seen[0] < 512, seen  # KB of the folder's files still resident
+
+
+def _forge(src, dst, name, change):
+    """A copy of the folder ``src`` with ``name`` changed by ``change`` and signed again: damage its
+    checksums cannot see."""
+    import json
+    import shutil
+
+    from embedkit._integrity import write_manifest
+
+    shutil.copytree(src, dst)
+    files = list(json.loads((dst / "MANIFEST.json").read_text())["files"])
+    (dst / "MANIFEST.json").unlink()
+    path = dst / name
+    if name == "meta.json":
+        meta = json.loads(path.read_text())
+        meta.update(change)
+        path.write_text(json.dumps(meta))
+    else:
+        a = np.load(path)
+        change(a)
+        np.save(path, a)
+    write_manifest(dst, files)
+    return dst
+
+
+@pytest.mark.parametrize("name,change,msg", [
+    ("indices.npy", lambda a: a.__setitem__(3, 10 ** 6), "a column index outside"),
+    ("indices.npy", lambda a: a.__setitem__(slice(0, 2), a[1::-1].copy()), "columns out of order within a row"),
+    ("indptr.npy", lambda a: a.__setitem__(10, a[-1] + 100), "row pointers are not in order"),
+    ("data.npy", lambda a: a.__setitem__(slice(None), -1), "not a finite number above 0"),
+    ("data.npy", lambda a: a.__setitem__(7, np.nan), "not a finite number above 0"),
+    ("meta.json", {"window": "abc"}, "meta.json is damaged: window must be an integer"),
+    ("meta.json", {"window": -5}, "meta.json is damaged: window must be >= 1"),
+    ("meta.json", {"weighting": "cubic"}, "meta.json is damaged: weighting must be one of"),
+])
+def test_a_folder_damaged_and_signed_again_is_one_error(tmp_path, name, change, msg):
+    """Each of these crashed a trainer (a segfault, or glibc's double free) or passed as valid counts."""
+    src = tmp_path / "c"
+    count_cooccurrences("data/sample.txt.xz", window=3, min_count=50, output=src)
+    load_cooccurrences(src)  # the original is fine
+    bad = _forge(src, tmp_path / "bad", name, change)
+    with pytest.raises(EmbedkitError, match=msg):
+        load_cooccurrences(bad)
+
+
+def test_structure_check_passes_on_every_row_block(tmp_path):
+    """The check runs in blocks of rows (memory-mapped pages let go of): a valid folder passes at any block size."""
+    src = tmp_path / "c"
+    m = count_cooccurrences("data/sample.txt.xz", window=3, min_count=50, output=src).matrix
+    for block in (1, 7, 1000, 1 << 22):
+        _store.check_csr(m, src, block=block)

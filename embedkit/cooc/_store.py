@@ -36,7 +36,8 @@ from numba import prange
 
 from .. import _faults
 from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
-from .._util import balanced_chunks, drop_read_pages, numba_threads, page_dropper, progress_bar
+from .._util import (balanced_chunks, check_bool, check_choice, check_float, check_int, drop_read_pages,
+                     numba_threads, page_dropper, progress_bar, row_blocks)
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
 from ._count import fill_block, row_nonzeros
@@ -645,6 +646,59 @@ def open_csr(folder, n):
     return m
 
 
+def _check_params(params, path):
+    """Raise EmbedkitError naming the first counting parameter that ``meta.json`` records with a value
+    counting could not have used (the trainers compare and use them as they are)."""
+    from ..corpus import TOKENIZE_MODES
+
+    checks = {"window": lambda v: check_int("window", v, min=1, max=1000),
+              "weighting": lambda v: check_choice("weighting", v, ("uniform", "harmonic")),
+              "dynamic_window": lambda v: check_bool("dynamic_window", v),
+              "sample": lambda v: check_float("sample", v, min=0.0),
+              "min_count": lambda v: check_int("min_count", v, min=1),
+              "max_vocab": lambda v: v is None or check_int("max_vocab", v, min=1),
+              "lowercase": lambda v: check_bool("lowercase", v),
+              "tokenize": lambda v: check_choice("tokenize", v, TOKENIZE_MODES),
+              "keep_punctuation": lambda v: check_bool("keep_punctuation", v),
+              "seed": lambda v: check_int("seed", v, min=0)}
+    for name, check in checks.items():
+        if params[name] is not UNKNOWN:
+            try:
+                check(params[name])
+            except EmbedkitError as e:
+                raise EmbedkitError(f"{os.path.join(path, META_FILE)} is damaged: {e}") from None
+
+
+def check_csr(m, path, block=1 << 22):
+    """Raise EmbedkitError unless ``m`` (a CSR matrix read from the folder ``path``) is what
+    :class:`_CsrFiles` writes: row pointers from 0 that never fall, columns inside the matrix and
+    rising within each row, counts finite and above 0. A folder damaged in a way its checksums
+    cannot see (rewritten, then signed again) otherwise crashed the kernels that trust it. One
+    pass over rows of ``block`` non-zeros at a time, memory-mapped pages let go of as it goes."""
+    indptr, indices, data, n = m.indptr, m.indices, m.data, m.shape[1]
+    steps = np.diff(indptr)
+    if indptr[0] != 0 or (len(steps) and steps.min() < 0):
+        raise EmbedkitError(f"the matrix in {path} is damaged: its row pointers are not in order")
+    cuts = row_blocks(indptr, block)
+    for r0, r1 in zip(cuts[:-1], cuts[1:]):
+        a, b = int(indptr[r0]), int(indptr[r1])
+        if a == b:
+            continue
+        cols, vals = indices[a:b], data[a:b]
+        if cols.min() < 0 or cols.max() >= n:
+            raise EmbedkitError(f"the matrix in {path} is damaged: a column index outside 0..{n - 1} "
+                                f"(rows {r0}..{r1 - 1})")
+        falls = np.flatnonzero(np.diff(cols) <= 0) + 1 + a  # where a row's columns stop rising: only at a row start
+        if len(falls) and not np.isin(falls, indptr[r0 + 1:r1]).all():
+            raise EmbedkitError(f"the matrix in {path} is damaged: columns out of order within a row "
+                                f"(rows {r0}..{r1 - 1})")
+        if not ((vals > 0) & (vals < np.inf)).all():
+            raise EmbedkitError(f"the matrix in {path} is damaged: a count that is not a finite number above 0 "
+                                f"(rows {r0}..{r1 - 1})")
+        drop_read_pages(indices, b)
+        drop_read_pages(data, b)
+
+
 def read_store(path):
     """Open a co-occurrence folder: ``(matrix, vocab, params, info, rare)``.
 
@@ -675,7 +729,9 @@ def read_store(path):
         raise EmbedkitError(f"cannot read the matrix in {path}: {getattr(e, 'strerror', None) or e}") from None
     if m is None:
         raise EmbedkitError(f"the matrix in {path} does not match its vocabulary ({V} words); the folder is damaged")
+    check_csr(m, path)
     params = {k: meta.pop(k, UNKNOWN) for k in COUNT_PARAMS}
+    _check_params(params, path)
     if params["tokenize"] is UNKNOWN and params["lowercase"] is not UNKNOWN:
         # written before tokenizers existed, from text: split on whitespace, the only tokenizer then
         params.update(tokenize="whitespace", keep_punctuation=False)
