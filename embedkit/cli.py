@@ -452,8 +452,8 @@ def train():
 
 @cli.command("vocab")
 @corpus_options
-@click.option("-o", "--output", default=None, type=OutputFile(),
-              help="Write the vocabulary ('word count' lines) here instead of stdout.")
+@click.option("-o", "--output", default=None, type=OutputFile(allow_dash=True),
+              help="Write the vocabulary ('word count' lines) here instead of stdout ('-': stdout).")
 @threads_option
 @click.pass_context
 def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punctuation, output, threads):
@@ -468,7 +468,7 @@ def vocab_cmd(ctx, corpus, min_count, max_vocab, lowercase, tokenize, keep_punct
 
     vocab = build_vocab(corpus, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                         keep_punctuation=keep_punctuation, threads=threads, progress=ctx.obj["progress"])
-    if output:
+    if output and output != "-":
         vocab.save(output)
     else:
         vocab.write(sys.stdout)

@@ -22,6 +22,8 @@ def test_vocab_command(run, write_corpus, tmp_path):
     out = tmp_path / "v.txt"
     assert run("vocab", p, "--min-count", "1", "-o", out).exit_code == 0
     assert out.read_text().splitlines()[0] == "b 3"
+    r = run("vocab", p, "--min-count", "2", "-o", "-")  # standard output, as phrases -o - (not a file named -)
+    assert r.exit_code == 0 and r.stdout == "b 3\na 2\nc 2\n" and not os.path.exists("-")
 
 
 def test_stdin_corpus(run):
