@@ -255,6 +255,24 @@ def check_suffixes(*outputs):
                 raise click.UsageError(str(e)) from None
 
 
+def check_separate(corpus, *outputs):
+    """A usage error (exit 2, before any work) when two of ``outputs`` (``(option, path)``, None
+    paths skipped) are one file, which the second write would replace, or when one of them is a
+    CORPUS file, which training would overwrite."""
+    seen = {}
+    for option, path in outputs:
+        if not path or path == "-":
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise click.UsageError(f"{seen[key]} and {option} name the same file ({path}): give each its own")
+        seen[key] = option
+    paths = corpus if isinstance(corpus, (list, tuple)) else [corpus]
+    for p in paths:
+        if p and p != "-" and os.path.realpath(p) in seen:
+            raise click.UsageError(f"{seen[os.path.realpath(p)]} {p} is the corpus: writing it would replace the text")
+
+
 def output_options(fn):
     """-o/--output and --format for commands that write vectors."""
     fn = click.option("--format", "fmt", default=None, callback=_check_output_format,
@@ -572,6 +590,7 @@ def train_ppmi_svd_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab,
     """
     from .ppmi_svd import fit_ppmi_svd, train_ppmi_svd
 
+    check_separate(corpus, ("-o", output))
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation, dynamic_window=dynamic_window, sample=sample)
     c = load_cooc_source(ctx, corpus, cooc, counting, memory=memory, tmp_dir=tmp_dir, threads=fit["threads"])
@@ -689,6 +708,7 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
     """
     from .glove import fit_glove, train_glove
 
+    check_separate(corpus, ("-o", output), ("--save-model", save_model))
     counting = dict(window=window, min_count=min_count, max_vocab=max_vocab, lowercase=lowercase, tokenize=tokenize,
                     keep_punctuation=keep_punctuation)
     c = load_cooc_source(ctx, corpus, cooc, {**counting, "window": 10 if window is None else window}, memory=memory,
@@ -777,6 +797,7 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, phrase
         raise click.UsageError("--average-init applies to continued training: give --init MODEL")
     fmt = "word2vec-binary" if binary else fmt
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --binary/--format: exit 2
+    check_separate(kw["corpus"], ("-o", output), ("--save-context", save_context), ("--save-model", save_model))
     if phrase_mode == "add" and (save_model or init):
         raise click.UsageError("--phrase-mode add cannot be combined with --save-model or --init")
     base = _open_init(init, model)
@@ -916,6 +937,7 @@ def train_fasttext_cmd(ctx, corpus, output, fmt, save_model, save_context, init,
     if no_shuffle:
         kw["shuffle"] = deprecated_flag("--no-shuffle", "--shuffle none", kw["shuffle"], "none")
     check_suffixes((output, fmt), (save_context, fmt))  # one that contradicts --format: exit 2
+    check_separate(corpus, ("-o", output), ("--save-context", save_context), ("--save-model", save_model))
     for path in (output, save_context):
         if fmt is None and path and _suffix(path) == ".bin":
             raise click.UsageError(

@@ -166,3 +166,22 @@ def test_atomic_write_gives_the_usual_file_mode(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "f.txt").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["train", "skipgram", "{c}", "-o", "{o}", "--save-context", "{o}"], "-o and --save-context name the same file"),
+    (["train", "cbow", "{c}", "-o", "{c}"], "-o {c} is the corpus"),
+    (["train", "ppmi-svd", "{c}", "-o", "{c}"], "-o {c} is the corpus"),
+    (["train", "glove", "{c}", "-o", "{o}", "--save-model", "{o}"], "-o and --save-model name the same file"),
+    (["train", "fasttext", "{c}", "-o", "{o}", "--save-context", "{o}"], "-o and --save-context name the same file"),
+])
+def test_outputs_that_would_overwrite_each_other_or_the_corpus(assert_one_line_error, run, write_corpus, tmp_path,
+                                                                args, msg):
+    """Two outputs on one file (the second write replaced the first, exit 0) or an output on the corpus
+    (training replaced the text): refused before any work, the corpus untouched."""
+    c = write_corpus("the cat sat on the mat\n" * 50)
+    names = {"c": str(c), "o": str(tmp_path / "v.txt")}
+    r = run(*(a.format(**names) for a in args), "--epochs", "1") if "ppmi-svd" not in args else \
+        run(*(a.format(**names) for a in args))
+    assert_one_line_error(r, msg.format(**names), code=2)
+    assert c.read_text() == "the cat sat on the mat\n" * 50 and not (tmp_path / "v.txt").exists()
