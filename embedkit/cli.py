@@ -175,7 +175,7 @@ class FiniteFloatRange(click.FloatRange):
 # would refuse is refused while the command line is parsed: `--dim 0` exits 2 naming --dim
 POSITIVE = click.IntRange(min=1)
 COUNT = click.IntRange(min=0)
-WINDOW = click.IntRange(1, 1000)  # co-occurrence counting's limit
+WINDOW = click.IntRange(1, 1000)  # one limit for every command (co-occurrence counting's)
 POSITIVE_FLOAT = FiniteFloatRange(min=0, min_open=True)
 NONNEG_FLOAT = FiniteFloatRange(min=0)
 CDS = FiniteFloatRange(0, 1, min_open=True)
@@ -744,7 +744,7 @@ def word2vec_options(fn):
     for deco in reversed([
         corpus_options, output_options,
         click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's]."),
-        click.option("--window", default=5, show_default=True, type=POSITIVE,
+        click.option("--window", default=5, show_default=True, type=WINDOW,
                      help="Largest context distance (each centre word draws 1..window)."),
         click.option("--negative", default=None, type=COUNT,
                      help="Negative samples per pair (0: off, needs --hs) [default: 5, or the --init model's]."),
@@ -880,7 +880,7 @@ def train_cbow_cmd(ctx, **kw):
               help="Predict the context from the centre word's n-grams, or the centre from the context's "
                    "[default: skipgram, or the --init model's].")
 @click.option("--dim", default=None, type=POSITIVE, help="Vector size [default: 100, or the --init model's].")
-@click.option("--window", default=5, show_default=True, type=POSITIVE,
+@click.option("--window", default=5, show_default=True, type=WINDOW,
               help="Largest context distance (each centre word draws 1..window).")
 @click.option("--negative", default=5, show_default=True, type=POSITIVE, help="Negative samples per pair.")
 @click.option("--sample", default=1e-4, show_default=True, type=NONNEG_FLOAT, help="Subsampling threshold t (0: off).")

@@ -59,14 +59,19 @@ class TrainingDivergedError(EmbedkitError):
     :meth:`cli_message` spells the parameter as its command-line option.
     """
 
-    def __init__(self, epoch, loss_name, loss, option, value):
+    def __init__(self, epoch, loss_name, loss, option, value, also=()):
         self.epoch, self.loss_name, self.loss, self.option, self.value = epoch, loss_name, loss, option, value
-        super().__init__(self._message(option))
+        self.also = tuple(also)  # (parameter, value) pairs that lowering would help too
+        super().__init__(self._message(str))
 
-    def _message(self, option):
-        return (f"training diverged in epoch {self.epoch} ({self.loss_name} {self.loss:.4g}): "
-                f"lower {option} ({self.value:g})")
+    def with_also(self, *also):
+        """The same error, naming more parameters to lower (``(name, value)`` pairs)."""
+        return TrainingDivergedError(self.epoch, self.loss_name, self.loss, self.option, self.value, also)
+
+    def _message(self, spell):
+        lower = " or ".join(f"lower {spell(o)} ({v:g})" for o, v in ((self.option, self.value), *self.also))
+        return f"training diverged in epoch {self.epoch} ({self.loss_name} {self.loss:.4g}): {lower}"
 
     def cli_message(self):
         """The message with the parameter written as its option, e.g. ``--learning-rate``."""
-        return self._message("--" + self.option.replace("_", "-"))
+        return self._message(lambda o: "--" + o.replace("_", "-"))

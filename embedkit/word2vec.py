@@ -56,7 +56,7 @@ from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, bui
                    sgns_pair, subsample)
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
-from .errors import EmbedkitError
+from .errors import EmbedkitError, TrainingDivergedError
 from ._faults import check_memory, word2vec_need
 from .modelfile import Model
 from .result import TrainResult
@@ -895,10 +895,16 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
             return _train_chunks(ks, alphas, corp, weights, tables, scratch, rows, cfg,
                                  ph._replace(states=phrase_rows))
 
-        losses, timings["train"] = run_epochs(
-            train_chunks, corp.offsets, corp.chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
-            threads=nthreads, desc=f"word2vec {model}", progress=progress, ids=enc.ids, syn0=weights.syn0,
-            ceiling=loss_ceiling(negative + 1 + path_len), sample=sample, streams=streams)
+        try:
+            losses, timings["train"] = run_epochs(
+                train_chunks, corp.offsets, corp.chunks, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
+                threads=nthreads, desc=f"word2vec {model}", progress=progress, ids=enc.ids, syn0=weights.syn0,
+                ceiling=loss_ceiling(negative + 1 + path_len), sample=sample, streams=streams)
+        except TrainingDivergedError as e:
+            if model == "skipgram" and update == "window" and window > 20:
+                # the window update moves a centre's outputs by up to 2 x window contexts' gradients at once
+                raise e.with_also(("window", window)) from None
+            raise
     words = list(vocab.words)
     counts = np.asarray(enc.counts, dtype=np.int64)
     if average_init:

@@ -396,6 +396,16 @@ def test_divergence_is_an_error_naming_the_epoch(sample_head, model, alpha):
         w2v.train_word2vec(sample_head(200), model=model, dim=16, epochs=2, threads=1, alpha=alpha)
 
 
+def test_divergence_of_a_wide_window_update_names_the_window(sample_head):
+    """Skip-gram's window update moves a centre's outputs by up to 2 x window contexts' gradients at
+    once: at --window 300 it diverges at the default rate, and the error names the window too."""
+    from embedkit.errors import TrainingDivergedError
+
+    with pytest.raises(TrainingDivergedError, match=r"lower alpha \(0.025\) or lower window \(300\)$") as e:
+        w2v.train_word2vec(sample_head(20), model="skipgram", window=300, dim=10, epochs=1, threads=1)
+    assert e.value.cli_message().endswith("lower --alpha (0.025) or lower --window (300)")
+
+
 @pytest.mark.slow
 def test_no_pairs_only_when_subsampling_took_every_word(write_corpus):
     # every word is frequent: at sample 1e-9 the keep probability is about 3e-4, so nothing is left
