@@ -302,8 +302,13 @@ def atomic_write(path, mode="wb", encoding=None):
             f = open(path, mode, encoding=encoding)
         except OSError as e:
             raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
-        with f:
-            yield f
+        try:
+            with f:
+                yield f
+        except BrokenPipeError:
+            raise  # the reader stopped (| head): the command line ends quietly, as other tools do
+        except OSError as e:  # a full device (/dev/full): named as the output
+            raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
         return
     if os.path.islink(path):  # the temp file goes beside the target, and replaces it: the link stays
         path = os.path.realpath(path)

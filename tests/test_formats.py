@@ -297,3 +297,9 @@ def test_truncated_npy_says_so(vecs, tmp_path):
     (tmp_path / "v.npy").write_bytes(data[:len(data) - 7])
     with pytest.raises(EmbedkitError, match="shorter than its header says"):
         Vectors.load(tmp_path / "v.npy")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_device_is_named_in_the_error(vecs):
+    with pytest.raises(EmbedkitError, match="^cannot write /dev/full: No space left on device$"):
+        formats.write(vecs, "/dev/full")
