@@ -96,11 +96,13 @@ def check_seed(seed):
     return check_int("seed", seed, min=0, max=2**63 - 1)
 
 
-def check_dim(dim, vocab_size):
-    """Raise EmbedkitError if ``dim`` exceeds the vocabulary size (no trainer can fill more dimensions)."""
+def check_dim(dim, vocab_size, *, max_vocab=False):
+    """Raise EmbedkitError if ``dim`` exceeds the vocabulary size (no trainer can fill more dimensions);
+    ``max_vocab``: the size is ``max_vocab``'s, so the way to more words is a higher one."""
     if dim > vocab_size:
+        more = "a higher {max_vocab}" if max_vocab else "a lower {min_count}"
         raise ParameterError(f"{{dim}} must be <= the vocabulary size ({vocab_size} words), got {dim}: lower {{dim}}, "
-                             f"or keep more words with a lower {{min_count}}", "dim", "min_count")
+                             f"or keep more words with {more}", "dim", "max_vocab" if max_vocab else "min_count")
 
 
 def sum_timings(first, second):

@@ -669,7 +669,7 @@ def train_glove(corpus, *, dim=None, window=None, min_count=5, max_vocab=None, l
     _check(dim, x_max, weight_power, learning_rate, epochs, shuffle, vectors, seed, threads, continuing=model is not None)
     check_int("window", window, min=1)
     if max_vocab is not None and isinstance(max_vocab, int):
-        check_dim(dim, max_vocab)
+        check_dim(dim, max_vocab, max_vocab=True)
     memory = _check_memory(memory)
     rare = None
     if model is not None or return_model:

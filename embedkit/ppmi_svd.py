@@ -27,7 +27,7 @@ from ._prefetch import prefetch as _prefetch
 from ._faults import array_bytes, check_memory, fit_after_counting, make_temp_dir, ppmi_need
 from ._util import (balanced_chunks, check_bool, check_dim, check_float, check_int, check_seed, check_threads,
                     drop_pages, drop_read_pages, numba_threads, progress_bar, row_blocks, sum_timings)
-from .errors import EmbedkitError
+from .errors import EmbedkitError, ParameterError
 from .result import TrainResult
 
 _PREFETCH = 8
@@ -520,6 +520,9 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
         t2 = time.perf_counter()
         timings["ppmi"] = t2 - t1
         if pmi.nnz == 0:
+            if neg > 1:  # shifted PPMI keeps only PMI above log(neg)
+                raise ParameterError(f"the PPMI matrix is all zeros: no pair's PMI is above log({{neg}}) = "
+                                     f"{np.log(neg):.3g}; lower {{neg}} ({neg:g})", "neg")
             raise EmbedkitError("the PPMI matrix is all zeros: the corpus is too small for these settings")
         held = [pmi]  # handed over: an in-memory PPMI matrix is freed inside, after the last product
         if not isinstance(pmi, StreamedCSR):
@@ -613,7 +616,7 @@ def train_ppmi_svd(corpus, *, dim=100, window=5, min_count=5, max_vocab=None, lo
 
     _check(dim, cds, neg, eig, add_context, n_iter, seed, threads)
     if max_vocab is not None and isinstance(max_vocab, int):
-        check_dim(dim, max_vocab)
+        check_dim(dim, max_vocab, max_vocab=True)
     with fit_after_counting(lambda v, nnz: ppmi_need(v, dim, nnz, add_context=add_context),
                             what="PPMI+SVD", lower="--window, --dim or --max-vocab"):
         cooc = count_cooccurrences(corpus, window=window, weighting="uniform", dynamic_window=dynamic_window,

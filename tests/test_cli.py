@@ -103,6 +103,9 @@ def test_long_file_without_newline(run, tmp_path):
     # known only from the data: exit 1, naming the options that help
     (["--dim", "100000"], ["--dim must be <= the vocabulary size (5 words), got 100000: lower --dim, or keep more "
                            "words with a lower --min-count"], 1),
+    (["--dim", "10", "--max-vocab", "3"], ["--dim must be <= the vocabulary size (3 words), got 10: lower --dim, or "
+                                           "keep more words with a higher --max-vocab"], 1),
+    (["--dim", "2", "--neg", "1e9"], ["no pair's PMI is above log(--neg) = 20.7; lower --neg (1e+09)"], 1),
 ])
 def test_nonsense_options(assert_one_line_error, run, write_corpus, tmp_path, args, words, code):
     p = write_corpus("\n".join(["the king rules the land", "the queen rules the land"] * 20))
