@@ -230,7 +230,12 @@ class Vectors:
                 f = self.resolve(w)
             except UnknownWordError as e:
                 if missing == "raise":
-                    raise
+                    errors = [e] + [x for x in (self._unknown(u) for u in words[len(found) + 1:]) if x is not None]
+                    if len(errors) == 1:
+                        raise
+                    named = dict.fromkeys(str(x).split(": ", 1)[-1] for x in errors)  # 'w' (did you mean ...?)
+                    raise UnknownWordError("words not in vocabulary: " + ", ".join(named), e.word, e.suggestion) \
+                        from None
                 unknown.append(str(e))
                 if missing == "keep":
                     found.append(w)
@@ -245,6 +250,14 @@ class Vectors:
         if missing == "skip" and unknown:
             warnings.warn("; ".join(dict.fromkeys(unknown)), stacklevel=2)
         return found
+
+    def _unknown(self, word):
+        """The UnknownWordError of ``word``, or None when it resolves."""
+        try:
+            self.resolve(word)
+        except UnknownWordError as e:
+            return e
+        return None
 
     def closest_spelling(self, word):
         """The vocabulary word spelled most like ``word`` (None if nothing is close)."""

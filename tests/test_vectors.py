@@ -357,3 +357,14 @@ def test_most_similar_to_a_zero_vector_is_an_error():
     with pytest.raises(EmbedkitError, match="cancel out"):
         v.most_similar(positive=["a"], negative=["a"])
     assert v.most_similar("a", topn=1)[0][0] == "c"
+
+
+def test_lookup_names_every_unknown_word():
+    """An analogy with several unknown words names them all in its one error, not the first alone."""
+    v = Vectors(["king", "man", "woman"], np.eye(3, dtype=np.float32))
+    with pytest.raises(EmbedkitError) as e:
+        v.lookup(["kign", "qqqxx", "woman", "zzzyy"])
+    msg = str(e.value)
+    assert msg == "words not in vocabulary: 'kign' (did you mean 'king'?), 'qqqxx', 'zzzyy'"
+    with pytest.raises(EmbedkitError, match="^word not in vocabulary: 'qqqxx'$"):
+        v.lookup(["king", "qqqxx"])
