@@ -1007,7 +1007,8 @@ def _report_table(report, level=None):
     lines = [f"{'similarity set':<16} {'spearman':>9}{head} {'pairs':>7} {'found':>7} {'coverage':>9}"
              + (f" {'composed':>9}" if composed else "")]
     for r in report.similarity:
-        lines.append(f"{r.name:<16} {r.spearman:>9.4f}{_fmt_ci(r.ci, level)} {r.pairs:>7} {r.found:>7} "
+        rho = f"{r.spearman:>9.4f}" if r.spearman == r.spearman else f"{'n/a':>9}"  # nan: under 2 pairs found
+        lines.append(f"{r.name:<16} {rho}{_fmt_ci(r.ci, level)} {r.pairs:>7} {r.found:>7} "
                      f"{r.coverage:>9.3f}" + (f" {r.composed:>9}" if composed else ""))
     for r in report.analogy:
         composed = r.total.composed > 0  # questions answered with a composed word (--oov compose)
@@ -1017,7 +1018,8 @@ def _report_table(report, level=None):
         rows = [(s.name, s) for s in r.sections] + [("semantic", r.semantic), ("syntactic", r.syntactic),
                                                      ("total", r.total)]
         for name, s in rows:
-            lines.append(f"{name:<28} {s.accuracy:>9.4f}{_fmt_ci(s.ci, level)} {s.correct:>8} {s.answered:>9} "
+            acc = f"{s.accuracy:>9.4f}" if s.answered else f"{'n/a':>9}"  # no question answered: no accuracy
+            lines.append(f"{name:<28} {acc}{_fmt_ci(s.ci, level)} {s.correct:>8} {s.answered:>9} "
                          f"{s.questions:>10}" + (f" {s.composed:>9}" if composed else ""))
         lines.append(f"{'coverage':<28} {r.coverage:>9.3f}")
     return "\n".join(lines)

@@ -300,7 +300,10 @@ MIN_FOUND = 10  # and with fewer pairs (or questions) found
 
 def _warn_coverage(name, found, total, what):
     """A warning when a score rests on few items: under MIN_FOUND found, or under MIN_COVERAGE of the set."""
-    if found < MIN_FOUND or found < MIN_COVERAGE * total:
+    if found < MIN_FOUND:  # however large a share of the set: too few to say much
+        warnings.warn(f"{name}: only {found} of {total} {what}, fewer than {MIN_FOUND}; its score says little about "
+                      "these vectors", stacklevel=3)
+    elif found < MIN_COVERAGE * total:
         warnings.warn(f"{name}: only {found} of {total} {what} ({found / total if total else 0:.1%}); "
                       f"its score says little about these vectors", stacklevel=3)
 

@@ -138,10 +138,13 @@ def test_eval_warns_on_low_coverage_and_few_pairs(run, tmp_path):
     assert r.exit_code == 0, r.output
     warned = [ln for ln in r.stderr.splitlines() if ln.startswith("Warning: ")]
     assert len(warned) == len(r.stderr.strip().splitlines())
-    assert "Warning: mine: only 3 of 3 pairs found (100.0%); its score says little about these vectors" in warned
+    assert "Warning: mine: only 3 of 3 pairs found, fewer than 10; its score says little about these vectors" in warned
     assert any(ln.startswith("Warning: WS-353-ALL: only ") for ln in warned)
     assert any(ln.startswith("Warning: google analogies: only 0 of 19544 questions") for ln in warned)
     assert json.loads(r.stdout)["similarity"][-1]["found"] == 3
+    table = run("eval", p, "--bootstrap", "0").stdout.splitlines()  # nothing answered: n/a, not a score of 0
+    assert any(ln.split()[:2] == ["SIMLEX-999", "n/a"] for ln in table)
+    assert any(ln.split()[:2] == ["total", "n/a"] for ln in table)
 
 
 def test_eval_is_silent_when_the_evidence_is_enough(tmp_path):
