@@ -255,6 +255,10 @@ def check_suffixes(*outputs):
                 raise click.UsageError(str(e)) from None
 
 
+def _epochs(n):
+    return f"{n} epoch" + ("" if n == 1 else "s")
+
+
 def check_separate(corpus, *outputs):
     """A usage error (exit 2, before any work) when two of ``outputs`` (``(option, path)``, None
     paths skipped) are one file, which the second write would replace, or when one of them is a
@@ -310,7 +314,7 @@ def _open_init(init, method):
 def _save_model(ctx, r, path):
     if path:
         r.model.save(path)
-        status(ctx, f"wrote the model ({len(r.model.words)} words, {r.model.state.get('epochs_done')} epochs done) "
+        status(ctx, f"wrote the model ({len(r.model.words)} words, {_epochs(r.model.state.get('epochs_done'))} done) "
                     f"to {path}")
 
 
@@ -724,7 +728,7 @@ def train_glove_cmd(ctx, corpus, cooc, memory, tmp_dir, min_count, max_vocab, lo
                         return_model=bool(save_model), **counting, **fit)
     if model is not None:
         on = f"the co-occurrences of {cooc}" if c is not None else "the new corpus's co-occurrences alone"
-        status(ctx, f"continued {init} ({model.state.get('epochs_done', 0)} epochs done) on {on}: "
+        status(ctx, f"continued {init} ({_epochs(model.state.get('epochs_done', 0))} done) on {on}: "
                     f"{len(model.words)} -> {len(r.vectors)} words; AdaGrad from learning rate "
                     f"{fit['learning_rate']:g} with the model's accumulators")
         if c is None:
@@ -807,7 +811,7 @@ def _run_word2vec(ctx, model, output, fmt, binary, save_context, phrases, phrase
                        return_model=bool(save_model), **kw)
     if base is not None:
         st = r.model.state
-        status(ctx, f"continued {init} ({base.state.get('epochs_done', 0)} epochs done, the learning rate had "
+        status(ctx, f"continued {init} ({_epochs(base.state.get('epochs_done', 0))} done, the learning rate had "
                     f"reached {base.state.get('alpha_reached')}): {st['note']}; learning rate restarted at "
                     f"{r.model.settings['alpha']:g}, falling to {kw['min_alpha']:g}")
     with output_group():  # vectors, context vectors and model land together, or none of them

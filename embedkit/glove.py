@@ -548,7 +548,7 @@ def _missing_model_words(model, cooc):
     have = cooc.vocab.word_to_id
     missing = [w for w in model.words if w not in have]
     if missing:
-        raise EmbedkitError(f"{cooc.path or 'the co-occurrences'} lack {len(missing):,} of the model's "
+        raise EmbedkitError(f"{cooc.path or 'the co-occurrences'} lacks {len(missing):,} of the model's "
                             f"{len(model.words):,} words (e.g. {missing[0]!r}): count them over the model's corpus "
                             f"and the new text together (embedkit cooc OLD NEW -o DIR), with the model's --min-count "
                             f"or a lower one, or add the new text to the model's folder (embedkit cooc NEW --add "

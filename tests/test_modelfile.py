@@ -143,7 +143,7 @@ def test_glove_continue_on_cooccurrences_of_both_corpora(ab, tmp_path, run, asse
     b40 = count_cooccurrences(b, window=3, weighting="harmonic", max_vocab=40, output=tmp_path / "b40")
     lacking = len(set(r.vectors.words) - set(b40.words))
     assert lacking > 0 and len(r.vectors) == 40
-    with pytest.raises(EmbedkitError, match=f"lack {lacking} of the model's 40 words"):
+    with pytest.raises(EmbedkitError, match=f"lacks {lacking} of the model's 40 words"):
         fit_glove(b40, init=path)
     with pytest.raises(EmbedkitError, match="window=3, not 5"):
         fit_glove(count_cooccurrences([a, b], window=5, weighting="harmonic"), init=path)
@@ -155,7 +155,7 @@ def test_glove_continue_on_cooccurrences_of_both_corpora(ab, tmp_path, run, asse
     assert res.exit_code == 0, res.output
     assert "on the co-occurrences of" in res.stderr and Vectors.load(out).words == both.words
     assert_one_line_error(run("train", "glove", "--cooc", str(tmp_path / "b40"), "--init", str(path), "-o",
-                              str(tmp_path / "x.txt")), f"lack {lacking} of the model's 40 words",
+                              str(tmp_path / "x.txt")), f"lacks {lacking} of the model's 40 words",
                           absent=tmp_path / "x.txt")
 
 
