@@ -289,6 +289,9 @@ def load_init(path, method):
     else:
         if not os.path.exists(p):
             raise EmbedkitError(f"cannot read the model {p}: no such file or folder")
+        if os.path.isdir(p):  # a model folder lacking its manifest, or another folder
+            raise EmbedkitError(f"{p} is a folder but not a model folder (no {MANIFEST}); give the folder "
+                                "--save-model wrote")
         if os.path.isfile(p):
             with open(p, "rb") as f:
                 if f.read(4) == FASTTEXT_MAGIC:

@@ -203,6 +203,9 @@ def test_cli_bad_init(ab, tmp_path, run, assert_one_line_error):
     os.truncate(bad / "params.npy", 200)
     assert_one_line_error(run(*base, "--init", str(bad)), "truncated")
     assert not out.exists()
+    headless = copy_model(path, tmp_path / "headless")
+    (headless / "model.json").unlink()
+    assert_one_line_error(run(*base, "--init", str(headless)), "is a folder but not a model folder (no model.json)")
     mine = tmp_path / "notes"  # a folder of the user's own files: refused before training, not after
     mine.mkdir()
     (mine / "notes.txt").write_text("mine\n")
