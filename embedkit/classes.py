@@ -10,6 +10,7 @@ at any ``threads``.
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -338,4 +339,8 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=5e-4, seed=1
                 centroids = lloyd.means()
         finally:
             lloyd.close()
+    empty = k - len(np.unique(lloyd.labels))
+    if empty:  # fewer distinct directions than classes (equal or zero vectors)
+        warnings.warn(f"{empty} of the {k} classes are empty: the vectors have fewer distinct directions than k",
+                      stacklevel=2)
     return WordClasses(list(vectors.words), lloyd.labels, centroids, inertia, it, converged)

@@ -1241,6 +1241,8 @@ def export_cmd(vectors, pca, tsne, n_words, words_from, words_file, perplexity, 
     v = _load_vectors(vectors)
     words_from = words_from or words_file
     words = _read_words(words_from) if words_from else None
+    if words is not None and not words:
+        raise EmbedkitError(f"the word list {words_from} is empty")
     p = export.project(v, "pca" if pca else "tsne", pca or tsne, n_words=n_words, words=words,
                        perplexity=perplexity, max_iter=max_iter, seed=seed)
     what = f"{len(p.words)} words x {pca or tsne} {'PCA' if pca else 't-SNE'} coordinates"

@@ -110,8 +110,10 @@ def test_same_classes_at_any_thread_count(vecs):
 
 
 def test_more_classes_than_distinct_vectors():
+    """Fewer distinct directions than k: k-means leaves classes empty, and says how many."""
     v = Vectors(list("abcdef"), [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 0]])
-    r = word_classes(v, 4, threads=1)
+    with pytest.warns(UserWarning, match="1 of the 4 classes are empty"):
+        r = word_classes(v, 4, threads=1)
     assert r.inertia == pytest.approx(0, abs=1e-9)
     assert r.labels[0] == r.labels[1] == r.labels[2] and r.labels[3] == r.labels[4]
 
@@ -148,3 +150,4 @@ def test_cli_bad_k_is_one_line(tmp_path, k, code, msg, run, assert_one_line_erro
     src.write_text("3 2\na 1 0\nb 0 1\nc 1 1\n")
     out = tmp_path / "c.txt"
     assert_one_line_error(run("classes", src, "-k", k, "-o", out), msg, code=code, absent=out)
+

@@ -128,12 +128,14 @@ def test_export_pca_3_on_trained_vectors(run, sample_vectors, tmp_path):
     ["--tsne", "2", "--words", "20", "--perplexity", "50"], ["--tsne", "2", "--perplexity", "-1"],
     ["--pca", "2", "--plot-size", "big"], ["--pca", "2", "--plot-size", "10x10"], ["--tsne", "4"],
     ["--pca", "2", "--words-from", "{missing}"], ["--pca", "2", "--words-from", "{nowords}"],
+    ["--pca", "2", "--words-from", "{empty}"],
 ])
 def test_export_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     src = tmp_path / "v.txt"
     vecs.save(src)
     (tmp_path / "nowords.txt").write_text("zebra\n")
-    names = {"missing": tmp_path / "missing.txt", "nowords": tmp_path / "nowords.txt"}
+    (tmp_path / "empty.txt").write_text("")
+    names = {"missing": tmp_path / "missing.txt", "nowords": tmp_path / "nowords.txt", "empty": tmp_path / "empty.txt"}
     out, png = tmp_path / "o.tsv", tmp_path / "o.png"
     r = run("export", src, *[a.format(**names) for a in args], "-o", out, "--plot", png)
     assert_one_line_error(r, absent=[out, png])
