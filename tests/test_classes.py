@@ -112,7 +112,7 @@ def test_same_classes_at_any_thread_count(vecs):
 def test_more_classes_than_distinct_vectors():
     """Fewer distinct directions than k: k-means leaves classes empty, and says how many."""
     v = Vectors(list("abcdef"), [[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 0]])
-    with pytest.warns(UserWarning, match="1 of the 4 classes are empty"):
+    with pytest.warns(UserWarning, match="1 of the 4 classes is empty"):
         r = word_classes(v, 4, threads=1)
     assert r.inertia == pytest.approx(0, abs=1e-9)
     assert r.labels[0] == r.labels[1] == r.labels[2] and r.labels[3] == r.labels[4]
