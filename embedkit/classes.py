@@ -341,7 +341,6 @@ def word_classes(vectors, k, *, init="k-means++", max_iter=100, tol=5e-4, seed=1
             lloyd.close()
     empty = k - len(np.unique(lloyd.labels))
     if empty:  # fewer distinct directions than classes (equal or zero vectors)
-        warnings.warn(f"{empty} of the {k} classes {'is' if empty == 1 else 'are'} empty: the vectors have fewer distinct "
-                      "directions than k",
-                      stacklevel=2)
+        warnings.warn(f"{empty} of the {k} classes {'is' if empty == 1 else 'are'} empty: the vectors have fewer "
+                      "distinct directions than k", stacklevel=2)
     return WordClasses(list(vectors.words), lloyd.labels, centroids, inertia, it, converged)

@@ -1037,7 +1037,8 @@ def bootstrap_options(minimum=0):
 def _bootstrap_options(fn, minimum):
     for deco in reversed([
         click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(min=minimum),
-                     help="Bootstrap resamples for the confidence intervals" + (" (0: none)." if minimum == 0 else ".")),
+                     help="Bootstrap resamples for the confidence intervals"
+                          + (" (0: none)." if minimum == 0 else ".")),
         click.option("--ci", default=0.95, show_default=True, type=FiniteFloatRange(0, 1, min_open=True,
                                                                                     max_open=True),
                      help="Confidence level of the intervals."),

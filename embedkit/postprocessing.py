@@ -92,7 +92,8 @@ def postprocess(vectors, *, center=False, abtt=None, normalize=False):
     if not (center or abtt or normalize):
         raise EmbedkitError("nothing to do: ask for center, abtt and/or normalize")
     if (center or abtt) and len(vectors) < 2:  # one vector minus the mean of one is zero
-        raise EmbedkitError(f"{'all-but-the-top' if abtt else 'centering'} needs at least 2 vectors, got {len(vectors)}")
+        what = "all-but-the-top" if abtt else "centering"
+        raise EmbedkitError(f"{what} needs at least 2 vectors, got {len(vectors)}")
     if abtt >= len(vectors):  # n centred vectors span at most n - 1 directions: the rest would be arbitrary
         raise EmbedkitError(f"abtt must be below the number of vectors ({len(vectors)}), got {abtt}")
     with threadpool_limits(1):  # blocks of (65536, dim) x (dim, dim): one BLAS thread is 5x faster on a busy machine

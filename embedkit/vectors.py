@@ -267,7 +267,8 @@ class Vectors:
         if lower != word and lower in self._index:
             return lower
         cands = [w for w in self.words[:200_000] if abs(len(w) - len(word)) <= 2 and w[:1] == lower[:1]]
-        close = difflib.get_close_matches(lower, cands, n=30, cutoff=0.6)  # 0.6: a swap in a short word ("teh") scores 0.67
+        # cutoff 0.6: a swap in a short word ("teh" for "the") scores 0.67
+        close = difflib.get_close_matches(lower, cands, n=30, cutoff=0.6)
         if not close:
             return None
         # fewest edits (a swap of two letters counts as one), then the more frequent word
