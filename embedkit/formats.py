@@ -699,7 +699,8 @@ def _parse_text(path, f, pending, n_words, dim, line0, limit):
                                          line_end, slow, _P10)
         for r in np.flatnonzero(slow[:nk]).tolist():  # numbers outside the exact fast path
             try:
-                out[r] = np.array([float(t) for t in block[word_end[r]:line_end[r]].split()]).astype(np.float32)
+                with np.errstate(over="ignore"):  # beyond float32's range: inf, which _build reports
+                    out[r] = np.array([float(t) for t in block[word_end[r]:line_end[r]].split()]).astype(np.float32)
             except ValueError:
                 raise EmbedkitError(f"{path}, line {k + r + line0}: expected a word and {dim} numbers, "
                                     f"got {block[word_start[r]:line_end[r]][:60]!r}") from None
@@ -754,7 +755,8 @@ def _build(path, words, matrix, counts=None):
     finite = np.isfinite(matrix.sum(axis=1, dtype=np.float64))  # float64: no overflow; NaN/inf propagate
     if not finite.all():
         row = int(np.flatnonzero(~finite)[0])
-        raise EmbedkitError(f"{path}: the vector of {words[row]!r} (row {row + 1}) holds NaN or infinity")
+        raise EmbedkitError(f"{path}: the vector of {words[row]!r} (row {row + 1}) holds NaN or infinity "
+                            "(or a number beyond float32's range, 3.4e38)")
     from .vectors import Vectors
 
     try:

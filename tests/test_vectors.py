@@ -60,14 +60,17 @@ def test_glove_text_without_header_and_words_with_spaces(tmp_path):
     (b"a 1 2\nb 1\n", "line 2"),
     (b"2 2\na 1 2\na 3 4\n", "duplicate word"),
     (b"1 2\na nan 2\n", "NaN"),
+    (b"1 2\na 1e39 2\n", "beyond float32's range"),  # one line: no NumPy overflow warning before it
     (b"", "empty"),
     (b"2 3\na \x00\x00\x80?\x00\x00", "truncated"),
 ])
 def test_corrupt_files_name_the_problem(tmp_path, content, msg):
     p = tmp_path / "bad.txt"
     p.write_bytes(content)
-    with pytest.raises(EmbedkitError, match=msg):
-        Vectors.load(p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(EmbedkitError, match=msg):
+            Vectors.load(p)
 
 
 def test_missing_file_and_unknown_format(tmp_path, vecs):
