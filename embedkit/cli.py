@@ -11,7 +11,7 @@ import warnings
 import click
 
 from . import __version__, _faults
-from ._util import check_writable, output_group
+from ._util import check_writable, is_stream, output_group
 from .errors import EmbedkitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -1373,6 +1373,9 @@ def docvec_cmd(vectors, textfile, output, method, counts, fit_corpus, sif_a, low
     """
     from .docvec import write_doc_vectors
 
+    if not output.lower().endswith(".npy") and not is_stream(output):  # the suffix means the format, as for -o
+        raise click.BadParameter(f"{output}: docvec writes a NumPy .npy matrix; give a name ending in .npy",
+                                 param_hint="'-o'")
     r = write_doc_vectors(_load_vectors(vectors), textfile, output, method=method, counts=counts,
                           vectors_path=vectors, fit_corpus=fit_corpus, a=sif_a, lowercase=lowercase, tokenize=tokenize,
                           keep_punctuation=keep_punctuation)

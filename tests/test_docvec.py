@@ -174,6 +174,7 @@ def test_docsim_cli_every_method(run, vecs, tmp_path):
     ["docvec", "{v}", "{oov}", "-o", "{out}"],  # no known word at all: the rows would all be zero
     ["docvec", "{v}", "{t}", "-o", "{out}", "--method", "sif"],  # one line: its own component, removed, is zero
     ["docvec", "{v}", "{t}", "-o", "{out}", "--method", "sif", "--fit-corpus", "{oov}"],  # would remove any direction
+    ["docvec", "{v}", "{t}", "-o", "{txt}"],  # a .npy matrix under a .txt name
 ])
 def test_doc_commands_bad_input(assert_one_line_error, run, vecs, tmp_path, args):
     vecs.save(tmp_path / "v.npy")
@@ -181,9 +182,9 @@ def test_doc_commands_bad_input(assert_one_line_error, run, vecs, tmp_path, args
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "oov.txt").write_text("zebra quagga\nokapi\n")
     names = dict(v=tmp_path / "v.npy", t=tmp_path / "t.txt", out=tmp_path / "out.npy", empty=tmp_path / "empty.txt",
-                 missing=tmp_path / "missing.txt", oov=tmp_path / "oov.txt")
+                 missing=tmp_path / "missing.txt", oov=tmp_path / "oov.txt", txt=tmp_path / "out.txt")
     assert_one_line_error(run(*(a.format(**names) for a in args)))
-    assert not (tmp_path / "out.npy").exists()
+    assert not (tmp_path / "out.npy").exists() and not (tmp_path / "out.txt").exists()
 
 
 def test_fasttext_bin_composes_unseen_words_in_docsim_and_docvec(run, tmp_path):
