@@ -120,13 +120,17 @@ def sum_timings(first, second):
 
 
 # ---------------------------------------------------------------- outputs
+#: names of a process's open files (``/dev/stdout`` links to whatever standard output is: a pipe, or
+#: a file the shell opened, which a renamed file would not replace for the shell)
+_OPEN_FILE_NAMES = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|\d+)/fd/\d+")
+
+
 def is_stream(path):
-    """Whether ``path`` is a named pipe, a device or a socket (links followed), or lies in
-    ``/dev`` or ``/proc`` (``/dev/stdout`` is a link to whatever standard output is, a pipe or a
-    file the shell opened): an output written in place, as it comes, never replaced by a renamed
-    file."""
+    """Whether ``path`` is a named pipe, a device or a socket (links followed), or names an open
+    file (``/dev/stdout``, ``/dev/fd/N``): an output written in place, as it comes, never replaced
+    by a renamed file. (A regular file in ``/dev/shm`` is an ordinary output.)"""
     p = os.path.abspath(os.fspath(path))
-    if p.startswith(("/dev/", "/proc/")):
+    if _OPEN_FILE_NAMES.fullmatch(p):
         return True
     try:
         mode = os.stat(p).st_mode

@@ -303,3 +303,15 @@ def test_truncated_npy_says_so(vecs, tmp_path):
 def test_a_full_device_is_named_in_the_error(vecs):
     with pytest.raises(EmbedkitError, match="^cannot write /dev/full: No space left on device$"):
         formats.write(vecs, "/dev/full")
+
+
+def test_which_outputs_are_written_in_place(tmp_path):
+    """Pipes, devices and the names of open files are written in place; any regular file path,
+    /dev/shm's included, is written atomically."""
+    from embedkit._util import is_stream
+
+    os.mkfifo(tmp_path / "pipe")
+    assert is_stream("/dev/stdout") and is_stream("/dev/fd/1") and is_stream("/proc/self/fd/1")
+    assert is_stream(tmp_path / "pipe") and is_stream("/dev/null")
+    assert not is_stream("/dev/shm/embedkit-vectors.txt") and not is_stream(tmp_path / "v.txt")
+    assert not is_stream(tmp_path)
