@@ -155,7 +155,11 @@ class ModelDir(OutputDir):
         value = super().convert(value, param, ctx)
         from .modelfile import is_model
 
-        if os.path.isdir(value) and os.listdir(value) and not is_model(value):
+        try:
+            entries = os.listdir(value) if os.path.isdir(value) else []
+        except OSError:
+            entries = []  # unreadable: the write says why
+        if entries and not is_model(value):
             self.fail(f"cannot write the model {value}: the folder exists and is not a model folder", param, ctx)
         return value
 

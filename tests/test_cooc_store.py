@@ -312,5 +312,5 @@ def test_structure_check_passes_on_every_row_block(tmp_path):
     """The check runs in blocks of rows (memory-mapped pages let go of): a valid folder passes at any block size."""
     src = tmp_path / "c"
     m = count_cooccurrences("data/sample.txt.xz", window=3, min_count=50, output=src).matrix
-    for block in (1, 7, 1000, 1 << 22):
+    for block in (1, 7, 1000, 1 << 20):
         _store.check_csr(m, src, block=block)

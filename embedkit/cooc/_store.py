@@ -669,7 +669,7 @@ def _check_params(params, path):
                 raise EmbedkitError(f"{os.path.join(path, META_FILE)} is damaged: {e}") from None
 
 
-def check_csr(m, path, block=1 << 22):
+def check_csr(m, path, block=1 << 20):
     """Raise EmbedkitError unless ``m`` (a CSR matrix read from the folder ``path``) is what
     :class:`_CsrFiles` writes: row pointers from 0 that never fall, columns inside the matrix and
     rising within each row, counts finite and above 0. A folder damaged in a way its checksums
