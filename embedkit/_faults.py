@@ -111,9 +111,14 @@ def exit_status(exc):
 
 def interruption_line(exc):
     """``Interrupted (SIGTERM) while training; nothing was written.``"""
+    from ._util import WRITTEN
+
     name = signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
     stage = interrupted_stage(exc)
     where = f" while {STAGE_WORDS[stage]}" if stage else ""
+    if WRITTEN:  # interrupted after an output was in place: it is complete, and stays
+        return (f"Interrupted ({name}){where}; {', '.join(WRITTEN)} had been written in full and stays; temporary "
+                "files were removed.")
     return f"Interrupted ({name}){where}; no output was written and temporary files were removed."
 
 

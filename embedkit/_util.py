@@ -272,15 +272,25 @@ def output_group():
             raise
 
 
-def defer_rename(commit, cleanup):
+#: the outputs this command has put in place (names), for the line an interruption prints
+WRITTEN = []
+
+
+def defer_rename(commit, cleanup, name=None):
     """Run ``commit()`` now (``cleanup()`` if it fails), or at the end of the current
-    :func:`output_group` (``cleanup()`` if the group fails)."""
+    :func:`output_group` (``cleanup()`` if the group fails); once it has run, ``name`` is in
+    :data:`WRITTEN`."""
+    def done():
+        commit()
+        if name is not None:
+            WRITTEN.append(os.fspath(name))
+
     pending = getattr(_GROUP, "pending", None)
     if pending is not None:
-        pending.append((commit, cleanup))
+        pending.append((done, cleanup))
         return
     try:
-        commit()
+        done()
     except BaseException:
         with contextlib.suppress(OSError):
             cleanup()
@@ -311,6 +321,7 @@ def atomic_write(path, mode="wb", encoding=None):
         try:
             with f:
                 yield f
+            WRITTEN.append(path)
         except BrokenPipeError:
             raise  # the reader stopped (| head): the command line ends quietly, as other tools do
         except OSError as e:  # a full device (/dev/full): named as the output
@@ -336,7 +347,7 @@ def atomic_write(path, mode="wb", encoding=None):
         if error is None:
             raise
         raise error from None
-    defer_rename(lambda: _rename(tmp, path, folder), lambda: remove_temp(tmp))  # its failure removes tmp
+    defer_rename(lambda: _rename(tmp, path, folder), lambda: remove_temp(tmp), path)  # its failure removes tmp
 
 
 def _rename(tmp, path, folder):

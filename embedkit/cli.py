@@ -11,7 +11,7 @@ import warnings
 import click
 
 from . import __version__, _faults
-from ._util import check_writable, is_stream, output_group
+from ._util import WRITTEN, check_writable, is_stream, output_group
 from .errors import EmbedkitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -62,6 +62,8 @@ class EmbedkitGroup(click.Group):
         super().add_command(cmd, name)
 
     def invoke(self, ctx):
+        if ctx.parent is None:
+            WRITTEN.clear()  # this command's outputs (several commands can run in one process: CliRunner)
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             warnings.showwarning = _show_warning
@@ -73,6 +75,11 @@ class EmbedkitGroup(click.Group):
                 raise click.ClickException(_faults.memory_error_line()) from None
             except KeyboardInterrupt as e:  # past click's own handler, which would print a blank line first
                 raise _Interrupted(e) from None
+            except SystemError as e:  # a signal inside C code (Numba loading a cached kernel) comes wrapped
+                inner = e.__cause__ or e.__context__
+                if isinstance(inner, KeyboardInterrupt):
+                    raise _Interrupted(inner) from None
+                raise
             except OSError as e:
                 if isinstance(e, PermissionError) and e.filename:  # say, a model's folder made read-only mid-run
                     raise click.ClickException(f"{e.strerror or 'permission denied'}: {e.filename}") from None

@@ -156,7 +156,7 @@ def save_model(model, path):
         if old:
             shutil.rmtree(old, ignore_errors=True)
 
-    defer_rename(commit, lambda: remove_temp(tmp))  # with the run's other outputs
+    defer_rename(commit, lambda: remove_temp(tmp), path)  # with the run's other outputs
     return path
 
 

@@ -757,3 +757,39 @@ def test_full_tmp_dir_while_restricting_a_folder_is_one_line(corpus, tmp_path, t
     assert "no space left on " in line and "while writing the restricted co-occurrences" in line, line
     assert "MB more needed" in line, line
     assert not out.exists() and os.listdir(small) == [] and os.listdir(tmpdir_env) == []
+
+
+def test_an_interruption_after_an_output_is_in_place_says_it_stays(tmp_path):
+    """Interrupted once an output is complete and in place (say, while the status line prints), the
+    line names it instead of saying that nothing was written."""
+    from embedkit import _util
+
+    _util.WRITTEN.clear()
+    try:
+        assert "no output was written" in _faults.interruption_line(KeyboardInterrupt())
+        with _util.output_group():
+            with _util.atomic_write(tmp_path / "a.txt", "w") as f:
+                f.write("x\n")
+            assert "no output was written" in _faults.interruption_line(KeyboardInterrupt())  # not renamed yet
+        line = _faults.interruption_line(KeyboardInterrupt())
+        assert line == (f"Interrupted (SIGINT); {tmp_path / 'a.txt'} had been written in full and stays; temporary "
+                        "files were removed.")
+    finally:
+        _util.WRITTEN.clear()
+
+
+def test_a_signal_wrapped_by_c_code_is_an_interruption(run, write_corpus, monkeypatch):
+    """Ctrl-C inside C code (Numba loading a cached kernel) surfaces as a SystemError around the
+    KeyboardInterrupt: it is one interruption line and exit 130, not a traceback."""
+    import embedkit.vocab
+
+    def interrupted(*a, **k):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise SystemError("<built-in function load> returned a result with an exception set") from e
+
+    monkeypatch.setattr(embedkit.vocab, "build_vocab", interrupted)
+    r = run("vocab", write_corpus("a b c\n"))
+    assert r.exit_code == 130 and r.stderr.strip().splitlines() == [
+        "Interrupted (SIGINT); no output was written and temporary files were removed."], r.output

@@ -36,7 +36,7 @@ from numba import prange
 
 from .. import _faults
 from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
-from .._util import (balanced_chunks, check_bool, check_choice, check_float, check_int, drop_read_pages,
+from .._util import (WRITTEN, balanced_chunks, check_bool, check_choice, check_float, check_int, drop_read_pages,
                      numba_threads, page_dropper, progress_bar, row_blocks)
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
@@ -553,6 +553,7 @@ def staged_output(output):
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, output)
+        WRITTEN.append(output)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
