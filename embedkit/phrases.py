@@ -96,9 +96,9 @@ class PhraseTable:
     def write(self, f):
         conn = " ".join(self.connector_words)
         f.write(f"# {FORMAT} delimiter={self.delimiter} scoring={self.scoring} min_count={self.min_count} "
-                f"words={self.n_words}\n# connector_words {conn}\n".replace(" \n", "\n"))
-        for k, ps in enumerate(self.passes):
-            f.write(f"# pass {k + 1} threshold={self.thresholds[k]!r}\n")
+                f"words={self.n_words} passes={len(self.passes)}\n# connector_words {conn}\n".replace(" \n", "\n"))
+        for k, ps in enumerate(self.passes):  # the count lets a reader see a table cut short
+            f.write(f"# pass {k + 1} threshold={self.thresholds[k]!r} phrases={len(ps)}\n")
             for phrase, score, count in ps:
                 f.write(f"{phrase}\t{score!r}\t{count}\n")
 
@@ -122,6 +122,7 @@ class PhraseTable:
                         n_words=int(meta.get("words", 0)))
         except (KeyError, ValueError):
             raise EmbedkitError(f"{path}: the header line of the phrase table is damaged") from None
+        expected = []  # phrases per pass, as the pass lines say
         for n, line in enumerate(lines[1:], 2):
             if not line:
                 continue
@@ -137,15 +138,24 @@ class PhraseTable:
             elif line.startswith("# connector_words"):
                 table.connector_words = tuple(line.split(" ")[2:])
             elif line.startswith("# pass "):
+                items = dict(item.split("=", 1) for item in line.split(" ")[3:] if "=" in item)
                 try:
-                    table.thresholds.append(float(line.split("threshold=", 1)[1]))
-                except (IndexError, ValueError):
+                    table.thresholds.append(float(items["threshold"]))
+                    expected.append(int(items["phrases"]) if "phrases" in items else None)  # older tables: no count
+                except (KeyError, ValueError):
                     raise EmbedkitError(f"{path}, line {n}: damaged pass line {line[:60]!r}") from None
                 table.passes.append([])
             elif not line.startswith("#"):
                 raise EmbedkitError(f"{path}, line {n}: expected 'phrase<TAB>score<TAB>count', got {line[:60]!r}")
         if not table.passes:
             raise EmbedkitError(f"{path}: the phrase table has no '# pass' line")
+        if "passes" in meta and meta["passes"].isdigit() and len(table.passes) != int(meta["passes"]):
+            raise EmbedkitError(f"{path}: the phrase table holds {len(table.passes)} passes, its header says "
+                                f"{meta['passes']}: the table is cut short or damaged")
+        for k, (ps, want) in enumerate(zip(table.passes, expected)):
+            if want is not None and len(ps) != want:
+                raise EmbedkitError(f"{path}: pass {k + 1} of the phrase table holds {len(ps)} phrases, its header says "
+                                    f"{want}: the table is cut short or damaged")
         if delimiter is not None and delimiter != table.delimiter:
             raise EmbedkitError(f"phrase table {path} joins words with {table.delimiter!r}, but the delimiter "
                                 f"is {delimiter!r}")

@@ -85,6 +85,16 @@ def test_table_round_trip_and_apply(tmp_path):
     assert again.read_bytes() == direct.read_bytes()
     with pytest.raises(EmbedkitError, match="joins words with '_'"):
         PhraseTable.load(tmp_path / "t.tsv", delimiter="-")
+    # cut at a line boundary: the header's and the pass lines' counts show it (older tables, without them, load)
+    lines = (tmp_path / "t.tsv").read_text().splitlines(keepends=True)
+    for keep in range(2, len(lines)):
+        (tmp_path / "cut.tsv").write_text("".join(lines[:keep]))
+        with pytest.raises(EmbedkitError, match="the table is cut short or damaged|has no '# pass' line"):
+            PhraseTable.load(tmp_path / "cut.tsv")
+    old = "".join(ln.split(" phrases=")[0] + "\n" if ln.startswith("# pass ") else ln.replace(" passes=2", "")
+                  for ln in lines)
+    (tmp_path / "old.tsv").write_text(old)
+    assert PhraseTable.load(tmp_path / "old.tsv").thresholds == [6.0, 3.0]
 
 
 @pytest.mark.slow
