@@ -587,7 +587,8 @@ def phrases_cmd(ctx, corpus, output, table, save_table, lowercase, tokenize, kee
 @click.option("--sample", default=0.0, show_default=True, type=NONNEG_FLOAT,
               help="Subsample frequent words (e.g. 1e-5).")
 @click.option("--add-context", is_flag=True, help="Output W + C instead of W.")
-@click.option("--n-iter", default=4, show_default=True, type=COUNT, help="Power iterations of randomized SVD.")
+@click.option("--n-iter", default=4, show_default=True, type=click.IntRange(0, 100),
+              help="Power iterations of randomized SVD (4-10 is usual; at most 100).")
 @phrases_option
 @threads_option
 @seed_option

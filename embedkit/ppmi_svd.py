@@ -365,7 +365,7 @@ def _randomized_svd(held, dim, *, n_iter, oversample, seed, threads, callback):
     other reference is left (``fit_ppmi_svd`` keeps none), an in-memory matrix is freed after the
     last product, before the small SVD and U and V are made."""
     a = held.pop()
-    check_int("n_iter", n_iter, min=0)
+    check_int("n_iter", n_iter, min=0, max=100)
     check_int("oversample", oversample, min=0)
     streamed = isinstance(a, StreamedCSR)
     if not streamed:
@@ -422,7 +422,7 @@ def _check(dim, cds, neg, eig, add_context, n_iter, seed, threads):
     check_float("neg", neg, min=0.0, min_open=True)
     check_float("eig", eig, min=0.0)
     check_bool("add_context", add_context)
-    check_int("n_iter", n_iter, min=0)
+    check_int("n_iter", n_iter, min=0, max=100)
     check_seed(seed)
     check_threads(threads)
 
