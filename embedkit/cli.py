@@ -1157,6 +1157,9 @@ def _pairs_table(title, pairs, column):
 def _echo_pairs(tables, as_json, column="cosine"):
     import json
 
+    for title, pairs in tables.items():
+        if not pairs:  # a one-word vocabulary, or --restrict leaving only the query words
+            warnings.warn(f"{title}: no word to list besides the query (the vocabulary, or --restrict, holds no other)")
     if as_json:
         click.echo(json.dumps({k: [[w, s] for w, s in v] for k, v in tables.items()}, indent=2))
     else:

@@ -179,3 +179,12 @@ def test_help_says_what_the_commands_do(run):
     assert "the inputs" not in docsim and "docsim: none, and the component is kept" in docsim
     cbow = " ".join(run("train", "cbow", "--help").stdout.split())
     assert "by the number of context words" in cbow and "window size" not in cbow
+
+
+def test_an_empty_neighbour_table_says_why(run, tmp_path):
+    p = tmp_path / "v.txt"
+    Vectors(["king", "queen", "man"], np.eye(3, dtype=np.float32)).save(p)
+    r = run("similar", p, "king", "--restrict", "1")
+    assert r.exit_code == 0, r.output
+    assert r.stderr.strip() == ("Warning: king: no word to list besides the query (the vocabulary, or --restrict, "
+                                "holds no other)")
