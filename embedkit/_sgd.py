@@ -40,7 +40,7 @@ import numpy as np
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_float, next_u64, state_rows
 from ._util import balanced_chunks, drop_pages, page_dropper, progress_bar
-from .errors import EmbedkitError, TrainingDivergedError
+from .errors import EmbedkitError, ParameterError, TrainingDivergedError
 
 #: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
 CHUNK_TOKENS = 10_000
@@ -409,8 +409,8 @@ def run_epochs(train_chunks, offsets, chunks, *, epochs, alpha, min_alpha, threa
                     bar.set_postfix(epoch=epoch + 1, alpha=f"{alphas[-1]:.5f}",
                                     loss=f"{e_loss / max(e_pairs, 1):.4f}", refresh=False)
                 if e_pairs == 0:
-                    raise EmbedkitError(f"no training pairs: every sentence lost its words to subsampling "
-                                        f"(lower sample, now {sample:g})")
+                    raise ParameterError(f"no training pairs: every sentence lost its words to subsampling "
+                                         f"(lower {{sample}}, now {sample:g})", "sample")
                 err = diverged(epoch + 1, e_loss, e_pairs, syn0, alpha, ceiling)
                 if err is not None:
                     raise err

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._util import check_writable, defer_rename, remove_temp
-from .errors import EmbedkitError
+from .errors import EmbedkitError, ParameterError
 
 FORMAT = "embedkit-model"
 VERSION = 1
@@ -333,7 +333,7 @@ def load_init_vectors(init_vectors, dim):
     v = init_vectors if isinstance(init_vectors, Vectors) else Vectors.load(init_vectors)
     if v.dim != dim:
         name = "init_vectors" if isinstance(init_vectors, Vectors) else os.fspath(init_vectors)
-        raise EmbedkitError(f"{name} has {v.dim}-dimensional vectors but dim is {dim}: they must match")
+        raise ParameterError(f"{name} has {v.dim}-dimensional vectors but {{dim}} is {dim}: they must match", "dim")
     return v
 
 

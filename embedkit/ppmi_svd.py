@@ -537,8 +537,8 @@ def _fit(cooc, before, *, dim, cds, neg, eig, add_context, n_iter, seed, threads
     with np.errstate(over="ignore"):
         scale = (s ** eig).astype(np.float32)
     if not np.isfinite(scale).all():
-        raise EmbedkitError(f"the vectors overflow (singular values up to {s.max():.3g} to the power eig={eig:g}): "
-                            "lower eig")
+        raise ParameterError(f"the vectors overflow (singular values up to {s.max():.3g} to the power "
+                             f"{{eig}}={eig:g}): lower {{eig}}", "eig")
     c = vt.T * scale
     w = u * scale
     if add_context:

@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from .errors import EmbedkitError
+from .errors import EmbedkitError, ParameterError
 from .vectors import Vectors
 
 EOS = "</s>"
@@ -130,9 +130,10 @@ def check_subword_params(minn, maxn, bucket, nwords=0):
     check_int("maxn", maxn, min=0)
     check_int("bucket", bucket, min=0)
     if maxn > 0 and minn > maxn:
-        raise EmbedkitError(f"minn must be <= maxn, got minn={minn} and maxn={maxn}")
+        raise ParameterError(f"{{minn}} must be <= {{maxn}}, got {{minn}}={minn} and {{maxn}}={maxn}", "minn", "maxn")
     if maxn > 0 and bucket == 0:
-        raise EmbedkitError("bucket must be >= 1 when subwords are on (maxn > 0); use maxn=0 to turn them off")
+        raise ParameterError("{bucket} must be >= 1 when subwords are on ({maxn} > 0); use {maxn} 0 to turn them off",
+                             "bucket", "maxn")
     if nwords + bucket > 2**31 - 1:
         raise EmbedkitError(f"words + bucket must fit in 32 bits, got {nwords} + {bucket}")
 

@@ -56,7 +56,7 @@ from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, bui
                    sgns_pair, subsample)
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
-from .errors import EmbedkitError, TrainingDivergedError
+from .errors import EmbedkitError, ParameterError, TrainingDivergedError
 from ._faults import check_memory, word2vec_need
 from .modelfile import Model
 from .result import TrainResult
@@ -605,7 +605,7 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     if shared_negatives is not None:
         check_bool("shared_negatives", shared_negatives)
     if negative == 0 and not hs:
-        raise EmbedkitError("negative must be >= 1 unless hs is on (no output layer otherwise)")
+        raise ParameterError("{negative} must be >= 1 unless {hs} is on (no output layer otherwise)", "negative", "hs")
     check_float("sample", sample, min=0.0)
     if alpha is not None:
         check_float("alpha", alpha, min=0.0, min_open=True)

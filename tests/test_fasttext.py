@@ -152,8 +152,8 @@ def test_cli_trains_and_saves_model_fasttext_opens(cli_model):
         np.testing.assert_allclose(m.get_word_vector(w), v[w], rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("args,msg", [(["--minn", "5", "--maxn", "3"], "minn must be <= maxn"),
-                                      (["--bucket", "0"], "bucket must be >= 1")])
+@pytest.mark.parametrize("args,msg", [(["--minn", "5", "--maxn", "3"], "--minn must be <= --maxn, got --minn=5"),
+                                      (["--bucket", "0"], "--bucket must be >= 1 when subwords are on (--maxn > 0)")])
 def test_cli_bad_subword_options(assert_one_line_error, run, tmp_path, sample_path, args, msg):
     r = run("train", "fasttext", sample_path, "-o", tmp_path / "o.vec", "--save-model", tmp_path / "m.bin", *args)
     assert_one_line_error(r, f"Error: {msg}")

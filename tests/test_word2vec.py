@@ -490,7 +490,7 @@ def test_cli_trains_and_writes(run, write_corpus, tmp_path, model, extra):
 
 @pytest.mark.parametrize("model,args,words", [
     ("skipgram", ["--negative", "-1"], ["'--negative'"]),  # checked while parsing: the option named
-    ("skipgram", ["--negative", "0"], ["negative must be >= 1 unless hs"]),
+    ("skipgram", ["--negative", "0"], ["--negative must be >= 1 unless --hs is on"]),
     ("cbow", ["--alpha", "0"], ["'--alpha'"]),
     ("cbow", ["--alpha", "-0.5"], ["'--alpha'"]),
     ("skipgram", ["--window", "0"], ["'--window'"]),
