@@ -37,7 +37,7 @@ from . import _faults
 from ._util import (atomic_write, check_choice, check_float, check_int, check_threads, numba_threads,
                     progress_bar, read_ahead)
 from ._tokens import _GOLDEN, _same_bytes, _token_key
-from .errors import EmbedkitError
+from .errors import EmbedkitError, ParameterError
 
 SCORINGS = ("word2phrase", "npmi")
 #: the threshold of a pass when none is given
@@ -724,7 +724,9 @@ def _check(scoring, min_count, threshold, passes, delimiter, connector_words, me
     if bad:
         raise EmbedkitError(f"connector word {bad[0]!r} contains the delimiter {delimiter!r}")
     if memory is not None:
-        check_int("memory", memory, min=1 << 20)
+        check_int("memory", memory)
+        if memory < 1 << 20:  # sizes as the option writes them
+            raise ParameterError(f"{{memory}} must be at least 1M (1,048,576 bytes), got {memory:,} bytes", "memory")
     check_threads(threads)
     return out, conn
 

@@ -294,3 +294,9 @@ def test_scan_tells_apart_near_tokens_across_table_growth(tmp_path):
     stream = ph.scan_stream(str(path), (), 2)
     assert [stream.words[i] for i in stream.ids] == toks
     assert stream.words == list(dict.fromkeys(toks))
+
+
+def test_phrases_memory_below_its_floor_is_named_as_the_option(assert_one_line_error, run, tmp_path):
+    path = _write(tmp_path, _random_corpus(3, n_lines=20))
+    r = run("phrases", path, "-o", tmp_path / "p.txt", "--memory", "1K")
+    assert_one_line_error(r, "--memory must be at least 1M (1,048,576 bytes), got 1,024 bytes", absent=tmp_path / "p.txt")
