@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import queue
 import threading
@@ -272,8 +273,9 @@ def output_group():
             raise
 
 
-#: the outputs this command has put in place (names), for the line an interruption prints
-WRITTEN = []
+#: the outputs this command has put in place (names), for the line an interruption prints; bounded, as a
+#: long-running Python process (a notebook that saves vectors over and over) never clears it
+WRITTEN = collections.deque(maxlen=16)
 
 
 def defer_rename(commit, cleanup, name=None):
