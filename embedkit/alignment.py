@@ -12,6 +12,7 @@ most (the semantic-change readout of Hamilton et al. 2016).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,9 +104,15 @@ def align(source, target, *, dictionary=None, restrict=None, topn=20):
         pairs = [(w, w) for w in source.words[:ns] if w in tgt_index]
     else:
         pairs = [(s, t) for s, t in dictionary if s in src_index and t in tgt_index]
+        if len(pairs) < len(dictionary):
+            warnings.warn(f"{len(dictionary) - len(pairs)} of the {len(dictionary)} dictionary pairs have a word "
+                          "outside the vectors (or past restrict) and are left out", stacklevel=2)
     if len(pairs) < 2:
         what = "dictionary pairs with both words known" if dictionary is not None else "shared words"
         raise EmbedkitError(f"only {len(pairs)} {what}; Procrustes needs at least 2")
+    if len(pairs) < source.dim:  # fewer anchors than dimensions: the rotation is fixed only on their span
+        warnings.warn(f"{len(pairs)} anchor pairs for {source.dim} dimensions: the rotation is fixed only on the "
+                      "span of the anchors; give more pairs for a stable alignment", stacklevel=2)
     rs = np.array([src_index[s] for s, _ in pairs])
     rt = np.array([tgt_index[t] for _, t in pairs])
     with threadpool_limits(1):  # (V, dim) x (dim, dim) products: BLAS threads only spin on a busy machine

@@ -118,10 +118,14 @@ def test_align_with_dictionary_and_restrict_and_moved_words(vecs):
     m[7] = rng.normal(size=vecs.dim) * np.linalg.norm(m[7])  # one word changed its meaning
     src = Vectors([f"s{i}" for i in range(300)], m)
     pairs = [(f"s{i}", f"w{i}") for i in range(300)] + [("s1", "unknown")]
-    r = align(src, vecs, dictionary=pairs, topn=3)
+    with pytest.warns(UserWarning, match="1 of the 301 dictionary pairs have a word outside the vectors"):
+        r = align(src, vecs, dictionary=pairs, topn=3)
     assert r.anchors == 300 and r.moved[0][:2] == ("s7", "w7") and r.moved[0][2] < 0.5
     np.testing.assert_allclose(r.rotation, q.T, atol=0.05)
-    assert align(src, vecs, dictionary=pairs, restrict=50).anchors == 50
+    with pytest.warns(UserWarning, match="251 of the 301 dictionary pairs"):
+        assert align(src, vecs, dictionary=pairs, restrict=50).anchors == 50
+    with pytest.warns(UserWarning, match="3 anchor pairs for 12 dimensions: the rotation is fixed only on the span"):
+        assert align(src, vecs, dictionary=pairs[:3]).anchors == 3
     with pytest.raises(EmbedkitError, match="only 0 shared words"):
         align(src, vecs)
     with pytest.raises(EmbedkitError, match="same dimension"):
