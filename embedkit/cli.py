@@ -1491,8 +1491,14 @@ def explore_cmd(ctx, vectors, output, n_words, words_from, layout, clusters, tit
     words = _read_words(words_from) if words_from else None
     if words is not None and not words:
         raise EmbedkitError(f"the word list {words_from} is empty")
-    pairs = [tuple(p[:2]) for p in (line.split() for line in _read_lines(pairs_file)) if len(p) >= 2] \
-        if pairs_file else None
+    pairs = None
+    if pairs_file:
+        lines = [line.split() for line in _read_lines(pairs_file)]
+        pairs = [tuple(p[:2]) for p in lines if len(p) >= 2]
+        single = len([p for p in lines if p]) - len(pairs)
+        if single:
+            warnings.warn(f"{pairs_file}: {single} line{' holds' if single == 1 else 's hold'} one word, not a pair; "
+                          "left out")
     v = _load_vectors(vectors, limit=n_words if words is None else None)
     page = explore.build_page(v, n_words=n_words, words=words, layout=layout, clusters=clusters, title=title,
                               pairs=pairs, seed=seed, max_mb=max_mb, threads=threads, progress=ctx.obj["progress"])

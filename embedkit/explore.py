@@ -265,6 +265,11 @@ def build_page(vectors, *, n_words=DEFAULT_WORDS, words=None, layout="pca", clus
     if pairs is None:
         pairs = default_pairs(page_words)
     pairs = [(str(a), str(b)) for a, b in pairs]
+    shown = set(page_words)
+    off = sum(1 for a, b in pairs if a not in shown or b not in shown)
+    if off:  # the page draws an arrow only between two of its own words
+        warnings.warn(f"{off} of the {len(pairs)} pairs have a word that is not on the page; they draw no arrow",
+                      stacklevel=2)
     meta = {
         "title": title or f"{n:,} words",
         "words": page_words,

@@ -155,7 +155,8 @@ def test_cli_writes_the_page(run, vec_file, tmp_path):
     pairs.write_text("w1 w2\n\nlonely\n")
     r = run("explore", vec_file, "-o", out, "--words-from", words, "--pairs", pairs, "--map", "tsne")
     assert r.exit_code == 0, r.output
-    assert r.stderr.splitlines()[0] == "Warning: 1 of 3 words are not in the vectors and are left out: missing"
+    assert r.stderr.splitlines()[:2] == [f"Warning: {pairs}: 1 line holds one word, not a pair; left out",
+                                         "Warning: 1 of 3 words are not in the vectors and are left out: missing"]
     meta = blobs(out.read_text())[0]
     assert meta["words"] == ["w1", "w2"] and meta["pairs"] == [["w1", "w2"]] and meta["layout"] == "tsne"
 
@@ -182,3 +183,10 @@ def test_cli_bad_input_one_line_no_page(assert_one_line_error, run, vec_file, tm
 def test_cli_missing_vectors(assert_one_line_error, run, tmp_path):
     r = run("explore", tmp_path / "none.txt", "-o", tmp_path / "p.html")
     assert_one_line_error(r, code=1, absent=tmp_path / "p.html")
+
+
+def test_pairs_off_the_page_are_counted_in_a_warning(vecs):
+    """The page draws an arrow only between two of its words: the pairs it cannot draw are counted."""
+    words = vecs.words[:50]
+    with pytest.warns(UserWarning, match="1 of the 2 pairs have a word that is not on the page"):
+        build_page(vecs, n_words=50, pairs=[(words[0], words[1]), (words[0], "zzzz-not-a-word")])
