@@ -84,7 +84,8 @@ def test_words_list_and_warnings(vecs):
     (dict(clusters=1), "clusters must be >= 2"),
     (dict(clusters=65), "clusters must be <= 64"),
     (dict(n_words=3, clusters=5), "clusters must be at most the number of words"),
-    (dict(max_mb=0.01), r"over the 0.01 MB budget: show fewer words \(--words \d+ or less\)"),
+    (dict(max_mb=0.045), r"over the 0.045 MB budget: show fewer words \(--words \d+ or less\)"),
+    (dict(max_mb=0.01), r"script and style alone take about 0.04 MB, over the 0.01 MB budget: give --max-mb 0.05"),
     (dict(max_mb=0), "max_mb must be > 0"),
 ])
 def test_bad_input_is_one_clear_error(vecs, kw, msg):
@@ -165,7 +166,8 @@ def test_cli_writes_the_page(run, vec_file, tmp_path):
     (["--words", "0"], "Invalid value for '--words'"),
     (["--words-from", "{empty}"], "the word list {empty} is empty"),
     (["--words-from", "{unknown}"], "none of the 2 words"),
-    (["--max-mb", "0.01"], "show fewer words (--words"),
+    (["--max-mb", "0.045"], "show fewer words (--words"),
+    (["--max-mb", "0.01"], "give --max-mb 0.05 or more"),
     (["--map", "umap"], "Invalid value for '--map'"),
     (["--clusters", "1"], "Invalid value for '--clusters'"),
     (["--words-from", "{missing}"], "cannot read"),
