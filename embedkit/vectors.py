@@ -68,7 +68,7 @@ class Vectors:
             first = {}
             for i, w in enumerate(words):
                 if first.setdefault(w, i) != i:
-                    raise EmbedkitError(f"duplicate word {w!r} at rows {first[w]} and {i}")
+                    raise EmbedkitError(f"duplicate word {w!r}: words {first[w] + 1} and {i + 1}")  # counted from 1
         matrix = matrix.view()  # read-only view; the caller's array stays as it was
         matrix.flags.writeable = False
         self.words = words

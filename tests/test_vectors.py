@@ -58,7 +58,7 @@ def test_glove_text_without_header_and_words_with_spaces(tmp_path):
     (b"3 2\na 1 2\nb 1 2\n", "truncated"),
     (b"2 2\na 1 2\nb 1 zz\n", "line 3"),
     (b"a 1 2\nb 1\n", "line 2"),
-    (b"2 2\na 1 2\na 3 4\n", "duplicate word"),
+    (b"2 2\na 1 2\na 3 4\n", "duplicate word .a.: words 1 and 2$"),  # counted from 1, as lines are
     (b"1 2\na nan 2\n", "NaN"),
     (b"1 2\na 1e39 2\n", "beyond float32's range"),  # one line: no NumPy overflow warning before it
     (b"", "empty"),
