@@ -702,17 +702,23 @@ def _parse_text(path, f, pending, n_words, dim, line0, limit):
                 with np.errstate(over="ignore"):  # beyond float32's range: inf, which _build reports
                     out[r] = np.array([float(t) for t in block[word_end[r]:line_end[r]].split()]).astype(np.float32)
             except ValueError:
+                got = block[word_start[r]:line_end[r]][:60].decode("utf-8", "replace")
                 raise EmbedkitError(f"{path}, line {k + r + line0}: expected a word and {dim} numbers, "
-                                    f"got {block[word_start[r]:line_end[r]][:60]!r}") from None
+                                    f"got {got!r}") from None
         words += _decode_words(path, data, word_start[:nk], word_end[:nk], lambda r, k=k: f"line {k + r + line0}")
         if matrix is None:
             blocks.append(out[:nk])
         k += nk
         if bad >= 0:
             if block[pos:].strip() or pending.strip() or not _rest_blank(f, path):
-                line = block[pos:block.find(b"\n", pos) if b"\n" in block[pos:] else len(block)]
-                raise EmbedkitError(f"{path}, line {k + line0}: expected a word and {dim} numbers, "
-                                    f"got {line[:60]!r}")
+                ends = b"\n" in block[pos:]
+                line = block[pos:block.find(b"\n", pos) if ends else len(block)]
+                got = line[:60].decode("utf-8", "replace")
+                if eof and not ends and not pending.strip():  # the file stops inside its last line
+                    raise EmbedkitError(f"{path}, line {k + line0}: the file ends inside this line (truncated?): "
+                                        f"{got!r}")
+                raise EmbedkitError(f"{path}, line {k + line0}: expected a word and {dim} numbers, got "
+                                    f"{max(len(line.split()) - 1, 0)}: {got!r}")
             break  # only blank lines are left
         pending = block[pos:] + pending  # lines beyond ``cap`` (a limit, or extra lines)
     if n_words is not None and k < cap:

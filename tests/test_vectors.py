@@ -61,6 +61,8 @@ def test_glove_text_without_header_and_words_with_spaces(tmp_path):
     (b"2 2\na 1 2\na 3 4\n", "duplicate word .a.: words 1 and 2$"),  # counted from 1, as lines are
     (b"1 2\na nan 2\n", "NaN"),
     (b"1 2\na 1e39 2\n", "beyond float32's range"),  # one line: no NumPy overflow warning before it
+    (b"2 3\na 1 2 3\nb 1 2 3 4\n", "line 3: expected a word and 3 numbers, got 4: 'b 1 2 3 4'"),
+    (b"2 3\na 1 2 3\nb 1 2", r"line 3: the file ends inside this line \(truncated\?\): 'b 1 2'"),
     (b"", "empty"),
     (b"2 3\na \x00\x00\x80?\x00\x00", "truncated"),
 ])
