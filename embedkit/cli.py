@@ -1031,8 +1031,9 @@ def _report_table(report, level=None):
         lines += ["", f"analogy {r.name}, 3Cos{r.method.capitalize()}, top {r.restrict} words",
                   f"{'section':<28} {'accuracy':>9}{head} {'correct':>8} {'answered':>9} {'questions':>10}"
                   + (f" {'composed':>9}" if composed else "")]
-        rows = [(s.name, s) for s in r.sections] + [("semantic", r.semantic), ("syntactic", r.syntactic),
-                                                     ("total", r.total)]
+        split = r.semantic.questions and r.syntactic.questions  # the Google set's kinds (gram* is syntactic)
+        rows = [(s.name, s) for s in r.sections] + ([("semantic", r.semantic), ("syntactic", r.syntactic)] if split
+                                                    else []) + [("total", r.total)]
         for name, s in rows:
             acc = f"{s.accuracy:>9.4f}" if s.answered else f"{'n/a':>9}"  # no question answered: no accuracy
             lines.append(f"{name:<28} {acc}{_fmt_ci(s.ci, level)} {s.correct:>8} {s.answered:>9} "

@@ -188,3 +188,18 @@ def test_an_empty_neighbour_table_says_why(run, tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stderr.strip() == ("Warning: king: no word to list besides the query (the vocabulary, or --restrict, "
                                 "holds no other)")
+
+
+def test_a_custom_analogy_file_gets_no_semantic_and_syntactic_rows(run, tmp_path):
+    """The split is the Google set's (sections named gram* are syntactic); a file of one's own
+    sections shows its sections and the total."""
+    p = tmp_path / "v.txt"
+    words = ["athens", "greece", "berlin", "germany", "paris", "france", "rome", "italy"]
+    Vectors(words, np.random.default_rng(0).standard_normal((len(words), 5))).save(p)
+    qs = tmp_path / "mine.txt"
+    qs.write_text(": capitals\nathens greece berlin germany\nparis france rome italy\n")
+    table = run("eval", p, "--analogy", qs, "--bootstrap", "0").stdout
+    mine = table[table.index("analogy mine"):]
+    names = [ln.split()[0] for ln in mine.split("\n\n")[0].splitlines()[2:]]
+    assert names[:2] == ["capitals", "total"] and "semantic" not in names and "syntactic" not in names
+    assert "semantic" in table[:table.index("analogy mine")]  # the Google set keeps its split
