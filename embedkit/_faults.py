@@ -198,15 +198,21 @@ def _signalling(f, signum, fired):
 
 
 # ---------------------------------------------------------------- owned temporary files
-def _start_ticks(pid):
-    """The start time of process ``pid`` (clock ticks since boot), None where /proc cannot say."""
+def _proc_stat(pid):
+    """The fields of ``/proc/PID/stat`` after the command name (state first), or None."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
     except OSError:
         return None
+    return data[data.rindex(b")") + 2:].split() if b")" in data else None
+
+
+def _start_ticks(pid):
+    """The start time of process ``pid`` (clock ticks since boot), None where /proc cannot say."""
+    fields = _proc_stat(pid)
     try:
-        return int(data[data.rindex(b")") + 2:].split()[19])
+        return int(fields[19]) if fields else None
     except (ValueError, IndexError):
         return None
 
@@ -236,6 +242,9 @@ def _owner_gone(name):
         return True
     except PermissionError:
         pass  # alive, someone else's
+    fields = _proc_stat(pid)
+    if fields and fields[0] in (b"Z", b"X"):  # killed, not yet reaped by its parent: it runs no more
+        return True
     now = _start_ticks(pid)
     return now is not None and start != 0 and now != start  # the id was reused by another process
 

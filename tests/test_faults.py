@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -793,3 +794,22 @@ def test_a_signal_wrapped_by_c_code_is_an_interruption(run, write_corpus, monkey
     r = run("vocab", write_corpus("a b c\n"))
     assert r.exit_code == 130 and r.stderr.strip().splitlines() == [
         "Interrupted (SIGINT); no output was written and temporary files were removed."], r.output
+
+
+def test_a_killed_process_not_yet_reaped_counts_as_gone():
+    """A process killed but not yet reaped by its parent (a zombie) holds its id: the folders it left
+    are swept by the next run all the same, not one run later."""
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        mark = f"{_faults._HOST}-p{child.pid}s{_faults._start_ticks(child.pid)}"
+        assert not _faults._owner_gone(f"embedkit-corpus-{mark}-x")  # running
+        child.kill()
+        for _ in range(200):  # until the kernel has made it a zombie (it is not waited for yet)
+            fields = _faults._proc_stat(child.pid)
+            if fields and fields[0] == b"Z":
+                break
+            time.sleep(0.01)
+        assert _faults._owner_gone(f"embedkit-corpus-{mark}-x")
+    finally:
+        child.kill()
+        child.wait()
