@@ -66,6 +66,9 @@ class EmbedkitGroup(click.Group):
             WRITTEN.clear()  # this command's outputs (several commands can run in one process: CliRunner)
         with warnings.catch_warnings():
             warnings.simplefilter("always")
+            # a developer's diagnostic, off by default in Python: a file that a signal left unclosed as it unwound
+            # would otherwise add a line to the interruption's one
+            warnings.simplefilter("ignore", ResourceWarning)
             warnings.showwarning = _show_warning
             try:
                 return super().invoke(ctx)

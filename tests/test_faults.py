@@ -813,3 +813,22 @@ def test_a_killed_process_not_yet_reaped_counts_as_gone():
     finally:
         child.kill()
         child.wait()
+
+
+def test_resource_warnings_are_not_shown_to_the_user(run, write_corpus, monkeypatch):
+    """The command line shows every library warning, but not Python's ResourceWarning (off by default):
+    an interruption that left a file unclosed added an "unclosed file" line to its one line."""
+    import warnings
+
+    import embedkit.vocab
+
+    real = embedkit.vocab.build_vocab
+
+    def leaky(*a, **k):
+        warnings.warn("unclosed file <_io.BufferedReader name='run00026.ptr'>", ResourceWarning)
+        warnings.warn("a library warning", UserWarning)
+        return real(*a, **k)
+
+    monkeypatch.setattr(embedkit.vocab, "build_vocab", leaky)
+    r = run("vocab", write_corpus("a b c\n"), "--min-count", "1")
+    assert r.exit_code == 0 and r.stderr.strip().splitlines() == ["Warning: a library warning"], r.output
