@@ -163,15 +163,12 @@ class ModelDir(OutputDir):
 
     def convert(self, value, param, ctx):
         value = super().convert(value, param, ctx)
-        from .modelfile import is_model
+        from .modelfile import check_model_folder
 
         try:
-            entries = os.listdir(value) if os.path.isdir(value) else []
-        except OSError:
-            entries = []  # unreadable: the write says why
-        if entries and not is_model(value):
-            self.fail(f"cannot write the model {value}: the folder exists and is not a model folder", param, ctx)
-        return value
+            return check_model_folder(value)
+        except EmbedkitError as e:
+            self.fail(str(e), param, ctx)
 
 
 # ---------------------------------------------------------------- option value types, checked at parse time

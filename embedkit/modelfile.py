@@ -105,16 +105,28 @@ def _sha256(path):
     return h.hexdigest()
 
 
+def check_model_folder(path):
+    """Return ``path`` if a model folder can be written there, else raise EmbedkitError: a writable place
+    (``check_writable``) that is not a folder of other files, which a model never replaces (an
+    unreadable folder is left to the write to report)."""
+    path = os.fspath(path)
+    check_writable(path, folder=True)
+    try:
+        entries = os.listdir(path) if os.path.isdir(path) else []
+    except OSError:
+        entries = []
+    if entries and not is_model(path):
+        raise EmbedkitError(f"cannot write the model {path}: the folder exists and is not a model folder")
+    return path
+
+
 def save_model(model, path):
     """Write ``model`` as a model folder at ``path``, atomically (temp folder, then rename).
 
     Returns the path. A file (not a folder) at ``path``, or a folder there that is not a model,
     is an error: nothing is overwritten that this function did not write.
     """
-    path = os.fspath(path)
-    check_writable(path, folder=True)
-    if os.path.isdir(path) and os.listdir(path) and not is_model(path):
-        raise EmbedkitError(f"cannot write the model {path}: the folder exists and is not a model folder")
+    path = check_model_folder(path)
     if model.method not in METHODS:
         raise EmbedkitError(f"unknown model method {model.method!r}")
     parent = os.path.dirname(os.path.abspath(path))
