@@ -29,19 +29,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _faults
-from .._util import (check_bool, check_choice, check_float, check_int, check_seed, check_threads, numba_threads,
-                     progress_bar)
+from .._util import check_int, check_threads, numba_threads, progress_bar
 from ..corpus import check_tokenize
 from ..errors import EmbedkitError
 from ..vocab import Vocab, merge_vocab, resolve_corpus, scan_corpus
 from . import _count, _store
-from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, parse_memory
+from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, WEIGHTINGS, parse_memory
 
 __all__ = ["Cooccurrence", "count_cooccurrences", "add_cooccurrences", "load_cooccurrences", "parse_memory",
            "WEIGHTINGS", "COUNT_PARAMS", "UNKNOWN", "DEFAULT_MEMORY"]
 
-#: how a pair at distance d is counted: 1 ("uniform", for PPMI) or 1/d ("harmonic", for GloVe)
-WEIGHTINGS = ("uniform", "harmonic")
 
 
 class Cooccurrence:
@@ -203,16 +200,11 @@ def _same(a, b):
 
 def _check(window, weighting, dynamic_window, sample, min_count, max_vocab, lowercase, tokenize, keep_punctuation,
            seed, threads, memory):
-    check_int("window", window, min=1, max=1000)
+    _store.check_count_param("window", window)
     check_tokenize(tokenize, keep_punctuation)
-    check_choice("weighting", weighting, WEIGHTINGS)
-    check_bool("dynamic_window", dynamic_window)
-    check_bool("lowercase", lowercase)
-    check_float("sample", sample, min=0.0)
-    check_int("min_count", min_count, min=1)
-    if max_vocab is not None:
-        check_int("max_vocab", max_vocab, min=1)
-    check_seed(seed)
+    for name, value in (("weighting", weighting), ("dynamic_window", dynamic_window), ("lowercase", lowercase),
+                        ("sample", sample), ("min_count", min_count), ("max_vocab", max_vocab), ("seed", seed)):
+        _store.check_count_param(name, value)
     check_threads(threads)
     return _memory_bytes(memory)
 

@@ -36,8 +36,8 @@ from numba import prange
 
 from .. import _faults
 from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
-from .._util import (WRITTEN, balanced_chunks, check_bool, check_choice, check_float, check_int, drop_read_pages,
-                     numba_threads, page_dropper, progress_bar, row_blocks)
+from .._util import (WRITTEN, balanced_chunks, check_bool, check_choice, check_float, check_int, check_seed,
+                     drop_read_pages, numba_threads, page_dropper, progress_bar, row_blocks)
 from ..errors import EmbedkitError
 from ..vocab import Vocab, keep_probabilities
 from ._count import fill_block, row_nonzeros
@@ -647,25 +647,41 @@ def open_csr(folder, n):
     return m
 
 
+#: how a pair at distance d is counted: 1 ("uniform", for PPMI) or 1/d ("harmonic", for GloVe)
+WEIGHTINGS = ("uniform", "harmonic")
+
+
+def check_count_param(name, value):
+    """Raise EmbedkitError unless ``value`` is one counting could use for the parameter ``name`` (of
+    COUNT_PARAMS): the one rule for counting's arguments and for what a folder's ``meta.json`` records."""
+    from ..corpus import TOKENIZE_MODES
+
+    if name == "window":
+        check_int("window", value, min=1, max=1000)
+    elif name == "weighting":
+        check_choice("weighting", value, WEIGHTINGS)
+    elif name in ("dynamic_window", "lowercase", "keep_punctuation"):
+        check_bool(name, value)
+    elif name == "sample":
+        check_float("sample", value, min=0.0)
+    elif name == "min_count":
+        check_int("min_count", value, min=1)
+    elif name == "max_vocab":
+        if value is not None:
+            check_int("max_vocab", value, min=1)
+    elif name == "tokenize":
+        check_choice("tokenize", value, TOKENIZE_MODES)
+    elif name == "seed":
+        check_seed(value)
+
+
 def _check_params(params, path):
     """Raise EmbedkitError naming the first counting parameter that ``meta.json`` records with a value
     counting could not have used (the trainers compare and use them as they are)."""
-    from ..corpus import TOKENIZE_MODES
-
-    checks = {"window": lambda v: check_int("window", v, min=1, max=1000),
-              "weighting": lambda v: check_choice("weighting", v, ("uniform", "harmonic")),
-              "dynamic_window": lambda v: check_bool("dynamic_window", v),
-              "sample": lambda v: check_float("sample", v, min=0.0),
-              "min_count": lambda v: check_int("min_count", v, min=1),
-              "max_vocab": lambda v: v is None or check_int("max_vocab", v, min=1),
-              "lowercase": lambda v: check_bool("lowercase", v),
-              "tokenize": lambda v: check_choice("tokenize", v, TOKENIZE_MODES),
-              "keep_punctuation": lambda v: check_bool("keep_punctuation", v),
-              "seed": lambda v: check_int("seed", v, min=0)}
-    for name, check in checks.items():
+    for name in COUNT_PARAMS:
         if params[name] is not UNKNOWN:
             try:
-                check(params[name])
+                check_count_param(name, params[name])
             except EmbedkitError as e:
                 raise EmbedkitError(f"{os.path.join(path, META_FILE)} is damaged: {e}") from None
 
