@@ -18,8 +18,8 @@ import numpy as np
 from . import stats
 from ._util import check_int
 from .errors import EmbedkitError
-from .eval import (ANALOGY_SETS, SIMILARITY_SETS, _name, answer_questions, pair_cosines, pair_rows,
-                   question_rows, read_analogies, read_similarity)
+from .eval import (ANALOGY_SETS, SIMILARITY_SETS, _json_ci, _json_safe, _name, answer_questions, pair_cosines,
+                   pair_rows, question_rows, read_analogies, read_similarity)
 from .vectors import ANALOGY_METHODS
 
 
@@ -66,9 +66,9 @@ class CompareReport:
         rows = []
         for c in self.comparisons:
             d = asdict(c)
-            d["ci"] = None if any(x != x for x in c.ci) else [float(x) for x in c.ci]
+            d["ci"] = _json_ci(c.ci)
             d["coverage"] = c.coverage
-            rows.append({k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()})
+            rows.append(_json_safe(d))
         return {"a": self.a_name, "b": self.b_name, "level": self.level, "comparisons": rows}
 
 

@@ -87,8 +87,9 @@ def word_probabilities(vectors, *, counts=None, vectors_path=None):
         table = read_counts(counts_path(vectors_path))
         c, source = np.array([table.get(w, 0) for w in vectors.words], dtype=np.float64), counts_path(vectors_path)
     if source is not None and c.sum() <= 0 and counts is not None:  # given, but useless: say so
-        raise EmbedkitError(f"the word counts {counts if not isinstance(counts, dict) else ''} give no word of the "
-                            "vectors a count above 0: are they the counts of another corpus?".replace("  ", " "))
+        given = "the word counts given" if isinstance(counts, dict) else f"the word counts {counts}"
+        raise EmbedkitError(f"{given} give no word of the vectors a count above 0: are they the counts of another "
+                            "corpus?")
     if source is None or c.sum() <= 0:
         warnings.warn("no word counts for these vectors: SIF estimates word frequencies from the frequency rank "
                       "(Zipf's law); give the corpus counts (embedkit vocab CORPUS -o counts.txt; --counts)")

@@ -246,12 +246,13 @@ def build_page(vectors, *, n_words=DEFAULT_WORDS, words=None, layout="pca", clus
     mean_len = float(np.mean([len(vectors.words[i].encode("utf-8")) for i in rows[:2000].tolist()]))
     size = page_size_estimate(n, dim, mean_len)
     if size > max_mb * 1e6:
-        one = page_size_estimate(1, dim, mean_len)  # the script and style, and one word
-        if one > max_mb * 1e6:
-            raise EmbedkitError(f"the page's script and style alone take about {one / 1e6:.2f} MB, over the {max_mb:g} "
-                                f"MB budget: give --max-mb {math.ceil(one / 1e4) / 100:g} or more")
-        per_word = (size - page_size_estimate(0, dim, mean_len)) / n
-        fit = max(1, int((max_mb * 1e6 - page_size_estimate(0, dim, mean_len)) / per_word))
+        fixed = page_size_estimate(0, dim, mean_len)  # the script and style
+        per_word = (size - fixed) / n
+        least = fixed + per_word  # a page of one word
+        if least > max_mb * 1e6:
+            raise EmbedkitError(f"the page's script and style alone take about {least / 1e6:.2f} MB, over the "
+                                f"{max_mb:g} MB budget: give --max-mb {math.ceil(least / 1e4) / 100:g} or more")
+        fit = max(1, int((max_mb * 1e6 - fixed) / per_word))
         raise EmbedkitError(f"a page of {n:,} words x {dim} dimensions would be about {size / 1e6:.2g} MB, over the "
                             f"{max_mb:g} MB budget: show fewer words (--words {fit:,} or less)")
     if clusters is not None and clusters > n:

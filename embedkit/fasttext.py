@@ -27,7 +27,6 @@ about window times less. bench/RESULTS.md has the speed and quality of both.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from typing import NamedTuple
@@ -499,7 +498,7 @@ def train_fasttext(corpus, *, model=None, dim=None, window=5, negative=5, sample
                       bucket=ftm.vectors.bucket)
         for name, value in (("model", model), ("dim", dim), ("minn", minn), ("maxn", maxn), ("bucket", bucket)):
             if value is not None and value != stored[name] and not (name == "bucket" and stored["maxn"] == 0):
-                source = getattr(ftm, "path", None) or (init if isinstance(init, (str, os.PathLike)) else "the model")
+                source = getattr(ftm, "path", "the model")  # load_fasttext_init names a model read from a file
                 raise EmbedkitError(f"{name} cannot change when continuing: {source} has {name}={stored[name]!r}, "
                                     f"not {value!r}")
         model, dim, minn, maxn, bucket = (stored[k] for k in ("model", "dim", "minn", "maxn", "bucket"))

@@ -225,12 +225,12 @@ class Vectors:
         if isinstance(words, str):
             raise EmbedkitError(f"words must be a list of words, not a string: {words!r}")
         found, changed, unknown = [], {}, []
-        for w in words:
+        for i, w in enumerate(words):
             try:
                 f = self.resolve(w)
             except UnknownWordError as e:
                 if missing == "raise":
-                    errors = [e] + [x for x in (self._unknown(u) for u in words[len(found) + 1:]) if x is not None]
+                    errors = [e] + [x for x in (self._unknown(u) for u in words[i + 1:]) if x is not None]
                     if len(errors) == 1:
                         raise
                     named = dict.fromkeys(str(x).split(": ", 1)[-1] for x in errors)  # 'w' (did you mean ...?)
