@@ -1,6 +1,6 @@
 """Where the parallel scan's time goes: ``scan_corpus`` with its kernels timed from inside.
 
-    python bench/scan_parts.py CORPUS [--threads 1,2] [--repeat 3] [--parts-per-thread K]
+    python bench/scan_parts.py CORPUS [--threads 1,2] [--repeat 3] [--parts-per-thread K] [--chunk-bytes B]
 
 For each thread count (runs alternated, after a warm-up scan of the bundled sample, in this process): the
 scan's wall and CPU seconds; the CPU seconds of the serial tokenizer (``_tokenize``), of the parallel lookups
@@ -8,13 +8,15 @@ scan's wall and CPU seconds; the CPU seconds of the serial tokenizer (``_tokeniz
 the parallel step (``_tokenize_parallel``: lookups, their waits and the serial step); and the share of tokens
 found in the table whose ids the threads do not count themselves (past ``_THREAD_COUNTED``: the serial
 step counts them, with the tokens of words new in their piece). Medians
-of ``--repeat`` runs. ``--parts-per-thread`` sets ``vocab._PARTS_PER_THREAD`` (4).
+of ``--repeat`` runs. ``--parts-per-thread`` sets ``vocab._PARTS_PER_THREAD`` (4); ``--chunk-bytes`` the
+size of the pieces the reader hands over (``corpus.CHUNK_BYTES``, 1 MB).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import os
 import statistics
 import time
@@ -61,11 +63,14 @@ def main():
     p.add_argument("--threads", default="1,2")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--parts-per-thread", type=int, default=None)
+    p.add_argument("--chunk-bytes", type=int, default=None, help="bytes per piece the reader hands over (1 MB)")
     a = p.parse_args()
     from embedkit import vocab
 
     if a.parts_per_thread:
         vocab._PARTS_PER_THREAD = a.parts_per_thread
+    if a.chunk_bytes:
+        vocab.iter_pieces = functools.partial(vocab.iter_pieces, chunk_bytes=a.chunk_bytes)
     acc = instrument(vocab)
     sample = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sample.txt.xz")
     ns = [int(x) for x in a.threads.split(",")]
