@@ -510,7 +510,9 @@ def _train_chunks(ks, alphas, corpus, m, tb, scratch, states, cfg, ph):
     tokens = 0
     for p in prange(ks.shape[0]):
         s = _thread_scratch(scratch, numba.get_thread_id())
-        lk, pk, tk = _train_chunk(ks[p], p, alphas[p], corpus, m, tb, s, states, cfg, ph)
+        # int64: the index is uint64 inside the parallel region, int64 when Numba types the loop first, and
+        # each type is a compile of the whole chunk kernel (tests/test_compile.py)
+        lk, pk, tk = _train_chunk(ks[p], np.int64(p), alphas[p], corpus, m, tb, s, states, cfg, ph)
         loss += lk
         pairs += pk
         tokens += tk

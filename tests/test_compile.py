@@ -88,3 +88,33 @@ def test_scan_precompile_names_the_kernels_a_scan_runs(threads, tokenize, lowerc
     missing = [k.py_func.__name__ for k in _scan_kernels(threads, tokenize, lowercase) if not k.overloads]
     assert missing == []
     assert precompile_scan(threads, tokenize=tokenize, lowercase=lowercase) is False
+
+
+def _cached_signatures(dispatcher):
+    """The signatures of ``dispatcher`` in Numba's on-disk cache (None: no cache to read)."""
+    cache_file = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
+    if cache_file is None:
+        return None
+    try:
+        return list(cache_file._load_index())
+    except Exception:  # Numba internals other than the ones known here
+        return None
+
+
+@pytest.mark.parametrize("trainer", ["word2vec", "fasttext"])
+def test_the_chunk_kernel_compiles_once(trainer):
+    """The parallel driver passes its ``prange`` index to the per-chunk kernel as int64. Inside the
+    parallel region Numba types the index uint64, outside int64, so without the cast the kernel
+    (the bulk of the code) compiled twice, once for each: 57 s instead of 33 s for word2vec's first
+    run, 31 s instead of 20 s for fastText's."""
+    import importlib
+
+    mod = importlib.import_module(f"embedkit.{trainer}")
+    train = mod.train_word2vec if trainer == "word2vec" else mod.train_fasttext
+    train("data/sample.txt.xz", min_count=50, dim=8, epochs=1, threads=2, seed=1, progress=False)
+    for kernel in (mod._train_chunk, mod._train_chunks):
+        sigs = _cached_signatures(kernel)
+        if sigs is None:
+            pytest.skip("Numba's cache cannot be read here")
+        assert len(sigs) == 1, (kernel.py_func.__name__, sigs)
+        assert len(kernel.overloads) <= 1

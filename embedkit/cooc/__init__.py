@@ -216,10 +216,10 @@ def _memory_bytes(memory):
     return parse_memory(memory) if isinstance(memory, str) else check_int("memory", memory, min=1)
 
 
-def _compile_counting(enc, *, dynamic_window, spill, progress):
+def _compile_counting(enc, *, dynamic_window, spill, harmonic, progress):
     """Compile the counting kernels (and, with ``spill``, the merge kernels) before the count."""
     with progress_bar(total=2 if spill else 1, desc="compiling counting kernels", enabled=progress) as bar:
-        _count.compile_kernels(enc, dynamic_window=dynamic_window, spill=spill)
+        _count.compile_kernels(enc, dynamic_window=dynamic_window, spill=spill, harmonic=harmonic)
         bar.update(1)
         if spill:
             _store.compile_kernels()
@@ -341,7 +341,8 @@ def _count_locked(corpus, params, memory, tmp_dir, output, dask, threads, progre
     t1 = time.perf_counter()
     timings["scan"] = t1 - t0
     spill = memory is not None or output is not None
-    _compile_counting(enc, dynamic_window=dynamic_window, spill=spill, progress=progress)
+    _compile_counting(enc, dynamic_window=dynamic_window, spill=spill, harmonic=weighting == "harmonic",
+                      progress=progress)
     t2 = time.perf_counter()
     timings["compile"] = t2 - t1
     info = {"tokens": enc.n_tokens}
@@ -576,7 +577,8 @@ def add_cooccurrences(cooc, corpus, *, output=None, memory=None, tmp_dir=None, t
         if base is not cooc:
             base._rare = None  # loaded here: its rare words are summed into ``rare`` and not needed again
         t1 = time.perf_counter()
-        _compile_counting(enc, dynamic_window=params["dynamic_window"], spill=True, progress=progress)
+        _compile_counting(enc, dynamic_window=params["dynamic_window"], spill=True,
+                          harmonic=params["weighting"] == "harmonic", progress=progress)
         t2 = time.perf_counter()
         stored = _store.StoredRows(base.matrix, [vocab.word_to_id[w] for w in base.words], len(vocab))
         info = {"tokens": int(base.info.get("tokens", 0)) + enc.n_tokens}

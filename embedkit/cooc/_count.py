@@ -118,9 +118,11 @@ def _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, i
     return nnz
 
 
-def row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads):
+def row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vocab_size, n_threads,
+                 dtype=np.float32):
     """The first pass over one block: ``(nnz per row, (seq, n, wins, ptr, pos, chunk_rows))``, the
-    second element being what the pass that fills the rows needs."""
+    second element being what the pass that fills the rows needs. ``dtype``: the values the fill
+    pass will write (the kernel is given an empty array of it, so both passes share one compile)."""
     ids = readonly(ids)  # a memory-mapped id file or a block read into memory: one kernel type, one compile
     n_alloc = int(offsets[-1] - offsets[0]) + len(offsets)
     seq = np.empty(n_alloc, np.int32)
@@ -130,7 +132,7 @@ def row_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, v
     # chunks of rows with about equal work, many per thread
     chunk_rows = balanced_chunks(ptr, 32 * n_threads)
     nnz = _count_rows(seq, n, wins, ptr, pos, window, dynamic, harmonic, chunk_rows, np.zeros(0, np.int64),
-                      np.zeros(0, np.int32), np.zeros(0, np.float32))
+                      np.zeros(0, np.int32), np.zeros(0, dtype))
     return nnz, (seq, n, wins, ptr, pos, chunk_rows)
 
 
@@ -138,7 +140,7 @@ def count_block(ids, offsets, keep, *, seed, base, window, dynamic, harmonic, vo
                 dtype=np.float32):
     """Counts of one block of sentences as a V x V CSR matrix (``dtype`` values, sorted indices)."""
     nnz, state = row_nonzeros(ids, offsets, keep, seed=seed, base=base, window=window, dynamic=dynamic,
-                              harmonic=harmonic, vocab_size=vocab_size, n_threads=n_threads)
+                              harmonic=harmonic, vocab_size=vocab_size, n_threads=n_threads, dtype=dtype)
     return fill_block(nnz, state, window=window, dynamic=dynamic, harmonic=harmonic, vocab_size=vocab_size,
                       dtype=dtype)
 
@@ -202,22 +204,19 @@ def iter_blocks(encoded, *, window, weighting, dynamic_window, sample, seed, thr
             bar.update(int(hi - lo))
 
 
-def compile_kernels(encoded, *, dynamic_window, spill=False):
+def compile_kernels(encoded, *, dynamic_window, spill=False, harmonic=True):
     """Compile the counting kernels (first run only; later runs load them from Numba's cache).
 
     The kernels run on the first sentence of ``encoded``, so they are compiled for the very
-    array types of the real run: a memory-mapped id file is read-only in memory, while the
-    spill-and-merge backend reads its blocks into writable arrays and counts harmonic weights
-    in float64.
+    array types of the real run (ids are read-only either way, :func:`row_nonzeros`); the
+    spill-and-merge backend counts harmonic weights in float64, everything else in float32.
     """
     n = min(int(encoded.offsets[1]), 64) if encoded.n_sentences else 0
     offsets = np.array([0, n], np.int64)
     keep = np.ones(encoded.vocab_size)
-    variants = ([(np.array(encoded.ids[:n]), np.float32), (np.array(encoded.ids[:n]), np.float64)] if spill
-                else [(encoded.ids[:n], np.float32)])
-    for ids, dtype in variants:
-        count_block(ids, offsets, keep, seed=1, base=0, window=1, dynamic=bool(dynamic_window), harmonic=True,
-                    vocab_size=encoded.vocab_size, n_threads=1, dtype=dtype)
+    count_block(encoded.ids[:n], offsets, keep, seed=1, base=0, window=1, dynamic=bool(dynamic_window),
+                harmonic=harmonic, vocab_size=encoded.vocab_size, n_threads=1,
+                dtype=np.float64 if spill and harmonic else np.float32)
 
 
 def count_nonzeros(ids, offsets, keep, *, seed, base, window, dynamic, vocab_size, n_threads):

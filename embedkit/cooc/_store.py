@@ -263,7 +263,7 @@ def spill_runs(encoded, folder, *, memory, window=5, weighting="uniform", dynami
                    else np.asarray(encoded.ids[lo:hi]))
             nnz, state = row_nonzeros(ids, offsets[s0:s1 + 1] - lo, keep, seed=seed, base=lo, window=window,
                                       dynamic=bool(dynamic_window), harmonic=harmonic, vocab_size=V,
-                                      n_threads=n_threads)
+                                      n_threads=n_threads, dtype=value_dtype)
             del ids  # the fill pass reads the working sequence: free the ids before the counts are allocated
             m = fill_block(nnz, state, window=window, dynamic=bool(dynamic_window), harmonic=harmonic,
                            vocab_size=V, dtype=value_dtype)
