@@ -60,12 +60,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-first-") as tmp:
         trees = [("this tree", root)]
         if a.against:
-            tree = os.path.join(tmp, "tree")
-            os.makedirs(tree)
-            archive = subprocess.run(["git", "-C", root, "archive", a.against, "embedkit"], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
-            trees.append((a.against, tree))
+            from kernel_ab import archive_tree  # bench/, first on sys.path when this script runs
+
+            trees.append((a.against, archive_tree(a.against, os.path.join(tmp, "tree"))))
         print("| trainer | tree | first run s | its compile stage s | second run s | kernels compiled more than once |")
         print("|---|---|---:|---:|---:|---|")
         for trainer in a.trainers.split(","):

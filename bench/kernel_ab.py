@@ -25,6 +25,16 @@ import sys
 import tempfile
 
 
+def archive_tree(rev, dest):
+    """REV's ``embedkit`` package (``git archive``) extracted into the new folder ``dest``, which is returned:
+    put it first on PYTHONPATH to run that revision's code (also used by first_run.py and vocab.py)."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    os.makedirs(dest)
+    archive = subprocess.run(["git", "-C", root, "archive", rev, "embedkit"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+    return dest
+
+
 def child(a):
     import numpy as np
 
@@ -67,12 +77,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-kernel-") as tmp:
         trees = [("this tree", os.path.abspath(root))]
         if a.against:
-            tree = os.path.join(tmp, "tree")
-            os.makedirs(tree)
-            archive = subprocess.run(["git", "-C", root, "archive", a.against, "embedkit"], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
-            trees.append((a.against, tree))
+            trees.append((a.against, archive_tree(a.against, os.path.join(tmp, "tree"))))
         corpus = a.corpus
         if a.max_mb:
             corpus = os.path.join(tmp, "cut.txt")

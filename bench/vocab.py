@@ -121,13 +121,9 @@ def scan_threads(a):
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as out:
         variants = [(f"threads={n}", n, "") for n in ns]
         if a.against:
-            tree = os.path.join(out, "tree")
-            os.makedirs(tree)
-            root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-            archive = subprocess.run(["git", "-C", root, "archive", a.against, "embedkit"], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
-            variants.insert(0, (f"{a.against} (today's scan)", 1, tree))
+            from kernel_ab import archive_tree  # bench/, first on sys.path when this script runs
+
+            variants.insert(0, (f"{a.against} (today's scan)", 1, archive_tree(a.against, os.path.join(out, "tree"))))
         env = dict(os.environ)
         env["NUMBA_NUM_THREADS"] = str(max(ns))
         runs = {name: [] for name, _, _ in variants}
