@@ -27,6 +27,11 @@ class ParameterError(EmbedkitError):
     def cli_message(self):
         return self.template.format(**{n: "--" + n.replace("_", "-") for n in self.names})
 
+    @staticmethod
+    def literal(text):
+        """``text`` (a path, a word) to put in a template as it is: its braces doubled."""
+        return str(text).replace("{", "{{").replace("}", "}}")
+
 
 class UnknownWordError(EmbedkitError, KeyError):
     """A word that is not in the vocabulary: both ``EmbedkitError`` and ``KeyError``.
@@ -48,8 +53,17 @@ class EmptyCorpusError(EmbedkitError):
     """The corpus holds no tokens at all."""
 
 
-class EmptyVocabularyError(EmbedkitError):
-    """No word of the corpus occurs at least ``min_count`` times."""
+class EmptyVocabularyError(ParameterError):
+    """No word of the corpus occurs at least ``min_count`` times (a ``ParameterError``: the CLI names
+    ``--min-count``). ``what``: "word of CORPUS", "word", "phrase", ..."""
+
+    def __init__(self, what, min_count):
+        self.what, self.min_count = what, min_count
+        super().__init__(f"vocabulary is empty: no {ParameterError.literal(what)} occurs {min_count} times or more "
+                         f"(lower {{min_count}}, now {min_count})", "min_count")
+
+    def __reduce__(self):  # pickled (a worker process's error) with the arguments it is made from
+        return type(self), (self.what, self.min_count)
 
 
 class TrainingDivergedError(EmbedkitError):

@@ -1351,7 +1351,7 @@ def _encode(ids, offsets, words, counts, *, min_count, max_vocab, what):
     if len(order) == 0:
         from .errors import EmptyVocabularyError
 
-        raise EmptyVocabularyError(f"vocabulary is empty: no {what} occurs at least min_count={min_count} times")
+        raise EmptyVocabularyError(what, min_count)
     remap = np.full(max(len(words), 1), -1, np.int32)
     remap[order] = np.arange(len(order), dtype=np.int32)
     lengths = np.diff(offsets)

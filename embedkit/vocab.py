@@ -823,8 +823,7 @@ def _make_vocab(table, min_count, max_vocab, pruned, min_reduce, path, keep_rare
     words = table.words(live)
     order = order_words(words, table.counts[live], max_vocab=max_vocab)
     if len(order) == 0:
-        raise EmptyVocabularyError(f"vocabulary is empty: no word of {corpus_name(path)} occurs at least "
-                                   f"min_count={min_count} times")
+        raise EmptyVocabularyError(f"word of {corpus_name(path)}", min_count)
     if pruned:
         warnings.warn(f"vocabulary pruned while counting: {pruned} rare strings (seen <= {min_reduce} times "
                       f"when forgotten) were dropped to stay under max_distinct; counts of words near that "
@@ -1116,7 +1115,7 @@ def merge_vocab(new, *, min_count=5, max_vocab=None, base_words=(), base_counts=
         chosen = set(extra) | {k for k in eligible if words[k] in kept}
         eligible = [k for k in eligible if k in chosen]
     if not eligible:
-        raise EmptyVocabularyError(f"vocabulary is empty: no word occurs at least min_count={min_count} times")
+        raise EmptyVocabularyError("word", min_count)
     vocab = Vocab([words[k] for k in eligible], counts[eligible])
     chosen = set(eligible)
     rest = [k for k in order.tolist() if k not in chosen]

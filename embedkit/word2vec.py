@@ -618,7 +618,8 @@ def _check(model, dim, window, negative, hs, sample, alpha, min_alpha, epochs, s
     check_choice("cbow_update", cbow_update, ("word2vec", "corrected"))
     check_choice("update", update, UPDATES)
     if shared_negatives and (model != "skipgram" or hs or negative == 0):
-        raise EmbedkitError("shared_negatives needs model='skipgram' with negative sampling and hs off")
+        raise ParameterError("{shared_negatives} needs skip-gram with negative sampling ({negative} >= 1) and {hs} off",
+                             "shared_negatives", "negative", "hs")
 
 
 def resolve_shared_negatives(shared_negatives, model, negative, hs, update):
@@ -845,7 +846,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
     if alpha is None:
         alpha = _default_alpha(model, cbow_update)
     if min_alpha > alpha:
-        raise EmbedkitError(f"min_alpha must be <= alpha ({alpha:g}), got {min_alpha:g}")
+        raise ParameterError(f"{{min_alpha}} must be <= {{alpha}} ({alpha:g}), got {min_alpha:g}", "min_alpha", "alpha")
     timings = {}
     t = time.perf_counter()
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))

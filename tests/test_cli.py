@@ -42,7 +42,7 @@ def test_train_ppmi_svd_writes_vectors(run, write_corpus, tmp_path):
 
 
 @pytest.mark.parametrize("content,words", [(b"", ["empty"]), (b"  \n\n \t\n", ["empty"]),
-                                           (b"a b c\n", ["vocabulary is empty", "min_count=5"])])
+                                           (b"a b c\n", ["vocabulary is empty", "(lower --min-count, now 5)"])])
 def test_empty_corpus_or_vocabulary(assert_one_line_error, run, write_corpus, tmp_path, content, words):
     out = tmp_path / "v.txt"
     r = run("train", "ppmi-svd", write_corpus(content), "-o", out)

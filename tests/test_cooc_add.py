@@ -185,6 +185,19 @@ def test_restrict_to_a_higher_min_count(run, texts, tmp_path):
     assert len(read(tmp_path / "v.txt")) == n
 
 
+def test_restrict_above_every_count_names_the_option(assert_one_line_error, run, texts, tmp_path):
+    """A --min-count that no word of the folder reaches: one line naming the option (and the folder,
+    braces in its name included), not the library's parameter."""
+    old, _ = texts
+    folder = tmp_path / "c{1}"
+    count_cooccurrences(old, output=folder, window=2, min_count=2)
+    with pytest.raises(EmbedkitError, match="occurs 10000000 times or more .min_count 10000000."):
+        load_cooccurrences(folder).restrict(10 ** 7)
+    r = run("train", "ppmi-svd", "--cooc", folder, "--min-count", "10000000", "-o", tmp_path / "v.txt")
+    assert_one_line_error(r, f"Error: no word of {folder} occurs 10000000 times or more (--min-count 10000000)")
+    assert not (tmp_path / "v.txt").exists()
+
+
 @pytest.mark.parametrize("leading", [True, False])
 def test_restrict_within_memory_equals_the_copy(texts, tmp_path, leading):
     """restrict(memory=) writes the kept rows and columns to a folder in tmp_dir, range of rows by

@@ -153,7 +153,8 @@ def test_cli_trains_and_saves_model_fasttext_opens(cli_model):
 
 
 @pytest.mark.parametrize("args,msg", [(["--minn", "5", "--maxn", "3"], "--minn must be <= --maxn, got --minn=5"),
-                                      (["--bucket", "0"], "--bucket must be >= 1 when subwords are on (--maxn > 0)")])
+                                      (["--bucket", "0"], "--bucket must be >= 1 when subwords are on (--maxn > 0)"),
+                                      (["--min-alpha", "0.5"], "--min-alpha must be <= --alpha (0.05), got 0.5")])
 def test_cli_bad_subword_options(assert_one_line_error, run, tmp_path, sample_path, args, msg):
     r = run("train", "fasttext", sample_path, "-o", tmp_path / "o.vec", "--save-model", tmp_path / "m.bin", *args)
     assert_one_line_error(r, f"Error: {msg}")

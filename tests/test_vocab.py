@@ -81,8 +81,26 @@ def test_bad_parameters(write_corpus, kw, msg):
 def test_empty_corpus_and_empty_vocabulary(write_corpus):
     with pytest.raises(EmbedkitError, match="empty"):
         scan_corpus(write_corpus("   \n\n"))
-    with pytest.raises(EmbedkitError, match="min_count=5"):
+    with pytest.raises(EmbedkitError, match="lower min_count, now 5"):
         scan_corpus(write_corpus("a b c\n"), min_count=5)
+
+
+def test_empty_vocabulary_error_names_the_option_and_pickles(tmp_path):
+    """The message names ``min_count`` in the library and ``--min-count`` at the command line; a corpus
+    name with braces is kept as it is; a pickled error (from a worker process) comes back whole."""
+    import pickle
+
+    from embedkit.errors import EmptyVocabularyError, ParameterError
+
+    p = tmp_path / "c{0}.txt"
+    p.write_text("a b c\n")
+    with pytest.raises(EmptyVocabularyError) as e:
+        scan_corpus(p, min_count=3)
+    assert isinstance(e.value, ParameterError)
+    assert str(e.value) == f"vocabulary is empty: no word of {p} occurs 3 times or more (lower min_count, now 3)"
+    assert e.value.cli_message() == str(e.value).replace("lower min_count", "lower --min-count")
+    back = pickle.loads(pickle.dumps(e.value))
+    assert type(back) is EmptyVocabularyError and back.cli_message() == e.value.cli_message()
 
 
 @pytest.mark.slow

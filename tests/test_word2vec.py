@@ -497,7 +497,9 @@ def test_cli_trains_and_writes(run, write_corpus, tmp_path, model, extra):
     ("skipgram", ["--sample", "-1e-3"], ["'--sample'"]),
     ("cbow", ["--epochs", "0"], ["'--epochs'"]),
     ("skipgram", ["--dim", "0"], ["'--dim'"]),
-    ("skipgram", ["--min-alpha", "1"], ["min_alpha must be <= alpha"]),
+    ("skipgram", ["--min-alpha", "1"], ["Error: --min-alpha must be <= --alpha (0.025), got 1"]),
+    ("skipgram", ["--hs", "--negative", "0", "--shared-negatives"],
+     ["Error: --shared-negatives needs skip-gram with negative sampling (--negative >= 1) and --hs off"]),
     ("cbow", ["--cbow-update", "koan"], ["--cbow-update"]),
     ("skipgram", ["--hs", "--negative", "0", "--save-context", "c.txt"], ["--save-context needs"]),
 ])

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from .. import _faults
 from .._util import check_int, check_threads, numba_threads, progress_bar
 from ..corpus import check_tokenize
-from ..errors import EmbedkitError
+from ..errors import EmbedkitError, ParameterError
 from ..vocab import Vocab, merge_vocab, resolve_corpus, scan_corpus
 from . import _count, _store
 from ._store import COUNT_PARAMS, DEFAULT_MEMORY, UNKNOWN, WEIGHTINGS, parse_memory
@@ -145,7 +145,8 @@ class Cooccurrence:
         counts = self.vocab.counts
         keep = np.flatnonzero(counts >= min_count)
         if len(keep) == 0:
-            raise EmbedkitError(f"no word of {where} occurs at least min_count={min_count} times")
+            raise ParameterError(f"no word of {ParameterError.literal(where)} occurs {min_count} times or more ({{min_count}} {min_count})",
+                                 "min_count")
         n = len(keep)
         if memory is not None:
             matrix = _restricted_on_disk(self.matrix, keep, memory=_memory_bytes(memory), tmp_dir=tmp_dir,
@@ -436,7 +437,8 @@ def _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress
     if _is_scanned_pair(corpus):
         raise EmbedkitError("counting with Dask needs the corpus as files, not a scanned (Vocab, EncodedCorpus) pair")
     if params["dynamic_window"] or params["sample"] > 0:
-        raise EmbedkitError("counting with Dask does not support dynamic_window or sample")
+        raise ParameterError("counting with {dask} does not support {dynamic_window} or {sample}", "dask", "dynamic_window",
+                             "sample")
     memory = DEFAULT_MEMORY if memory is None else memory
     threads = 1 if threads is None else threads
     client = None if isinstance(dask, str) else dask

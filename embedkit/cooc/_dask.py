@@ -76,7 +76,7 @@ def global_vocab(pieces, min_count=5, max_vocab=None, keep_rare=False):
     counts = np.array([total[w] for w in words], dtype=np.int64)
     order = order_words(words, counts, min_count=min_count, max_vocab=max_vocab)
     if len(order) == 0:
-        raise EmptyVocabularyError(f"vocabulary is empty: no word occurs at least min_count={min_count} times")
+        raise EmptyVocabularyError("word", min_count)
     vocab = Vocab([words[k] for k in order.tolist()], counts[order])
     if not keep_rare:
         return vocab

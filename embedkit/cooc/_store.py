@@ -38,7 +38,7 @@ from .. import _faults
 from .._integrity import MANIFEST, has_manifest, verify_manifest, write_manifest
 from .._util import (WRITTEN, balanced_chunks, check_bool, check_choice, check_float, check_int, check_seed,
                      drop_read_pages, numba_threads, page_dropper, progress_bar, row_blocks)
-from ..errors import EmbedkitError
+from ..errors import EmbedkitError, ParameterError
 from ..vocab import Vocab, keep_probabilities
 from ._count import fill_block, row_nonzeros
 
@@ -111,8 +111,8 @@ def block_tokens_for(memory, vocab_size, window, *, n_threads=1, nnz_per_token=N
     """
     fixed = _fixed_bytes(vocab_size, n_threads)
     if memory <= fixed:
-        raise EmbedkitError(f"memory={_size(memory)} is too small for a vocabulary of {vocab_size} words "
-                            f"(counting needs more than {_size(fixed)})")
+        raise ParameterError(f"{{memory}} {_size(memory)} is too small for a vocabulary of {vocab_size} words "
+                             f"(counting needs more than {_size(fixed)})", "memory")
     worst = 2 * window
     rate = worst if nnz_per_token is None else min(worst, max(1.0, GROWTH_MARGIN * nnz_per_token))
     per_token = TOKEN_BYTES + (4 if dynamic_window else 0) + BLOCK_NNZ_BYTES * rate
