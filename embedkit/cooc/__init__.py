@@ -145,8 +145,8 @@ class Cooccurrence:
         counts = self.vocab.counts
         keep = np.flatnonzero(counts >= min_count)
         if len(keep) == 0:
-            raise ParameterError(f"no word of {ParameterError.literal(where)} occurs {min_count} times or more ({{min_count}} {min_count})",
-                                 "min_count")
+            raise ParameterError(f"no word of {ParameterError.literal(where)} occurs {min_count} times or more "
+                                 f"({{min_count}} {min_count})", "min_count")
         n = len(keep)
         if memory is not None:
             matrix = _restricted_on_disk(self.matrix, keep, memory=_memory_bytes(memory), tmp_dir=tmp_dir,
@@ -437,8 +437,8 @@ def _count_dask(corpus, dask, params, memory, tmp_dir, output, threads, progress
     if _is_scanned_pair(corpus):
         raise EmbedkitError("counting with Dask needs the corpus as files, not a scanned (Vocab, EncodedCorpus) pair")
     if params["dynamic_window"] or params["sample"] > 0:
-        raise ParameterError("counting with {dask} does not support {dynamic_window} or {sample}", "dask", "dynamic_window",
-                             "sample")
+        raise ParameterError("counting with {dask} does not support {dynamic_window} or {sample}", "dask",
+                             "dynamic_window", "sample")
     memory = DEFAULT_MEMORY if memory is None else memory
     threads = 1 if threads is None else threads
     client = None if isinstance(dask, str) else dask
