@@ -314,7 +314,7 @@ def atomic_write(path, mode="wb", encoding=None):
     """
     from . import _faults
 
-    path = check_writable(path)
+    path = os.fspath(path)
     if is_stream(path):  # a pipe or a device: nothing to rename, and the reader takes what comes
         try:
             f = open(path, mode, encoding=encoding)
@@ -329,6 +329,7 @@ def atomic_write(path, mode="wb", encoding=None):
         except OSError as e:  # a full device (/dev/full): named as the output
             raise EmbedkitError(f"cannot write {path}: {e.strerror or e}") from None
         return
+    path = check_writable(path)
     if os.path.islink(path):  # the temp file goes beside the target, and replaces it: the link stays
         path = os.path.realpath(path)
     folder = os.path.dirname(os.path.abspath(path))

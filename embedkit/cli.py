@@ -1258,8 +1258,6 @@ def export_cmd(vectors, pca, tsne, n_words, words_from, words_file, perplexity, 
     v = _load_vectors(vectors)
     words_from = words_from or words_file
     words = _read_words(words_from) if words_from else None
-    if words is not None and not words:
-        raise EmbedkitError(f"the word list {words_from} is empty")
     p = export.project(v, "pca" if pca else "tsne", pca or tsne, n_words=n_words, words=words,
                        perplexity=perplexity, max_iter=max_iter, seed=seed)
     what = f"{len(p.words)} words x {pca or tsne} {'PCA' if pca else 't-SNE'} coordinates"
@@ -1294,11 +1292,15 @@ def _parse_size(text):
 
 
 def _read_words(path):
+    """The first word of every non-blank line of ``path`` (an error when there is none)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return [line.split()[0] for line in f if line.strip()]
+            words = [line.split()[0] for line in f if line.strip()]
     except (OSError, UnicodeDecodeError) as e:
         raise EmbedkitError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    if not words:
+        raise EmbedkitError(f"the word list {path} is empty")
+    return words
 
 
 @cli.command("convert")
@@ -1490,8 +1492,6 @@ def explore_cmd(ctx, vectors, output, n_words, words_from, layout, clusters, tit
     from . import explore
 
     words = _read_words(words_from) if words_from else None
-    if words is not None and not words:
-        raise EmbedkitError(f"the word list {words_from} is empty")
     pairs = None
     if pairs_file:
         lines = [line.split() for line in _read_lines(pairs_file)]
