@@ -23,6 +23,11 @@ LOOKUP_MISSING = ("raise", "skip", "keep")
 MUL_EPSILON = 1e-3
 
 
+
+def _named(word, hint):
+    """An unknown word as errors name it: ``'teh' (did you mean 'the'?)``."""
+    return f"{word!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+
 class Vectors:
     """Word vectors: ``words`` (most frequent first) and a float32 ``matrix``, one row per word.
 
@@ -172,8 +177,7 @@ class Vectors:
         if isinstance(word, str) and word in self._index:
             return self._index[word]
         hint = self.closest_spelling(word)
-        raise UnknownWordError(f"word not in vocabulary: {word!r}" + (f" (did you mean {hint!r}?)" if hint else ""),
-                               word, hint)
+        raise UnknownWordError(f"word not in vocabulary: {_named(word, hint)}", word, hint)
 
     def resolve(self, word):
         """The vocabulary's spelling of ``word``: ``word`` itself if known, else the most frequent
@@ -233,7 +237,7 @@ class Vectors:
                     errors = [e] + [x for x in (self._unknown(u) for u in words[i + 1:]) if x is not None]
                     if len(errors) == 1:
                         raise
-                    named = dict.fromkeys(str(x).split(": ", 1)[-1] for x in errors)  # 'w' (did you mean ...?)
+                    named = dict.fromkeys(_named(x.word, x.suggestion) for x in errors)
                     raise UnknownWordError("words not in vocabulary: " + ", ".join(named), e.word, e.suggestion) \
                         from None
                 unknown.append(str(e))
