@@ -39,7 +39,7 @@ import numpy as np
 
 from ._prefetch import prefetch as _prefetch
 from ._rng import next_float, next_u64, state_rows
-from ._util import balanced_chunks, drop_pages, page_dropper, progress_bar
+from ._util import balanced_chunks, check_float, drop_pages, page_dropper, progress_bar
 from .errors import EmbedkitError, ParameterError, TrainingDivergedError
 
 #: tokens per chunk of sentences (the unit of work of one thread, and of learning-rate steps)
@@ -290,6 +290,13 @@ def cut_sentences(offsets, max_len):
     cut = np.append(starts, offsets[-1])
     drop_pages(offsets)  # memory-mapped offsets: read whole here, not again (training reads the cut)
     return cut
+
+
+def check_rates(alpha, min_alpha):
+    """Raise ParameterError unless the learning rate falls from ``alpha`` to ``min_alpha`` (>= 0)."""
+    check_float("min_alpha", min_alpha, min=0.0)
+    if min_alpha > alpha:
+        raise ParameterError(f"{{min_alpha}} must be <= {{alpha}} ({alpha:g}), got {min_alpha:g}", "min_alpha", "alpha")
 
 
 def check_trainable(offsets):

@@ -37,13 +37,13 @@ from numba import prange
 
 from ._compile import precompile
 from ._rng import seed_states, seed_values
-from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_trainable, compile_stage, cut_sentences,
+from ._sgd import (SHUFFLES, Corpus, build_noise_table, check_rates, check_trainable, compile_stage, cut_sentences,
                    draw_centre_negatives, draw_window, loss_ceiling, make_chunks, per_thread,
                    prefetch_row, run_epochs, sgns_pair, subsample)
 from ._faults import check_memory, fasttext_need
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
-from .errors import EmbedkitError, ParameterError
+from .errors import EmbedkitError
 from .result import TrainResult
 from .subword import _compose, check_subword_params, subword_table
 from .vocab import Vocab, keep_probabilities, resolve_corpus
@@ -381,9 +381,7 @@ def _check(model, dim, window, negative, sample, alpha, min_alpha, epochs, minn,
     check_int("negative", negative, min=1)
     check_float("sample", sample, min=0.0)
     check_float("alpha", alpha, min=0.0, min_open=True)
-    check_float("min_alpha", min_alpha, min=0.0)
-    if min_alpha > alpha:
-        raise ParameterError(f"{{min_alpha}} must be <= {{alpha}} ({alpha:g}), got {min_alpha:g}", "min_alpha", "alpha")
+    check_rates(alpha, min_alpha)
     check_int("epochs", epochs, min=1)
     check_subword_params(minn, maxn, bucket)
     check_choice("update", update, UPDATES)

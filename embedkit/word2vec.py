@@ -50,9 +50,9 @@ from numba import prange
 
 from ._compile import precompile, readonly
 from ._rng import next_float, seed_values, state_rows
-from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_trainable,
-                   compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair, logit_step,
-                   longest_sentence, loss_ceiling, make_chunks, per_thread, prefetch_row, run_epochs,
+from ._sgd import (LOG_SIGMOID_TABLE, MAX_EXP, SCALE, SIGMOID_TABLE, Corpus, build_noise_table, check_rates,
+                   check_trainable, compile_stage, draw_below, draw_centre_negatives, draw_noise, draw_window, hs_pair,
+                   logit_step, longest_sentence, loss_ceiling, make_chunks, per_thread, prefetch_row, run_epochs,
                    sgns_pair, subsample)
 from ._util import (check_bool, check_choice, check_dim, check_float, check_int, check_seed, check_threads,
                     numba_threads, release_memory)
@@ -845,8 +845,7 @@ def train_word2vec(corpus, *, model="skipgram", dim=None, window=5, min_count=5,
         raise EmbedkitError("lock_init applies to the rows of init_vectors, which is not given")
     if alpha is None:
         alpha = _default_alpha(model, cbow_update)
-    if min_alpha > alpha:
-        raise ParameterError(f"{{min_alpha}} must be <= {{alpha}} ({alpha:g}), got {min_alpha:g}", "min_alpha", "alpha")
+    check_rates(alpha, min_alpha)
     timings = {}
     t = time.perf_counter()
     scanned = not (isinstance(corpus, tuple) and len(corpus) == 2 and isinstance(corpus[0], Vocab))
