@@ -105,8 +105,8 @@ def _cached_signatures(dispatcher):
 def test_the_chunk_kernel_compiles_once(trainer):
     """The parallel driver passes its ``prange`` index to the per-chunk kernel as int64. Inside the
     parallel region Numba types the index uint64, outside int64, so without the cast the kernel
-    (the bulk of the code) compiled twice, once for each: 57 s instead of 33 s for word2vec's first
-    run, 31 s instead of 20 s for fastText's."""
+    (the bulk of the code) compiled twice, once for each (bench/RESULTS.md, "A first run compiled the
+    training kernel twice": a first skip-gram run 55.5 s instead of 34.9 s)."""
     import importlib
 
     mod = importlib.import_module(f"embedkit.{trainer}")
